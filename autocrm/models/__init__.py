@@ -1,0 +1,33 @@
+"""SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
+
+from autocrm.models.audit import AuditEntry
+from autocrm.models.enums import Channel, CustomFieldType, Role, StatusCategory
+from autocrm.models.tickets import (
+    Attachment,
+    Counter,
+    CustomFieldDefinition,
+    Message,
+    SatisfactionRating,
+    Ticket,
+    TicketPriority,
+    TicketStatus,
+    TicketTag,
+)
+from autocrm.models.users import (
+    AgentSkill,
+    ApiKey,
+    LoginSession,
+    Organization,
+    PasswordResetToken,
+    Skill,
+    Team,
+    TeamMembership,
+    User,
+)
+
+__all__ = [
+    "AgentSkill", "ApiKey", "Attachment", "AuditEntry", "Channel", "Counter", "CustomFieldDefinition",
+    "CustomFieldType", "LoginSession", "Message", "Organization", "PasswordResetToken", "Role",
+    "SatisfactionRating", "Skill", "StatusCategory", "Team", "TeamMembership", "Ticket", "TicketPriority",
+    "TicketStatus", "TicketTag", "User",
+]

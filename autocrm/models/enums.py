@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    customer = "customer"
+    agent = "agent"
+    admin = "admin"
+
+    @property
+    def is_staff(self) -> bool:
+        return self in (Role.agent, Role.admin)
+
+
+class StatusCategory(StrEnum):
+    """What a configurable status means to the desk: every status maps to one."""
+
+    new = "new"
+    open = "open"
+    pending = "pending"
+    on_hold = "on_hold"
+    solved = "solved"
+    closed = "closed"
+
+
+class Channel(StrEnum):
+    web = "web"
+    email = "email"
+    chat = "chat"
+    phone = "phone"
+    sms = "sms"
+    social = "social"
+    api = "api"
+
+
+class CustomFieldType(StrEnum):
+    text = "text"
+    number = "number"
+    date = "date"
+    select = "select"
+    checkbox = "checkbox"

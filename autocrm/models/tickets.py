@@ -1,0 +1,146 @@
+"""Tickets, their conversation, attachments, ratings and the desk's configurable vocabularies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy import Index, Text
+from sqlmodel import Column, Field, SQLModel
+
+from autocrm.models.base import json_field, timestamp_field
+from autocrm.models.enums import Channel, CustomFieldType, StatusCategory
+
+
+def _enum(enum_cls: type, name: str, *, index: bool = False) -> Any:
+    return Field(sa_column=Column(SAEnum(enum_cls, name=name, native_enum=False, length=16), nullable=False, index=index))
+
+
+class TicketStatus(SQLModel, table=True):
+    """A status an admin may add or rename; `category` is what rules and reports key on."""
+
+    __tablename__ = "ticket_status"
+
+    key: str = Field(primary_key=True, max_length=40)
+    name: str = Field(max_length=80)
+    category: StatusCategory = _enum(StatusCategory, "status_category")
+    position: int = Field(default=0)
+    is_active: bool = Field(default=True)
+
+
+class TicketPriority(SQLModel, table=True):
+    __tablename__ = "ticket_priority"
+
+    key: str = Field(primary_key=True, max_length=40)
+    name: str = Field(max_length=80)
+    rank: int = Field(default=0, description="Higher is more urgent.")
+    is_default: bool = Field(default=False)
+    is_active: bool = Field(default=True)
+
+
+class CustomFieldDefinition(SQLModel, table=True):
+    __tablename__ = "custom_field_definition"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=60, unique=True)
+    label: str = Field(max_length=120)
+    field_type: CustomFieldType = _enum(CustomFieldType, "custom_field_type")
+    options: list[str] = json_field(list)
+    required: bool = Field(default=False)
+    is_active: bool = Field(default=True)
+    position: int = Field(default=0)
+
+
+class Counter(SQLModel, table=True):
+    """Named counters bumped inside the writing transaction (ticket numbers on SQLite)."""
+
+    __tablename__ = "counter"
+
+    name: str = Field(primary_key=True, max_length=40)
+    value: int = Field(default=0)
+
+
+class Ticket(SQLModel, table=True):
+    __tablename__ = "ticket"
+    __table_args__ = (
+        # The queue filters on these and sorts by update time; keyset paging adds id.
+        Index("ix_ticket_status_updated", "status", "updated_at", "id"),
+        Index("ix_ticket_assignee_status_updated", "assignee_id", "status", "updated_at"),
+        Index("ix_ticket_team_status_updated", "team_id", "status", "updated_at"),
+        Index("ix_ticket_priority_updated", "priority", "updated_at"),
+        Index("ix_ticket_requester_updated", "requester_id", "updated_at"),
+        Index("ix_ticket_updated", "updated_at", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: int = Field(unique=True)
+    subject: str = Field(max_length=250)
+    status: str = Field(foreign_key="ticket_status.key", max_length=40)
+    priority: str = Field(foreign_key="ticket_priority.key", max_length=40)
+    channel: Channel = _enum(Channel, "ticket_channel")
+    requester_id: int = Field(foreign_key="user_account.id")
+    organization_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
+    assignee_id: int | None = Field(default=None, foreign_key="user_account.id")
+    team_id: int | None = Field(default=None, foreign_key="team.id")
+    custom_fields: dict[str, Any] = json_field(dict)
+    created_at: datetime = timestamp_field(default_now=True, index=True)
+    updated_at: datetime = timestamp_field(default_now=True)
+    first_response_at: datetime | None = timestamp_field(nullable=True)
+    solved_at: datetime | None = timestamp_field(nullable=True)
+    closed_at: datetime | None = timestamp_field(nullable=True)
+    due_at: datetime | None = timestamp_field(nullable=True)
+
+
+class TicketTag(SQLModel, table=True):
+    __tablename__ = "ticket_tag"
+    __table_args__ = (Index("ix_ticket_tag_tag", "tag", "ticket_id"),)
+
+    ticket_id: int = Field(foreign_key="ticket.id", primary_key=True, ondelete="CASCADE")
+    tag: str = Field(primary_key=True, max_length=50)
+
+
+class Message(SQLModel, table=True):
+    """One entry of a ticket's conversation: a public reply or an internal note."""
+
+    __tablename__ = "message"
+    __table_args__ = (Index("ix_message_ticket_created", "ticket_id", "created_at", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", ondelete="CASCADE")
+    author_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
+    api_key_id: int | None = Field(default=None, foreign_key="api_key.id")
+    internal: bool = Field(default=False)
+    channel: Channel = _enum(Channel, "message_channel")
+    body_html: str = Field(sa_column=Column(Text, nullable=False))
+    body_text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = timestamp_field(default_now=True)
+
+
+class Attachment(SQLModel, table=True):
+    """Metadata of a file kept in the file store; the bytes never enter the database."""
+
+    __tablename__ = "attachment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True, ondelete="CASCADE")
+    message_id: int | None = Field(default=None, foreign_key="message.id", index=True, ondelete="CASCADE")
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=120)
+    size: int
+    sha256: str = Field(max_length=64)
+    storage_key: str = Field(max_length=255)
+    uploaded_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = timestamp_field(default_now=True)
+
+
+class SatisfactionRating(SQLModel, table=True):
+    __tablename__ = "satisfaction_rating"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", unique=True, ondelete="CASCADE")
+    requester_id: int = Field(foreign_key="user_account.id")
+    agent_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
+    score: int = Field(ge=1, le=5)
+    comment: str = Field(default="", max_length=2000)
+    created_at: datetime = timestamp_field(default_now=True)

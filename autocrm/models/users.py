@@ -1,0 +1,107 @@
+"""People and who they work with: users, organizations, teams, skills, sessions and keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from sqlalchemy import Enum as SAEnum
+from sqlmodel import Column, Field, SQLModel, UniqueConstraint
+
+from autocrm.models.base import json_field, timestamp_field
+from autocrm.models.enums import Role
+
+
+class Organization(SQLModel, table=True):
+    __tablename__ = "organization"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    domain: str | None = Field(default=None, max_length=200)
+    created_at: datetime = timestamp_field(default_now=True)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    name: str = Field(max_length=200)
+    role: Role = Field(sa_column=Column(SAEnum(Role, name="user_role", native_enum=False, length=16), nullable=False, index=True))
+    password_hash: str | None = Field(default=None, max_length=255)
+    organization_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
+    is_active: bool = Field(default=True)
+    created_at: datetime = timestamp_field(default_now=True)
+    updated_at: datetime = timestamp_field(default_now=True)
+    last_login_at: datetime | None = timestamp_field(nullable=True)
+
+
+class Team(SQLModel, table=True):
+    __tablename__ = "team"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    description: str = Field(default="", max_length=1000)
+    created_at: datetime = timestamp_field(default_now=True)
+
+
+class TeamMembership(SQLModel, table=True):
+    __tablename__ = "team_membership"
+
+    team_id: int = Field(foreign_key="team.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True, ondelete="CASCADE", index=True)
+
+
+class Skill(SQLModel, table=True):
+    __tablename__ = "skill"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+
+
+class AgentSkill(SQLModel, table=True):
+    __tablename__ = "agent_skill"
+
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True, ondelete="CASCADE")
+    skill_id: int = Field(foreign_key="skill.id", primary_key=True, ondelete="CASCADE", index=True)
+    level: int = Field(default=3, ge=1, le=5)
+
+
+class LoginSession(SQLModel, table=True):
+    """A browser login. The cookie holds the token; the table holds only its SHA-256."""
+
+    __tablename__ = "login_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    created_at: datetime = timestamp_field(default_now=True)
+    expires_at: datetime = timestamp_field()
+    revoked_at: datetime | None = timestamp_field(nullable=True)
+
+
+class PasswordResetToken(SQLModel, table=True):
+    __tablename__ = "password_reset_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    created_at: datetime = timestamp_field(default_now=True)
+    expires_at: datetime = timestamp_field()
+    used_at: datetime | None = timestamp_field(nullable=True)
+
+
+class ApiKey(SQLModel, table=True):
+    """A scoped API key. Only a short prefix (to find the row) and a SHA-256 are kept."""
+
+    __tablename__ = "api_key"
+    __table_args__ = (UniqueConstraint("prefix", name="uq_api_key_prefix"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    prefix: str = Field(max_length=16)
+    key_hash: str = Field(max_length=64)
+    scopes: list[str] = json_field(list)
+    role: Role = Field(sa_column=Column(SAEnum(Role, name="api_key_role", native_enum=False, length=16), nullable=False))
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = timestamp_field(default_now=True)
+    last_used_at: datetime | None = timestamp_field(nullable=True)
+    revoked_at: datetime | None = timestamp_field(nullable=True)

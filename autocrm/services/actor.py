@@ -1,0 +1,56 @@
+"""Who is acting: a signed-in user, an API key, or the system itself (CLI, seed, jobs)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from autocrm.models import ApiKey, Role, User
+from autocrm.services.errors import PermissionDenied
+
+TICKETS_READ = "tickets:read"
+TICKETS_WRITE = "tickets:write"
+USERS_READ = "users:read"
+USERS_WRITE = "users:write"
+ALL_SCOPES = (TICKETS_READ, TICKETS_WRITE, USERS_READ, USERS_WRITE)
+
+
+@dataclass(frozen=True)
+class Actor:
+    role: Role
+    label: str
+    user_id: int | None = None
+    api_key_id: int | None = None
+    # None for people signed in to the UI: their role alone decides. API keys carry scopes.
+    scopes: frozenset[str] | None = None
+
+    @classmethod
+    def for_user(cls, user: User) -> Actor:
+        return cls(role=user.role, label=f"user:{user.id}", user_id=user.id)
+
+    @classmethod
+    def for_api_key(cls, key: ApiKey) -> Actor:
+        return cls(role=key.role, label=f"api_key:{key.id}:{key.name}", api_key_id=key.id, scopes=frozenset(key.scopes))
+
+    @classmethod
+    def system(cls, label: str = "system") -> Actor:
+        return cls(role=Role.admin, label=label)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role.is_staff
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.admin
+
+    def require_scope(self, scope: str) -> None:
+        if self.scopes is not None and scope not in self.scopes:
+            raise PermissionDenied(f"This API key lacks the '{scope}' scope.", {"required_scope": scope})
+
+    def require_staff(self) -> None:
+        if not self.is_staff:
+            raise PermissionDenied("Only agents and admins may do this.")
+
+    def require_admin(self) -> None:
+        if not self.is_admin:
+            raise PermissionDenied("Only admins may do this.")

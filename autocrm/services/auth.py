@@ -1,0 +1,208 @@
+"""Passwords, sign-up, login with throttling, browser sessions, password resets and API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import timedelta
+from functools import lru_cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from limits import RateLimitItemPerMinute
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from sqlmodel import Session, select
+
+from autocrm.core.settings import get_settings
+from autocrm.models import ApiKey, LoginSession, PasswordResetToken, Role, User
+from autocrm.models.base import utcnow
+from autocrm.services import audit
+from autocrm.services.actor import ALL_SCOPES, Actor
+from autocrm.services.errors import AuthenticationFailed, RateLimited, ValidationFailed, field_error
+from autocrm.services.mail import OutboundMail, get_mailer
+
+_hasher = PasswordHasher()
+# Verified when the e-mail is unknown, so a miss costs as much as a hit.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+MIN_PASSWORD_LENGTH = 8
+API_KEY_PREFIX = "acrm"
+
+
+def sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def normalize_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    if len(email) > 254 or not EMAIL_RE.match(email):
+        raise field_error("email", "Enter a valid e-mail address, like name@example.com.")
+    return email
+
+
+def check_password_policy(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise field_error("password", f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password) > 256:
+        raise field_error("password", "Use at most 256 characters.")
+
+
+def _verify(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@lru_cache
+def _limiter() -> MovingWindowRateLimiter:
+    url = get_settings().redis_url or "memory://"
+    return MovingWindowRateLimiter(storage_from_string(url))
+
+
+def reset_rate_limits() -> None:
+    _limiter().storage.reset()
+
+
+def _throttle(*keys: str) -> None:
+    per_minute = RateLimitItemPerMinute(get_settings().login_attempts_per_minute)
+    for key in keys:
+        if not _limiter().hit(per_minute, "login", key):
+            raise RateLimited("Too many sign-in attempts. Wait a minute and try again.")
+
+
+def sign_up_customer(session: Session, *, email: str, name: str, password: str) -> User:
+    from autocrm.services.users import create_user
+
+    return create_user(session, actor=Actor(role=Role.customer, label="signup"), email=email, name=name, password=password, role=Role.customer, self_signup=True)
+
+
+def authenticate(session: Session, *, email: str, password: str, client: str = "") -> User:
+    """The user whose password this is, or AuthenticationFailed; throttled per account and client."""
+    email_key = sha256((email or "").strip().lower())
+    _throttle(f"email:{email_key}", *( [f"client:{client}"] if client else []))
+    user = session.exec(select(User).where(User.email == (email or "").strip().lower())).first()
+    ok = _verify(user.password_hash if user else None, password or "")
+    if not user or not ok or not user.is_active:
+        raise AuthenticationFailed("That e-mail and password do not match an account.")
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    session.add(user)
+    audit.record(session, actor=Actor.for_user(user), action="auth.login", object_type="user", object_id=user.id)
+    return user
+
+
+def start_login_session(session: Session, *, user: User) -> str:
+    """A new browser session; returns the token for the cookie (only its hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    ttl = timedelta(seconds=get_settings().session_ttl_seconds)
+    session.add(LoginSession(token_hash=sha256(token), user_id=user.id, expires_at=utcnow() + ttl))
+    return token
+
+
+def user_for_session_token(session: Session, token: str | None) -> User | None:
+    if not token:
+        return None
+    row = session.exec(select(LoginSession).where(LoginSession.token_hash == sha256(token))).first()
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+        return None
+    user = session.get(User, row.user_id)
+    return user if user and user.is_active else None
+
+
+def end_login_session(session: Session, *, token: str) -> None:
+    row = session.exec(select(LoginSession).where(LoginSession.token_hash == sha256(token))).first()
+    if row and row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.add(row)
+        audit.record(session, actor=Actor(role=Role.customer, label=f"user:{row.user_id}", user_id=row.user_id), action="auth.logout", object_type="user", object_id=row.user_id)
+
+
+def request_password_reset(session: Session, *, email: str) -> None:
+    """Mails a single-use link if the account exists; says nothing either way (no account probing)."""
+    try:
+        email = normalize_email(email)
+    except ValidationFailed:
+        return
+    user = session.exec(select(User).where(User.email == email)).first()
+    if user is None or not user.is_active:
+        return
+    token = secrets.token_urlsafe(32)
+    settings = get_settings()
+    session.add(
+        PasswordResetToken(
+            token_hash=sha256(token), user_id=user.id, expires_at=utcnow() + timedelta(seconds=settings.password_reset_ttl_seconds)
+        )
+    )
+    audit.record(session, actor=Actor.system("password-reset"), action="auth.reset_requested", object_type="user", object_id=user.id)
+    minutes = settings.password_reset_ttl_seconds // 60
+    get_mailer().send(
+        OutboundMail(
+            to=user.email,
+            subject=f"Reset your {settings.company_name} password",
+            text=(
+                f"Hello {user.name},\n\nSomeone asked to reset the password of your account. "
+                f"To choose a new one, open this link within {minutes} minutes:\n\n"
+                f"{settings.base_url}/reset-password?token={token}\n\n"
+                "If that was not you, ignore this message: your password stays as it is.\n"
+            ),
+        )
+    )
+
+
+def reset_password(session: Session, *, token: str, new_password: str) -> User:
+    check_password_policy(new_password)
+    row = session.exec(select(PasswordResetToken).where(PasswordResetToken.token_hash == sha256(token or ""))).first()
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        raise ValidationFailed("This reset link is invalid or has expired. Ask for a new one.", {"token": "invalid or expired"})
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        raise ValidationFailed("This reset link is invalid or has expired. Ask for a new one.", {"token": "invalid or expired"})
+    row.used_at = utcnow()
+    user.password_hash = hash_password(new_password)
+    user.updated_at = utcnow()
+    for login in session.exec(select(LoginSession).where(LoginSession.user_id == user.id, LoginSession.revoked_at == None)):  # noqa: E711
+        login.revoked_at = utcnow()
+        session.add(login)
+    session.add_all([row, user])
+    audit.record(session, actor=Actor.for_user(user), action="auth.password_reset", object_type="user", object_id=user.id, changes={"password": ("***", "***")})
+    return user
+
+
+def create_api_key(session: Session, *, actor: Actor, name: str, scopes: list[str], role: Role = Role.agent) -> tuple[ApiKey, str]:
+    """A new key and its secret, which is shown this once and never stored."""
+    actor.require_admin()
+    name = (name or "").strip()
+    if not name or len(name) > 120:
+        raise field_error("name", "Give the key a name of 1 to 120 characters.")
+    unknown = sorted(set(scopes) - set(ALL_SCOPES))
+    if unknown or not scopes:
+        raise field_error("scopes", f"Choose scopes from: {', '.join(ALL_SCOPES)}." + (f" Unknown: {', '.join(unknown)}." if unknown else ""))
+    if role == Role.customer:
+        raise field_error("role", "API keys act as an agent or an admin.")
+    prefix = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    raw = f"{API_KEY_PREFIX}_{prefix}_{secret}"
+    key = ApiKey(name=name, prefix=prefix, key_hash=sha256(raw), scopes=sorted(set(scopes)), role=role, created_by_id=actor.user_id)
+    session.add(key)
+    session.flush()
+    audit.record(session, actor=actor, action="api_key.create", object_type="api_key", object_id=key.id, changes={"name": (None, name), "scopes": (None, key.scopes), "role": (None, role)})
+    return key, raw
+
+
+def api_key_actor(session: Session, raw_key: str | None) -> Actor:
+    parts = (raw_key or "").split("_", 2)
+    if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
+        raise AuthenticationFailed("Send a valid API key as 'Authorization: Bearer <key>'.")
+    key = session.exec(select(ApiKey).where(ApiKey.prefix == parts[1])).first()
+    if key is None or key.revoked_at is not None or not hmac.compare_digest(key.key_hash, sha256(raw_key or "")):
+        raise AuthenticationFailed("Send a valid API key as 'Authorization: Bearer <key>'.")
+    return Actor.for_api_key(key)

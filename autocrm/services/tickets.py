@@ -1,0 +1,629 @@
+"""Tickets: create, read, list, reply, note, change, rate. Every rule about tickets is here."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime
+from typing import Any, Literal
+
+import filetype
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session, col, func, select
+
+from autocrm.core.settings import get_settings
+from autocrm.models import (
+    Attachment,
+    Channel,
+    Message,
+    Role,
+    SatisfactionRating,
+    StatusCategory,
+    Team,
+    Ticket,
+    TicketPriority,
+    TicketStatus,
+    TicketTag,
+    User,
+)
+from autocrm.models.base import utcnow
+from autocrm.services import audit, desk
+from autocrm.services.actor import TICKETS_READ, TICKETS_WRITE, Actor
+from autocrm.services.auth import normalize_email
+from autocrm.services.content import html_to_text, sanitize_html, text_to_html
+from autocrm.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, field_error
+from autocrm.services.storage import get_file_store
+
+TAG_RE = re.compile(r"^[a-z0-9][a-z0-9_\-:.]{0,49}$")
+MAX_TAGS = 20
+SORTS = {
+    "updated_at": (col(Ticket.updated_at), True),
+    "-updated_at": (col(Ticket.updated_at), False),
+    "created_at": (col(Ticket.created_at), True),
+    "-created_at": (col(Ticket.created_at), False),
+    "number": (col(Ticket.number), True),
+    "-number": (col(Ticket.number), False),
+}
+ALLOWED_ATTACHMENT_TYPES = {
+    "image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain", "text/csv",
+    "application/zip", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+# ---- input shapes ---------------------------------------------------------------------------------
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class TicketCreate(_Input):
+    subject: str = Field(min_length=1, max_length=250)
+    body: str = Field(min_length=1, max_length=100_000)
+    body_format: Literal["html", "text"] = "html"
+    priority: str | None = Field(default=None, max_length=40)
+    status: str | None = Field(default=None, max_length=40)
+    channel: Channel | None = None
+    requester_id: int | None = None
+    requester_email: str | None = Field(default=None, max_length=254)
+    requester_name: str | None = Field(default=None, max_length=200)
+    assignee_id: int | None = None
+    team_id: int | None = None
+    tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
+    custom_fields: dict[str, Any] = Field(default_factory=dict)
+
+
+class TicketUpdate(_Input):
+    """Only the fields that are set change; `assignee_id: null` unassigns."""
+
+    subject: str | None = Field(default=None, min_length=1, max_length=250)
+    status: str | None = Field(default=None, max_length=40)
+    priority: str | None = Field(default=None, max_length=40)
+    assignee_id: int | None = None
+    team_id: int | None = None
+    tags: list[str] | None = Field(default=None, max_length=MAX_TAGS)
+    custom_fields: dict[str, Any] | None = None
+    due_at: datetime | None = None
+
+
+class MessageCreate(_Input):
+    body: str = Field(min_length=1, max_length=100_000)
+    body_format: Literal["html", "text"] = "html"
+    internal: bool = False
+    channel: Channel | None = None
+
+
+class TicketFilter(_Input):
+    status: list[str] = Field(default_factory=list)
+    status_category: list[StatusCategory] = Field(default_factory=list)
+    priority: list[str] = Field(default_factory=list)
+    assignee_id: int | Literal["none", "me"] | None = None
+    team_id: int | None = None
+    requester_id: int | None = None
+    tag: str | None = Field(default=None, max_length=50)
+    q: str | None = Field(default=None, max_length=200)
+    sort: Literal["updated_at", "-updated_at", "created_at", "-created_at", "number", "-number"] = "-updated_at"
+    page: int = Field(default=1, ge=1, le=100_000)
+    per_page: int = Field(default=25, ge=1, le=100)
+
+
+# ---- public shapes ----------------------------------------------------------------------------------
+
+class PersonRef(BaseModel):
+    id: int
+    name: str
+    email: str | None = None
+    role: Role | None = None
+
+
+class TeamRef(BaseModel):
+    id: int
+    name: str
+
+
+class AttachmentPublic(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+
+
+class TicketPublic(BaseModel):
+    id: int
+    number: int
+    subject: str
+    status: str
+    status_name: str
+    status_category: StatusCategory
+    priority: str
+    priority_name: str
+    channel: Channel
+    requester: PersonRef
+    assignee: PersonRef | None
+    team: TeamRef | None
+    tags: list[str]
+    custom_fields: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    solved_at: datetime | None
+    closed_at: datetime | None
+    due_at: datetime | None
+    rating: int | None = None
+    rating_comment: str | None = None
+
+
+class TicketPage(BaseModel):
+    items: list[TicketPublic]
+    total: int
+    page: int
+    per_page: int
+
+
+class MessagePublic(BaseModel):
+    id: int
+    ticket_id: int
+    internal: bool
+    channel: Channel
+    author: PersonRef | None
+    body_html: str
+    body_text: str
+    created_at: datetime
+    attachments: list[AttachmentPublic] = []
+
+
+class AuditPublic(BaseModel):
+    id: int
+    created_at: datetime
+    actor: str
+    action: str
+    changes: dict[str, Any]
+
+
+# ---- helpers ----------------------------------------------------------------------------------------
+
+def _clean_tags(tags: list[str]) -> list[str]:
+    cleaned: list[str] = []
+    for tag in tags:
+        tag = str(tag).strip().lower().replace(" ", "-")
+        if not TAG_RE.match(tag):
+            raise field_error("tags", f"Tag {tag!r} is not valid: use 1-50 letters, digits, '-', '_', ':' or '.'.")
+        if tag not in cleaned:
+            cleaned.append(tag)
+    if len(cleaned) > MAX_TAGS:
+        raise field_error("tags", f"A ticket takes at most {MAX_TAGS} tags.")
+    return sorted(cleaned)
+
+
+def _body(body: str, body_format: str) -> tuple[str, str]:
+    limit = get_settings().message_max_chars
+    if len(body) > limit:
+        raise field_error("body", f"The message is longer than {limit} characters.")
+    safe = sanitize_html(text_to_html(body) if body_format == "text" else body)
+    text = html_to_text(safe)
+    if not text and "<img" not in safe:
+        raise field_error("body", "The message is empty.")
+    return safe, text
+
+
+def _staff_user(session: Session, user_id: int, field: str) -> User:
+    user = session.get(User, user_id)
+    if user is None or not user.is_active or not user.role.is_staff:
+        raise field_error(field, f"User {user_id} is not an active agent.")
+    return user
+
+
+def _team(session: Session, team_id: int) -> Team:
+    team = session.get(Team, team_id)
+    if team is None:
+        raise field_error("team_id", f"Team {team_id} does not exist.")
+    return team
+
+
+def _tags_of(session: Session, ticket_ids: list[int]) -> dict[int, list[str]]:
+    tags: dict[int, list[str]] = {tid: [] for tid in ticket_ids}
+    if ticket_ids:
+        for ticket_id, tag in session.exec(
+            select(TicketTag.ticket_id, TicketTag.tag).where(col(TicketTag.ticket_id).in_(ticket_ids)).order_by(col(TicketTag.tag))
+        ):
+            tags[ticket_id].append(tag)
+    return tags
+
+
+def _set_tags(session: Session, ticket: Ticket, tags: list[str]) -> None:
+    current = set(_tags_of(session, [ticket.id])[ticket.id])
+    for tag in current - set(tags):
+        session.delete(session.get(TicketTag, (ticket.id, tag)))
+    for tag in set(tags) - current:
+        session.add(TicketTag(ticket_id=ticket.id, tag=tag))
+
+
+def _to_public(
+    tickets: list[Ticket], session: Session, *, with_rating: bool = False
+) -> list[TicketPublic]:
+    """Public shapes for a page of tickets, with a fixed number of queries whatever the page size."""
+    if not tickets:
+        return []
+    ids = [t.id for t in tickets]
+    people_ids = {t.requester_id for t in tickets} | {t.assignee_id for t in tickets if t.assignee_id}
+    people = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(people_ids)))}
+    team_ids = {t.team_id for t in tickets if t.team_id}
+    teams = {t.id: t for t in session.exec(select(Team).where(col(Team.id).in_(team_ids)))} if team_ids else {}
+    statuses = {s.key: s for s in session.exec(select(TicketStatus))}
+    priorities = {p.key: p for p in session.exec(select(TicketPriority))}
+    tags = _tags_of(session, ids)
+    ratings = {}
+    if with_rating:
+        ratings = {r.ticket_id: r for r in session.exec(select(SatisfactionRating).where(col(SatisfactionRating.ticket_id).in_(ids)))}
+    result = []
+    for t in tickets:
+        requester = people[t.requester_id]
+        assignee = people.get(t.assignee_id) if t.assignee_id else None
+        team = teams.get(t.team_id) if t.team_id else None
+        rating = ratings.get(t.id)
+        result.append(
+            TicketPublic(
+                id=t.id, number=t.number, subject=t.subject, status=t.status,
+                status_name=statuses[t.status].name, status_category=statuses[t.status].category,
+                priority=t.priority, priority_name=priorities[t.priority].name, channel=t.channel,
+                requester=PersonRef(id=requester.id, name=requester.name, email=requester.email),
+                assignee=PersonRef(id=assignee.id, name=assignee.name) if assignee else None,
+                team=TeamRef(id=team.id, name=team.name) if team else None,
+                tags=tags[t.id], custom_fields=t.custom_fields, created_at=t.created_at, updated_at=t.updated_at,
+                first_response_at=t.first_response_at, solved_at=t.solved_at, closed_at=t.closed_at, due_at=t.due_at,
+                rating=rating.score if rating else None, rating_comment=rating.comment if rating else None,
+            )
+        )
+    return result
+
+
+def _visible_ticket(session: Session, actor: Actor, ticket_id: int) -> Ticket:
+    """The ticket if this actor may see it; customers are told 'not found' for others' tickets."""
+    actor.require_scope(TICKETS_READ)
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None or (not actor.is_staff and ticket.requester_id != actor.user_id):
+        raise NotFound(f"Ticket {ticket_id} not found.")
+    return ticket
+
+
+def _apply_status(session: Session, ticket: Ticket, status: TicketStatus) -> None:
+    ticket.status = status.key
+    now = utcnow()
+    if status.category == StatusCategory.solved:
+        ticket.solved_at = ticket.solved_at or now
+    elif status.category == StatusCategory.closed:
+        ticket.closed_at = now
+        ticket.solved_at = ticket.solved_at or now
+    else:
+        ticket.solved_at = None
+        ticket.closed_at = None
+
+
+def _resolve_requester(session: Session, actor: Actor, data: TicketCreate) -> User:
+    if actor.role == Role.customer:
+        if data.requester_id not in (None, actor.user_id) or data.requester_email:
+            raise PermissionDenied("Customers open tickets for themselves only.")
+        return session.get(User, actor.user_id)
+    if data.requester_id is not None:
+        requester = session.get(User, data.requester_id)
+        if requester is None or not requester.is_active:
+            raise field_error("requester_id", f"User {data.requester_id} does not exist.")
+        return requester
+    if not data.requester_email:
+        raise field_error("requester_email", "Say who the ticket is for: requester_id or requester_email.")
+    email = normalize_email(data.requester_email)
+    requester = session.exec(select(User).where(User.email == email)).first()
+    if requester is None:
+        from autocrm.services.users import create_user
+
+        requester = create_user(
+            session, actor=Actor.system(actor.label), email=email,
+            name=data.requester_name or email.split("@")[0], role=Role.customer,
+        )
+    return requester
+
+
+# ---- use cases ---------------------------------------------------------------------------------------
+
+def create_ticket(session: Session, *, actor: Actor, data: TicketCreate) -> TicketPublic:
+    actor.require_scope(TICKETS_WRITE)
+    staff_only = {"priority", "status", "assignee_id", "team_id", "tags", "custom_fields", "requester_email", "requester_name"}
+    if not actor.is_staff and staff_only & {k for k in data.model_fields_set if getattr(data, k)}:
+        raise PermissionDenied("Customers may set only the subject and the message of a new ticket.")
+    requester = _resolve_requester(session, actor, data)
+    body_html, body_text = _body(data.body, data.body_format)
+    status = desk.status_named(session, data.status) if data.status else desk.first_status_in(session, StatusCategory.new)
+    priority = desk.priority_named(session, data.priority)
+    if data.assignee_id is not None:
+        _staff_user(session, data.assignee_id, "assignee_id")
+    if data.team_id is not None:
+        _team(session, data.team_id)
+    tags = _clean_tags(data.tags)
+    custom_fields = desk.validate_custom_fields(session, data.custom_fields, enforce_required=actor.is_staff and actor.user_id is not None)
+    channel = data.channel or (Channel.api if actor.api_key_id else Channel.web)
+    now = utcnow()
+    ticket = Ticket(
+        number=desk.next_ticket_number(session), subject=data.subject, status=status.key, priority=priority.key,
+        channel=channel, requester_id=requester.id, organization_id=requester.organization_id,
+        assignee_id=data.assignee_id, team_id=data.team_id, custom_fields=custom_fields, created_at=now, updated_at=now,
+    )
+    _apply_status(session, ticket, status)
+    session.add(ticket)
+    session.flush()
+    for tag in tags:
+        session.add(TicketTag(ticket_id=ticket.id, tag=tag))
+    message = Message(
+        ticket_id=ticket.id, author_id=actor.user_id if actor.user_id else requester.id, api_key_id=actor.api_key_id,
+        internal=False, channel=channel, body_html=body_html, body_text=body_text, created_at=now,
+    )
+    session.add(message)
+    session.flush()
+    audit.record(
+        session, actor=actor, action="ticket.create", object_type="ticket", object_id=ticket.id,
+        changes={
+            "number": (None, ticket.number), "subject": (None, ticket.subject), "status": (None, ticket.status),
+            "priority": (None, ticket.priority), "channel": (None, channel), "requester_id": (None, requester.id),
+            "assignee_id": (None, ticket.assignee_id), "team_id": (None, ticket.team_id), "tags": (None, tags),
+            "custom_fields": (None, custom_fields), "message_id": (None, message.id),
+        },
+    )
+    return _to_public([ticket], session)[0]
+
+
+def get_ticket(session: Session, *, actor: Actor, ticket_id: int) -> TicketPublic:
+    ticket = _visible_ticket(session, actor, ticket_id)
+    return _to_public([ticket], session, with_rating=True)[0]
+
+
+def list_tickets(session: Session, *, actor: Actor, filters: TicketFilter | None = None) -> TicketPage:
+    actor.require_scope(TICKETS_READ)
+    f = filters or TicketFilter()
+    conditions = []
+    if not actor.is_staff:
+        conditions.append(Ticket.requester_id == actor.user_id)
+    elif f.requester_id is not None:
+        conditions.append(Ticket.requester_id == f.requester_id)
+    if f.status:
+        conditions.append(col(Ticket.status).in_(f.status))
+    if f.status_category:
+        keys = [s.key for s in session.exec(select(TicketStatus).where(col(TicketStatus.category).in_(f.status_category)))]
+        conditions.append(col(Ticket.status).in_(keys))
+    if f.priority:
+        conditions.append(col(Ticket.priority).in_(f.priority))
+    if f.assignee_id == "none":
+        conditions.append(col(Ticket.assignee_id).is_(None))
+    elif f.assignee_id == "me":
+        conditions.append(Ticket.assignee_id == actor.user_id)
+    elif f.assignee_id is not None:
+        conditions.append(Ticket.assignee_id == f.assignee_id)
+    if f.team_id is not None:
+        conditions.append(Ticket.team_id == f.team_id)
+    if f.tag:
+        conditions.append(col(Ticket.id).in_(select(TicketTag.ticket_id).where(TicketTag.tag == f.tag.strip().lower())))
+    if f.q:
+        q = f.q.strip().lstrip("#")
+        pattern = f"%{q.lower()}%"
+        matches = col(Ticket.subject).ilike(pattern)
+        if q.isdigit():
+            matches = matches | (Ticket.number == int(q))
+        if actor.is_staff:
+            requesters = select(User.id).where(col(User.email).ilike(pattern) | col(User.name).ilike(pattern))
+            matches = matches | col(Ticket.requester_id).in_(requesters)
+        conditions.append(matches)
+    total = session.exec(select(func.count()).select_from(Ticket).where(*conditions)).one()
+    column, ascending = SORTS[f.sort]
+    order = [column.asc() if ascending else column.desc(), col(Ticket.id).asc() if ascending else col(Ticket.id).desc()]
+    rows = list(session.exec(select(Ticket).where(*conditions).order_by(*order).offset((f.page - 1) * f.per_page).limit(f.per_page)))
+    return TicketPage(items=_to_public(rows, session), total=total, page=f.page, per_page=f.per_page)
+
+
+def update_ticket(session: Session, *, actor: Actor, ticket_id: int, data: TicketUpdate) -> TicketPublic:
+    actor.require_scope(TICKETS_WRITE)
+    ticket = _visible_ticket(session, actor, ticket_id)
+    actor.require_staff()
+    fields = data.model_fields_set
+    before = {
+        "subject": ticket.subject, "status": ticket.status, "priority": ticket.priority, "assignee_id": ticket.assignee_id,
+        "team_id": ticket.team_id, "custom_fields": dict(ticket.custom_fields), "due_at": ticket.due_at,
+        "tags": _tags_of(session, [ticket.id])[ticket.id],
+    }
+    for required in ("subject", "status", "priority"):
+        if required in fields and getattr(data, required) is None:
+            raise field_error(required, f"{required} cannot be empty.")
+    # Validate everything before touching the row, so a bad field changes nothing.
+    status = desk.status_named(session, data.status) if data.status is not None else None
+    priority = desk.priority_named(session, data.priority) if data.priority is not None else None
+    if "assignee_id" in fields and data.assignee_id is not None:
+        _staff_user(session, data.assignee_id, "assignee_id")
+    if "team_id" in fields and data.team_id is not None:
+        _team(session, data.team_id)
+    tags = _clean_tags(data.tags) if data.tags is not None else None
+    custom_fields = (
+        desk.validate_custom_fields(session, data.custom_fields, current=ticket.custom_fields) if data.custom_fields is not None else None
+    )
+    current_category = session.get(TicketStatus, ticket.status).category
+    if current_category == StatusCategory.closed and (status is None or status.category == StatusCategory.closed) and fields - {"tags"}:
+        raise Conflict("This ticket is closed. Reopen it by changing its status first.")
+
+    if data.subject is not None:
+        ticket.subject = data.subject
+    if status is not None and status.key != ticket.status:
+        _apply_status(session, ticket, status)
+    if priority is not None:
+        ticket.priority = priority.key
+    if "assignee_id" in fields:
+        ticket.assignee_id = data.assignee_id
+    if "team_id" in fields:
+        ticket.team_id = data.team_id
+    if custom_fields is not None:
+        ticket.custom_fields = custom_fields
+    if "due_at" in fields:
+        ticket.due_at = data.due_at
+    if tags is not None:
+        _set_tags(session, ticket, tags)
+    after = {
+        "subject": ticket.subject, "status": ticket.status, "priority": ticket.priority, "assignee_id": ticket.assignee_id,
+        "team_id": ticket.team_id, "custom_fields": ticket.custom_fields, "due_at": ticket.due_at,
+        "tags": tags if tags is not None else before["tags"],
+    }
+    changes = audit.diff(before, after)
+    if changes:
+        ticket.updated_at = utcnow()
+        session.add(ticket)
+        audit.record(session, actor=actor, action="ticket.update", object_type="ticket", object_id=ticket.id, changes=changes)
+        session.flush()
+    return _to_public([ticket], session, with_rating=True)[0]
+
+
+def add_message(session: Session, *, actor: Actor, ticket_id: int, data: MessageCreate) -> MessagePublic:
+    """A public reply or (staff only) an internal note. A customer's reply reopens a pending or solved ticket."""
+    actor.require_scope(TICKETS_WRITE)
+    ticket = _visible_ticket(session, actor, ticket_id)
+    if data.internal:
+        actor.require_staff()
+    body_html, body_text = _body(data.body, data.body_format)
+    status = session.get(TicketStatus, ticket.status)
+    if status.category == StatusCategory.closed:
+        raise Conflict("This ticket is closed. Open a new ticket instead.")
+    now = utcnow()
+    channel = data.channel or (Channel.api if actor.api_key_id else Channel.web)
+    message = Message(
+        ticket_id=ticket.id, author_id=actor.user_id, api_key_id=actor.api_key_id, internal=data.internal,
+        channel=channel, body_html=body_html, body_text=body_text, created_at=now,
+    )
+    session.add(message)
+    changes: dict[str, tuple[Any, Any]] = {}
+    if not data.internal:
+        if actor.is_staff:
+            if ticket.first_response_at is None:
+                changes["first_response_at"] = (None, now)
+                ticket.first_response_at = now
+            if status.category == StatusCategory.new:
+                opened = desk.first_status_in(session, StatusCategory.open)
+                changes["status"] = (ticket.status, opened.key)
+                _apply_status(session, ticket, opened)
+        elif status.category in (StatusCategory.pending, StatusCategory.solved):
+            opened = desk.first_status_in(session, StatusCategory.open)
+            changes["status"] = (ticket.status, opened.key)
+            _apply_status(session, ticket, opened)
+    ticket.updated_at = now
+    session.add(ticket)
+    session.flush()
+    audit.record(
+        session, actor=actor, action="ticket.note" if data.internal else "ticket.reply", object_type="ticket",
+        object_id=ticket.id, changes={"message_id": (None, message.id), "internal": (None, data.internal), **changes},
+    )
+    return _messages_public(session, [message])[0]
+
+
+def _messages_public(session: Session, messages: list[Message]) -> list[MessagePublic]:
+    author_ids = {m.author_id for m in messages if m.author_id}
+    authors = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(author_ids)))} if author_ids else {}
+    message_ids = [m.id for m in messages]
+    files: dict[int, list[AttachmentPublic]] = {}
+    if message_ids:
+        for a in session.exec(select(Attachment).where(col(Attachment.message_id).in_(message_ids)).order_by(col(Attachment.id))):
+            files.setdefault(a.message_id, []).append(AttachmentPublic(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size))
+    result = []
+    for m in messages:
+        author = authors.get(m.author_id) if m.author_id else None
+        result.append(
+            MessagePublic(
+                id=m.id, ticket_id=m.ticket_id, internal=m.internal, channel=m.channel,
+                author=PersonRef(id=author.id, name=author.name, role=author.role) if author else None,
+                body_html=m.body_html, body_text=m.body_text, created_at=m.created_at, attachments=files.get(m.id, []),
+            )
+        )
+    return result
+
+
+def list_messages(session: Session, *, actor: Actor, ticket_id: int) -> list[MessagePublic]:
+    """The conversation in order. Customers never receive internal notes."""
+    ticket = _visible_ticket(session, actor, ticket_id)
+    statement = select(Message).where(Message.ticket_id == ticket.id)
+    if not actor.is_staff:
+        statement = statement.where(Message.internal == False)  # noqa: E712
+    return _messages_public(session, list(session.exec(statement.order_by(col(Message.created_at), col(Message.id)))))
+
+
+def ticket_audit(session: Session, *, actor: Actor, ticket_id: int) -> list[AuditPublic]:
+    ticket = _visible_ticket(session, actor, ticket_id)
+    actor.require_staff()
+    return [
+        AuditPublic(id=e.id, created_at=e.created_at, actor=e.actor_label, action=e.action, changes=e.changes)
+        for e in audit.entries_for(session, object_type="ticket", object_id=ticket.id)
+    ]
+
+
+def rate_ticket(session: Session, *, actor: Actor, ticket_id: int, score: int, comment: str = "") -> SatisfactionRating:
+    """The requester rates a solved ticket 1-5, once; the rating counts for its assignee."""
+    ticket = _visible_ticket(session, actor, ticket_id)
+    actor.require_scope(TICKETS_WRITE)
+    if actor.user_id != ticket.requester_id:
+        raise PermissionDenied("Only the customer who asked may rate a ticket.")
+    if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+        raise field_error("score", "Choose 1 to 5 stars.")
+    comment = (comment or "").strip()
+    if len(comment) > 2000:
+        raise field_error("comment", "Keep the comment under 2000 characters.")
+    category = session.get(TicketStatus, ticket.status).category
+    if category not in (StatusCategory.solved, StatusCategory.closed):
+        raise Conflict("A ticket can be rated once it is solved.")
+    if session.exec(select(SatisfactionRating.id).where(SatisfactionRating.ticket_id == ticket.id)).first() is not None:
+        raise Conflict("This ticket has already been rated. Thank you!")
+    rating = SatisfactionRating(ticket_id=ticket.id, requester_id=actor.user_id, agent_id=ticket.assignee_id, score=score, comment=comment)
+    session.add(rating)
+    session.flush()
+    audit.record(session, actor=actor, action="ticket.rate", object_type="ticket", object_id=ticket.id,
+                 changes={"rating": (None, score), "rating_comment": (None, comment)})
+    return rating
+
+
+def add_attachment(
+    session: Session, *, actor: Actor, ticket_id: int, message_id: int, filename: str, data: bytes
+) -> AttachmentPublic:
+    """Stores a file for a message on the ticket, after checking its real type and size."""
+    actor.require_scope(TICKETS_WRITE)
+    ticket = _visible_ticket(session, actor, ticket_id)
+    message = session.get(Message, message_id)
+    if message is None or message.ticket_id != ticket.id or (message.internal and not actor.is_staff):
+        raise NotFound(f"Message {message_id} not found on this ticket.")
+    limit = get_settings().attachment_max_bytes
+    if len(data) > limit:
+        raise field_error("file", f"The file is larger than {limit // (1024 * 1024)} MB.")
+    if not data:
+        raise field_error("file", "The file is empty.")
+    kind = filetype.guess(data)
+    if kind is not None:
+        content_type = kind.mime
+    else:
+        try:
+            data.decode("utf-8")
+            content_type = "text/csv" if filename.lower().endswith(".csv") else "text/plain"
+        except UnicodeDecodeError:
+            content_type = "application/octet-stream"
+    if content_type not in ALLOWED_ATTACHMENT_TYPES:
+        raise field_error("file", f"Files of type {content_type} are not accepted.")
+    safe_name = re.sub(r"[^\w.\- ()]", "_", filename.replace("\\", "/").rsplit("/", 1)[-1]).strip() or "file"
+    key = get_file_store().put(data)
+    attachment = Attachment(
+        ticket_id=ticket.id, message_id=message.id, filename=safe_name[:255], content_type=content_type, size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(), storage_key=key, uploaded_by_id=actor.user_id,
+    )
+    session.add(attachment)
+    session.flush()
+    audit.record(session, actor=actor, action="attachment.create", object_type="ticket", object_id=ticket.id,
+                 changes={"attachment": (None, {"id": attachment.id, "filename": attachment.filename, "size": attachment.size})})
+    return AttachmentPublic(id=attachment.id, filename=attachment.filename, content_type=content_type, size=len(data))
+
+
+def read_attachment(session: Session, *, actor: Actor, attachment_id: int) -> tuple[AttachmentPublic, bytes]:
+    attachment = session.get(Attachment, attachment_id)
+    if attachment is None:
+        raise NotFound(f"Attachment {attachment_id} not found.")
+    _visible_ticket(session, actor, attachment.ticket_id)
+    message = session.get(Message, attachment.message_id) if attachment.message_id else None
+    if message is not None and message.internal and not actor.is_staff:
+        raise NotFound(f"Attachment {attachment_id} not found.")
+    public = AttachmentPublic(id=attachment.id, filename=attachment.filename, content_type=attachment.content_type, size=attachment.size)
+    return public, get_file_store().get(attachment.storage_key)

@@ -1,0 +1,174 @@
+"""Accounts and their roles, organizations and teams."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+from sqlmodel import Session, col, func, select
+
+from autocrm.models import Organization, Role, Team, TeamMembership, User
+from autocrm.models.base import utcnow
+from autocrm.services import audit
+from autocrm.services.actor import USERS_READ, USERS_WRITE, Actor
+from autocrm.services.auth import check_password_policy, hash_password, normalize_email
+from autocrm.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, field_error
+
+
+class UserPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    email: str
+    name: str
+    role: Role
+    organization_id: int | None
+    is_active: bool
+
+
+class UserPage(BaseModel):
+    items: list[UserPublic]
+    total: int
+    page: int
+    per_page: int
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name or len(name) > 200:
+        raise field_error("name", "Enter a name of 1 to 200 characters.")
+    return name
+
+
+def create_user(
+    session: Session,
+    *,
+    actor: Actor,
+    email: str,
+    name: str,
+    role: Role,
+    password: str | None = None,
+    organization_id: int | None = None,
+    self_signup: bool = False,
+) -> User:
+    """Admins create any account; anyone may sign themselves up as a customer."""
+    if not self_signup:
+        actor.require_admin()
+        actor.require_scope(USERS_WRITE)
+    elif role != Role.customer:
+        raise PermissionDenied("Sign-up creates customer accounts only.")
+    email = normalize_email(email)
+    name = _clean_name(name)
+    if password is not None or self_signup:
+        check_password_policy(password or "")
+    if session.exec(select(User.id).where(User.email == email)).first() is not None:
+        raise Conflict("An account with this e-mail already exists.", {"email": "already registered"})
+    if organization_id is not None and session.get(Organization, organization_id) is None:
+        raise field_error("organization_id", f"Organization {organization_id} does not exist.")
+    user = User(
+        email=email,
+        name=name,
+        role=role,
+        password_hash=hash_password(password) if password else None,
+        organization_id=organization_id,
+    )
+    session.add(user)
+    session.flush()
+    if self_signup:
+        actor = Actor.for_user(user)
+    audit.record(
+        session, actor=actor, action="user.create", object_type="user", object_id=user.id,
+        changes={"email": (None, email), "name": (None, name), "role": (None, role)},
+    )
+    return user
+
+
+def get_user(session: Session, *, actor: Actor, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None or (not actor.is_staff and actor.user_id != user_id):
+        raise NotFound(f"User {user_id} not found.")
+    return user
+
+
+def list_users(
+    session: Session, *, actor: Actor, role: Role | None = None, q: str | None = None, page: int = 1, per_page: int = 50
+) -> UserPage:
+    actor.require_admin()
+    actor.require_scope(USERS_READ)
+    per_page = max(1, min(per_page, 200))
+    page = max(1, page)
+    statement = select(User)
+    if role is not None:
+        statement = statement.where(User.role == role)
+    if q:
+        pattern = f"%{q.strip().lower()}%"
+        statement = statement.where(col(User.email).ilike(pattern) | col(User.name).ilike(pattern))
+    total = session.exec(select(func.count()).select_from(statement.subquery())).one()
+    rows = session.exec(statement.order_by(col(User.name), col(User.id)).offset((page - 1) * per_page).limit(per_page))
+    return UserPage(items=[UserPublic.model_validate(u) for u in rows], total=total, page=page, per_page=per_page)
+
+
+def list_staff(session: Session, *, actor: Actor) -> list[UserPublic]:
+    """The agents and admins a ticket may be assigned to."""
+    actor.require_staff()
+    rows = session.exec(
+        select(User).where(col(User.role).in_([Role.agent, Role.admin]), User.is_active == True).order_by(col(User.name))  # noqa: E712
+    )
+    return [UserPublic.model_validate(u) for u in rows]
+
+
+def update_user(
+    session: Session, *, actor: Actor, user_id: int, role: Role | None = None, is_active: bool | None = None, name: str | None = None
+) -> User:
+    actor.require_admin()
+    actor.require_scope(USERS_WRITE)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"User {user_id} not found.")
+    if user.id == actor.user_id and ((role is not None and role != Role.admin) or is_active is False):
+        raise ValidationFailed("You cannot demote or deactivate your own account.", {"role": "own account"})
+    before = {"role": user.role, "is_active": user.is_active, "name": user.name}
+    if role is not None:
+        user.role = Role(role)
+    if is_active is not None:
+        user.is_active = is_active
+    if name is not None:
+        user.name = _clean_name(name)
+    changes = audit.diff(before, {"role": user.role, "is_active": user.is_active, "name": user.name})
+    if changes:
+        user.updated_at = utcnow()
+        session.add(user)
+        audit.record(session, actor=actor, action="user.update", object_type="user", object_id=user.id, changes=changes)
+    return user
+
+
+def create_organization(session: Session, *, actor: Actor, name: str, domain: str | None = None) -> Organization:
+    actor.require_admin()
+    name = _clean_name(name)
+    if session.exec(select(Organization.id).where(Organization.name == name)).first() is not None:
+        raise Conflict(f"An organization named {name!r} already exists.", {"name": "taken"})
+    org = Organization(name=name, domain=domain)
+    session.add(org)
+    session.flush()
+    audit.record(session, actor=actor, action="organization.create", object_type="organization", object_id=org.id, changes={"name": (None, name)})
+    return org
+
+
+def create_team(session: Session, *, actor: Actor, name: str, description: str = "", member_ids: list[int] = ()) -> Team:
+    actor.require_admin()
+    name = _clean_name(name)
+    if session.exec(select(Team.id).where(Team.name == name)).first() is not None:
+        raise Conflict(f"A team named {name!r} already exists.", {"name": "taken"})
+    team = Team(name=name, description=description[:1000])
+    session.add(team)
+    session.flush()
+    for user_id in member_ids:
+        member = session.get(User, user_id)
+        if member is None or not member.role.is_staff:
+            raise field_error("member_ids", f"User {user_id} is not an agent.")
+        session.add(TeamMembership(team_id=team.id, user_id=user_id))
+    audit.record(session, actor=actor, action="team.create", object_type="team", object_id=team.id, changes={"name": (None, name), "members": (None, list(member_ids))})
+    return team
+
+
+def list_teams(session: Session, *, actor: Actor) -> list[Team]:
+    actor.require_staff()
+    return list(session.exec(select(Team).order_by(col(Team.name))))

@@ -1,0 +1,100 @@
+"""Shared fixtures. The data layer runs against SQLite and PostgreSQL through one parametrized fixture."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlmodel import Session, SQLModel
+
+import autocrm.models  # noqa: F401
+from autocrm.core.db import dispose_engines, get_engine, write_session
+from autocrm.core.settings import reset_settings
+from autocrm.models import Role, User
+from autocrm.services import desk
+from autocrm.services.actor import Actor
+from autocrm.services.auth import hash_password, reset_rate_limits
+
+PG_ADMIN_URL = os.environ.get("AUTOCRM_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def _pg_url(database: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + database
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A database of this test run's own, so parallel runs never share tables."""
+    name = f"autocrm_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield _pg_url(name)
+    finally:
+        dispose_engines()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path, monkeypatch) -> Iterator[str]:
+    """Points the app's settings at a fresh, empty-but-initialised database of each kind."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'autocrm.db'}"
+    else:
+        url = request.getfixturevalue("pg_database")
+    monkeypatch.setenv("AUTOCRM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("AUTOCRM_DATABASE_URL", url)
+    monkeypatch.setenv("AUTOCRM_SECRET_KEY", "test-secret-key")
+    reset_settings()
+    dispose_engines()
+    engine = get_engine()
+    if request.param == "postgresql":
+        SQLModel.metadata.drop_all(engine)
+    SQLModel.metadata.create_all(engine)
+    with write_session() as session:
+        desk.ensure_defaults(session)
+    reset_rate_limits()
+    yield url
+    dispose_engines()
+    reset_settings()
+
+
+@pytest.fixture
+def session(db_url) -> Iterator[Session]:
+    with Session(get_engine(), expire_on_commit=False) as s:
+        yield s
+
+
+class People:
+    """Makes users of each role; `actor(user)` gives the Actor the services expect."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def make(self, role: Role = Role.customer, *, name: str | None = None, password: str = "correct horse", **extra) -> User:
+        self.count += 1
+        with write_session() as s:
+            user = User(
+                email=f"{role.value}{self.count}-{uuid.uuid4().hex[:4]}@example.com",
+                name=name or f"{role.value.title()} {self.count}",
+                role=role,
+                password_hash=hash_password(password),
+                **extra,
+            )
+            s.add(user)
+        return user
+
+    @staticmethod
+    def actor(user: User) -> Actor:
+        return Actor.for_user(user)
+
+
+@pytest.fixture
+def people(db_url) -> People:
+    return People()
