@@ -1,0 +1,3 @@
+from autocrm.cli import main
+
+main()

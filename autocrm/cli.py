@@ -1,0 +1,136 @@
+"""The `autocrm` command line: database, accounts, API keys, demo data and the server."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from autocrm.core.settings import get_settings
+
+cli = typer.Typer(help="AutoCRM: an open-source helpdesk.", no_args_is_help=True, add_completion=False)
+db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code=2)
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration and create the desk's default statuses and priorities."""
+    from autocrm.core.db import write_session
+    from autocrm.core.migrations import upgrade_database
+    from autocrm.services import desk
+
+    upgrade_database()
+    with write_session() as session:
+        desk.ensure_defaults(session)
+    typer.echo("database is up to date")
+
+
+@cli.command("create-user")
+def create_user(
+    email: Annotated[str, typer.Option(help="Login e-mail.")],
+    name: Annotated[str, typer.Option(help="Full name.")],
+    role: Annotated[str, typer.Option(help="customer, agent or admin.")],
+    password: Annotated[str, typer.Option(help="At least 8 characters.", prompt=True, hide_input=True)],
+) -> None:
+    """Create an account (use --role admin to bootstrap a desk)."""
+    from autocrm.core.db import write_session
+    from autocrm.models import Role
+    from autocrm.services import users
+    from autocrm.services.actor import Actor
+    from autocrm.services.errors import DomainError
+
+    if role not in {r.value for r in Role}:
+        raise _fail(f"--role must be one of customer, agent, admin (got {role!r})")
+    try:
+        with write_session() as session:
+            user = users.create_user(session, actor=Actor.system("cli"), email=email, name=name, role=Role(role), password=password)
+    except DomainError as exc:
+        raise _fail(exc.message) from None
+    typer.echo(f"created {user.role.value} #{user.id} {user.email}")
+
+
+@cli.command("create-api-key")
+def create_api_key(
+    name: Annotated[str, typer.Option(help="What the key is for.")],
+    scopes: Annotated[str, typer.Option(help="Comma-separated, e.g. tickets:read,tickets:write")],
+    role: Annotated[str, typer.Option(help="agent or admin: what the key may do.")] = "agent",
+) -> None:
+    """Create an API key. The key is printed once, alone on the last line."""
+    from autocrm.core.db import write_session
+    from autocrm.models import Role
+    from autocrm.services import auth
+    from autocrm.services.actor import Actor
+    from autocrm.services.errors import DomainError
+
+    if role not in ("agent", "admin"):
+        raise _fail(f"--role must be agent or admin (got {role!r})")
+    scope_list = [s.strip() for s in scopes.split(",") if s.strip()]
+    try:
+        with write_session() as session:
+            key, raw = auth.create_api_key(session, actor=Actor.system("cli"), name=name, scopes=scope_list, role=Role(role))
+    except DomainError as exc:
+        raise _fail(exc.message) from None
+    typer.echo(f"created API key #{key.id} {key.name!r} with scopes {','.join(key.scopes)}; store it now, it is not shown again:")
+    typer.echo(raw)
+
+
+@cli.command("seed")
+def seed(
+    demo: Annotated[bool, typer.Option("--demo", help="A believable demo desk: teams, agents, customers, 400 tickets.")] = False,
+    tickets: Annotated[int, typer.Option(min=1, max=100_000)] = 400,
+) -> None:
+    """Fill an empty database with demo data."""
+    from autocrm.core.db import write_session
+    from autocrm.services import seed as seeding
+
+    if not demo:
+        raise _fail("say what to seed: --demo")
+    with write_session() as session:
+        if seeding.demo_already_seeded(session):
+            raise _fail("the database already has users; seed only an empty desk")
+        summary = seeding.seed_demo(session, tickets=tickets)
+    typer.echo(f"seeded {summary.users} users, {summary.tickets} tickets, {summary.messages} messages")
+    typer.echo(f"demo logins (password {seeding.DEMO_PASSWORD}): {seeding.DEMO_ADMIN_EMAIL}, {seeding.DEMO_AGENT_EMAIL}, {seeding.DEMO_CUSTOMER_EMAIL}")
+
+
+@cli.command("serve")
+def serve(
+    dev: Annotated[bool, typer.Option("--dev", help="Reflex dev mode with hot reload (frontend :3000, backend :8000).")] = False,
+    seed_demo: Annotated[bool, typer.Option("--seed-demo/--no-seed-demo", help="Seed the demo desk when the database is empty.")] = True,
+) -> None:
+    """Migrate, seed the demo on first start, then serve the app at http://localhost:3000."""
+    from autocrm.core.db import read_session
+    from autocrm.core.migrations import PROJECT_ROOT
+    from autocrm.services import seed as seeding
+
+    db_upgrade()
+    if seed_demo:
+        with read_session() as session:
+            empty = not seeding.demo_already_seeded(session)
+        if empty:
+            seed(demo=True, tickets=400)
+    settings = get_settings()
+    os.environ.setdefault("AUTOCRM_DATA_DIR", str(settings.resolved_data_dir))
+    os.chdir(PROJECT_ROOT)
+    args = ["reflex", "run", "--env", "dev" if dev else "prod", "--loglevel", "warning"]
+    typer.echo(f"serving AutoCRM at {settings.base_url} (data in {settings.resolved_data_dir})")
+    reflex = os.path.join(os.path.dirname(sys.executable), "reflex")
+    os.execv(reflex, [reflex, *args[1:]])
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    cli()
+
+
+if __name__ == "__main__":
+    main()
