@@ -277,9 +277,9 @@ def _to_public(
     return result
 
 
-def _visible_ticket(session: Session, actor: Actor, ticket_id: int) -> Ticket:
+def _visible_ticket(session: Session, actor: Actor, ticket_id: int, *, scope: str = TICKETS_READ) -> Ticket:
     """The ticket if this actor may see it; customers are told 'not found' for others' tickets."""
-    actor.require_scope(TICKETS_READ)
+    actor.require_scope(scope)
     ticket = session.get(Ticket, ticket_id)
     if ticket is None or (not actor.is_staff and ticket.requester_id != actor.user_id):
         raise NotFound(f"Ticket {ticket_id} not found.")
@@ -418,8 +418,7 @@ def list_tickets(session: Session, *, actor: Actor, filters: TicketFilter | None
 
 
 def update_ticket(session: Session, *, actor: Actor, ticket_id: int, data: TicketUpdate) -> TicketPublic:
-    actor.require_scope(TICKETS_WRITE)
-    ticket = _visible_ticket(session, actor, ticket_id)
+    ticket = _visible_ticket(session, actor, ticket_id, scope=TICKETS_WRITE)
     actor.require_staff()
     fields = data.model_fields_set
     before = {
@@ -477,8 +476,7 @@ def update_ticket(session: Session, *, actor: Actor, ticket_id: int, data: Ticke
 
 def add_message(session: Session, *, actor: Actor, ticket_id: int, data: MessageCreate) -> MessagePublic:
     """A public reply or (staff only) an internal note. A customer's reply reopens a pending or solved ticket."""
-    actor.require_scope(TICKETS_WRITE)
-    ticket = _visible_ticket(session, actor, ticket_id)
+    ticket = _visible_ticket(session, actor, ticket_id, scope=TICKETS_WRITE)
     if data.internal:
         actor.require_staff()
     body_html, body_text = _body(data.body, data.body_format)
@@ -557,8 +555,7 @@ def ticket_audit(session: Session, *, actor: Actor, ticket_id: int) -> list[Audi
 
 def rate_ticket(session: Session, *, actor: Actor, ticket_id: int, score: int, comment: str = "") -> SatisfactionRating:
     """The requester rates a solved ticket 1-5, once; the rating counts for its assignee."""
-    ticket = _visible_ticket(session, actor, ticket_id)
-    actor.require_scope(TICKETS_WRITE)
+    ticket = _visible_ticket(session, actor, ticket_id, scope=TICKETS_WRITE)
     if actor.user_id != ticket.requester_id:
         raise PermissionDenied("Only the customer who asked may rate a ticket.")
     if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
@@ -583,8 +580,7 @@ def add_attachment(
     session: Session, *, actor: Actor, ticket_id: int, message_id: int, filename: str, data: bytes
 ) -> AttachmentPublic:
     """Stores a file for a message on the ticket, after checking its real type and size."""
-    actor.require_scope(TICKETS_WRITE)
-    ticket = _visible_ticket(session, actor, ticket_id)
+    ticket = _visible_ticket(session, actor, ticket_id, scope=TICKETS_WRITE)
     message = session.get(Message, message_id)
     if message is None or message.ticket_id != ticket.id or (message.internal and not actor.is_staff):
         raise NotFound(f"Message {message_id} not found on this ticket.")
