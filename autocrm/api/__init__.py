@@ -1,0 +1,53 @@
+"""The REST API, v1: a thin HTTP adapter over `autocrm.services`.
+
+`create_app()` builds the FastAPI app; `app` is one built at import, for `uvicorn autocrm.api:app`;
+`wrap_reflex` is the Reflex `api_transformer` that serves the API beside the UI in one backend.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp
+
+from autocrm.api.body_limit import JSON_BODY_MAX_BYTES, MULTIPART_OVERHEAD_BYTES, RequestBodyLimit
+from autocrm.api.errors import install_error_handlers
+from autocrm.api.routes import attachments, health, tickets
+from autocrm.api.routing import ALL_METHODS, unmatched_api_path
+from autocrm.core.settings import get_settings
+
+__all__ = ["app", "create_app", "wrap_reflex"]
+
+
+def _body_limit_for(path: str) -> int:
+    if path.endswith("/attachments"):
+        return get_settings().attachment_max_bytes + MULTIPART_OVERHEAD_BYTES
+    return JSON_BODY_MAX_BYTES
+
+
+def create_app() -> FastAPI:
+    api = FastAPI(
+        title="AutoCRM API",
+        version="1",
+        description="Tickets, their conversations and history. Authenticate with `Authorization: Bearer <API key>`.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    install_error_handlers(api)
+    api.add_middleware(RequestBodyLimit, limit_for_path=_body_limit_for)
+    api.include_router(health.router)
+    api.include_router(tickets.router)
+    api.include_router(attachments.router)
+    return api
+
+
+def wrap_reflex(reflex_asgi_app: ASGIApp) -> FastAPI:
+    """Reflex's `api_transformer`: a fresh API app with the Reflex backend mounted under it."""
+    api = create_app()
+    # After the API's routes, before the mount: unknown /api paths get the error envelope, not the UI.
+    api.add_api_route("/api/{rest_of_path:path}", unmatched_api_path, methods=ALL_METHODS, include_in_schema=False)
+    api.mount("", reflex_asgi_app)
+    return api
+
+
+app = create_app()

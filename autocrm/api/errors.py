@@ -1,0 +1,149 @@
+"""The one error shape of the API, `{"error": {"code", "message", "details"}}`, and the handlers that produce it.
+
+Services raise `DomainError`s; FastAPI and Starlette raise their own exceptions for routing, parsing and
+validation. Every one of them leaves the API as the same envelope, so clients need one error parser.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from autocrm.api.routing import allowed_methods
+from autocrm.services.errors import (
+    AuthenticationFailed,
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    ValidationFailed,
+)
+
+logger = logging.getLogger("autocrm.api")
+
+DOMAIN_ERROR_STATUS: dict[type[DomainError], int] = {
+    ValidationFailed: 422,
+    NotFound: 404,
+    PermissionDenied: 403,
+    AuthenticationFailed: 401,
+    Conflict: 409,
+    RateLimited: 429,
+}
+HTTP_STATUS_CODE_NAMES: dict[int, str] = {
+    400: "bad_request",
+    401: AuthenticationFailed.code,
+    403: PermissionDenied.code,
+    404: NotFound.code,
+    405: "method_not_allowed",
+    409: Conflict.code,
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: ValidationFailed.code,
+    429: RateLimited.code,
+    500: "internal_error",
+    503: "unavailable",
+}
+# The parts of a validation error's location that say where a value came from, not which field it is.
+_LOCATION_SOURCES = {"body", "query", "path", "header", "cookie"}
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: dict[str, Any]
+
+
+class ErrorEnvelope(BaseModel):
+    error: ErrorDetail
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorEnvelope, "description": HTTPStatus(status).phrase}
+    for status in (400, 401, 403, 404, 409, 413, 422, 429)
+}
+
+
+def error_response(
+    *, status: int, code: str | None = None, message: str | None = None, details: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = ErrorEnvelope(
+        error=ErrorDetail(
+            code=code or HTTP_STATUS_CODE_NAMES.get(status, "error"),
+            message=message or HTTPStatus(status).phrase,
+            details=details or {},
+        )
+    )
+    return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
+
+
+def status_for(error: DomainError) -> int:
+    for cls in type(error).__mro__:
+        if cls in DOMAIN_ERROR_STATUS:
+            return DOMAIN_ERROR_STATUS[cls]
+    return 400
+
+
+def _field_name(location: tuple[Any, ...]) -> str:
+    parts = list(location)
+    if len(parts) > 1 and parts[0] in _LOCATION_SOURCES:
+        parts = parts[1:]
+    return ".".join(str(part) for part in parts)
+
+
+def validation_details(errors: list[dict[str, Any]]) -> dict[str, str]:
+    """Field path -> message, keyed like the services' own `field_error`s; only strings, never exceptions."""
+    details: dict[str, str] = {}
+    for error in errors:
+        field = _field_name(tuple(error.get("loc", ())))
+        message = str(error.get("msg", "is not valid"))
+        details[field] = f"{details[field]}; {message}" if field in details else message
+    return details
+
+
+async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+    status = status_for(exc)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return error_response(status=status, code=exc.code, message=exc.message, details=exc.details, headers=headers)
+
+
+async def _request_validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = list(exc.errors())
+    unparsable = [e for e in errors if e.get("type") == "json_invalid"]
+    if unparsable:
+        reason = str((unparsable[0].get("ctx") or {}).get("error", "JSON decode error"))
+        return error_response(status=400, code="invalid_json", message=f"The request body is not valid JSON: {reason}.",
+                              details={"body": reason})
+    details = validation_details(errors)
+    return error_response(status=422, code=ValidationFailed.code,
+                          message=f"Some fields are not valid: {', '.join(details)}.", details=details)
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    default_phrase = HTTPStatus(exc.status_code).phrase
+    message = exc.detail if isinstance(exc.detail, str) and exc.detail != default_phrase else None
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request)) or headers.get("Allow", "")
+    return error_response(status=exc.status_code, message=message, headers=headers)
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    # Method and path only: bodies and query strings carry customers' personal data.
+    logger.error("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(status=500, message="Something went wrong on our side. Try again later.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _request_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

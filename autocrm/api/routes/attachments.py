@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Response
+
+from autocrm.api.deps import ApiActor, resource_id
+from autocrm.api.errors import ERROR_RESPONSES
+from autocrm.core.db import read_session
+from autocrm.services import tickets
+
+router = APIRouter(prefix="/api/v1", tags=["attachments"], responses=ERROR_RESPONSES)
+
+AttachmentId = Annotated[int, resource_id("The attachment's id.")]
+
+
+def _content_disposition(filename: str) -> str:
+    ascii_fallback = filename.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
+    return f"attachment; filename=\"{ascii_fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+@router.get(
+    "/attachments/{attachment_id}", summary="Download an attachment", response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}, "description": "The file's bytes"}},
+)
+def download_attachment(actor: ApiActor, attachment_id: AttachmentId) -> Response:
+    with read_session() as session:
+        meta, data = tickets.read_attachment(session, actor=actor, attachment_id=attachment_id)
+    return Response(
+        content=data,
+        media_type=meta.content_type,
+        headers={
+            # Always a download, never rendered in our origin: uploads are untrusted.
+            "Content-Disposition": _content_disposition(meta.filename),
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from autocrm.api.errors import ErrorEnvelope
+from autocrm.core.db import read_session
+
+logger = logging.getLogger("autocrm.api")
+router = APIRouter(tags=["health"])
+
+
+class Health(BaseModel):
+    status: str
+
+
+@router.get("/api/health", responses={503: {"model": ErrorEnvelope, "description": "The database is unreachable"}})
+def health() -> Health:
+    """Whether the API can reach its database. Needs no API key, so load balancers can call it."""
+    try:
+        with read_session() as session:
+            session.exec(text("SELECT 1")).one()
+    except SQLAlchemyError:
+        logger.warning("Health check: the database is unreachable", exc_info=True)
+        raise HTTPException(status_code=503, detail="The database is not reachable.") from None
+    return Health(status="ok")

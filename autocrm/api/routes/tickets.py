@@ -1,0 +1,159 @@
+"""Tickets and their conversation and history. Each route parses, calls one service function, and returns its shape."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response, UploadFile, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import AfterValidator, AwareDatetime, ValidationError
+
+from autocrm.api.deps import MAX_DB_ID, ApiActor, reject_out_of_range_ids, resource_id
+from autocrm.api.errors import ERROR_RESPONSES
+from autocrm.api.strict_json import StrictJSONRoute
+from autocrm.core.db import read_session, write_session
+from autocrm.models import StatusCategory
+from autocrm.services import tickets
+from autocrm.services.tickets import (
+    AttachmentPublic,
+    AuditPublic,
+    MessageCreate,
+    MessagePublic,
+    TicketCreate,
+    TicketFilter,
+    TicketPage,
+    TicketPublic,
+    TicketUpdate,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["tickets"], route_class=StrictJSONRoute, responses=ERROR_RESPONSES)
+
+TicketId = Annotated[int, resource_id("The ticket's id (not its number).")]
+MessageId = Annotated[int, resource_id("The message's id.")]
+RepeatableText = Annotated[list[str] | None, Query(description="Repeat the parameter or separate values with commas.")]
+# TicketFilter field -> its query parameter, where the names differ: errors name what the client sent.
+_PARAM_OF_FILTER_FIELD = {"assignee_id": "assignee", "team_id": "team", "requester_id": "requester"}
+
+
+def _in_utc(value: datetime | None) -> datetime | None:
+    try:
+        return value.astimezone(UTC) if value is not None else None
+    except OverflowError:
+        raise ValueError("Input should be a date and time between the years 1 and 9999 in UTC") from None
+
+
+class TicketUpdateBody(TicketUpdate):
+    """`TicketUpdate` whose `due_at` must name its time zone: the database stores aware UTC times only,
+    and the service's model lets a naive or out-of-range time through to the database."""
+
+    due_at: Annotated[AwareDatetime | None, AfterValidator(_in_utc)] = None
+
+
+def _split_commas(values: list[str] | None) -> list[str]:
+    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+
+
+def _query_error(param: str, message: str) -> RequestValidationError:
+    return RequestValidationError([{"type": "value_error", "loc": ("query", param), "msg": message}])
+
+
+def _assignee(raw: str | None) -> int | str | None:
+    if raw is None or raw in ("me", "none"):
+        return raw
+    if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_DB_ID:
+        return int(raw)
+    raise _query_error("assignee", "Use a user id, 'me' or 'none'.")
+
+
+def ticket_filter(
+    actor: ApiActor,
+    status: RepeatableText = None,
+    status_category: Annotated[list[StatusCategory] | None, Query()] = None,
+    priority: RepeatableText = None,
+    assignee: Annotated[str | None, Query(description="A user id, `me` or `none` (unassigned).")] = None,
+    team: Annotated[int | None, Query(ge=1, le=MAX_DB_ID)] = None,
+    requester: Annotated[int | None, Query(ge=1, le=MAX_DB_ID)] = None,
+    tag: str | None = None,
+    q: Annotated[str | None, Query(description="Words of the subject, the ticket number, or the requester's name or e-mail.")] = None,
+    sort: Annotated[str, Query(description="updated_at, created_at or number; prefix '-' for descending.")] = "-updated_at",
+    page: int = 1,
+    per_page: int = 25,
+) -> TicketFilter:
+    if assignee == "me" and actor.user_id is None:
+        # An API key is nobody: the service would read "me" as "assigned to no one".
+        raise _query_error("assignee", "An API key has no user of its own: use a user id instead of 'me'.")
+    raw: dict[str, Any] = {
+        "status": _split_commas(status), "status_category": status_category or [], "priority": _split_commas(priority),
+        "assignee_id": _assignee(assignee), "team_id": team, "requester_id": requester, "tag": tag, "q": q,
+        "sort": sort, "page": page, "per_page": per_page,
+    }
+    for field, value in raw.items():
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
+            raise _query_error(_PARAM_OF_FILTER_FIELD.get(field, field), "Text must not contain NUL characters.")
+    try:
+        return TicketFilter(**raw)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**error, "loc": ("query", _PARAM_OF_FILTER_FIELD.get(str(error["loc"][0]), error["loc"][0]))} for error in exc.errors()]
+        ) from None
+
+
+@router.get("/tickets", summary="List tickets")
+def list_tickets(actor: ApiActor, filters: Annotated[TicketFilter, Depends(ticket_filter)]) -> TicketPage:
+    with read_session() as session:
+        return tickets.list_tickets(session, actor=actor, filters=filters)
+
+
+@router.post("/tickets", status_code=status.HTTP_201_CREATED, summary="Open a ticket")
+def create_ticket(actor: ApiActor, data: TicketCreate, response: Response) -> TicketPublic:
+    reject_out_of_range_ids(data)
+    with write_session() as session:
+        ticket = tickets.create_ticket(session, actor=actor, data=data)
+    response.headers["Location"] = f"{router.prefix}/tickets/{ticket.id}"
+    return ticket
+
+
+@router.get("/tickets/{ticket_id}", summary="Get a ticket")
+def get_ticket(actor: ApiActor, ticket_id: TicketId) -> TicketPublic:
+    with read_session() as session:
+        return tickets.get_ticket(session, actor=actor, ticket_id=ticket_id)
+
+
+@router.patch("/tickets/{ticket_id}", summary="Change a ticket's fields")
+def update_ticket(actor: ApiActor, ticket_id: TicketId, data: TicketUpdateBody) -> TicketPublic:
+    """Only the fields sent change; `"assignee_id": null` unassigns. Each change is audited."""
+    reject_out_of_range_ids(data)
+    with write_session() as session:
+        return tickets.update_ticket(session, actor=actor, ticket_id=ticket_id, data=data)
+
+
+@router.get("/tickets/{ticket_id}/messages", summary="The ticket's conversation, internal notes included")
+def list_messages(actor: ApiActor, ticket_id: TicketId) -> list[MessagePublic]:
+    with read_session() as session:
+        return tickets.list_messages(session, actor=actor, ticket_id=ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/messages", status_code=status.HTTP_201_CREATED, summary="Reply, or add an internal note")
+def add_message(actor: ApiActor, ticket_id: TicketId, data: MessageCreate) -> MessagePublic:
+    """`"internal": true` makes an internal note, which customers never see."""
+    with write_session() as session:
+        return tickets.add_message(session, actor=actor, ticket_id=ticket_id, data=data)
+
+
+@router.get("/tickets/{ticket_id}/audit", summary="Who changed what on the ticket")
+def ticket_audit(actor: ApiActor, ticket_id: TicketId) -> list[AuditPublic]:
+    with read_session() as session:
+        return tickets.ticket_audit(session, actor=actor, ticket_id=ticket_id)
+
+
+@router.post(
+    "/tickets/{ticket_id}/messages/{message_id}/attachments", status_code=status.HTTP_201_CREATED,
+    summary="Attach a file to a message",
+)
+def add_attachment(actor: ApiActor, ticket_id: TicketId, message_id: MessageId, file: UploadFile) -> AttachmentPublic:
+    with write_session() as session:
+        return tickets.add_attachment(
+            session, actor=actor, ticket_id=ticket_id, message_id=message_id, filename=file.filename or "", data=file.file.read()
+        )
