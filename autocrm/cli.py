@@ -106,6 +106,7 @@ def seed(
 def serve(
     dev: Annotated[bool, typer.Option("--dev", help="Reflex dev mode with hot reload (frontend :3000, backend :8000).")] = False,
     seed_demo: Annotated[bool, typer.Option("--seed-demo/--no-seed-demo", help="Seed the demo desk when the database is empty.")] = True,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Serve on this port instead of 3000 (prod mode: one port for UI and backend).")] = None,
 ) -> None:
     """Migrate, seed the demo on first start, then serve the app at http://localhost:3000."""
     from autocrm.core.db import read_session
@@ -122,7 +123,11 @@ def serve(
     os.environ.setdefault("AUTOCRM_DATA_DIR", str(settings.resolved_data_dir))
     os.chdir(PROJECT_ROOT)
     args = ["reflex", "run", "--env", "dev" if dev else "prod", "--loglevel", "warning"]
-    typer.echo(f"serving AutoCRM at {settings.base_url} (data in {settings.resolved_data_dir})")
+    url = settings.base_url
+    if port is not None:
+        args += ["--frontend-port", str(port)] if dev else ["--frontend-port", str(port), "--backend-port", str(port)]
+        url = f"http://localhost:{port}"
+    typer.echo(f"serving AutoCRM at {url} (data in {settings.resolved_data_dir})")
     reflex = os.path.join(os.path.dirname(sys.executable), "reflex")
     os.execv(reflex, [reflex, *args[1:]])
 

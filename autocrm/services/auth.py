@@ -21,13 +21,15 @@ from autocrm.models import ApiKey, LoginSession, PasswordResetToken, Role, User
 from autocrm.models.base import utcnow
 from autocrm.services import audit
 from autocrm.services.actor import ALL_SCOPES, Actor
+from autocrm.services.inputs import contains_nul
 from autocrm.services.errors import AuthenticationFailed, RateLimited, ValidationFailed, field_error
 from autocrm.services.mail import OutboundMail, get_mailer
 
 _hasher = PasswordHasher()
 # Verified when the e-mail is unknown, so a miss costs as much as a hit.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
-EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+EMAIL_RE = re.compile(r"^[^@\s<>\x00-\x1f]+@[^@\s<>\x00-\x1f]+\.[^@\s<>\x00-\x1f]+$")
+API_KEY_PREFIX_RE = re.compile(r"^[0-9a-f]{8}$")
 MIN_PASSWORD_LENGTH = 8
 API_KEY_PREFIX = "acrm"
 
@@ -86,9 +88,9 @@ def sign_up_customer(session: Session, *, email: str, name: str, password: str) 
 
 def authenticate(session: Session, *, email: str, password: str, client: str = "") -> User:
     """The user whose password this is, or AuthenticationFailed; throttled per account and client."""
-    email_key = sha256((email or "").strip().lower())
-    _throttle(f"email:{email_key}", *( [f"client:{client}"] if client else []))
-    user = session.exec(select(User).where(User.email == (email or "").strip().lower())).first()
+    email = (email or "").strip().lower()
+    _throttle(f"email:{sha256(email)}", *([f"client:{client}"] if client else []))
+    user = session.exec(select(User).where(User.email == email)).first() if EMAIL_RE.match(email) else None
     ok = _verify(user.password_hash if user else None, password or "")
     if not user or not ok or not user.is_active:
         raise AuthenticationFailed("That e-mail and password do not match an account.")
@@ -200,7 +202,7 @@ def create_api_key(session: Session, *, actor: Actor, name: str, scopes: list[st
 
 def api_key_actor(session: Session, raw_key: str | None) -> Actor:
     parts = (raw_key or "").split("_", 2)
-    if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
+    if len(parts) != 3 or parts[0] != API_KEY_PREFIX or not API_KEY_PREFIX_RE.match(parts[1]) or contains_nul(parts[2]):
         raise AuthenticationFailed("Send a valid API key as 'Authorization: Bearer <key>'.")
     key = session.exec(select(ApiKey).where(ApiKey.prefix == parts[1])).first()
     if key is None or key.revoked_at is not None or not hmac.compare_digest(key.key_hash, sha256(raw_key or "")):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Any
 
@@ -104,8 +105,8 @@ def _coerce(definition: CustomFieldDefinition, value: Any) -> Any:
             raise ValueError("must be text of at most 2000 characters")
         return value.strip()
     if kind == CustomFieldType.number:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError("must be a number")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or abs(value) > 1e15:
+            raise ValueError("must be a finite number")
         return value
     if kind == CustomFieldType.date:
         try:

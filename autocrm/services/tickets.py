@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import filetype
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
 from sqlmodel import Session, col, func, select
 
 from autocrm.core.settings import get_settings
@@ -31,6 +31,7 @@ from autocrm.services import audit, desk
 from autocrm.services.actor import TICKETS_READ, TICKETS_WRITE, Actor
 from autocrm.services.auth import normalize_email
 from autocrm.services.content import html_to_text, sanitize_html, text_to_html
+from autocrm.services.inputs import DbId, ServiceInput, is_valid_id
 from autocrm.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, field_error
 from autocrm.services.storage import get_file_store
 
@@ -53,8 +54,8 @@ ALLOWED_ATTACHMENT_TYPES = {
 
 # ---- input shapes ---------------------------------------------------------------------------------
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class _Input(ServiceInput):
+    pass
 
 
 class TicketCreate(_Input):
@@ -64,11 +65,11 @@ class TicketCreate(_Input):
     priority: str | None = Field(default=None, max_length=40)
     status: str | None = Field(default=None, max_length=40)
     channel: Channel | None = None
-    requester_id: int | None = None
+    requester_id: DbId | None = None
     requester_email: str | None = Field(default=None, max_length=254)
     requester_name: str | None = Field(default=None, max_length=200)
-    assignee_id: int | None = None
-    team_id: int | None = None
+    assignee_id: DbId | None = None
+    team_id: DbId | None = None
     tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
     custom_fields: dict[str, Any] = Field(default_factory=dict)
 
@@ -79,11 +80,21 @@ class TicketUpdate(_Input):
     subject: str | None = Field(default=None, min_length=1, max_length=250)
     status: str | None = Field(default=None, max_length=40)
     priority: str | None = Field(default=None, max_length=40)
-    assignee_id: int | None = None
-    team_id: int | None = None
+    assignee_id: DbId | None = None
+    team_id: DbId | None = None
     tags: list[str] | None = Field(default=None, max_length=MAX_TAGS)
     custom_fields: dict[str, Any] | None = None
-    due_at: datetime | None = None
+    due_at: AwareDatetime | None = None
+
+    @field_validator("due_at")
+    @classmethod
+    def _due_at_in_utc(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        try:
+            return value.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise ValueError("must be a date and time between the years 1 and 9999") from None
 
 
 class MessageCreate(_Input):
@@ -97,9 +108,9 @@ class TicketFilter(_Input):
     status: list[str] = Field(default_factory=list)
     status_category: list[StatusCategory] = Field(default_factory=list)
     priority: list[str] = Field(default_factory=list)
-    assignee_id: int | Literal["none", "me"] | None = None
-    team_id: int | None = None
-    requester_id: int | None = None
+    assignee_id: DbId | Literal["none", "me"] | None = None
+    team_id: DbId | None = None
+    requester_id: DbId | None = None
     tag: str | None = Field(default=None, max_length=50)
     q: str | None = Field(default=None, max_length=200)
     sort: Literal["updated_at", "-updated_at", "created_at", "-created_at", "number", "-number"] = "-updated_at"
@@ -280,7 +291,7 @@ def _to_public(
 def _visible_ticket(session: Session, actor: Actor, ticket_id: int, *, scope: str = TICKETS_READ) -> Ticket:
     """The ticket if this actor may see it; customers are told 'not found' for others' tickets."""
     actor.require_scope(scope)
-    ticket = session.get(Ticket, ticket_id)
+    ticket = session.get(Ticket, ticket_id) if is_valid_id(ticket_id) else None
     if ticket is None or (not actor.is_staff and ticket.requester_id != actor.user_id):
         raise NotFound(f"Ticket {ticket_id} not found.")
     return ticket
@@ -393,6 +404,8 @@ def list_tickets(session: Session, *, actor: Actor, filters: TicketFilter | None
     if f.assignee_id == "none":
         conditions.append(col(Ticket.assignee_id).is_(None))
     elif f.assignee_id == "me":
+        if actor.user_id is None:
+            raise field_error("assignee_id", "'me' needs a signed-in person; API keys must give an agent's id.")
         conditions.append(Ticket.assignee_id == actor.user_id)
     elif f.assignee_id is not None:
         conditions.append(Ticket.assignee_id == f.assignee_id)
@@ -581,7 +594,7 @@ def add_attachment(
 ) -> AttachmentPublic:
     """Stores a file for a message on the ticket, after checking its real type and size."""
     ticket = _visible_ticket(session, actor, ticket_id, scope=TICKETS_WRITE)
-    message = session.get(Message, message_id)
+    message = session.get(Message, message_id) if is_valid_id(message_id) else None
     if message is None or message.ticket_id != ticket.id or (message.internal and not actor.is_staff):
         raise NotFound(f"Message {message_id} not found on this ticket.")
     limit = get_settings().attachment_max_bytes
@@ -614,7 +627,7 @@ def add_attachment(
 
 
 def read_attachment(session: Session, *, actor: Actor, attachment_id: int) -> tuple[AttachmentPublic, bytes]:
-    attachment = session.get(Attachment, attachment_id)
+    attachment = session.get(Attachment, attachment_id) if is_valid_id(attachment_id) else None
     if attachment is None:
         raise NotFound(f"Attachment {attachment_id} not found.")
     _visible_ticket(session, actor, attachment.ticket_id)

@@ -10,6 +10,7 @@ from autocrm.models.base import utcnow
 from autocrm.services import audit
 from autocrm.services.actor import USERS_READ, USERS_WRITE, Actor
 from autocrm.services.auth import check_password_policy, hash_password, normalize_email
+from autocrm.services.inputs import is_valid_id, like_pattern
 from autocrm.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, field_error
 
 
@@ -33,7 +34,7 @@ class UserPage(BaseModel):
 
 def _clean_name(name: str) -> str:
     name = " ".join((name or "").split())
-    if not name or len(name) > 200:
+    if not name or len(name) > 200 or not name.isprintable():
         raise field_error("name", "Enter a name of 1 to 200 characters.")
     return name
 
@@ -82,7 +83,7 @@ def create_user(
 
 
 def get_user(session: Session, *, actor: Actor, user_id: int) -> User:
-    user = session.get(User, user_id)
+    user = session.get(User, user_id) if is_valid_id(user_id) else None
     if user is None or (not actor.is_staff and actor.user_id != user_id):
         raise NotFound(f"User {user_id} not found.")
     return user
@@ -99,8 +100,8 @@ def list_users(
     if role is not None:
         statement = statement.where(User.role == role)
     if q:
-        pattern = f"%{q.strip().lower()}%"
-        statement = statement.where(col(User.email).ilike(pattern) | col(User.name).ilike(pattern))
+        pattern = like_pattern(q.replace("\x00", "").strip())
+        statement = statement.where(col(User.email).ilike(pattern, escape="\\") | col(User.name).ilike(pattern, escape="\\"))
     total = session.exec(select(func.count()).select_from(statement.subquery())).one()
     rows = session.exec(statement.order_by(col(User.name), col(User.id)).offset((page - 1) * per_page).limit(per_page))
     return UserPage(items=[UserPublic.model_validate(u) for u in rows], total=total, page=page, per_page=per_page)
@@ -120,7 +121,7 @@ def update_user(
 ) -> User:
     actor.require_admin()
     actor.require_scope(USERS_WRITE)
-    user = session.get(User, user_id)
+    user = session.get(User, user_id) if is_valid_id(user_id) else None
     if user is None:
         raise NotFound(f"User {user_id} not found.")
     if user.id == actor.user_id and ((role is not None and role != Role.admin) or is_active is False):

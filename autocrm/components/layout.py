@@ -1,0 +1,263 @@
+"""The three shells: sign-in pages, the agent/admin workspace (sidebar + top bar) and the customer portal."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from autocrm.components.badges import avatar
+from autocrm.state import routes
+from autocrm.state.session import SessionState
+from autocrm.state.staff import StaffState
+
+SIDEBAR_WIDTH = "236px"
+DESKTOP = ["none", "none", "flex"]
+MOBILE = ["flex", "flex", "none"]
+
+
+def brand(size: str = "3", name=None) -> rx.Component:
+    return rx.flex(
+        rx.flex(rx.icon("life-buoy", size=16, color="white"), align="center", justify="center", width="26px", height="26px",
+                border_radius="7px", background="var(--accent-9)", flex_shrink="0"),
+        rx.text(name if name is not None else "AutoCRM", size=size, weight="bold", white_space="nowrap",
+                overflow="hidden", text_overflow="ellipsis"),
+        align="center",
+        spacing="2",
+        min_width="0",
+    )
+
+
+# ---- sign-in pages ---------------------------------------------------------------------------------
+
+def auth_shell(title: str, subtitle, *children: rx.Component, footer: rx.Component | None = None) -> rx.Component:
+    return rx.flex(
+        rx.flex(
+            rx.link(brand("4"), href=routes.LOGIN, underline="none", color="inherit"),
+            rx.card(
+                rx.flex(
+                    rx.flex(
+                        rx.heading(title, size="5", weight="bold"),
+                        rx.text(subtitle, size="2", color_scheme="gray"),
+                        direction="column",
+                        spacing="1",
+                    ),
+                    *children,
+                    direction="column",
+                    spacing="5",
+                ),
+                size="4",
+                width="100%",
+            ),
+            footer or rx.fragment(),
+            direction="column",
+            align="center",
+            spacing="5",
+            width="100%",
+            max_width="420px",
+        ),
+        justify="center",
+        align="start",
+        min_height="100vh",
+        padding=["32px 16px", "48px 16px", "10vh 16px 48px"],
+        background="var(--gray-2)",
+    )
+
+
+# ---- agent / admin workspace -------------------------------------------------------------------------
+
+def _nav_item(label: str, icon: str, href: str, active, count=None) -> rx.Component:
+    return rx.link(
+        rx.flex(
+            rx.icon(icon, size=16, flex_shrink="0"),
+            rx.text(label, size="2", weight="medium", flex="1"),
+            rx.cond(active, rx.text(count, size="1", weight="medium"), rx.text(count, size="1", color_scheme="gray"))
+            if count is not None
+            else rx.fragment(),
+            align="center",
+            spacing="2",
+            padding="7px 10px",
+            border_radius="var(--radius-2)",
+            background=rx.cond(active, "var(--accent-4)", "transparent"),
+            color=rx.cond(active, "var(--accent-12)", "var(--gray-12)"),
+            _hover={"background": rx.cond(active, "var(--accent-4)", "var(--gray-4)")},
+        ),
+        href=href,
+        underline="none",
+        width="100%",
+        class_name="nav-item",
+    )
+
+
+def _section(label: str) -> rx.Component:
+    return rx.text(label, size="1", weight="medium", color_scheme="gray", padding="14px 10px 4px", text_transform="uppercase",
+                   letter_spacing="0.04em")
+
+
+def _nav_links() -> list[rx.Component]:
+    path = rx.State.router.url.path
+    on_queue = path.to(str).startswith(routes.AGENT_QUEUE) & ~path.to(str).startswith("/agent/tickets")
+    return [
+        _section("Views"),
+        _nav_item("Unsolved", "inbox", f"{routes.AGENT_QUEUE}?view=unsolved", on_queue & (StaffState.current_view == "unsolved"), StaffState.count_unsolved),
+        _nav_item("Assigned to me", "user-round", f"{routes.AGENT_QUEUE}?view=mine", on_queue & (StaffState.current_view == "mine"), StaffState.count_mine),
+        _nav_item("Unassigned", "user-round-x", f"{routes.AGENT_QUEUE}?view=unassigned", on_queue & (StaffState.current_view == "unassigned"), StaffState.count_unassigned),
+        _nav_item("All tickets", "layers", f"{routes.AGENT_QUEUE}?view=all", on_queue & (StaffState.current_view == "all"), StaffState.count_all),
+        rx.cond(
+            SessionState.is_admin,
+            rx.fragment(
+                _section("Admin"),
+                _nav_item("People", "users", routes.ADMIN_USERS, path.to(str).startswith(routes.ADMIN_USERS)),
+            ),
+        ),
+    ]
+
+
+def _sidebar() -> rx.Component:
+    return rx.flex(
+        rx.box(rx.link(brand("3"), href=routes.AGENT_QUEUE, underline="none", color="inherit"), padding="16px 14px 8px"),
+        rx.flex(*_nav_links(), direction="column", gap="1px", padding="0 8px"),
+        rx.spacer(),
+        rx.text("AutoCRM", size="1", color_scheme="gray", padding="12px 16px"),
+        direction="column",
+        position="fixed",
+        top="0",
+        left="0",
+        bottom="0",
+        width=SIDEBAR_WIDTH,
+        background="var(--gray-2)",
+        border_right="1px solid var(--gray-5)",
+        display=DESKTOP,
+        z_index="20",
+        class_name="sidebar",
+    )
+
+
+def user_menu(show_role: bool = True) -> rx.Component:
+    return rx.menu.root(
+        rx.menu.trigger(
+            rx.button(
+                avatar(SessionState.user_initials, size="1"),
+                rx.text(SessionState.user_name, size="2", weight="medium", display=["none", "inline", "inline"],
+                        class_name="user-name", max_width="180px", overflow="hidden", text_overflow="ellipsis", white_space="nowrap"),
+                rx.icon("chevron-down", size=14),
+                variant="ghost",
+                color_scheme="gray",
+                size="2",
+                aria_label="Account menu",
+                class_name="user-menu",
+            ),
+        ),
+        rx.menu.content(
+            rx.flex(
+                rx.text(SessionState.user_name, size="2", weight="medium"),
+                rx.text(SessionState.user_email, size="1", color_scheme="gray"),
+                rx.text(SessionState.user_role, size="1", color_scheme="gray", text_transform="capitalize") if show_role else rx.fragment(),
+                direction="column",
+                padding="6px 8px",
+                spacing="1",
+            ),
+            rx.menu.separator(),
+            rx.menu.item(
+                rx.color_mode_cond(
+                    light=rx.flex(rx.icon("moon", size=14), "Dark theme", align="center", spacing="2"),
+                    dark=rx.flex(rx.icon("sun", size=14), "Light theme", align="center", spacing="2"),
+                ),
+                on_select=rx.toggle_color_mode,
+            ),
+            rx.menu.item(rx.icon("log-out", size=14), "Sign out", on_select=SessionState.logout, class_name="logout"),
+            align="end",
+            min_width="200px",
+        ),
+    )
+
+
+def _mobile_nav() -> rx.Component:
+    return rx.box(
+        rx.menu.root(
+            rx.menu.trigger(rx.icon_button(rx.icon("menu", size=18), variant="ghost", color_scheme="gray", aria_label="Open navigation")),
+            rx.menu.content(
+                rx.menu.item(rx.icon("inbox", size=14), "Unsolved", on_select=rx.redirect(f"{routes.AGENT_QUEUE}?view=unsolved")),
+                rx.menu.item(rx.icon("user-round", size=14), "Assigned to me", on_select=rx.redirect(f"{routes.AGENT_QUEUE}?view=mine")),
+                rx.menu.item(rx.icon("user-round-x", size=14), "Unassigned", on_select=rx.redirect(f"{routes.AGENT_QUEUE}?view=unassigned")),
+                rx.menu.item(rx.icon("layers", size=14), "All tickets", on_select=rx.redirect(f"{routes.AGENT_QUEUE}?view=all")),
+                rx.cond(
+                    SessionState.is_admin,
+                    rx.fragment(rx.menu.separator(), rx.menu.item(rx.icon("users", size=14), "People", on_select=rx.redirect(routes.ADMIN_USERS))),
+                ),
+                align="start",
+            ),
+        ),
+        display=MOBILE,
+    )
+
+
+def agent_shell(*children: rx.Component, title=None, actions: rx.Component | None = None) -> rx.Component:
+    """Sidebar on the left, a top bar with the page title and the account menu, content below."""
+    top_bar = rx.flex(
+        _mobile_nav(),
+        rx.box(rx.link(brand("2"), href=routes.AGENT_QUEUE, underline="none", color="inherit"), display=MOBILE),
+        rx.box(
+            title if isinstance(title, rx.Component)
+            else rx.heading(title, size="3", weight="medium", white_space="nowrap", overflow="hidden", text_overflow="ellipsis"),
+            display=DESKTOP,
+            min_width="0",
+            font_size="var(--font-size-3)",
+        ) if title is not None else rx.fragment(),
+        rx.spacer(),
+        actions or rx.fragment(),
+        user_menu(),
+        align="center",
+        spacing="3",
+        height="52px",
+        padding="0 16px",
+        border_bottom="1px solid var(--gray-5)",
+        background="var(--color-panel-solid)",
+        position="sticky",
+        top="0",
+        z_index="10",
+    )
+    return rx.box(
+        _sidebar(),
+        rx.box(
+            top_bar,
+            rx.box(*children, padding=["12px", "16px", "20px 24px"], class_name="page-content"),
+            margin_left=["0", "0", SIDEBAR_WIDTH],
+            min_height="100vh",
+        ),
+        background="var(--color-background)",
+    )
+
+
+# ---- customer portal --------------------------------------------------------------------------------
+
+def portal_shell(*children: rx.Component) -> rx.Component:
+    header = rx.box(
+        rx.flex(
+            rx.link(brand("3", SessionState.company_name), href=routes.PORTAL, underline="none", color="inherit", min_width="0"),
+            rx.spacer(),
+            rx.link(rx.text("My requests", size="2", weight="medium"), href=routes.PORTAL, color_scheme="gray",
+                    underline="none", display=["none", "inline", "inline"]),
+            rx.link(
+                rx.button(rx.icon("plus", size=14), rx.text("New request", as_="span", display=["none", "inline", "inline"]),
+                          size="2", aria_label="New request", white_space="nowrap"),
+                href=routes.PORTAL_NEW, underline="none", class_name="new-request", flex_shrink="0",
+            ),
+            user_menu(show_role=False),
+            align="center",
+            spacing="4",
+            height="56px",
+            max_width="880px",
+            margin="0 auto",
+            padding="0 16px",
+        ),
+        border_bottom="1px solid var(--gray-5)",
+        background="var(--color-panel-solid)",
+        position="sticky",
+        top="0",
+        z_index="10",
+    )
+    return rx.box(
+        header,
+        rx.box(*children, max_width="880px", margin="0 auto", padding=["16px 12px 48px", "24px 16px 48px", "32px 16px 64px"]),
+        min_height="100vh",
+        background="var(--gray-2)",
+    )

@@ -1,0 +1,66 @@
+"""A ticket's conversation: customer messages, staff replies and (for staff) internal notes, oldest first."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from autocrm.components.badges import avatar, time_ago
+
+
+def _message(m, staff_view: bool) -> rx.Component:
+    internal = m["internal"].to(bool)
+    from_staff = m["author_is_staff"].to(bool)
+    background = rx.cond(internal, "var(--amber-3)", rx.cond(from_staff, "var(--accent-2)", "var(--color-panel-solid)"))
+    border = rx.cond(internal, "1px solid var(--amber-7)", rx.cond(from_staff, "1px solid var(--accent-5)", "1px solid var(--gray-5)"))
+    who = rx.flex(
+        rx.text(m["author_name"], size="2", weight="bold"),
+        rx.cond(
+            internal,
+            rx.badge(rx.icon("lock", size=11), "Internal note", color_scheme="amber", variant="solid", size="1", class_name="note-label"),
+            rx.cond(from_staff, rx.badge("Support" if not staff_view else "Public reply", color_scheme="indigo", variant="soft", size="1")),
+        ),
+        rx.spacer(),
+        time_ago(m["created_rel"], m["created_exact"], size="1"),
+        align="center",
+        spacing="2",
+        wrap="wrap",
+        min_width="0",
+        flex="1",
+    )
+    return rx.flex(
+        avatar(m["author_initials"], size="2", color=rx.cond(internal, "amber", rx.cond(from_staff, "indigo", "gray"))),
+        rx.box(
+            who,
+            rx.box(rx.html(m["body_html"]), class_name="message-body", margin_top="6px"),
+            rx.cond(
+                m["attachments"].to(list).length() > 0,
+                rx.flex(
+                    rx.foreach(
+                        m["attachments"].to(list[dict]),
+                        lambda a: rx.badge(rx.icon("paperclip", size=12), a["filename"], variant="outline", color_scheme="gray"),
+                    ),
+                    spacing="2",
+                    wrap="wrap",
+                    margin_top="8px",
+                ),
+            ),
+            flex="1",
+            min_width="0",
+            padding="12px 14px",
+            background=background,
+            border=border,
+            border_radius="var(--radius-3)",
+        ),
+        spacing="3",
+        align="start",
+        class_name=rx.cond(internal, "message message-note", "message message-public"),
+    )
+
+
+def timeline(messages, *, staff_view: bool) -> rx.Component:
+    return rx.flex(
+        rx.foreach(messages, lambda m: _message(m, staff_view)),
+        direction="column",
+        spacing="3",
+        class_name="timeline",
+    )

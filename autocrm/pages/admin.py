@@ -1,0 +1,225 @@
+"""Admin: people, their roles and whether they may sign in."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from autocrm.components.badges import avatar
+from autocrm.components.forms import empty_state, field, form_callout, skeleton_rows
+from autocrm.components.layout import agent_shell
+from autocrm.pages.registry import page
+from autocrm.state import routes
+from autocrm.state.admin import AdminUsersState
+
+ROLE_OPTIONS = [("customer", "Customer"), ("agent", "Agent"), ("admin", "Admin")]
+DESKTOP = ["none", "none", "block"]
+MOBILE = ["block", "block", "none"]
+
+
+def _role_select(row) -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(aria_label="Role", width="120px", class_name="role-select"),
+        rx.select.content(*[rx.select.item(label, value=value) for value, label in ROLE_OPTIONS]),
+        value=row["role"].to(str),
+        on_change=lambda value: AdminUsersState.change_role(row["id"], value),
+        disabled=row["is_me"].to(bool),
+        size="1",
+    )
+
+
+def _active_switch(row) -> rx.Component:
+    return rx.flex(
+        rx.switch(
+            checked=row["is_active"].to(bool),
+            on_change=lambda checked: AdminUsersState.set_active(row["id"], checked),
+            disabled=row["is_me"].to(bool),
+            size="1",
+            aria_label="May sign in",
+            class_name="active-switch",
+        ),
+        rx.text(rx.cond(row["is_active"], "Active", "Deactivated"), size="1",
+                color_scheme=rx.cond(row["is_active"], "grass", "gray")),
+        align="center",
+        spacing="2",
+    )
+
+
+def _who(row) -> rx.Component:
+    return rx.flex(
+        avatar(row["initials"], size="2", color=rx.cond(row["is_active"], "indigo", "gray")),
+        rx.flex(
+            rx.flex(
+                rx.text(row["name"], size="2", weight="medium", overflow="hidden", text_overflow="ellipsis", white_space="nowrap"),
+                rx.cond(row["is_me"], rx.badge("You", size="1", variant="soft", color_scheme="gray")),
+                spacing="2",
+                align="center",
+                min_width="0",
+            ),
+            rx.text(row["email"], size="1", color_scheme="gray", overflow="hidden", text_overflow="ellipsis", white_space="nowrap"),
+            direction="column",
+            min_width="0",
+        ),
+        align="center",
+        spacing="3",
+        min_width="0",
+        opacity=rx.cond(row["is_active"], "1", "0.6"),
+    )
+
+
+def _table() -> rx.Component:
+    return rx.box(
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    rx.table.column_header_cell("Person"),
+                    rx.table.column_header_cell("Role", width="150px"),
+                    rx.table.column_header_cell("Access", width="160px"),
+                ),
+            ),
+            rx.table.body(
+                rx.foreach(
+                    AdminUsersState.rows,
+                    lambda row: rx.table.row(
+                        rx.table.cell(_who(row), max_width="0"),
+                        rx.table.cell(_role_select(row)),
+                        rx.table.cell(_active_switch(row)),
+                        align="center",
+                        class_name="user-row",
+                    ),
+                )
+            ),
+            size="1",
+            variant="ghost",
+            width="100%",
+            table_layout="fixed",
+        ),
+        display=DESKTOP,
+        border="1px solid var(--gray-5)",
+        border_radius="var(--radius-3)",
+        background="var(--color-panel-solid)",
+        overflow="clip",
+    )
+
+
+def _cards() -> rx.Component:
+    return rx.box(
+        rx.foreach(
+            AdminUsersState.rows,
+            lambda row: rx.flex(
+                _who(row),
+                rx.flex(_role_select(row), rx.spacer(), _active_switch(row), align="center", spacing="3"),
+                direction="column",
+                spacing="3",
+                padding="12px",
+                border_bottom="1px solid var(--gray-4)",
+                class_name="user-card",
+            ),
+        ),
+        display=MOBILE,
+        border="1px solid var(--gray-5)",
+        border_radius="var(--radius-3)",
+        background="var(--color-panel-solid)",
+        overflow="hidden",
+    )
+
+
+def _create_dialog() -> rx.Component:
+    s = AdminUsersState
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Add a person"),
+            rx.dialog.description("Agents and admins work in the queue; customers use the portal.", size="2", color_scheme="gray",
+                                  margin_bottom="16px"),
+            rx.form(
+                rx.flex(
+                    form_callout(s.create_error),
+                    field("Full name", rx.input(name="name", id="new-name", placeholder="Jane Doe"), error=s.create_errors.get("name", ""),
+                          html_for="new-name"),
+                    field("E-mail", rx.input(name="email", id="new-email", type="email", placeholder="jane@company.com"),
+                          error=s.create_errors.get("email", ""), html_for="new-email"),
+                    field(
+                        "Role",
+                        rx.select.root(
+                            rx.select.trigger(width="100%", aria_label="Role of the new person"),
+                            rx.select.content(*[rx.select.item(label, value=value) for value, label in ROLE_OPTIONS]),
+                            value=s.create_role,
+                            on_change=s.set_create_role,
+                        ),
+                        error=s.create_errors.get("role", ""),
+                    ),
+                    field("Password", rx.input(name="password", id="new-password", type="password", auto_complete="new-password"),
+                          error=s.create_errors.get("password", ""),
+                          hint="Optional. Leave empty and they can set one with “Forgot password”.", html_for="new-password"),
+                    rx.flex(
+                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
+                        rx.button("Add person", type="submit", class_name="create-user-submit"),
+                        spacing="3",
+                        justify="end",
+                        margin_top="8px",
+                    ),
+                    direction="column",
+                    spacing="4",
+                ),
+                on_submit=s.create,
+                reset_on_submit=False,
+            ),
+            max_width="460px",
+        ),
+        open=s.create_open,
+        on_open_change=s.open_create,
+    )
+
+
+@page(route=routes.ADMIN_USERS, title="People · AutoCRM", on_load=AdminUsersState.load)
+def admin_users() -> rx.Component:
+    s = AdminUsersState
+    return agent_shell(
+        rx.flex(
+            rx.flex(
+                rx.form(
+                    rx.input(rx.input.slot(rx.icon("search", size=15)), name="q", placeholder="Search name or e-mail…", type="search",
+                             width="100%", aria_label="Search people", id="people-search"),
+                    on_submit=s.search,
+                    reset_on_submit=False,
+                    flex="1 1 240px",
+                ),
+                rx.select.root(
+                    rx.select.trigger(aria_label="Role filter", min_width="130px"),
+                    rx.select.content(rx.select.item("Every role", value="any"),
+                                      *[rx.select.item(label + "s", value=value) for value, label in ROLE_OPTIONS]),
+                    value=s.role,
+                    on_change=s.set_role_filter,
+                ),
+                rx.button(rx.icon("user-plus", size=14), "Add person", on_click=s.open_create(True), class_name="add-person"),
+                spacing="2",
+                wrap="wrap",
+                align="center",
+            ),
+            rx.cond(
+                ~s.loaded,
+                skeleton_rows(8),
+                rx.cond(
+                    s.rows.length() > 0,
+                    rx.fragment(
+                        _table(),
+                        _cards(),
+                        rx.flex(
+                            rx.text(s.range_label, size="2", color_scheme="gray"),
+                            rx.spacer(),
+                            rx.icon_button(rx.icon("chevron-left", size=16), variant="soft", color_scheme="gray", disabled=~s.has_prev,
+                                           on_click=s.prev_page, aria_label="Previous page"),
+                            rx.icon_button(rx.icon("chevron-right", size=16), variant="soft", color_scheme="gray", disabled=~s.has_next,
+                                           on_click=s.next_page, aria_label="Next page"),
+                            align="center",
+                            spacing="2",
+                        ),
+                    ),
+                    rx.card(empty_state("users", "Nobody matches", "Try another name or e-mail, or add the person.")),
+                ),
+            ),
+            _create_dialog(),
+            direction="column",
+            spacing="3",
+        ),
+        title="People",
+    )

@@ -1,0 +1,459 @@
+"""The agent workspace: the queue and one ticket."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from autocrm.components.badges import avatar, priority_badge, status_badge, time_ago
+from autocrm.components.forms import empty_state, field_error, skeleton_rows
+from autocrm.components.layout import agent_shell
+from autocrm.components.timeline import timeline
+from autocrm.pages.registry import page
+from autocrm.state import routes
+from autocrm.state.queue import QueueState
+from autocrm.state.ticket import AgentTicketState
+
+DESKTOP = ["none", "none", "block"]
+MOBILE = ["block", "block", "none"]
+
+
+def _select(value, options, on_change, label: str, width: str = "auto") -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(aria_label=label, min_width=width, variant="surface"),
+        rx.select.content(rx.foreach(options, lambda o: rx.select.item(o["label"], value=o["value"]))),
+        value=value,
+        on_change=on_change,
+        size="2",
+    )
+
+
+# ---- queue ------------------------------------------------------------------------------------------
+
+def _filter_bar() -> rx.Component:
+    return rx.flex(
+        rx.form(
+            rx.input(
+                rx.input.slot(rx.icon("search", size=15)),
+                name="q",
+                id="queue-search",
+                placeholder="Search subject, number, requester…",
+                default_value=QueueState.q,
+                key=QueueState.q,
+                type="search",
+                size="2",
+                width="100%",
+                aria_label="Search tickets",
+            ),
+            on_submit=QueueState.search,
+            reset_on_submit=False,
+            flex="1 1 260px",
+            min_width="200px",
+        ),
+        rx.flex(
+            _select(QueueState.status, QueueState.status_options, QueueState.set_status, "Status", "130px"),
+            _select(QueueState.priority, QueueState.priority_options, QueueState.set_priority, "Priority", "124px"),
+            _select(QueueState.assignee, QueueState.assignee_options, QueueState.set_assignee, "Assignee", "124px"),
+            _select(QueueState.sort, QueueState.sort_options, QueueState.set_sort, "Sort", "160px"),
+            spacing="2",
+            wrap="wrap",
+        ),
+        spacing="2",
+        wrap="wrap",
+        align="center",
+        width="100%",
+    )
+
+
+def _sort_header(label: str, column: str, **props) -> rx.Component:
+    icon = rx.cond(
+        QueueState.sort == f"-{column}",
+        rx.icon("arrow-down", size=12),
+        rx.cond(QueueState.sort == column, rx.icon("arrow-up", size=12), rx.icon("arrow-up-down", size=12, opacity="0.4")),
+    )
+    return rx.table.column_header_cell(
+        rx.flex(label, icon, align="center", spacing="1", cursor="pointer", on_click=QueueState.toggle_sort(column),
+                custom_attrs={"role": "button", "tabIndex": "0"}),
+        **props,
+    )
+
+
+def _person(name, initials=None) -> rx.Component:
+    return rx.cond(
+        name,
+        rx.flex(
+            avatar(initials, size="1", color="gray") if initials is not None else rx.fragment(),
+            rx.text(name, size="2", white_space="nowrap", overflow="hidden", text_overflow="ellipsis"),
+            align="center",
+            spacing="2",
+            min_width="0",
+        ),
+        rx.text("Unassigned", size="2", color_scheme="gray"),
+    )
+
+
+def _queue_row(row) -> rx.Component:
+    href = "/agent/tickets/" + row["id"].to_string()
+    return rx.table.row(
+        rx.table.cell(rx.text("#", row["number"], size="2", color_scheme="gray", white_space="nowrap")),
+        rx.table.cell(
+            rx.link(row["subject"], href=href, color="inherit", weight="medium", size="2", underline="hover",
+                    class_name="ticket-subject", display="block", overflow="hidden", text_overflow="ellipsis", white_space="nowrap"),
+            max_width="0",
+            width="40%",
+        ),
+        rx.table.cell(_person(row["requester_name"], row["requester_initials"]), max_width="180px"),
+        rx.table.cell(status_badge(row["status_category"], row["status_name"])),
+        rx.table.cell(priority_badge(row["priority"], row["priority_name"])),
+        rx.table.cell(_person(row["assignee_name"]), max_width="160px"),
+        rx.table.cell(time_ago(row["updated_rel"], row["updated_exact"])),
+        on_click=rx.redirect(href),
+        cursor="pointer",
+        _hover={"background": "var(--gray-3)"},
+        class_name="queue-row",
+        align="center",
+    )
+
+
+def _queue_table() -> rx.Component:
+    return rx.box(
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    _sort_header("#", "number", width="76px"),
+                    rx.table.column_header_cell("Subject"),
+                    rx.table.column_header_cell("Requester", width="180px"),
+                    rx.table.column_header_cell("Status", width="150px"),
+                    rx.table.column_header_cell("Priority", width="110px"),
+                    rx.table.column_header_cell("Assignee", width="160px"),
+                    _sort_header("Updated", "updated_at", width="116px"),
+                ),
+            ),
+            rx.table.body(rx.foreach(QueueState.rows, _queue_row)),
+            size="1",
+            variant="ghost",
+            width="100%",
+            table_layout="fixed",
+            class_name="queue-table",
+        ),
+        display=DESKTOP,
+        border="1px solid var(--gray-5)",
+        border_radius="var(--radius-3)",
+        background="var(--color-panel-solid)",
+        overflow="clip",
+    )
+
+
+def _queue_card(row) -> rx.Component:
+    href = "/agent/tickets/" + row["id"].to_string()
+    return rx.link(
+        rx.flex(
+            rx.flex(
+                rx.text("#", row["number"], size="1", color_scheme="gray"),
+                rx.spacer(),
+                time_ago(row["updated_rel"], row["updated_exact"], size="1"),
+                align="center",
+                spacing="2",
+            ),
+            rx.text(row["subject"], size="2", weight="medium", class_name="ticket-subject"),
+            rx.flex(
+                status_badge(row["status_category"], row["status_name"]),
+                priority_badge(row["priority"], row["priority_name"]),
+                rx.text(row["requester_name"], size="1", color_scheme="gray", overflow="hidden", text_overflow="ellipsis",
+                        white_space="nowrap", min_width="0"),
+                spacing="2",
+                align="center",
+                wrap="wrap",
+            ),
+            direction="column",
+            spacing="2",
+            padding="12px",
+        ),
+        href=href,
+        underline="none",
+        color="inherit",
+        display="block",
+        border_bottom="1px solid var(--gray-4)",
+        class_name="queue-card",
+    )
+
+
+def _queue_cards() -> rx.Component:
+    return rx.box(
+        rx.foreach(QueueState.rows, _queue_card),
+        display=MOBILE,
+        border="1px solid var(--gray-5)",
+        border_radius="var(--radius-3)",
+        background="var(--color-panel-solid)",
+        overflow="hidden",
+    )
+
+
+def _pager() -> rx.Component:
+    return rx.flex(
+        rx.text(QueueState.range_label, size="2", color_scheme="gray", class_name="range-label"),
+        rx.spacer(),
+        rx.text("Page ", QueueState.page, " of ", QueueState.page_count, size="2", color_scheme="gray",
+                display=["none", "inline", "inline"]),
+        rx.icon_button(rx.icon("chevron-left", size=16), variant="soft", color_scheme="gray", size="2",
+                       disabled=~QueueState.has_prev, on_click=QueueState.prev_page, aria_label="Previous page"),
+        rx.icon_button(rx.icon("chevron-right", size=16), variant="soft", color_scheme="gray", size="2",
+                       disabled=~QueueState.has_next, on_click=QueueState.next_page, aria_label="Next page"),
+        align="center",
+        spacing="2",
+        padding_top="12px",
+    )
+
+
+def _queue_body() -> rx.Component:
+    return rx.cond(
+        ~QueueState.loaded,
+        skeleton_rows(8),
+        rx.cond(
+            QueueState.error,
+            rx.callout(QueueState.error, icon="circle-alert", color_scheme="red"),
+            rx.cond(
+                QueueState.rows.length() > 0,
+                rx.fragment(_queue_table(), _queue_cards(), _pager()),
+                rx.box(
+                    rx.cond(
+                        QueueState.filtered,
+                        empty_state("search-x", "No tickets match", "Try another search word, or clear the filters to see the whole queue.",
+                                    rx.button("Clear filters", variant="soft", on_click=QueueState.clear_filters)),
+                        empty_state("party-popper", "Nothing here", "No tickets in this view. New requests from customers appear here as they arrive."),
+                    ),
+                    border="1px dashed var(--gray-6)",
+                    border_radius="var(--radius-3)",
+                    background="var(--color-panel-solid)",
+                ),
+            ),
+        ),
+    )
+
+
+@page(route=routes.AGENT_QUEUE, title="Queue · AutoCRM", on_load=QueueState.load)
+def queue() -> rx.Component:
+    return agent_shell(
+        rx.flex(
+            _filter_bar(),
+            _queue_body(),
+            direction="column",
+            spacing="3",
+        ),
+        title=QueueState.view_title,
+    )
+
+
+# ---- one ticket ---------------------------------------------------------------------------------------
+
+def _prop(label: str, control: rx.Component) -> rx.Component:
+    return rx.flex(
+        rx.text(label, size="1", weight="medium", color_scheme="gray", text_transform="uppercase", letter_spacing="0.04em"),
+        control,
+        direction="column",
+        gap="6px",
+    )
+
+
+def _full_select(value, options, on_change, label: str, class_name: str) -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(aria_label=label, width="100%", class_name=class_name),
+        rx.select.content(rx.foreach(options, lambda o: rx.select.item(o["label"], value=o["value"]))),
+        value=value,
+        on_change=on_change,
+        size="2",
+    )
+
+
+def _properties() -> rx.Component:
+    t = AgentTicketState.ticket
+    return rx.card(
+        rx.flex(
+            _prop("Status", _full_select(t["status"].to(str), AgentTicketState.status_options, AgentTicketState.set_status, "Status", "status-select")),
+            _prop("Priority", _full_select(t["priority"].to(str), AgentTicketState.priority_options, AgentTicketState.set_priority, "Priority", "priority-select")),
+            _prop(
+                "Assignee",
+                rx.flex(
+                    _full_select(t["assignee_id_str"].to(str), AgentTicketState.assignee_options, AgentTicketState.set_assignee, "Assignee", "assignee-select"),
+                    rx.cond(
+                        t["assignee_id_str"].to(str) != AgentTicketState.user["id"].to_string(),
+                        rx.button("Assign to me", size="1", variant="ghost", on_click=AgentTicketState.assign_to_me,
+                                  class_name="assign-me", align_self="start", margin_left="2px"),
+                    ),
+                    direction="column",
+                    spacing="1",
+                ),
+            ),
+            rx.separator(size="4"),
+            _prop(
+                "Requester",
+                rx.flex(
+                    avatar(t["requester_initials"], size="2", color="gray"),
+                    rx.flex(
+                        rx.text(t["requester_name"], size="2", weight="medium"),
+                        rx.text(t["requester_email"], size="1", color_scheme="gray", word_break="break-all"),
+                        direction="column",
+                        min_width="0",
+                    ),
+                    spacing="2",
+                    align="center",
+                ),
+            ),
+            _prop(
+                "Tags",
+                rx.cond(
+                    t["tags"].to(list).length() > 0,
+                    rx.flex(rx.foreach(t["tags"].to(list[str]), lambda tag: rx.badge(tag, variant="outline", color_scheme="gray")),
+                            spacing="1", wrap="wrap"),
+                    rx.text("No tags", size="2", color_scheme="gray"),
+                ),
+            ),
+            rx.flex(
+                rx.text("Channel", size="1", color_scheme="gray"), rx.spacer(),
+                rx.text(t["channel"], size="1", text_transform="capitalize"),
+            ),
+            rx.flex(
+                rx.text("Created", size="1", color_scheme="gray"), rx.spacer(),
+                time_ago(t["created_rel"], t["created_exact"], size="1"),
+            ),
+            rx.flex(
+                rx.text("Updated", size="1", color_scheme="gray"), rx.spacer(),
+                time_ago(t["updated_rel"], t["updated_exact"], size="1"),
+            ),
+            rx.cond(
+                t["has_rating"],
+                rx.flex(
+                    rx.text("Rating", size="1", color_scheme="gray"), rx.spacer(),
+                    rx.text(t["rating"], "/5 ★", size="1", weight="medium", color="var(--amber-11)"),
+                ),
+            ),
+            direction="column",
+            spacing="4",
+        ),
+        size="2",
+        class_name="ticket-properties",
+    )
+
+
+def _composer() -> rx.Component:
+    s = AgentTicketState
+    return rx.card(
+        rx.form(
+            rx.flex(
+                rx.flex(
+                    rx.segmented_control.root(
+                        rx.segmented_control.item(rx.flex(rx.icon("reply", size=14), "Public reply", align="center", spacing="1"), value="reply"),
+                        rx.segmented_control.item(rx.flex(rx.icon("lock", size=14), "Internal note", align="center", spacing="1"), value="note"),
+                        value=s.mode,
+                        on_change=s.set_mode,
+                        size="1",
+                        class_name="composer-mode",
+                    ),
+                    rx.spacer(),
+                    rx.cond(
+                        s.is_note,
+                        rx.text("Only your team sees notes", size="1", color="var(--amber-11)", display=["none", "inline", "inline"]),
+                        rx.text("The customer is e-mailed", size="1", color_scheme="gray", display=["none", "inline", "inline"]),
+                    ),
+                    align="center",
+                    spacing="2",
+                ),
+                rx.text_area(
+                    name="body",
+                    id="composer-body",
+                    placeholder=rx.cond(s.is_note, "Add a note for your team…", "Write your reply to the customer…"),
+                    rows="5",
+                    resize="vertical",
+                    width="100%",
+                    aria_label=rx.cond(s.is_note, "Internal note", "Reply"),
+                    style={"background": rx.cond(s.is_note, "var(--amber-2)", "var(--color-surface)")},
+                ),
+                field_error(s.composer_error),
+                rx.flex(
+                    rx.spacer(),
+                    rx.button(
+                        rx.cond(s.is_note, rx.icon("lock", size=14), rx.icon("send", size=14)),
+                        rx.cond(s.is_note, "Add internal note", "Send reply"),
+                        type="submit",
+                        color_scheme=rx.cond(s.is_note, "amber", "indigo"),
+                        class_name="composer-submit",
+                    ),
+                ),
+                direction="column",
+                spacing="3",
+            ),
+            on_submit=s.send,
+            reset_on_submit=False,
+            id="composer-form",
+        ),
+        size="2",
+        style={"border_top": rx.cond(s.is_note, "3px solid var(--amber-8)", "3px solid var(--accent-8)")},
+    )
+
+
+def _ticket_header() -> rx.Component:
+    t = AgentTicketState.ticket
+    return rx.flex(
+        rx.link(rx.flex(rx.icon("arrow-left", size=14), "Queue", align="center", spacing="1"), href=routes.AGENT_QUEUE, size="2",
+                color_scheme="gray", underline="none", display=["block", "block", "none"]),
+        rx.flex(
+            rx.heading(t["subject"], size="5", weight="bold", class_name="ticket-heading"),
+            direction="column",
+            spacing="1",
+        ),
+        rx.flex(
+            rx.text("#", t["number"], size="2", color_scheme="gray"),
+            status_badge(t["status_category"], t["status_name"]),
+            priority_badge(t["priority"], t["priority_name"]),
+            rx.text("from ", rx.text(t["requester_name"], weight="medium", as_="span"), size="2", color_scheme="gray"),
+            rx.text("·", color_scheme="gray", size="2"),
+            time_ago(t["created_rel"], t["created_exact"]),
+            spacing="2",
+            align="center",
+            wrap="wrap",
+        ),
+        direction="column",
+        spacing="2",
+    )
+
+
+@page(route=routes.AGENT_TICKET, title="Ticket · AutoCRM", on_load=AgentTicketState.load)
+def agent_ticket() -> rx.Component:
+    s = AgentTicketState
+    return agent_shell(
+        rx.cond(
+            ~s.loaded,
+            rx.flex(rx.skeleton(rx.box(height="28px", width="60%")), skeleton_rows(3, "96px"), direction="column", spacing="4"),
+            rx.cond(
+                s.not_found,
+                empty_state("file-question", "Ticket not found", "It may have been deleted, or the link is wrong. Go back to the queue to find it.",
+                            rx.link(rx.button("Back to the queue", variant="soft"), href=routes.AGENT_QUEUE)),
+                rx.flex(
+                    _ticket_header(),
+                    rx.grid(
+                        rx.flex(
+                            timeline(s.messages, staff_view=True),
+                            _composer(),
+                            direction="column",
+                            spacing="4",
+                            min_width="0",
+                        ),
+                        rx.box(_properties(), position=["static", "static", "sticky"], top="72px"),
+                        columns=rx.breakpoints(initial="1", md="minmax(0, 1fr) 280px"),
+                        spacing="5",
+                        align="start",
+                    ),
+                    direction="column",
+                    spacing="4",
+                    max_width="1200px",
+                ),
+            ),
+        ),
+        title=rx.flex(
+            rx.link("Tickets", href=routes.AGENT_QUEUE, color_scheme="gray", underline="hover"),
+            rx.icon("chevron-right", size=14, color="var(--gray-9)"),
+            rx.text(s.ticket_title, as_="span", overflow="hidden", text_overflow="ellipsis", white_space="nowrap"),
+            align="center",
+            spacing="2",
+            min_width="0",
+        ),
+    )

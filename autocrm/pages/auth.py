@@ -1,0 +1,164 @@
+"""Sign in, sign up, forgotten password and password reset."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from autocrm.components.forms import field, form_callout
+from autocrm.components.layout import auth_shell
+from autocrm.pages.registry import page
+from autocrm.state import routes
+from autocrm.state.auth import ForgotPasswordState, LoginState, ResetPasswordState, SignupState
+from autocrm.state.session import SessionState
+
+_hydrated = rx.State.is_hydrated
+
+
+def _input(name: str, state, **props) -> rx.Component:
+    return rx.input(
+        name=name,
+        id=name,
+        size="3",
+        width="100%",
+        color_scheme=rx.cond(state.errors.contains(name), "red", "indigo"),
+        aria_invalid=rx.cond(state.errors.contains(name), "true", "false"),
+        **props,
+    )
+
+
+def _submit(label: str) -> rx.Component:
+    return rx.button(label, type="submit", size="3", width="100%", disabled=~_hydrated, class_name="submit")
+
+
+def _switch(text: str, link: str, href: str) -> rx.Component:
+    return rx.text(text, " ", rx.link(link, href=href, weight="medium", color_scheme="indigo"), size="2", color_scheme="gray",
+                   text_align="center")
+
+
+@page(route=routes.LOGIN, title="Sign in · AutoCRM", on_load=LoginState.open_page)
+def login() -> rx.Component:
+    return auth_shell(
+        "Sign in",
+        rx.text("Welcome back to ", SessionState.company_name, ".", as_="span"),
+        form_callout(LoginState.form_error),
+        rx.form(
+            rx.flex(
+                field("E-mail", _input("email", LoginState, type="email", placeholder="you@example.com", auto_complete="username",
+                                       auto_focus=True), error=LoginState.errors.get("email", ""), html_for="email"),
+                field(
+                    "Password",
+                    _input("password", LoginState, type="password", auto_complete="current-password"),
+                    error=LoginState.errors.get("password", ""),
+                    html_for="password",
+                ),
+                rx.flex(rx.link("Forgot password?", href=routes.FORGOT_PASSWORD, size="2"), justify="end", margin_top="-8px"),
+                _submit("Sign in"),
+                direction="column",
+                spacing="4",
+            ),
+            on_submit=LoginState.submit,
+            reset_on_submit=False,
+            id="login-form",
+        ),
+        footer=_switch("New here?", "Create a customer account", routes.SIGNUP),
+    )
+
+
+@page(route=routes.SIGNUP, title="Create an account · AutoCRM", on_load=SignupState.open_page)
+def signup() -> rx.Component:
+    return auth_shell(
+        "Create your account",
+        rx.text("Ask ", SessionState.company_name, " for help and follow every request in one place.", as_="span"),
+        form_callout(SignupState.form_error),
+        rx.form(
+            rx.flex(
+                field("Full name", _input("name", SignupState, placeholder="Jane Doe", auto_complete="name", auto_focus=True),
+                      error=SignupState.errors.get("name", ""), html_for="name"),
+                field("E-mail", _input("email", SignupState, type="email", placeholder="you@example.com", auto_complete="email"),
+                      error=SignupState.errors.get("email", ""), html_for="email"),
+                field("Password", _input("password", SignupState, type="password", auto_complete="new-password"),
+                      error=SignupState.errors.get("password", ""), hint="At least 8 characters.", html_for="password"),
+                _submit("Create account"),
+                direction="column",
+                spacing="4",
+            ),
+            on_submit=SignupState.submit,
+            reset_on_submit=False,
+            id="signup-form",
+        ),
+        footer=_switch("Already have an account?", "Sign in", routes.LOGIN),
+    )
+
+
+@page(route=routes.FORGOT_PASSWORD, title="Forgot password · AutoCRM", on_load=ForgotPasswordState.open_page)
+def forgot_password() -> rx.Component:
+    return auth_shell(
+        "Reset your password",
+        "Enter the e-mail address of your account and we'll send you a link to choose a new password.",
+        rx.cond(
+            ForgotPasswordState.sent,
+            rx.flex(
+                rx.callout(
+                    rx.text("If an account exists for ", rx.text(ForgotPasswordState.sent_to, weight="bold", as_="span"),
+                            ", we sent a link to reset its password. It works for one hour.", as_="span"),
+                    icon="mail-check",
+                    color_scheme="green",
+                    class_name="reset-sent",
+                ),
+                rx.text("No e-mail after a few minutes? Check your spam folder, or try again.", size="2", color_scheme="gray"),
+                direction="column",
+                spacing="3",
+            ),
+            rx.form(
+                rx.flex(
+                    field("E-mail", _input("email", ForgotPasswordState, type="email", placeholder="you@example.com",
+                                           auto_complete="email", auto_focus=True),
+                          error=ForgotPasswordState.errors.get("email", ""), html_for="email"),
+                    _submit("Send reset link"),
+                    direction="column",
+                    spacing="4",
+                ),
+                on_submit=ForgotPasswordState.submit,
+                reset_on_submit=False,
+            ),
+        ),
+        footer=_switch("Remembered it?", "Back to sign in", routes.LOGIN),
+    )
+
+
+@page(route=routes.RESET_PASSWORD, title="Choose a new password · AutoCRM", on_load=ResetPasswordState.open_reset)
+def reset_password() -> rx.Component:
+    return auth_shell(
+        "Choose a new password",
+        "Pick a password of at least 8 characters. It signs you out everywhere else.",
+        form_callout(ResetPasswordState.form_error),
+        rx.cond(
+            ResetPasswordState.done,
+            rx.flex(
+                rx.callout("Your password has been changed.", icon="circle-check", color_scheme="green"),
+                rx.link(rx.button("Sign in", size="3", width="100%"), href=routes.LOGIN, width="100%"),
+                direction="column",
+                spacing="4",
+            ),
+            rx.form(
+                rx.flex(
+                    field("New password", _input("password", ResetPasswordState, type="password", auto_complete="new-password",
+                                                 auto_focus=True),
+                          error=ResetPasswordState.errors.get("password", ""), html_for="password"),
+                    field("Repeat the new password", _input("confirm", ResetPasswordState, type="password", auto_complete="new-password"),
+                          error=ResetPasswordState.errors.get("confirm", ""), html_for="confirm"),
+                    _submit("Change password"),
+                    direction="column",
+                    spacing="4",
+                ),
+                on_submit=ResetPasswordState.submit,
+                reset_on_submit=False,
+            ),
+        ),
+        footer=_switch("Need a new link?", "Ask again", routes.FORGOT_PASSWORD),
+    )
+
+
+@page(route="/", title="AutoCRM", on_load=SessionState.redirect_home)
+def index() -> rx.Component:
+    return rx.center(rx.spinner(size="3"), min_height="100vh")

@@ -1,0 +1,260 @@
+"""The customer portal: my requests, a new request, one request."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from autocrm.components.badges import status_badge, time_ago
+from autocrm.components.forms import empty_state, field, field_error, form_callout, skeleton_rows
+from autocrm.components.layout import portal_shell
+from autocrm.components.timeline import timeline
+from autocrm.core.settings import get_settings
+from autocrm.pages.registry import page
+from autocrm.state import routes
+from autocrm.state.portal import NewTicketState, PortalState, PortalTicketState
+from autocrm.state.session import SessionState
+
+COMPANY = get_settings().company_name
+
+
+def _ticket_card(row) -> rx.Component:
+    return rx.link(
+        rx.card(
+            rx.flex(
+                rx.flex(
+                    rx.text(row["subject"], size="3", weight="medium", class_name="ticket-subject"),
+                    rx.flex(
+                        rx.text("#", row["number"], size="1", color_scheme="gray"),
+                        rx.text("·", size="1", color_scheme="gray"),
+                        rx.text("Updated", size="1", color_scheme="gray"),
+                        time_ago(row["updated_rel"], row["updated_exact"], size="1"),
+                        spacing="1",
+                        align="center",
+                        wrap="wrap",
+                    ),
+                    direction="column",
+                    spacing="1",
+                    flex="1",
+                    min_width="0",
+                ),
+                status_badge(row["status_category"], row["status_name"]),
+                rx.icon("chevron-right", size=16, color="var(--gray-8)", display=["none", "block", "block"]),
+                align="center",
+                spacing="3",
+            ),
+            size="2",
+            class_name="portal-ticket",
+            _hover={"background": "var(--gray-2)"},
+        ),
+        href="/portal/tickets/" + row["id"].to_string(),
+        underline="none",
+        color="inherit",
+        display="block",
+    )
+
+
+def _section(title: str, rows) -> rx.Component:
+    return rx.cond(
+        rows.length() > 0,
+        rx.flex(
+            rx.text(title, size="2", weight="medium", color_scheme="gray"),
+            rx.foreach(rows, _ticket_card),
+            direction="column",
+            spacing="2",
+        ),
+    )
+
+
+@page(route=routes.PORTAL, title=f"My requests · {COMPANY}", on_load=PortalState.load)
+def portal() -> rx.Component:
+    return portal_shell(
+        rx.flex(
+            rx.flex(
+                rx.heading("My requests", size="6", weight="bold"),
+                rx.text("Hi ", SessionState.user_first_name, ". Follow your requests here; we also reply by e-mail.", size="2",
+                        color_scheme="gray"),
+                direction="column",
+                spacing="1",
+            ),
+            rx.cond(
+                ~PortalState.loaded,
+                skeleton_rows(4, "64px"),
+                rx.cond(
+                    PortalState.has_tickets,
+                    rx.flex(_section("Open", PortalState.open_rows), _section("Solved", PortalState.done_rows), direction="column", spacing="5"),
+                    rx.card(
+                        empty_state("message-circle-question", "No requests yet",
+                                    "Tell us what you need help with and a member of our team will get back to you.",
+                                    rx.link(rx.button(rx.icon("plus", size=14), "New request"), href=routes.PORTAL_NEW)),
+                    ),
+                ),
+            ),
+            direction="column",
+            spacing="5",
+        ),
+    )
+
+
+@page(route=routes.PORTAL_NEW, title=f"New request · {COMPANY}", on_load=NewTicketState.load)
+def portal_new() -> rx.Component:
+    s = NewTicketState
+    return portal_shell(
+        rx.flex(
+            rx.link(rx.flex(rx.icon("arrow-left", size=14), "My requests", align="center", spacing="1"), href=routes.PORTAL, size="2",
+                    color_scheme="gray", underline="none"),
+            rx.flex(
+                rx.heading("New request", size="6", weight="bold"),
+                rx.text("Describe the problem in a few sentences. The more we know, the faster we can help.", size="2", color_scheme="gray"),
+                direction="column",
+                spacing="1",
+            ),
+            rx.card(
+                rx.form(
+                    rx.flex(
+                        form_callout(s.form_error),
+                        field("Subject", rx.input(name="subject", id="subject", size="3", placeholder="e.g. My card payment was declined",
+                                                  max_length=250, color_scheme=rx.cond(s.errors.contains("subject"), "red", "indigo"),
+                                                  aria_invalid=rx.cond(s.errors.contains("subject"), "true", "false")),
+                              error=s.errors.get("subject", ""), html_for="subject"),
+                        field("Description", rx.text_area(name="body", id="body", rows="8", resize="vertical",
+                                                          placeholder="What happened, when, and what you expected instead…",
+                                                          color_scheme=rx.cond(s.errors.contains("body"), "red", "indigo"),
+                                                          aria_invalid=rx.cond(s.errors.contains("body"), "true", "false")),
+                              error=s.errors.get("body", ""), html_for="body"),
+                        rx.flex(
+                            rx.link(rx.button("Cancel", variant="soft", color_scheme="gray", type="button"), href=routes.PORTAL),
+                            rx.button(rx.icon("send", size=14), "Send request", type="submit", disabled=~s.ready, class_name="submit"),
+                            spacing="3",
+                            justify="end",
+                        ),
+                        direction="column",
+                        spacing="4",
+                    ),
+                    on_submit=s.submit,
+                    reset_on_submit=False,
+                ),
+                size="3",
+            ),
+            direction="column",
+            spacing="4",
+        ),
+    )
+
+
+def _stars(count, *, interactive: bool) -> rx.Component:
+    def star(i: int) -> rx.Component:
+        filled = count >= i
+        icon = rx.icon("star", size=26 if interactive else 16, fill=rx.cond(filled, "var(--amber-9)", "none"),
+                       color=rx.cond(filled, "var(--amber-9)", "var(--gray-8)"))
+        if not interactive:
+            return icon
+        return rx.icon_button(icon, variant="ghost", color_scheme="amber", size="3", type="button",
+                              on_click=PortalTicketState.choose_stars(i), aria_label=f"{i} star{'s' if i > 1 else ''}",
+                              class_name=f"star star-{i}")
+    return rx.flex(*[star(i) for i in range(1, 6)], spacing="1", align="center")
+
+
+def _rating() -> rx.Component:
+    s = PortalTicketState
+    t = s.ticket
+    return rx.cond(
+        t["is_done"],
+        rx.card(
+            rx.cond(
+                t["has_rating"],
+                rx.flex(
+                    rx.text("Your rating", size="2", weight="medium"),
+                    _stars(t["rating"].to(int), interactive=False),
+                    rx.cond(t["rating_comment"], rx.text("“", t["rating_comment"], "”", size="2", color_scheme="gray")),
+                    rx.text("Thank you for telling us how we did.", size="1", color_scheme="gray"),
+                    direction="column",
+                    spacing="2",
+                    class_name="given-rating",
+                ),
+                rx.form(
+                    rx.flex(
+                        rx.heading("How did we do?", size="3"),
+                        rx.text("Rate the help you got on this request.", size="2", color_scheme="gray"),
+                        _stars(s.stars, interactive=True),
+                        rx.text_area(name="comment", placeholder="Anything we should know? (optional)", rows="3", max_length=2000,
+                                     aria_label="Comment"),
+                        field_error(s.rating_error),
+                        rx.flex(rx.button("Send rating", type="submit", class_name="send-rating"), justify="end"),
+                        direction="column",
+                        spacing="3",
+                    ),
+                    on_submit=s.rate,
+                    reset_on_submit=False,
+                ),
+            ),
+            size="3",
+            style={"border_top": "3px solid var(--amber-8)"},
+            class_name="rating-card",
+        ),
+    )
+
+
+def _reply_box() -> rx.Component:
+    s = PortalTicketState
+    return rx.cond(
+        s.ticket["is_closed"],
+        rx.callout("This request is closed. If you need more help, open a new request.", icon="lock", color_scheme="gray"),
+        rx.card(
+            rx.form(
+                rx.flex(
+                    rx.text_area(name="body", id="reply-body", rows="4", resize="vertical", aria_label="Your message",
+                                 placeholder=rx.cond(s.ticket["is_done"], "Still need help? Write here to reopen the request…",
+                                                     "Add more details or answer our questions…")),
+                    field_error(s.reply_error),
+                    rx.flex(rx.button(rx.icon("send", size=14), "Send", type="submit", class_name="send-reply"), justify="end"),
+                    direction="column",
+                    spacing="3",
+                ),
+                on_submit=s.reply,
+                reset_on_submit=False,
+                id="reply-form",
+            ),
+            size="2",
+        ),
+    )
+
+
+@page(route=routes.PORTAL_TICKET, title=f"Request · {COMPANY}", on_load=PortalTicketState.load)
+def portal_ticket() -> rx.Component:
+    s = PortalTicketState
+    t = s.ticket
+    return portal_shell(
+        rx.cond(
+            ~s.loaded,
+            rx.flex(rx.skeleton(rx.box(height="32px", width="70%")), skeleton_rows(3, "90px"), direction="column", spacing="4"),
+            rx.cond(
+                s.not_found,
+                rx.card(empty_state("file-question", "Request not found", "This request does not exist or belongs to another account.",
+                                    rx.link(rx.button("Back to my requests", variant="soft"), href=routes.PORTAL))),
+                rx.flex(
+                    rx.link(rx.flex(rx.icon("arrow-left", size=14), "My requests", align="center", spacing="1"), href=routes.PORTAL,
+                            size="2", color_scheme="gray", underline="none"),
+                    rx.flex(
+                        rx.heading(t["subject"], size="6", weight="bold", class_name="ticket-heading"),
+                        rx.flex(
+                            status_badge(t["status_category"], t["status_name"]),
+                            rx.text("Request #", t["number"], size="2", color_scheme="gray"),
+                            rx.text("·", size="2", color_scheme="gray"),
+                            rx.text("opened", size="2", color_scheme="gray"),
+                            time_ago(t["created_rel"], t["created_exact"]),
+                            spacing="2",
+                            align="center",
+                            wrap="wrap",
+                        ),
+                        direction="column",
+                        spacing="2",
+                    ),
+                    timeline(s.messages, staff_view=False),
+                    _rating(),
+                    _reply_box(),
+                    direction="column",
+                    spacing="4",
+                ),
+            ),
+        ),
+    )

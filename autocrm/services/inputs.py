@@ -1,0 +1,45 @@
+"""What every service input must satisfy before it reaches a database, whichever adapter sent it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# Primary keys are 32-bit on PostgreSQL: a larger id can name no row, and would fail there, not match.
+MAX_DB_ID = 2**31 - 1
+DbId = Annotated[int, Field(ge=1, le=MAX_DB_ID)]
+
+
+def contains_nul(value: Any) -> bool:
+    """PostgreSQL text cannot hold NUL; SQLite would keep it silently. Neither is wanted."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(contains_nul(k) or contains_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple | set):
+        return any(contains_nul(v) for v in value)
+    return False
+
+
+def is_valid_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_DB_ID
+
+
+def like_pattern(text: str) -> str:
+    """A case-insensitive 'contains' pattern in which the user's own % and _ match only themselves."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped.lower()}%"
+
+
+class ServiceInput(BaseModel):
+    """Base of the services' input shapes: unknown fields and NUL characters are refused."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul_characters(cls, data: Any) -> Any:
+        if contains_nul(data):
+            raise ValueError("text must not contain NUL characters")
+        return data

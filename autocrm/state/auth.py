@@ -1,0 +1,148 @@
+"""Sign in, sign up, forgotten and reset passwords: thin adapters over `autocrm.services.auth`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from autocrm.core.db import write_session
+from autocrm.services import auth
+from autocrm.services.errors import DomainError
+from autocrm.services.users import UserPublic
+from autocrm.state import routes
+from autocrm.state.format import field_errors
+from autocrm.state.session import SessionState, safe_next
+
+
+def _text(form: dict[str, Any], key: str) -> str:
+    value = form.get(key)
+    return value if isinstance(value, str) else ""
+
+
+class AuthFormState(SessionState):
+    """Shared by the four sign-in pages: field errors, a form-level message and a busy flag."""
+
+    errors: dict[str, str] = {}
+    form_error: str = ""
+    busy: bool = False
+
+    def _start(self, user) -> list:
+        with write_session() as session:
+            self.token = auth.start_login_session(session, user=user)
+        self.user = UserPublic.model_validate(user).model_dump(mode="json")
+        target = safe_next(self.router.url.query_parameters.get("next"))
+        if target and user.role.value == "customer" and not target.startswith(routes.PORTAL):
+            target = ""
+        if target and user.role.value != "customer" and target.startswith(routes.PORTAL):
+            target = ""
+        return [rx.redirect(target or routes.home_for(user.role.value), replace=True)]
+
+    def _skip_if_signed_in(self):
+        self.errors, self.form_error, self.busy = {}, "", False
+        user = self._current_user()
+        if user is not None:
+            return rx.redirect(routes.home_for(user.role.value), replace=True)
+        return None
+
+    @rx.event
+    def open_page(self):
+        """A signed-in visitor skips the sign-in pages."""
+        return self._skip_if_signed_in()
+
+    @rx.event
+    def clear_error(self, field: str):
+        if field in self.errors:
+            self.errors = {k: v for k, v in self.errors.items() if k != field}
+        self.form_error = ""
+
+
+class LoginState(AuthFormState):
+    @rx.event
+    def submit(self, form: dict[str, Any]):
+        email, password = _text(form, "email").strip(), _text(form, "password")
+        errors = {}
+        if not email:
+            errors["email"] = "Enter your e-mail address."
+        if not password:
+            errors["password"] = "Enter your password."
+        self.errors, self.form_error = errors, ""
+        if errors:
+            return
+        try:
+            with write_session() as session:
+                user = auth.authenticate(session, email=email, password=password, client=self.router.session.client_ip or "")
+        except DomainError as exc:
+            self.form_error = exc.message
+            return
+        return self._start(user)
+
+
+class SignupState(AuthFormState):
+    @rx.event
+    def submit(self, form: dict[str, Any]):
+        name, email, password = _text(form, "name"), _text(form, "email"), _text(form, "password")
+        self.errors, self.form_error = {}, ""
+        if not name.strip():
+            self.errors = {"name": "Enter your name."}
+            return
+        try:
+            with write_session() as session:
+                user = auth.sign_up_customer(session, email=email, name=name, password=password)
+        except DomainError as exc:
+            self.errors = field_errors(exc)
+            if not self.errors:
+                self.form_error = exc.message
+            return
+        return [*self._start(user), rx.toast.success(f"Welcome, {user.name.split()[0]}! Your account is ready.")]
+
+
+class ForgotPasswordState(AuthFormState):
+    sent: bool = False
+    sent_to: str = ""
+
+    @rx.event
+    def open_page(self):
+        self.sent, self.sent_to = False, ""
+        return self._skip_if_signed_in()
+
+    @rx.event
+    def submit(self, form: dict[str, Any]):
+        email = _text(form, "email").strip()
+        self.errors, self.form_error = {}, ""
+        if not email:
+            self.errors = {"email": "Enter the e-mail address of your account."}
+            return
+        with write_session() as session:
+            auth.request_password_reset(session, email=email)
+        self.sent, self.sent_to = True, email
+
+
+class ResetPasswordState(AuthFormState):
+    done: bool = False
+
+    @rx.event
+    def open_reset(self):
+        self.errors, self.form_error, self.done = {}, "", False
+        if not self.router.url.query_parameters.get("token"):
+            self.form_error = "This reset link is incomplete. Open the link from the e-mail again, or ask for a new one."
+
+    @rx.event
+    def submit(self, form: dict[str, Any]):
+        password, confirm = _text(form, "password"), _text(form, "confirm")
+        self.errors, self.form_error = {}, ""
+        if password != confirm:
+            self.errors = {"confirm": "The two passwords differ."}
+            return
+        try:
+            with write_session() as session:
+                auth.reset_password(session, token=self.router.url.query_parameters.get("token", ""), new_password=password)
+        except DomainError as exc:
+            errors = field_errors(exc)
+            if "token" in errors or not errors:
+                self.form_error = exc.message
+                errors.pop("token", None)
+            self.errors = errors
+            return
+        self.done = True
+        return rx.toast.success("Password changed. Sign in with your new password.")

@@ -1,0 +1,126 @@
+"""Plain helpers that turn service data into what screens show. No Reflex, no database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from autocrm.services.errors import DomainError
+
+
+def _parse(value: datetime | str | None) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def relative_time(value: datetime | str | None, *, now: datetime | None = None) -> str:
+    """'just now', '5 min ago', '3 h ago', 'yesterday', '4 days ago', then a date."""
+    when = _parse(value)
+    if when is None:
+        return ""
+    now = now or datetime.now(UTC)
+    seconds = int((now - when).total_seconds())
+    if seconds < 45:
+        return "just now"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{max(minutes, 1)} min ago"
+    hours = minutes // 60
+    if hours < 24:
+        return f"{hours} h ago"
+    days = hours // 24
+    if days == 1:
+        return "yesterday"
+    if days < 7:
+        return f"{days} days ago"
+    if when.year == now.year:
+        return f"{when.day} {when:%b}"
+    return f"{when.day} {when:%b %Y}"
+
+
+def exact_time(value: datetime | str | None) -> str:
+    when = _parse(value)
+    if when is None:
+        return ""
+    return f"{when.astimezone(UTC):%a %d %b %Y, %H:%M} UTC"
+
+
+def initials(name: str | None) -> str:
+    parts = [p for p in (name or "").replace(".", " ").split() if p]
+    if not parts:
+        return "?"
+    if len(parts) == 1:
+        return parts[0][:2].upper()
+    return (parts[0][0] + parts[-1][0]).upper()
+
+
+def field_errors(exc: DomainError) -> dict[str, str]:
+    """Per-field messages for a domain error: the sentence itself when only one field is at fault."""
+    details = {k: v for k, v in (exc.details or {}).items() if isinstance(v, str)}
+    if len(details) == 1:
+        return {next(iter(details)): exc.message}
+    return {key: (value[:1].upper() + value[1:]) for key, value in details.items()}
+
+
+_PYDANTIC_MESSAGES = {
+    "string_too_short": "This field is required.",
+    "missing": "This field is required.",
+}
+
+
+def validation_errors(exc: ValidationError, labels: dict[str, str] | None = None) -> dict[str, str]:
+    """Field messages for an input shape that refused the form (empty or over-long fields)."""
+    errors: dict[str, str] = {}
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error.get("loc") else "form"
+        label = (labels or {}).get(field, field.replace("_", " ").capitalize())
+        kind = error.get("type", "")
+        if kind in _PYDANTIC_MESSAGES:
+            message = f"Enter a {label.lower()}." if labels and field in labels else _PYDANTIC_MESSAGES[kind]
+        elif kind == "string_too_long":
+            limit = (error.get("ctx") or {}).get("max_length")
+            message = f"Keep the {label.lower()} under {limit} characters." if limit else "This is too long."
+        else:
+            message = str(error.get("msg", "This value is not valid."))
+        errors.setdefault(field, message)
+    return errors
+
+
+def ticket_row(ticket: dict[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
+    """A ticket's public shape plus the strings a list shows (relative and exact times, initials)."""
+    row = dict(ticket)
+    row["updated_rel"] = relative_time(ticket.get("updated_at"), now=now)
+    row["updated_exact"] = exact_time(ticket.get("updated_at"))
+    row["created_rel"] = relative_time(ticket.get("created_at"), now=now)
+    row["created_exact"] = exact_time(ticket.get("created_at"))
+    requester = ticket.get("requester") or {}
+    assignee = ticket.get("assignee") or {}
+    row["requester_name"] = requester.get("name", "")
+    row["requester_email"] = requester.get("email") or ""
+    row["requester_initials"] = initials(requester.get("name"))
+    row["assignee_name"] = assignee.get("name", "") if assignee else ""
+    row["assignee_id_str"] = str(assignee["id"]) if assignee else "none"
+    row["has_rating"] = ticket.get("rating") is not None
+    row["rating"] = ticket.get("rating") or 0
+    row["rating_comment"] = ticket.get("rating_comment") or ""
+    row["is_done"] = ticket.get("status_category") in ("solved", "closed")
+    row["is_closed"] = ticket.get("status_category") == "closed"
+    return row
+
+
+def message_row(message: dict[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
+    row = dict(message)
+    author = message.get("author") or {}
+    row["author_name"] = author.get("name") or "System"
+    row["author_initials"] = initials(author.get("name") or "System")
+    row["author_is_staff"] = (author.get("role") or "") in ("agent", "admin")
+    row["created_rel"] = relative_time(message.get("created_at"), now=now)
+    row["created_exact"] = exact_time(message.get("created_at"))
+    return row

@@ -1,0 +1,189 @@
+"""The customer portal: my tickets, a new ticket, one ticket's public conversation and its rating."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+from pydantic import ValidationError
+
+from autocrm.core.db import read_session, write_session
+from autocrm.services import tickets
+from autocrm.services.errors import DomainError, NotFound
+from autocrm.services.tickets import MessageCreate, TicketCreate, TicketFilter
+from autocrm.state import routes
+from autocrm.state.format import field_errors, message_row, ticket_row, validation_errors
+from autocrm.state.session import CUSTOMER, SessionState, id_from_path
+from autocrm.state.staff import UNSOLVED
+
+PORTAL_PAGE_SIZE = 50
+
+
+class PortalState(SessionState):
+    """My tickets, open ones first."""
+
+    open_rows: list[dict[str, Any]] = []
+    done_rows: list[dict[str, Any]] = []
+    loaded: bool = False
+
+    @rx.var
+    def has_tickets(self) -> bool:
+        return bool(self.open_rows or self.done_rows)
+
+    @rx.event
+    def load(self):
+        actor, refusal = self._actor(CUSTOMER)
+        if refusal:
+            return refusal
+        with read_session() as session:
+            open_page = tickets.list_tickets(session, actor=actor, filters=TicketFilter(status_category=UNSOLVED, per_page=PORTAL_PAGE_SIZE))
+            done_page = tickets.list_tickets(
+                session, actor=actor, filters=TicketFilter(status_category=["solved", "closed"], per_page=PORTAL_PAGE_SIZE)
+            )
+        self.open_rows = [ticket_row(t.model_dump(mode="json")) for t in open_page.items]
+        self.done_rows = [ticket_row(t.model_dump(mode="json")) for t in done_page.items]
+        self.loaded = True
+        return None
+
+
+class NewTicketState(SessionState):
+    errors: dict[str, str] = {}
+    form_error: str = ""
+    ready: bool = False
+
+    @rx.event
+    def load(self):
+        self.errors, self.form_error, self.ready = {}, "", False
+        _actor, refusal = self._actor(CUSTOMER)
+        if refusal:
+            return refusal
+        self.ready = True
+        return None
+
+    @rx.event
+    def clear_error(self, field: str):
+        if field in self.errors:
+            self.errors = {k: v for k, v in self.errors.items() if k != field}
+
+    @rx.event
+    def submit(self, form: dict[str, Any]):
+        subject = form.get("subject") if isinstance(form.get("subject"), str) else ""
+        body = form.get("body") if isinstance(form.get("body"), str) else ""
+        errors = {}
+        if not subject.strip():
+            errors["subject"] = "Add a short subject, like “Card payment declined”."
+        if not body.strip():
+            errors["body"] = "Describe what happened, so we can help on the first reply."
+        self.errors, self.form_error = errors, ""
+        if errors:
+            return None
+        actor, refusal = self._actor(CUSTOMER)
+        if refusal:
+            return refusal
+        try:
+            data = TicketCreate(subject=subject, body=body, body_format="text")
+            with write_session() as session:
+                ticket = tickets.create_ticket(session, actor=actor, data=data)
+        except ValidationError as exc:
+            self.errors = validation_errors(exc, {"subject": "subject", "body": "description"})
+            return None
+        except DomainError as exc:
+            self.errors = field_errors(exc)
+            if not self.errors:
+                self.form_error = exc.message
+            return None
+        return [
+            rx.redirect(routes.portal_ticket(ticket.id)),
+            rx.toast.success(f"Request #{ticket.number} sent. We'll reply by e-mail and here."),
+        ]
+
+
+class PortalTicketState(SessionState):
+    ticket: dict[str, Any] = {}
+    messages: list[dict[str, Any]] = []
+    loaded: bool = False
+    not_found: bool = False
+    reply_error: str = ""
+    stars: int = 0
+    rating_error: str = ""
+
+    def _reload(self, actor) -> None:
+        ticket_id = id_from_path(self.router.url.path)
+        try:
+            if ticket_id is None:
+                raise NotFound("No such ticket.")
+            with read_session() as session:
+                ticket = tickets.get_ticket(session, actor=actor, ticket_id=ticket_id)
+                messages = tickets.list_messages(session, actor=actor, ticket_id=ticket_id)
+        except NotFound:
+            self.ticket, self.messages, self.not_found = {}, [], True
+            return
+        self.not_found = False
+        self.ticket = ticket_row(ticket.model_dump(mode="json"))
+        rows = [message_row(m.model_dump(mode="json")) for m in messages]
+        for row in rows:
+            if (row.get("author") or {}).get("id") == actor.user_id:
+                row["author_name"] = "You"
+        self.messages = rows
+
+    @rx.event
+    def load(self):
+        actor, refusal = self._actor(CUSTOMER)
+        if refusal:
+            return refusal
+        self.loaded, self.reply_error, self.stars, self.rating_error = False, "", 0, ""
+        self._reload(actor)
+        self.loaded = True
+        return None
+
+    @rx.event
+    def reply(self, form: dict[str, Any]):
+        body = form.get("body") if isinstance(form.get("body"), str) else ""
+        self.reply_error = ""
+        if not body.strip():
+            self.reply_error = "Write a message first."
+            return None
+        actor, refusal = self._actor(CUSTOMER)
+        if refusal:
+            return refusal
+        try:
+            with write_session() as session:
+                tickets.add_message(
+                    session, actor=actor, ticket_id=int(self.ticket["id"]), data=MessageCreate(body=body, body_format="text")
+                )
+        except DomainError as exc:
+            self.reply_error = field_errors(exc).get("body", exc.message)
+            return None
+        except ValidationError as exc:
+            self.reply_error = next(iter(validation_errors(exc, {"body": "message"}).values()))
+            return None
+        was_done = self.ticket.get("is_done")
+        self._reload(actor)
+        return [
+            rx.call_script("document.getElementById('reply-form')?.reset()"),
+            rx.toast.success("Message sent. We reopened your request." if was_done else "Message sent."),
+        ]
+
+    @rx.event
+    def choose_stars(self, stars: int):
+        self.stars = max(1, min(5, int(stars)))
+        self.rating_error = ""
+
+    @rx.event
+    def rate(self, form: dict[str, Any]):
+        comment = form.get("comment") if isinstance(form.get("comment"), str) else ""
+        if not self.stars:
+            self.rating_error = "Choose 1 to 5 stars."
+            return None
+        actor, refusal = self._actor(CUSTOMER)
+        if refusal:
+            return refusal
+        try:
+            with write_session() as session:
+                tickets.rate_ticket(session, actor=actor, ticket_id=int(self.ticket["id"]), score=self.stars, comment=comment)
+        except DomainError as exc:
+            self.rating_error = exc.message
+            self._reload(actor)
+            return None
+        self._reload(actor)
+        return rx.toast.success("Thank you for your feedback!")

@@ -1,0 +1,225 @@
+"""The agent queue: filters, keyword search, sort and paging over `tickets.list_tickets`."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import reflex as rx
+from pydantic import ValidationError
+
+from autocrm.core.db import read_session
+from autocrm.services import desk, tickets, users
+from autocrm.services.actor import Actor
+from autocrm.services.errors import DomainError
+from autocrm.services.tickets import TicketFilter
+from autocrm.state import routes
+from autocrm.state.format import ticket_row
+from autocrm.state.session import STAFF
+from autocrm.state.staff import UNSOLVED, VIEWS, StaffState
+
+PER_PAGE = 25
+SORT_OPTIONS = [
+    ("-updated_at", "Recently updated"),
+    ("updated_at", "Least recently updated"),
+    ("-created_at", "Newest first"),
+    ("created_at", "Oldest first"),
+    ("-number", "Highest number"),
+    ("number", "Lowest number"),
+]
+ANY = "any"
+UNSOLVED_KEY = "_unsolved"
+
+
+class QueueState(StaffState):
+    rows: list[dict[str, Any]] = []
+    total: int = 0
+    page: int = 1
+    loaded: bool = False
+    error: str = ""
+
+    q: str = ""
+    status: str = UNSOLVED_KEY
+    priority: str = ANY
+    assignee: str = ANY
+    sort: str = "-updated_at"
+
+    status_options: list[dict[str, str]] = []
+    priority_options: list[dict[str, str]] = []
+    assignee_options: list[dict[str, str]] = []
+    sort_options: list[dict[str, str]] = [{"value": v, "label": label} for v, label in SORT_OPTIONS]
+
+    @rx.var
+    def view_title(self) -> str:
+        if self.current_view in VIEWS:
+            return VIEWS[self.current_view][0]
+        return "Search results" if self.q else "Filtered tickets"
+
+    @rx.var
+    def page_count(self) -> int:
+        return max(1, math.ceil(self.total / PER_PAGE))
+
+    @rx.var
+    def range_label(self) -> str:
+        if not self.total:
+            return "No tickets"
+        first = (self.page - 1) * PER_PAGE + 1
+        last = min(self.total, self.page * PER_PAGE)
+        return f"{first}–{last} of {self.total:,}"
+
+    @rx.var
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @rx.var
+    def has_next(self) -> bool:
+        return self.page * PER_PAGE < self.total
+
+    @rx.var
+    def filtered(self) -> bool:
+        return bool(self.q) or self.priority != ANY or self.assignee != ANY or self.status != UNSOLVED_KEY
+
+    def _filters(self) -> TicketFilter:
+        values: dict[str, Any] = {"sort": self.sort, "page": self.page, "per_page": PER_PAGE}
+        if self.status == UNSOLVED_KEY:
+            values["status_category"] = UNSOLVED
+        elif self.status != ANY:
+            values["status"] = [self.status]
+        if self.priority != ANY:
+            values["priority"] = [self.priority]
+        if self.assignee in ("me", "none"):
+            values["assignee_id"] = self.assignee
+        elif self.assignee != ANY:
+            values["assignee_id"] = int(self.assignee)
+        if self.q.strip():
+            values["q"] = self.q.strip()[:200]
+        return TicketFilter(**values)
+
+    def _sync_view(self) -> None:
+        view = ""
+        if not self.q and self.priority == ANY:
+            if self.status == UNSOLVED_KEY:
+                view = {"me": "mine", "none": "unassigned", ANY: "unsolved"}.get(self.assignee, "")
+            elif self.status == ANY and self.assignee == ANY:
+                view = "all"
+        self.current_view = view
+
+    def _fetch(self, actor: Actor) -> None:
+        try:
+            with read_session() as session:
+                result = tickets.list_tickets(session, actor=actor, filters=self._filters())
+        except (DomainError, ValidationError) as exc:
+            self.error = getattr(exc, "message", "Those filters are not valid.")
+            self.rows, self.total = [], 0
+            return
+        if result.items == [] and result.total and self.page > 1:
+            self.page = max(1, math.ceil(result.total / PER_PAGE))
+            return self._fetch(actor)
+        self.error = ""
+        self.rows = [ticket_row(t.model_dump(mode="json")) for t in result.items]
+        self.total = result.total
+        self._sync_view()
+        self._load_counts(actor)
+
+    def _refresh(self):
+        actor, refusal = self._actor(STAFF)
+        if refusal:
+            return refusal
+        self._fetch(actor)
+        return None
+
+    @rx.event
+    def load(self):
+        actor, refusal = self._actor(STAFF)
+        if refusal:
+            return refusal
+        with read_session() as session:
+            self.status_options = [
+                {"value": UNSOLVED_KEY, "label": "Unsolved"},
+                {"value": ANY, "label": "Any status"},
+                *({"value": s.key, "label": s.name} for s in desk.statuses(session)),
+            ]
+            self.priority_options = [
+                {"value": ANY, "label": "Any priority"},
+                *({"value": p.key, "label": p.name} for p in desk.priorities(session)),
+            ]
+            self.assignee_options = [
+                {"value": ANY, "label": "Anyone"},
+                {"value": "me", "label": "Me"},
+                {"value": "none", "label": "Unassigned"},
+                *({"value": str(u.id), "label": u.name} for u in users.list_staff(session, actor=actor) if u.id != actor.user_id),
+            ]
+        view = self.router.url.query_parameters.get("view", "")
+        if view in VIEWS:
+            self._apply_view(view)
+        self._fetch(actor)
+        self.loaded = True
+        return None
+
+    def _apply_view(self, view: str) -> None:
+        preset = VIEWS[view][1]
+        self.q, self.priority, self.page = "", ANY, 1
+        self.status = UNSOLVED_KEY if preset.get("status_category") else ANY
+        self.assignee = str(preset.get("assignee_id", ANY))
+
+    @rx.event
+    def show_view(self, view: str):
+        if view not in VIEWS:
+            return None
+        self._apply_view(view)
+        return self._refresh()
+
+    @rx.event
+    def set_status(self, value: str):
+        self.status, self.page = value, 1
+        return self._refresh()
+
+    @rx.event
+    def set_priority(self, value: str):
+        self.priority, self.page = value, 1
+        return self._refresh()
+
+    @rx.event
+    def set_assignee(self, value: str):
+        self.assignee, self.page = value, 1
+        return self._refresh()
+
+    @rx.event
+    def set_sort(self, value: str):
+        if value in dict(SORT_OPTIONS):
+            self.sort, self.page = value, 1
+        return self._refresh()
+
+    @rx.event
+    def toggle_sort(self, column: str):
+        """Header click: descending first, then ascending."""
+        self.sort = column if self.sort == f"-{column}" else f"-{column}"
+        self.page = 1
+        return self._refresh()
+
+    @rx.event
+    def search(self, form: dict[str, Any]):
+        value = form.get("q")
+        self.q = value.strip()[:200] if isinstance(value, str) else ""
+        self.page = 1
+        return self._refresh()
+
+    @rx.event
+    def clear_filters(self):
+        self.q, self.status, self.priority, self.assignee, self.page = "", UNSOLVED_KEY, ANY, ANY, 1
+        return self._refresh()
+
+    @rx.event
+    def next_page(self):
+        if self.has_next:
+            self.page += 1
+        return self._refresh()
+
+    @rx.event
+    def prev_page(self):
+        self.page = max(1, self.page - 1)
+        return self._refresh()
+
+    @rx.event
+    def open_ticket(self, ticket_id: int):
+        return rx.redirect(routes.agent_ticket(ticket_id))

@@ -1,0 +1,26 @@
+"""Every UI route in one place (pages register them, states redirect to them)."""
+
+LOGIN = "/login"
+SIGNUP = "/signup"
+FORGOT_PASSWORD = "/forgot-password"
+RESET_PASSWORD = "/reset-password"
+
+AGENT_QUEUE = "/agent"
+AGENT_TICKET = "/agent/tickets/[ticket_id]"
+PORTAL = "/portal"
+PORTAL_NEW = "/portal/new"
+PORTAL_TICKET = "/portal/tickets/[ticket_id]"
+ADMIN_USERS = "/admin/users"
+
+
+def agent_ticket(ticket_id: int | str) -> str:
+    return f"/agent/tickets/{ticket_id}"
+
+
+def portal_ticket(ticket_id: int | str) -> str:
+    return f"/portal/tickets/{ticket_id}"
+
+
+def home_for(role: str) -> str:
+    """Where a signed-in user lands: customers in the portal, staff in the queue."""
+    return PORTAL if role == "customer" else AGENT_QUEUE

@@ -1,0 +1,133 @@
+"""The signed-in user: the session cookie, who it belongs to, and the role gates every page uses.
+
+Every protected page's on_load (and every handler that writes) resolves the user again from the
+cookie through `auth.user_for_session_token`, so a revoked session or a deactivated account loses
+access at the next click, not at the next sign-in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import quote
+
+import reflex as rx
+
+from autocrm.core.db import read_session, write_session
+from autocrm.core.settings import get_settings
+from autocrm.models import User
+from autocrm.services import auth
+from autocrm.services.actor import Actor
+from autocrm.services.users import UserPublic
+from autocrm.state import routes
+from autocrm.state.format import initials
+
+SESSION_COOKIE = "autocrm_session"
+STAFF = ("agent", "admin")
+ADMIN = ("admin",)
+CUSTOMER = ("customer",)
+_settings = get_settings()
+
+
+def safe_next(target: str | None) -> str:
+    """A same-site path to return to after signing in, or '' (never another origin)."""
+    target = (target or "").strip()
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target and not target.startswith(routes.LOGIN):
+        return target
+    return ""
+
+
+class SessionState(rx.State):
+    """Root of every AutoCRM state: page states subclass it, so they read `user` directly."""
+
+    token: str = rx.Cookie(
+        "",
+        name=SESSION_COOKIE,
+        max_age=_settings.session_ttl_seconds,
+        same_site="lax",
+        secure=_settings.base_url.startswith("https://") or None,
+    )
+    user: dict[str, Any] = {}
+    company_name: str = _settings.company_name
+
+    @rx.var
+    def signed_in(self) -> bool:
+        return bool(self.user)
+
+    @rx.var
+    def user_name(self) -> str:
+        return str(self.user.get("name", ""))
+
+    @rx.var
+    def user_first_name(self) -> str:
+        return str(self.user.get("name", "")).split(" ")[0]
+
+    @rx.var
+    def user_email(self) -> str:
+        return str(self.user.get("email", ""))
+
+    @rx.var
+    def user_role(self) -> str:
+        return str(self.user.get("role", ""))
+
+    @rx.var
+    def user_initials(self) -> str:
+        return initials(self.user.get("name"))
+
+    @rx.var
+    def is_admin(self) -> bool:
+        return self.user.get("role") == "admin"
+
+    # ---- helpers for page states ------------------------------------------------------------------
+
+    def _current_user(self) -> User | None:
+        with read_session() as session:
+            return auth.user_for_session_token(session, self.token or None)
+
+    def _path(self) -> str:
+        return self.router.url.path or ""
+
+    def _authorize(self, roles: Iterable[str]) -> tuple[User | None, Any]:
+        """(user, None) when the cookie's user has one of `roles`; else (None, the events to run)."""
+        user = self._current_user()
+        if user is None:
+            self.user = {}
+            back = safe_next(self._path().rstrip("/") or "")
+            target = routes.LOGIN + (f"?next={quote(back)}" if back else "")
+            return None, rx.redirect(target, replace=True)
+        self.user = UserPublic.model_validate(user).model_dump(mode="json")
+        if user.role.value not in tuple(roles):
+            return None, [
+                rx.redirect(routes.home_for(user.role.value), replace=True),
+                rx.toast.warning("That page is not available to your account.", id="forbidden"),
+            ]
+        return user, None
+
+    def _actor(self, roles: Iterable[str]) -> tuple[Actor | None, Any]:
+        user, refusal = self._authorize(roles)
+        return (Actor.for_user(user) if user else None), refusal
+
+    # ---- events -----------------------------------------------------------------------------------
+
+    @rx.event
+    def redirect_home(self):
+        """`/`: the queue for staff, the portal for customers, the login page for everyone else."""
+        user = self._current_user()
+        if user is None:
+            return rx.redirect(routes.LOGIN, replace=True)
+        return rx.redirect(routes.home_for(user.role.value), replace=True)
+
+    @rx.event
+    def logout(self):
+        if self.token:
+            with write_session() as session:
+                auth.end_login_session(session, token=self.token)
+        self.token = ""
+        self.user = {}
+        return [rx.remove_cookie(SESSION_COOKIE, {"path": "/"}), rx.redirect(routes.LOGIN, replace=True)]
+
+
+def id_from_path(path: str) -> int | None:
+    """The numeric id at the end of a path such as /agent/tickets/42/ (None when it is not a number)."""
+    last = (path or "").rstrip("/").rsplit("/", 1)[-1]
+    return int(last) if last.isdigit() and len(last) < 12 else None

@@ -1,0 +1,159 @@
+"""One ticket for an agent: conversation, reply or internal note, status, priority and assignee."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+from pydantic import ValidationError
+
+from autocrm.core.db import read_session, write_session
+from autocrm.services import desk, tickets, users
+from autocrm.services.errors import DomainError, NotFound
+from autocrm.services.tickets import MessageCreate, TicketUpdate
+from autocrm.state.format import field_errors, message_row, ticket_row, validation_errors
+from autocrm.state.session import STAFF, id_from_path
+from autocrm.state.staff import StaffState
+
+
+class AgentTicketState(StaffState):
+    ticket: dict[str, Any] = {}
+    messages: list[dict[str, Any]] = []
+    loaded: bool = False
+    not_found: bool = False
+    mode: str = "reply"  # "reply" or "note"
+    composer_error: str = ""
+    sending: bool = False
+
+    status_options: list[dict[str, str]] = []
+    priority_options: list[dict[str, str]] = []
+    assignee_options: list[dict[str, str]] = []
+
+    @rx.var
+    def ticket_title(self) -> str:
+        if not self.ticket:
+            return "Ticket"
+        return f"#{self.ticket.get('number')} {self.ticket.get('subject', '')}"
+
+    @rx.var
+    def is_note(self) -> bool:
+        return self.mode == "note"
+
+    @rx.var
+    def note_count(self) -> int:
+        return sum(1 for m in self.messages if m.get("internal"))
+
+    def _ticket_id(self) -> int | None:
+        return id_from_path(self.router.url.path)
+
+    def _reload(self, actor) -> None:
+        ticket_id = self._ticket_id()
+        try:
+            if ticket_id is None:
+                raise NotFound("No such ticket.")
+            with read_session() as session:
+                ticket = tickets.get_ticket(session, actor=actor, ticket_id=ticket_id)
+                messages = tickets.list_messages(session, actor=actor, ticket_id=ticket_id)
+        except NotFound:
+            self.ticket, self.messages, self.not_found = {}, [], True
+            return
+        self.not_found = False
+        self.ticket = ticket_row(ticket.model_dump(mode="json"))
+        self.messages = [message_row(m.model_dump(mode="json")) for m in messages]
+
+    @rx.event
+    def load(self):
+        actor, refusal = self._actor(STAFF)
+        if refusal:
+            return refusal
+        self.loaded, self.composer_error, self.mode = False, "", "reply"
+        with read_session() as session:
+            self.status_options = [{"value": s.key, "label": s.name} for s in desk.statuses(session)]
+            self.priority_options = [{"value": p.key, "label": p.name} for p in desk.priorities(session)]
+            self.assignee_options = [{"value": "none", "label": "Unassigned"}] + [
+                {"value": str(u.id), "label": u.name + (" (you)" if u.id == actor.user_id else "")}
+                for u in users.list_staff(session, actor=actor)
+            ]
+        self._reload(actor)
+        self._load_counts(actor)
+        self.loaded = True
+        return None
+
+    @rx.event
+    def set_mode(self, mode: str | list[str]):
+        mode = mode[0] if isinstance(mode, list) and mode else mode
+        self.mode = "note" if mode == "note" else "reply"
+        self.composer_error = ""
+
+    def _update(self, label: str, **changes: Any):
+        actor, refusal = self._actor(STAFF)
+        if refusal:
+            return refusal
+        try:
+            with write_session() as session:
+                updated = tickets.update_ticket(session, actor=actor, ticket_id=int(self.ticket["id"]), data=TicketUpdate(**changes))
+        except DomainError as exc:
+            self._reload(actor)
+            return rx.toast.error(exc.message)
+        except ValidationError as exc:
+            return rx.toast.error(next(iter(validation_errors(exc).values()), "That change is not valid."))
+        self.ticket = ticket_row(updated.model_dump(mode="json"))
+        self._load_counts(actor)
+        return rx.toast.success(label)
+
+    @rx.event
+    def set_status(self, value: str):
+        if not self.ticket or value == self.ticket.get("status"):
+            return None
+        name = next((o["label"] for o in self.status_options if o["value"] == value), value)
+        return self._update(f"Status set to {name}.", status=value)
+
+    @rx.event
+    def set_priority(self, value: str):
+        if not self.ticket or value == self.ticket.get("priority"):
+            return None
+        name = next((o["label"] for o in self.priority_options if o["value"] == value), value)
+        return self._update(f"Priority set to {name}.", priority=value)
+
+    @rx.event
+    def set_assignee(self, value: str):
+        if not self.ticket or value == self.ticket.get("assignee_id_str"):
+            return None
+        if value == "none":
+            return self._update("Ticket unassigned.", assignee_id=None)
+        name = next((o["label"] for o in self.assignee_options if o["value"] == value), "")
+        return self._update(f"Assigned to {name.removesuffix(' (you)')}.", assignee_id=int(value))
+
+    @rx.event
+    def assign_to_me(self):
+        return self.set_assignee(str(self.user.get("id")))
+
+    @rx.event
+    def send(self, form: dict[str, Any]):
+        body = form.get("body") if isinstance(form.get("body"), str) else ""
+        internal = self.mode == "note"
+        self.composer_error = ""
+        if not body.strip():
+            self.composer_error = "Write a note first." if internal else "Write a reply first."
+            return None
+        actor, refusal = self._actor(STAFF)
+        if refusal:
+            return refusal
+        try:
+            with write_session() as session:
+                tickets.add_message(
+                    session, actor=actor, ticket_id=int(self.ticket["id"]),
+                    data=MessageCreate(body=body, body_format="text", internal=internal),
+                )
+        except DomainError as exc:
+            self.composer_error = field_errors(exc).get("body", exc.message)
+            return None
+        except ValidationError as exc:
+            self.composer_error = next(iter(validation_errors(exc, {"body": "message"}).values()))
+            return None
+        self._reload(actor)
+        self._load_counts(actor)
+        return [
+            rx.call_script("document.getElementById('composer-form')?.reset()"),
+            rx.toast.success("Internal note added." if internal else "Reply sent to the customer."),
+        ]

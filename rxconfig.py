@@ -1,0 +1,26 @@
+"""Reflex configuration. AutoCRM's own settings live in autocrm.core.settings (AUTOCRM_* variables)."""
+
+import reflex as rx
+
+from autocrm.core.settings import get_settings
+
+_settings = get_settings()
+
+_options: dict = {}
+if _settings.redis_url:
+    # A Redis URL alone switches Reflex to its Redis state manager (state shared by every worker).
+    # Do not set state_manager_mode as well: see docs/PLATFORM.md.
+    _options["redis_url"] = _settings.redis_url
+
+config = rx.Config(
+    app_name="autocrm",
+    telemetry_enabled=False,
+    show_built_with_reflex=False,
+    plugins=[
+        rx.plugins.RadixThemesPlugin(
+            theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium", scaling="100%", has_background=True),
+        ),
+    ],
+    disable_plugins=[rx.plugins.SitemapPlugin],
+    **_options,
+)

@@ -1,0 +1,188 @@
+"""Starts AutoCRM the way the README does (`autocrm serve`) on a free port with a throw-away data dir,
+and drives Debian's chromium through Playwright's sync API.
+
+Never runs `playwright install`: the browser is /usr/bin/chromium.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = os.environ.get("AUTOCRM_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+DEMO_PASSWORD = "autocrm-demo"
+ADMIN = "admin@demo.autocrm.dev"
+AGENT = "maya.agent@demo.autocrm.dev"
+START_TIMEOUT = float(os.environ.get("AUTOCRM_TEST_START_TIMEOUT", "300"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _project_env() -> dict[str, str]:
+    """The environment scripts/env.sh sets up (bun on PATH, Reflex caches, offline switches)."""
+    out = subprocess.run(["bash", "-c", f"source {ROOT / 'scripts' / 'env.sh'} && env -0"], capture_output=True, check=True).stdout
+    env = dict(item.split("=", 1) for item in out.decode().split("\0") if "=" in item)
+    for key in ("AUTOCRM_DATABASE_URL", "AUTOCRM_REDIS_URL", "REFLEX_REDIS_URL", "AUTOCRM_SECRET_KEY"):
+        env.pop(key, None)  # a fresh SQLite desk in the temp data dir, Reflex's own state manager
+    return env
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=3) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[str]:
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is not installed (scripts/bootstrap.sh --dev installs it)")
+    port = int(os.environ.get("AUTOCRM_TEST_PORT") or _free_port())
+    base = f"http://localhost:{port}"
+    data_dir = Path(tempfile.mkdtemp(prefix="autocrm-browser-"))
+    env = _project_env() | {
+        "AUTOCRM_DATA_DIR": str(data_dir),
+        "AUTOCRM_BASE_URL": base,
+        "AUTOCRM_LOGIN_ATTEMPTS_PER_MINUTE": "1000",  # the tests sign in many times from one address
+    }
+    log_path = data_dir / "server.log"
+    log = log_path.open("wb")
+    process = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "autocrm"), "serve", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not (_answers(f"{base}/ping") and _answers(f"{base}/login")):
+            if process.poll() is not None:
+                pytest.fail(f"autocrm serve exited with {process.returncode}:\n{log_path.read_text()[-4000:]}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"autocrm serve did not answer within {START_TIMEOUT:.0f} s:\n{log_path.read_text()[-4000:]}")
+            time.sleep(0.5)
+        yield base
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=15)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+        log.close()
+        SCREENSHOTS.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(log_path, SCREENSHOTS.parent / "server.log")  # kept for CI artifacts
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+class UI:
+    """A browser tab on the running app, with the few moves every test makes."""
+
+    def __init__(self, browser, base: str) -> None:
+        self.base = base
+        self.context = browser.new_context(viewport=DESKTOP, base_url=base)
+        self.context.set_default_timeout(15_000)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+
+    def goto(self, path: str) -> None:
+        self.page.goto(self.base + path)
+
+    def wait_ready(self, selector: str) -> None:
+        """Prod pages are pre-rendered: wait for something only the hydrated, loaded state renders."""
+        self.page.locator(selector).filter(visible=True).first.wait_for(state="visible")
+
+    def login(self, email: str, password: str = DEMO_PASSWORD, expect: str = "") -> None:
+        self.goto("/login")
+        self.page.wait_for_selector("#login-form button.submit:not([disabled])")
+        self.page.fill("#email", email)
+        self.page.fill("#password", password)
+        self.page.click("#login-form button.submit")
+        if expect:
+            self.page.wait_for_url(f"**{expect}**")
+
+    def signup(self, name: str, email: str, password: str = "correct-horse-9") -> None:
+        self.goto("/signup")
+        self.page.wait_for_selector("#signup-form button.submit:not([disabled])")
+        self.page.fill("#name", name)
+        self.page.fill("#email", email)
+        self.page.fill("#password", password)
+        self.page.click("#signup-form button.submit")
+        self.page.wait_for_url("**/portal**")
+
+    def shoot(self, name: str, *, phone: bool = True) -> None:
+        """Screenshots at 1366x768 and 390x844; at phone width nothing may overflow sideways."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.wait_for_timeout(250)
+        self.page.screenshot(path=str(SCREENSHOTS / f"{name}-1366x768.png"))
+        if phone:
+            self.page.set_viewport_size(PHONE)
+            self.page.wait_for_timeout(350)
+            self.page.screenshot(path=str(SCREENSHOTS / f"{name}-390x844.png"))
+            overflow = self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            self.page.set_viewport_size(DESKTOP)
+            self.page.wait_for_timeout(150)
+            assert overflow <= 1, f"{name}: the page is {overflow}px wider than a 390px phone"
+
+    def toast(self, text: str) -> None:
+        self.page.locator("[data-sonner-toast]").filter(has_text=text).first.wait_for(state="visible")
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def open_ui(server, browser):
+    opened: list[UI] = []
+
+    def make() -> UI:
+        ui = UI(browser, server)
+        opened.append(ui)
+        return ui
+
+    yield make
+    for ui in opened:
+        errors = list(ui.errors)
+        ui.close()
+        assert not errors, f"JavaScript errors: {errors}"
+
+
+@pytest.fixture
+def unique() -> str:
+    return uuid.uuid4().hex[:8]

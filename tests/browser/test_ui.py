@@ -1,0 +1,231 @@
+"""The UI end to end in chromium: portal, queue, ticket, rating, admin, role gates, sessions."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import ADMIN, AGENT
+
+pytestmark = pytest.mark.browser
+
+
+def _new_customer_ticket(ui, unique: str, *, screenshots: bool = False) -> tuple[str, str]:
+    """Signs a new customer up and opens a ticket; returns (subject, the ticket's portal path)."""
+    ui.signup(f"Casey Tester {unique}", f"casey.{unique}@example.com")
+    ui.wait_ready("text=No requests yet")
+    if screenshots:
+        ui.shoot("portal-empty")
+    ui.page.locator("a.new-request").click()
+    ui.page.wait_for_url("**/portal/new")
+    ui.page.wait_for_selector("button.submit:not([disabled])")
+    if screenshots:
+        ui.page.click("button.submit")  # empty form: inline messages, nothing sent
+        ui.page.locator(".field-error").first.wait_for()
+        assert ui.page.locator(".field-error").count() == 2
+        ui.shoot("portal-new-validation")
+    subject = f"Refund for a double charge {unique}"
+    ui.page.fill("#subject", subject)
+    ui.page.fill("#body", "I was charged twice for the same coffee on Monday. Please refund one of them.")
+    ui.page.click("button.submit")
+    ui.page.wait_for_url(re.compile(r".*/portal/tickets/\d+"))
+    ui.wait_ready(f"h1:has-text('{subject}')")
+    ui.toast("sent")
+    return subject, ui.page.url.removeprefix(ui.base)
+
+
+def _agent_opens(ui, subject: str) -> None:
+    ui.login(AGENT, expect="/agent")
+    ui.wait_ready(".queue-row")
+    ui.page.fill("#queue-search", subject)
+    ui.page.press("#queue-search", "Enter")
+    ui.page.locator(".range-label").filter(visible=True).filter(has_text="1–1 of 1").wait_for()
+    row = ui.page.locator(".queue-row").filter(has_text=subject)
+    assert ui.page.locator(".queue-row").count() == 1
+    row.locator(".ticket-subject").click()
+    ui.page.wait_for_url(re.compile(r".*/agent/tickets/\d+"))
+    ui.wait_ready(".timeline")
+
+
+def _choose(ui, trigger: str, option: str) -> None:
+    ui.page.locator(trigger).filter(visible=True).first.click()
+    ui.page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_customer_ticket_agent_reply_and_internal_note(open_ui, unique):
+    customer = open_ui()
+    subject, portal_path = _new_customer_ticket(customer, unique, screenshots=True)
+    customer.shoot("portal-ticket-new")
+
+    agent = open_ui()
+    _agent_opens(agent, subject)
+    agent.page.fill("#composer-body", "Thanks Casey, I have refunded the second charge. It shows within 3 days.")
+    agent.page.click("button.composer-submit")
+    agent.toast("Reply sent")
+    agent.page.locator(".message-public").filter(has_text="I have refunded the second charge").wait_for()
+
+    agent.page.locator(".composer-mode").get_by_role("radio", name="Internal note").click()
+    agent.page.locator("button.composer-submit").filter(has_text="Add internal note").wait_for()
+    agent.page.fill("#composer-body", f"Ledger shows a duplicate capture from the terminal, secret-{unique}.")
+    agent.page.click("button.composer-submit")
+    agent.toast("Internal note added")
+    note = agent.page.locator(".message-note").filter(has_text="Ledger shows a duplicate capture")
+    note.wait_for()
+    assert "Internal note" in note.inner_text()
+    agent.shoot("agent-ticket")
+
+    customer.goto(portal_path)
+    customer.wait_ready(".timeline")
+    customer.page.locator(".message").filter(has_text="I have refunded the second charge").wait_for()
+    body = customer.page.locator("body").inner_text()
+    assert "Ledger shows a duplicate capture" not in body
+    assert "Internal note" not in body
+    customer.shoot("portal-ticket-replied")
+
+    customer.goto("/portal")
+    customer.wait_ready(".portal-ticket")
+    assert customer.page.locator(".portal-ticket").filter(has_text=subject).count() == 1
+    customer.shoot("portal-list")
+
+
+def test_customer_rates_ticket_after_agent_solves_it(open_ui, unique):
+    customer = open_ui()
+    subject, portal_path = _new_customer_ticket(customer, unique)
+    ticket_id = portal_path.rstrip("/").rsplit("/", 1)[-1]
+    assert customer.page.locator(".rating-card").count() == 0  # not before it is solved
+
+    agent = open_ui()
+    agent.login(AGENT, expect="/agent")
+    agent.goto(f"/agent/tickets/{ticket_id}")
+    agent.wait_ready(".ticket-properties")
+    _choose(agent, ".status-select", "Solved")
+    agent.toast("Status set to Solved")
+
+    customer.goto(portal_path)
+    customer.wait_ready(".rating-card")
+    customer.page.click("button.send-rating")  # no stars yet: an inline message
+    customer.page.get_by_text("Choose 1 to 5 stars.").wait_for()
+    customer.page.click("button.star-4")
+    customer.page.fill(".rating-card textarea", "Quick and friendly.")
+    customer.shoot("portal-rating")
+    customer.page.click("button.send-rating")
+    customer.toast("Thank you")
+    given = customer.page.locator(".given-rating")
+    given.wait_for()
+    assert "Quick and friendly." in given.inner_text()
+    customer.shoot("portal-rated")
+
+    agent.goto(f"/agent/tickets/{ticket_id}")
+    agent.wait_ready(".ticket-properties")
+    agent.page.locator(".ticket-properties").get_by_text("4/5").wait_for()
+
+
+def test_admin_creates_person_and_changes_role(open_ui, unique):
+    admin = open_ui()
+    admin.login(ADMIN, expect="/agent")
+    admin.goto("/admin/users")
+    admin.wait_ready(".user-row")
+    admin.shoot("admin-users")
+
+    admin.page.click("button.add-person")
+    admin.page.fill("#new-name", f"Robin Newhire {unique}")
+    admin.page.fill("#new-email", "robin@localhost")  # the browser accepts it, the service does not
+    admin.page.click("button.create-user-submit")
+    admin.page.locator(".field-error").filter(has_text="valid e-mail").wait_for()
+    admin.shoot("admin-add-person", phone=False)
+    admin.page.fill("#new-email", f"robin.{unique}@demo.autocrm.dev")
+    admin.page.click("button.create-user-submit")
+    admin.toast("created")
+
+    admin.page.fill("#people-search", f"robin.{unique}")
+    admin.page.press("#people-search", "Enter")
+    row = admin.page.locator(".user-row").filter(has_text=f"Robin Newhire {unique}")
+    row.wait_for()
+    assert admin.page.locator(".user-row").count() == 1
+    row.locator(".role-select").click()
+    admin.page.get_by_role("option", name="Admin", exact=True).click()
+    admin.toast("is now an admin")
+
+    admin.page.reload()
+    admin.wait_ready(".user-row")
+    admin.page.fill("#people-search", f"robin.{unique}")
+    admin.page.press("#people-search", "Enter")
+    row = admin.page.locator(".user-row").filter(has_text=f"Robin Newhire {unique}")
+    row.wait_for()
+    assert row.locator(".role-select").inner_text().strip() == "Admin"
+
+
+def test_role_gates(open_ui, unique):
+    anonymous = open_ui()
+    anonymous.goto("/agent")
+    anonymous.page.wait_for_url(re.compile(r".*/login\?next=/agent$"))
+    anonymous.page.wait_for_selector("#login-form button.submit:not([disabled])")
+    anonymous.shoot("login")
+    anonymous.goto("/forgot-password")
+    anonymous.page.wait_for_selector("button.submit:not([disabled])")
+    anonymous.page.fill("#email", f"nobody.{unique}@example.com")
+    anonymous.page.click("button.submit")
+    anonymous.page.locator(".reset-sent").wait_for()
+    assert "If an account exists" in anonymous.page.locator(".reset-sent").inner_text()
+    anonymous.shoot("forgot-password")
+    anonymous.goto("/reset-password?token=not-a-real-token")
+    anonymous.page.wait_for_selector("button.submit:not([disabled])")
+    anonymous.page.fill("#password", "a-new-password-1")
+    anonymous.page.fill("#confirm", "a-new-password-1")
+    anonymous.page.click("button.submit")
+    anonymous.page.get_by_text("invalid or has expired").wait_for()
+    anonymous.shoot("reset-password")
+    anonymous.goto("/signup")
+    anonymous.page.wait_for_selector("#signup-form button.submit:not([disabled])")
+    anonymous.page.fill("#name", "Someone")
+    anonymous.page.fill("#email", f"someone.{unique}@example.com")
+    anonymous.page.fill("#password", "short")
+    anonymous.page.click("#signup-form button.submit")
+    anonymous.page.locator(".field-error").filter(has_text="at least 8 characters").wait_for()
+    anonymous.shoot("signup-validation")
+
+    customer = open_ui()
+    customer.signup(f"Pat Gatecheck {unique}", f"pat.{unique}@example.com")
+    for path in ("/agent", "/admin/users", f"/agent/tickets/1"):
+        customer.goto(path)
+        customer.page.wait_for_url("**/portal")
+        customer.wait_ready("text=No requests yet")
+    assert "Tickets" not in customer.page.locator("h1, h2, h3").all_inner_texts()
+
+    agent = open_ui()
+    agent.login(AGENT, expect="/agent")
+    agent.wait_ready(".queue-row")
+    assert agent.page.locator(".sidebar").get_by_text("People").count() == 0
+    agent.goto("/admin/users")
+    agent.page.wait_for_url(re.compile(r".*/agent/?$"))
+    agent.wait_ready(".queue-row")
+    agent.goto("/portal")
+    agent.page.wait_for_url(re.compile(r".*/agent/?$"))
+    agent.page.wait_for_selector("text=Maya Okafor")
+    agent.goto("/login")
+    agent.page.wait_for_url(re.compile(r".*/agent/?$"))
+
+
+def test_session_survives_reload_and_logout_ends_it(open_ui):
+    agent = open_ui()
+    agent.login(AGENT, expect="/agent")
+    agent.wait_ready(".queue-row")
+    agent.shoot("agent-queue")
+    agent.page.reload()
+    agent.wait_ready(".queue-row")
+    assert agent.page.locator(".user-menu").filter(visible=True).first.inner_text().strip().startswith("MO")
+    agent.page.locator(".sidebar").get_by_text("Assigned to me").click()
+    agent.page.wait_for_url("**view=mine")
+    agent.wait_ready(".queue-row")
+    expect(agent.page.locator(".queue-row").filter(has_not_text="Maya Okafor")).to_have_count(0)  # every row is hers
+
+    agent.goto("/")
+    agent.page.wait_for_url(re.compile(r".*/agent/?$"))
+    agent.wait_ready(".queue-row")
+    agent.page.locator(".user-menu").filter(visible=True).first.click()
+    agent.page.locator(".logout").click()
+    agent.page.wait_for_url(re.compile(r".*/login(\?.*)?$"))
+    agent.goto("/agent")
+    agent.page.wait_for_url(re.compile(r".*/login\?next=/agent$"))

@@ -1,0 +1,107 @@
+"""The Reflex states as thin adapters: handlers called as methods on a real state tree, no browser."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import reflex as rx
+
+from autocrm.core.db import write_session
+from autocrm.models import Role
+from autocrm.services import auth, tickets
+from autocrm.services.tickets import TicketCreate
+from autocrm.state import format as fmt
+from autocrm.state.auth import LoginState, SignupState
+from autocrm.state.queue import QueueState
+from autocrm.state.session import SessionState, id_from_path, safe_next
+
+
+def _state(cls):
+    root = rx.State(_reflex_internal_init=True)
+    return root.get_substate(cls.get_full_name().split(".")[1:])
+
+
+def _signed_in(cls, user):
+    state = _state(cls)
+    with write_session() as session:
+        state.token = auth.start_login_session(session, user=user)
+    return state
+
+
+def test_relative_and_exact_times():
+    now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+    assert fmt.relative_time(now - timedelta(seconds=10), now=now) == "just now"
+    assert fmt.relative_time(now - timedelta(minutes=5), now=now) == "5 min ago"
+    assert fmt.relative_time((now - timedelta(hours=3)).isoformat(), now=now) == "3 h ago"
+    assert fmt.relative_time(now - timedelta(days=1, hours=2), now=now) == "yesterday"
+    assert fmt.relative_time(now - timedelta(days=4), now=now) == "4 days ago"
+    assert fmt.relative_time(now - timedelta(days=30), now=now) == "27 Oct"
+    assert fmt.relative_time(datetime(2024, 3, 5, tzinfo=UTC), now=now) == "5 Mar 2024"
+    assert fmt.exact_time("2026-11-26T09:05:00Z") == "Thu 26 Nov 2026, 09:05 UTC"
+    assert fmt.relative_time(None) == "" and fmt.exact_time(None) == ""
+
+
+def test_small_helpers():
+    assert fmt.initials("Maya Okafor") == "MO" and fmt.initials("cher") == "CH" and fmt.initials("") == "?"
+    assert safe_next("/agent/tickets/4") == "/agent/tickets/4"
+    for unsafe in ("//evil.example", "https://evil.example", "/login?next=/x", "\\\\evil", ""):
+        assert safe_next(unsafe) == ""
+    assert id_from_path("/agent/tickets/42/") == 42 and id_from_path("/agent/tickets/abc") is None
+
+
+def test_login_shows_the_service_message_and_starts_a_session(people):
+    agent = people.make(Role.agent, name="Ada Agent")
+    state = _state(LoginState)
+
+    state.submit({"email": "", "password": ""})
+    assert set(state.errors) == {"email", "password"}
+
+    state.submit({"email": agent.email, "password": "wrong password"})
+    assert state.form_error == "That e-mail and password do not match an account."
+    assert state.token == ""
+
+    result = state.submit({"email": agent.email, "password": "correct horse"})
+    assert state.form_error == "" and state.token
+    assert state.user["name"] == "Ada Agent" and state.user["role"] == "agent"
+    assert result  # a redirect to the queue
+    root = state.parent_state
+    while root.parent_state is not None:
+        root = root.parent_state
+    assert root.get_substate(SessionState.get_full_name().split(".")[1:]).user["role"] == "agent"
+
+
+def test_signup_reports_errors_next_to_the_field(people):
+    state = _state(SignupState)
+    state.submit({"name": "Sam", "email": "not-an-email", "password": "long enough"})
+    assert state.errors == {"email": "Enter a valid e-mail address, like name@example.com."}
+    state.submit({"name": "Sam", "email": "sam@example.com", "password": "short"})
+    assert state.errors == {"password": "Use at least 8 characters."}
+    state.submit({"name": "Sam", "email": "sam@example.com", "password": "long enough"})
+    assert state.errors == {} and state.user["role"] == "customer" and state.token
+
+
+def test_queue_refuses_customers_and_lists_tickets_for_agents(people):
+    customer = people.make(Role.customer, name="Cory Customer")
+    agent = people.make(Role.agent, name="Ada Agent")
+    with write_session() as session:
+        tickets.create_ticket(session, actor=people.actor(customer), data=TicketCreate(subject="Card stuck in ATM", body="Help", body_format="text"))
+
+    refused = _signed_in(QueueState, customer)
+    result = refused.load()
+    assert result and refused.rows == []
+    assert refused.user["role"] == "customer"
+
+    anonymous = _state(QueueState)
+    assert anonymous.load() and anonymous.user == {}
+
+    queue = _signed_in(QueueState, agent)
+    assert queue.load() is None
+    assert queue.total == 1 and queue.rows[0]["subject"] == "Card stuck in ATM"
+    assert queue.rows[0]["requester_name"] == "Cory Customer" and queue.rows[0]["updated_rel"] == "just now"
+    assert queue.view_counts["unsolved"] == 1 and queue.current_view == "unsolved"
+
+    queue.search({"q": "nothing like this"})
+    assert queue.total == 0 and queue.filtered
+    queue.clear_filters()
+    queue.set_assignee("me")
+    assert queue.total == 0 and queue.current_view == "mine"
