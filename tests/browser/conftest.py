@@ -16,6 +16,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -58,8 +59,9 @@ def _answers(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def server() -> Iterator[str]:
+@contextmanager
+def served_app(extra_env: dict[str, str] | None = None, *, log_name: str = "server.log") -> Iterator[str]:
+    """`autocrm serve` on a free port with a throw-away data dir; yields the base URL."""
     if not os.access(CHROMIUM, os.X_OK):
         pytest.skip(f"{CHROMIUM} is not installed (scripts/bootstrap.sh --dev installs it)")
     port = int(os.environ.get("AUTOCRM_TEST_PORT") or _free_port())
@@ -69,7 +71,7 @@ def server() -> Iterator[str]:
         "AUTOCRM_DATA_DIR": str(data_dir),
         "AUTOCRM_BASE_URL": base,
         "AUTOCRM_LOGIN_ATTEMPTS_PER_MINUTE": "1000",  # the tests sign in many times from one address
-    }
+    } | (extra_env or {})
     log_path = data_dir / "server.log"
     log = log_path.open("wb")
     process = subprocess.Popen(
@@ -96,8 +98,14 @@ def server() -> Iterator[str]:
             process.wait(timeout=5)
         log.close()
         SCREENSHOTS.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(log_path, SCREENSHOTS.parent / "server.log")  # kept for CI artifacts
+        shutil.copyfile(log_path, SCREENSHOTS.parent / log_name)  # kept for CI artifacts
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[str]:
+    with served_app() as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
