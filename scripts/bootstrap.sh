@@ -23,7 +23,6 @@ if [ ! -f "$stamp" ]; then
   for r in "${reqs[@]}"; do args+=(-r "$r"); done
   .venv/bin/pip install -q "${args[@]}" 2> >(grep -v "is ignored: it is neither" >&2)
   .venv/bin/pip install -q --no-deps -e . 2> >(grep -v "is ignored: it is neither" >&2)
-  rm -f .venv/.installed-*
   touch "$stamp"
 fi
 
