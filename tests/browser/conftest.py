@@ -60,8 +60,12 @@ def _answers(url: str) -> bool:
 
 
 @contextmanager
-def served_app(extra_env: dict[str, str] | None = None, *, log_name: str = "server.log") -> Iterator[str]:
-    """`autocrm serve` on a free port with a throw-away data dir; yields the base URL."""
+def served_app(extra_env: dict[str, str] | None = None, *, log_name: str = "server.log", own_build: bool = False) -> Iterator[str]:
+    """`autocrm serve` on a free port with a throw-away data dir; yields the base URL.
+
+    A second app running at the same time needs `own_build`: the frontend build names its backend's
+    port, so two apps sharing the project's `.web` would send one app's pages to the other's port.
+    """
     if not os.access(CHROMIUM, os.X_OK):
         pytest.skip(f"{CHROMIUM} is not installed (scripts/bootstrap.sh --dev installs it)")
     port = int(os.environ.get("AUTOCRM_TEST_PORT") or _free_port())
@@ -72,6 +76,8 @@ def served_app(extra_env: dict[str, str] | None = None, *, log_name: str = "serv
         "AUTOCRM_BASE_URL": base,
         "AUTOCRM_LOGIN_ATTEMPTS_PER_MINUTE": "1000",  # the tests sign in many times from one address
     } | (extra_env or {})
+    if own_build:
+        env |= {"REFLEX_WEB_WORKDIR": str(data_dir / "web"), "REFLEX_STATES_WORKDIR": str(data_dir / "states")}
     log_path = data_dir / "server.log"
     log = log_path.open("wb")
     process = subprocess.Popen(

@@ -52,7 +52,7 @@ def test_scale_out_mode_keeps_ui_state_in_redis_and_data_in_postgresql(browser, 
         "GRANIAN_WORKERS": "2",
     }
     try:
-        with served_app(env, log_name="server-scale-out.log") as base:
+        with served_app(env, log_name="server-scale-out.log", own_build=True) as base:
             from tests.browser.conftest import UI
 
             ui = UI(browser, base)
