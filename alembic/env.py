@@ -6,6 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import autocrm.models  # noqa: F401  (registers every table on the metadata)
+from autocrm.core import fulltext
 from autocrm.core.db import get_engine
 
 config = context.config
@@ -31,6 +32,8 @@ def _run(connection) -> None:  # noqa: ANN001
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # The full-text search tables are made by autocrm.core.fulltext, not declared in the models.
+        include_object=fulltext.include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -86,18 +86,46 @@ def create_api_key(
 @cli.command("seed")
 def seed(
     demo: Annotated[bool, typer.Option("--demo", help="A believable demo desk: teams, agents, customers, 400 tickets.")] = False,
-    tickets: Annotated[int, typer.Option(min=1, max=100_000)] = 400,
+    bench: Annotated[bool, typer.Option("--bench", help="A desk at scale for benchmarks: 100 agents, 4,000 customers, 80 teams, 15,000 tickets.")] = False,
+    tickets: Annotated[int | None, typer.Option(min=1, max=2_000_000, help="How many tickets (demo: 400, bench: 15,000).")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=16, help="--bench on PostgreSQL: import batches in this many processes.")] = 1,
 ) -> None:
-    """Fill an empty database with demo data."""
+    """Fill an empty database with demo data (--demo) or a large benchmark desk (--bench)."""
     from autocrm.core.db import write_session
     from autocrm.services import seed as seeding
 
-    if not demo:
-        raise _fail("say what to seed: --demo")
+    if demo == bench:
+        raise _fail("say what to seed: --demo or --bench")
+    if bench:
+        from autocrm.services import bench_seed
+
+        with write_session() as session:
+            if bench_seed.bench_already_seeded(session):
+                raise _fail("the database already has users; seed only an empty desk")
+        total = tickets or 15_000
+
+        def progress(done: int, wanted: int, seconds: float) -> None:
+            if done % 10_000 == 0 or done == wanted:
+                typer.echo(f"  {done:>9,} / {wanted:,} tickets  {done / seconds:,.0f} tickets/s", err=True)
+
+        from autocrm.services.errors import DomainError
+
+        try:
+            result = bench_seed.seed_bench(tickets=total, workers=workers if not get_settings().is_sqlite else 1, progress=progress)
+        except DomainError as exc:
+            raise _fail(f"{exc.message} {exc.details or ''}".strip()) from None
+        typer.echo(
+            f"seeded {result.users:,} users, {result.tickets:,} tickets, {result.messages:,} messages in {result.seconds:,.1f} s: "
+            f"{result.tickets_per_second:,.0f} tickets/s ({result.tickets / result.import_seconds:,.0f} tickets/s inside the import service)"
+        )
+        typer.echo(f"bench logins (password {bench_seed.BENCH_PASSWORD}): {bench_seed.BENCH_ADMIN_EMAIL}, agent000@bench.autocrm.dev")
+        return
+    if tickets is not None and tickets > 100_000:
+        raise _fail("--demo takes at most 100,000 tickets")
     with write_session() as session:
         if seeding.demo_already_seeded(session):
             raise _fail("the database already has users; seed only an empty desk")
-        summary = seeding.seed_demo(session, tickets=tickets)
+        summary = seeding.seed_demo(session, tickets=tickets or 400)
     typer.echo(f"seeded {summary.users} users, {summary.tickets} tickets, {summary.messages} messages")
     typer.echo(f"demo logins (password {seeding.DEMO_PASSWORD}): {seeding.DEMO_ADMIN_EMAIL}, {seeding.DEMO_AGENT_EMAIL}, {seeding.DEMO_CUSTOMER_EMAIL}")
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy import Index, Text
+from sqlalchemy import Index, Text, event
 from sqlmodel import Column, Field, SQLModel
 
 from autocrm.models.base import json_field, timestamp_field
@@ -64,13 +64,18 @@ class Counter(SQLModel, table=True):
 class Ticket(SQLModel, table=True):
     __tablename__ = "ticket"
     __table_args__ = (
-        # The queue filters on these and sorts by update time; keyset paging adds id.
+        # The queue filters on these and sorts by update time. Every one ends with the sort key and id,
+        # the queue's tie-breaker (ORDER BY updated_at DESC, id DESC), so an equality filter plus the sort
+        # is one ordered index range that stops after the page: no sort step, on SQLite (where every
+        # index ends with the rowid anyway) and on PostgreSQL (where it does not). They also cover the
+        # inner "ids of this page" query of `tickets.list_tickets`, so deep offsets walk the index only.
         Index("ix_ticket_status_updated", "status", "updated_at", "id"),
-        Index("ix_ticket_assignee_status_updated", "assignee_id", "status", "updated_at"),
-        Index("ix_ticket_team_status_updated", "team_id", "status", "updated_at"),
-        Index("ix_ticket_priority_updated", "priority", "updated_at"),
-        Index("ix_ticket_requester_updated", "requester_id", "updated_at"),
+        Index("ix_ticket_assignee_status_updated", "assignee_id", "status", "updated_at", "id"),
+        Index("ix_ticket_team_status_updated", "team_id", "status", "updated_at", "id"),
+        Index("ix_ticket_priority_updated", "priority", "updated_at", "id"),
+        Index("ix_ticket_requester_updated", "requester_id", "updated_at", "id"),
         Index("ix_ticket_updated", "updated_at", "id"),
+        Index("ix_ticket_created", "created_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -84,7 +89,7 @@ class Ticket(SQLModel, table=True):
     assignee_id: int | None = Field(default=None, foreign_key="user_account.id")
     team_id: int | None = Field(default=None, foreign_key="team.id")
     custom_fields: dict[str, Any] = json_field(dict)
-    created_at: datetime = timestamp_field(default_now=True, index=True)
+    created_at: datetime = timestamp_field(default_now=True)
     updated_at: datetime = timestamp_field(default_now=True)
     first_response_at: datetime | None = timestamp_field(nullable=True)
     solved_at: datetime | None = timestamp_field(nullable=True)
@@ -144,3 +149,20 @@ class SatisfactionRating(SQLModel, table=True):
     score: int = Field(ge=1, le=5)
     comment: str = Field(default="", max_length=2000)
     created_at: datetime = timestamp_field(default_now=True)
+
+
+# Full-text search objects (FTS5 table or tsvector table, and their triggers) are not declared as
+# models: they differ per database. `create_all`/`drop_all` make and remove them with the tables, so
+# test databases built from the models search like migrated ones (migration 0002 calls the same code).
+@event.listens_for(SQLModel.metadata, "after_create")
+def _create_fulltext(_metadata: Any, connection: Any, **_kw: Any) -> None:
+    from autocrm.core import fulltext
+
+    fulltext.install(connection)
+
+
+@event.listens_for(SQLModel.metadata, "before_drop")
+def _drop_fulltext(_metadata: Any, connection: Any, **_kw: Any) -> None:
+    from autocrm.core import fulltext
+
+    fulltext.uninstall(connection)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from datetime import UTC, datetime
@@ -9,8 +10,11 @@ from typing import Any, Literal
 
 import filetype
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
+from sqlalchemy import BigInteger, Select, case, cast, column, false, literal, literal_column, table, union
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
+from autocrm.core import fulltext
 from autocrm.core.settings import get_settings
 from autocrm.models import (
     Attachment,
@@ -166,9 +170,12 @@ class TicketPublic(BaseModel):
 
 class TicketPage(BaseModel):
     items: list[TicketPublic]
+    # Exact up to TOTAL_CAP matches. Past it `total_is_estimate` is true and `total` is TOTAL_CAP
+    # ("10,000+") for a filtered list, or the table's size estimate for the whole queue.
     total: int
     page: int
     per_page: int
+    total_is_estimate: bool = False
 
 
 class MessagePublic(BaseModel):
@@ -249,43 +256,76 @@ def _set_tags(session: Session, ticket: Ticket, tags: list[str]) -> None:
         session.add(TicketTag(ticket_id=ticket.id, tag=tag))
 
 
+# How a page of tickets is read: ONE statement whatever the page size and the table size.
+# The people, team, status and priority of each ticket come from LEFT JOINs on primary keys, its tags
+# from a correlated aggregate over the (ticket_id, tag) primary key, and the small vocabularies
+# (statuses, priorities) are joined rather than cached in-process: a join on a 6-row table costs
+# nothing, and it is never stale, whichever worker an admin renamed a status on.
+_Requester = aliased(User, name="requester")
+_Assignee = aliased(User, name="assignee")
+_TICKET_COLUMNS = list(Ticket.__table__.columns)
+
+
+@functools.cache
+def _public_select(*, with_rating: bool = False) -> Select:
+    """Built once per process (statements are immutable: callers add their WHERE/ORDER BY to copies)."""
+    tags = (
+        select(func.aggregate_strings(TicketTag.tag, ","))
+        .where(TicketTag.ticket_id == Ticket.id)
+        .correlate(Ticket.__table__)
+        .scalar_subquery()
+    )
+    columns: list[Any] = [
+        *_TICKET_COLUMNS,
+        _Requester.name.label("requester_name"), _Requester.email.label("requester_email"),
+        _Assignee.name.label("assignee_name"), Team.name.label("team_name"),
+        TicketStatus.name.label("status_name"), TicketStatus.category.label("status_category"),
+        TicketPriority.name.label("priority_name"), tags.label("tag_list"),
+    ]
+    statement = (
+        select(*columns)
+        .select_from(Ticket.__table__)
+        # LEFT joins also for the non-null requester/status/priority: they keep the ticket the driving
+        # table, so SQLite's planner never starts from user_account.
+        .outerjoin(_Requester, _Requester.id == Ticket.requester_id)
+        .outerjoin(_Assignee, _Assignee.id == Ticket.assignee_id)
+        .outerjoin(Team, Team.id == Ticket.team_id)
+        .outerjoin(TicketStatus, TicketStatus.key == Ticket.status)
+        .outerjoin(TicketPriority, TicketPriority.key == Ticket.priority)
+    )
+    if with_rating:
+        statement = statement.outerjoin(SatisfactionRating, SatisfactionRating.ticket_id == Ticket.id).add_columns(
+            SatisfactionRating.score.label("rating_score"), SatisfactionRating.comment.label("rating_comment")
+        )
+    return statement
+
+
+def _public_from(t: Any, rel: Any, *, with_rating: bool) -> TicketPublic:
+    """`t` has the ticket's fields (an ORM row or a result row), `rel` the joined columns of `_public_select`."""
+    rating = rel.rating_score if with_rating else None
+    return TicketPublic(
+        id=t.id, number=t.number, subject=t.subject, status=t.status,
+        status_name=rel.status_name, status_category=rel.status_category,
+        priority=t.priority, priority_name=rel.priority_name, channel=t.channel,
+        requester=PersonRef(id=t.requester_id, name=rel.requester_name, email=rel.requester_email),
+        assignee=PersonRef(id=t.assignee_id, name=rel.assignee_name) if t.assignee_id else None,
+        team=TeamRef(id=t.team_id, name=rel.team_name) if t.team_id else None,
+        tags=sorted(rel.tag_list.split(",")) if rel.tag_list else [],
+        custom_fields=t.custom_fields, created_at=t.created_at, updated_at=t.updated_at,
+        first_response_at=t.first_response_at, solved_at=t.solved_at, closed_at=t.closed_at, due_at=t.due_at,
+        rating=rating, rating_comment=rel.rating_comment if rating is not None else None,
+    )
+
+
 def _to_public(
     tickets: list[Ticket], session: Session, *, with_rating: bool = False
 ) -> list[TicketPublic]:
-    """Public shapes for a page of tickets, with a fixed number of queries whatever the page size."""
+    """Public shapes for tickets already loaded: one query for their relations, whatever their number."""
     if not tickets:
         return []
-    ids = [t.id for t in tickets]
-    people_ids = {t.requester_id for t in tickets} | {t.assignee_id for t in tickets if t.assignee_id}
-    people = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(people_ids)))}
-    team_ids = {t.team_id for t in tickets if t.team_id}
-    teams = {t.id: t for t in session.exec(select(Team).where(col(Team.id).in_(team_ids)))} if team_ids else {}
-    statuses = {s.key: s for s in session.exec(select(TicketStatus))}
-    priorities = {p.key: p for p in session.exec(select(TicketPriority))}
-    tags = _tags_of(session, ids)
-    ratings = {}
-    if with_rating:
-        ratings = {r.ticket_id: r for r in session.exec(select(SatisfactionRating).where(col(SatisfactionRating.ticket_id).in_(ids)))}
-    result = []
-    for t in tickets:
-        requester = people[t.requester_id]
-        assignee = people.get(t.assignee_id) if t.assignee_id else None
-        team = teams.get(t.team_id) if t.team_id else None
-        rating = ratings.get(t.id)
-        result.append(
-            TicketPublic(
-                id=t.id, number=t.number, subject=t.subject, status=t.status,
-                status_name=statuses[t.status].name, status_category=statuses[t.status].category,
-                priority=t.priority, priority_name=priorities[t.priority].name, channel=t.channel,
-                requester=PersonRef(id=requester.id, name=requester.name, email=requester.email),
-                assignee=PersonRef(id=assignee.id, name=assignee.name) if assignee else None,
-                team=TeamRef(id=team.id, name=team.name) if team else None,
-                tags=tags[t.id], custom_fields=t.custom_fields, created_at=t.created_at, updated_at=t.updated_at,
-                first_response_at=t.first_response_at, solved_at=t.solved_at, closed_at=t.closed_at, due_at=t.due_at,
-                rating=rating.score if rating else None, rating_comment=rating.comment if rating else None,
-            )
-        )
-    return result
+    rows = session.execute(_public_select(with_rating=with_rating).where(col(Ticket.id).in_([t.id for t in tickets])))
+    related = {row.id: row for row in rows}
+    return [_public_from(t, related[t.id], with_rating=with_rating) for t in tickets]
 
 
 def _visible_ticket(session: Session, actor: Actor, ticket_id: int, *, scope: str = TICKETS_READ) -> Ticket:
@@ -386,10 +426,54 @@ def get_ticket(session: Session, *, actor: Actor, ticket_id: int) -> TicketPubli
     return _to_public([ticket], session, with_rating=True)[0]
 
 
-def list_tickets(session: Session, *, actor: Actor, filters: TicketFilter | None = None) -> TicketPage:
-    actor.require_scope(TICKETS_READ)
-    f = filters or TicketFilter()
-    conditions = []
+TOTAL_CAP = 10_000
+
+
+def _search_condition(session: Session, actor: Actor, raw: str) -> Any:
+    """`q`: words of the subject and the conversation (full-text, as prefixes), the ticket number, or
+    (staff) part of the requester's name or e-mail. One `id IN (a UNION b ...)`, so the planner can
+    start from the matching ids when they are few, or walk the sort index when they are many."""
+    q = raw.strip().lstrip("#").strip()
+    if not q:
+        return None
+    branches = []
+    words = fulltext.terms(q)
+    if words:
+        if session.get_bind().dialect.name == "sqlite":
+            fts = table("ticket_fts", column("rowid"))
+            match = fulltext.sqlite_match(words, include_notes=actor.is_staff)
+            branches.append(select(fts.c.rowid).where(literal_column("ticket_fts").op("MATCH")(match)))
+        else:
+            # A ticket's document is split in parts (subject, public messages, notes: see core.fulltext),
+            # so each word must match some part: one GIN-indexed lookup per word, intersected.
+            def word_matches(word: str) -> Select:
+                search = table("ticket_search", column("ticket_id"), column("part"), column("doc"))
+                query = func.to_tsquery(literal_column(f"'{fulltext.TS_CONFIG}'::regconfig"), fulltext.pg_tsquery([word]))
+                matching = select(search.c.ticket_id).where(search.c.doc.op("@@")(query))
+                return matching if actor.is_staff else matching.where(search.c.part != fulltext.PART_NOTES)
+
+            matching = word_matches(words[0])
+            for word in words[1:]:
+                matching = matching.where(column("ticket_id").in_(word_matches(word)))
+            branches.append(matching)
+    if q.isascii() and q.isdigit() and len(q) <= 9:
+        branches.append(select(Ticket.id).where(Ticket.number == int(q)).correlate(None))
+    if actor.is_staff:
+        # Part of the name or e-mail; '%' and '_' typed in the box are literal characters, not wildcards.
+        requesters = select(User.id).where(
+            col(User.email).icontains(q, autoescape=True) | col(User.name).icontains(q, autoescape=True)
+        )
+        branches.append(select(Ticket.id).where(col(Ticket.requester_id).in_(requesters)).correlate(None))
+    if not branches:
+        return false()
+    # A CTE: the page and the capped count both read the matches, and the databases compute a CTE that is
+    # referenced twice once (PostgreSQL materializes it, SQLite too) instead of searching twice.
+    matches = (branches[0] if len(branches) == 1 else union(*branches)).cte("search_matches")
+    return col(Ticket.id).in_(select(*matches.c))
+
+
+def _list_conditions(session: Session, actor: Actor, f: TicketFilter) -> list[Any]:
+    conditions: list[Any] = []
     if not actor.is_staff:
         conditions.append(Ticket.requester_id == actor.user_id)
     elif f.requester_id is not None:
@@ -397,8 +481,7 @@ def list_tickets(session: Session, *, actor: Actor, filters: TicketFilter | None
     if f.status:
         conditions.append(col(Ticket.status).in_(f.status))
     if f.status_category:
-        keys = [s.key for s in session.exec(select(TicketStatus).where(col(TicketStatus.category).in_(f.status_category)))]
-        conditions.append(col(Ticket.status).in_(keys))
+        conditions.append(col(Ticket.status).in_(select(TicketStatus.key).where(col(TicketStatus.category).in_(f.status_category))))
     if f.priority:
         conditions.append(col(Ticket.priority).in_(f.priority))
     if f.assignee_id == "none":
@@ -414,20 +497,65 @@ def list_tickets(session: Session, *, actor: Actor, filters: TicketFilter | None
     if f.tag:
         conditions.append(col(Ticket.id).in_(select(TicketTag.ticket_id).where(TicketTag.tag == f.tag.strip().lower())))
     if f.q:
-        q = f.q.strip().lstrip("#")
-        pattern = f"%{q.lower()}%"
-        matches = col(Ticket.subject).ilike(pattern)
-        if q.isdigit():
-            matches = matches | (Ticket.number == int(q))
-        if actor.is_staff:
-            requesters = select(User.id).where(col(User.email).ilike(pattern) | col(User.name).ilike(pattern))
-            matches = matches | col(Ticket.requester_id).in_(requesters)
-        conditions.append(matches)
-    total = session.exec(select(func.count()).select_from(Ticket).where(*conditions)).one()
+        search = _search_condition(session, actor, f.q)
+        if search is not None:
+            conditions.append(search)
+    return conditions
+
+
+def _capped_count(conditions: list[Any]) -> Any:
+    """COUNT(*) that stops after TOTAL_CAP + 1 rows: bounded work on a table of any size."""
+    capped = select(literal(1)).select_from(Ticket).where(*conditions).limit(TOTAL_CAP + 1).correlate(None).subquery()
+    return select(func.count()).select_from(capped).scalar_subquery()
+
+
+def _size_estimate(session: Session) -> Any:
+    """The whole table's size without counting it: PostgreSQL's planner statistics, SQLite's highest id."""
+    if session.get_bind().dialect.name == "postgresql":
+        pg_class = table("pg_class", column("oid"), column("reltuples"))
+        return (
+            select(cast(func.greatest(pg_class.c.reltuples, 0), BigInteger))
+            .where(pg_class.c.oid == literal_column("'ticket'::regclass"))
+            .scalar_subquery()
+        )
+    return select(func.max(Ticket.id)).scalar_subquery()
+
+
+def list_tickets(session: Session, *, actor: Actor, filters: TicketFilter | None = None) -> TicketPage:
+    """The queue. One SQL statement per page whatever the page size, the page number or the table size
+    (two for a page past the end): the page's ids come from an index-ordered inner query (offset walks
+    the covering index, not the rows), the outer query joins the page's relations, and the total is a
+    count capped at TOTAL_CAP computed in the same statement."""
+    actor.require_scope(TICKETS_READ)
+    f = filters or TicketFilter()
+    conditions = _list_conditions(session, actor, f)
     column, ascending = SORTS[f.sort]
     order = [column.asc() if ascending else column.desc(), col(Ticket.id).asc() if ascending else col(Ticket.id).desc()]
-    rows = list(session.exec(select(Ticket).where(*conditions).order_by(*order).offset((f.page - 1) * f.per_page).limit(f.per_page)))
-    return TicketPage(items=_to_public(rows, session), total=total, page=f.page, per_page=f.per_page)
+    offset = (f.page - 1) * f.per_page
+    page_ids = select(Ticket.id).where(*conditions).order_by(*order).offset(offset).limit(f.per_page).correlate(None)
+    unfiltered = not conditions
+    if unfiltered:
+        # The whole queue: when the table's size estimate is far past the cap, counting even 10,001 index
+        # entries is wasted work; both databases evaluate a scalar subquery only when its CASE branch is taken.
+        estimate = _size_estimate(session)
+        total_column = case((estimate > 2 * TOTAL_CAP, -estimate), else_=_capped_count(conditions))
+    else:
+        total_column = _capped_count(conditions)
+    statement = _public_select().where(col(Ticket.id).in_(page_ids)).order_by(*order).add_columns(total_column.label("total"))
+    rows = list(session.execute(statement))
+    if rows:
+        counted = rows[0].total
+    elif offset == 0:
+        counted = 0
+    else:  # a page past the end: the total alone
+        counted = session.execute(select(total_column)).scalar_one()
+    # counted: an exact count up to TOTAL_CAP + 1, or minus the size estimate of the whole table.
+    is_estimate = counted < 0 or counted > TOTAL_CAP
+    total = max(TOTAL_CAP, -counted) if is_estimate else counted
+    return TicketPage(
+        items=[_public_from(row, row, with_rating=False) for row in rows],
+        total=total, page=f.page, per_page=f.per_page, total_is_estimate=is_estimate,
+    )
 
 
 def update_ticket(session: Session, *, actor: Actor, ticket_id: int, data: TicketUpdate) -> TicketPublic:
@@ -527,9 +655,13 @@ def add_message(session: Session, *, actor: Actor, ticket_id: int, data: Message
     return _messages_public(session, [message])[0]
 
 
-def _messages_public(session: Session, messages: list[Message]) -> list[MessagePublic]:
-    author_ids = {m.author_id for m in messages if m.author_id}
-    authors = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(author_ids)))} if author_ids else {}
+def _messages_public(
+    session: Session, messages: list[Message], authors: dict[int, PersonRef] | None = None
+) -> list[MessagePublic]:
+    if authors is None:
+        author_ids = {m.author_id for m in messages if m.author_id}
+        users = session.exec(select(User).where(col(User.id).in_(author_ids))) if author_ids else []
+        authors = {u.id: PersonRef(id=u.id, name=u.name, role=u.role) for u in users}
     message_ids = [m.id for m in messages]
     files: dict[int, list[AttachmentPublic]] = {}
     if message_ids:
@@ -537,11 +669,10 @@ def _messages_public(session: Session, messages: list[Message]) -> list[MessageP
             files.setdefault(a.message_id, []).append(AttachmentPublic(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size))
     result = []
     for m in messages:
-        author = authors.get(m.author_id) if m.author_id else None
         result.append(
             MessagePublic(
                 id=m.id, ticket_id=m.ticket_id, internal=m.internal, channel=m.channel,
-                author=PersonRef(id=author.id, name=author.name, role=author.role) if author else None,
+                author=authors.get(m.author_id) if m.author_id else None,
                 body_html=m.body_html, body_text=m.body_text, created_at=m.created_at, attachments=files.get(m.id, []),
             )
         )
@@ -551,10 +682,28 @@ def _messages_public(session: Session, messages: list[Message]) -> list[MessageP
 def list_messages(session: Session, *, actor: Actor, ticket_id: int) -> list[MessagePublic]:
     """The conversation in order. Customers never receive internal notes."""
     ticket = _visible_ticket(session, actor, ticket_id)
-    statement = select(Message).where(Message.ticket_id == ticket.id)
+    # Authors and attachments joined in: 2 statements in all (the ticket, then the conversation), however
+    # long the conversation. A message row repeats once per attachment; most messages have none or one.
+    statement = (
+        select(Message, User.name, User.role, Attachment.id, Attachment.filename, Attachment.content_type, Attachment.size)
+        .outerjoin(User, col(User.id) == Message.author_id)
+        .outerjoin(Attachment, col(Attachment.message_id) == Message.id)
+        .where(Message.ticket_id == ticket.id)
+    )
     if not actor.is_staff:
         statement = statement.where(Message.internal == False)  # noqa: E712
-    return _messages_public(session, list(session.exec(statement.order_by(col(Message.created_at), col(Message.id)))))
+    statement = statement.order_by(col(Message.created_at), col(Message.id), col(Attachment.id))
+    result: list[MessagePublic] = []
+    for m, name, role, file_id, filename, content_type, size in session.exec(statement):
+        if not result or result[-1].id != m.id:
+            result.append(MessagePublic(
+                id=m.id, ticket_id=m.ticket_id, internal=m.internal, channel=m.channel,
+                author=PersonRef(id=m.author_id, name=name, role=role) if m.author_id else None,
+                body_html=m.body_html, body_text=m.body_text, created_at=m.created_at, attachments=[],
+            ))
+        if file_id is not None:
+            result[-1].attachments.append(AttachmentPublic(id=file_id, filename=filename, content_type=content_type, size=size))
+    return result
 
 
 def ticket_audit(session: Session, *, actor: Actor, ticket_id: int) -> list[AuditPublic]:

@@ -1,0 +1,336 @@
+"""Batched ticket import: many tickets with their conversations per transaction, same rules as one by one.
+
+`import_tickets` validates a whole batch exactly like `tickets.create_ticket` and `add_message` would
+(status and priority names, the requester, staff assignees and note authors, the team, tag rules, custom
+field definitions, HTML sanitizing and the body limit) but loads each vocabulary once per batch, then:
+
+- reserves the batch's ticket numbers with ONE bump of the `ticket_number` counter row
+  (`UPDATE counter SET value = value + n ... RETURNING value`), in the caller's transaction;
+- bulk-inserts tickets, tags and messages (one executemany each; on PostgreSQL through COPY), and maps
+  the new ids back by their reserved numbers with one indexed range read;
+- writes ONE audit entry, action `import.tickets`, with the counts and the number range.
+
+A bad record raises `ValidationFailed` naming the record (`records[3].status`) before any row is written;
+run each batch in its own `write_session()` and a failed batch leaves nothing behind. Full-text search
+documents are kept by the database's triggers (`autocrm.core.fulltext`), as for every other write.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, Field
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy import JSON, insert, update
+from sqlmodel import Session, col, select
+
+from autocrm.models import (
+    Channel,
+    Counter,
+    CustomFieldDefinition,
+    Message,
+    Role,
+    StatusCategory,
+    Team,
+    Ticket,
+    TicketPriority,
+    TicketStatus,
+    TicketTag,
+    User,
+)
+from autocrm.models.base import utcnow
+from autocrm.services import audit, desk
+from autocrm.services.actor import TICKETS_WRITE, Actor
+from autocrm.services.errors import DomainError, ValidationFailed
+from autocrm.services.inputs import DbId, ServiceInput
+from autocrm.services.tickets import MAX_TAGS, _body, _clean_tags, _staff_user, _team
+
+MAX_BATCH = 5_000
+MAX_MESSAGES = 500
+CLOCK_SKEW = timedelta(minutes=5)  # the source system's clock may run a little ahead of ours
+
+
+class _Input(ServiceInput):
+    """Unknown fields and NUL characters are refused, as for every service input."""
+
+
+class ImportMessage(_Input):
+    author_id: DbId
+    internal: bool = False
+    body: str = Field(min_length=1, max_length=100_000)
+    body_format: Literal["html", "text"] = "text"
+    channel: Channel | None = None
+    created_at: AwareDatetime
+
+
+class ImportTicket(_Input):
+    subject: str = Field(min_length=1, max_length=250)
+    status: str | None = Field(default=None, max_length=40)
+    priority: str | None = Field(default=None, max_length=40)
+    channel: Channel = Channel.email
+    requester_id: DbId
+    assignee_id: DbId | None = None
+    team_id: DbId | None = None
+    tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
+    custom_fields: dict[str, Any] = Field(default_factory=dict)
+    created_at: AwareDatetime
+    updated_at: AwareDatetime | None = None
+    messages: list[ImportMessage] = Field(min_length=1, max_length=MAX_MESSAGES)
+
+
+@dataclass
+class ImportResult:
+    tickets: int
+    messages: int
+    tags: int
+    first_number: int
+    last_number: int
+    ticket_ids: list[int]
+    audit_id: int
+
+
+@dataclass(frozen=True)
+class _Person:
+    id: int
+    role: Any
+    is_active: bool
+    organization_id: int | None
+
+
+class _Batch:
+    """The vocabularies and people a batch refers to, loaded once (a fixed number of queries whatever the
+    batch size). The reused single-ticket helpers (`desk.status_named`, `desk.priority_named`,
+    `tickets._staff_user`, `tickets._team`) then run once per DISTINCT value of the batch, their answer
+    (or their error) remembered, and find their rows in the session's identity map: no SQL per record."""
+
+    def __init__(self, session: Session, actor: Actor, records: list[ImportTicket]) -> None:
+        self.session = session
+        # Held here: the identity map keeps only weak references.
+        self.statuses = list(session.exec(select(TicketStatus)))
+        self.priorities = list(session.exec(select(TicketPriority)))
+        self.default_status = desk.first_status_in(session, StatusCategory.new)
+        self.default_priority = desk.priority_named(session, None)
+        self.definitions: dict[str, CustomFieldDefinition] = desk.custom_field_definitions(session)
+        self.enforce_required = actor.is_staff and actor.user_id is not None
+        user_ids = {r.requester_id for r in records} | {r.assignee_id for r in records if r.assignee_id is not None}
+        user_ids |= {m.author_id for r in records for m in r.messages}
+        ids = sorted(user_ids)
+        self.people: dict[int, _Person] = {}
+        self.staff: list[User] = []  # full rows for `_staff_user`: a desk has few agents
+        for start in range(0, len(ids), 5000):
+            chunk = ids[start:start + 5000]
+            columns = select(User.id, User.role, User.is_active, User.organization_id).where(col(User.id).in_(chunk))
+            self.people.update({row[0]: _Person(*row) for row in session.exec(columns)})
+            self.staff += session.exec(select(User).where(col(User.id).in_(chunk), col(User.role) != Role.customer)).all()
+        team_ids = sorted({r.team_id for r in records if r.team_id is not None})
+        self.teams = list(session.exec(select(Team).where(col(Team.id).in_(team_ids)))) if team_ids else []
+        self._memo: dict[tuple[str, Any], Any] = {}
+
+    def once(self, kind: str, key: Any, check: Callable[[], Any]) -> Any:
+        """`check()` for the first record with this key; later records get the same answer or error."""
+        memo_key = (kind, key)
+        if memo_key not in self._memo:
+            try:
+                self._memo[memo_key] = check()
+            except DomainError as exc:
+                self._memo[memo_key] = exc
+        answer = self._memo[memo_key]
+        if isinstance(answer, DomainError):
+            raise ValidationFailed(answer.message, answer.details)
+        return answer
+
+    def custom_fields(self, values: dict[str, Any]) -> dict[str, Any]:
+        """`desk.validate_custom_fields` for a new ticket, against the definitions loaded once per batch
+        (the per-type rules are desk's own `_coerce`)."""
+        merged: dict[str, Any] = {}
+        errors: dict[str, str] = {}
+        for key, value in values.items():
+            definition = self.definitions.get(key)
+            if definition is None:
+                errors[f"custom_fields.{key}"] = "unknown custom field"
+                continue
+            if value is None:
+                continue
+            try:
+                merged[key] = desk._coerce(definition, value)
+            except ValueError as exc:
+                errors[f"custom_fields.{key}"] = f"{definition.label} {exc}"
+        if self.enforce_required:
+            for key, definition in self.definitions.items():
+                if definition.required and merged.get(key) in (None, ""):
+                    errors[f"custom_fields.{key}"] = f"{definition.label} is required"
+        if errors:
+            raise ValidationFailed("Some custom fields are not valid.", errors)
+        return merged
+
+    def user(self, user_id: int) -> _Person | None:
+        return self.people.get(user_id)
+
+
+def _record_error(index: int, exc: DomainError, prefix: str = "") -> ValidationFailed:
+    details = {f"records[{index}].{prefix}{field}": message for field, message in exc.details.items()} or {
+        f"records[{index}]": exc.message
+    }
+    return ValidationFailed(f"Record {index}: {exc.message}", details)
+
+
+def _parse(index: int, record: ImportTicket | dict[str, Any]) -> ImportTicket:
+    if isinstance(record, ImportTicket):
+        return record
+    try:
+        return ImportTicket.model_validate(record)
+    except PydanticValidationError as exc:
+        error = exc.errors()[0]
+        field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"])
+        name = f"records[{index}]{field}"
+        raise ValidationFailed(f"Record {index}: {field.lstrip('.') or 'record'}: {error['msg']}", {name: error["msg"]}) from None
+
+
+def _check(index: int, record: ImportTicket, batch: _Batch, now: datetime) -> tuple[dict[str, Any], list[str], list[dict[str, Any]]]:
+    """The ticket row, its tags and its message rows, or ValidationFailed naming the record and field."""
+    session = batch.session
+    try:
+        status = batch.default_status if record.status is None else batch.once(
+            "status", record.status, lambda: desk.status_named(session, record.status))
+        priority = batch.default_priority if record.priority is None else batch.once(
+            "priority", record.priority, lambda: desk.priority_named(session, record.priority))
+        requester = batch.user(record.requester_id)
+        if requester is None or not requester.is_active:
+            raise ValidationFailed(f"User {record.requester_id} does not exist.", {"requester_id": f"User {record.requester_id} does not exist."})
+        if record.assignee_id is not None:
+            batch.once("assignee", record.assignee_id, lambda: _staff_user(session, record.assignee_id, "assignee_id"))
+        if record.team_id is not None:
+            batch.once("team", record.team_id, lambda: _team(session, record.team_id))
+        tags = batch.once("tags", tuple(record.tags), lambda: _clean_tags(record.tags))
+        custom_fields = batch.custom_fields(record.custom_fields)
+        if record.created_at > now:
+            raise ValidationFailed("created_at is in the future.", {"created_at": "must not be in the future"})
+    except DomainError as exc:
+        raise _record_error(index, exc) from None
+
+    messages: list[dict[str, Any]] = []
+    first_response_at = None
+    last_at = record.created_at
+    for position, m in enumerate(record.messages):
+        prefix = f"messages[{position}]."
+        try:
+            author = batch.user(m.author_id)
+            if author is None:
+                raise ValidationFailed(f"User {m.author_id} does not exist.", {"author_id": f"User {m.author_id} does not exist."})
+            if m.internal and not author.role.is_staff:
+                raise ValidationFailed("Only agents and admins write internal notes.", {"internal": "only staff authors write internal notes"})
+            if m.created_at < record.created_at:
+                raise ValidationFailed("A message is older than its ticket.", {"created_at": "must not be before the ticket's created_at"})
+            body_html, body_text = _body(m.body, m.body_format)
+        except DomainError as exc:
+            raise _record_error(index, exc, prefix) from None
+        if not m.internal and author.role.is_staff and author.id != requester.id and first_response_at is None:
+            first_response_at = m.created_at
+        last_at = max(last_at, m.created_at)
+        messages.append({
+            "author_id": author.id, "api_key_id": None, "internal": m.internal, "channel": m.channel or record.channel,
+            "body_html": body_html, "body_text": body_text, "created_at": m.created_at,
+        })
+    updated_at = record.updated_at or last_at
+    if updated_at < last_at:
+        raise ValidationFailed(
+            f"Record {index}: updated_at is older than the last message.",
+            {f"records[{index}].updated_at": "must not be before the last message"},
+        )
+    solved_at = closed_at = None
+    if status.category in (StatusCategory.solved, StatusCategory.closed):
+        solved_at = updated_at
+        if status.category == StatusCategory.closed:
+            closed_at = updated_at
+    ticket = {
+        "subject": record.subject, "status": status.key, "priority": priority.key, "channel": record.channel,
+        "requester_id": requester.id, "organization_id": requester.organization_id, "assignee_id": record.assignee_id,
+        "team_id": record.team_id, "custom_fields": custom_fields, "created_at": record.created_at, "updated_at": updated_at,
+        "first_response_at": first_response_at, "solved_at": solved_at, "closed_at": closed_at, "due_at": None,
+    }
+    return ticket, tags, messages
+
+
+def reserve_ticket_numbers(session: Session, count: int) -> tuple[int, int]:
+    """The first and last of `count` new ticket numbers: one counter bump inside the caller's transaction."""
+    result = session.execute(
+        update(Counter).where(col(Counter.name) == "ticket_number").values(value=Counter.value + count).returning(Counter.value)
+    )
+    last = result.scalar_one_or_none()
+    if last is None:
+        raise ValidationFailed("The desk is not initialised: run 'autocrm db upgrade'.")
+    return last - count + 1, last
+
+
+def _copy_rows(session: Session, table: Any, columns: list[str], rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL COPY of already type-processed rows (faster than multi-row INSERT for bulk data)."""
+    connection = session.connection()
+    dialect = connection.dialect
+    processors = [
+        (dialect._json_serializer or json.dumps) if isinstance(table.c[name].type, JSON) else table.c[name].type.bind_processor(dialect)
+        for name in columns
+    ]
+    raw = connection.connection.driver_connection
+    names = ", ".join(columns)
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([p(row[name]) if p else row[name] for name, p in zip(columns, processors, strict=True)])
+
+
+def import_tickets(session: Session, *, actor: Actor, records: Sequence[ImportTicket | dict[str, Any]]) -> ImportResult:
+    """Imports one batch (at most MAX_BATCH tickets) into the caller's transaction; all or nothing."""
+    actor.require_scope(TICKETS_WRITE)
+    actor.require_admin()
+    if not records:
+        raise ValidationFailed("Nothing to import: the batch is empty.", {"records": "empty"})
+    if len(records) > MAX_BATCH:
+        raise ValidationFailed(f"A batch takes at most {MAX_BATCH} tickets.", {"records": f"more than {MAX_BATCH}"})
+    parsed = [_parse(index, record) for index, record in enumerate(records)]
+    batch = _Batch(session, actor, parsed)
+    now = utcnow() + CLOCK_SKEW
+    checked = [_check(index, record, batch, now) for index, record in enumerate(parsed)]
+
+    # Everything is valid: write. Nothing above wrote a row.
+    first, last = reserve_ticket_numbers(session, len(checked))
+    ticket_rows = [{**ticket, "number": first + offset} for offset, (ticket, _tags, _messages) in enumerate(checked)]
+    ticket_table = Ticket.__table__
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    # No RETURNING: SQLite cannot promise its order for a multi-row insert (SQLAlchemy would fall back to
+    # one INSERT per row). The numbers are ours and unique, so one indexed range read maps them to ids.
+    if postgresql:
+        _copy_rows(session, ticket_table, list(ticket_rows[0]), ticket_rows)
+    else:
+        session.execute(insert(ticket_table), ticket_rows)
+    id_of = dict(session.execute(
+        select(Ticket.number, Ticket.id).where(col(Ticket.number) >= first, col(Ticket.number) <= last)
+    ).tuples().all())
+    ids = [id_of[row["number"]] for row in ticket_rows]
+    tag_rows = [{"ticket_id": tid, "tag": tag} for tid, (_t, tags, _m) in zip(ids, checked, strict=True) for tag in tags]
+    message_rows = [{**m, "ticket_id": tid} for tid, (_t, _tags, messages) in zip(ids, checked, strict=True) for m in messages]
+    if postgresql:
+        if tag_rows:
+            _copy_rows(session, TicketTag.__table__, ["ticket_id", "tag"], tag_rows)
+        _copy_rows(session, Message.__table__, ["ticket_id", *checked[0][2][0].keys()], message_rows)
+    else:
+        if tag_rows:
+            session.execute(insert(TicketTag.__table__), tag_rows)
+        session.execute(insert(Message.__table__), message_rows)
+    entry = audit.record(
+        session, actor=actor, action="import.tickets", object_type="desk", object_id=None,
+        changes={
+            "tickets": (0, len(ids)), "messages": (0, len(message_rows)), "tags": (0, len(tag_rows)),
+            "numbers": (None, [first, last]), "ticket_ids": (None, [ids[0], ids[-1]]),
+        },
+    )
+    session.flush()
+    return ImportResult(
+        tickets=len(ids), messages=len(message_rows), tags=len(tag_rows), first_number=first, last_number=last,
+        ticket_ids=ids, audit_id=entry.id,
+    )
+
+
+__all__ = ["ImportMessage", "ImportResult", "ImportTicket", "MAX_BATCH", "import_tickets", "reserve_ticket_numbers"]
