@@ -125,12 +125,21 @@ def _coerce(definition: CustomFieldDefinition, value: Any) -> Any:
 
 
 def validate_custom_fields(
-    session: Session, values: dict[str, Any], *, current: dict[str, Any] | None = None, enforce_required: bool = False
+    session: Session,
+    values: dict[str, Any],
+    *,
+    current: dict[str, Any] | None = None,
+    enforce_required: bool = False,
+    definitions: dict[str, CustomFieldDefinition] | None = None,
 ) -> dict[str, Any]:
-    """Merges `values` into `current`, checked against the definitions; None removes a value."""
+    """Merges `values` into `current`, checked against the definitions; None removes a value.
+
+    Callers validating many records (imports) pass `definitions` loaded once.
+    """
     if not isinstance(values, dict):
         raise field_error("custom_fields", "Custom fields must be an object of field key to value.")
-    definitions = custom_field_definitions(session)
+    if definitions is None:
+        definitions = custom_field_definitions(session)
     merged = dict(current or {})
     errors: dict[str, str] = {}
     for key, value in values.items():

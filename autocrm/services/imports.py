@@ -144,28 +144,10 @@ class _Batch:
         return answer
 
     def custom_fields(self, values: dict[str, Any]) -> dict[str, Any]:
-        """`desk.validate_custom_fields` for a new ticket, against the definitions loaded once per batch
-        (the per-type rules are desk's own `_coerce`)."""
-        merged: dict[str, Any] = {}
-        errors: dict[str, str] = {}
-        for key, value in values.items():
-            definition = self.definitions.get(key)
-            if definition is None:
-                errors[f"custom_fields.{key}"] = "unknown custom field"
-                continue
-            if value is None:
-                continue
-            try:
-                merged[key] = desk._coerce(definition, value)
-            except ValueError as exc:
-                errors[f"custom_fields.{key}"] = f"{definition.label} {exc}"
-        if self.enforce_required:
-            for key, definition in self.definitions.items():
-                if definition.required and merged.get(key) in (None, ""):
-                    errors[f"custom_fields.{key}"] = f"{definition.label} is required"
-        if errors:
-            raise ValidationFailed("Some custom fields are not valid.", errors)
-        return merged
+        """`desk.validate_custom_fields` for a new ticket, against the definitions loaded once per batch."""
+        return desk.validate_custom_fields(
+            self.session, values, enforce_required=self.enforce_required, definitions=self.definitions
+        )
 
     def user(self, user_id: int) -> _Person | None:
         return self.people.get(user_id)

@@ -381,8 +381,9 @@ def create_ticket(session: Session, *, actor: Actor, data: TicketCreate) -> Tick
     staff_only = {"priority", "status", "assignee_id", "team_id", "tags", "custom_fields", "requester_email", "requester_name"}
     if not actor.is_staff and staff_only & {k for k in data.model_fields_set if getattr(data, k)}:
         raise PermissionDenied("Customers may set only the subject and the message of a new ticket.")
-    requester = _resolve_requester(session, actor, data)
+    # Sanitize before the first statement: on SQLite that statement takes the write lock.
     body_html, body_text = _body(data.body, data.body_format)
+    requester = _resolve_requester(session, actor, data)
     status = desk.status_named(session, data.status) if data.status else desk.first_status_in(session, StatusCategory.new)
     priority = desk.priority_named(session, data.priority)
     if data.assignee_id is not None:
@@ -617,10 +618,12 @@ def update_ticket(session: Session, *, actor: Actor, ticket_id: int, data: Ticke
 
 def add_message(session: Session, *, actor: Actor, ticket_id: int, data: MessageCreate) -> MessagePublic:
     """A public reply or (staff only) an internal note. A customer's reply reopens a pending or solved ticket."""
+    actor.require_scope(TICKETS_WRITE)
+    # Sanitize before the first statement: on SQLite that statement takes the write lock.
+    body_html, body_text = _body(data.body, data.body_format)
     ticket = _visible_ticket(session, actor, ticket_id, scope=TICKETS_WRITE)
     if data.internal:
         actor.require_staff()
-    body_html, body_text = _body(data.body, data.body_format)
     status = session.get(TicketStatus, ticket.status)
     if status.category == StatusCategory.closed:
         raise Conflict("This ticket is closed. Open a new ticket instead.")
