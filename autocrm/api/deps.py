@@ -5,17 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Path
-from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
 
 from autocrm.core.db import read_session
 from autocrm.services import auth
 from autocrm.services.actor import Actor
 from autocrm.services.errors import AuthenticationFailed
-
-# Primary keys are 32-bit integers on PostgreSQL: a larger id is a bad request, not a lookup.
-MAX_DB_ID = 2**31 - 1
+from autocrm.services.inputs import MAX_DB_ID
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer acrm_…`. Create one with `autocrm create-api-key`.")
 
@@ -35,14 +31,3 @@ ApiActor = Annotated[Actor, Depends(api_actor)]
 
 def resource_id(description: str) -> Any:
     return Path(ge=1, le=MAX_DB_ID, description=description)
-
-
-def reject_out_of_range_ids(data: BaseModel) -> None:
-    """422 for `*_id` fields no row can have (the services' input models leave ids unbounded)."""
-    errors = [
-        {"type": "less_than_equal", "loc": ("body", name), "msg": f"Input should be between 1 and {MAX_DB_ID}"}
-        for name in sorted(data.model_fields_set)
-        if name.endswith("_id") and isinstance(value := getattr(data, name), int) and not 1 <= value <= MAX_DB_ID
-    ]
-    if errors:
-        raise RequestValidationError(errors)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response, UploadFile, status
 from fastapi.exceptions import RequestValidationError
-from pydantic import AfterValidator, AwareDatetime, ValidationError
+from pydantic import ValidationError
 
-from autocrm.api.deps import MAX_DB_ID, ApiActor, reject_out_of_range_ids, resource_id
+from autocrm.api.deps import MAX_DB_ID, ApiActor, resource_id
 from autocrm.api.errors import ERROR_RESPONSES
 from autocrm.api.strict_json import StrictJSONRoute
 from autocrm.core.db import read_session, write_session
@@ -34,20 +33,6 @@ MessageId = Annotated[int, resource_id("The message's id.")]
 RepeatableText = Annotated[list[str] | None, Query(description="Repeat the parameter or separate values with commas.")]
 # TicketFilter field -> its query parameter, where the names differ: errors name what the client sent.
 _PARAM_OF_FILTER_FIELD = {"assignee_id": "assignee", "team_id": "team", "requester_id": "requester"}
-
-
-def _in_utc(value: datetime | None) -> datetime | None:
-    try:
-        return value.astimezone(UTC) if value is not None else None
-    except OverflowError:
-        raise ValueError("Input should be a date and time between the years 1 and 9999 in UTC") from None
-
-
-class TicketUpdateBody(TicketUpdate):
-    """`TicketUpdate` whose `due_at` must name its time zone: the database stores aware UTC times only,
-    and the service's model lets a naive or out-of-range time through to the database."""
-
-    due_at: Annotated[AwareDatetime | None, AfterValidator(_in_utc)] = None
 
 
 def _split_commas(values: list[str] | None) -> list[str]:
@@ -108,7 +93,6 @@ def list_tickets(actor: ApiActor, filters: Annotated[TicketFilter, Depends(ticke
 
 @router.post("/tickets", status_code=status.HTTP_201_CREATED, summary="Open a ticket")
 def create_ticket(actor: ApiActor, data: TicketCreate, response: Response) -> TicketPublic:
-    reject_out_of_range_ids(data)
     with write_session() as session:
         ticket = tickets.create_ticket(session, actor=actor, data=data)
     response.headers["Location"] = f"{router.prefix}/tickets/{ticket.id}"
@@ -122,9 +106,8 @@ def get_ticket(actor: ApiActor, ticket_id: TicketId) -> TicketPublic:
 
 
 @router.patch("/tickets/{ticket_id}", summary="Change a ticket's fields")
-def update_ticket(actor: ApiActor, ticket_id: TicketId, data: TicketUpdateBody) -> TicketPublic:
+def update_ticket(actor: ApiActor, ticket_id: TicketId, data: TicketUpdate) -> TicketPublic:
     """Only the fields sent change; `"assignee_id": null` unassigns. Each change is audited."""
-    reject_out_of_range_ids(data)
     with write_session() as session:
         return tickets.update_ticket(session, actor=actor, ticket_id=ticket_id, data=data)
 
