@@ -9,11 +9,12 @@ from pydantic import ValidationError
 
 from autocrm.core.db import read_session, write_session
 from autocrm.services import tickets
-from autocrm.services.errors import DomainError, NotFound
+from autocrm.services.errors import DomainError
 from autocrm.services.tickets import MessageCreate, TicketCreate, TicketFilter
 from autocrm.state import routes
-from autocrm.state.format import field_errors, message_row, ticket_row, validation_errors
-from autocrm.state.session import CUSTOMER, SessionState, id_from_path
+from autocrm.state.conversation import load_conversation
+from autocrm.state.format import field_errors, ticket_row, validation_errors
+from autocrm.state.session import CUSTOMER, SessionState
 from autocrm.state.staff import UNSOLVED
 
 PORTAL_PAGE_SIZE = 50
@@ -108,19 +109,12 @@ class PortalTicketState(SessionState):
     rating_error: str = ""
 
     def _reload(self, actor) -> None:
-        ticket_id = id_from_path(self.router.url.path)
-        try:
-            if ticket_id is None:
-                raise NotFound("No such ticket.")
-            with read_session() as session:
-                ticket = tickets.get_ticket(session, actor=actor, ticket_id=ticket_id)
-                messages = tickets.list_messages(session, actor=actor, ticket_id=ticket_id)
-        except NotFound:
+        loaded = load_conversation(actor, self.router.url.path)
+        if loaded is None:
             self.ticket, self.messages, self.not_found = {}, [], True
             return
         self.not_found = False
-        self.ticket = ticket_row(ticket.model_dump(mode="json"))
-        rows = [message_row(m.model_dump(mode="json")) for m in messages]
+        self.ticket, rows = loaded
         for row in rows:
             if (row.get("author") or {}).get("id") == actor.user_id:
                 row["author_name"] = "You"

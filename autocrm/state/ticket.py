@@ -9,10 +9,11 @@ from pydantic import ValidationError
 
 from autocrm.core.db import read_session, write_session
 from autocrm.services import desk, tickets, users
-from autocrm.services.errors import DomainError, NotFound
+from autocrm.services.errors import DomainError
 from autocrm.services.tickets import MessageCreate, TicketUpdate
-from autocrm.state.format import field_errors, message_row, ticket_row, validation_errors
-from autocrm.state.session import STAFF, id_from_path
+from autocrm.state.conversation import load_conversation
+from autocrm.state.format import field_errors, ticket_row, validation_errors
+from autocrm.state.session import STAFF
 from autocrm.state.staff import StaffState
 
 
@@ -43,23 +44,13 @@ class AgentTicketState(StaffState):
     def note_count(self) -> int:
         return sum(1 for m in self.messages if m.get("internal"))
 
-    def _ticket_id(self) -> int | None:
-        return id_from_path(self.router.url.path)
-
     def _reload(self, actor) -> None:
-        ticket_id = self._ticket_id()
-        try:
-            if ticket_id is None:
-                raise NotFound("No such ticket.")
-            with read_session() as session:
-                ticket = tickets.get_ticket(session, actor=actor, ticket_id=ticket_id)
-                messages = tickets.list_messages(session, actor=actor, ticket_id=ticket_id)
-        except NotFound:
+        loaded = load_conversation(actor, self.router.url.path)
+        if loaded is None:
             self.ticket, self.messages, self.not_found = {}, [], True
             return
         self.not_found = False
-        self.ticket = ticket_row(ticket.model_dump(mode="json"))
-        self.messages = [message_row(m.model_dump(mode="json")) for m in messages]
+        self.ticket, self.messages = loaded
 
     @rx.event
     def load(self):
