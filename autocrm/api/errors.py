@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from autocrm.api.deps import verify_pending_key
 from autocrm.api.routing import allowed_methods
 from autocrm.services.errors import (
     AuthenticationFailed,
@@ -115,7 +116,12 @@ async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
     return error_response(status=status, code=exc.code, message=exc.message, details=exc.details, headers=headers)
 
 
-async def _request_validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+async def _request_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    try:
+        # Routes look their key up only once the request is valid; a bad key still outranks bad input.
+        await verify_pending_key(request)
+    except AuthenticationFailed as auth_error:
+        return await _domain_error(request, auth_error)
     errors = list(exc.errors())
     unparsable = [e for e in errors if e.get("type") == "json_invalid"]
     if unparsable:

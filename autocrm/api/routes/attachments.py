@@ -5,9 +5,8 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Response
 
-from autocrm.api.deps import ApiActor, resource_id
+from autocrm.api.deps import Credential, read, resource_id
 from autocrm.api.errors import ERROR_RESPONSES
-from autocrm.core.db import read_session
 from autocrm.services import tickets
 
 router = APIRouter(prefix="/api/v1", tags=["attachments"], responses=ERROR_RESPONSES)
@@ -24,9 +23,8 @@ def _content_disposition(filename: str) -> str:
     "/attachments/{attachment_id}", summary="Download an attachment", response_class=Response,
     responses={200: {"content": {"application/octet-stream": {}}, "description": "The file's bytes"}},
 )
-def download_attachment(actor: ApiActor, attachment_id: AttachmentId) -> Response:
-    with read_session() as session:
-        meta, data = tickets.read_attachment(session, actor=actor, attachment_id=attachment_id)
+async def download_attachment(key: Credential, attachment_id: AttachmentId) -> Response:
+    meta, data = await read(key, lambda session, actor: tickets.read_attachment(session, actor=actor, attachment_id=attachment_id))
     return Response(
         content=data,
         media_type=meta.content_type,

@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 
 from autocrm.api.errors import ErrorEnvelope
 from autocrm.core.db import read_session
@@ -18,12 +19,16 @@ class Health(BaseModel):
     status: str
 
 
+def _ping_database() -> None:
+    with read_session() as session:
+        session.exec(text("SELECT 1")).one()
+
+
 @router.get("/api/health", responses={503: {"model": ErrorEnvelope, "description": "The database is unreachable"}})
-def health() -> Health:
+async def health() -> Health:
     """Whether the API can reach its database. Needs no API key, so load balancers can call it."""
     try:
-        with read_session() as session:
-            session.exec(text("SELECT 1")).one()
+        await run_in_threadpool(_ping_database)
     except SQLAlchemyError:
         logger.warning("Health check: the database is unreachable", exc_info=True)
         raise HTTPException(status_code=503, detail="The database is not reachable.") from None

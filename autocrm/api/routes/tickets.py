@@ -7,13 +7,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response, UploadFile, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+from sqlmodel import Session
 
-from autocrm.api.deps import MAX_DB_ID, ApiActor, resource_id
+from autocrm.api.deps import MAX_DB_ID, Credential, read, resource_id, write
 from autocrm.api.errors import ERROR_RESPONSES
 from autocrm.api.strict_json import StrictJSONRoute
-from autocrm.core.db import read_session, write_session
 from autocrm.models import StatusCategory
 from autocrm.services import tickets
+from autocrm.services.actor import Actor
 from autocrm.services.tickets import (
     AttachmentPublic,
     AuditPublic,
@@ -51,8 +52,8 @@ def _assignee(raw: str | None) -> int | str | None:
     raise _query_error("assignee", "Use a user id, 'me' or 'none'.")
 
 
-def ticket_filter(
-    actor: ApiActor,
+async def ticket_filter(
+    _key: Credential,  # resolved first, as before the query is read: a request without a key is a 401
     status: RepeatableText = None,
     status_category: Annotated[list[StatusCategory] | None, Query()] = None,
     priority: RepeatableText = None,
@@ -65,8 +66,8 @@ def ticket_filter(
     page: int = 1,
     per_page: int = 25,
 ) -> TicketFilter:
-    if assignee == "me" and actor.user_id is None:
-        # An API key is nobody: the service would read "me" as "assigned to no one".
+    if assignee == "me":
+        # An API key (every caller here) is nobody: the service would read "me" as "assigned to no one".
         raise _query_error("assignee", "An API key has no user of its own: use a user id instead of 'me'.")
     raw: dict[str, Any] = {
         "status": _split_commas(status), "status_category": status_category or [], "priority": _split_commas(priority),
@@ -86,57 +87,52 @@ def ticket_filter(
 
 
 @router.get("/tickets", summary="List tickets")
-def list_tickets(actor: ApiActor, filters: Annotated[TicketFilter, Depends(ticket_filter)]) -> TicketPage:
-    with read_session() as session:
-        return tickets.list_tickets(session, actor=actor, filters=filters)
+async def list_tickets(key: Credential, filters: Annotated[TicketFilter, Depends(ticket_filter)]) -> TicketPage:
+    return await read(key, lambda session, actor: tickets.list_tickets(session, actor=actor, filters=filters))
 
 
 @router.post("/tickets", status_code=status.HTTP_201_CREATED, summary="Open a ticket")
-def create_ticket(actor: ApiActor, data: TicketCreate, response: Response) -> TicketPublic:
-    with write_session() as session:
-        ticket = tickets.create_ticket(session, actor=actor, data=data)
+async def create_ticket(key: Credential, data: TicketCreate, response: Response) -> TicketPublic:
+    ticket = await write(key, lambda session, actor: tickets.create_ticket(session, actor=actor, data=data))
     response.headers["Location"] = f"{router.prefix}/tickets/{ticket.id}"
     return ticket
 
 
 @router.get("/tickets/{ticket_id}", summary="Get a ticket")
-def get_ticket(actor: ApiActor, ticket_id: TicketId) -> TicketPublic:
-    with read_session() as session:
-        return tickets.get_ticket(session, actor=actor, ticket_id=ticket_id)
+async def get_ticket(key: Credential, ticket_id: TicketId) -> TicketPublic:
+    return await read(key, lambda session, actor: tickets.get_ticket(session, actor=actor, ticket_id=ticket_id))
 
 
 @router.patch("/tickets/{ticket_id}", summary="Change a ticket's fields")
-def update_ticket(actor: ApiActor, ticket_id: TicketId, data: TicketUpdate) -> TicketPublic:
+async def update_ticket(key: Credential, ticket_id: TicketId, data: TicketUpdate) -> TicketPublic:
     """Only the fields sent change; `"assignee_id": null` unassigns. Each change is audited."""
-    with write_session() as session:
-        return tickets.update_ticket(session, actor=actor, ticket_id=ticket_id, data=data)
+    return await write(key, lambda session, actor: tickets.update_ticket(session, actor=actor, ticket_id=ticket_id, data=data))
 
 
 @router.get("/tickets/{ticket_id}/messages", summary="The ticket's conversation, internal notes included")
-def list_messages(actor: ApiActor, ticket_id: TicketId) -> list[MessagePublic]:
-    with read_session() as session:
-        return tickets.list_messages(session, actor=actor, ticket_id=ticket_id)
+async def list_messages(key: Credential, ticket_id: TicketId) -> list[MessagePublic]:
+    return await read(key, lambda session, actor: tickets.list_messages(session, actor=actor, ticket_id=ticket_id))
 
 
 @router.post("/tickets/{ticket_id}/messages", status_code=status.HTTP_201_CREATED, summary="Reply, or add an internal note")
-def add_message(actor: ApiActor, ticket_id: TicketId, data: MessageCreate) -> MessagePublic:
+async def add_message(key: Credential, ticket_id: TicketId, data: MessageCreate) -> MessagePublic:
     """`"internal": true` makes an internal note, which customers never see."""
-    with write_session() as session:
-        return tickets.add_message(session, actor=actor, ticket_id=ticket_id, data=data)
+    return await write(key, lambda session, actor: tickets.add_message(session, actor=actor, ticket_id=ticket_id, data=data))
 
 
 @router.get("/tickets/{ticket_id}/audit", summary="Who changed what on the ticket")
-def ticket_audit(actor: ApiActor, ticket_id: TicketId) -> list[AuditPublic]:
-    with read_session() as session:
-        return tickets.ticket_audit(session, actor=actor, ticket_id=ticket_id)
+async def ticket_audit(key: Credential, ticket_id: TicketId) -> list[AuditPublic]:
+    return await read(key, lambda session, actor: tickets.ticket_audit(session, actor=actor, ticket_id=ticket_id))
 
 
 @router.post(
     "/tickets/{ticket_id}/messages/{message_id}/attachments", status_code=status.HTTP_201_CREATED,
     summary="Attach a file to a message",
 )
-def add_attachment(actor: ApiActor, ticket_id: TicketId, message_id: MessageId, file: UploadFile) -> AttachmentPublic:
-    with write_session() as session:
+async def add_attachment(key: Credential, ticket_id: TicketId, message_id: MessageId, file: UploadFile) -> AttachmentPublic:
+    def attach(session: Session, actor: Actor) -> AttachmentPublic:
         return tickets.add_attachment(
             session, actor=actor, ticket_id=ticket_id, message_id=message_id, filename=file.filename or "", data=file.file.read()
         )
+
+    return await write(key, attach)
