@@ -163,12 +163,17 @@ def validate_custom_fields(
     return merged
 
 
-def next_ticket_number(session: Session) -> int:
-    """Bumps the counter row inside the caller's transaction, so numbers never repeat."""
+def reserve_ticket_numbers(session: Session, count: int) -> tuple[int, int]:
+    """The first and last of `count` new ticket numbers: one bump of the counter row inside the caller's
+    transaction, so numbers never repeat (imports reserve a whole batch at once)."""
     result = session.execute(
-        update(Counter).where(Counter.name == "ticket_number").values(value=Counter.value + 1).returning(Counter.value)
+        update(Counter).where(Counter.name == "ticket_number").values(value=Counter.value + count).returning(Counter.value)
     )
-    value = result.scalar_one_or_none()
-    if value is None:
+    last = result.scalar_one_or_none()
+    if last is None:
         raise ValidationFailed("The desk is not initialised: run 'autocrm db upgrade'.")
-    return value
+    return last - count + 1, last
+
+
+def next_ticket_number(session: Session) -> int:
+    return reserve_ticket_numbers(session, 1)[0]

@@ -25,12 +25,11 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, Field
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import JSON, insert, update
+from sqlalchemy import JSON, insert
 from sqlmodel import Session, col, select
 
 from autocrm.models import (
     Channel,
-    Counter,
     CustomFieldDefinition,
     Message,
     Role,
@@ -54,11 +53,7 @@ MAX_MESSAGES = 500
 CLOCK_SKEW = timedelta(minutes=5)  # the source system's clock may run a little ahead of ours
 
 
-class _Input(ServiceInput):
-    """Unknown fields and NUL characters are refused, as for every service input."""
-
-
-class ImportMessage(_Input):
+class ImportMessage(ServiceInput):
     author_id: DbId
     internal: bool = False
     body: str = Field(min_length=1, max_length=100_000)
@@ -67,7 +62,7 @@ class ImportMessage(_Input):
     created_at: AwareDatetime
 
 
-class ImportTicket(_Input):
+class ImportTicket(ServiceInput):
     subject: str = Field(min_length=1, max_length=250)
     status: str | None = Field(default=None, max_length=40)
     priority: str | None = Field(default=None, max_length=40)
@@ -237,17 +232,6 @@ def _check(index: int, record: ImportTicket, batch: _Batch, now: datetime) -> tu
     return ticket, tags, messages
 
 
-def reserve_ticket_numbers(session: Session, count: int) -> tuple[int, int]:
-    """The first and last of `count` new ticket numbers: one counter bump inside the caller's transaction."""
-    result = session.execute(
-        update(Counter).where(col(Counter.name) == "ticket_number").values(value=Counter.value + count).returning(Counter.value)
-    )
-    last = result.scalar_one_or_none()
-    if last is None:
-        raise ValidationFailed("The desk is not initialised: run 'autocrm db upgrade'.")
-    return last - count + 1, last
-
-
 def _copy_rows(session: Session, table: Any, columns: list[str], rows: list[dict[str, Any]]) -> None:
     """PostgreSQL COPY of already type-processed rows (faster than multi-row INSERT for bulk data)."""
     connection = session.connection()
@@ -277,7 +261,7 @@ def import_tickets(session: Session, *, actor: Actor, records: Sequence[ImportTi
     checked = [_check(index, record, batch, now) for index, record in enumerate(parsed)]
 
     # Everything is valid: write. Nothing above wrote a row.
-    first, last = reserve_ticket_numbers(session, len(checked))
+    first, last = desk.reserve_ticket_numbers(session, len(checked))
     ticket_rows = [{**ticket, "number": first + offset} for offset, (ticket, _tags, _messages) in enumerate(checked)]
     ticket_table = Ticket.__table__
     postgresql = session.get_bind().dialect.name == "postgresql"
@@ -315,4 +299,4 @@ def import_tickets(session: Session, *, actor: Actor, records: Sequence[ImportTi
     )
 
 
-__all__ = ["ImportMessage", "ImportResult", "ImportTicket", "MAX_BATCH", "import_tickets", "reserve_ticket_numbers"]
+__all__ = ["ImportMessage", "ImportResult", "ImportTicket", "MAX_BATCH", "import_tickets"]

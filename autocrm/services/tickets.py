@@ -49,6 +49,8 @@ SORTS = {
     "number": (col(Ticket.number), True),
     "-number": (col(Ticket.number), False),
 }
+# Once a ticket is in one of these, its requester may rate it; closed ones take no more replies.
+RATEABLE_CATEGORIES = frozenset({StatusCategory.solved, StatusCategory.closed})
 ALLOWED_ATTACHMENT_TYPES = {
     "image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain", "text/csv",
     "application/zip", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -58,11 +60,7 @@ ALLOWED_ATTACHMENT_TYPES = {
 
 # ---- input shapes ---------------------------------------------------------------------------------
 
-class _Input(ServiceInput):
-    pass
-
-
-class TicketCreate(_Input):
+class TicketCreate(ServiceInput):
     subject: str = Field(min_length=1, max_length=250)
     body: str = Field(min_length=1, max_length=100_000)
     body_format: Literal["html", "text"] = "html"
@@ -78,7 +76,7 @@ class TicketCreate(_Input):
     custom_fields: dict[str, Any] = Field(default_factory=dict)
 
 
-class TicketUpdate(_Input):
+class TicketUpdate(ServiceInput):
     """Only the fields that are set change; `assignee_id: null` unassigns."""
 
     subject: str | None = Field(default=None, min_length=1, max_length=250)
@@ -101,14 +99,14 @@ class TicketUpdate(_Input):
             raise ValueError("must be a date and time between the years 1 and 9999") from None
 
 
-class MessageCreate(_Input):
+class MessageCreate(ServiceInput):
     body: str = Field(min_length=1, max_length=100_000)
     body_format: Literal["html", "text"] = "html"
     internal: bool = False
     channel: Channel | None = None
 
 
-class TicketFilter(_Input):
+class TicketFilter(ServiceInput):
     status: list[str] = Field(default_factory=list)
     status_category: list[StatusCategory] = Field(default_factory=list)
     priority: list[str] = Field(default_factory=list)
@@ -729,7 +727,7 @@ def rate_ticket(session: Session, *, actor: Actor, ticket_id: int, score: int, c
     if len(comment) > 2000:
         raise field_error("comment", "Keep the comment under 2000 characters.")
     category = session.get(TicketStatus, ticket.status).category
-    if category not in (StatusCategory.solved, StatusCategory.closed):
+    if category not in RATEABLE_CATEGORIES:
         raise Conflict("A ticket can be rated once it is solved.")
     if session.exec(select(SatisfactionRating.id).where(SatisfactionRating.ticket_id == ticket.id)).first() is not None:
         raise Conflict("This ticket has already been rated. Thank you!")

@@ -7,7 +7,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from autocrm.models import StatusCategory
 from autocrm.services.errors import DomainError
+from autocrm.services.tickets import RATEABLE_CATEGORIES
 
 
 def _parse(value: datetime | str | None) -> datetime | None:
@@ -110,8 +112,8 @@ def ticket_row(ticket: dict[str, Any], *, now: datetime | None = None) -> dict[s
     row["has_rating"] = ticket.get("rating") is not None
     row["rating"] = ticket.get("rating") or 0
     row["rating_comment"] = ticket.get("rating_comment") or ""
-    row["is_done"] = ticket.get("status_category") in ("solved", "closed")
-    row["is_closed"] = ticket.get("status_category") == "closed"
+    row["is_done"] = ticket.get("status_category") in RATEABLE_CATEGORIES
+    row["is_closed"] = ticket.get("status_category") == StatusCategory.closed
     return row
 
 
