@@ -290,7 +290,7 @@ async def http_load(port: int, key: str, make: Callable[[], tuple[str, str, byte
 
 
 def process_tree_rss_mb(pid: int) -> dict[int, float]:
-    """Resident memory of a process and its children (the uvicorn workers), from /proc."""
+    """Resident memory of a process and its children (the server's workers), from /proc."""
     result: dict[int, float] = {}
     pending = [pid]
     while pending:
@@ -307,7 +307,7 @@ def process_tree_rss_mb(pid: int) -> dict[int, float]:
 
 
 def process_tree_cpu_seconds(pid: int) -> float:
-    """user + system CPU time of a process and its children (the uvicorn workers), from /proc."""
+    """user + system CPU time of a process and its children (the server's workers), from /proc."""
     total = 0.0
     for current in process_tree_rss_mb(pid):
         try:
@@ -381,8 +381,9 @@ def http_scenarios(args: argparse.Namespace) -> None:
 
     port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    server_cmd = [str(ROOT / ".venv" / "bin" / "uvicorn"), "autocrm.api:app", "--host", "127.0.0.1", "--port", str(port),
-                  "--workers", str(args.workers), "--log-level", "warning", "--no-access-log"]
+    # Granian, the server `autocrm serve` runs the app's backend (and so the API) on; GRANIAN_WORKERS there.
+    server_cmd = [str(ROOT / ".venv" / "bin" / "granian"), "--interface", "asgi", "autocrm.api:app", "--host", "127.0.0.1",
+                  "--port", str(port), "--workers", str(args.workers), "--log-level", "warning", "--no-access-log"]
     server = subprocess.Popen(server_cmd, cwd=ROOT, env=env, start_new_session=True)
     try:
         deadline = time.time() + 60
@@ -395,10 +396,10 @@ def http_scenarios(args: argparse.Namespace) -> None:
             except OSError:
                 pass
             if time.time() > deadline or server.poll() is not None:
-                raise SystemExit("uvicorn did not start")
+                raise SystemExit("granian did not start")
             time.sleep(0.3)
         time.sleep(1.0)  # let both workers finish importing
-        print(f"\n### HTTP, {' '.join(server_cmd[1:2] + server_cmd[6:8])}, {args.clients} concurrent clients, "
+        print(f"\n### HTTP, granian {server_cmd[3]} --workers {args.workers}, {args.clients} concurrent clients, "
               f"{args.db}, {args.tickets:,} tickets\n")
         print(HEADER.replace("SQL/r |\n", "SQL/r | server CPU ms/r |\n").replace("|-------|", "|-------|------------------|"))
         for name, make in scenarios.items():
