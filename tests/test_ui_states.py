@@ -98,7 +98,7 @@ def test_queue_refuses_customers_and_lists_tickets_for_agents(people):
     assert queue.load() is None
     assert queue.total == 1 and queue.rows[0]["subject"] == "Card stuck in ATM"
     assert queue.rows[0]["requester_name"] == "Cory Customer" and queue.rows[0]["updated_rel"] == "just now"
-    assert queue.view_counts["unsolved"] == 1 and queue.current_view == "unsolved"
+    assert queue.view_counts["unsolved"] == "1" and queue.current_view == "unsolved"
 
     queue.search({"q": "nothing like this"})
     assert queue.total == 0 and queue.filtered

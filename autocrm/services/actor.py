@@ -22,10 +22,12 @@ class Actor:
     api_key_id: int | None = None
     # None for people signed in to the UI: their role alone decides. API keys carry scopes.
     scopes: frozenset[str] | None = None
+    # The signed-in person's display name, so what they write can name its author without a lookup.
+    name: str | None = None
 
     @classmethod
     def for_user(cls, user: User) -> Actor:
-        return cls(role=user.role, label=f"user:{user.id}", user_id=user.id)
+        return cls(role=user.role, label=f"user:{user.id}", user_id=user.id, name=user.name)
 
     @classmethod
     def for_api_key(cls, key: ApiKey) -> Actor:

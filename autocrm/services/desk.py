@@ -166,8 +166,9 @@ def validate_custom_fields(
 def reserve_ticket_numbers(session: Session, count: int) -> tuple[int, int]:
     """The first and last of `count` new ticket numbers: one bump of the counter row inside the caller's
     transaction, so numbers never repeat (imports reserve a whole batch at once)."""
+    counter = Counter.__table__  # a Core UPDATE: the ORM's bulk-update machinery cost more than the statement
     result = session.execute(
-        update(Counter).where(Counter.name == "ticket_number").values(value=Counter.value + count).returning(Counter.value)
+        update(counter).where(counter.c.name == "ticket_number").values(value=counter.c.value + count).returning(counter.c.value)
     )
     last = result.scalar_one_or_none()
     if last is None:

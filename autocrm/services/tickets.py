@@ -169,7 +169,7 @@ class TicketPublic(BaseModel):
 class TicketPage(BaseModel):
     items: list[TicketPublic]
     # Exact up to TOTAL_CAP matches. Past it `total_is_estimate` is true and `total` is TOTAL_CAP
-    # ("10,000+") for a filtered list, or the table's size estimate for the whole queue.
+    # ("1,000+") for a filtered list, or the table's size estimate for the whole queue.
     total: int
     page: int
     per_page: int
@@ -384,10 +384,8 @@ def create_ticket(session: Session, *, actor: Actor, data: TicketCreate) -> Tick
     requester = _resolve_requester(session, actor, data)
     status = desk.status_named(session, data.status) if data.status else desk.first_status_in(session, StatusCategory.new)
     priority = desk.priority_named(session, data.priority)
-    if data.assignee_id is not None:
-        _staff_user(session, data.assignee_id, "assignee_id")
-    if data.team_id is not None:
-        _team(session, data.team_id)
+    assignee = _staff_user(session, data.assignee_id, "assignee_id") if data.assignee_id is not None else None
+    team = _team(session, data.team_id) if data.team_id is not None else None
     tags = _clean_tags(data.tags)
     custom_fields = desk.validate_custom_fields(session, data.custom_fields, enforce_required=actor.is_staff and actor.user_id is not None)
     channel = data.channel or (Channel.api if actor.api_key_id else Channel.web)
@@ -417,7 +415,16 @@ def create_ticket(session: Session, *, actor: Actor, data: TicketCreate) -> Tick
             "custom_fields": (None, custom_fields), "message_id": (None, message.id),
         },
     )
-    return _to_public([ticket], session)[0]
+    # Everything the public shape needs is in hand: no read-back inside the write transaction.
+    return TicketPublic(
+        id=ticket.id, number=ticket.number, subject=ticket.subject, status=status.key, status_name=status.name,
+        status_category=status.category, priority=priority.key, priority_name=priority.name, channel=channel,
+        requester=PersonRef(id=requester.id, name=requester.name, email=requester.email),
+        assignee=PersonRef(id=assignee.id, name=assignee.name) if assignee else None,
+        team=TeamRef(id=team.id, name=team.name) if team else None,
+        tags=tags, custom_fields=custom_fields, created_at=ticket.created_at, updated_at=ticket.updated_at,
+        first_response_at=None, solved_at=ticket.solved_at, closed_at=ticket.closed_at, due_at=None,
+    )
 
 
 def get_ticket(session: Session, *, actor: Actor, ticket_id: int) -> TicketPublic:
@@ -425,7 +432,10 @@ def get_ticket(session: Session, *, actor: Actor, ticket_id: int) -> TicketPubli
     return _to_public([ticket], session, with_rating=True)[0]
 
 
-TOTAL_CAP = 10_000
+# Counting stops here. Counting 10,001 matches was 85% of the database time behind a queue page on
+# PostgreSQL (2.2 of 2.6 ms at 15,000 tickets); nobody pages through a thousand tickets, and a queue
+# that large reads as "1,000+".
+TOTAL_CAP = 1_000
 
 
 def _search_condition(session: Session, actor: Actor, raw: str) -> Any:
@@ -653,7 +663,15 @@ def add_message(session: Session, *, actor: Actor, ticket_id: int, data: Message
         session, actor=actor, action="ticket.note" if data.internal else "ticket.reply", object_type="ticket",
         object_id=ticket.id, changes={"message_id": (None, message.id), "internal": (None, data.internal), **changes},
     )
-    return _messages_public(session, [message])[0]
+    # A new message has no attachments yet, and its author is the actor: no read-back.
+    author = None
+    if actor.user_id is not None:
+        name = actor.name if actor.name is not None else session.get(User, actor.user_id).name
+        author = PersonRef(id=actor.user_id, name=name, role=actor.role)
+    return MessagePublic(
+        id=message.id, ticket_id=ticket.id, internal=message.internal, channel=channel, author=author,
+        body_html=body_html, body_text=body_text, created_at=now, attachments=[],
+    )
 
 
 def _messages_public(

@@ -16,7 +16,7 @@ from autocrm.services.tickets import TicketFilter
 from autocrm.state import routes
 from autocrm.state.format import ticket_row
 from autocrm.state.session import STAFF
-from autocrm.state.staff import UNSOLVED, VIEWS, StaffState
+from autocrm.state.staff import UNSOLVED, VIEWS, StaffState, total_text
 
 PER_PAGE = 25
 SORT_OPTIONS = [
@@ -34,6 +34,8 @@ UNSOLVED_KEY = "_unsolved"
 class QueueState(StaffState):
     rows: list[dict[str, Any]] = []
     total: int = 0
+    total_label: str = ""
+    total_is_estimate: bool = False
     page: int = 1
     loaded: bool = False
     error: str = ""
@@ -56,8 +58,9 @@ class QueueState(StaffState):
         return "Search results" if self.q else "Filtered tickets"
 
     @rx.var
-    def page_count(self) -> int:
-        return max(1, math.ceil(self.total / PER_PAGE))
+    def page_count(self) -> str:
+        pages = max(1, math.ceil(self.total / PER_PAGE))
+        return f"{pages:,}+" if self.total_is_estimate else f"{pages:,}"
 
     @rx.var
     def range_label(self) -> str:
@@ -65,7 +68,7 @@ class QueueState(StaffState):
             return "No tickets"
         first = (self.page - 1) * PER_PAGE + 1
         last = min(self.total, self.page * PER_PAGE)
-        return f"{first}–{last} of {self.total:,}"
+        return f"{first}–{last} of {self.total_label}"
 
     @rx.var
     def has_prev(self) -> bool:
@@ -73,7 +76,8 @@ class QueueState(StaffState):
 
     @rx.var
     def has_next(self) -> bool:
-        return self.page * PER_PAGE < self.total
+        # Past the counting cap there may be pages beyond `total`: a full page means there could be more.
+        return self.page * PER_PAGE < self.total or (self.total_is_estimate and len(self.rows) == PER_PAGE)
 
     @rx.var
     def filtered(self) -> bool:
@@ -110,7 +114,7 @@ class QueueState(StaffState):
                 result = tickets.list_tickets(session, actor=actor, filters=self._filters())
         except (DomainError, ValidationError) as exc:
             self.error = getattr(exc, "message", "Those filters are not valid.")
-            self.rows, self.total = [], 0
+            self.rows, self.total, self.total_is_estimate, self.total_label = [], 0, False, ""
             return
         if result.items == [] and result.total and self.page > 1:
             self.page = max(1, math.ceil(result.total / PER_PAGE))
@@ -118,6 +122,8 @@ class QueueState(StaffState):
         self.error = ""
         self.rows = [ticket_row(t.model_dump(mode="json")) for t in result.items]
         self.total = result.total
+        self.total_is_estimate = result.total_is_estimate
+        self.total_label = total_text(result)
         self._sync_view()
         self._load_counts(actor)
 

@@ -8,7 +8,7 @@ from autocrm.core.db import read_session
 from autocrm.models import StatusCategory
 from autocrm.services import tickets
 from autocrm.services.actor import Actor
-from autocrm.services.tickets import TicketFilter
+from autocrm.services.tickets import TicketFilter, TicketPage
 from autocrm.state.session import SessionState
 
 UNSOLVED = [StatusCategory.new, StatusCategory.open, StatusCategory.pending, StatusCategory.on_hold]
@@ -22,31 +22,47 @@ VIEWS: dict[str, tuple[str, dict]] = {
 }
 
 
+def total_text(page: TicketPage) -> str:
+    """A queue's size as people read it: exact, "1,000+" past the counting cap, or "about 17,500"."""
+    if not page.total_is_estimate:
+        return f"{page.total:,}"
+    if page.total <= tickets.TOTAL_CAP:
+        return f"{page.total:,}+"
+    return f"about {round(page.total, -2):,}"
+
+
+def count_badge(page: TicketPage) -> str:
+    """A sidebar count: short, so "1,000+" and "17.5k" fit the badge."""
+    if page.total_is_estimate and page.total > tickets.TOTAL_CAP:
+        return f"{page.total / 1000:.1f}k"
+    return total_text(page)
+
+
 class StaffState(SessionState):
     """Base of the agent and admin page states."""
 
-    view_counts: dict[str, int] = {}
+    view_counts: dict[str, str] = {}
     current_view: str = ""
 
     def _load_counts(self, actor: Actor) -> None:
         counts = {}
         with read_session() as session:
             for key, (_label, preset) in VIEWS.items():
-                counts[key] = tickets.list_tickets(session, actor=actor, filters=TicketFilter(per_page=1, **preset)).total
+                counts[key] = count_badge(tickets.list_tickets(session, actor=actor, filters=TicketFilter(per_page=1, **preset)))
         self.view_counts = counts
 
     @rx.var
-    def count_unsolved(self) -> int:
-        return self.view_counts.get("unsolved", 0)
+    def count_unsolved(self) -> str:
+        return self.view_counts.get("unsolved", "")
 
     @rx.var
-    def count_mine(self) -> int:
-        return self.view_counts.get("mine", 0)
+    def count_mine(self) -> str:
+        return self.view_counts.get("mine", "")
 
     @rx.var
-    def count_unassigned(self) -> int:
-        return self.view_counts.get("unassigned", 0)
+    def count_unassigned(self) -> str:
+        return self.view_counts.get("unassigned", "")
 
     @rx.var
-    def count_all(self) -> int:
-        return self.view_counts.get("all", 0)
+    def count_all(self) -> str:
+        return self.view_counts.get("all", "")
