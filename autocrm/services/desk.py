@@ -1,11 +1,23 @@
-"""The desk's configurable vocabularies: statuses, priorities and custom field definitions."""
+"""The desk's configurable vocabularies: statuses, priorities and custom field definitions.
+
+Every ticket write validates against them, so each process keeps a read-only copy of all three,
+checked against the `vocabulary` counter row once per session (one indexed read instead of three or
+four queries, inside the write's transaction on SQLite's one write lock). Whatever changes a vocabulary
+bumps that counter in its own transaction (`_vocabulary_changed`), so every process, on any worker,
+reloads on its next session. The counter starts at a random value, so a rebuilt database never
+matches a copy of the one before it.
+"""
 
 from __future__ import annotations
 
 import math
+import secrets
+import threading
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select as core_select
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
@@ -23,53 +35,157 @@ DEFAULT_STATUSES = [
     ("closed", "Closed", StatusCategory.closed),
 ]
 DEFAULT_PRIORITIES = [("low", "Low", 0), ("normal", "Normal", 1), ("high", "High", 2), ("urgent", "Urgent", 3)]
+TICKET_NUMBER_COUNTER = "ticket_number"
+VOCABULARY_COUNTER = "vocabulary"
+
+
+@dataclass(frozen=True, slots=True)
+class StatusInfo:
+    key: str
+    name: str
+    category: StatusCategory
+    position: int
+    is_active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PriorityInfo:
+    key: str
+    name: str
+    rank: int
+    is_default: bool
+    is_active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CustomFieldInfo:
+    id: int
+    key: str
+    label: str
+    field_type: CustomFieldType
+    options: tuple[str, ...]
+    required: bool
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    version: int | None
+    statuses: dict[str, StatusInfo]  # every status, active or not (tickets may sit in a retired one), by position
+    priorities: dict[str, PriorityInfo]  # every priority, by rank
+    custom_fields: dict[str, CustomFieldInfo]  # the active definitions
+
+
+_SESSION_KEY = "autocrm.vocabulary"
+_cached: dict[str, Vocabulary] = {}  # database URL -> the last vocabulary read from it
+_cache_lock = threading.Lock()
 
 
 def ensure_defaults(session: Session) -> None:
     """Creates the default vocabularies and counters on an empty desk; leaves an existing desk alone."""
+    created = False
     if session.exec(select(TicketStatus.key).limit(1)).first() is None:
         for position, (key, name, category) in enumerate(DEFAULT_STATUSES):
             session.add(TicketStatus(key=key, name=name, category=category, position=position))
+        created = True
     if session.exec(select(TicketPriority.key).limit(1)).first() is None:
         for key, name, rank in DEFAULT_PRIORITIES:
             session.add(TicketPriority(key=key, name=name, rank=rank, is_default=key == "normal"))
-    if session.get(Counter, "ticket_number") is None:
-        session.add(Counter(name="ticket_number", value=1000))
+        created = True
+    if session.get(Counter, TICKET_NUMBER_COUNTER) is None:
+        session.add(Counter(name=TICKET_NUMBER_COUNTER, value=1000))
+    if session.get(Counter, VOCABULARY_COUNTER) is None:
+        session.add(Counter(name=VOCABULARY_COUNTER, value=secrets.randbelow(2**30)))  # room below the 32-bit column limit for every later change
     session.flush()
+    if created:
+        _vocabulary_changed(session)
 
 
-def statuses(session: Session) -> list[TicketStatus]:
-    return list(session.exec(select(TicketStatus).where(TicketStatus.is_active == True).order_by(col(TicketStatus.position))))  # noqa: E712
+def vocabulary(session: Session) -> Vocabulary:
+    """The desk's vocabularies as of this session's transaction: from the process's copy when it is current."""
+    known = session.info.get(_SESSION_KEY)
+    if known is not None:
+        return known
+    counter = Counter.__table__
+    version = session.execute(core_select(counter.c.value).where(counter.c.name == VOCABULARY_COUNTER)).scalar_one_or_none()
+    url = str(session.get_bind().url)
+    current = _cached.get(url)
+    if current is None or version is None or current.version != version:
+        current = _load_vocabulary(session, version)
+        if version is not None:
+            with _cache_lock:
+                _cached[url] = current
+    session.info[_SESSION_KEY] = current
+    return current
 
 
-def priorities(session: Session) -> list[TicketPriority]:
-    return list(session.exec(select(TicketPriority).where(TicketPriority.is_active == True).order_by(col(TicketPriority.rank))))  # noqa: E712
+def _load_vocabulary(session: Session, version: int | None) -> Vocabulary:
+    statuses = {
+        s.key: StatusInfo(key=s.key, name=s.name, category=s.category, position=s.position, is_active=s.is_active)
+        for s in session.exec(select(TicketStatus).order_by(col(TicketStatus.position), col(TicketStatus.key)))
+    }
+    priorities = {
+        p.key: PriorityInfo(key=p.key, name=p.name, rank=p.rank, is_default=p.is_default, is_active=p.is_active)
+        for p in session.exec(select(TicketPriority).order_by(col(TicketPriority.rank), col(TicketPriority.key)))
+    }
+    fields = {
+        d.key: CustomFieldInfo(id=d.id, key=d.key, label=d.label, field_type=CustomFieldType(d.field_type),
+                               options=tuple(d.options), required=d.required, position=d.position)
+        for d in session.exec(
+            select(CustomFieldDefinition).where(CustomFieldDefinition.is_active == True)  # noqa: E712
+            .order_by(col(CustomFieldDefinition.position), col(CustomFieldDefinition.id))
+        )
+    }
+    return Vocabulary(version=version, statuses=statuses, priorities=priorities, custom_fields=fields)
 
 
-def status_named(session: Session, key: str) -> TicketStatus:
-    status = session.get(TicketStatus, key) if isinstance(key, str) else None
+def _vocabulary_changed(session: Session) -> None:
+    """Call in the transaction that changes a status, priority or custom field definition."""
+    counter = Counter.__table__
+    session.execute(update(counter).where(counter.c.name == VOCABULARY_COUNTER).values(value=counter.c.value + 1))
+    session.info.pop(_SESSION_KEY, None)
+
+
+def statuses(session: Session) -> list[StatusInfo]:
+    return [s for s in vocabulary(session).statuses.values() if s.is_active]
+
+
+def priorities(session: Session) -> list[PriorityInfo]:
+    return [p for p in vocabulary(session).priorities.values() if p.is_active]
+
+
+def status_of(session: Session, key: str) -> StatusInfo:
+    """A ticket's current status, active or retired."""
+    return vocabulary(session).statuses[key]
+
+
+def status_named(session: Session, key: str) -> StatusInfo:
+    status = vocabulary(session).statuses.get(key) if isinstance(key, str) else None
     if status is None or not status.is_active:
         known = ", ".join(s.key for s in statuses(session))
         raise field_error("status", f"Unknown status {key!r}. Use one of: {known}.")
     return status
 
 
-def first_status_in(session: Session, category: StatusCategory) -> TicketStatus:
+def first_status_in(session: Session, category: StatusCategory) -> StatusInfo:
     for status in statuses(session):
         if status.category == category:
             return status
     raise ValidationFailed(f"The desk has no active status in category {category.value!r}.")
 
 
-def priority_named(session: Session, key: str | None) -> TicketPriority:
+def priority_named(session: Session, key: str | None) -> PriorityInfo:
+    active = priorities(session)
     if key is None:
-        default = session.exec(select(TicketPriority).where(TicketPriority.is_default == True)).first()  # noqa: E712
+        default = next((p for p in active if p.is_default), None)
         if default is not None:
             return default
-        return priorities(session)[0]
-    priority = session.get(TicketPriority, key) if isinstance(key, str) else None
+        if not active:
+            raise ValidationFailed("The desk has no active priority.")
+        return active[0]
+    priority = vocabulary(session).priorities.get(key) if isinstance(key, str) else None
     if priority is None or not priority.is_active:
-        known = ", ".join(p.key for p in priorities(session))
+        known = ", ".join(p.key for p in active)
         raise field_error("priority", f"Unknown priority {key!r}. Use one of: {known}.")
     return priority
 
@@ -88,17 +204,17 @@ def create_custom_field(
     definition = CustomFieldDefinition(key=key, label=label[:120] or key, field_type=field_type, options=list(options), required=required)
     session.add(definition)
     session.flush()
+    _vocabulary_changed(session)
     audit.record(session, actor=actor, action="custom_field.create", object_type="custom_field", object_id=definition.id,
                  changes={"key": (None, key), "field_type": (None, field_type), "options": (None, list(options))})
     return definition
 
 
-def custom_field_definitions(session: Session) -> dict[str, CustomFieldDefinition]:
-    rows = session.exec(select(CustomFieldDefinition).where(CustomFieldDefinition.is_active == True))  # noqa: E712
-    return {d.key: d for d in rows}
+def custom_field_definitions(session: Session) -> dict[str, CustomFieldInfo]:
+    return vocabulary(session).custom_fields
 
 
-def _coerce(definition: CustomFieldDefinition, value: Any) -> Any:
+def _coerce(definition: CustomFieldInfo, value: Any) -> Any:
     kind = definition.field_type
     if kind == CustomFieldType.text:
         if not isinstance(value, str) or len(value) > 2000:
@@ -130,7 +246,7 @@ def validate_custom_fields(
     *,
     current: dict[str, Any] | None = None,
     enforce_required: bool = False,
-    definitions: dict[str, CustomFieldDefinition] | None = None,
+    definitions: dict[str, CustomFieldInfo] | None = None,
 ) -> dict[str, Any]:
     """Merges `values` into `current`, checked against the definitions; None removes a value.
 
@@ -168,7 +284,7 @@ def reserve_ticket_numbers(session: Session, count: int) -> tuple[int, int]:
     transaction, so numbers never repeat (imports reserve a whole batch at once)."""
     counter = Counter.__table__  # a Core UPDATE: the ORM's bulk-update machinery cost more than the statement
     result = session.execute(
-        update(counter).where(counter.c.name == "ticket_number").values(value=counter.c.value + count).returning(counter.c.value)
+        update(counter).where(counter.c.name == TICKET_NUMBER_COUNTER).values(value=counter.c.value + count).returning(counter.c.value)
     )
     last = result.scalar_one_or_none()
     if last is None:

@@ -335,7 +335,7 @@ def _visible_ticket(session: Session, actor: Actor, ticket_id: int, *, scope: st
     return ticket
 
 
-def _apply_status(session: Session, ticket: Ticket, status: TicketStatus) -> None:
+def _apply_status(session: Session, ticket: Ticket, status: desk.StatusInfo) -> None:
     ticket.status = status.key
     now = utcnow()
     if status.category == StatusCategory.solved:
@@ -590,7 +590,7 @@ def update_ticket(session: Session, *, actor: Actor, ticket_id: int, data: Ticke
     custom_fields = (
         desk.validate_custom_fields(session, data.custom_fields, current=ticket.custom_fields) if data.custom_fields is not None else None
     )
-    current_category = session.get(TicketStatus, ticket.status).category
+    current_category = desk.status_of(session, ticket.status).category
     if current_category == StatusCategory.closed and (status is None or status.category == StatusCategory.closed) and fields - {"tags"}:
         raise Conflict("This ticket is closed. Reopen it by changing its status first.")
 
@@ -632,7 +632,7 @@ def add_message(session: Session, *, actor: Actor, ticket_id: int, data: Message
     ticket = _visible_ticket(session, actor, ticket_id, scope=TICKETS_WRITE)
     if data.internal:
         actor.require_staff()
-    status = session.get(TicketStatus, ticket.status)
+    status = desk.status_of(session, ticket.status)
     if status.category == StatusCategory.closed:
         raise Conflict("This ticket is closed. Open a new ticket instead.")
     now = utcnow()
@@ -744,7 +744,7 @@ def rate_ticket(session: Session, *, actor: Actor, ticket_id: int, score: int, c
     comment = (comment or "").strip()
     if len(comment) > 2000:
         raise field_error("comment", "Keep the comment under 2000 characters.")
-    category = session.get(TicketStatus, ticket.status).category
+    category = desk.status_of(session, ticket.status).category
     if category not in RATEABLE_CATEGORIES:
         raise Conflict("A ticket can be rated once it is solved.")
     if session.exec(select(SatisfactionRating.id).where(SatisfactionRating.ticket_id == ticket.id)).first() is not None:
