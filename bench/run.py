@@ -81,6 +81,17 @@ def recreate(db: str, tickets: int) -> None:
         admin.dispose()
 
 
+def upgrade(db: str) -> None:
+    """What `autocrm serve` does to a database on start: migrations, then the desk's defaults and counters."""
+    from autocrm.core.db import write_session
+    from autocrm.core.migrations import upgrade_database
+    from autocrm.services import desk
+
+    upgrade_database()
+    with write_session() as session:
+        desk.ensure_defaults(session)
+
+
 def seed(db: str, tickets: int) -> None:
     from autocrm.core.db import get_engine, write_session
     from autocrm.core.migrations import upgrade_database
@@ -443,6 +454,7 @@ def main() -> None:
         seed(args.db, args.tickets)
     else:
         print(f"reusing the bench desk on {args.db}: {existing:,} tickets")
+        upgrade(args.db)
     print(f"machine: {os.cpu_count()} cores, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} before the runs")
     if not args.skip_service:
         service_scenarios(args)
