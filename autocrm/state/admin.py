@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
@@ -24,6 +24,7 @@ def _row(user: dict[str, Any], me: int | None) -> dict[str, Any]:
 
 
 class AdminUsersState(StaffState):
+    allowed_roles: ClassVar[tuple[str, ...]] = ADMIN
     rows: list[dict[str, Any]] = []
     total: int = 0
     page: int = 1
@@ -61,13 +62,6 @@ class AdminUsersState(StaffState):
             return self._fetch(actor)
         self.rows = [_row(u.model_dump(mode="json"), actor.user_id) for u in result.items]
         self.total = result.total
-        return None
-
-    def _refresh(self):
-        actor, refusal = self._actor(ADMIN)
-        if refusal:
-            return refusal
-        self._fetch(actor)
         return None
 
     @rx.event

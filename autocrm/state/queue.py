@@ -127,13 +127,6 @@ class QueueState(StaffState):
         self._sync_view()
         self._load_counts(actor)
 
-    def _refresh(self):
-        actor, refusal = self._actor(STAFF)
-        if refusal:
-            return refusal
-        self._fetch(actor)
-        return None
-
     @rx.event
     def load(self):
         actor, refusal = self._actor(STAFF)

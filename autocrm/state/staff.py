@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import reflex as rx
 
 from autocrm.core.db import read_session
@@ -43,6 +45,19 @@ class StaffState(SessionState):
 
     view_counts: dict[str, str] = {}
     current_view: str = ""
+    # Who may use the page; a list page's `_fetch(actor)` loads its rows.
+    allowed_roles: ClassVar[tuple[str, ...]] = ("agent", "admin")
+
+    def _fetch(self, actor: Actor) -> None:
+        raise NotImplementedError
+
+    def _refresh(self):
+        """Loads the page again for its (re-checked) user, or returns the redirect for someone else."""
+        actor, refusal = self._actor(self.allowed_roles)
+        if refusal:
+            return refusal
+        self._fetch(actor)
+        return None
 
     def _load_counts(self, actor: Actor) -> None:
         counts = {}
