@@ -105,3 +105,14 @@ def test_queue_refuses_customers_and_lists_tickets_for_agents(people):
     queue.clear_filters()
     queue.set_assignee("me")
     assert queue.total == 0 and queue.current_view == "mine"
+
+
+def test_queue_paging_labels_say_when_a_total_is_an_estimate():
+    queue = _state(QueueState)
+    queue.total, queue.total_is_estimate, queue.total_label, queue.rows = 130, False, "130", [{}] * 25
+    assert (queue.range_label, queue.page_count, queue.has_next) == ("1–25 of 130", "6", True)
+    queue.total, queue.total_is_estimate, queue.total_label = tickets.TOTAL_CAP, True, "1,000+"
+    queue.page = 40
+    assert (queue.range_label, queue.page_count, queue.has_next) == ("976–1000 of 1,000+", "40+", True)
+    queue.total, queue.total_label, queue.page = 51_400, "about 51,400", 1
+    assert (queue.range_label, queue.page_count) == ("1–25 of about 51,400", "about 2,056")

@@ -60,7 +60,9 @@ class QueueState(StaffState):
     @rx.var
     def page_count(self) -> str:
         pages = max(1, math.ceil(self.total / PER_PAGE))
-        return f"{pages:,}+" if self.total_is_estimate else f"{pages:,}"
+        if not self.total_is_estimate:
+            return f"{pages:,}"
+        return f"{pages:,}+" if self.total <= tickets.TOTAL_CAP else f"about {pages:,}"
 
     @rx.var
     def range_label(self) -> str:
