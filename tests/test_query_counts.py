@@ -222,3 +222,21 @@ def test_totals_are_exact_up_to_the_cap_then_flagged_as_estimates(people, monkey
         assert (small.total, small.total_is_estimate) == (8, False)
         beyond = tickets.list_tickets(s, actor=staff, filters=TicketFilter(tag="common", page=20, per_page=5))
         assert (beyond.items, beyond.total, beyond.total_is_estimate) == ([], 12, True)
+
+
+def test_a_search_counts_to_its_own_smaller_cap(people, monkeypatch):
+    """Proving that a common word matches more than N tickets reads about N / (its share) rows: a search
+    counts to SEARCH_TOTAL_CAP, then says "N+"; other filters keep TOTAL_CAP."""
+    desk = Desk(people)
+    desk.add(9)
+    staff = Actor.for_user(desk.agents[0])
+    monkeypatch.setattr(tickets, "SEARCH_TOTAL_CAP", 4)
+    with read_session() as s:
+        searched = tickets.list_tickets(s, actor=staff, filters=TicketFilter(q="payment", per_page=3))
+        assert (searched.total, searched.total_is_estimate, len(searched.items)) == (4, True, 3)  # "4+"
+        few = tickets.list_tickets(s, actor=staff, filters=TicketFilter(q="question 3"))
+        assert (few.total, few.total_is_estimate) == (1, False)
+        tagged = tickets.list_tickets(s, actor=staff, filters=TicketFilter(tag="common", per_page=3))
+        assert (tagged.total, tagged.total_is_estimate) == (9, False)
+        beyond = tickets.list_tickets(s, actor=staff, filters=TicketFilter(q="payment", page=9, per_page=3))
+        assert (beyond.items, beyond.total, beyond.total_is_estimate) == ([], 4, True)

@@ -211,3 +211,66 @@ def test_attachments_checked_and_stored_outside_db(people):
     with pytest.raises(ValidationFailed), write_session() as s:
         tickets.add_attachment(s, actor=Actor.for_user(customer), ticket_id=t.id, message_id=first_message.id,
                                filename="x.exe", data=b"MZ\x90\x00" + b"\xff\xfe" * 100)
+
+
+# ---- search -----------------------------------------------------------------------------------------
+
+def _found(actor, q):
+    with read_session() as s:
+        return sorted(t.subject for t in tickets.list_tickets(s, actor=actor, filters=TicketFilter(q=q, per_page=100)).items)
+
+
+def test_customers_never_match_note_words_even_beside_public_ones(people):
+    """One document per ticket on PostgreSQL (notes weighted apart), separate FTS5 columns on SQLite: a
+    customer's query never reaches a note's words, whatever else the conversation says."""
+    customer, agent = people.make(), people.make(Role.agent)
+    t = _open(customer, subject="Card blocked", body="My card was blocked abroad")
+    staff, requester = Actor.for_user(agent), Actor.for_user(customer)
+    with write_session() as s:
+        tickets.add_message(s, actor=staff, ticket_id=t.id, data=MessageCreate(body="Zebrafish vault flagged", internal=True))
+    assert _found(staff, "zebrafish") == _found(staff, "vau") == _found(staff, "card zebrafish") == ["Card blocked"]
+    assert _found(requester, "zebrafish") == _found(requester, "vau") == _found(requester, "card zebrafish") == []
+    assert _found(requester, "abroad") == ["Card blocked"]
+
+    # A public reply with one of the note's words: now the customer may find it by that word, not by the others.
+    with write_session() as s:
+        tickets.add_message(s, actor=staff, ticket_id=t.id, data=MessageCreate(body="Your vault card is on its way"))
+    assert _found(requester, "vault") == _found(requester, "vault card") == ["Card blocked"]
+    assert _found(requester, "zebrafish") == _found(requester, "vault zebrafish") == []
+    assert _found(staff, "vault zebrafish") == ["Card blocked"]
+
+
+def test_search_documents_follow_edited_and_deleted_messages(people):
+    """No service edits or deletes messages today, but the database keeps the documents right if anything does."""
+    customer, agent = people.make(), people.make(Role.agent)
+    t = _open(customer, subject="Statement", body="Where is my statement")
+    staff, requester = Actor.for_user(agent), Actor.for_user(customer)
+    with write_session() as s:
+        reply = tickets.add_message(s, actor=staff, ticket_id=t.id, data=MessageCreate(body="Gherkin pickle"))
+        note = tickets.add_message(s, actor=staff, ticket_id=t.id, data=MessageCreate(body="Walrus suspicion", internal=True))
+    with write_session() as s:
+        s.get(Message, reply.id).body_text = "Platypus reply"
+        s.get(Message, note.id).internal = False  # a note made public becomes searchable for the customer
+    assert _found(staff, "gherkin") == [] and _found(requester, "platypus") == ["Statement"]
+    assert _found(requester, "walrus") == ["Statement"]
+    with write_session() as s:
+        s.delete(s.get(Message, note.id))
+    assert _found(staff, "walrus") == [] and _found(staff, "platypus") == ["Statement"]
+    with write_session() as s:
+        s.delete(s.get(Ticket, t.id))
+    assert _found(staff, "statement") == []
+
+
+def test_search_finds_ticket_numbers_and_requesters_next_to_words(people):
+    customer = people.make(name="Quentin Quartz")
+    other, agent = people.make(), people.make(Role.agent)
+    by_name = _open(customer, subject="Refund please", body="Refund for order 77")
+    by_word = _open(other, subject="Quartz watch", body="Broken strap")
+    staff = Actor.for_user(agent)
+    assert _found(staff, "quartz") == ["Quartz watch", "Refund please"]  # a word, or a requester's name
+    assert _found(Actor.for_user(other), "quartz") == ["Quartz watch"]  # customers: their own tickets, by words
+    assert _found(staff, f"#{by_name.number}") == ["Refund please"]
+    assert _found(Actor.for_user(customer), str(by_word.number)) == []  # someone else's ticket number
+    with read_session() as s:
+        page = tickets.list_tickets(s, actor=staff, filters=TicketFilter(q="quartz", per_page=1))
+    assert (page.total, len(page.items), page.items[0].subject) == (2, 1, "Quartz watch")  # newest first

@@ -1,4 +1,4 @@
-"""Full-text search over tickets: SQLite FTS5 or a PostgreSQL tsvector table with a GIN index.
+"""Full-text search over tickets: SQLite FTS5 or a PostgreSQL tsvector column with a GIN index.
 
 One search document per ticket, kept by database triggers in the same transaction as the write
 that changes it (ticket insert, subject change, message insert/update/delete), so the services,
@@ -6,14 +6,19 @@ the bulk import and any future writer can never leave it stale:
 
 - SQLite: the FTS5 table `ticket_fts(subject, body, notes)` whose rowid is the ticket id;
   `body` holds the public messages, `notes` the internal notes (customers never search those).
-- PostgreSQL: the table `ticket_search(ticket_id, part, doc tsvector)`, GIN-indexed: one row for
-  the subject (part 0), one for the public messages (1), one for internal notes (2).
-  Inserts are maintained by statement-level triggers with transition tables, so a multi-row
-  INSERT or a COPY of 1,000 messages costs one `INSERT ... ON CONFLICT` into the search table.
+- PostgreSQL: the column `ticket.search_doc` (tsvector, GIN-indexed): subject and public messages
+  with weight A, internal notes with weight B; customers' queries ask for weight A only. The
+  document sits on the row that holds the sort keys, so for a common word the planner walks the
+  queue's `(updated_at, id)` index and filters, and for a rare one it reads the GIN index and sorts
+  the few matches. Message inserts are handled by a statement-level trigger with a transition table
+  (a COPY of 1,000 messages is one UPDATE of their tickets); a writer that puts complete documents
+  in its ticket INSERT (the bulk import) says so with the transaction-local setting
+  `autocrm.search_prebuilt`, and its messages are not applied a second time.
 
 The models do not declare these objects: `SQLModel.metadata.create_all/drop_all` create and drop
-them through metadata events (see `autocrm/models/tickets.py`), migration 0002 calls `install`,
-and `include_object` keeps Alembic's autogenerate/compare from reporting them as drift.
+them through metadata events (see `autocrm/models/tickets.py`), migrations 0002 and 0003 call
+`install` (0003 replaces 0002's first PostgreSQL design, a per-part `ticket_search` table), and
+`include_object` keeps Alembic's autogenerate/compare from reporting them as drift.
 
 This module is `core`: plain SQL only, no imports of models or services.
 """
@@ -67,71 +72,75 @@ _SQLITE_TRIGGERS = {
         END""",
 }
 
-# Parts of a ticket's document, one row each: new tickets and imports only ever INSERT (an UPDATE
-# would write a second row version and re-index it in the GIN index); later replies append to theirs.
-PART_SUBJECT, PART_PUBLIC, PART_NOTES = 0, 1, 2
+# Weights inside the one document per ticket: customers' queries ask for weight A only, so the words of
+# internal notes (B) can never match for them, even where a note and a public reply share a word.
+PUBLIC_WEIGHT, NOTES_WEIGHT = "A", "B"
+SEARCH_COLUMN = "search_doc"
+SEARCH_INDEX = "ix_ticket_search_doc"
+# Set (transaction-local) by a writer that puts complete documents in its ticket INSERT itself (the bulk
+# import): its messages then need no second write of the same ticket rows. Any other writer leaves it off.
+PREBUILT_SETTING = "autocrm.search_prebuilt"
 
 _PG_INSTALL = f"""
-CREATE TABLE IF NOT EXISTS ticket_search (
-    ticket_id integer NOT NULL REFERENCES ticket(id) ON DELETE CASCADE,
-    part smallint NOT NULL,
-    doc tsvector NOT NULL,
-    PRIMARY KEY (ticket_id, part)
-);
-CREATE INDEX IF NOT EXISTS ix_ticket_search_doc ON ticket_search USING gin (doc);
+ALTER TABLE ticket ADD COLUMN IF NOT EXISTS {SEARCH_COLUMN} tsvector;
 
--- The messages part of one ticket's document, from the rows as they are now.
-CREATE OR REPLACE FUNCTION autocrm_search_messages(tid integer, notes boolean) RETURNS tsvector
+-- A ticket's whole document from its parts: IMMUTABLE and plain SQL, so it inlines into the statements
+-- that use it (the bulk import builds its tickets' documents with it in the INSERT).
+CREATE OR REPLACE FUNCTION autocrm_search_doc(subject text, public_text text, notes_text text) RETURNS tsvector
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT setweight(to_tsvector('{TS_CONFIG}'::regconfig, coalesce(subject, '') || ' ' || coalesce(public_text, '')), '{PUBLIC_WEIGHT}')
+        || setweight(to_tsvector('{TS_CONFIG}'::regconfig, coalesce(notes_text, '')), '{NOTES_WEIGHT}')
+$$;
+
+-- The same, from the rows as they are now (subject changes, edited or deleted messages: rare).
+CREATE OR REPLACE FUNCTION autocrm_search_doc_of(tid integer, subject text) RETURNS tsvector
 LANGUAGE sql STABLE AS $$
-    SELECT to_tsvector('{TS_CONFIG}', coalesce((SELECT string_agg(body_text, ' ' ORDER BY created_at, id) FROM message
-                                              WHERE ticket_id = tid AND internal = notes), ''))
+    SELECT autocrm_search_doc(subject,
+        (SELECT string_agg(body_text, ' ' ORDER BY created_at, id) FROM message WHERE ticket_id = tid AND NOT internal),
+        (SELECT string_agg(body_text, ' ' ORDER BY created_at, id) FROM message WHERE ticket_id = tid AND internal))
 $$;
 
 CREATE OR REPLACE FUNCTION autocrm_search_ticket_ins() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO ticket_search (ticket_id, part, doc)
-    SELECT id, {PART_SUBJECT}, to_tsvector('{TS_CONFIG}', subject) FROM new_rows;
-    RETURN NULL;
+    NEW.{SEARCH_COLUMN} := autocrm_search_doc(NEW.subject, NULL, NULL);
+    RETURN NEW;
 END $$;
 
 CREATE OR REPLACE FUNCTION autocrm_search_ticket_upd() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE ticket_search SET doc = to_tsvector('{TS_CONFIG}', NEW.subject) WHERE ticket_id = NEW.id AND part = {PART_SUBJECT};
-    RETURN NULL;
+    NEW.{SEARCH_COLUMN} := autocrm_search_doc_of(NEW.id, NEW.subject);
+    RETURN NEW;
 END $$;
 
+-- New messages are appended to their ticket's document: one UPDATE per statement, whatever its size.
 CREATE OR REPLACE FUNCTION autocrm_search_message_ins() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO ticket_search AS s (ticket_id, part, doc)
-    SELECT ticket_id, CASE WHEN internal THEN {PART_NOTES} ELSE {PART_PUBLIC} END,
-           to_tsvector('{TS_CONFIG}', string_agg(body_text, ' ' ORDER BY created_at, id))
-    FROM new_rows GROUP BY ticket_id, internal
-    ON CONFLICT (ticket_id, part) DO UPDATE SET doc = s.doc || EXCLUDED.doc;
+    IF coalesce(current_setting('{PREBUILT_SETTING}', true), '') = 'on' THEN
+        RETURN NULL;
+    END IF;
+    UPDATE ticket t SET {SEARCH_COLUMN} = coalesce(t.{SEARCH_COLUMN}, ''::tsvector) || d.doc
+    FROM (SELECT ticket_id, autocrm_search_doc(NULL,
+                     string_agg(body_text, ' ' ORDER BY created_at, id) FILTER (WHERE NOT internal),
+                     string_agg(body_text, ' ' ORDER BY created_at, id) FILTER (WHERE internal)) AS doc
+          FROM new_rows GROUP BY ticket_id) d
+    WHERE t.id = d.ticket_id;
     RETURN NULL;
 END $$;
 
--- Rare (no service edits or deletes messages today): rebuild the affected parts. UPDATE only, so a
--- cascade from a deleted ticket never re-creates the row it is removing.
+-- Rare (no service edits or deletes messages today): rebuild the affected documents. A cascade from a
+-- deleted ticket finds no row left to update.
 CREATE OR REPLACE FUNCTION autocrm_search_message_chg() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        UPDATE ticket_search SET doc = autocrm_search_messages(OLD.ticket_id, OLD.internal)
-        WHERE ticket_id = OLD.ticket_id AND part = CASE WHEN OLD.internal THEN {PART_NOTES} ELSE {PART_PUBLIC} END;
-    END IF;
-    IF TG_OP = 'UPDATE' THEN
-        INSERT INTO ticket_search AS s (ticket_id, part, doc)
-        VALUES (NEW.ticket_id, CASE WHEN NEW.internal THEN {PART_NOTES} ELSE {PART_PUBLIC} END,
-                autocrm_search_messages(NEW.ticket_id, NEW.internal))
-        ON CONFLICT (ticket_id, part) DO UPDATE SET doc = EXCLUDED.doc;
-    END IF;
+    UPDATE ticket SET {SEARCH_COLUMN} = autocrm_search_doc_of(id, subject)
+    WHERE id = OLD.ticket_id OR (TG_OP = 'UPDATE' AND id = NEW.ticket_id);
     RETURN NULL;
 END $$;
 
 DROP TRIGGER IF EXISTS ticket_search_ticket_ins ON ticket;
-CREATE TRIGGER ticket_search_ticket_ins AFTER INSERT ON ticket
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION autocrm_search_ticket_ins();
+CREATE TRIGGER ticket_search_ticket_ins BEFORE INSERT ON ticket
+    FOR EACH ROW WHEN (NEW.{SEARCH_COLUMN} IS NULL) EXECUTE FUNCTION autocrm_search_ticket_ins();
 DROP TRIGGER IF EXISTS ticket_search_ticket_upd ON ticket;
-CREATE TRIGGER ticket_search_ticket_upd AFTER UPDATE OF subject ON ticket
+CREATE TRIGGER ticket_search_ticket_upd BEFORE UPDATE OF subject ON ticket
     FOR EACH ROW WHEN (OLD.subject IS DISTINCT FROM NEW.subject) EXECUTE FUNCTION autocrm_search_ticket_upd();
 DROP TRIGGER IF EXISTS ticket_search_message_ins ON message;
 CREATE TRIGGER ticket_search_message_ins AFTER INSERT ON message
@@ -142,27 +151,31 @@ CREATE TRIGGER ticket_search_message_chg AFTER UPDATE OF body_text, internal, ti
 """
 
 _PG_BACKFILL = f"""
-INSERT INTO ticket_search (ticket_id, part, doc)
-SELECT id, {PART_SUBJECT}, to_tsvector('{TS_CONFIG}', subject) FROM ticket
-ON CONFLICT DO NOTHING;
-INSERT INTO ticket_search (ticket_id, part, doc)
-SELECT ticket_id, CASE WHEN internal THEN {PART_NOTES} ELSE {PART_PUBLIC} END,
-       to_tsvector('{TS_CONFIG}', string_agg(body_text, ' ' ORDER BY created_at, id))
-FROM message GROUP BY ticket_id, internal
-ON CONFLICT DO NOTHING;
+UPDATE ticket SET {SEARCH_COLUMN} = autocrm_search_doc_of(id, subject) WHERE {SEARCH_COLUMN} IS NULL;
 """
 
-_PG_UNINSTALL = """
+# Built after the backfill: one bulk build instead of a million single insertions.
+_PG_INDEX = f"CREATE INDEX IF NOT EXISTS {SEARCH_INDEX} ON ticket USING gin ({SEARCH_COLUMN});"
+
+# Migration 0002's first design (one row per ticket part in a separate table): replaced by the column.
+_PG_DROP_PARTS = """
+DROP TABLE IF EXISTS ticket_search;
+DROP FUNCTION IF EXISTS autocrm_search_messages(integer, boolean);
+"""
+
+_PG_UNINSTALL = f"""
 DROP TRIGGER IF EXISTS ticket_search_ticket_ins ON ticket;
 DROP TRIGGER IF EXISTS ticket_search_ticket_upd ON ticket;
 DROP TRIGGER IF EXISTS ticket_search_message_ins ON message;
 DROP TRIGGER IF EXISTS ticket_search_message_chg ON message;
-DROP TABLE IF EXISTS ticket_search;
+DROP INDEX IF EXISTS {SEARCH_INDEX};
+ALTER TABLE ticket DROP COLUMN IF EXISTS {SEARCH_COLUMN};
 DROP FUNCTION IF EXISTS autocrm_search_ticket_ins();
 DROP FUNCTION IF EXISTS autocrm_search_ticket_upd();
 DROP FUNCTION IF EXISTS autocrm_search_message_ins();
 DROP FUNCTION IF EXISTS autocrm_search_message_chg();
-DROP FUNCTION IF EXISTS autocrm_search_messages(integer, boolean);
+DROP FUNCTION IF EXISTS autocrm_search_doc_of(integer, text);
+DROP FUNCTION IF EXISTS autocrm_search_doc(text, text, text);
 """
 
 
@@ -170,6 +183,20 @@ def _has_table(connection: Connection, name: str) -> bool:
     if connection.dialect.name == "sqlite":
         return connection.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).first() is not None
     return connection.exec_driver_sql("SELECT to_regclass(%(n)s) IS NOT NULL", {"n": name}).scalar()
+
+
+def _has_search_column(connection: Connection) -> bool:
+    return connection.exec_driver_sql(
+        "SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('ticket') AND attname = %(c)s AND NOT attisdropped",
+        {"c": SEARCH_COLUMN},
+    ).first() is not None
+
+
+def installed(connection: Connection) -> bool:
+    """Whether this database can search (the FTS5 table, or the document column)."""
+    if connection.dialect.name == "sqlite":
+        return _has_table(connection, "ticket_fts")
+    return _has_table(connection, "ticket") and _has_search_column(connection)
 
 
 def _run_script(connection: Connection, script: str) -> None:
@@ -212,10 +239,12 @@ def install(connection: Connection) -> None:
                    FROM ticket t"""
             )
     elif connection.dialect.name == "postgresql":
-        fresh = not _has_table(connection, "ticket_search")
+        fresh = not _has_search_column(connection)
+        _run_script(connection, _PG_DROP_PARTS)
         _run_script(connection, _PG_INSTALL)
         if fresh:
             _run_script(connection, _PG_BACKFILL)
+        connection.exec_driver_sql(_PG_INDEX.rstrip(";"))
 
 
 def uninstall(connection: Connection) -> None:
@@ -226,16 +255,17 @@ def uninstall(connection: Connection) -> None:
     elif connection.dialect.name == "postgresql":
         if _has_table(connection, "ticket"):
             _run_script(connection, _PG_UNINSTALL)
-        else:
-            connection.exec_driver_sql("DROP TABLE IF EXISTS ticket_search")
+        _run_script(connection, _PG_DROP_PARTS)
 
 
 def is_fts_name(name: str | None) -> bool:
-    return bool(name) and (name in FTS_TABLES or name.startswith("ticket_fts_") or name == "ix_ticket_search_doc")
+    return bool(name) and (name in FTS_TABLES or name.startswith("ticket_fts_") or name == SEARCH_INDEX)
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
     """Alembic filter: the search objects are not in the models, and are not drift."""
+    if type_ == "column":
+        return not (name == SEARCH_COLUMN and getattr(getattr(obj, "table", None), "name", None) == "ticket")
     return not (type_ in ("table", "index") and is_fts_name(name))
 
 
@@ -259,6 +289,7 @@ def sqlite_match(words: list[str], *, include_notes: bool) -> str:
     return expression if include_notes else "{subject body} : (" + expression + ")"
 
 
-def pg_tsquery(words: list[str]) -> str:
-    """A to_tsquery() text: every word, as a prefix from 3 letters on."""
-    return " & ".join(f"{w}:*" if len(w) >= 3 else w for w in words)
+def pg_tsquery(words: list[str], *, include_notes: bool) -> str:
+    """A to_tsquery() text: every word, as a prefix from 3 letters on; customers' words in public text only."""
+    weight = "" if include_notes else PUBLIC_WEIGHT
+    return " & ".join(f"{w}:*{weight}" if len(w) >= 3 else (f"{w}:{weight}" if weight else w) for w in words)

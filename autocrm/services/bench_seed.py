@@ -12,13 +12,14 @@ audit entry per batch. Deterministic for a given seed.
 
 from __future__ import annotations
 
+import gc
 import random
 import re
 import time
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert
@@ -127,18 +128,27 @@ def _status_for(age_days: float, rng: random.Random) -> str:
     return rng.choices(["new", "open", "pending", "on_hold", "solved"], weights=[30, 35, 20, 5, 10])[0]
 
 
-def ticket_records(total: int, people: _People, *, seed: int = 7, days: int = DAYS) -> Iterator[list[dict[str, Any]]]:
-    """Batches of import records, oldest first, created over the last `days` days."""
-    rng = random.Random(seed + 1)
+def ticket_records(
+    total: int, people: _People, *, seed: int = 7, days: int = DAYS, now: datetime | None = None
+) -> Iterator[list[dict[str, Any]]]:
+    """Batches of import records, oldest first, created over the `days` days before `now`."""
+    now = now or utcnow()
+    for index in range(-(-total // BATCH)):
+        yield ticket_batch(index, total, people, seed=seed, days=days, now=now)
+
+
+def ticket_batch(index: int, total: int, people: _People, *, seed: int, days: int, now: datetime) -> list[dict[str, Any]]:
+    """Batch `index` of `ticket_records`. Each batch has its own random stream, so any process can make
+    any batch (the importing processes make their own instead of unpickling them from the parent)."""
+    rng = random.Random(seed * 1_000_003 + index + 1)
     queries = _load_queries()
-    now = utcnow()
     start = now - timedelta(days=days)
     span = (now - start).total_seconds() - 3600
     batch: list[dict[str, Any]] = []
-    for index in range(total):
+    for number in range(index * BATCH, min(total, (index + 1) * BATCH)):
         text, category = queries[rng.randrange(len(queries))]
         customer_id, org_id, first = people.customers[rng.randrange(len(people.customers))]
-        created = start + timedelta(seconds=span * (index + rng.random()) / total)
+        created = start + timedelta(seconds=span * (number + rng.random()) / total)
         age_days = (now - created).total_seconds() / 86400
         status = _status_for(age_days, rng)
         team = people.team_ids[zlib.crc32(category.encode()) % len(people.team_ids)] if rng.random() < 0.9 else rng.choice(people.team_ids)
@@ -175,11 +185,7 @@ def ticket_records(total: int, people: _People, *, seed: int = 7, days: int = DA
             "requester_id": customer_id, "assignee_id": assignee, "team_id": team, "tags": tags, "custom_fields": custom,
             "created_at": created, "updated_at": max(m["created_at"] for m in messages), "messages": messages,
         })
-        if len(batch) == BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+    return batch
 
 
 def _import_batch(batch: list[dict[str, Any]]) -> tuple[int, int, float]:
@@ -189,13 +195,30 @@ def _import_batch(batch: list[dict[str, Any]]) -> tuple[int, int, float]:
     return result.tickets, result.messages, time.perf_counter() - started
 
 
+_worker_job: dict[str, Any] = {}
+
+
+def _start_worker(people: _People, total: int, seed: int, now: datetime) -> None:
+    _worker_job.update(people=people, total=total, seed=seed, now=now)
+    # A batch allocates ~100,000 objects, and the cyclic collector's full passes would walk every object of
+    # the loaded modules each time: move those out of its reach (this process only imports).
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 50)
+
+
+def _make_and_import_batch(index: int) -> tuple[int, int, float]:
+    job = _worker_job
+    return _import_batch(ticket_batch(index, job["total"], job["people"], seed=job["seed"], days=DAYS, now=job["now"]))
+
+
 def seed_bench(
     *, tickets: int = 15_000, seed: int = 7, workers: int = 1, progress: Callable[[int, int, float], None] | None = None
 ) -> BenchSummary:
     """Fills an empty desk; each batch of BATCH tickets is its own transaction. Returns the import rate.
 
-    `workers` > 1 (PostgreSQL) imports batches in that many processes while this one generates the next
-    ones: validation overlaps, and only the short write phase queues on the ticket-number counter row.
+    `workers` > 1 (PostgreSQL) makes and imports batches in that many processes: validation overlaps, and
+    only the short write phase queues on the ticket-number counter row. The records are the same for any
+    number of workers (each batch has its own random stream).
     On SQLite keep 1: a write transaction holds the database's single write lock from its first statement."""
     rng = random.Random(seed)
     with write_session() as session:
@@ -220,10 +243,14 @@ def seed_bench(
         import multiprocessing
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        # Each process makes the batches it imports: sending them would cost more CPU (pickling ~1,000
+        # records with their messages, both ways) than making them.
+        now = utcnow()
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_start_worker, initargs=(people, tickets, seed, now)) as pool:
             pending: set[Any] = set()
-            for batch in ticket_records(tickets, people, seed=seed):
-                pending.add(pool.submit(_import_batch, batch))
+            for index in range(-(-tickets // BATCH)):
+                pending.add(pool.submit(_make_and_import_batch, index))
                 if len(pending) >= 2 * workers:  # bounded: at most two batches queued per worker
                     finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for future in finished:

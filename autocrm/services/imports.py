@@ -6,13 +6,17 @@ field definitions, HTML sanitizing and the body limit) but loads each vocabulary
 
 - reserves the batch's ticket numbers with ONE bump of the `ticket_number` counter row
   (`UPDATE counter SET value = value + n ... RETURNING value`), in the caller's transaction;
-- bulk-inserts tickets, tags and messages (one executemany each; on PostgreSQL through COPY), and maps
-  the new ids back by their reserved numbers with one indexed range read;
+- bulk-inserts tickets, tags and messages. SQLite: one executemany each, the new ids mapped back by
+  their reserved numbers with one indexed range read. PostgreSQL: ids drawn from the ticket sequence
+  first and every row built before the counter row is locked; the tickets in one INSERT that also
+  writes their whole search documents (see `autocrm.core.fulltext`), tags and messages by COPY;
 - writes ONE audit entry, action `import.tickets`, with the counts and the number range.
 
 A bad record raises `ValidationFailed` naming the record (`records[3].status`) before any row is written;
 run each batch in its own `write_session()` and a failed batch leaves nothing behind. Full-text search
-documents are kept by the database's triggers (`autocrm.core.fulltext`), as for every other write.
+documents are kept by the database's triggers (`autocrm.core.fulltext`), as for every other write, except
+that on PostgreSQL the import writes its tickets' documents itself (the triggers' own function) and tells
+the message trigger so for its one COPY of messages.
 """
 
 from __future__ import annotations
@@ -23,21 +27,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, model_validator
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import JSON, insert
+from sqlalchemy import ARRAY, JSON, Integer, any_, bindparam, insert
 from sqlmodel import Session, col, select
 
+from autocrm.core import fulltext
 from autocrm.models import (
     Channel,
-    CustomFieldDefinition,
     Message,
     Role,
     StatusCategory,
     Team,
     Ticket,
-    TicketPriority,
-    TicketStatus,
     TicketTag,
     User,
 )
@@ -45,12 +47,36 @@ from autocrm.models.base import utcnow
 from autocrm.services import audit, desk
 from autocrm.services.actor import TICKETS_WRITE, Actor
 from autocrm.services.errors import DomainError, ValidationFailed
-from autocrm.services.inputs import DbId, ServiceInput
+from autocrm.services.inputs import DbId, ServiceInput, contains_nul
 from autocrm.services.tickets import MAX_TAGS, _body, _clean_tags, _staff_user, _team
 
 MAX_BATCH = 5_000
 MAX_MESSAGES = 500
 CLOCK_SKEW = timedelta(minutes=5)  # the source system's clock may run a little ahead of ours
+
+
+_SCALAR_TYPES = frozenset({str, int, float, bool, type(None), datetime})
+
+
+def _has_nul(value: Any) -> bool:
+    """`inputs.contains_nul` without a Python call per string (a batch of 1,000 tickets holds ~40,000):
+    the plain containers of a decoded record are walked here, anything else goes to the general check."""
+    kind = type(value)
+    if kind is str:
+        return "\x00" in value
+    if kind is dict:
+        items = [*value, *value.values()]
+    elif kind is list or kind is tuple:
+        items = value
+    else:
+        return contains_nul(value)
+    # NUL is one character: it is in the joined text only if it is in one of the strings.
+    if "\x00" in "".join([item for item in items if type(item) is str]):
+        return True
+    for item in [item for item in items if type(item) not in _SCALAR_TYPES]:
+        if _has_nul(item):
+            return True
+    return False
 
 
 class ImportMessage(ServiceInput):
@@ -60,6 +86,13 @@ class ImportMessage(ServiceInput):
     body_format: Literal["html", "text"] = "text"
     channel: Channel | None = None
     created_at: AwareDatetime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul_characters(cls, data: Any) -> Any:
+        if _has_nul(data):
+            raise ValueError("text must not contain NUL characters")
+        return data
 
 
 class ImportTicket(ServiceInput):
@@ -76,6 +109,15 @@ class ImportTicket(ServiceInput):
     updated_at: AwareDatetime | None = None
     messages: list[ImportMessage] = Field(min_length=1, max_length=MAX_MESSAGES)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul_characters(cls, data: Any) -> Any:
+        # ServiceInput's check, without the messages: each is an ImportMessage and checks its own fields, so
+        # walking them here too would read every body twice.
+        if _has_nul({k: v for k, v in data.items() if k != "messages"} if isinstance(data, dict) else data):
+            raise ValueError("text must not contain NUL characters")
+        return data
+
 
 @dataclass
 class ImportResult:
@@ -86,6 +128,14 @@ class ImportResult:
     last_number: int
     ticket_ids: list[int]
     audit_id: int
+
+
+def _user_ids(postgresql: bool) -> Any:
+    """`User.id` among the bound list `ids`. PostgreSQL: one array parameter (an IN list of a batch's ~1,000
+    people costs more to render and parse than to run); SQLite: an expanding IN (no arrays there)."""
+    if postgresql:
+        return col(User.id) == any_(bindparam("ids", type_=ARRAY(Integer)))
+    return col(User.id).in_(bindparam("ids", expanding=True))
 
 
 @dataclass(frozen=True)
@@ -100,27 +150,29 @@ class _Batch:
     """The vocabularies and people a batch refers to, loaded once (a fixed number of queries whatever the
     batch size). The reused single-ticket helpers (`desk.status_named`, `desk.priority_named`,
     `tickets._staff_user`, `tickets._team`) then run once per DISTINCT value of the batch, their answer
-    (or their error) remembered, and find their rows in the session's identity map: no SQL per record."""
+    (or their error) remembered, and find their rows in the process's copy of the vocabularies or in the
+    session's identity map: no SQL per record."""
 
     def __init__(self, session: Session, actor: Actor, records: list[ImportTicket]) -> None:
         self.session = session
-        # Held here: the identity map keeps only weak references.
-        self.statuses = list(session.exec(select(TicketStatus)))
-        self.priorities = list(session.exec(select(TicketPriority)))
         self.default_status = desk.first_status_in(session, StatusCategory.new)
         self.default_priority = desk.priority_named(session, None)
-        self.definitions: dict[str, CustomFieldDefinition] = desk.custom_field_definitions(session)
+        self.definitions: dict[str, desk.CustomFieldInfo] = desk.custom_field_definitions(session)
         self.enforce_required = actor.is_staff and actor.user_id is not None
         user_ids = {r.requester_id for r in records} | {r.assignee_id for r in records if r.assignee_id is not None}
         user_ids |= {m.author_id for r in records for m in r.messages}
         ids = sorted(user_ids)
         self.people: dict[int, _Person] = {}
         self.staff: list[User] = []  # full rows for `_staff_user`: a desk has few agents
-        for start in range(0, len(ids), 5000):
-            chunk = ids[start:start + 5000]
-            columns = select(User.id, User.role, User.is_active, User.organization_id).where(col(User.id).in_(chunk))
-            self.people.update({row[0]: _Person(*row) for row in session.exec(columns)})
-            self.staff += session.exec(select(User).where(col(User.id).in_(chunk), col(User.role) != Role.customer)).all()
+        postgresql = session.get_bind().dialect.name == "postgresql"
+        chunks = [ids] if postgresql else [ids[start:start + 5000] for start in range(0, len(ids), 5000)]
+        for chunk in chunks:
+            columns = select(User.id, User.role, User.is_active, User.organization_id).where(_user_ids(postgresql))
+            # Core rows, not ORM ones: a batch names ~1,000 people and only these four columns are needed.
+            self.people.update({row[0]: _Person(*row) for row in session.connection().execute(columns, {"ids": chunk})})
+        staff_ids = [person.id for person in self.people.values() if person.role != Role.customer]
+        if staff_ids:
+            self.staff = list(session.exec(select(User).where(col(User.id).in_(staff_ids))))
         team_ids = sorted({r.team_id for r in records if r.team_id is not None})
         self.teams = list(session.exec(select(Team).where(col(Team.id).in_(team_ids)))) if team_ids else []
         self._memo: dict[tuple[str, Any], Any] = {}
@@ -167,7 +219,11 @@ def _parse(index: int, record: ImportTicket | dict[str, Any]) -> ImportTicket:
         raise ValidationFailed(f"Record {index}: {field.lstrip('.') or 'record'}: {error['msg']}", {name: error["msg"]}) from None
 
 
-def _check(index: int, record: ImportTicket, batch: _Batch, now: datetime) -> tuple[dict[str, Any], list[str], list[dict[str, Any]]]:
+# A valid record: its ticket row, its tags and its message rows.
+_Checked = tuple[dict[str, Any], list[str], list[dict[str, Any]]]
+
+
+def _check(index: int, record: ImportTicket, batch: _Batch, now: datetime) -> _Checked:
     """The ticket row, its tags and its message rows, or ValidationFailed naming the record and field."""
     session = batch.session
     try:
@@ -202,7 +258,8 @@ def _check(index: int, record: ImportTicket, batch: _Batch, now: datetime) -> tu
                 raise ValidationFailed("Only agents and admins write internal notes.", {"internal": "only staff authors write internal notes"})
             if m.created_at < record.created_at:
                 raise ValidationFailed("A message is older than its ticket.", {"created_at": "must not be before the ticket's created_at"})
-            body_html, body_text = _body(m.body, m.body_format)
+            # Imports repeat bodies (signatures, canned replies): each distinct one is cleaned once per batch.
+            body_html, body_text = batch.once("body", (m.body, m.body_format), lambda: _body(m.body, m.body_format))
         except DomainError as exc:
             raise _record_error(index, exc, prefix) from None
         if not m.internal and author.role.is_staff and author.id != requester.id and first_response_at is None:
@@ -232,19 +289,110 @@ def _check(index: int, record: ImportTicket, batch: _Batch, now: datetime) -> tu
     return ticket, tags, messages
 
 
-def _copy_rows(session: Session, table: Any, columns: list[str], rows: list[dict[str, Any]]) -> None:
-    """PostgreSQL COPY of already type-processed rows (faster than multi-row INSERT for bulk data)."""
-    connection = session.connection()
-    dialect = connection.dialect
+def _copy_values(table: Any, columns: list[str], rows: list[dict[str, Any]], dialect: Any) -> list[list[Any]]:
+    """Rows as COPY takes them: each value through its column type's bind processing (JSON serialized)."""
     processors = [
         (dialect._json_serializer or json.dumps) if isinstance(table.c[name].type, JSON) else table.c[name].type.bind_processor(dialect)
         for name in columns
     ]
-    raw = connection.connection.driver_connection
-    names = ", ".join(columns)
-    with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([p(row[name]) if p else row[name] for name, p in zip(columns, processors, strict=True)])
+    return [[p(row[name]) if p else row[name] for name, p in zip(columns, processors, strict=True)] for row in rows]
+
+
+def _copy(session: Session, table: Any, columns: list[str], values: list[list[Any]]) -> None:
+    """PostgreSQL COPY of prepared rows (faster than a multi-row INSERT for bulk data)."""
+    raw = session.connection().connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in values:
+            copy.write_row(row)
+
+
+def _tickets_json(dialect: Any, checked: list[_Checked], ids: list[int]) -> tuple[list[str], str]:
+    """The ticket columns and one JSON array of the batch's tickets, each with its id, its position in the
+    batch (its number is the first reserved number plus that) and the text of its public messages and of
+    its notes, for the search document."""
+    table = Ticket.__table__
+    names = list(checked[0][0])
+    processors = {
+        name: processor for name in names
+        if not isinstance(table.c[name].type, JSON) and (processor := table.c[name].type.bind_processor(dialect))
+    }
+    records = []
+    for position, (ticket_id, (ticket, _tags, messages)) in enumerate(zip(ids, checked, strict=True)):
+        record = {name: processors[name](value) if name in processors else value for name, value in ticket.items()}
+        record.update(
+            id=ticket_id, ordinal=position,
+            public_text=" ".join(m["body_text"] for m in messages if not m["internal"]),
+            notes_text=" ".join(m["body_text"] for m in messages if m["internal"]),
+        )
+        records.append(record)
+    return names, json.dumps(records, default=_json_value)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _set_search_prebuilt(session: Session, on: bool) -> None:
+    session.connection().exec_driver_sql(
+        "SELECT set_config(%s, %s, true)", (fulltext.PREBUILT_SETTING, "on" if on else "off")
+    )
+
+
+def _write_postgresql(session: Session, checked: list[_Checked]) -> tuple[int, int, list[int], int, int]:
+    """Ids drawn from the ticket table's own sequence before the ticket-number counter row is locked, so every
+    row of the batch is built and serialized outside the window in which that lock is held (concurrent
+    imports and new tickets queue on it until this transaction ends). Then one INSERT ... SELECT FROM
+    json_to_recordset writes the tickets with their whole search documents (subject, public messages, notes,
+    built by the function the triggers use), so a ticket row is written once, not inserted and then
+    rewritten with all its GIN entries when its messages arrive; tags and messages go in by COPY."""
+    connection = session.connection()
+    dialect = connection.dialect
+    ids = list(connection.exec_driver_sql(
+        "SELECT nextval(pg_get_serial_sequence('ticket', 'id')) FROM generate_series(1, %s)", (len(checked),)
+    ).scalars())
+    names, payload = _tickets_json(dialect, checked, ids)
+    tag_rows = [{"ticket_id": tid, "tag": tag} for tid, (_t, tags, _m) in zip(ids, checked, strict=True) for tag in tags]
+    message_rows = [{**m, "ticket_id": tid} for tid, (_t, _tags, messages) in zip(ids, checked, strict=True) for m in messages]
+    message_columns = ["ticket_id", *checked[0][2][0].keys()]
+    tag_values = _copy_values(TicketTag.__table__, ["ticket_id", "tag"], tag_rows, dialect)
+    message_values = _copy_values(Message.__table__, message_columns, message_rows, dialect)
+    table = Ticket.__table__
+    types = [f"{name} {'json' if isinstance(table.c[name].type, JSON) else table.c[name].type.compile(dialect=dialect)}" for name in names]
+    statement = (
+        f"INSERT INTO {table.name} (id, number, {', '.join(names)}, {fulltext.SEARCH_COLUMN}) "
+        f"SELECT id, %s + ordinal, {', '.join(names)}, autocrm_search_doc(subject, public_text, notes_text) "
+        f"FROM json_to_recordset(%s::json) AS r(id integer, ordinal integer, {', '.join(types)}, public_text text, notes_text text)"
+    )
+
+    first, last = desk.reserve_ticket_numbers(session, len(checked))
+    connection.exec_driver_sql(statement, (first, payload))
+    if tag_values:
+        _copy(session, TicketTag.__table__, ["ticket_id", "tag"], tag_values)
+    # The tickets' documents already hold these messages: the search trigger must not append them again.
+    _set_search_prebuilt(session, True)
+    _copy(session, Message.__table__, message_columns, message_values)
+    _set_search_prebuilt(session, False)
+    return first, last, ids, len(tag_rows), len(message_rows)
+
+
+def _write_portable(session: Session, checked: list[_Checked]) -> tuple[int, int, list[int], int, int]:
+    first, last = desk.reserve_ticket_numbers(session, len(checked))
+    ticket_rows = [{**ticket, "number": first + offset} for offset, (ticket, _tags, _messages) in enumerate(checked)]
+    # No RETURNING: SQLite cannot promise its order for a multi-row insert (SQLAlchemy would fall back to
+    # one INSERT per row). The numbers are ours and unique, so one indexed range read maps them to ids.
+    session.execute(insert(Ticket.__table__), ticket_rows)
+    id_of = dict(session.execute(
+        select(Ticket.number, Ticket.id).where(col(Ticket.number) >= first, col(Ticket.number) <= last)
+    ).tuples().all())
+    ids = [id_of[row["number"]] for row in ticket_rows]
+    tag_rows = [{"ticket_id": tid, "tag": tag} for tid, (_t, tags, _m) in zip(ids, checked, strict=True) for tag in tags]
+    message_rows = [{**m, "ticket_id": tid} for tid, (_t, _tags, messages) in zip(ids, checked, strict=True) for m in messages]
+    if tag_rows:
+        session.execute(insert(TicketTag.__table__), tag_rows)
+    session.execute(insert(Message.__table__), message_rows)
+    return first, last, ids, len(tag_rows), len(message_rows)
 
 
 def import_tickets(session: Session, *, actor: Actor, records: Sequence[ImportTicket | dict[str, Any]]) -> ImportResult:
@@ -261,40 +409,20 @@ def import_tickets(session: Session, *, actor: Actor, records: Sequence[ImportTi
     checked = [_check(index, record, batch, now) for index, record in enumerate(parsed)]
 
     # Everything is valid: write. Nothing above wrote a row.
-    first, last = desk.reserve_ticket_numbers(session, len(checked))
-    ticket_rows = [{**ticket, "number": first + offset} for offset, (ticket, _tags, _messages) in enumerate(checked)]
-    ticket_table = Ticket.__table__
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    # No RETURNING: SQLite cannot promise its order for a multi-row insert (SQLAlchemy would fall back to
-    # one INSERT per row). The numbers are ours and unique, so one indexed range read maps them to ids.
-    if postgresql:
-        _copy_rows(session, ticket_table, list(ticket_rows[0]), ticket_rows)
+    if session.get_bind().dialect.name == "postgresql":
+        first, last, ids, tags, messages = _write_postgresql(session, checked)
     else:
-        session.execute(insert(ticket_table), ticket_rows)
-    id_of = dict(session.execute(
-        select(Ticket.number, Ticket.id).where(col(Ticket.number) >= first, col(Ticket.number) <= last)
-    ).tuples().all())
-    ids = [id_of[row["number"]] for row in ticket_rows]
-    tag_rows = [{"ticket_id": tid, "tag": tag} for tid, (_t, tags, _m) in zip(ids, checked, strict=True) for tag in tags]
-    message_rows = [{**m, "ticket_id": tid} for tid, (_t, _tags, messages) in zip(ids, checked, strict=True) for m in messages]
-    if postgresql:
-        if tag_rows:
-            _copy_rows(session, TicketTag.__table__, ["ticket_id", "tag"], tag_rows)
-        _copy_rows(session, Message.__table__, ["ticket_id", *checked[0][2][0].keys()], message_rows)
-    else:
-        if tag_rows:
-            session.execute(insert(TicketTag.__table__), tag_rows)
-        session.execute(insert(Message.__table__), message_rows)
+        first, last, ids, tags, messages = _write_portable(session, checked)
     entry = audit.record(
         session, actor=actor, action="import.tickets", object_type="desk", object_id=None,
         changes={
-            "tickets": (0, len(ids)), "messages": (0, len(message_rows)), "tags": (0, len(tag_rows)),
+            "tickets": (0, len(ids)), "messages": (0, messages), "tags": (0, tags),
             "numbers": (None, [first, last]), "ticket_ids": (None, [ids[0], ids[-1]]),
         },
     )
     session.flush()
     return ImportResult(
-        tickets=len(ids), messages=len(message_rows), tags=len(tag_rows), first_number=first, last_number=last,
+        tickets=len(ids), messages=messages, tags=tags, first_number=first, last_number=last,
         ticket_ids=ids, audit_id=entry.id,
     )
 
