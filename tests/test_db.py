@@ -83,3 +83,29 @@ def test_a_writer_in_another_process_waits_for_the_turn_then_goes_at_once(sqlite
     assert other.exitcode == 0
     with read_session() as session:
         assert session.exec(text("SELECT n FROM numbers ORDER BY n")).scalars().all() == [10, 20]
+
+
+def test_postgresql_read_sessions_are_read_only_and_keep_prepared_statements(db_url, people):
+    """psycopg forgets a connection's prepared statements on ROLLBACK; read sessions end with COMMIT, so the
+    queue's statement is prepared once and then runs on a cached generic plan instead of being planned anew."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only: prepared statements and read-only transactions")
+    from sqlalchemy.exc import DBAPIError
+
+    from autocrm.models import Role
+    from autocrm.services import tickets
+    from autocrm.services.actor import Actor
+    from autocrm.services.tickets import TicketFilter
+
+    agent = people.make(Role.agent)
+    with pytest.raises(DBAPIError, match="read-only transaction"), read_session() as session:
+        session.exec(text("CREATE TABLE never_made (n integer)"))
+
+    for _ in range(30):  # psycopg prepares a statement on its 5th execution; PostgreSQL then plans it once
+        with read_session() as session:
+            tickets.list_tickets(session, actor=Actor.for_user(agent), filters=TicketFilter(status=["open"], assignee_id=agent.id))
+    with read_session() as session:
+        plans = session.exec(text(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE 'SELECT ticket.id%'"
+        )).all()
+    assert plans and plans[0].generic_plans >= 5 and plans[0].custom_plans == 0, plans

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 import filetype
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
+from sqlalchemy import text as sql_text
 from sqlalchemy import BigInteger, Select, any_, case, cast, column, false, literal, literal_column, table, union
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
@@ -538,9 +539,18 @@ def _list_conditions(session: Session, actor: Actor, f: TicketFilter) -> list[An
 SEARCH_TOTAL_CAP = 100
 
 
+def _inline(number: int) -> Any:
+    """A number written into the SQL text rather than bound. PostgreSQL re-plans a prepared statement on
+    every execution unless a generic plan looks as cheap as a custom one, and with LIMIT and OFFSET as
+    parameters it never does (a generic plan cannot know the page is 25 rows): planning was 75% of the
+    database time behind a queue page. Each distinct text is its own prepared statement, and the
+    statements differ only in page size and page number."""
+    return literal(int(number), literal_execute=True)
+
+
 def _capped_count(conditions: list[Any], cap: int) -> Any:
     """COUNT(*) that stops after cap + 1 rows: bounded work on a table of any size."""
-    capped = select(literal(1)).select_from(Ticket).where(*conditions).limit(cap + 1).correlate(None).subquery()
+    capped = select(literal(1)).select_from(Ticket).where(*conditions).limit(_inline(cap + 1)).correlate(None).subquery()
     return select(func.count()).select_from(capped).scalar_subquery()
 
 
@@ -564,17 +574,27 @@ def list_tickets(session: Session, *, actor: Actor, filters: TicketFilter | None
     actor.require_scope(TICKETS_READ)
     f = filters or TicketFilter()
     conditions = _list_conditions(session, actor, f)
+    searching = bool(f.q and f.q.strip())
+    if session.get_bind().dialect.name == "postgresql":
+        # A queue's statement has the same good plan whatever its filter values (walk the sort index, keep
+        # a page): planning it once per prepared statement instead of on every call took a filtered page
+        # from 2.1 to 0.7 ms. A search's plan depends on its words (how common they are), so it is planned
+        # each time. LOCAL: until this transaction ends.
+        mode = "auto" if searching else "force_generic_plan"
+        session.execute(sql_text(f"SET LOCAL plan_cache_mode = {mode}"))
     column, ascending = SORTS[f.sort]
     order = [column.asc() if ascending else column.desc(), col(Ticket.id).asc() if ascending else col(Ticket.id).desc()]
     offset = (f.page - 1) * f.per_page
-    page_ids = select(Ticket.id).where(*conditions).order_by(*order).offset(offset).limit(f.per_page).correlate(None)
-    cap = min(TOTAL_CAP, SEARCH_TOTAL_CAP) if f.q and f.q.strip() else TOTAL_CAP
+    page_ids = (
+        select(Ticket.id).where(*conditions).order_by(*order).offset(_inline(offset)).limit(_inline(f.per_page)).correlate(None)
+    )
+    cap = min(TOTAL_CAP, SEARCH_TOTAL_CAP) if searching else TOTAL_CAP
     unfiltered = not conditions
     if unfiltered:
         # The whole queue: when the table's size estimate is far past the cap, counting even cap + 1 index
         # entries is wasted work; both databases evaluate a scalar subquery only when its CASE branch is taken.
         estimate = _size_estimate(session)
-        total_column = case((estimate > 2 * cap, -estimate), else_=_capped_count(conditions, cap))
+        total_column = case((estimate > _inline(2 * cap), -estimate), else_=_capped_count(conditions, cap))
     else:
         total_column = _capped_count(conditions, cap)
     statement = _public_select().where(col(Ticket.id).in_(page_ids)).order_by(*order).add_columns(total_column.label("total"))
