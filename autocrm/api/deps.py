@@ -39,9 +39,10 @@ _PENDING_KEY = "autocrm.pending_api_key"
 
 # Worker threads a process gives the routes' database work at once (anyio's default pool allows 40).
 # The work holds the GIL for most of its time, so more threads only take turns at it, and each switch
-# costs CPU; 8 still overlaps the waits on the database, and stays within the PostgreSQL pool's 10
-# connections, so no overflow connection is opened and closed per request.
-DB_WORK_THREADS = 8
+# costs CPU: with 16 clients on 2 workers, queue-page p95 was 52 ms with 8 threads, 39 with 4 and 31-35 with
+# 2 (PostgreSQL; SQLite 32 -> 25 ms). Two still overlap one request's wait on the database with another's
+# Python, and a slow query holds up only half a worker's database work.
+DB_WORK_THREADS = 2
 _DB_WORK: RunVar[CapacityLimiter] = RunVar("autocrm_api_db_work")
 # SQLite takes one writer at a time. Writers past the first would wait in SQLite's busy handler, which
 # sleeps and polls (up to 100 ms a turn), so a process's writers queue here instead and each starts as soon
