@@ -20,7 +20,7 @@ from autocrm.core.db import get_engine, read_session, write_session
 from autocrm.models import Role, Team
 from autocrm.services import auth, imports, tickets
 from autocrm.services.actor import TICKETS_READ, TICKETS_WRITE, Actor
-from autocrm.services.tickets import MessageCreate, TicketFilter, TicketUpdate
+from autocrm.services.tickets import MessageCreate, TicketCreate, TicketFilter, TicketUpdate
 
 SYSTEM = Actor.system("test:counts")
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -240,3 +240,35 @@ def test_a_search_counts_to_its_own_smaller_cap(people, monkeypatch):
         assert (tagged.total, tagged.total_is_estimate) == (9, False)
         beyond = tickets.list_tickets(s, actor=staff, filters=TicketFilter(q="payment", page=9, per_page=3))
         assert (beyond.items, beyond.total, beyond.total_is_estimate) == ([], 4, True)
+
+
+def test_the_sidebar_counts_of_every_view_are_one_statement_and_match_the_queues(people):
+    from autocrm.services.tickets import queue_totals
+
+    agent, customer = people.make(Role.agent), people.make(Role.customer)
+    with write_session() as s:
+        for n in range(7):
+            created = tickets.create_ticket(s, actor=Actor.for_user(customer), data=TicketCreate(subject=f"Card {n}", body="Stuck"))
+            if n % 2:
+                tickets.update_ticket(s, actor=Actor.for_user(agent), ticket_id=created.id, data=TicketUpdate(assignee_id=agent.id))
+    views = {
+        "unsolved": TicketFilter(status_category=["new", "open", "pending", "on_hold"]),
+        "mine": TicketFilter(status_category=["new", "open", "pending", "on_hold"], assignee_id="me"),
+        "unassigned": TicketFilter(assignee_id="none"),
+        "all": TicketFilter(),
+        "search": TicketFilter(q="card"),
+    }
+    statements: list[str] = []
+    counting = lambda _conn, _cursor, statement, *_args: statements.append(statement)  # noqa: E731
+    event.listen(get_engine(), "before_cursor_execute", counting)
+    try:
+        with read_session() as s:
+            totals = queue_totals(s, actor=Actor.for_user(agent), queues=views)
+    finally:
+        event.remove(get_engine(), "before_cursor_execute", counting)
+    assert len([st for st in statements if st.lstrip().upper().startswith(("SELECT", "WITH"))]) == 1, statements
+    with read_session() as s:
+        for key, f in views.items():
+            page = tickets.list_tickets(s, actor=Actor.for_user(agent), filters=f)
+            assert (totals[key].total, totals[key].total_is_estimate) == (page.total, page.total_is_estimate), key
+    assert (totals["mine"].total, totals["unassigned"].total, totals["all"].total) == (3, 4, 7)

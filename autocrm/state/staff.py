@@ -10,7 +10,7 @@ from autocrm.core.db import read_session
 from autocrm.models import StatusCategory
 from autocrm.services import tickets
 from autocrm.services.actor import Actor
-from autocrm.services.tickets import TicketFilter, TicketPage
+from autocrm.services.tickets import QueueTotal, TicketFilter, TicketPage
 from autocrm.state.session import SessionState
 
 UNSOLVED = [StatusCategory.new, StatusCategory.open, StatusCategory.pending, StatusCategory.on_hold]
@@ -24,7 +24,7 @@ VIEWS: dict[str, tuple[str, dict]] = {
 }
 
 
-def total_text(page: TicketPage) -> str:
+def total_text(page: TicketPage | QueueTotal) -> str:
     """A queue's size as people read it: exact, "1,000+" past the counting cap, or "about 17,500"."""
     if not page.total_is_estimate:
         return f"{page.total:,}"
@@ -33,7 +33,7 @@ def total_text(page: TicketPage) -> str:
     return f"about {round(page.total, -2):,}"
 
 
-def count_badge(page: TicketPage) -> str:
+def count_badge(page: TicketPage | QueueTotal) -> str:
     """A sidebar count: short, so "1,000+" and "17.5k" fit the badge."""
     if page.total_is_estimate and page.total > tickets.TOTAL_CAP:
         return f"{page.total / 1000:.1f}k"
@@ -60,11 +60,9 @@ class StaffState(SessionState):
         return None
 
     def _load_counts(self, actor: Actor) -> None:
-        counts = {}
         with read_session() as session:
-            for key, (_label, preset) in VIEWS.items():
-                counts[key] = count_badge(tickets.list_tickets(session, actor=actor, filters=TicketFilter(per_page=1, **preset)))
-        self.view_counts = counts
+            totals = tickets.queue_totals(session, actor=actor, queues={key: TicketFilter(**preset) for key, (_label, preset) in VIEWS.items()})
+        self.view_counts = {key: count_badge(total) for key, total in totals.items()}
 
     @rx.var
     def count_unsolved(self) -> str:
