@@ -42,6 +42,9 @@ def test_upgrade_from_empty_matches_models(db_url):
     assert _differences(engine) == []
     with engine.connect() as conn:
         assert fulltext.installed(conn)  # migrated databases can search
+        if conn.dialect.name == "postgresql":  # and find requesters by part of a name from an index
+            indexes = {row[0] for row in conn.exec_driver_sql("SELECT indexname FROM pg_indexes WHERE tablename = 'user_account'")}
+            assert set(fulltext.PEOPLE_INDEXES) <= indexes
 
     upgrade_database()  # a second run is a no-op, not an error
 

@@ -274,3 +274,10 @@ def test_search_finds_ticket_numbers_and_requesters_next_to_words(people):
     with read_session() as s:
         page = tickets.list_tickets(s, actor=staff, filters=TicketFilter(q="quartz", per_page=1))
     assert (page.total, len(page.items), page.items[0].subject) == (2, 1, "Quartz watch")  # newest first
+
+    # Part of a name or e-mail, case-insensitively; '%' and '_' typed in the box match only themselves.
+    percent = people.make(name="Ada 100%_Sure")
+    _open(percent, subject="Percent person", body="Hello")
+    assert _found(staff, "TIN QUA") == ["Refund please"]
+    assert _found(staff, "100%_s") == ["Percent person"]
+    assert _found(staff, "1_0%") == []

@@ -245,6 +245,7 @@ def install(connection: Connection) -> None:
         if fresh:
             _run_script(connection, _PG_BACKFILL)
         connection.exec_driver_sql(_PG_INDEX.rstrip(";"))
+        _install_people_search(connection)
 
 
 def uninstall(connection: Connection) -> None:
@@ -256,10 +257,33 @@ def uninstall(connection: Connection) -> None:
         if _has_table(connection, "ticket"):
             _run_script(connection, _PG_UNINSTALL)
         _run_script(connection, _PG_DROP_PARTS)
+        for name in PEOPLE_INDEXES:
+            connection.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+
+
+# Staff searches also match part of a requester's name or e-mail (`%text%`). Without an index that reads every
+# person on each search (1.6-2.8 ms at 4,000 people, and it grows with the customer base); trigram GIN indexes
+# answer it from the index. pg_trgm ships with PostgreSQL (contrib) and is a trusted extension; where it is
+# missing the search still works, reading the people table instead.
+PEOPLE_INDEXES = {
+    "ix_user_account_name_trgm": "lower(name)",
+    "ix_user_account_email_trgm": "lower(email)",
+}
+
+
+def _install_people_search(connection: Connection) -> None:
+    available = connection.exec_driver_sql("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'").first()
+    if available is None:
+        return
+    connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    for name, expression in PEOPLE_INDEXES.items():
+        connection.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {name} ON user_account USING gin ({expression} gin_trgm_ops)")
 
 
 def is_fts_name(name: str | None) -> bool:
-    return bool(name) and (name in FTS_TABLES or name.startswith("ticket_fts_") or name == SEARCH_INDEX)
+    return bool(name) and (
+        name in FTS_TABLES or name.startswith("ticket_fts_") or name == SEARCH_INDEX or name in PEOPLE_INDEXES
+    )
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
