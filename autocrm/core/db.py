@@ -82,8 +82,8 @@ _writer_turn = _WriterTurn()
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        # A pool as large as the API's thread pool: overflow connections would close and reopen under
-        # load, re-running the PRAGMAs each time.
+        # Room for every thread that may hold a connection at once (the API's workers, the UI's handlers):
+        # overflow connections would close and reopen under load, re-running the PRAGMAs each time.
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10}, pool_size=20, max_overflow=20)
         _configure_sqlite(engine)
         return engine

@@ -11,7 +11,7 @@ from autocrm.models import StatusCategory
 from autocrm.services import tickets
 from autocrm.services.actor import Actor
 from autocrm.services.tickets import QueueTotal, TicketFilter, TicketPage
-from autocrm.state.session import SessionState
+from autocrm.state.session import STAFF, SessionState
 
 UNSOLVED = [StatusCategory.new, StatusCategory.open, StatusCategory.pending, StatusCategory.on_hold]
 
@@ -46,7 +46,7 @@ class StaffState(SessionState):
     view_counts: dict[str, str] = {}
     current_view: str = ""
     # Who may use the page; a list page's `_fetch(actor)` loads its rows.
-    allowed_roles: ClassVar[tuple[str, ...]] = ("agent", "admin")
+    allowed_roles: ClassVar[tuple[str, ...]] = STAFF
 
     def _fetch(self, actor: Actor) -> None:
         raise NotImplementedError
