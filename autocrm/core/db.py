@@ -127,9 +127,10 @@ def read_session() -> Iterator[Session]:
     ends with COMMIT: psycopg forgets every prepared statement of a connection on ROLLBACK, which closing
     a session sends, so with rollbacks no query was ever prepared and PostgreSQL planned each one anew
     (planning was three quarters of the database time behind a queue page)."""
-    with Session(_read_engine(), expire_on_commit=False) as session:
+    engine = _read_engine()
+    with Session(engine, expire_on_commit=False) as session:
         yield session
-        if session.in_transaction():
+        if engine.dialect.name == "postgresql" and session.in_transaction():
             session.commit()
 
 
