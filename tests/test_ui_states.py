@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import json
+
 import reflex as rx
+from reflex.istate.data import RouterData
 
 from autocrm.core.db import write_session
 from autocrm.models import Role
@@ -21,11 +24,31 @@ def _state(cls):
     return root.get_substate(cls.get_full_name().split(".")[1:])
 
 
-def _signed_in(cls, user):
-    state = _state(cls)
-    with write_session() as session:
-        state.token = auth.start_login_session(session, user=user)
+def _root(state):
+    while state.parent_state is not None:
+        state = state.parent_state
     return state
+
+
+def _with_cookie(state, token: str = ""):
+    """What the page's websocket handshake would bring: the HttpOnly session cookie, the server's host."""
+    headers = {"host": "localhost:3000", "origin": "http://localhost:3000"}
+    if token:
+        headers["cookie"] = f"theme=dark; autocrm_session={token}"
+    _root(state).router = RouterData.from_router_data({"headers": headers, "asPath": "/"})
+    return state
+
+
+def _signed_in(cls, user):
+    with write_session() as session:
+        token = auth.start_login_session(session, user=user)
+    return _with_cookie(_state(cls), token)
+
+
+def _navigation_target(event) -> str:
+    """The URL a `go_to` event sends the browser to."""
+    script = str(event.args[0][1]._var_value if hasattr(event.args[0][1], "_var_value") else event.args[0][1])
+    return json.loads(script[script.index("(") + 1:script.rindex(")")])
 
 
 def test_relative_and_exact_times():
@@ -51,33 +74,32 @@ def test_small_helpers():
 
 def test_login_shows_the_service_message_and_starts_a_session(people):
     agent = people.make(Role.agent, name="Ada Agent")
-    state = _state(LoginState)
+    state = _with_cookie(_state(LoginState))
 
     state.submit({"email": "", "password": ""})
     assert set(state.errors) == {"email", "password"}
 
     state.submit({"email": agent.email, "password": "wrong password"})
     assert state.form_error == "That e-mail and password do not match an account."
-    assert state.token == ""
 
     result = state.submit({"email": agent.email, "password": "correct horse"})
-    assert state.form_error == "" and state.token
+    assert state.form_error == ""
     assert state.user["name"] == "Ada Agent" and state.user["role"] == "agent"
-    assert result  # a redirect to the queue
-    root = state.parent_state
-    while root.parent_state is not None:
-        root = root.parent_state
-    assert root.get_substate(SessionState.get_full_name().split(".")[1:]).user["role"] == "agent"
+    assert _root(state).get_substate(SessionState.get_full_name().split(".")[1:]).user["role"] == "agent"
+    # The browser is sent to the server's claim route, which sets the HttpOnly cookie and goes on to the queue.
+    claim_url = _navigation_target(result)
+    assert claim_url.startswith("http://localhost:3000/api/session/claim?code=")
+    assert "next=%2Fagent" in claim_url and "origin=http%3A%2F%2Flocalhost%3A3000" in claim_url
 
 
 def test_signup_reports_errors_next_to_the_field(people):
-    state = _state(SignupState)
+    state = _with_cookie(_state(SignupState))
     state.submit({"name": "Sam", "email": "not-an-email", "password": "long enough"})
     assert state.errors == {"email": "Enter a valid e-mail address, like name@example.com."}
     state.submit({"name": "Sam", "email": "sam@example.com", "password": "short"})
     assert state.errors == {"password": "Use at least 8 characters."}
     state.submit({"name": "Sam", "email": "sam@example.com", "password": "long enough"})
-    assert state.errors == {} and state.user["role"] == "customer" and state.token
+    assert state.errors == {} and state.user["role"] == "customer"
 
 
 def test_queue_refuses_customers_and_lists_tickets_for_agents(people):

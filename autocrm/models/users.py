@@ -76,6 +76,8 @@ class LoginSession(SQLModel, table=True):
     created_at: datetime = timestamp_field(default_now=True)
     expires_at: datetime = timestamp_field()
     revoked_at: datetime | None = timestamp_field(nullable=True)
+    # Unset while the sign-in waits for its browser to redeem the one-time code (`auth.begin_login_session`).
+    claimed_at: datetime | None = timestamp_field(nullable=True)
 
 
 class PasswordResetToken(SQLModel, table=True):

@@ -32,6 +32,8 @@ EMAIL_RE = re.compile(r"^[^@\s<>\x00-\x1f]+@[^@\s<>\x00-\x1f]+\.[^@\s<>\x00-\x1f
 API_KEY_PREFIX_RE = re.compile(r"^[0-9a-f]{8}$")
 MIN_PASSWORD_LENGTH = 8
 API_KEY_PREFIX = "acrm"
+SESSION_COOKIE = "autocrm_session"
+CLAIM_TTL = timedelta(seconds=60)  # from the sign-in form to the browser's visit to the claim route
 
 
 def sha256(value: str) -> str:
@@ -106,7 +108,43 @@ def start_login_session(session: Session, *, user: User) -> str:
     """A new browser session; returns the token for the cookie (only its hash is stored)."""
     token = secrets.token_urlsafe(32)
     ttl = timedelta(seconds=get_settings().session_ttl_seconds)
-    session.add(LoginSession(token_hash=sha256(token), user_id=user.id, expires_at=utcnow() + ttl))
+    now = utcnow()
+    session.add(LoginSession(token_hash=sha256(token), user_id=user.id, expires_at=now + ttl, claimed_at=now))
+    return token
+
+
+def safe_return_path(target: str | None) -> str:
+    """`target` if it is a path on this site to send a browser to, else '' (never another origin)."""
+    target = (target or "").strip()
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target and target.isprintable():
+        return target
+    return ""
+
+
+def begin_login_session(session: Session, *, user: User) -> str:
+    """A sign-in for a browser to complete: returns a one-time code, good for CLAIM_TTL, that the browser
+    takes to the server's claim route (`claim_login_session`). The route sets the session's token as an
+    HttpOnly cookie, so no page script ever holds it. Only the code's hash is stored."""
+    code = secrets.token_urlsafe(32)
+    session.add(LoginSession(token_hash=sha256(code), user_id=user.id, expires_at=utcnow() + CLAIM_TTL, claimed_at=None))
+    return code
+
+
+def claim_login_session(session: Session, *, code: str) -> str:
+    """Redeems a code from `begin_login_session` once: returns the new session's token (a fresh secret, not
+    the code). An unknown, used or expired code raises AuthenticationFailed."""
+    row = session.exec(select(LoginSession).where(LoginSession.token_hash == sha256(code or ""))).first() if code else None
+    now = utcnow()
+    if row is None or row.claimed_at is not None or row.revoked_at is not None or row.expires_at <= now:
+        raise AuthenticationFailed("This sign-in has expired. Please sign in again.")
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        raise AuthenticationFailed("This sign-in has expired. Please sign in again.")
+    token = secrets.token_urlsafe(32)
+    row.token_hash = sha256(token)
+    row.claimed_at = now
+    row.expires_at = now + timedelta(seconds=get_settings().session_ttl_seconds)
+    session.add(row)
     return token
 
 
@@ -114,7 +152,7 @@ def user_for_session_token(session: Session, token: str | None) -> User | None:
     if not token:
         return None
     row = session.exec(select(LoginSession).where(LoginSession.token_hash == sha256(token))).first()
-    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+    if row is None or row.claimed_at is None or row.revoked_at is not None or row.expires_at <= utcnow():
         return None
     user = session.get(User, row.user_id)
     return user if user and user.is_active else None

@@ -12,7 +12,7 @@ from autocrm.services.errors import DomainError
 from autocrm.services.users import UserPublic
 from autocrm.state import routes
 from autocrm.state.format import field_errors
-from autocrm.state.session import SessionState, safe_next
+from autocrm.state.session import SessionState, go_to, safe_next
 
 
 def _text(form: dict[str, Any], key: str) -> str:
@@ -27,16 +27,20 @@ class AuthFormState(SessionState):
     form_error: str = ""
     busy: bool = False
 
-    def _start(self, user) -> list:
+    def _start(self, user, *, welcome: bool = False) -> Any:
+        """Signs `user` in: the browser redeems a one-time code at the server, which sets the HttpOnly cookie."""
         with write_session() as session:
-            self.token = auth.start_login_session(session, user=user)
+            code = auth.begin_login_session(session, user=user)
         self.user = UserPublic.model_validate(user).model_dump(mode="json")
         target = safe_next(self.router.url.query_parameters.get("next"))
         if target and user.role.value == "customer" and not target.startswith(routes.PORTAL):
             target = ""
         if target and user.role.value != "customer" and target.startswith(routes.PORTAL):
             target = ""
-        return [rx.redirect(target or routes.home_for(user.role.value), replace=True)]
+        target = target or routes.home_for(user.role.value)
+        if welcome:
+            target += "?welcome=1"
+        return go_to(self._server_url("/api/session/claim", code=code, next=target))
 
     def _skip_if_signed_in(self):
         self.errors, self.form_error, self.busy = {}, "", False
@@ -94,7 +98,7 @@ class SignupState(AuthFormState):
             if not self.errors:
                 self.form_error = exc.message
             return
-        return [*self._start(user), rx.toast.success(f"Welcome, {user.name.split()[0]}! Your account is ready.")]
+        return self._start(user, welcome=True)
 
 
 class ForgotPasswordState(AuthFormState):

@@ -44,6 +44,8 @@ class PortalState(SessionState):
         self.open_rows = [ticket_row(t.model_dump(mode="json")) for t in open_page.items]
         self.done_rows = [ticket_row(t.model_dump(mode="json")) for t in done_page.items]
         self.loaded = True
+        if self.router.url.query_parameters.get("welcome"):  # straight from sign-up
+            return rx.toast.success(f"Welcome, {self.user_first_name}! Your account is ready.", id="welcome")
         return None
 
 

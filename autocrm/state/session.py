@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import quote
+import json
+from http.cookies import CookieError, SimpleCookie
+from urllib.parse import quote, urlencode
 
 import reflex as rx
 
@@ -22,7 +24,6 @@ from autocrm.services.users import UserPublic
 from autocrm.state import routes
 from autocrm.state.format import initials
 
-SESSION_COOKIE = "autocrm_session"
 STAFF = ("agent", "admin")
 ADMIN = ("admin",)
 CUSTOMER = ("customer",)
@@ -30,23 +31,20 @@ _settings = get_settings()
 
 
 def safe_next(target: str | None) -> str:
-    """A same-site path to return to after signing in, or '' (never another origin)."""
-    target = (target or "").strip()
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target and not target.startswith(routes.LOGIN):
-        return target
-    return ""
+    """A same-site path to return to after signing in, or '' (never another origin, never the login page)."""
+    target = auth.safe_return_path(target)
+    return "" if target.startswith(routes.LOGIN) else target
+
+
+def go_to(url: str) -> Any:
+    """A full page load (not the client-side router): the server routes under /api set or clear the
+    session cookie, and the next page's websocket handshake carries it."""
+    return rx.call_script(f"window.location.replace({json.dumps(url)})")
 
 
 class SessionState(rx.State):
     """Root of every AutoCRM state: page states subclass it, so they read `user` directly."""
 
-    token: str = rx.Cookie(
-        "",
-        name=SESSION_COOKIE,
-        max_age=_settings.session_ttl_seconds,
-        same_site="lax",
-        secure=_settings.base_url.startswith("https://") or None,
-    )
     user: dict[str, Any] = {}
     company_name: str = _settings.company_name
 
@@ -80,9 +78,25 @@ class SessionState(rx.State):
 
     # ---- helpers for page states ------------------------------------------------------------------
 
+    def _session_token(self) -> str:
+        """The HttpOnly session cookie, as the browser sent it with this page's websocket handshake."""
+        cookies = SimpleCookie()
+        try:
+            cookies.load(self.router.headers.cookie or "")
+        except CookieError:
+            return ""
+        morsel = cookies.get(auth.SESSION_COOKIE)
+        return morsel.value if morsel else ""
+
+    def _server_url(self, path: str, **query: str) -> str:
+        """A URL on this app's server (the websocket's host), with the page's origin for the way back."""
+        scheme = "https" if self.router.url.scheme == "https" else "http"
+        query["origin"] = self.router.url.origin
+        return f"{scheme}://{self.router.headers.host}{path}?{urlencode(query)}"
+
     def _current_user(self) -> User | None:
         with read_session() as session:
-            return auth.user_for_session_token(session, self.token or None)
+            return auth.user_for_session_token(session, self._session_token() or None)
 
     def _path(self) -> str:
         return self.router.url.path or ""
@@ -119,12 +133,12 @@ class SessionState(rx.State):
 
     @rx.event
     def logout(self):
-        if self.token:
+        token = self._session_token()
+        if token:
             with write_session() as session:
-                auth.end_login_session(session, token=self.token)
-        self.token = ""
+                auth.end_login_session(session, token=token)
         self.user = {}
-        return [rx.remove_cookie(SESSION_COOKIE, {"path": "/"}), rx.redirect(routes.LOGIN, replace=True)]
+        return go_to(self._server_url("/api/session/logout"))
 
 
 def id_from_path(path: str) -> int | None:

@@ -213,6 +213,10 @@ def test_session_survives_reload_and_logout_ends_it(open_ui):
     agent.login(AGENT, expect="/agent")
     agent.wait_ready(".queue-row")
     agent.shoot("agent-queue")
+    # The session cookie is the server's: HttpOnly, so no page script can read it.
+    session_cookie = next(c for c in agent.page.context.cookies() if c["name"] == "autocrm_session")
+    assert session_cookie["httpOnly"] and session_cookie["sameSite"] == "Lax"
+    assert "autocrm_session" not in agent.page.evaluate("document.cookie")
     agent.page.reload()
     agent.wait_ready(".queue-row")
     assert agent.page.locator(".user-menu").filter(visible=True).first.inner_text().strip().startswith("MO")
@@ -226,6 +230,7 @@ def test_session_survives_reload_and_logout_ends_it(open_ui):
     agent.wait_ready(".queue-row")
     agent.page.locator(".user-menu").filter(visible=True).first.click()
     agent.page.locator(".logout").click()
-    agent.page.wait_for_url(re.compile(r".*/login(\?.*)?$"))
+    agent.page.wait_for_url(re.compile(r".*/login/?(\?.*)?$"))
+    assert not [c for c in agent.page.context.cookies() if c["name"] == "autocrm_session"]
     agent.goto("/agent")
     agent.page.wait_for_url(re.compile(r".*/login\?next=/agent$"))
