@@ -45,7 +45,10 @@ class PortalState(SessionState):
         self.done_rows = [ticket_row(t.model_dump(mode="json")) for t in done_page.items]
         self.loaded = True
         if self.router.url.query_parameters.get("welcome"):  # straight from sign-up
-            return rx.toast.success(f"Welcome, {self.user_first_name}! Your account is ready.", id="welcome")
+            return [
+                rx.toast.success(f"Welcome, {self.user_first_name}! Your account is ready.", id="welcome"),
+                rx.call_script("history.replaceState(history.state, '', location.pathname)"),  # once, not on reload
+            ]
         return None
 
 
