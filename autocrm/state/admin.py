@@ -13,7 +13,7 @@ from autocrm.services import users
 from autocrm.services.errors import DomainError
 from autocrm.state.format import field_errors, initials
 from autocrm.state.session import ADMIN
-from autocrm.state.staff import StaffState
+from autocrm.state.staff import ListPageMixin, StaffState
 
 PER_PAGE = 50
 ANY = "any"
@@ -23,14 +23,10 @@ def _row(user: dict[str, Any], me: int | None) -> dict[str, Any]:
     return {**user, "initials": initials(user.get("name")), "is_me": user.get("id") == me}
 
 
-class AdminUsersState(StaffState):
+class AdminUsersState(ListPageMixin, StaffState):
     allowed_roles: ClassVar[tuple[str, ...]] = ADMIN
-    rows: list[dict[str, Any]] = []
-    total: int = 0
-    page: int = 1
-    q: str = ""
+    per_page: ClassVar[int] = PER_PAGE
     role: str = ANY
-    loaded: bool = False
 
     create_open: bool = False
     create_errors: dict[str, str] = {}
@@ -43,14 +39,6 @@ class AdminUsersState(StaffState):
             return "No people"
         first = (self.page - 1) * PER_PAGE + 1
         return f"{first}–{min(self.total, self.page * PER_PAGE)} of {self.total:,}"
-
-    @rx.var
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @rx.var
-    def has_next(self) -> bool:
-        return self.page * PER_PAGE < self.total
 
     def _fetch(self, actor) -> None:
         with read_session() as session:
@@ -76,27 +64,9 @@ class AdminUsersState(StaffState):
         return None
 
     @rx.event
-    def search(self, form: dict[str, Any]):
-        value = form.get("q")
-        self.q = value.strip()[:200] if isinstance(value, str) else ""
-        self.page = 1
-        return self._refresh()
-
-    @rx.event
     def set_role_filter(self, value: str):
         self.role = value if value in (ANY, *(r.value for r in Role)) else ANY
         self.page = 1
-        return self._refresh()
-
-    @rx.event
-    def next_page(self):
-        if self.has_next:
-            self.page += 1
-        return self._refresh()
-
-    @rx.event
-    def prev_page(self):
-        self.page = max(1, self.page - 1)
         return self._refresh()
 
     def _change(self, user_id: int, done: str, **changes: Any):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 from pydantic import ValidationError
@@ -16,7 +16,7 @@ from autocrm.services.tickets import TicketFilter
 from autocrm.state import routes
 from autocrm.state.format import ticket_row
 from autocrm.state.session import STAFF
-from autocrm.state.staff import UNSOLVED, VIEWS, StaffState, total_text
+from autocrm.state.staff import UNSOLVED, VIEWS, ListPageMixin, StaffState, total_text
 
 PER_PAGE = 25
 SORT_OPTIONS = [
@@ -31,16 +31,12 @@ ANY = "any"
 UNSOLVED_KEY = "_unsolved"
 
 
-class QueueState(StaffState):
-    rows: list[dict[str, Any]] = []
-    total: int = 0
+class QueueState(ListPageMixin, StaffState):
+    per_page: ClassVar[int] = PER_PAGE
     total_label: str = ""
     total_is_estimate: bool = False
-    page: int = 1
-    loaded: bool = False
     error: str = ""
 
-    q: str = ""
     status: str = UNSOLVED_KEY
     priority: str = ANY
     assignee: str = ANY
@@ -71,10 +67,6 @@ class QueueState(StaffState):
         first = (self.page - 1) * PER_PAGE + 1
         last = min(self.total, self.page * PER_PAGE)
         return f"{first}–{last} of {self.total_label}"
-
-    @rx.var
-    def has_prev(self) -> bool:
-        return self.page > 1
 
     @rx.var
     def has_next(self) -> bool:
@@ -199,26 +191,8 @@ class QueueState(StaffState):
         return self._refresh()
 
     @rx.event
-    def search(self, form: dict[str, Any]):
-        value = form.get("q")
-        self.q = value.strip()[:200] if isinstance(value, str) else ""
-        self.page = 1
-        return self._refresh()
-
-    @rx.event
     def clear_filters(self):
         self.q, self.status, self.priority, self.assignee, self.page = "", UNSOLVED_KEY, ANY, ANY, 1
-        return self._refresh()
-
-    @rx.event
-    def next_page(self):
-        if self.has_next:
-            self.page += 1
-        return self._refresh()
-
-    @rx.event
-    def prev_page(self):
-        self.page = max(1, self.page - 1)
         return self._refresh()
 
     @rx.event

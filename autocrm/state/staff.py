@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import reflex as rx
 
@@ -45,19 +45,6 @@ class StaffState(SessionState):
 
     view_counts: dict[str, str] = {}
     current_view: str = ""
-    # Who may use the page; a list page's `_fetch(actor)` loads its rows.
-    allowed_roles: ClassVar[tuple[str, ...]] = STAFF
-
-    def _fetch(self, actor: Actor) -> None:
-        raise NotImplementedError
-
-    def _refresh(self):
-        """Loads the page again for its (re-checked) user, or returns the redirect for someone else."""
-        actor, refusal = self._actor(self.allowed_roles)
-        if refusal:
-            return refusal
-        self._fetch(actor)
-        return None
 
     def _load_counts(self, actor: Actor) -> None:
         with read_session() as session:
@@ -79,3 +66,54 @@ class StaffState(SessionState):
     @rx.var
     def count_all(self) -> str:
         return self.view_counts.get("all", "")
+
+
+class ListPageMixin(rx.State, mixin=True):
+    """A paged, searchable list (the queue, the people admin): its search box, paging and reload.
+    A mixin, so each page state gets its own copy of these vars and events (`class X(ListPageMixin, StaffState)`)."""
+
+    # Who may use the page; `_fetch(actor)` loads the current page's rows.
+    allowed_roles: ClassVar[tuple[str, ...]] = STAFF
+    per_page: ClassVar[int] = 25
+    rows: list[dict[str, Any]] = []
+    total: int = 0
+    page: int = 1
+    q: str = ""
+    loaded: bool = False
+
+    def _fetch(self, actor: Actor) -> None:
+        raise NotImplementedError
+
+    def _refresh(self):
+        """Loads the page again for its (re-checked) user, or returns the redirect for someone else."""
+        actor, refusal = self._actor(self.allowed_roles)
+        if refusal:
+            return refusal
+        self._fetch(actor)
+        return None
+
+    @rx.var
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @rx.var
+    def has_next(self) -> bool:
+        return self.page * self.per_page < self.total
+
+    @rx.event
+    def search(self, form: dict[str, Any]):
+        value = form.get("q")
+        self.q = value.strip()[:200] if isinstance(value, str) else ""
+        self.page = 1
+        return self._refresh()
+
+    @rx.event
+    def next_page(self):
+        if self.has_next:
+            self.page += 1
+        return self._refresh()
+
+    @rx.event
+    def prev_page(self):
+        self.page = max(1, self.page - 1)
+        return self._refresh()
