@@ -93,13 +93,10 @@ def upgrade(db: str) -> None:
 
 
 def seed(db: str, tickets: int) -> None:
-    from autocrm.core.db import get_engine, write_session
-    from autocrm.core.migrations import upgrade_database
-    from autocrm.services import bench_seed, desk
+    from autocrm.core.db import get_engine
+    from autocrm.services import bench_seed
 
-    upgrade_database()
-    with write_session() as session:
-        desk.ensure_defaults(session)
+    upgrade(db)
 
     def progress(done: int, wanted: int, seconds: float) -> None:
         if done % 50_000 == 0 or done == wanted:

@@ -639,18 +639,19 @@ def queue_totals(session: Session, *, actor: Actor, queues: dict[str, TicketFilt
     actor.require_scope(TICKETS_READ)
     if not queues:
         return {}
-    caps, columns = [], []
+    caps, columns, searching = [], [], False
     for f in queues.values():
-        cap, _searching = _cap_for(f)
+        cap, is_search = _cap_for(f)
         caps.append(cap)
+        searching |= is_search
         columns.append(_total_column(session, _list_conditions(session, actor, f), cap))
-    _plan_once_unless_searching(session, any(_cap_for(f)[1] for f in queues.values()))
+    _plan_once_unless_searching(session, searching)
     counted = session.execute(select(*columns)).one()
-    return {
-        key: QueueTotal(total=total, total_is_estimate=is_estimate)
-        for key, cap, value in zip(queues, caps, counted, strict=True)
-        for total, is_estimate in [_read_total(value, cap)]
-    }
+    totals = {}
+    for key, cap, value in zip(queues, caps, counted, strict=True):
+        total, is_estimate = _read_total(value, cap)
+        totals[key] = QueueTotal(total=total, total_is_estimate=is_estimate)
+    return totals
 
 
 def update_ticket(session: Session, *, actor: Actor, ticket_id: int, data: TicketUpdate) -> TicketPublic:
