@@ -18,7 +18,9 @@ config = rx.Config(
     show_built_with_reflex=False,
     plugins=[
         rx.plugins.RadixThemesPlugin(
-            theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium", scaling="100%", has_background=True),
+            theme=rx.theme(
+                accent_color="indigo", gray_color="slate", radius="medium", scaling="100%", has_background=True
+            ),
         ),
     ],
     disable_plugins=[rx.plugins.SitemapPlugin],

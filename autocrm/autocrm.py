@@ -17,9 +17,18 @@ STYLE = {
     ".message-body p": {"margin": "0 0 0.6em"},
     ".message-body p:last-child": {"margin_bottom": "0"},
     ".message-body a": {"color": "var(--accent-11)"},
-    ".message-body blockquote": {"border_left": "3px solid var(--gray-6)", "margin": "0.5em 0", "padding_left": "10px",
-                                 "color": "var(--gray-11)"},
-    ".message-body pre": {"white_space": "pre-wrap", "background": "var(--gray-3)", "padding": "8px", "border_radius": "6px"},
+    ".message-body blockquote": {
+        "border_left": "3px solid var(--gray-6)",
+        "margin": "0.5em 0",
+        "padding_left": "10px",
+        "color": "var(--gray-11)",
+    },
+    ".message-body pre": {
+        "white_space": "pre-wrap",
+        "background": "var(--gray-3)",
+        "padding": "8px",
+        "border_radius": "6px",
+    },
     ".message-body img": {"max_width": "100%"},
     ".queue-row td": {"vertical_align": "middle"},
     # The queue scrolls inside its card under a fixed header, so the filters and the pager stay in view.

@@ -52,7 +52,9 @@ def create_user(
         raise _fail(f"--role must be one of customer, agent, admin (got {role!r})")
     try:
         with write_session() as session:
-            user = users.create_user(session, actor=Actor.system("cli"), email=email, name=name, role=Role(role), password=password)
+            user = users.create_user(
+                session, actor=Actor.system("cli"), email=email, name=name, role=Role(role), password=password
+            )
     except DomainError as exc:
         raise _fail(exc.message) from None
     typer.echo(f"created {user.role.value} #{user.id} {user.email}")
@@ -76,19 +78,34 @@ def create_api_key(
     scope_list = [s.strip() for s in scopes.split(",") if s.strip()]
     try:
         with write_session() as session:
-            key, raw = auth.create_api_key(session, actor=Actor.system("cli"), name=name, scopes=scope_list, role=Role(role))
+            key, raw = auth.create_api_key(
+                session, actor=Actor.system("cli"), name=name, scopes=scope_list, role=Role(role)
+            )
     except DomainError as exc:
         raise _fail(exc.message) from None
-    typer.echo(f"created API key #{key.id} {key.name!r} with scopes {','.join(key.scopes)}; store it now, it is not shown again:")
+    typer.echo(
+        f"created API key #{key.id} {key.name!r} with scopes {','.join(key.scopes)}; store it now, it is not shown again:"
+    )
     typer.echo(raw)
 
 
 @cli.command("seed")
 def seed(
-    demo: Annotated[bool, typer.Option("--demo", help="A believable demo desk: teams, agents, customers, 400 tickets.")] = False,
-    bench: Annotated[bool, typer.Option("--bench", help="A desk at scale for benchmarks: 100 agents, 4,000 customers, 80 teams, 15,000 tickets.")] = False,
-    tickets: Annotated[int | None, typer.Option(min=1, max=2_000_000, help="How many tickets (demo: 400, bench: 15,000).")] = None,
-    workers: Annotated[int, typer.Option(min=1, max=16, help="--bench on PostgreSQL: import batches in this many processes.")] = 1,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="A believable demo desk: teams, agents, customers, 400 tickets.")
+    ] = False,
+    bench: Annotated[
+        bool,
+        typer.Option(
+            "--bench", help="A desk at scale for benchmarks: 100 agents, 4,000 customers, 80 teams, 15,000 tickets."
+        ),
+    ] = False,
+    tickets: Annotated[
+        int | None, typer.Option(min=1, max=2_000_000, help="How many tickets (demo: 400, bench: 15,000).")
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=16, help="--bench on PostgreSQL: import batches in this many processes.")
+    ] = 1,
 ) -> None:
     """Fill an empty database with demo data (--demo) or a large benchmark desk (--bench)."""
     from autocrm.core.db import write_session
@@ -111,14 +128,18 @@ def seed(
         from autocrm.services.errors import DomainError
 
         try:
-            result = bench_seed.seed_bench(tickets=total, workers=workers if not get_settings().is_sqlite else 1, progress=progress)
+            result = bench_seed.seed_bench(
+                tickets=total, workers=workers if not get_settings().is_sqlite else 1, progress=progress
+            )
         except DomainError as exc:
             raise _fail(f"{exc.message} {exc.details or ''}".strip()) from None
         typer.echo(
             f"seeded {result.users:,} users, {result.tickets:,} tickets, {result.messages:,} messages in {result.seconds:,.1f} s: "
             f"{result.tickets_per_second:,.0f} tickets/s ({result.tickets / result.import_seconds:,.0f} tickets/s inside the import service)"
         )
-        typer.echo(f"bench logins (password {bench_seed.BENCH_PASSWORD}): {bench_seed.BENCH_ADMIN_EMAIL}, agent000@bench.autocrm.dev")
+        typer.echo(
+            f"bench logins (password {bench_seed.BENCH_PASSWORD}): {bench_seed.BENCH_ADMIN_EMAIL}, agent000@bench.autocrm.dev"
+        )
         return
     if tickets is not None and tickets > 100_000:
         raise _fail("--demo takes at most 100,000 tickets")
@@ -127,14 +148,25 @@ def seed(
             raise _fail("the database already has users; seed only an empty desk")
         summary = seeding.seed_demo(session, tickets=tickets or 400)
     typer.echo(f"seeded {summary.users} users, {summary.tickets} tickets, {summary.messages} messages")
-    typer.echo(f"demo logins (password {seeding.DEMO_PASSWORD}): {seeding.DEMO_ADMIN_EMAIL}, {seeding.DEMO_AGENT_EMAIL}, {seeding.DEMO_CUSTOMER_EMAIL}")
+    typer.echo(
+        f"demo logins (password {seeding.DEMO_PASSWORD}): {seeding.DEMO_ADMIN_EMAIL}, {seeding.DEMO_AGENT_EMAIL}, {seeding.DEMO_CUSTOMER_EMAIL}"
+    )
 
 
 @cli.command("serve")
 def serve(
-    dev: Annotated[bool, typer.Option("--dev", help="Reflex dev mode with hot reload (frontend :3000, backend :8000).")] = False,
-    seed_demo: Annotated[bool, typer.Option("--seed-demo/--no-seed-demo", help="Seed the demo desk when the database is empty.")] = True,
-    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Serve on this port instead of 3000 (prod mode: one port for UI and backend).")] = None,
+    dev: Annotated[
+        bool, typer.Option("--dev", help="Reflex dev mode with hot reload (frontend :3000, backend :8000).")
+    ] = False,
+    seed_demo: Annotated[
+        bool, typer.Option("--seed-demo/--no-seed-demo", help="Seed the demo desk when the database is empty.")
+    ] = True,
+    port: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=65535, help="Serve on this port instead of 3000 (prod mode: one port for UI and backend)."
+        ),
+    ] = None,
 ) -> None:
     """Migrate, seed the demo on first start, then serve the app at http://localhost:3000."""
     from autocrm.core.db import read_session
@@ -157,7 +189,7 @@ def serve(
         url = f"http://localhost:{port}"
     typer.echo(f"serving AutoCRM at {url} (data in {settings.resolved_data_dir})")
     reflex = os.path.join(os.path.dirname(sys.executable), "reflex")
-    os.execv(reflex, [reflex, *args[1:]])
+    os.execv(reflex, [reflex, *args[1:]])  # noqa: S606 (our own venv's reflex, fixed arguments: no shell to inject into)
 
 
 def main() -> None:

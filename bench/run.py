@@ -19,7 +19,6 @@ import random
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -29,21 +28,38 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / ".data"
 PG_ADMIN = os.environ.get("AUTOCRM_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-SEARCH_TERMS = ["card", "refund", "transfer", "exchange rate", "top up", "pin", "apple pay", "cash withdrawal",
-                "identity", "declined", "pending payment", "statement", "fee", "blocked", "verify"]
+SEARCH_TERMS = [
+    "card",
+    "refund",
+    "transfer",
+    "exchange rate",
+    "top up",
+    "pin",
+    "apple pay",
+    "cash withdrawal",
+    "identity",
+    "declined",
+    "pending payment",
+    "statement",
+    "fee",
+    "blocked",
+    "verify",
+]
 
 
 # ---- database ------------------------------------------------------------------------------------------
+
 
 def configure(db: str, tickets: int) -> str:
     """Points AutoCRM's settings at the bench database for this size; returns its URL."""
     data_dir = DATA / f"{db}-{tickets}"
     data_dir.mkdir(parents=True, exist_ok=True)
-    if db == "sqlite":
-        url = f"sqlite:///{data_dir / 'autocrm.db'}"
-    else:
-        url = PG_ADMIN.rsplit("/", 1)[0] + f"/autocrm_bench_{tickets}"
-    os.environ.update(AUTOCRM_DATABASE_URL=url, AUTOCRM_DATA_DIR=str(data_dir), AUTOCRM_SECRET_KEY="bench-secret-key")
+    url = (
+        f"sqlite:///{data_dir / 'autocrm.db'}"
+        if db == "sqlite"
+        else PG_ADMIN.rsplit("/", 1)[0] + f"/autocrm_bench_{tickets}"
+    )
+    os.environ.update(AUTOCRM_DATABASE_URL=url, AUTOCRM_DATA_DIR=str(data_dir), AUTOCRM_SECRET_KEY="bench-secret-key")  # noqa: S106 (a throwaway bench desk)
     from autocrm.core.db import dispose_engines
     from autocrm.core.settings import reset_settings
 
@@ -81,7 +97,7 @@ def recreate(db: str, tickets: int) -> None:
         admin.dispose()
 
 
-def upgrade(db: str) -> None:
+def upgrade() -> None:
     """What `autocrm serve` does to a database on start: migrations, then the desk's defaults and counters."""
     from autocrm.core.db import write_session
     from autocrm.core.migrations import upgrade_database
@@ -103,8 +119,10 @@ def seed(db: str, tickets: int) -> None:
             print(f"  seeded {done:>9,} / {wanted:,} tickets: {done / seconds:,.0f} tickets/s", flush=True)
 
     result = bench_seed.seed_bench(tickets=tickets, workers=2 if db == "postgresql" else 1, progress=progress)
-    print(f"seed: {result.tickets:,} tickets, {result.messages:,} messages, {result.users:,} users in {result.seconds:,.1f} s "
-          f"= {result.tickets_per_second:,.0f} tickets/s ({result.tickets / result.import_seconds:,.0f}/s inside imports.import_tickets)")
+    print(
+        f"seed: {result.tickets:,} tickets, {result.messages:,} messages, {result.users:,} users in {result.seconds:,.1f} s "
+        f"= {result.tickets_per_second:,.0f} tickets/s ({result.tickets / result.import_seconds:,.0f}/s inside imports.import_tickets)"
+    )
     engine = get_engine()
     started = time.perf_counter()
     if db == "postgresql":  # fresh statistics and visibility map (index-only scans), as autovacuum would
@@ -117,6 +135,7 @@ def seed(db: str, tickets: int) -> None:
 
 
 # ---- measuring -----------------------------------------------------------------------------------------
+
 
 class StatementCounter:
     def __init__(self) -> None:
@@ -142,15 +161,21 @@ def row(name: str, latencies: list[float], seconds: float, statements: float | s
     rate = len(values) / seconds if seconds else 0
     errors_text = f" ({errors} errors)" if errors else ""
     stmts = f"{statements:.1f}" if isinstance(statements, float) else statements
-    return (f"| {name:<34} | {len(values):>6} | {rate:>8.0f} | {percentile(values, 50) * 1000:>7.1f} | "
-            f"{percentile(values, 95) * 1000:>7.1f} | {percentile(values, 99) * 1000:>7.1f} | {stmts:>5} |{errors_text}")
+    return (
+        f"| {name:<34} | {len(values):>6} | {rate:>8.0f} | {percentile(values, 50) * 1000:>7.1f} | "
+        f"{percentile(values, 95) * 1000:>7.1f} | {percentile(values, 99) * 1000:>7.1f} | {stmts:>5} |{errors_text}"
+    )
 
 
-HEADER = ("| scenario                           | reqs   |  req/s   | p50 ms  | p95 ms  | p99 ms  | SQL/r |\n"
-          "|------------------------------------|--------|----------|---------|---------|---------|-------|")
+HEADER = (
+    "| scenario                           | reqs   |  req/s   | p50 ms  | p95 ms  | p99 ms  | SQL/r |\n"
+    "|------------------------------------|--------|----------|---------|---------|---------|-------|"
+)
 
 
-def run_service(name: str, call: Callable[[], object], counter: StatementCounter, max_requests: int, max_seconds: float) -> str:
+def run_service(
+    name: str, call: Callable[[], object], counter: StatementCounter, max_requests: int, max_seconds: float
+) -> str:
     for _ in range(5):  # warm caches and the connection pool
         call()
     latencies: list[float] = []
@@ -190,17 +215,24 @@ def service_scenarios(args: argparse.Namespace) -> None:
         def call() -> object:
             with read_session() as s:
                 return tickets.list_tickets(s, actor=actor, filters=make())
+
         return call
 
     def ticket_page() -> object:
         ticket_id = rng.randint(low, high)
         with read_session() as s:
-            return tickets.get_ticket(s, actor=actor, ticket_id=ticket_id), tickets.list_messages(s, actor=actor, ticket_id=ticket_id)
+            return tickets.get_ticket(s, actor=actor, ticket_id=ticket_id), tickets.list_messages(
+                s, actor=actor, ticket_id=ticket_id
+            )
 
     scenarios = {
         "queue: first page": queue(lambda: TicketFilter()),
-        "queue: unsolved (status category)": queue(lambda: TicketFilter(status_category=["new", "open", "pending", "on_hold"])),
-        "queue: status + assignee": queue(lambda: TicketFilter(status=["open", "pending"], assignee_id=rng.choice(agent_ids))),
+        "queue: unsolved (status category)": queue(
+            lambda: TicketFilter(status_category=["new", "open", "pending", "on_hold"])
+        ),
+        "queue: status + assignee": queue(
+            lambda: TicketFilter(status=["open", "pending"], assignee_id=rng.choice(agent_ids))
+        ),
         "queue: sorted by updated (asc)": queue(lambda: TicketFilter(sort="updated_at")),
         "queue: 50 pages deep": queue(lambda: TicketFilter(page=50)),
         "queue: search q=": queue(lambda: TicketFilter(q=rng.choice(SEARCH_TERMS))),
@@ -241,7 +273,9 @@ def explain(args: argparse.Namespace) -> None:
         with read_session() as s:
             tickets.list_tickets(s, actor=actor, filters=filters)
         event.remove(engine, "before_cursor_execute", counter)
-        statement, parameters = next((st, p) for st, p in counter.captured if st.lstrip().upper().startswith(("SELECT", "WITH")))
+        statement, parameters = next(
+            (st, p) for st, p in counter.captured if st.lstrip().upper().startswith(("SELECT", "WITH"))
+        )
         prefix = "EXPLAIN QUERY PLAN " if args.db == "sqlite" else "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) "
         with engine.connect() as conn:
             plan = conn.exec_driver_sql(prefix + statement, parameters).fetchall()
@@ -253,14 +287,21 @@ def explain(args: argparse.Namespace) -> None:
 
 # ---- HTTP ----------------------------------------------------------------------------------------------
 
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-async def http_load(port: int, key: str, make: Callable[[], tuple[str, str, bytes | None]], clients: int,
-                    max_requests: int, max_seconds: float) -> tuple[list[float], float, int]:
+async def http_load(
+    port: int,
+    key: str,
+    make: Callable[[], tuple[str, str, bytes | None]],
+    clients: int,
+    max_requests: int,
+    max_seconds: float,
+) -> tuple[list[float], float, int]:
     """`clients` keep-alive connections, each sending its next request when the last one answered."""
     latencies: list[float] = []
     errors = 0
@@ -305,7 +346,9 @@ def process_tree_rss_mb(pid: int) -> dict[int, float]:
         current = pending.pop()
         try:
             status = Path(f"/proc/{current}/status").read_text()
-            result[current] = int(next(l for l in status.splitlines() if l.startswith("VmRSS")).split()[1]) / 1024
+            result[current] = (
+                int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1]) / 1024
+            )
             for task in Path(f"/proc/{current}/task").iterdir():
                 children = (task / "children").read_text().split()
                 pending += [int(c) for c in children]
@@ -335,7 +378,10 @@ def postgres_backends_cpu_seconds(database: str) -> dict[int, float]:
         if not entry.name.isdigit():
             continue
         try:
-            if not (entry / "cmdline").read_bytes().startswith(b"postgres: ") or marker not in (entry / "cmdline").read_bytes():
+            if (
+                not (entry / "cmdline").read_bytes().startswith(b"postgres: ")
+                or marker not in (entry / "cmdline").read_bytes()
+            ):
                 continue
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             result[int(entry.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -361,8 +407,13 @@ def http_scenarios(args: argparse.Namespace) -> None:
     from autocrm.api import create_app
 
     with write_session() as s:
-        _key, raw_key = auth.create_api_key(s, actor=Actor.system("bench"), name=f"bench {time.time():.0f}",
-                                            scopes=[TICKETS_READ, TICKETS_WRITE], role=Role.agent)
+        _key, raw_key = auth.create_api_key(
+            s,
+            actor=Actor.system("bench"),
+            name=f"bench {time.time():.0f}",
+            scopes=[TICKETS_READ, TICKETS_WRITE],
+            role=Role.agent,
+        )
     with read_session() as s:
         agent_ids = list(s.exec(select(User.id).where(User.role == Role.agent)))
         customer_ids = list(s.exec(select(User.id).where(User.role == Role.customer).limit(500)))
@@ -372,18 +423,30 @@ def http_scenarios(args: argparse.Namespace) -> None:
     rng = random.Random(7)
 
     def create() -> tuple[str, str, bytes]:
-        body = {"subject": "Card not arrived", "body": "<p>My card has still not arrived, can you check?</p>",
-                "requester_id": rng.choice(customer_ids), "priority": "normal", "tags": ["bench"]}
+        body = {
+            "subject": "Card not arrived",
+            "body": "<p>My card has still not arrived, can you check?</p>",
+            "requester_id": rng.choice(customer_ids),
+            "priority": "normal",
+            "tags": ["bench"],
+        }
         return "POST", "/api/v1/tickets", json.dumps(body).encode()
 
     scenarios: dict[str, Callable[[], tuple[str, str, bytes | None]]] = {
         "API list": lambda: ("GET", "/api/v1/tickets", None),
-        "API filter status+assignee": lambda: ("GET", f"/api/v1/tickets?status=open,pending&assignee={rng.choice(agent_ids)}", None),
+        "API filter status+assignee": lambda: (
+            "GET",
+            f"/api/v1/tickets?status=open,pending&assignee={rng.choice(agent_ids)}",
+            None,
+        ),
         "API search q=": lambda: ("GET", f"/api/v1/tickets?q={rng.choice(SEARCH_TERMS).replace(' ', '+')}", None),
         "API get ticket": lambda: ("GET", f"/api/v1/tickets/{rng.choice(ticket_ids)}", None),
         "API create ticket": create,
-        "API reply": lambda: ("POST", f"/api/v1/tickets/{rng.choice(reply_ids)}/messages",
-                              json.dumps({"body": "Thanks, we are looking into it.", "body_format": "text"}).encode()),
+        "API reply": lambda: (
+            "POST",
+            f"/api/v1/tickets/{rng.choice(reply_ids)}/messages",
+            json.dumps({"body": "Thanks, we are looking into it.", "body_format": "text"}).encode(),
+        ),
     }
 
     # SQL statements per request, counted in-process through the same app (one request at a time).
@@ -397,8 +460,15 @@ def http_scenarios(args: argparse.Namespace) -> None:
         for _ in range(3):
             method, path, body = make()
             before = counter.count
-            response = client.request(method, path, content=body, headers={
-                "Authorization": f"Bearer {raw_key}", **({"Content-Type": "application/json"} if body else {})})
+            response = client.request(
+                method,
+                path,
+                content=body,
+                headers={
+                    "Authorization": f"Bearer {raw_key}",
+                    **({"Content-Type": "application/json"} if body else {}),
+                },
+            )
             assert response.status_code < 400, (path, response.status_code, response.text)
             worst = max(worst, counter.count - before)
         statements[name] = worst
@@ -408,8 +478,21 @@ def http_scenarios(args: argparse.Namespace) -> None:
     port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     # Granian, the server `autocrm serve` runs the app's backend (and so the API) on; GRANIAN_WORKERS there.
-    server_cmd = [str(ROOT / ".venv" / "bin" / "granian"), "--interface", "asgi", "autocrm.api:app", "--host", "127.0.0.1",
-                  "--port", str(port), "--workers", str(args.workers), "--log-level", "warning", "--no-access-log"]
+    server_cmd = [
+        str(ROOT / ".venv" / "bin" / "granian"),
+        "--interface",
+        "asgi",
+        "autocrm.api:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(args.workers),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
     server = subprocess.Popen(server_cmd, cwd=ROOT, env=env, start_new_session=True)
     try:
         deadline = time.time() + 60
@@ -425,25 +508,35 @@ def http_scenarios(args: argparse.Namespace) -> None:
                 raise SystemExit("granian did not start")
             time.sleep(0.3)
         time.sleep(1.0)  # let both workers finish importing
-        print(f"\n### HTTP, granian {server_cmd[3]} --workers {args.workers}, {args.clients} concurrent clients, "
-              f"{args.db}, {args.tickets:,} tickets\n")
+        print(
+            f"\n### HTTP, granian {server_cmd[3]} --workers {args.workers}, {args.clients} concurrent clients, "
+            f"{args.db}, {args.tickets:,} tickets\n"
+        )
         database = get_engine().url.database if args.db == "postgresql" else None
-        print(HEADER.replace("SQL/r |\n", "SQL/r | server CPU ms/r | PostgreSQL CPU ms/r |\n")
-              .replace("|-------|", "|-------|------------------|---------------------|"))
+        print(
+            HEADER.replace("SQL/r |\n", "SQL/r | server CPU ms/r | PostgreSQL CPU ms/r |\n").replace(
+                "|-------|", "|-------|------------------|---------------------|"
+            )
+        )
         for name, make in scenarios.items():
             asyncio.run(http_load(port, raw_key, make, args.clients, 50, 5))  # warm-up
             cpu_before = process_tree_cpu_seconds(server.pid)
             db_before = postgres_backends_cpu_seconds(database) if database else {}
-            latencies, seconds, errors = asyncio.run(http_load(port, raw_key, make, args.clients, args.http_requests, args.seconds))
+            latencies, seconds, errors = asyncio.run(
+                http_load(port, raw_key, make, args.clients, args.http_requests, args.seconds)
+            )
             done = max(len(latencies), 1)
             cpu_ms = (process_tree_cpu_seconds(server.pid) - cpu_before) / done * 1000
             db_text = "-"
             if database:
                 db_after = postgres_backends_cpu_seconds(database)
                 db_text = f"{sum(t - db_before.get(pid, 0.0) for pid, t in db_after.items()) / done * 1000:.1f}"
-            print(row(name, latencies, seconds, str(statements[name]), errors) + f" {cpu_ms:16.1f} | {db_text:>19} |", flush=True)
+            print(
+                row(name, latencies, seconds, str(statements[name]), errors) + f" {cpu_ms:16.1f} | {db_text:>19} |",
+                flush=True,
+            )
         rss = process_tree_rss_mb(server.pid)
-        print(f"\nserver memory (RSS, MB): " + ", ".join(f"pid {pid}: {mb:.0f}" for pid, mb in sorted(rss.items())))
+        print("\nserver memory (RSS, MB): " + ", ".join(f"pid {pid}: {mb:.0f}" for pid, mb in sorted(rss.items())))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -456,7 +549,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--tickets", type=int, default=15_000)
-    parser.add_argument("--reseed", action="store_true", help="Drop and seed again even if a bench desk of this size exists.")
+    parser.add_argument(
+        "--reseed", action="store_true", help="Drop and seed again even if a bench desk of this size exists."
+    )
     parser.add_argument("--requests", type=int, default=1_000, help="Per service scenario, at most (default 1000).")
     parser.add_argument("--http-requests", type=int, default=3_000, help="Per HTTP scenario, at most (default 3000).")
     parser.add_argument("--seconds", type=float, default=10.0, help="Per scenario, at most (default 10).")
@@ -477,8 +572,10 @@ def main() -> None:
         seed(args.db, args.tickets)
     else:
         print(f"reusing the bench desk on {args.db}: {existing:,} tickets")
-        upgrade(args.db)
-    print(f"machine: {os.cpu_count()} cores, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} before the runs")
+        upgrade()
+    print(
+        f"machine: {os.cpu_count()} cores, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} before the runs"
+    )
     if not args.skip_service:
         service_scenarios(args)
     if args.explain:

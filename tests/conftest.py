@@ -44,10 +44,9 @@ def pg_database() -> Iterator[str]:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path, monkeypatch) -> Iterator[str]:
     """Points the app's settings at a fresh, empty-but-initialised database of each kind."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'autocrm.db'}"
-    else:
-        url = request.getfixturevalue("pg_database")
+    url = (
+        f"sqlite:///{tmp_path / 'autocrm.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_database")
+    )
     monkeypatch.setenv("AUTOCRM_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("AUTOCRM_DATABASE_URL", url)
     monkeypatch.setenv("AUTOCRM_SECRET_KEY", "test-secret-key")
@@ -77,7 +76,9 @@ class People:
     def __init__(self) -> None:
         self.count = 0
 
-    def make(self, role: Role = Role.customer, *, name: str | None = None, password: str = "correct horse", **extra) -> User:
+    def make(
+        self, role: Role = Role.customer, *, name: str | None = None, password: str = "correct horse", **extra
+    ) -> User:
         self.count += 1
         with write_session() as s:
             user = User(

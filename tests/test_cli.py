@@ -15,14 +15,27 @@ from autocrm.services import auth, seed
 def _run(tmp_path, *args, ok=True):
     env = {**os.environ, "AUTOCRM_DATA_DIR": str(tmp_path / "data")}
     env.pop("AUTOCRM_DATABASE_URL", None)
-    result = subprocess.run([sys.executable, "-m", "autocrm", *args], env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "autocrm", *args], env=env, capture_output=True, text=True, timeout=120
+    )
     assert (result.returncode == 0) == ok, result.stdout + result.stderr
     return result
 
 
 def test_bootstrap_an_admin_and_an_api_key(tmp_path, monkeypatch):
     _run(tmp_path, "db", "upgrade")
-    _run(tmp_path, "create-user", "--email", "boss@example.com", "--name", "Boss", "--role", "admin", "--password", "long-enough")
+    _run(
+        tmp_path,
+        "create-user",
+        "--email",
+        "boss@example.com",
+        "--name",
+        "Boss",
+        "--role",
+        "admin",
+        "--password",
+        "long-enough",
+    )
     result = _run(tmp_path, "create-api-key", "--name", "ci", "--scopes", "tickets:read,tickets:write")
     raw_key = result.stdout.strip().splitlines()[-1]
 
@@ -71,7 +84,9 @@ def test_demo_desk_is_believable(db_url):
         assert count(User, User.role == Role.agent) == 8 and count(User, User.role == Role.admin) == 1
         assert count(User, User.role == Role.customer) == 60
         assert count(Ticket) == 400 and count(Message) > 800
-        categories = set(s.exec(select(TicketStatus.category).join(Ticket, Ticket.status == TicketStatus.key).distinct()))
+        categories = set(
+            s.exec(select(TicketStatus.category).join(Ticket, Ticket.status == TicketStatus.key).distinct())
+        )
         assert categories == set(StatusCategory)
         oldest = s.exec(select(func.min(Ticket.created_at))).one()
         newest = s.exec(select(func.max(Ticket.created_at))).one()

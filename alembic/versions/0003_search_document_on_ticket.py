@@ -4,12 +4,12 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-26 16:30:00
 """
-from alembic import op
 
+from alembic import op
 from autocrm.core import fulltext
 
-revision = '0003'
-down_revision = '0002'
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

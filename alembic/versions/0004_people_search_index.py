@@ -4,12 +4,12 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-26 17:40:00
 """
-from alembic import op
 
+from alembic import op
 from autocrm.core import fulltext
 
-revision = '0004'
-down_revision = '0003'
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

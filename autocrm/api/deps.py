@@ -33,7 +33,10 @@ from autocrm.services.inputs import MAX_DB_ID
 
 T = TypeVar("T")
 
-_bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer acrm_…`. Create one with `autocrm create-api-key`.")
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="An API key: `Authorization: Bearer acrm_…`. Create one with `autocrm create-api-key`.",
+)
 # The request scope's entry for a key that came with the request but is not looked up yet.
 _PENDING_KEY = "autocrm.pending_api_key"
 
@@ -71,7 +74,8 @@ class ApiCredential:
 
 
 async def api_key(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> ApiCredential:
     if credentials is None:
         raise AuthenticationFailed("Send an API key as 'Authorization: Bearer <key>'.")

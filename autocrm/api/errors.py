@@ -73,7 +73,11 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def error_response(
-    *, status: int, code: str | None = None, message: str | None = None, details: dict[str, Any] | None = None,
+    *,
+    status: int,
+    code: str | None = None,
+    message: str | None = None,
+    details: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body = ErrorEnvelope(
@@ -126,11 +130,19 @@ async def _request_validation_error(request: Request, exc: RequestValidationErro
     unparsable = [e for e in errors if e.get("type") == "json_invalid"]
     if unparsable:
         reason = str((unparsable[0].get("ctx") or {}).get("error", "JSON decode error"))
-        return error_response(status=400, code="invalid_json", message=f"The request body is not valid JSON: {reason}.",
-                              details={"body": reason})
+        return error_response(
+            status=400,
+            code="invalid_json",
+            message=f"The request body is not valid JSON: {reason}.",
+            details={"body": reason},
+        )
     details = validation_details(errors)
-    return error_response(status=422, code=ValidationFailed.code,
-                          message=f"Some fields are not valid: {', '.join(details)}.", details=details)
+    return error_response(
+        status=422,
+        code=ValidationFailed.code,
+        message=f"Some fields are not valid: {', '.join(details)}.",
+        details=details,
+    )
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

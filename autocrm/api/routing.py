@@ -11,7 +11,9 @@ ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 def allowed_methods(request: Request) -> list[str]:
     """Every method some API route takes at this path (Starlette's 405 names only the first route's)."""
     return [
-        method for method in ALL_METHODS if any(
+        method
+        for method in ALL_METHODS
+        if any(
             route.matches({**request.scope, "method": method})[0] == Match.FULL
             for route in request.app.router.routes
             if not isinstance(route, Mount) and getattr(route, "endpoint", None) is not unmatched_api_path

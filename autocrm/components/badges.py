@@ -58,8 +58,15 @@ def role_badge(role) -> rx.Component:
 def time_ago(relative, exact, **props) -> rx.Component:
     """Relative time with the exact time on hover (and to screen readers)."""
     return rx.tooltip(
-        rx.text(relative, as_="span", size=props.pop("size", "2"), color_scheme="gray", white_space="nowrap",
-                custom_attrs={"aria-label": exact}, **props),
+        rx.text(
+            relative,
+            as_="span",
+            size=props.pop("size", "2"),
+            color_scheme="gray",
+            white_space="nowrap",
+            custom_attrs={"aria-label": exact},
+            **props,
+        ),
         content=exact,
     )
 

@@ -8,13 +8,23 @@ import reflex as rx
 def field_error(message) -> rx.Component:
     return rx.cond(
         message,
-        rx.text(rx.icon("circle-alert", size=14, flex_shrink="0"), message, size="2", color_scheme="red",
-                display="flex", align_items="center", gap="6px", class_name="field-error",
-                custom_attrs={"role": "alert"}),
+        rx.text(
+            rx.icon("circle-alert", size=14, flex_shrink="0"),
+            message,
+            size="2",
+            color_scheme="red",
+            display="flex",
+            align_items="center",
+            gap="6px",
+            class_name="field-error",
+            custom_attrs={"role": "alert"},
+        ),
     )
 
 
-def field(label: str, control: rx.Component, *, error=None, hint: str | None = None, html_for: str | None = None) -> rx.Component:
+def field(
+    label: str, control: rx.Component, *, error=None, hint: str | None = None, html_for: str | None = None
+) -> rx.Component:
     """A label, its control, then either the inline error or a hint."""
     below: list[rx.Component] = []
     hint_text = rx.text(hint, size="1", color_scheme="gray") if hint else None
@@ -41,8 +51,16 @@ def form_callout(message, color: str = "red", icon: str = "circle-alert") -> rx.
 
 def empty_state(icon: str, title: str, text, *actions: rx.Component) -> rx.Component:
     return rx.flex(
-        rx.flex(rx.icon(icon, size=22), align="center", justify="center", width="44px", height="44px",
-                border_radius="50%", background="var(--accent-3)", color="var(--accent-11)"),
+        rx.flex(
+            rx.icon(icon, size=22),
+            align="center",
+            justify="center",
+            width="44px",
+            height="44px",
+            border_radius="50%",
+            background="var(--accent-3)",
+            color="var(--accent-11)",
+        ),
         rx.heading(title, size="3", weight="medium", text_align="center"),
         rx.text(text, size="2", color_scheme="gray", text_align="center", max_width="420px"),
         rx.flex(*actions, spacing="2", margin_top="8px", wrap="wrap", justify="center") if actions else rx.fragment(),

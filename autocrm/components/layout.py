@@ -16,10 +16,24 @@ MOBILE = ["flex", "flex", "none"]
 
 def brand(size: str = "3", name=None) -> rx.Component:
     return rx.flex(
-        rx.flex(rx.icon("life-buoy", size=16, color="white"), align="center", justify="center", width="26px", height="26px",
-                border_radius="7px", background="var(--accent-9)", flex_shrink="0"),
-        rx.text(name if name is not None else "AutoCRM", size=size, weight="bold", white_space="nowrap",
-                overflow="hidden", text_overflow="ellipsis"),
+        rx.flex(
+            rx.icon("life-buoy", size=16, color="white"),
+            align="center",
+            justify="center",
+            width="26px",
+            height="26px",
+            border_radius="7px",
+            background="var(--accent-9)",
+            flex_shrink="0",
+        ),
+        rx.text(
+            name if name is not None else "AutoCRM",
+            size=size,
+            weight="bold",
+            white_space="nowrap",
+            overflow="hidden",
+            text_overflow="ellipsis",
+        ),
         align="center",
         spacing="2",
         min_width="0",
@@ -27,6 +41,7 @@ def brand(size: str = "3", name=None) -> rx.Component:
 
 
 # ---- sign-in pages ---------------------------------------------------------------------------------
+
 
 def auth_shell(title: str, subtitle, *children: rx.Component, footer: rx.Component | None = None) -> rx.Component:
     return rx.flex(
@@ -64,6 +79,7 @@ def auth_shell(title: str, subtitle, *children: rx.Component, footer: rx.Compone
 
 # ---- agent / admin workspace -------------------------------------------------------------------------
 
+
 def _nav_item(label: str, icon: str, href: str, active, count=None) -> rx.Component:
     return rx.link(
         rx.flex(
@@ -88,8 +104,15 @@ def _nav_item(label: str, icon: str, href: str, active, count=None) -> rx.Compon
 
 
 def _section(label: str) -> rx.Component:
-    return rx.text(label, size="1", weight="medium", color_scheme="gray", padding="14px 10px 4px", text_transform="uppercase",
-                   letter_spacing="0.04em")
+    return rx.text(
+        label,
+        size="1",
+        weight="medium",
+        color_scheme="gray",
+        padding="14px 10px 4px",
+        text_transform="uppercase",
+        letter_spacing="0.04em",
+    )
 
 
 def _nav_links() -> list[rx.Component]:
@@ -97,10 +120,34 @@ def _nav_links() -> list[rx.Component]:
     on_queue = path.to(str).startswith(routes.AGENT_QUEUE) & ~path.to(str).startswith("/agent/tickets")
     return [
         _section("Views"),
-        _nav_item("Unsolved", "inbox", f"{routes.AGENT_QUEUE}?view=unsolved", on_queue & (StaffState.current_view == "unsolved"), StaffState.count_unsolved),
-        _nav_item("Assigned to me", "user-round", f"{routes.AGENT_QUEUE}?view=mine", on_queue & (StaffState.current_view == "mine"), StaffState.count_mine),
-        _nav_item("Unassigned", "user-round-x", f"{routes.AGENT_QUEUE}?view=unassigned", on_queue & (StaffState.current_view == "unassigned"), StaffState.count_unassigned),
-        _nav_item("All tickets", "layers", f"{routes.AGENT_QUEUE}?view=all", on_queue & (StaffState.current_view == "all"), StaffState.count_all),
+        _nav_item(
+            "Unsolved",
+            "inbox",
+            f"{routes.AGENT_QUEUE}?view=unsolved",
+            on_queue & (StaffState.current_view == "unsolved"),
+            StaffState.count_unsolved,
+        ),
+        _nav_item(
+            "Assigned to me",
+            "user-round",
+            f"{routes.AGENT_QUEUE}?view=mine",
+            on_queue & (StaffState.current_view == "mine"),
+            StaffState.count_mine,
+        ),
+        _nav_item(
+            "Unassigned",
+            "user-round-x",
+            f"{routes.AGENT_QUEUE}?view=unassigned",
+            on_queue & (StaffState.current_view == "unassigned"),
+            StaffState.count_unassigned,
+        ),
+        _nav_item(
+            "All tickets",
+            "layers",
+            f"{routes.AGENT_QUEUE}?view=all",
+            on_queue & (StaffState.current_view == "all"),
+            StaffState.count_all,
+        ),
         rx.cond(
             SessionState.is_admin,
             rx.fragment(
@@ -113,7 +160,9 @@ def _nav_links() -> list[rx.Component]:
 
 def _sidebar() -> rx.Component:
     return rx.flex(
-        rx.box(rx.link(brand("3"), href=routes.AGENT_QUEUE, underline="none", color="inherit"), padding="16px 14px 8px"),
+        rx.box(
+            rx.link(brand("3"), href=routes.AGENT_QUEUE, underline="none", color="inherit"), padding="16px 14px 8px"
+        ),
         rx.flex(*_nav_links(), direction="column", gap="1px", padding="0 8px"),
         rx.spacer(),
         rx.text("AutoCRM", size="1", color_scheme="gray", padding="12px 16px"),
@@ -136,8 +185,17 @@ def user_menu(show_role: bool = True) -> rx.Component:
         rx.menu.trigger(
             rx.button(
                 avatar(SessionState.user_initials, size="1"),
-                rx.text(SessionState.user_name, size="2", weight="medium", display=["none", "inline", "inline"],
-                        class_name="user-name", max_width="180px", overflow="hidden", text_overflow="ellipsis", white_space="nowrap"),
+                rx.text(
+                    SessionState.user_name,
+                    size="2",
+                    weight="medium",
+                    display=["none", "inline", "inline"],
+                    class_name="user-name",
+                    max_width="180px",
+                    overflow="hidden",
+                    text_overflow="ellipsis",
+                    white_space="nowrap",
+                ),
                 rx.icon("chevron-down", size=14),
                 variant="ghost",
                 color_scheme="gray",
@@ -150,7 +208,9 @@ def user_menu(show_role: bool = True) -> rx.Component:
             rx.flex(
                 rx.text(SessionState.user_name, size="2", weight="medium"),
                 rx.text(SessionState.user_email, size="1", color_scheme="gray"),
-                rx.text(SessionState.user_role, size="1", color_scheme="gray", text_transform="capitalize") if show_role else rx.fragment(),
+                rx.text(SessionState.user_role, size="1", color_scheme="gray", text_transform="capitalize")
+                if show_role
+                else rx.fragment(),
                 direction="column",
                 padding="6px 8px",
                 spacing="1",
@@ -173,15 +233,34 @@ def user_menu(show_role: bool = True) -> rx.Component:
 def _mobile_nav() -> rx.Component:
     return rx.box(
         rx.menu.root(
-            rx.menu.trigger(rx.icon_button(rx.icon("menu", size=18), variant="ghost", color_scheme="gray", aria_label="Open navigation")),
+            rx.menu.trigger(
+                rx.icon_button(
+                    rx.icon("menu", size=18), variant="ghost", color_scheme="gray", aria_label="Open navigation"
+                )
+            ),
             rx.menu.content(
-                rx.menu.item(rx.icon("inbox", size=14), "Unsolved", on_select=rx.redirect(f"{routes.AGENT_QUEUE}?view=unsolved")),
-                rx.menu.item(rx.icon("user-round", size=14), "Assigned to me", on_select=rx.redirect(f"{routes.AGENT_QUEUE}?view=mine")),
-                rx.menu.item(rx.icon("user-round-x", size=14), "Unassigned", on_select=rx.redirect(f"{routes.AGENT_QUEUE}?view=unassigned")),
-                rx.menu.item(rx.icon("layers", size=14), "All tickets", on_select=rx.redirect(f"{routes.AGENT_QUEUE}?view=all")),
+                rx.menu.item(
+                    rx.icon("inbox", size=14), "Unsolved", on_select=rx.redirect(f"{routes.AGENT_QUEUE}?view=unsolved")
+                ),
+                rx.menu.item(
+                    rx.icon("user-round", size=14),
+                    "Assigned to me",
+                    on_select=rx.redirect(f"{routes.AGENT_QUEUE}?view=mine"),
+                ),
+                rx.menu.item(
+                    rx.icon("user-round-x", size=14),
+                    "Unassigned",
+                    on_select=rx.redirect(f"{routes.AGENT_QUEUE}?view=unassigned"),
+                ),
+                rx.menu.item(
+                    rx.icon("layers", size=14), "All tickets", on_select=rx.redirect(f"{routes.AGENT_QUEUE}?view=all")
+                ),
                 rx.cond(
                     SessionState.is_admin,
-                    rx.fragment(rx.menu.separator(), rx.menu.item(rx.icon("users", size=14), "People", on_select=rx.redirect(routes.ADMIN_USERS))),
+                    rx.fragment(
+                        rx.menu.separator(),
+                        rx.menu.item(rx.icon("users", size=14), "People", on_select=rx.redirect(routes.ADMIN_USERS)),
+                    ),
                 ),
                 align="start",
             ),
@@ -196,12 +275,17 @@ def agent_shell(*children: rx.Component, title=None, actions: rx.Component | Non
         _mobile_nav(),
         rx.box(rx.link(brand("2"), href=routes.AGENT_QUEUE, underline="none", color="inherit"), display=MOBILE),
         rx.box(
-            title if isinstance(title, rx.Component)
-            else rx.heading(title, size="3", weight="medium", white_space="nowrap", overflow="hidden", text_overflow="ellipsis"),
+            title
+            if isinstance(title, rx.Component)
+            else rx.heading(
+                title, size="3", weight="medium", white_space="nowrap", overflow="hidden", text_overflow="ellipsis"
+            ),
             display=DESKTOP,
             min_width="0",
             font_size="var(--font-size-3)",
-        ) if title is not None else rx.fragment(),
+        )
+        if title is not None
+        else rx.fragment(),
         rx.spacer(),
         actions or rx.fragment(),
         user_menu(),
@@ -229,17 +313,37 @@ def agent_shell(*children: rx.Component, title=None, actions: rx.Component | Non
 
 # ---- customer portal --------------------------------------------------------------------------------
 
+
 def portal_shell(*children: rx.Component) -> rx.Component:
     header = rx.box(
         rx.flex(
-            rx.link(brand("3", SessionState.company_name), href=routes.PORTAL, underline="none", color="inherit", min_width="0"),
-            rx.spacer(),
-            rx.link(rx.text("My requests", size="2", weight="medium"), href=routes.PORTAL, color_scheme="gray",
-                    underline="none", display=["none", "inline", "inline"]),
             rx.link(
-                rx.button(rx.icon("plus", size=14), rx.text("New request", as_="span", display=["none", "inline", "inline"]),
-                          size="2", aria_label="New request", white_space="nowrap"),
-                href=routes.PORTAL_NEW, underline="none", class_name="new-request", flex_shrink="0",
+                brand("3", SessionState.company_name),
+                href=routes.PORTAL,
+                underline="none",
+                color="inherit",
+                min_width="0",
+            ),
+            rx.spacer(),
+            rx.link(
+                rx.text("My requests", size="2", weight="medium"),
+                href=routes.PORTAL,
+                color_scheme="gray",
+                underline="none",
+                display=["none", "inline", "inline"],
+            ),
+            rx.link(
+                rx.button(
+                    rx.icon("plus", size=14),
+                    rx.text("New request", as_="span", display=["none", "inline", "inline"]),
+                    size="2",
+                    aria_label="New request",
+                    white_space="nowrap",
+                ),
+                href=routes.PORTAL_NEW,
+                underline="none",
+                class_name="new-request",
+                flex_shrink="0",
             ),
             user_menu(show_role=False),
             align="center",
@@ -257,7 +361,12 @@ def portal_shell(*children: rx.Component) -> rx.Component:
     )
     return rx.box(
         header,
-        rx.box(*children, max_width="880px", margin="0 auto", padding=["16px 12px 48px", "24px 16px 48px", "32px 16px 64px"]),
+        rx.box(
+            *children,
+            max_width="880px",
+            margin="0 auto",
+            padding=["16px 12px 48px", "24px 16px 48px", "32px 16px 64px"],
+        ),
         min_height="100vh",
         background="var(--gray-2)",
     )

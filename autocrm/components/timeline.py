@@ -11,13 +11,29 @@ def _message(m, staff_view: bool) -> rx.Component:
     internal = m["internal"].to(bool)
     from_staff = m["author_is_staff"].to(bool)
     background = rx.cond(internal, "var(--amber-3)", rx.cond(from_staff, "var(--accent-2)", "var(--color-panel-solid)"))
-    border = rx.cond(internal, "1px solid var(--amber-7)", rx.cond(from_staff, "1px solid var(--accent-5)", "1px solid var(--gray-5)"))
+    border = rx.cond(
+        internal,
+        "1px solid var(--amber-7)",
+        rx.cond(from_staff, "1px solid var(--accent-5)", "1px solid var(--gray-5)"),
+    )
     who = rx.flex(
         rx.text(m["author_name"], size="2", weight="bold"),
         rx.cond(
             internal,
-            rx.badge(rx.icon("lock", size=11), "Internal note", color_scheme="amber", variant="solid", size="1", class_name="note-label"),
-            rx.cond(from_staff, rx.badge("Support" if not staff_view else "Public reply", color_scheme="indigo", variant="soft", size="1")),
+            rx.badge(
+                rx.icon("lock", size=11),
+                "Internal note",
+                color_scheme="amber",
+                variant="solid",
+                size="1",
+                class_name="note-label",
+            ),
+            rx.cond(
+                from_staff,
+                rx.badge(
+                    "Support" if not staff_view else "Public reply", color_scheme="indigo", variant="soft", size="1"
+                ),
+            ),
         ),
         rx.spacer(),
         time_ago(m["created_rel"], m["created_exact"], size="1"),
@@ -37,7 +53,9 @@ def _message(m, staff_view: bool) -> rx.Component:
                 rx.flex(
                     rx.foreach(
                         m["attachments"].to(list[dict]),
-                        lambda a: rx.badge(rx.icon("paperclip", size=12), a["filename"], variant="outline", color_scheme="gray"),
+                        lambda a: rx.badge(
+                            rx.icon("paperclip", size=12), a["filename"], variant="outline", color_scheme="gray"
+                        ),
                     ),
                     spacing="2",
                     wrap="wrap",

@@ -84,7 +84,9 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         # Room for every thread that may hold a connection at once (the API's workers, the UI's handlers):
         # overflow connections would close and reopen under load, re-running the PRAGMAs each time.
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10}, pool_size=20, max_overflow=20)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 10}, pool_size=20, max_overflow=20
+        )
         _configure_sqlite(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)

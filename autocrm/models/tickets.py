@@ -14,7 +14,9 @@ from autocrm.models.enums import Channel, CustomFieldType, StatusCategory
 
 
 def _enum(enum_cls: type, name: str, *, index: bool = False) -> Any:
-    return Field(sa_column=Column(SAEnum(enum_cls, name=name, native_enum=False, length=16), nullable=False, index=index))
+    return Field(
+        sa_column=Column(SAEnum(enum_cls, name=name, native_enum=False, length=16), nullable=False, index=index)
+    )
 
 
 class TicketStatus(SQLModel, table=True):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Column, Field, SQLModel, UniqueConstraint
 
@@ -25,7 +26,9 @@ class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True, index=True)
     name: str = Field(max_length=200)
-    role: Role = Field(sa_column=Column(SAEnum(Role, name="user_role", native_enum=False, length=16), nullable=False, index=True))
+    role: Role = Field(
+        sa_column=Column(SAEnum(Role, name="user_role", native_enum=False, length=16), nullable=False, index=True)
+    )
     password_hash: str | None = Field(default=None, max_length=255)
     organization_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
     is_active: bool = Field(default=True)
@@ -102,7 +105,9 @@ class ApiKey(SQLModel, table=True):
     prefix: str = Field(max_length=16)
     key_hash: str = Field(max_length=64)
     scopes: list[str] = json_field(list)
-    role: Role = Field(sa_column=Column(SAEnum(Role, name="api_key_role", native_enum=False, length=16), nullable=False))
+    role: Role = Field(
+        sa_column=Column(SAEnum(Role, name="api_key_role", native_enum=False, length=16), nullable=False)
+    )
     created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = timestamp_field(default_now=True)
     last_used_at: datetime | None = timestamp_field(nullable=True)

@@ -37,8 +37,11 @@ def _active_switch(row) -> rx.Component:
             aria_label="May sign in",
             class_name="active-switch",
         ),
-        rx.text(rx.cond(row["is_active"], "Active", "Deactivated"), size="1",
-                color_scheme=rx.cond(row["is_active"], "grass", "gray")),
+        rx.text(
+            rx.cond(row["is_active"], "Active", "Deactivated"),
+            size="1",
+            color_scheme=rx.cond(row["is_active"], "grass", "gray"),
+        ),
         align="center",
         spacing="2",
     )
@@ -49,13 +52,27 @@ def _who(row) -> rx.Component:
         avatar(row["initials"], size="2", color=rx.cond(row["is_active"], "indigo", "gray")),
         rx.flex(
             rx.flex(
-                rx.text(row["name"], size="2", weight="medium", overflow="hidden", text_overflow="ellipsis", white_space="nowrap"),
+                rx.text(
+                    row["name"],
+                    size="2",
+                    weight="medium",
+                    overflow="hidden",
+                    text_overflow="ellipsis",
+                    white_space="nowrap",
+                ),
                 rx.cond(row["is_me"], rx.badge("You", size="1", variant="soft", color_scheme="gray")),
                 spacing="2",
                 align="center",
                 min_width="0",
             ),
-            rx.text(row["email"], size="1", color_scheme="gray", overflow="hidden", text_overflow="ellipsis", white_space="nowrap"),
+            rx.text(
+                row["email"],
+                size="1",
+                color_scheme="gray",
+                overflow="hidden",
+                text_overflow="ellipsis",
+                white_space="nowrap",
+            ),
             direction="column",
             min_width="0",
         ),
@@ -128,15 +145,27 @@ def _create_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title("Add a person"),
-            rx.dialog.description("Agents and admins work in the queue; customers use the portal.", size="2", color_scheme="gray",
-                                  margin_bottom="16px"),
+            rx.dialog.description(
+                "Agents and admins work in the queue; customers use the portal.",
+                size="2",
+                color_scheme="gray",
+                margin_bottom="16px",
+            ),
             rx.form(
                 rx.flex(
                     form_callout(s.create_error),
-                    field("Full name", rx.input(name="name", id="new-name", placeholder="Jane Doe"), error=s.create_errors.get("name", ""),
-                          html_for="new-name"),
-                    field("E-mail", rx.input(name="email", id="new-email", type="email", placeholder="jane@company.com"),
-                          error=s.create_errors.get("email", ""), html_for="new-email"),
+                    field(
+                        "Full name",
+                        rx.input(name="name", id="new-name", placeholder="Jane Doe"),
+                        error=s.create_errors.get("name", ""),
+                        html_for="new-name",
+                    ),
+                    field(
+                        "E-mail",
+                        rx.input(name="email", id="new-email", type="email", placeholder="jane@company.com"),
+                        error=s.create_errors.get("email", ""),
+                        html_for="new-email",
+                    ),
                     field(
                         "Role",
                         rx.select.root(
@@ -147,9 +176,13 @@ def _create_dialog() -> rx.Component:
                         ),
                         error=s.create_errors.get("role", ""),
                     ),
-                    field("Password", rx.input(name="password", id="new-password", type="password", auto_complete="new-password"),
-                          error=s.create_errors.get("password", ""),
-                          hint="Optional. Leave empty and they can set one with “Forgot password”.", html_for="new-password"),
+                    field(
+                        "Password",
+                        rx.input(name="password", id="new-password", type="password", auto_complete="new-password"),
+                        error=s.create_errors.get("password", ""),
+                        hint="Optional. Leave empty and they can set one with “Forgot password”.",
+                        html_for="new-password",
+                    ),
                     rx.flex(
                         rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
                         rx.button("Add person", type="submit", class_name="create-user-submit"),
@@ -177,20 +210,31 @@ def admin_users() -> rx.Component:
         rx.flex(
             rx.flex(
                 rx.form(
-                    rx.input(rx.input.slot(rx.icon("search", size=15)), name="q", placeholder="Search name or e-mail…", type="search",
-                             width="100%", aria_label="Search people", id="people-search"),
+                    rx.input(
+                        rx.input.slot(rx.icon("search", size=15)),
+                        name="q",
+                        placeholder="Search name or e-mail…",
+                        type="search",
+                        width="100%",
+                        aria_label="Search people",
+                        id="people-search",
+                    ),
                     on_submit=s.search,
                     reset_on_submit=False,
                     flex="1 1 240px",
                 ),
                 rx.select.root(
                     rx.select.trigger(aria_label="Role filter", min_width="130px"),
-                    rx.select.content(rx.select.item("Every role", value="any"),
-                                      *[rx.select.item(label + "s", value=value) for value, label in ROLE_OPTIONS]),
+                    rx.select.content(
+                        rx.select.item("Every role", value="any"),
+                        *[rx.select.item(label + "s", value=value) for value, label in ROLE_OPTIONS],
+                    ),
                     value=s.role,
                     on_change=s.set_role_filter,
                 ),
-                rx.button(rx.icon("user-plus", size=14), "Add person", on_click=s.open_create(True), class_name="add-person"),
+                rx.button(
+                    rx.icon("user-plus", size=14), "Add person", on_click=s.open_create(True), class_name="add-person"
+                ),
                 spacing="2",
                 wrap="wrap",
                 align="center",
@@ -206,10 +250,22 @@ def admin_users() -> rx.Component:
                         rx.flex(
                             rx.text(s.range_label, size="2", color_scheme="gray"),
                             rx.spacer(),
-                            rx.icon_button(rx.icon("chevron-left", size=16), variant="soft", color_scheme="gray", disabled=~s.has_prev,
-                                           on_click=s.prev_page, aria_label="Previous page"),
-                            rx.icon_button(rx.icon("chevron-right", size=16), variant="soft", color_scheme="gray", disabled=~s.has_next,
-                                           on_click=s.next_page, aria_label="Next page"),
+                            rx.icon_button(
+                                rx.icon("chevron-left", size=16),
+                                variant="soft",
+                                color_scheme="gray",
+                                disabled=~s.has_prev,
+                                on_click=s.prev_page,
+                                aria_label="Previous page",
+                            ),
+                            rx.icon_button(
+                                rx.icon("chevron-right", size=16),
+                                variant="soft",
+                                color_scheme="gray",
+                                disabled=~s.has_next,
+                                on_click=s.next_page,
+                                aria_label="Next page",
+                            ),
                             align="center",
                             spacing="2",
                         ),

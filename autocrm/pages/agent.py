@@ -29,6 +29,7 @@ def _select(value, options, on_change, label: str, width: str = "auto") -> rx.Co
 
 # ---- queue ------------------------------------------------------------------------------------------
 
+
 def _filter_bar() -> rx.Component:
     return rx.flex(
         rx.form(
@@ -68,11 +69,20 @@ def _sort_header(label: str, column: str, **props) -> rx.Component:
     icon = rx.cond(
         QueueState.sort == f"-{column}",
         rx.icon("arrow-down", size=12),
-        rx.cond(QueueState.sort == column, rx.icon("arrow-up", size=12), rx.icon("arrow-up-down", size=12, opacity="0.4")),
+        rx.cond(
+            QueueState.sort == column, rx.icon("arrow-up", size=12), rx.icon("arrow-up-down", size=12, opacity="0.4")
+        ),
     )
     return rx.table.column_header_cell(
-        rx.flex(label, icon, align="center", spacing="1", cursor="pointer", on_click=QueueState.toggle_sort(column),
-                custom_attrs={"role": "button", "tabIndex": "0"}),
+        rx.flex(
+            label,
+            icon,
+            align="center",
+            spacing="1",
+            cursor="pointer",
+            on_click=QueueState.toggle_sort(column),
+            custom_attrs={"role": "button", "tabIndex": "0"},
+        ),
         **props,
     )
 
@@ -96,8 +106,19 @@ def _queue_row(row) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.text("#", row["number"], size="2", color_scheme="gray", white_space="nowrap")),
         rx.table.cell(
-            rx.link(row["subject"], href=href, color="inherit", weight="medium", size="2", underline="hover",
-                    class_name="ticket-subject", display="block", overflow="hidden", text_overflow="ellipsis", white_space="nowrap"),
+            rx.link(
+                row["subject"],
+                href=href,
+                color="inherit",
+                weight="medium",
+                size="2",
+                underline="hover",
+                class_name="ticket-subject",
+                display="block",
+                overflow="hidden",
+                text_overflow="ellipsis",
+                white_space="nowrap",
+            ),
             max_width="0",
             width="40%",
         ),
@@ -158,8 +179,15 @@ def _queue_card(row) -> rx.Component:
             rx.flex(
                 status_badge(row["status_category"], row["status_name"]),
                 priority_badge(row["priority"], row["priority_name"]),
-                rx.text(row["requester_name"], size="1", color_scheme="gray", overflow="hidden", text_overflow="ellipsis",
-                        white_space="nowrap", min_width="0"),
+                rx.text(
+                    row["requester_name"],
+                    size="1",
+                    color_scheme="gray",
+                    overflow="hidden",
+                    text_overflow="ellipsis",
+                    white_space="nowrap",
+                    min_width="0",
+                ),
                 spacing="2",
                 align="center",
                 wrap="wrap",
@@ -192,12 +220,33 @@ def _pager() -> rx.Component:
     return rx.flex(
         rx.text(QueueState.range_label, size="2", color_scheme="gray", class_name="range-label"),
         rx.spacer(),
-        rx.text("Page ", QueueState.page, " of ", QueueState.page_count, size="2", color_scheme="gray",
-                display=["none", "inline", "inline"]),
-        rx.icon_button(rx.icon("chevron-left", size=16), variant="soft", color_scheme="gray", size="2",
-                       disabled=~QueueState.has_prev, on_click=QueueState.prev_page, aria_label="Previous page"),
-        rx.icon_button(rx.icon("chevron-right", size=16), variant="soft", color_scheme="gray", size="2",
-                       disabled=~QueueState.has_next, on_click=QueueState.next_page, aria_label="Next page"),
+        rx.text(
+            "Page ",
+            QueueState.page,
+            " of ",
+            QueueState.page_count,
+            size="2",
+            color_scheme="gray",
+            display=["none", "inline", "inline"],
+        ),
+        rx.icon_button(
+            rx.icon("chevron-left", size=16),
+            variant="soft",
+            color_scheme="gray",
+            size="2",
+            disabled=~QueueState.has_prev,
+            on_click=QueueState.prev_page,
+            aria_label="Previous page",
+        ),
+        rx.icon_button(
+            rx.icon("chevron-right", size=16),
+            variant="soft",
+            color_scheme="gray",
+            size="2",
+            disabled=~QueueState.has_next,
+            on_click=QueueState.next_page,
+            aria_label="Next page",
+        ),
         align="center",
         spacing="2",
         padding_top="12px",
@@ -217,9 +266,17 @@ def _queue_body() -> rx.Component:
                 rx.box(
                     rx.cond(
                         QueueState.filtered,
-                        empty_state("search-x", "No tickets match", "Try another search word, or clear the filters to see the whole queue.",
-                                    rx.button("Clear filters", variant="soft", on_click=QueueState.clear_filters)),
-                        empty_state("party-popper", "Nothing here", "No tickets in this view. New requests from customers appear here as they arrive."),
+                        empty_state(
+                            "search-x",
+                            "No tickets match",
+                            "Try another search word, or clear the filters to see the whole queue.",
+                            rx.button("Clear filters", variant="soft", on_click=QueueState.clear_filters),
+                        ),
+                        empty_state(
+                            "party-popper",
+                            "Nothing here",
+                            "No tickets in this view. New requests from customers appear here as they arrive.",
+                        ),
                     ),
                     border="1px dashed var(--gray-6)",
                     border_radius="var(--radius-3)",
@@ -245,9 +302,12 @@ def queue() -> rx.Component:
 
 # ---- one ticket ---------------------------------------------------------------------------------------
 
+
 def _prop(label: str, control: rx.Component) -> rx.Component:
     return rx.flex(
-        rx.text(label, size="1", weight="medium", color_scheme="gray", text_transform="uppercase", letter_spacing="0.04em"),
+        rx.text(
+            label, size="1", weight="medium", color_scheme="gray", text_transform="uppercase", letter_spacing="0.04em"
+        ),
         control,
         direction="column",
         gap="6px",
@@ -268,16 +328,47 @@ def _properties() -> rx.Component:
     t = AgentTicketState.ticket
     return rx.card(
         rx.flex(
-            _prop("Status", _full_select(t["status"].to(str), AgentTicketState.status_options, AgentTicketState.set_status, "Status", "status-select")),
-            _prop("Priority", _full_select(t["priority"].to(str), AgentTicketState.priority_options, AgentTicketState.set_priority, "Priority", "priority-select")),
+            _prop(
+                "Status",
+                _full_select(
+                    t["status"].to(str),
+                    AgentTicketState.status_options,
+                    AgentTicketState.set_status,
+                    "Status",
+                    "status-select",
+                ),
+            ),
+            _prop(
+                "Priority",
+                _full_select(
+                    t["priority"].to(str),
+                    AgentTicketState.priority_options,
+                    AgentTicketState.set_priority,
+                    "Priority",
+                    "priority-select",
+                ),
+            ),
             _prop(
                 "Assignee",
                 rx.flex(
-                    _full_select(t["assignee_id_str"].to(str), AgentTicketState.assignee_options, AgentTicketState.set_assignee, "Assignee", "assignee-select"),
+                    _full_select(
+                        t["assignee_id_str"].to(str),
+                        AgentTicketState.assignee_options,
+                        AgentTicketState.set_assignee,
+                        "Assignee",
+                        "assignee-select",
+                    ),
                     rx.cond(
                         t["assignee_id_str"].to(str) != AgentTicketState.user["id"].to_string(),
-                        rx.button("Assign to me", size="1", variant="ghost", on_click=AgentTicketState.assign_to_me,
-                                  class_name="assign-me", align_self="start", margin_left="2px"),
+                        rx.button(
+                            "Assign to me",
+                            size="1",
+                            variant="ghost",
+                            on_click=AgentTicketState.assign_to_me,
+                            class_name="assign-me",
+                            align_self="start",
+                            margin_left="2px",
+                        ),
                     ),
                     direction="column",
                     spacing="1",
@@ -302,27 +393,36 @@ def _properties() -> rx.Component:
                 "Tags",
                 rx.cond(
                     t["tags"].to(list).length() > 0,
-                    rx.flex(rx.foreach(t["tags"].to(list[str]), lambda tag: rx.badge(tag, variant="outline", color_scheme="gray")),
-                            spacing="1", wrap="wrap"),
+                    rx.flex(
+                        rx.foreach(
+                            t["tags"].to(list[str]), lambda tag: rx.badge(tag, variant="outline", color_scheme="gray")
+                        ),
+                        spacing="1",
+                        wrap="wrap",
+                    ),
                     rx.text("No tags", size="2", color_scheme="gray"),
                 ),
             ),
             rx.flex(
-                rx.text("Channel", size="1", color_scheme="gray"), rx.spacer(),
+                rx.text("Channel", size="1", color_scheme="gray"),
+                rx.spacer(),
                 rx.text(t["channel"], size="1", text_transform="capitalize"),
             ),
             rx.flex(
-                rx.text("Created", size="1", color_scheme="gray"), rx.spacer(),
+                rx.text("Created", size="1", color_scheme="gray"),
+                rx.spacer(),
                 time_ago(t["created_rel"], t["created_exact"], size="1"),
             ),
             rx.flex(
-                rx.text("Updated", size="1", color_scheme="gray"), rx.spacer(),
+                rx.text("Updated", size="1", color_scheme="gray"),
+                rx.spacer(),
                 time_ago(t["updated_rel"], t["updated_exact"], size="1"),
             ),
             rx.cond(
                 t["has_rating"],
                 rx.flex(
-                    rx.text("Rating", size="1", color_scheme="gray"), rx.spacer(),
+                    rx.text("Rating", size="1", color_scheme="gray"),
+                    rx.spacer(),
                     rx.text(t["rating"], "/5 ★", size="1", weight="medium", color="var(--amber-11)"),
                 ),
             ),
@@ -341,8 +441,14 @@ def _composer() -> rx.Component:
             rx.flex(
                 rx.flex(
                     rx.segmented_control.root(
-                        rx.segmented_control.item(rx.flex(rx.icon("reply", size=14), "Public reply", align="center", spacing="1"), value="reply"),
-                        rx.segmented_control.item(rx.flex(rx.icon("lock", size=14), "Internal note", align="center", spacing="1"), value="note"),
+                        rx.segmented_control.item(
+                            rx.flex(rx.icon("reply", size=14), "Public reply", align="center", spacing="1"),
+                            value="reply",
+                        ),
+                        rx.segmented_control.item(
+                            rx.flex(rx.icon("lock", size=14), "Internal note", align="center", spacing="1"),
+                            value="note",
+                        ),
                         value=s.mode,
                         on_change=s.set_mode,
                         size="1",
@@ -351,8 +457,18 @@ def _composer() -> rx.Component:
                     rx.spacer(),
                     rx.cond(
                         s.is_note,
-                        rx.text("Only your team sees notes", size="1", color="var(--amber-11)", display=["none", "inline", "inline"]),
-                        rx.text("The customer is e-mailed", size="1", color_scheme="gray", display=["none", "inline", "inline"]),
+                        rx.text(
+                            "Only your team sees notes",
+                            size="1",
+                            color="var(--amber-11)",
+                            display=["none", "inline", "inline"],
+                        ),
+                        rx.text(
+                            "The customer is e-mailed",
+                            size="1",
+                            color_scheme="gray",
+                            display=["none", "inline", "inline"],
+                        ),
                     ),
                     align="center",
                     spacing="2",
@@ -393,8 +509,14 @@ def _composer() -> rx.Component:
 def _ticket_header() -> rx.Component:
     t = AgentTicketState.ticket
     return rx.flex(
-        rx.link(rx.flex(rx.icon("arrow-left", size=14), "Queue", align="center", spacing="1"), href=routes.AGENT_QUEUE, size="2",
-                color_scheme="gray", underline="none", display=["block", "block", "none"]),
+        rx.link(
+            rx.flex(rx.icon("arrow-left", size=14), "Queue", align="center", spacing="1"),
+            href=routes.AGENT_QUEUE,
+            size="2",
+            color_scheme="gray",
+            underline="none",
+            display=["block", "block", "none"],
+        ),
         rx.flex(
             rx.heading(t["subject"], size="5", weight="bold", class_name="ticket-heading"),
             direction="column",
@@ -422,11 +544,20 @@ def agent_ticket() -> rx.Component:
     return agent_shell(
         rx.cond(
             ~s.loaded,
-            rx.flex(rx.skeleton(rx.box(height="28px", width="60%")), skeleton_rows(3, "96px"), direction="column", spacing="4"),
+            rx.flex(
+                rx.skeleton(rx.box(height="28px", width="60%")),
+                skeleton_rows(3, "96px"),
+                direction="column",
+                spacing="4",
+            ),
             rx.cond(
                 s.not_found,
-                empty_state("file-question", "Ticket not found", "It may have been deleted, or the link is wrong. Go back to the queue to find it.",
-                            rx.link(rx.button("Back to the queue", variant="soft"), href=routes.AGENT_QUEUE)),
+                empty_state(
+                    "file-question",
+                    "Ticket not found",
+                    "It may have been deleted, or the link is wrong. Go back to the queue to find it.",
+                    rx.link(rx.button("Back to the queue", variant="soft"), href=routes.AGENT_QUEUE),
+                ),
                 rx.flex(
                     _ticket_header(),
                     rx.grid(

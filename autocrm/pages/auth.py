@@ -31,8 +31,14 @@ def _submit(label: str) -> rx.Component:
 
 
 def _switch(text: str, link: str, href: str) -> rx.Component:
-    return rx.text(text, " ", rx.link(link, href=href, weight="medium", color_scheme="indigo"), size="2", color_scheme="gray",
-                   text_align="center")
+    return rx.text(
+        text,
+        " ",
+        rx.link(link, href=href, weight="medium", color_scheme="indigo"),
+        size="2",
+        color_scheme="gray",
+        text_align="center",
+    )
 
 
 @page(route=routes.LOGIN, title="Sign in · AutoCRM", on_load=LoginState.open_page)
@@ -43,15 +49,28 @@ def login() -> rx.Component:
         form_callout(LoginState.form_error),
         rx.form(
             rx.flex(
-                field("E-mail", _input("email", LoginState, type="email", placeholder="you@example.com", auto_complete="username",
-                                       auto_focus=True), error=LoginState.errors.get("email", ""), html_for="email"),
+                field(
+                    "E-mail",
+                    _input(
+                        "email",
+                        LoginState,
+                        type="email",
+                        placeholder="you@example.com",
+                        auto_complete="username",
+                        auto_focus=True,
+                    ),
+                    error=LoginState.errors.get("email", ""),
+                    html_for="email",
+                ),
                 field(
                     "Password",
                     _input("password", LoginState, type="password", auto_complete="current-password"),
                     error=LoginState.errors.get("password", ""),
                     html_for="password",
                 ),
-                rx.flex(rx.link("Forgot password?", href=routes.FORGOT_PASSWORD, size="2"), justify="end", margin_top="-8px"),
+                rx.flex(
+                    rx.link("Forgot password?", href=routes.FORGOT_PASSWORD, size="2"), justify="end", margin_top="-8px"
+                ),
                 _submit("Sign in"),
                 direction="column",
                 spacing="4",
@@ -72,12 +91,25 @@ def signup() -> rx.Component:
         form_callout(SignupState.form_error),
         rx.form(
             rx.flex(
-                field("Full name", _input("name", SignupState, placeholder="Jane Doe", auto_complete="name", auto_focus=True),
-                      error=SignupState.errors.get("name", ""), html_for="name"),
-                field("E-mail", _input("email", SignupState, type="email", placeholder="you@example.com", auto_complete="email"),
-                      error=SignupState.errors.get("email", ""), html_for="email"),
-                field("Password", _input("password", SignupState, type="password", auto_complete="new-password"),
-                      error=SignupState.errors.get("password", ""), hint="At least 8 characters.", html_for="password"),
+                field(
+                    "Full name",
+                    _input("name", SignupState, placeholder="Jane Doe", auto_complete="name", auto_focus=True),
+                    error=SignupState.errors.get("name", ""),
+                    html_for="name",
+                ),
+                field(
+                    "E-mail",
+                    _input("email", SignupState, type="email", placeholder="you@example.com", auto_complete="email"),
+                    error=SignupState.errors.get("email", ""),
+                    html_for="email",
+                ),
+                field(
+                    "Password",
+                    _input("password", SignupState, type="password", auto_complete="new-password"),
+                    error=SignupState.errors.get("password", ""),
+                    hint="At least 8 characters.",
+                    html_for="password",
+                ),
                 _submit("Create account"),
                 direction="column",
                 spacing="4",
@@ -99,21 +131,39 @@ def forgot_password() -> rx.Component:
             ForgotPasswordState.sent,
             rx.flex(
                 rx.callout(
-                    rx.text("If an account exists for ", rx.text(ForgotPasswordState.sent_to, weight="bold", as_="span"),
-                            ", we sent a link to reset its password. It works for one hour.", as_="span"),
+                    rx.text(
+                        "If an account exists for ",
+                        rx.text(ForgotPasswordState.sent_to, weight="bold", as_="span"),
+                        ", we sent a link to reset its password. It works for one hour.",
+                        as_="span",
+                    ),
                     icon="mail-check",
                     color_scheme="green",
                     class_name="reset-sent",
                 ),
-                rx.text("No e-mail after a few minutes? Check your spam folder, or try again.", size="2", color_scheme="gray"),
+                rx.text(
+                    "No e-mail after a few minutes? Check your spam folder, or try again.",
+                    size="2",
+                    color_scheme="gray",
+                ),
                 direction="column",
                 spacing="3",
             ),
             rx.form(
                 rx.flex(
-                    field("E-mail", _input("email", ForgotPasswordState, type="email", placeholder="you@example.com",
-                                           auto_complete="email", auto_focus=True),
-                          error=ForgotPasswordState.errors.get("email", ""), html_for="email"),
+                    field(
+                        "E-mail",
+                        _input(
+                            "email",
+                            ForgotPasswordState,
+                            type="email",
+                            placeholder="you@example.com",
+                            auto_complete="email",
+                            auto_focus=True,
+                        ),
+                        error=ForgotPasswordState.errors.get("email", ""),
+                        html_for="email",
+                    ),
                     _submit("Send reset link"),
                     direction="column",
                     spacing="4",
@@ -142,11 +192,24 @@ def reset_password() -> rx.Component:
             ),
             rx.form(
                 rx.flex(
-                    field("New password", _input("password", ResetPasswordState, type="password", auto_complete="new-password",
-                                                 auto_focus=True),
-                          error=ResetPasswordState.errors.get("password", ""), html_for="password"),
-                    field("Repeat the new password", _input("confirm", ResetPasswordState, type="password", auto_complete="new-password"),
-                          error=ResetPasswordState.errors.get("confirm", ""), html_for="confirm"),
+                    field(
+                        "New password",
+                        _input(
+                            "password",
+                            ResetPasswordState,
+                            type="password",
+                            auto_complete="new-password",
+                            auto_focus=True,
+                        ),
+                        error=ResetPasswordState.errors.get("password", ""),
+                        html_for="password",
+                    ),
+                    field(
+                        "Repeat the new password",
+                        _input("confirm", ResetPasswordState, type="password", auto_complete="new-password"),
+                        error=ResetPasswordState.errors.get("confirm", ""),
+                        html_for="confirm",
+                    ),
                     _submit("Change password"),
                     direction="column",
                     spacing="4",

@@ -71,8 +71,13 @@ def portal() -> rx.Component:
         rx.flex(
             rx.flex(
                 rx.heading("My requests", size="6", weight="bold"),
-                rx.text("Hi ", SessionState.user_first_name, ". Follow your requests here; we also reply by e-mail.", size="2",
-                        color_scheme="gray"),
+                rx.text(
+                    "Hi ",
+                    SessionState.user_first_name,
+                    ". Follow your requests here; we also reply by e-mail.",
+                    size="2",
+                    color_scheme="gray",
+                ),
                 direction="column",
                 spacing="1",
             ),
@@ -81,11 +86,19 @@ def portal() -> rx.Component:
                 skeleton_rows(4, "64px"),
                 rx.cond(
                     PortalState.has_tickets,
-                    rx.flex(_section("Open", PortalState.open_rows), _section("Solved", PortalState.done_rows), direction="column", spacing="5"),
+                    rx.flex(
+                        _section("Open", PortalState.open_rows),
+                        _section("Solved", PortalState.done_rows),
+                        direction="column",
+                        spacing="5",
+                    ),
                     rx.card(
-                        empty_state("message-circle-question", "No requests yet",
-                                    "Tell us what you need help with and a member of our team will get back to you.",
-                                    rx.link(rx.button(rx.icon("plus", size=14), "New request"), href=routes.PORTAL_NEW)),
+                        empty_state(
+                            "message-circle-question",
+                            "No requests yet",
+                            "Tell us what you need help with and a member of our team will get back to you.",
+                            rx.link(rx.button(rx.icon("plus", size=14), "New request"), href=routes.PORTAL_NEW),
+                        ),
                     ),
                 ),
             ),
@@ -100,11 +113,20 @@ def portal_new() -> rx.Component:
     s = NewTicketState
     return portal_shell(
         rx.flex(
-            rx.link(rx.flex(rx.icon("arrow-left", size=14), "My requests", align="center", spacing="1"), href=routes.PORTAL, size="2",
-                    color_scheme="gray", underline="none"),
+            rx.link(
+                rx.flex(rx.icon("arrow-left", size=14), "My requests", align="center", spacing="1"),
+                href=routes.PORTAL,
+                size="2",
+                color_scheme="gray",
+                underline="none",
+            ),
             rx.flex(
                 rx.heading("New request", size="6", weight="bold"),
-                rx.text("Describe the problem in a few sentences. The more we know, the faster we can help.", size="2", color_scheme="gray"),
+                rx.text(
+                    "Describe the problem in a few sentences. The more we know, the faster we can help.",
+                    size="2",
+                    color_scheme="gray",
+                ),
                 direction="column",
                 spacing="1",
             ),
@@ -112,18 +134,46 @@ def portal_new() -> rx.Component:
                 rx.form(
                     rx.flex(
                         form_callout(s.form_error),
-                        field("Subject", rx.input(name="subject", id="subject", size="3", placeholder="e.g. My card payment was declined",
-                                                  max_length=250, color_scheme=rx.cond(s.errors.contains("subject"), "red", "indigo"),
-                                                  aria_invalid=rx.cond(s.errors.contains("subject"), "true", "false")),
-                              error=s.errors.get("subject", ""), html_for="subject"),
-                        field("Description", rx.text_area(name="body", id="body", rows="8", resize="vertical",
-                                                          placeholder="What happened, when, and what you expected instead…",
-                                                          color_scheme=rx.cond(s.errors.contains("body"), "red", "indigo"),
-                                                          aria_invalid=rx.cond(s.errors.contains("body"), "true", "false")),
-                              error=s.errors.get("body", ""), html_for="body"),
+                        field(
+                            "Subject",
+                            rx.input(
+                                name="subject",
+                                id="subject",
+                                size="3",
+                                placeholder="e.g. My card payment was declined",
+                                max_length=250,
+                                color_scheme=rx.cond(s.errors.contains("subject"), "red", "indigo"),
+                                aria_invalid=rx.cond(s.errors.contains("subject"), "true", "false"),
+                            ),
+                            error=s.errors.get("subject", ""),
+                            html_for="subject",
+                        ),
+                        field(
+                            "Description",
+                            rx.text_area(
+                                name="body",
+                                id="body",
+                                rows="8",
+                                resize="vertical",
+                                placeholder="What happened, when, and what you expected instead…",
+                                color_scheme=rx.cond(s.errors.contains("body"), "red", "indigo"),
+                                aria_invalid=rx.cond(s.errors.contains("body"), "true", "false"),
+                            ),
+                            error=s.errors.get("body", ""),
+                            html_for="body",
+                        ),
                         rx.flex(
-                            rx.link(rx.button("Cancel", variant="soft", color_scheme="gray", type="button"), href=routes.PORTAL),
-                            rx.button(rx.icon("send", size=14), "Send request", type="submit", disabled=~s.ready, class_name="submit"),
+                            rx.link(
+                                rx.button("Cancel", variant="soft", color_scheme="gray", type="button"),
+                                href=routes.PORTAL,
+                            ),
+                            rx.button(
+                                rx.icon("send", size=14),
+                                "Send request",
+                                type="submit",
+                                disabled=~s.ready,
+                                class_name="submit",
+                            ),
                             spacing="3",
                             justify="end",
                         ),
@@ -144,13 +194,25 @@ def portal_new() -> rx.Component:
 def _stars(count, *, interactive: bool) -> rx.Component:
     def star(i: int) -> rx.Component:
         filled = count >= i
-        icon = rx.icon("star", size=26 if interactive else 16, fill=rx.cond(filled, "var(--amber-9)", "none"),
-                       color=rx.cond(filled, "var(--amber-9)", "var(--gray-8)"))
+        icon = rx.icon(
+            "star",
+            size=26 if interactive else 16,
+            fill=rx.cond(filled, "var(--amber-9)", "none"),
+            color=rx.cond(filled, "var(--amber-9)", "var(--gray-8)"),
+        )
         if not interactive:
             return icon
-        return rx.icon_button(icon, variant="ghost", color_scheme="amber", size="3", type="button",
-                              on_click=PortalTicketState.choose_stars(i), aria_label=f"{i} star{'s' if i > 1 else ''}",
-                              class_name=f"star star-{i}")
+        return rx.icon_button(
+            icon,
+            variant="ghost",
+            color_scheme="amber",
+            size="3",
+            type="button",
+            on_click=PortalTicketState.choose_stars(i),
+            aria_label=f"{i} star{'s' if i > 1 else ''}",
+            class_name=f"star star-{i}",
+        )
+
     return rx.flex(*[star(i) for i in range(1, 6)], spacing="1", align="center")
 
 
@@ -176,8 +238,13 @@ def _rating() -> rx.Component:
                         rx.heading("How did we do?", size="3"),
                         rx.text("Rate the help you got on this request.", size="2", color_scheme="gray"),
                         _stars(s.stars, interactive=True),
-                        rx.text_area(name="comment", placeholder="Anything we should know? (optional)", rows="3", max_length=2000,
-                                     aria_label="Comment"),
+                        rx.text_area(
+                            name="comment",
+                            placeholder="Anything we should know? (optional)",
+                            rows="3",
+                            max_length=2000,
+                            aria_label="Comment",
+                        ),
                         field_error(s.rating_error),
                         rx.flex(rx.button("Send rating", type="submit", class_name="send-rating"), justify="end"),
                         direction="column",
@@ -198,15 +265,29 @@ def _reply_box() -> rx.Component:
     s = PortalTicketState
     return rx.cond(
         s.ticket["is_closed"],
-        rx.callout("This request is closed. If you need more help, open a new request.", icon="lock", color_scheme="gray"),
+        rx.callout(
+            "This request is closed. If you need more help, open a new request.", icon="lock", color_scheme="gray"
+        ),
         rx.card(
             rx.form(
                 rx.flex(
-                    rx.text_area(name="body", id="reply-body", rows="4", resize="vertical", aria_label="Your message",
-                                 placeholder=rx.cond(s.ticket["is_done"], "Still need help? Write here to reopen the request…",
-                                                     "Add more details or answer our questions…")),
+                    rx.text_area(
+                        name="body",
+                        id="reply-body",
+                        rows="4",
+                        resize="vertical",
+                        aria_label="Your message",
+                        placeholder=rx.cond(
+                            s.ticket["is_done"],
+                            "Still need help? Write here to reopen the request…",
+                            "Add more details or answer our questions…",
+                        ),
+                    ),
                     field_error(s.reply_error),
-                    rx.flex(rx.button(rx.icon("send", size=14), "Send", type="submit", class_name="send-reply"), justify="end"),
+                    rx.flex(
+                        rx.button(rx.icon("send", size=14), "Send", type="submit", class_name="send-reply"),
+                        justify="end",
+                    ),
                     direction="column",
                     spacing="3",
                 ),
@@ -226,14 +307,30 @@ def portal_ticket() -> rx.Component:
     return portal_shell(
         rx.cond(
             ~s.loaded,
-            rx.flex(rx.skeleton(rx.box(height="32px", width="70%")), skeleton_rows(3, "90px"), direction="column", spacing="4"),
+            rx.flex(
+                rx.skeleton(rx.box(height="32px", width="70%")),
+                skeleton_rows(3, "90px"),
+                direction="column",
+                spacing="4",
+            ),
             rx.cond(
                 s.not_found,
-                rx.card(empty_state("file-question", "Request not found", "This request does not exist or belongs to another account.",
-                                    rx.link(rx.button("Back to my requests", variant="soft"), href=routes.PORTAL))),
+                rx.card(
+                    empty_state(
+                        "file-question",
+                        "Request not found",
+                        "This request does not exist or belongs to another account.",
+                        rx.link(rx.button("Back to my requests", variant="soft"), href=routes.PORTAL),
+                    )
+                ),
                 rx.flex(
-                    rx.link(rx.flex(rx.icon("arrow-left", size=14), "My requests", align="center", spacing="1"), href=routes.PORTAL,
-                            size="2", color_scheme="gray", underline="none"),
+                    rx.link(
+                        rx.flex(rx.icon("arrow-left", size=14), "My requests", align="center", spacing="1"),
+                        href=routes.PORTAL,
+                        size="2",
+                        color_scheme="gray",
+                        underline="none",
+                    ),
                     rx.flex(
                         rx.heading(t["subject"], size="6", weight="bold", class_name="ticket-heading"),
                         rx.flex(

@@ -14,15 +14,15 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from limits import RateLimitItemPerMinute
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from autocrm.core.settings import get_settings
 from autocrm.models import ApiKey, LoginSession, PasswordResetToken, Role, User
 from autocrm.models.base import utcnow
 from autocrm.services import audit
 from autocrm.services.actor import ALL_SCOPES, Actor
-from autocrm.services.inputs import contains_nul
 from autocrm.services.errors import AuthenticationFailed, RateLimited, ValidationFailed, field_error
+from autocrm.services.inputs import contains_nul
 from autocrm.services.mail import OutboundMail, get_mailer
 
 _hasher = PasswordHasher()
@@ -85,7 +85,15 @@ def _throttle(*keys: str) -> None:
 def sign_up_customer(session: Session, *, email: str, name: str, password: str) -> User:
     from autocrm.services.users import create_user
 
-    return create_user(session, actor=Actor(role=Role.customer, label="signup"), email=email, name=name, password=password, role=Role.customer, self_signup=True)
+    return create_user(
+        session,
+        actor=Actor(role=Role.customer, label="signup"),
+        email=email,
+        name=name,
+        password=password,
+        role=Role.customer,
+        self_signup=True,
+    )
 
 
 def authenticate(session: Session, *, email: str, password: str, client: str = "") -> User:
@@ -126,14 +134,20 @@ def begin_login_session(session: Session, *, user: User) -> str:
     takes to the server's claim route (`claim_login_session`). The route sets the session's token as an
     HttpOnly cookie, so no page script ever holds it. Only the code's hash is stored."""
     code = secrets.token_urlsafe(32)
-    session.add(LoginSession(token_hash=sha256(code), user_id=user.id, expires_at=utcnow() + CLAIM_TTL, claimed_at=None))
+    session.add(
+        LoginSession(token_hash=sha256(code), user_id=user.id, expires_at=utcnow() + CLAIM_TTL, claimed_at=None)
+    )
     return code
 
 
 def claim_login_session(session: Session, *, code: str) -> str:
     """Redeems a code from `begin_login_session` once: returns the new session's token (a fresh secret, not
     the code). An unknown, used or expired code raises AuthenticationFailed."""
-    row = session.exec(select(LoginSession).where(LoginSession.token_hash == sha256(code or ""))).first() if code else None
+    row = (
+        session.exec(select(LoginSession).where(LoginSession.token_hash == sha256(code or ""))).first()
+        if code
+        else None
+    )
     now = utcnow()
     if row is None or row.claimed_at is not None or row.revoked_at is not None or row.expires_at <= now:
         raise AuthenticationFailed("This sign-in has expired. Please sign in again.")
@@ -163,7 +177,13 @@ def end_login_session(session: Session, *, token: str) -> None:
     if row and row.revoked_at is None:
         row.revoked_at = utcnow()
         session.add(row)
-        audit.record(session, actor=Actor(role=Role.customer, label=f"user:{row.user_id}", user_id=row.user_id), action="auth.logout", object_type="user", object_id=row.user_id)
+        audit.record(
+            session,
+            actor=Actor(role=Role.customer, label=f"user:{row.user_id}", user_id=row.user_id),
+            action="auth.logout",
+            object_type="user",
+            object_id=row.user_id,
+        )
 
 
 def request_password_reset(session: Session, *, email: str) -> None:
@@ -179,10 +199,18 @@ def request_password_reset(session: Session, *, email: str) -> None:
     settings = get_settings()
     session.add(
         PasswordResetToken(
-            token_hash=sha256(token), user_id=user.id, expires_at=utcnow() + timedelta(seconds=settings.password_reset_ttl_seconds)
+            token_hash=sha256(token),
+            user_id=user.id,
+            expires_at=utcnow() + timedelta(seconds=settings.password_reset_ttl_seconds),
         )
     )
-    audit.record(session, actor=Actor.system("password-reset"), action="auth.reset_requested", object_type="user", object_id=user.id)
+    audit.record(
+        session,
+        actor=Actor.system("password-reset"),
+        action="auth.reset_requested",
+        object_type="user",
+        object_id=user.id,
+    )
     minutes = settings.password_reset_ttl_seconds // 60
     get_mailer().send(
         OutboundMail(
@@ -202,22 +230,37 @@ def reset_password(session: Session, *, token: str, new_password: str) -> User:
     check_password_policy(new_password)
     row = session.exec(select(PasswordResetToken).where(PasswordResetToken.token_hash == sha256(token or ""))).first()
     if row is None or row.used_at is not None or row.expires_at <= utcnow():
-        raise ValidationFailed("This reset link is invalid or has expired. Ask for a new one.", {"token": "invalid or expired"})
+        raise ValidationFailed(
+            "This reset link is invalid or has expired. Ask for a new one.", {"token": "invalid or expired"}
+        )
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
-        raise ValidationFailed("This reset link is invalid or has expired. Ask for a new one.", {"token": "invalid or expired"})
+        raise ValidationFailed(
+            "This reset link is invalid or has expired. Ask for a new one.", {"token": "invalid or expired"}
+        )
     row.used_at = utcnow()
     user.password_hash = hash_password(new_password)
     user.updated_at = utcnow()
-    for login in session.exec(select(LoginSession).where(LoginSession.user_id == user.id, LoginSession.revoked_at == None)):  # noqa: E711
+    for login in session.exec(
+        select(LoginSession).where(LoginSession.user_id == user.id, col(LoginSession.revoked_at).is_(None))
+    ):
         login.revoked_at = utcnow()
         session.add(login)
     session.add_all([row, user])
-    audit.record(session, actor=Actor.for_user(user), action="auth.password_reset", object_type="user", object_id=user.id, changes={"password": ("***", "***")})
+    audit.record(
+        session,
+        actor=Actor.for_user(user),
+        action="auth.password_reset",
+        object_type="user",
+        object_id=user.id,
+        changes={"password": ("***", "***")},
+    )
     return user
 
 
-def create_api_key(session: Session, *, actor: Actor, name: str, scopes: list[str], role: Role = Role.agent) -> tuple[ApiKey, str]:
+def create_api_key(
+    session: Session, *, actor: Actor, name: str, scopes: list[str], role: Role = Role.agent
+) -> tuple[ApiKey, str]:
     """A new key and its secret, which is shown this once and never stored."""
     actor.require_admin()
     name = (name or "").strip()
@@ -225,16 +268,33 @@ def create_api_key(session: Session, *, actor: Actor, name: str, scopes: list[st
         raise field_error("name", "Give the key a name of 1 to 120 characters.")
     unknown = sorted(set(scopes) - set(ALL_SCOPES))
     if unknown or not scopes:
-        raise field_error("scopes", f"Choose scopes from: {', '.join(ALL_SCOPES)}." + (f" Unknown: {', '.join(unknown)}." if unknown else ""))
+        raise field_error(
+            "scopes",
+            f"Choose scopes from: {', '.join(ALL_SCOPES)}." + (f" Unknown: {', '.join(unknown)}." if unknown else ""),
+        )
     if role == Role.customer:
         raise field_error("role", "API keys act as an agent or an admin.")
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(32)
     raw = f"{API_KEY_PREFIX}_{prefix}_{secret}"
-    key = ApiKey(name=name, prefix=prefix, key_hash=sha256(raw), scopes=sorted(set(scopes)), role=role, created_by_id=actor.user_id)
+    key = ApiKey(
+        name=name,
+        prefix=prefix,
+        key_hash=sha256(raw),
+        scopes=sorted(set(scopes)),
+        role=role,
+        created_by_id=actor.user_id,
+    )
     session.add(key)
     session.flush()
-    audit.record(session, actor=actor, action="api_key.create", object_type="api_key", object_id=key.id, changes={"name": (None, name), "scopes": (None, key.scopes), "role": (None, role)})
+    audit.record(
+        session,
+        actor=actor,
+        action="api_key.create",
+        object_type="api_key",
+        object_id=key.id,
+        changes={"name": (None, name), "scopes": (None, key.scopes), "role": (None, role)},
+    )
     return key, raw
 
 

@@ -31,15 +31,40 @@ from autocrm.models.base import utcnow
 from autocrm.services import audit, desk, imports
 from autocrm.services.actor import Actor
 from autocrm.services.auth import hash_password
-from autocrm.services.seed import AGENT_REPLIES, CUSTOMER_FOLLOW_UPS, FIRST_NAMES, LAST_NAMES, NOTES, _fix_for, _load_queries, _subject
+from autocrm.services.seed import (
+    AGENT_REPLIES,
+    CUSTOMER_FOLLOW_UPS,
+    FIRST_NAMES,
+    LAST_NAMES,
+    NOTES,
+    _fix_for,
+    _load_queries,
+    _subject,
+)
 
-BENCH_PASSWORD = "autocrm-bench"
+BENCH_PASSWORD = "autocrm-bench"  # noqa: S105 (bench desks only, on this machine)
 BENCH_ADMIN_EMAIL = "admin@bench.autocrm.dev"
 AGENTS, CUSTOMERS, ORGANIZATIONS, TEAMS = 100, 4_000, 400, 80
 BATCH = 1_000
 DAYS = 730
-TEAM_AREAS = ["Cards", "Payments", "Transfers", "Top-ups", "Exchange", "Accounts", "Verification", "Security",
-              "Disputes", "Business", "Lending", "Savings", "Crypto", "Onboarding", "Retention", "VIP"]
+TEAM_AREAS = [
+    "Cards",
+    "Payments",
+    "Transfers",
+    "Top-ups",
+    "Exchange",
+    "Accounts",
+    "Verification",
+    "Security",
+    "Disputes",
+    "Business",
+    "Lending",
+    "Savings",
+    "Crypto",
+    "Onboarding",
+    "Retention",
+    "VIP",
+]
 REGIONS = ["EMEA", "Americas", "APAC", "Nordics", "DACH"]
 PLANS = ["standard", "plus", "premium", "metal", "business"]
 ACTOR = Actor.system("seed:bench")
@@ -75,33 +100,66 @@ def _people(session: Session, rng: random.Random) -> _People:
     desk.ensure_defaults(session)
     now = utcnow()
     password_hash = hash_password(BENCH_PASSWORD)  # one hash for every bench account keeps seeding fast
-    session.execute(insert(Organization.__table__), [
-        {"name": f"{rng.choice(LAST_NAMES)} {kind} {i:03d}", "domain": f"org{i:03d}.example", "created_at": now}
-        for i, kind in enumerate(rng.choice(["Traders", "Labs", "Logistics", "Studio", "Foods", "Health"]) for _ in range(ORGANIZATIONS))
-    ])
+    session.execute(
+        insert(Organization.__table__),
+        [
+            {"name": f"{rng.choice(LAST_NAMES)} {kind} {i:03d}", "domain": f"org{i:03d}.example", "created_at": now}
+            for i, kind in enumerate(
+                rng.choice(["Traders", "Labs", "Logistics", "Studio", "Foods", "Health"]) for _ in range(ORGANIZATIONS)
+            )
+        ],
+    )
     org_ids = list(session.exec(select(Organization.id).order_by(col(Organization.id))))
-    session.execute(insert(Team.__table__), [
-        {"name": f"{TEAM_AREAS[i % len(TEAM_AREAS)]} {REGIONS[i // len(TEAM_AREAS)]}", "description": "", "created_at": now}
-        for i in range(TEAMS)
-    ])
+    session.execute(
+        insert(Team.__table__),
+        [
+            {
+                "name": f"{TEAM_AREAS[i % len(TEAM_AREAS)]} {REGIONS[i // len(TEAM_AREAS)]}",
+                "description": "",
+                "created_at": now,
+            }
+            for i in range(TEAMS)
+        ],
+    )
     team_ids = list(session.exec(select(Team.id).order_by(col(Team.id))))
 
     def user(email: str, name: str, role: Role, org: int | None = None) -> dict[str, Any]:
-        return {"email": email, "name": name, "role": role, "password_hash": password_hash, "organization_id": org,
-                "is_active": True, "created_at": now, "updated_at": now, "last_login_at": None}
+        return {
+            "email": email,
+            "name": name,
+            "role": role,
+            "password_hash": password_hash,
+            "organization_id": org,
+            "is_active": True,
+            "created_at": now,
+            "updated_at": now,
+            "last_login_at": None,
+        }
 
     rows = [user(BENCH_ADMIN_EMAIL, "Bench Admin", Role.admin)]
-    rows += [user(f"agent{i:03d}@bench.autocrm.dev", f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}", Role.agent) for i in range(AGENTS)]
+    rows += [
+        user(f"agent{i:03d}@bench.autocrm.dev", f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}", Role.agent)
+        for i in range(AGENTS)
+    ]
     customer_names = []
     for i in range(CUSTOMERS):
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         org = org_ids[i % ORGANIZATIONS]
         customer_names.append(first)
-        rows.append(user(f"{first}.{last}.{i:04d}@org{(i % ORGANIZATIONS):03d}.example".lower(), f"{first} {last}", Role.customer, org))
+        rows.append(
+            user(
+                f"{first}.{last}.{i:04d}@org{(i % ORGANIZATIONS):03d}.example".lower(),
+                f"{first} {last}",
+                Role.customer,
+                org,
+            )
+        )
     session.execute(insert(User.__table__), rows)
     users = list(session.exec(select(User.id, User.role, User.organization_id).order_by(col(User.id))))
     agents = [uid for uid, role, _org in users if role == Role.agent]
-    customers = [(uid, org, customer_names[n]) for n, (uid, _role, org) in enumerate(u for u in users if u[1] == Role.customer)]
+    customers = [
+        (uid, org, customer_names[n]) for n, (uid, _role, org) in enumerate(u for u in users if u[1] == Role.customer)
+    ]
 
     members: dict[int, list[int]] = {tid: [] for tid in team_ids}
     memberships = []
@@ -111,11 +169,23 @@ def _people(session: Session, rng: random.Random) -> _People:
             memberships.append({"team_id": team, "user_id": agent})
     session.execute(insert(TeamMembership.__table__), memberships)
 
-    desk.create_custom_field(session, actor=ACTOR, key="plan", label="Plan", field_type=CustomFieldType.select, options=PLANS)
-    desk.create_custom_field(session, actor=ACTOR, key="amount", label="Amount (EUR)", field_type=CustomFieldType.number)
-    desk.create_custom_field(session, actor=ACTOR, key="kyc_verified", label="KYC verified", field_type=CustomFieldType.checkbox)
-    audit.record(session, actor=ACTOR, action="seed.users", object_type="desk", object_id=None,
-                 changes={"users": (0, len(rows)), "teams": (0, TEAMS), "organizations": (0, ORGANIZATIONS)})
+    desk.create_custom_field(
+        session, actor=ACTOR, key="plan", label="Plan", field_type=CustomFieldType.select, options=PLANS
+    )
+    desk.create_custom_field(
+        session, actor=ACTOR, key="amount", label="Amount (EUR)", field_type=CustomFieldType.number
+    )
+    desk.create_custom_field(
+        session, actor=ACTOR, key="kyc_verified", label="KYC verified", field_type=CustomFieldType.checkbox
+    )
+    audit.record(
+        session,
+        actor=ACTOR,
+        action="seed.users",
+        object_type="desk",
+        object_id=None,
+        changes={"users": (0, len(rows)), "teams": (0, TEAMS), "organizations": (0, ORGANIZATIONS)},
+    )
     return _People(agents=agents, customers=customers, team_members=members, team_ids=team_ids)
 
 
@@ -137,7 +207,9 @@ def ticket_records(
         yield ticket_batch(index, total, people, seed=seed, days=days, now=now)
 
 
-def ticket_batch(index: int, total: int, people: _People, *, seed: int, days: int, now: datetime) -> list[dict[str, Any]]:
+def ticket_batch(
+    index: int, total: int, people: _People, *, seed: int, days: int, now: datetime
+) -> list[dict[str, Any]]:
     """Batch `index` of `ticket_records`. Each batch has its own random stream, so any process can make
     any batch (the importing processes make their own instead of unpickling them from the parent)."""
     rng = random.Random(seed * 1_000_003 + index + 1)
@@ -151,7 +223,11 @@ def ticket_batch(index: int, total: int, people: _People, *, seed: int, days: in
         created = start + timedelta(seconds=span * (number + rng.random()) / total)
         age_days = (now - created).total_seconds() / 86400
         status = _status_for(age_days, rng)
-        team = people.team_ids[zlib.crc32(category.encode()) % len(people.team_ids)] if rng.random() < 0.9 else rng.choice(people.team_ids)
+        team = (
+            people.team_ids[zlib.crc32(category.encode()) % len(people.team_ids)]
+            if rng.random() < 0.9
+            else rng.choice(people.team_ids)
+        )
         assignee = None if status == "new" else rng.choice(people.team_members[team] or people.agents)
         messages = [{"author_id": customer_id, "body": f"Hi,\n\n{text}\n\nThanks,\n{first}", "created_at": created}]
         at = created
@@ -162,12 +238,16 @@ def ticket_batch(index: int, total: int, people: _People, *, seed: int, days: in
             staff_turn = len(messages) % 2 == 1
             if staff_turn and assignee is not None:
                 if rng.random() < 0.2:
-                    messages.append({"author_id": assignee, "internal": True, "body": rng.choice(NOTES), "created_at": at})
+                    messages.append(
+                        {"author_id": assignee, "internal": True, "body": rng.choice(NOTES), "created_at": at}
+                    )
                     continue
                 body = rng.choice(AGENT_REPLIES).format(first=first, fix=_fix_for(category))
                 messages.append({"author_id": assignee, "body": body, "created_at": at})
             elif staff_turn:  # nobody assigned yet: the customer adds detail
-                messages.append({"author_id": customer_id, "body": queries[rng.randrange(len(queries))][0], "created_at": at})
+                messages.append(
+                    {"author_id": customer_id, "body": queries[rng.randrange(len(queries))][0], "created_at": at}
+                )
             else:
                 messages.append({"author_id": customer_id, "body": rng.choice(CUSTOMER_FOLLOW_UPS), "created_at": at})
         tags = [re.sub(r"[^a-z0-9_\-:.]", "", category.replace("_", "-"))[:50]]
@@ -179,12 +259,22 @@ def ticket_batch(index: int, total: int, people: _People, *, seed: int, days: in
         custom: dict[str, Any] = {"plan": PLANS[customer_id % len(PLANS)], "kyc_verified": customer_id % 7 != 0}
         if rng.random() < 0.4:
             custom["amount"] = round(rng.uniform(5, 5000), 2)
-        batch.append({
-            "subject": _subject(text), "status": status, "priority": priority,
-            "channel": rng.choices(["web", "email", "chat", "phone", "api"], weights=[40, 35, 15, 5, 5])[0],
-            "requester_id": customer_id, "assignee_id": assignee, "team_id": team, "tags": tags, "custom_fields": custom,
-            "created_at": created, "updated_at": max(m["created_at"] for m in messages), "messages": messages,
-        })
+        batch.append(
+            {
+                "subject": _subject(text),
+                "status": status,
+                "priority": priority,
+                "channel": rng.choices(["web", "email", "chat", "phone", "api"], weights=[40, 35, 15, 5, 5])[0],
+                "requester_id": customer_id,
+                "assignee_id": assignee,
+                "team_id": team,
+                "tags": tags,
+                "custom_fields": custom,
+                "created_at": created,
+                "updated_at": max(m["created_at"] for m in messages),
+                "messages": messages,
+            }
+        )
     return batch
 
 
@@ -246,8 +336,12 @@ def seed_bench(
         # Each process makes the batches it imports: sending them would cost more CPU (pickling ~1,000
         # records with their messages, both ways) than making them.
         now = utcnow()
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=_start_worker, initargs=(people, tickets, seed, now)) as pool:
+        with ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(people, tickets, seed, now),
+        ) as pool:
             pending: set[Any] = set()
             for index in range(-(-tickets // BATCH)):
                 pending.add(pool.submit(_make_and_import_batch, index))
@@ -258,5 +352,10 @@ def seed_bench(
             for future in wait(pending).done:
                 account(future.result())
         import_seconds /= workers  # wall time of the import phase, not the sum over processes
-    return BenchSummary(users=user_count, tickets=done, messages=messages, seconds=time.perf_counter() - started,
-                        import_seconds=import_seconds)
+    return BenchSummary(
+        users=user_count,
+        tickets=done,
+        messages=messages,
+        seconds=time.perf_counter() - started,
+        import_seconds=import_seconds,
+    )

@@ -95,7 +95,9 @@ def ensure_defaults(session: Session) -> None:
     if session.get(Counter, TICKET_NUMBER_COUNTER) is None:
         session.add(Counter(name=TICKET_NUMBER_COUNTER, value=1000))
     if session.get(Counter, VOCABULARY_COUNTER) is None:
-        session.add(Counter(name=VOCABULARY_COUNTER, value=secrets.randbelow(2**30)))  # room below the 32-bit column limit for every later change
+        session.add(
+            Counter(name=VOCABULARY_COUNTER, value=secrets.randbelow(2**30))
+        )  # room below the 32-bit column limit for every later change
     session.flush()
     if created:
         _vocabulary_changed(session)
@@ -107,7 +109,9 @@ def vocabulary(session: Session) -> Vocabulary:
     if known is not None:
         return known
     counter = Counter.__table__
-    version = session.execute(core_select(counter.c.value).where(counter.c.name == VOCABULARY_COUNTER)).scalar_one_or_none()
+    version = session.execute(
+        core_select(counter.c.value).where(counter.c.name == VOCABULARY_COUNTER)
+    ).scalar_one_or_none()
     url = str(session.get_bind().url)
     current = _cached.get(url)
     if current is None or version is None or current.version != version:
@@ -129,10 +133,18 @@ def _load_vocabulary(session: Session, version: int | None) -> Vocabulary:
         for p in session.exec(select(TicketPriority).order_by(col(TicketPriority.rank), col(TicketPriority.key)))
     }
     fields = {
-        d.key: CustomFieldInfo(id=d.id, key=d.key, label=d.label, field_type=CustomFieldType(d.field_type),
-                               options=tuple(d.options), required=d.required, position=d.position)
+        d.key: CustomFieldInfo(
+            id=d.id,
+            key=d.key,
+            label=d.label,
+            field_type=CustomFieldType(d.field_type),
+            options=tuple(d.options),
+            required=d.required,
+            position=d.position,
+        )
         for d in session.exec(
-            select(CustomFieldDefinition).where(CustomFieldDefinition.is_active == True)  # noqa: E712
+            select(CustomFieldDefinition)
+            .where(CustomFieldDefinition.is_active == True)  # noqa: E712
             .order_by(col(CustomFieldDefinition.position), col(CustomFieldDefinition.id))
         )
     }
@@ -191,7 +203,14 @@ def priority_named(session: Session, key: str | None) -> PriorityInfo:
 
 
 def create_custom_field(
-    session: Session, *, actor: Actor, key: str, label: str, field_type: CustomFieldType, options: list[str] = (), required: bool = False
+    session: Session,
+    *,
+    actor: Actor,
+    key: str,
+    label: str,
+    field_type: CustomFieldType,
+    options: list[str] = (),
+    required: bool = False,
 ) -> CustomFieldDefinition:
     actor.require_admin()
     if not key or not key.replace("_", "").isalnum() or len(key) > 60:
@@ -201,12 +220,20 @@ def create_custom_field(
     field_type = CustomFieldType(field_type)
     if field_type == CustomFieldType.select and not options:
         raise field_error("options", "A select field needs at least one option.")
-    definition = CustomFieldDefinition(key=key, label=label[:120] or key, field_type=field_type, options=list(options), required=required)
+    definition = CustomFieldDefinition(
+        key=key, label=label[:120] or key, field_type=field_type, options=list(options), required=required
+    )
     session.add(definition)
     session.flush()
     _vocabulary_changed(session)
-    audit.record(session, actor=actor, action="custom_field.create", object_type="custom_field", object_id=definition.id,
-                 changes={"key": (None, key), "field_type": (None, field_type), "options": (None, list(options))})
+    audit.record(
+        session,
+        actor=actor,
+        action="custom_field.create",
+        object_type="custom_field",
+        object_id=definition.id,
+        changes={"key": (None, key), "field_type": (None, field_type), "options": (None, list(options))},
+    )
     return definition
 
 
@@ -221,7 +248,12 @@ def _coerce(definition: CustomFieldInfo, value: Any) -> Any:
             raise ValueError("must be text of at most 2000 characters")
         return value.strip()
     if kind == CustomFieldType.number:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or abs(value) > 1e15:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or abs(value) > 1e15
+        ):
             raise ValueError("must be a finite number")
         return value
     if kind == CustomFieldType.date:
@@ -284,7 +316,10 @@ def reserve_ticket_numbers(session: Session, count: int) -> tuple[int, int]:
     transaction, so numbers never repeat (imports reserve a whole batch at once)."""
     counter = Counter.__table__  # a Core UPDATE: the ORM's bulk-update machinery cost more than the statement
     result = session.execute(
-        update(counter).where(counter.c.name == TICKET_NUMBER_COUNTER).values(value=counter.c.value + count).returning(counter.c.value)
+        update(counter)
+        .where(counter.c.name == TICKET_NUMBER_COUNTER)
+        .values(value=counter.c.value + count)
+        .returning(counter.c.value)
     )
     last = result.scalar_one_or_none()
     if last is None:

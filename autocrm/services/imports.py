@@ -21,6 +21,7 @@ the message trigger so for its one COPY of messages.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -134,7 +135,7 @@ class _Batch:
         self.people: dict[int, _Person] = {}
         self.staff: list[User] = []  # full rows for `_staff_user`: a desk has few agents
         postgresql = session.get_bind().dialect.name == "postgresql"
-        chunks = [ids] if postgresql else [ids[start:start + 5000] for start in range(0, len(ids), 5000)]
+        chunks = [ids] if postgresql else [ids[start : start + 5000] for start in range(0, len(ids), 5000)]
         for chunk in chunks:
             columns = select(User.id, User.role, User.is_active, User.organization_id).where(_user_ids(postgresql))
             # Core rows, not ORM ones: a batch names ~1,000 people and only these four columns are needed.
@@ -185,7 +186,9 @@ def _parse(index: int, record: ImportTicket | dict[str, Any]) -> ImportTicket:
         error = exc.errors()[0]
         field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"])
         name = f"records[{index}]{field}"
-        raise ValidationFailed(f"Record {index}: {field.lstrip('.') or 'record'}: {error['msg']}", {name: error["msg"]}) from None
+        raise ValidationFailed(
+            f"Record {index}: {field.lstrip('.') or 'record'}: {error['msg']}", {name: error["msg"]}
+        ) from None
 
 
 # A valid record: its ticket row, its tags and its message rows.
@@ -196,13 +199,22 @@ def _check(index: int, record: ImportTicket, batch: _Batch, now: datetime) -> _C
     """The ticket row, its tags and its message rows, or ValidationFailed naming the record and field."""
     session = batch.session
     try:
-        status = batch.default_status if record.status is None else batch.once(
-            "status", record.status, lambda: desk.status_named(session, record.status))
-        priority = batch.default_priority if record.priority is None else batch.once(
-            "priority", record.priority, lambda: desk.priority_named(session, record.priority))
+        status = (
+            batch.default_status
+            if record.status is None
+            else batch.once("status", record.status, lambda: desk.status_named(session, record.status))
+        )
+        priority = (
+            batch.default_priority
+            if record.priority is None
+            else batch.once("priority", record.priority, lambda: desk.priority_named(session, record.priority))
+        )
         requester = batch.user(record.requester_id)
         if requester is None or not requester.is_active:
-            raise ValidationFailed(f"User {record.requester_id} does not exist.", {"requester_id": f"User {record.requester_id} does not exist."})
+            raise ValidationFailed(
+                f"User {record.requester_id} does not exist.",
+                {"requester_id": f"User {record.requester_id} does not exist."},
+            )
         if record.assignee_id is not None:
             batch.once("assignee", record.assignee_id, lambda: _staff_user(session, record.assignee_id, "assignee_id"))
         if record.team_id is not None:
@@ -222,22 +234,38 @@ def _check(index: int, record: ImportTicket, batch: _Batch, now: datetime) -> _C
         try:
             author = batch.user(m.author_id)
             if author is None:
-                raise ValidationFailed(f"User {m.author_id} does not exist.", {"author_id": f"User {m.author_id} does not exist."})
+                raise ValidationFailed(
+                    f"User {m.author_id} does not exist.", {"author_id": f"User {m.author_id} does not exist."}
+                )
             if m.internal and not author.role.is_staff:
-                raise ValidationFailed("Only agents and admins write internal notes.", {"internal": "only staff authors write internal notes"})
+                raise ValidationFailed(
+                    "Only agents and admins write internal notes.",
+                    {"internal": "only staff authors write internal notes"},
+                )
             if m.created_at < record.created_at:
-                raise ValidationFailed("A message is older than its ticket.", {"created_at": "must not be before the ticket's created_at"})
+                raise ValidationFailed(
+                    "A message is older than its ticket.", {"created_at": "must not be before the ticket's created_at"}
+                )
             # Imports repeat bodies (signatures, canned replies): each distinct one is cleaned once per batch.
-            body_html, body_text = batch.once("body", (m.body, m.body_format), lambda: _body(m.body, m.body_format))
+            body_html, body_text = batch.once(
+                "body", (m.body, m.body_format), functools.partial(_body, m.body, m.body_format)
+            )
         except DomainError as exc:
             raise _record_error(index, exc, prefix) from None
         if not m.internal and author.role.is_staff and author.id != requester.id and first_response_at is None:
             first_response_at = m.created_at
         last_at = max(last_at, m.created_at)
-        messages.append({
-            "author_id": author.id, "api_key_id": None, "internal": m.internal, "channel": m.channel or record.channel,
-            "body_html": body_html, "body_text": body_text, "created_at": m.created_at,
-        })
+        messages.append(
+            {
+                "author_id": author.id,
+                "api_key_id": None,
+                "internal": m.internal,
+                "channel": m.channel or record.channel,
+                "body_html": body_html,
+                "body_text": body_text,
+                "created_at": m.created_at,
+            }
+        )
     updated_at = record.updated_at or last_at
     if updated_at < last_at:
         raise ValidationFailed(
@@ -250,10 +278,21 @@ def _check(index: int, record: ImportTicket, batch: _Batch, now: datetime) -> _C
         if status.category == StatusCategory.closed:
             closed_at = updated_at
     ticket = {
-        "subject": record.subject, "status": status.key, "priority": priority.key, "channel": record.channel,
-        "requester_id": requester.id, "organization_id": requester.organization_id, "assignee_id": record.assignee_id,
-        "team_id": record.team_id, "custom_fields": custom_fields, "created_at": record.created_at, "updated_at": updated_at,
-        "first_response_at": first_response_at, "solved_at": solved_at, "closed_at": closed_at, "due_at": None,
+        "subject": record.subject,
+        "status": status.key,
+        "priority": priority.key,
+        "channel": record.channel,
+        "requester_id": requester.id,
+        "organization_id": requester.organization_id,
+        "assignee_id": record.assignee_id,
+        "team_id": record.team_id,
+        "custom_fields": custom_fields,
+        "created_at": record.created_at,
+        "updated_at": updated_at,
+        "first_response_at": first_response_at,
+        "solved_at": solved_at,
+        "closed_at": closed_at,
+        "due_at": None,
     }
     return ticket, tags, messages
 
@@ -261,7 +300,9 @@ def _check(index: int, record: ImportTicket, batch: _Batch, now: datetime) -> _C
 def _copy_values(table: Any, columns: list[str], rows: list[dict[str, Any]], dialect: Any) -> list[list[Any]]:
     """Rows as COPY takes them: each value through its column type's bind processing (JSON serialized)."""
     processors = [
-        (dialect._json_serializer or json.dumps) if isinstance(table.c[name].type, JSON) else table.c[name].type.bind_processor(dialect)
+        (dialect._json_serializer or json.dumps)
+        if isinstance(table.c[name].type, JSON)
+        else table.c[name].type.bind_processor(dialect)
         for name in columns
     ]
     return [[p(row[name]) if p else row[name] for name, p in zip(columns, processors, strict=True)] for row in rows]
@@ -282,14 +323,16 @@ def _tickets_json(dialect: Any, checked: list[_Checked], ids: list[int]) -> tupl
     table = Ticket.__table__
     names = list(checked[0][0])
     processors = {
-        name: processor for name in names
+        name: processor
+        for name in names
         if not isinstance(table.c[name].type, JSON) and (processor := table.c[name].type.bind_processor(dialect))
     }
     records = []
     for position, (ticket_id, (ticket, _tags, messages)) in enumerate(zip(ids, checked, strict=True)):
         record = {name: processors[name](value) if name in processors else value for name, value in ticket.items()}
         record.update(
-            id=ticket_id, ordinal=position,
+            id=ticket_id,
+            ordinal=position,
             public_text=" ".join(m["body_text"] for m in messages if not m["internal"]),
             notes_text=" ".join(m["body_text"] for m in messages if m["internal"]),
         )
@@ -318,21 +361,32 @@ def _write_postgresql(session: Session, checked: list[_Checked]) -> tuple[int, i
     rewritten with all its GIN entries when its messages arrive; tags and messages go in by COPY."""
     connection = session.connection()
     dialect = connection.dialect
-    ids = list(connection.exec_driver_sql(
-        "SELECT nextval(pg_get_serial_sequence('ticket', 'id')) FROM generate_series(1, %s)", (len(checked),)
-    ).scalars())
+    ids = list(
+        connection.exec_driver_sql(
+            "SELECT nextval(pg_get_serial_sequence('ticket', 'id')) FROM generate_series(1, %s)", (len(checked),)
+        ).scalars()
+    )
     names, payload = _tickets_json(dialect, checked, ids)
-    tag_rows = [{"ticket_id": tid, "tag": tag} for tid, (_t, tags, _m) in zip(ids, checked, strict=True) for tag in tags]
-    message_rows = [{**m, "ticket_id": tid} for tid, (_t, _tags, messages) in zip(ids, checked, strict=True) for m in messages]
+    tag_rows = [
+        {"ticket_id": tid, "tag": tag} for tid, (_t, tags, _m) in zip(ids, checked, strict=True) for tag in tags
+    ]
+    message_rows = [
+        {**m, "ticket_id": tid} for tid, (_t, _tags, messages) in zip(ids, checked, strict=True) for m in messages
+    ]
     message_columns = ["ticket_id", *checked[0][2][0].keys()]
     tag_values = _copy_values(TicketTag.__table__, ["ticket_id", "tag"], tag_rows, dialect)
     message_values = _copy_values(Message.__table__, message_columns, message_rows, dialect)
     table = Ticket.__table__
-    types = [f"{name} {'json' if isinstance(table.c[name].type, JSON) else table.c[name].type.compile(dialect=dialect)}" for name in names]
+    types = [
+        f"{name} {'json' if isinstance(table.c[name].type, JSON) else table.c[name].type.compile(dialect=dialect)}"
+        for name in names
+    ]
+    # Column names and types come from the model; the values travel as parameters.
+    columns, typed = ", ".join(names), ", ".join(types)
     statement = (
-        f"INSERT INTO {table.name} (id, number, {', '.join(names)}, {fulltext.SEARCH_COLUMN}) "
-        f"SELECT id, %s + ordinal, {', '.join(names)}, autocrm_search_doc(subject, public_text, notes_text) "
-        f"FROM json_to_recordset(%s::json) AS r(id integer, ordinal integer, {', '.join(types)}, public_text text, notes_text text)"
+        f"INSERT INTO {table.name} (id, number, {columns}, {fulltext.SEARCH_COLUMN}) "  # noqa: S608
+        f"SELECT id, %s + ordinal, {columns}, autocrm_search_doc(subject, public_text, notes_text) "
+        f"FROM json_to_recordset(%s::json) AS r(id integer, ordinal integer, {typed}, public_text text, notes_text text)"
     )
 
     first, last = desk.reserve_ticket_numbers(session, len(checked))
@@ -352,12 +406,18 @@ def _write_portable(session: Session, checked: list[_Checked]) -> tuple[int, int
     # No RETURNING: SQLite cannot promise its order for a multi-row insert (SQLAlchemy would fall back to
     # one INSERT per row). The numbers are ours and unique, so one indexed range read maps them to ids.
     session.execute(insert(Ticket.__table__), ticket_rows)
-    id_of = dict(session.execute(
-        select(Ticket.number, Ticket.id).where(col(Ticket.number) >= first, col(Ticket.number) <= last)
-    ).tuples().all())
+    id_of = dict(
+        session.execute(select(Ticket.number, Ticket.id).where(col(Ticket.number) >= first, col(Ticket.number) <= last))
+        .tuples()
+        .all()
+    )
     ids = [id_of[row["number"]] for row in ticket_rows]
-    tag_rows = [{"ticket_id": tid, "tag": tag} for tid, (_t, tags, _m) in zip(ids, checked, strict=True) for tag in tags]
-    message_rows = [{**m, "ticket_id": tid} for tid, (_t, _tags, messages) in zip(ids, checked, strict=True) for m in messages]
+    tag_rows = [
+        {"ticket_id": tid, "tag": tag} for tid, (_t, tags, _m) in zip(ids, checked, strict=True) for tag in tags
+    ]
+    message_rows = [
+        {**m, "ticket_id": tid} for tid, (_t, _tags, messages) in zip(ids, checked, strict=True) for m in messages
+    ]
     if tag_rows:
         session.execute(insert(TicketTag.__table__), tag_rows)
     session.execute(insert(Message.__table__), message_rows)
@@ -383,16 +443,28 @@ def import_tickets(session: Session, *, actor: Actor, records: Sequence[ImportTi
     else:
         first, last, ids, tags, messages = _write_portable(session, checked)
     entry = audit.record(
-        session, actor=actor, action="import.tickets", object_type="desk", object_id=None,
+        session,
+        actor=actor,
+        action="import.tickets",
+        object_type="desk",
+        object_id=None,
         changes={
-            "tickets": (0, len(ids)), "messages": (0, messages), "tags": (0, tags),
-            "numbers": (None, [first, last]), "ticket_ids": (None, [ids[0], ids[-1]]),
+            "tickets": (0, len(ids)),
+            "messages": (0, messages),
+            "tags": (0, tags),
+            "numbers": (None, [first, last]),
+            "ticket_ids": (None, [ids[0], ids[-1]]),
         },
     )
     session.flush()
     return ImportResult(
-        tickets=len(ids), messages=messages, tags=tags, first_number=first, last_number=last,
-        ticket_ids=ids, audit_id=entry.id,
+        tickets=len(ids),
+        messages=messages,
+        tags=tags,
+        first_number=first,
+        last_number=last,
+        ticket_ids=ids,
+        audit_id=entry.id,
     )
 
 

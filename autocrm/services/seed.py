@@ -34,30 +34,105 @@ from autocrm.services.actor import Actor
 from autocrm.services.auth import hash_password
 from autocrm.services.content import text_to_html
 
-DEMO_PASSWORD = "autocrm-demo"
+DEMO_PASSWORD = "autocrm-demo"  # noqa: S105 (the demo desk's published password, shown in the README)
 DEMO_ADMIN_EMAIL = "admin@demo.autocrm.dev"
 DEMO_AGENT_EMAIL = "maya.agent@demo.autocrm.dev"
 DEMO_CUSTOMER_EMAIL = "olivia.customer@example.com"
 BANKING77 = Path(__file__).resolve().parents[1] / "seed_data" / "banking77" / "train.csv"
 
 TEAMS = {
-    "Cards & Payments": ("Card delivery, payments, PINs and chargebacks", ("card", "pin", "contactless", "atm", "payment", "apple_pay", "google_pay", "virtual", "declined")),
-    "Transfers & Top-ups": ("Transfers, top-ups, exchange and cash", ("transfer", "top_up", "exchange", "cash", "fiat", "currency", "receiving", "beneficiary", "balance", "refund", "direct_debit")),
+    "Cards & Payments": (
+        "Card delivery, payments, PINs and chargebacks",
+        ("card", "pin", "contactless", "atm", "payment", "apple_pay", "google_pay", "virtual", "declined"),
+    ),
+    "Transfers & Top-ups": (
+        "Transfers, top-ups, exchange and cash",
+        (
+            "transfer",
+            "top_up",
+            "exchange",
+            "cash",
+            "fiat",
+            "currency",
+            "receiving",
+            "beneficiary",
+            "balance",
+            "refund",
+            "direct_debit",
+        ),
+    ),
     "Accounts & Verification": ("Sign-up, identity checks, security and account closure", ()),
 }
 AGENTS = [
-    ("Maya Okafor", DEMO_AGENT_EMAIL), ("Liam Novak", "liam.novak@demo.autocrm.dev"),
-    ("Sofia Alvarez", "sofia.alvarez@demo.autocrm.dev"), ("Noah Fischer", "noah.fischer@demo.autocrm.dev"),
-    ("Aisha Rahman", "aisha.rahman@demo.autocrm.dev"), ("Ethan Brooks", "ethan.brooks@demo.autocrm.dev"),
-    ("Yuki Tanaka", "yuki.tanaka@demo.autocrm.dev"), ("Lucas Moreau", "lucas.moreau@demo.autocrm.dev"),
+    ("Maya Okafor", DEMO_AGENT_EMAIL),
+    ("Liam Novak", "liam.novak@demo.autocrm.dev"),
+    ("Sofia Alvarez", "sofia.alvarez@demo.autocrm.dev"),
+    ("Noah Fischer", "noah.fischer@demo.autocrm.dev"),
+    ("Aisha Rahman", "aisha.rahman@demo.autocrm.dev"),
+    ("Ethan Brooks", "ethan.brooks@demo.autocrm.dev"),
+    ("Yuki Tanaka", "yuki.tanaka@demo.autocrm.dev"),
+    ("Lucas Moreau", "lucas.moreau@demo.autocrm.dev"),
 ]
-ORGANIZATIONS = [("Northwind Traders", "northwind.example"), ("Bluebird Cafés", "bluebird.example"),
-                 ("Helios Labs", "helios.example"), ("Granite Logistics", "granite.example")]
-FIRST_NAMES = ["Olivia", "James", "Amelia", "Mateo", "Chloe", "Omar", "Hannah", "Diego", "Priya", "Jonas", "Grace", "Tariq",
-               "Elena", "Kofi", "Isla", "Ravi", "Mia", "Felix", "Zara", "Leo", "Nora", "Sami", "Ines", "Hugo", "Lena",
-               "Arjun", "Emma", "Marco", "Freya", "Kenji"]
-LAST_NAMES = ["Bennett", "Carter", "Kowalski", "Haddad", "Silva", "Nguyen", "Schmidt", "Rossi", "Patel", "Dubois",
-              "Larsen", "Mensah", "Costa", "Ivanova", "Walsh", "Yilmaz", "Sato", "Keller", "Reyes", "Morgan"]
+ORGANIZATIONS = [
+    ("Northwind Traders", "northwind.example"),
+    ("Bluebird Cafés", "bluebird.example"),
+    ("Helios Labs", "helios.example"),
+    ("Granite Logistics", "granite.example"),
+]
+FIRST_NAMES = [
+    "Olivia",
+    "James",
+    "Amelia",
+    "Mateo",
+    "Chloe",
+    "Omar",
+    "Hannah",
+    "Diego",
+    "Priya",
+    "Jonas",
+    "Grace",
+    "Tariq",
+    "Elena",
+    "Kofi",
+    "Isla",
+    "Ravi",
+    "Mia",
+    "Felix",
+    "Zara",
+    "Leo",
+    "Nora",
+    "Sami",
+    "Ines",
+    "Hugo",
+    "Lena",
+    "Arjun",
+    "Emma",
+    "Marco",
+    "Freya",
+    "Kenji",
+]
+LAST_NAMES = [
+    "Bennett",
+    "Carter",
+    "Kowalski",
+    "Haddad",
+    "Silva",
+    "Nguyen",
+    "Schmidt",
+    "Rossi",
+    "Patel",
+    "Dubois",
+    "Larsen",
+    "Mensah",
+    "Costa",
+    "Ivanova",
+    "Walsh",
+    "Yilmaz",
+    "Sato",
+    "Keller",
+    "Reyes",
+    "Morgan",
+]
 AGENT_REPLIES = [
     "Thanks for reaching out, {first}. I've checked your account and I can see what happened. {fix}",
     "Hi {first}, sorry for the trouble. {fix} Let me know if anything is still unclear.",
@@ -70,10 +145,19 @@ FIXES = {
     "exchange": "We apply the interbank rate at the moment of payment; I've attached the rate we used to the ticket.",
     "default": "I've fixed this on our side and you should see the change in the app within a few minutes.",
 }
-CUSTOMER_FOLLOW_UPS = ["Thanks, that worked!", "I still don't see it in the app, can you check again?",
-                       "Great, appreciated.", "Could you confirm by email as well?", "OK, I'll wait and let you know."]
-NOTES = ["Checked the ledger: matches what the customer says.", "Escalating to the payments team if this repeats.",
-         "Customer is on the premium plan, prioritise.", "Same issue as last week's incident, see the status page."]
+CUSTOMER_FOLLOW_UPS = [
+    "Thanks, that worked!",
+    "I still don't see it in the app, can you check again?",
+    "Great, appreciated.",
+    "Could you confirm by email as well?",
+    "OK, I'll wait and let you know.",
+]
+NOTES = [
+    "Checked the ledger: matches what the customer says.",
+    "Escalating to the payments team if this repeats.",
+    "Customer is on the premium plan, prioritise.",
+    "Same issue as last week's incident, see the status page.",
+]
 
 
 @dataclass
@@ -131,7 +215,15 @@ def seed_demo(session: Session, *, tickets: int = 400, days: int = 90, seed: int
         if index % 4 == 0:
             session.add(TeamMembership(team_id=team_list[(index + 1) % 3].id, user_id=agent.id))
 
-    customers = [User(email=DEMO_CUSTOMER_EMAIL, name="Olivia Bennett", role=Role.customer, password_hash=password_hash, organization_id=None)]
+    customers = [
+        User(
+            email=DEMO_CUSTOMER_EMAIL,
+            name="Olivia Bennett",
+            role=Role.customer,
+            password_hash=password_hash,
+            organization_id=None,
+        )
+    ]
     used = {DEMO_CUSTOMER_EMAIL}
     while len(customers) < 60:
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
@@ -141,12 +233,29 @@ def seed_demo(session: Session, *, tickets: int = 400, days: int = 90, seed: int
         if email in used:
             continue
         used.add(email)
-        customers.append(User(email=email, name=f"{first} {last}", role=Role.customer, password_hash=password_hash,
-                              organization_id=org.id if org else None))
+        customers.append(
+            User(
+                email=email,
+                name=f"{first} {last}",
+                role=Role.customer,
+                password_hash=password_hash,
+                organization_id=org.id if org else None,
+            )
+        )
     session.add_all(customers)
     session.flush()
-    audit.record(session, actor=actor, action="seed.users", object_type="desk", object_id=None,
-                 changes={"users": (0, 1 + len(agents) + len(customers)), "teams": (0, len(teams)), "organizations": (0, len(orgs))})
+    audit.record(
+        session,
+        actor=actor,
+        action="seed.users",
+        object_type="desk",
+        object_id=None,
+        changes={
+            "users": (0, 1 + len(agents) + len(customers)),
+            "teams": (0, len(teams)),
+            "organizations": (0, len(orgs)),
+        },
+    )
 
     statuses = {s.category: s for s in desk.statuses(session)}
     queries = _load_queries()
@@ -154,8 +263,14 @@ def seed_demo(session: Session, *, tickets: int = 400, days: int = 90, seed: int
     members = {team.id: [a for i, a in enumerate(agents) if team_list[i % 3].id == team.id] for team in team_list}
     message_count = 0
     # Mostly settled history with a live queue on top, as on a real desk.
-    status_mix = [StatusCategory.closed] * 30 + [StatusCategory.solved] * 25 + [StatusCategory.open] * 18 + \
-        [StatusCategory.new] * 10 + [StatusCategory.pending] * 12 + [StatusCategory.on_hold] * 5
+    status_mix = (
+        [StatusCategory.closed] * 30
+        + [StatusCategory.solved] * 25
+        + [StatusCategory.open] * 18
+        + [StatusCategory.new] * 10
+        + [StatusCategory.pending] * 12
+        + [StatusCategory.on_hold] * 5
+    )
     for index in range(tickets):
         text, category = queries[index % len(queries)]
         customer = customers[0] if index % 25 == 0 else rng.choice(customers)
@@ -168,10 +283,17 @@ def seed_demo(session: Session, *, tickets: int = 400, days: int = 90, seed: int
         assignee = None if category_state == StatusCategory.new else rng.choice(members[team.id] or agents)
         priority = rng.choices(["low", "normal", "high", "urgent"], weights=[20, 55, 18, 7])[0]
         ticket = Ticket(
-            number=desk.next_ticket_number(session), subject=_subject(text), status=statuses[category_state].key, priority=priority,
+            number=desk.next_ticket_number(session),
+            subject=_subject(text),
+            status=statuses[category_state].key,
+            priority=priority,
             channel=rng.choices([Channel.web, Channel.email, Channel.chat, Channel.phone], weights=[45, 35, 15, 5])[0],
-            requester_id=customer.id, organization_id=customer.organization_id, assignee_id=assignee.id if assignee else None,
-            team_id=team.id, created_at=created, updated_at=created,
+            requester_id=customer.id,
+            organization_id=customer.organization_id,
+            assignee_id=assignee.id if assignee else None,
+            team_id=team.id,
+            created_at=created,
+            updated_at=created,
         )
         session.add(ticket)
         session.flush()
@@ -180,16 +302,33 @@ def seed_demo(session: Session, *, tickets: int = 400, days: int = 90, seed: int
         if assignee is not None:
             if rng.random() < 0.3:
                 conversation.append((assignee, rng.choice(NOTES), True))
-            conversation.append((assignee, rng.choice(AGENT_REPLIES).format(first=first, fix=_fix_for(category)), False))
+            conversation.append(
+                (assignee, rng.choice(AGENT_REPLIES).format(first=first, fix=_fix_for(category)), False)
+            )
             if rng.random() < 0.6:
                 conversation.append((customer, rng.choice(CUSTOMER_FOLLOW_UPS), False))
             if category_state in (StatusCategory.solved, StatusCategory.closed) and rng.random() < 0.5:
-                conversation.append((assignee, "Glad we could help! I'm marking this as solved; just reply if anything comes up.", False))
+                conversation.append(
+                    (
+                        assignee,
+                        "Glad we could help! I'm marking this as solved; just reply if anything comes up.",
+                        False,
+                    )
+                )
         at = created
         for author, body, internal in conversation:
             html = text_to_html(body)
-            session.add(Message(ticket_id=ticket.id, author_id=author.id, internal=internal, channel=ticket.channel,
-                                body_html=html, body_text=body, created_at=at))
+            session.add(
+                Message(
+                    ticket_id=ticket.id,
+                    author_id=author.id,
+                    internal=internal,
+                    channel=ticket.channel,
+                    body_html=html,
+                    body_text=body,
+                    created_at=at,
+                )
+            )
             if author is assignee and not internal and ticket.first_response_at is None:
                 ticket.first_response_at = at
             ticket.updated_at = at
@@ -202,10 +341,16 @@ def seed_demo(session: Session, *, tickets: int = 400, days: int = 90, seed: int
                 if ticket.closed_at > now:
                     ticket.closed_at = now
             if rng.random() < 0.45:
-                session.add(SatisfactionRating(ticket_id=ticket.id, requester_id=customer.id, agent_id=assignee.id if assignee else None,
-                                               score=rng.choices([5, 4, 3, 2, 1], weights=[55, 25, 10, 6, 4])[0],
-                                               comment=rng.choice(["", "", "Fast and friendly.", "Took a while but solved.", "Thanks!"]),
-                                               created_at=ticket.updated_at))
+                session.add(
+                    SatisfactionRating(
+                        ticket_id=ticket.id,
+                        requester_id=customer.id,
+                        agent_id=assignee.id if assignee else None,
+                        score=rng.choices([5, 4, 3, 2, 1], weights=[55, 25, 10, 6, 4])[0],
+                        comment=rng.choice(["", "", "Fast and friendly.", "Took a while but solved.", "Thanks!"]),
+                        created_at=ticket.updated_at,
+                    )
+                )
         tags = {category.replace("_", "-")[:50]}
         if priority in ("high", "urgent") and rng.random() < 0.5:
             tags.add("escalated")
@@ -215,7 +360,13 @@ def seed_demo(session: Session, *, tickets: int = 400, days: int = 90, seed: int
             session.add(TicketTag(ticket_id=ticket.id, tag=tag))
         session.add(ticket)
         if (index + 1) % 100 == 0 or index + 1 == tickets:
-            audit.record(session, actor=actor, action="seed.tickets", object_type="desk", object_id=None,
-                         changes={"tickets": (index - index % 100, index + 1)})
+            audit.record(
+                session,
+                actor=actor,
+                action="seed.tickets",
+                object_type="desk",
+                object_id=None,
+                changes={"tickets": (index - index % 100, index + 1)},
+            )
             session.flush()
     return SeedSummary(users=1 + len(agents) + len(customers), tickets=tickets, messages=message_count)

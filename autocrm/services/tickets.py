@@ -10,8 +10,8 @@ from typing import Any, Literal
 
 import filetype
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
-from sqlalchemy import text as sql_text
 from sqlalchemy import BigInteger, Select, any_, case, cast, column, false, literal, literal_column, table, union
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
@@ -36,8 +36,8 @@ from autocrm.services import audit, desk
 from autocrm.services.actor import TICKETS_READ, TICKETS_WRITE, Actor
 from autocrm.services.auth import normalize_email
 from autocrm.services.content import html_to_text, sanitize_html, text_to_html
+from autocrm.services.errors import Conflict, NotFound, PermissionDenied, field_error
 from autocrm.services.inputs import DbId, ServiceInput, is_valid_id
-from autocrm.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, field_error
 from autocrm.services.storage import get_file_store
 
 TAG_RE = re.compile(r"^[a-z0-9][a-z0-9_\-:.]{0,49}$")
@@ -53,13 +53,21 @@ SORTS = {
 # Once a ticket is in one of these, its requester may rate it; closed ones take no more replies.
 RATEABLE_CATEGORIES = frozenset({StatusCategory.solved, StatusCategory.closed})
 ALLOWED_ATTACHMENT_TYPES = {
-    "image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain", "text/csv",
-    "application/zip", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "application/pdf",
+    "text/plain",
+    "text/csv",
+    "application/zip",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
 
 # ---- input shapes ---------------------------------------------------------------------------------
+
 
 class TicketCreate(ServiceInput):
     subject: str = Field(min_length=1, max_length=250)
@@ -122,6 +130,7 @@ class TicketFilter(ServiceInput):
 
 
 # ---- public shapes ----------------------------------------------------------------------------------
+
 
 class PersonRef(BaseModel):
     id: int
@@ -199,6 +208,7 @@ class AuditPublic(BaseModel):
 
 # ---- helpers ----------------------------------------------------------------------------------------
 
+
 def _clean_tags(tags: list[str]) -> list[str]:
     cleaned: list[str] = []
     for tag in tags:
@@ -241,7 +251,9 @@ def _tags_of(session: Session, ticket_ids: list[int]) -> dict[int, list[str]]:
     tags: dict[int, list[str]] = {tid: [] for tid in ticket_ids}
     if ticket_ids:
         for ticket_id, tag in session.exec(
-            select(TicketTag.ticket_id, TicketTag.tag).where(col(TicketTag.ticket_id).in_(ticket_ids)).order_by(col(TicketTag.tag))
+            select(TicketTag.ticket_id, TicketTag.tag)
+            .where(col(TicketTag.ticket_id).in_(ticket_ids))
+            .order_by(col(TicketTag.tag))
         ):
             tags[ticket_id].append(tag)
     return tags
@@ -276,10 +288,14 @@ def _public_select(*, with_rating: bool = False) -> Select:
     )
     columns: list[Any] = [
         *_TICKET_COLUMNS,
-        _Requester.name.label("requester_name"), _Requester.email.label("requester_email"),
-        _Assignee.name.label("assignee_name"), Team.name.label("team_name"),
-        TicketStatus.name.label("status_name"), TicketStatus.category.label("status_category"),
-        TicketPriority.name.label("priority_name"), tags.label("tag_list"),
+        _Requester.name.label("requester_name"),
+        _Requester.email.label("requester_email"),
+        _Assignee.name.label("assignee_name"),
+        Team.name.label("team_name"),
+        TicketStatus.name.label("status_name"),
+        TicketStatus.category.label("status_category"),
+        TicketPriority.name.label("priority_name"),
+        tags.label("tag_list"),
     ]
     statement = (
         select(*columns)
@@ -303,22 +319,32 @@ def _public_from(t: Any, rel: Any, *, with_rating: bool) -> TicketPublic:
     """`t` has the ticket's fields (an ORM row or a result row), `rel` the joined columns of `_public_select`."""
     rating = rel.rating_score if with_rating else None
     return TicketPublic(
-        id=t.id, number=t.number, subject=t.subject, status=t.status,
-        status_name=rel.status_name, status_category=rel.status_category,
-        priority=t.priority, priority_name=rel.priority_name, channel=t.channel,
+        id=t.id,
+        number=t.number,
+        subject=t.subject,
+        status=t.status,
+        status_name=rel.status_name,
+        status_category=rel.status_category,
+        priority=t.priority,
+        priority_name=rel.priority_name,
+        channel=t.channel,
         requester=PersonRef(id=t.requester_id, name=rel.requester_name, email=rel.requester_email),
         assignee=PersonRef(id=t.assignee_id, name=rel.assignee_name) if t.assignee_id else None,
         team=TeamRef(id=t.team_id, name=rel.team_name) if t.team_id else None,
         tags=sorted(rel.tag_list.split(",")) if rel.tag_list else [],
-        custom_fields=t.custom_fields, created_at=t.created_at, updated_at=t.updated_at,
-        first_response_at=t.first_response_at, solved_at=t.solved_at, closed_at=t.closed_at, due_at=t.due_at,
-        rating=rating, rating_comment=rel.rating_comment if rating is not None else None,
+        custom_fields=t.custom_fields,
+        created_at=t.created_at,
+        updated_at=t.updated_at,
+        first_response_at=t.first_response_at,
+        solved_at=t.solved_at,
+        closed_at=t.closed_at,
+        due_at=t.due_at,
+        rating=rating,
+        rating_comment=rel.rating_comment if rating is not None else None,
     )
 
 
-def _to_public(
-    tickets: list[Ticket], session: Session, *, with_rating: bool = False
-) -> list[TicketPublic]:
+def _to_public(tickets: list[Ticket], session: Session, *, with_rating: bool = False) -> list[TicketPublic]:
     """Public shapes for tickets already loaded: one query for their relations, whatever their number."""
     if not tickets:
         return []
@@ -336,7 +362,7 @@ def _visible_ticket(session: Session, actor: Actor, ticket_id: int, *, scope: st
     return ticket
 
 
-def _apply_status(session: Session, ticket: Ticket, status: desk.StatusInfo) -> None:
+def _apply_status(ticket: Ticket, status: desk.StatusInfo) -> None:
     ticket.status = status.key
     now = utcnow()
     if status.category == StatusCategory.solved:
@@ -367,64 +393,120 @@ def _resolve_requester(session: Session, actor: Actor, data: TicketCreate) -> Us
         from autocrm.services.users import create_user
 
         requester = create_user(
-            session, actor=Actor.system(actor.label), email=email,
-            name=data.requester_name or email.split("@")[0], role=Role.customer,
+            session,
+            actor=Actor.system(actor.label),
+            email=email,
+            name=data.requester_name or email.split("@")[0],
+            role=Role.customer,
         )
     return requester
 
 
 # ---- use cases ---------------------------------------------------------------------------------------
 
+
 def create_ticket(session: Session, *, actor: Actor, data: TicketCreate) -> TicketPublic:
     actor.require_scope(TICKETS_WRITE)
-    staff_only = {"priority", "status", "assignee_id", "team_id", "tags", "custom_fields", "requester_email", "requester_name"}
+    staff_only = {
+        "priority",
+        "status",
+        "assignee_id",
+        "team_id",
+        "tags",
+        "custom_fields",
+        "requester_email",
+        "requester_name",
+    }
     if not actor.is_staff and staff_only & {k for k in data.model_fields_set if getattr(data, k)}:
         raise PermissionDenied("Customers may set only the subject and the message of a new ticket.")
     # Sanitize before the first statement: on SQLite that statement takes the write lock.
     body_html, body_text = _body(data.body, data.body_format)
     requester = _resolve_requester(session, actor, data)
-    status = desk.status_named(session, data.status) if data.status else desk.first_status_in(session, StatusCategory.new)
+    status = (
+        desk.status_named(session, data.status) if data.status else desk.first_status_in(session, StatusCategory.new)
+    )
     priority = desk.priority_named(session, data.priority)
     assignee = _staff_user(session, data.assignee_id, "assignee_id") if data.assignee_id is not None else None
     team = _team(session, data.team_id) if data.team_id is not None else None
     tags = _clean_tags(data.tags)
-    custom_fields = desk.validate_custom_fields(session, data.custom_fields, enforce_required=actor.is_staff and actor.user_id is not None)
+    custom_fields = desk.validate_custom_fields(
+        session, data.custom_fields, enforce_required=actor.is_staff and actor.user_id is not None
+    )
     channel = data.channel or (Channel.api if actor.api_key_id else Channel.web)
     now = utcnow()
     ticket = Ticket(
-        number=desk.next_ticket_number(session), subject=data.subject, status=status.key, priority=priority.key,
-        channel=channel, requester_id=requester.id, organization_id=requester.organization_id,
-        assignee_id=data.assignee_id, team_id=data.team_id, custom_fields=custom_fields, created_at=now, updated_at=now,
+        number=desk.next_ticket_number(session),
+        subject=data.subject,
+        status=status.key,
+        priority=priority.key,
+        channel=channel,
+        requester_id=requester.id,
+        organization_id=requester.organization_id,
+        assignee_id=data.assignee_id,
+        team_id=data.team_id,
+        custom_fields=custom_fields,
+        created_at=now,
+        updated_at=now,
     )
-    _apply_status(session, ticket, status)
+    _apply_status(ticket, status)
     session.add(ticket)
     session.flush()
     for tag in tags:
         session.add(TicketTag(ticket_id=ticket.id, tag=tag))
     message = Message(
-        ticket_id=ticket.id, author_id=actor.user_id if actor.user_id else requester.id, api_key_id=actor.api_key_id,
-        internal=False, channel=channel, body_html=body_html, body_text=body_text, created_at=now,
+        ticket_id=ticket.id,
+        author_id=actor.user_id if actor.user_id else requester.id,
+        api_key_id=actor.api_key_id,
+        internal=False,
+        channel=channel,
+        body_html=body_html,
+        body_text=body_text,
+        created_at=now,
     )
     session.add(message)
     session.flush()
     audit.record(
-        session, actor=actor, action="ticket.create", object_type="ticket", object_id=ticket.id,
+        session,
+        actor=actor,
+        action="ticket.create",
+        object_type="ticket",
+        object_id=ticket.id,
         changes={
-            "number": (None, ticket.number), "subject": (None, ticket.subject), "status": (None, ticket.status),
-            "priority": (None, ticket.priority), "channel": (None, channel), "requester_id": (None, requester.id),
-            "assignee_id": (None, ticket.assignee_id), "team_id": (None, ticket.team_id), "tags": (None, tags),
-            "custom_fields": (None, custom_fields), "message_id": (None, message.id),
+            "number": (None, ticket.number),
+            "subject": (None, ticket.subject),
+            "status": (None, ticket.status),
+            "priority": (None, ticket.priority),
+            "channel": (None, channel),
+            "requester_id": (None, requester.id),
+            "assignee_id": (None, ticket.assignee_id),
+            "team_id": (None, ticket.team_id),
+            "tags": (None, tags),
+            "custom_fields": (None, custom_fields),
+            "message_id": (None, message.id),
         },
     )
     # Everything the public shape needs is in hand: no read-back inside the write transaction.
     return TicketPublic(
-        id=ticket.id, number=ticket.number, subject=ticket.subject, status=status.key, status_name=status.name,
-        status_category=status.category, priority=priority.key, priority_name=priority.name, channel=channel,
+        id=ticket.id,
+        number=ticket.number,
+        subject=ticket.subject,
+        status=status.key,
+        status_name=status.name,
+        status_category=status.category,
+        priority=priority.key,
+        priority_name=priority.name,
+        channel=channel,
         requester=PersonRef(id=requester.id, name=requester.name, email=requester.email),
         assignee=PersonRef(id=assignee.id, name=assignee.name) if assignee else None,
         team=TeamRef(id=team.id, name=team.name) if team else None,
-        tags=tags, custom_fields=custom_fields, created_at=ticket.created_at, updated_at=ticket.updated_at,
-        first_response_at=None, solved_at=ticket.solved_at, closed_at=ticket.closed_at, due_at=None,
+        tags=tags,
+        custom_fields=custom_fields,
+        created_at=ticket.created_at,
+        updated_at=ticket.updated_at,
+        first_response_at=None,
+        solved_at=ticket.solved_at,
+        closed_at=ticket.closed_at,
+        due_at=None,
     )
 
 
@@ -489,9 +571,14 @@ def _pg_search_condition(actor: Actor, q: str, words: list[str], number: int | N
         # `= ANY(ARRAY(...))` can use the requester index inside the bitmap, which `IN (subquery)` under an
         # OR cannot; the CTE reads the people once for the page and the count.
         needle = q.lower()
-        people = select(User.id).where(
-            func.lower(User.email).contains(needle, autoescape=True) | func.lower(User.name).contains(needle, autoescape=True)
-        ).cte("search_requesters")
+        people = (
+            select(User.id)
+            .where(
+                func.lower(User.email).contains(needle, autoescape=True)
+                | func.lower(User.name).contains(needle, autoescape=True)
+            )
+            .cte("search_requesters")
+        )
         branches.append(col(Ticket.requester_id) == any_(func.array(select(people.c.id).scalar_subquery())))
     if not branches:
         return false()
@@ -510,7 +597,9 @@ def _list_conditions(session: Session, actor: Actor, f: TicketFilter) -> list[An
     if f.status:
         conditions.append(col(Ticket.status).in_(f.status))
     if f.status_category:
-        conditions.append(col(Ticket.status).in_(select(TicketStatus.key).where(col(TicketStatus.category).in_(f.status_category))))
+        conditions.append(
+            col(Ticket.status).in_(select(TicketStatus.key).where(col(TicketStatus.category).in_(f.status_category)))
+        )
     if f.priority:
         conditions.append(col(Ticket.priority).in_(f.priority))
     if f.assignee_id == "none":
@@ -550,7 +639,9 @@ def _inline(number: int) -> Any:
 
 def _capped_count(conditions: list[Any], cap: int) -> Any:
     """COUNT(*) that stops after cap + 1 rows: bounded work on a table of any size."""
-    capped = select(literal(1)).select_from(Ticket).where(*conditions).limit(_inline(cap + 1)).correlate(None).subquery()
+    capped = (
+        select(literal(1)).select_from(Ticket).where(*conditions).limit(_inline(cap + 1)).correlate(None).subquery()
+    )
     return select(func.count()).select_from(capped).scalar_subquery()
 
 
@@ -610,10 +701,17 @@ def list_tickets(session: Session, *, actor: Actor, filters: TicketFilter | None
     order = [column.asc() if ascending else column.desc(), col(Ticket.id).asc() if ascending else col(Ticket.id).desc()]
     offset = (f.page - 1) * f.per_page
     page_ids = (
-        select(Ticket.id).where(*conditions).order_by(*order).offset(_inline(offset)).limit(_inline(f.per_page)).correlate(None)
+        select(Ticket.id)
+        .where(*conditions)
+        .order_by(*order)
+        .offset(_inline(offset))
+        .limit(_inline(f.per_page))
+        .correlate(None)
     )
     total_column = _total_column(session, conditions, cap)
-    statement = _public_select().where(col(Ticket.id).in_(page_ids)).order_by(*order).add_columns(total_column.label("total"))
+    statement = (
+        _public_select().where(col(Ticket.id).in_(page_ids)).order_by(*order).add_columns(total_column.label("total"))
+    )
     rows = list(session.execute(statement))
     if rows:
         counted = rows[0].total
@@ -624,7 +722,10 @@ def list_tickets(session: Session, *, actor: Actor, filters: TicketFilter | None
     total, is_estimate = _read_total(counted, cap)
     return TicketPage(
         items=[_public_from(row, row, with_rating=False) for row in rows],
-        total=total, page=f.page, per_page=f.per_page, total_is_estimate=is_estimate,
+        total=total,
+        page=f.page,
+        per_page=f.per_page,
+        total_is_estimate=is_estimate,
     )
 
 
@@ -659,8 +760,13 @@ def update_ticket(session: Session, *, actor: Actor, ticket_id: int, data: Ticke
     actor.require_staff()
     fields = data.model_fields_set
     before = {
-        "subject": ticket.subject, "status": ticket.status, "priority": ticket.priority, "assignee_id": ticket.assignee_id,
-        "team_id": ticket.team_id, "custom_fields": dict(ticket.custom_fields), "due_at": ticket.due_at,
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "assignee_id": ticket.assignee_id,
+        "team_id": ticket.team_id,
+        "custom_fields": dict(ticket.custom_fields),
+        "due_at": ticket.due_at,
         "tags": _tags_of(session, [ticket.id])[ticket.id],
     }
     for required in ("subject", "status", "priority"):
@@ -675,16 +781,22 @@ def update_ticket(session: Session, *, actor: Actor, ticket_id: int, data: Ticke
         _team(session, data.team_id)
     tags = _clean_tags(data.tags) if data.tags is not None else None
     custom_fields = (
-        desk.validate_custom_fields(session, data.custom_fields, current=ticket.custom_fields) if data.custom_fields is not None else None
+        desk.validate_custom_fields(session, data.custom_fields, current=ticket.custom_fields)
+        if data.custom_fields is not None
+        else None
     )
     current_category = desk.status_of(session, ticket.status).category
-    if current_category == StatusCategory.closed and (status is None or status.category == StatusCategory.closed) and fields - {"tags"}:
+    if (
+        current_category == StatusCategory.closed
+        and (status is None or status.category == StatusCategory.closed)
+        and fields - {"tags"}
+    ):
         raise Conflict("This ticket is closed. Reopen it by changing its status first.")
 
     if data.subject is not None:
         ticket.subject = data.subject
     if status is not None and status.key != ticket.status:
-        _apply_status(session, ticket, status)
+        _apply_status(ticket, status)
     if priority is not None:
         ticket.priority = priority.key
     if "assignee_id" in fields:
@@ -698,15 +810,22 @@ def update_ticket(session: Session, *, actor: Actor, ticket_id: int, data: Ticke
     if tags is not None:
         _set_tags(session, ticket, tags)
     after = {
-        "subject": ticket.subject, "status": ticket.status, "priority": ticket.priority, "assignee_id": ticket.assignee_id,
-        "team_id": ticket.team_id, "custom_fields": ticket.custom_fields, "due_at": ticket.due_at,
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "assignee_id": ticket.assignee_id,
+        "team_id": ticket.team_id,
+        "custom_fields": ticket.custom_fields,
+        "due_at": ticket.due_at,
         "tags": tags if tags is not None else before["tags"],
     }
     changes = audit.diff(before, after)
     if changes:
         ticket.updated_at = utcnow()
         session.add(ticket)
-        audit.record(session, actor=actor, action="ticket.update", object_type="ticket", object_id=ticket.id, changes=changes)
+        audit.record(
+            session, actor=actor, action="ticket.update", object_type="ticket", object_id=ticket.id, changes=changes
+        )
         session.flush()
     return _to_public([ticket], session, with_rating=True)[0]
 
@@ -725,8 +844,14 @@ def add_message(session: Session, *, actor: Actor, ticket_id: int, data: Message
     now = utcnow()
     channel = data.channel or (Channel.api if actor.api_key_id else Channel.web)
     message = Message(
-        ticket_id=ticket.id, author_id=actor.user_id, api_key_id=actor.api_key_id, internal=data.internal,
-        channel=channel, body_html=body_html, body_text=body_text, created_at=now,
+        ticket_id=ticket.id,
+        author_id=actor.user_id,
+        api_key_id=actor.api_key_id,
+        internal=data.internal,
+        channel=channel,
+        body_html=body_html,
+        body_text=body_text,
+        created_at=now,
     )
     session.add(message)
     changes: dict[str, tuple[Any, Any]] = {}
@@ -738,17 +863,21 @@ def add_message(session: Session, *, actor: Actor, ticket_id: int, data: Message
             if status.category == StatusCategory.new:
                 opened = desk.first_status_in(session, StatusCategory.open)
                 changes["status"] = (ticket.status, opened.key)
-                _apply_status(session, ticket, opened)
+                _apply_status(ticket, opened)
         elif status.category in (StatusCategory.pending, StatusCategory.solved):
             opened = desk.first_status_in(session, StatusCategory.open)
             changes["status"] = (ticket.status, opened.key)
-            _apply_status(session, ticket, opened)
+            _apply_status(ticket, opened)
     ticket.updated_at = now
     session.add(ticket)
     session.flush()
     audit.record(
-        session, actor=actor, action="ticket.note" if data.internal else "ticket.reply", object_type="ticket",
-        object_id=ticket.id, changes={"message_id": (None, message.id), "internal": (None, data.internal), **changes},
+        session,
+        actor=actor,
+        action="ticket.note" if data.internal else "ticket.reply",
+        object_type="ticket",
+        object_id=ticket.id,
+        changes={"message_id": (None, message.id), "internal": (None, data.internal), **changes},
     )
     # A new message has no attachments yet, and its author is the actor: no read-back.
     author = None
@@ -756,8 +885,15 @@ def add_message(session: Session, *, actor: Actor, ticket_id: int, data: Message
         name = actor.name if actor.name is not None else session.get(User, actor.user_id).name
         author = PersonRef(id=actor.user_id, name=name, role=actor.role)
     return MessagePublic(
-        id=message.id, ticket_id=ticket.id, internal=message.internal, channel=channel, author=author,
-        body_html=body_html, body_text=body_text, created_at=now, attachments=[],
+        id=message.id,
+        ticket_id=ticket.id,
+        internal=message.internal,
+        channel=channel,
+        author=author,
+        body_html=body_html,
+        body_text=body_text,
+        created_at=now,
+        attachments=[],
     )
 
 
@@ -771,15 +907,25 @@ def _messages_public(
     message_ids = [m.id for m in messages]
     files: dict[int, list[AttachmentPublic]] = {}
     if message_ids:
-        for a in session.exec(select(Attachment).where(col(Attachment.message_id).in_(message_ids)).order_by(col(Attachment.id))):
-            files.setdefault(a.message_id, []).append(AttachmentPublic(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size))
+        for a in session.exec(
+            select(Attachment).where(col(Attachment.message_id).in_(message_ids)).order_by(col(Attachment.id))
+        ):
+            files.setdefault(a.message_id, []).append(
+                AttachmentPublic(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size)
+            )
     result = []
     for m in messages:
         result.append(
             MessagePublic(
-                id=m.id, ticket_id=m.ticket_id, internal=m.internal, channel=m.channel,
+                id=m.id,
+                ticket_id=m.ticket_id,
+                internal=m.internal,
+                channel=m.channel,
                 author=authors.get(m.author_id) if m.author_id else None,
-                body_html=m.body_html, body_text=m.body_text, created_at=m.created_at, attachments=files.get(m.id, []),
+                body_html=m.body_html,
+                body_text=m.body_text,
+                created_at=m.created_at,
+                attachments=files.get(m.id, []),
             )
         )
     return result
@@ -791,7 +937,9 @@ def list_messages(session: Session, *, actor: Actor, ticket_id: int) -> list[Mes
     # Authors and attachments joined in: 2 statements in all (the ticket, then the conversation), however
     # long the conversation. A message row repeats once per attachment; most messages have none or one.
     statement = (
-        select(Message, User.name, User.role, Attachment.id, Attachment.filename, Attachment.content_type, Attachment.size)
+        select(
+            Message, User.name, User.role, Attachment.id, Attachment.filename, Attachment.content_type, Attachment.size
+        )
         .outerjoin(User, col(User.id) == Message.author_id)
         .outerjoin(Attachment, col(Attachment.message_id) == Message.id)
         .where(Message.ticket_id == ticket.id)
@@ -802,13 +950,23 @@ def list_messages(session: Session, *, actor: Actor, ticket_id: int) -> list[Mes
     result: list[MessagePublic] = []
     for m, name, role, file_id, filename, content_type, size in session.exec(statement):
         if not result or result[-1].id != m.id:
-            result.append(MessagePublic(
-                id=m.id, ticket_id=m.ticket_id, internal=m.internal, channel=m.channel,
-                author=PersonRef(id=m.author_id, name=name, role=role) if m.author_id else None,
-                body_html=m.body_html, body_text=m.body_text, created_at=m.created_at, attachments=[],
-            ))
+            result.append(
+                MessagePublic(
+                    id=m.id,
+                    ticket_id=m.ticket_id,
+                    internal=m.internal,
+                    channel=m.channel,
+                    author=PersonRef(id=m.author_id, name=name, role=role) if m.author_id else None,
+                    body_html=m.body_html,
+                    body_text=m.body_text,
+                    created_at=m.created_at,
+                    attachments=[],
+                )
+            )
         if file_id is not None:
-            result[-1].attachments.append(AttachmentPublic(id=file_id, filename=filename, content_type=content_type, size=size))
+            result[-1].attachments.append(
+                AttachmentPublic(id=file_id, filename=filename, content_type=content_type, size=size)
+            )
     return result
 
 
@@ -836,11 +994,19 @@ def rate_ticket(session: Session, *, actor: Actor, ticket_id: int, score: int, c
         raise Conflict("A ticket can be rated once it is solved.")
     if session.exec(select(SatisfactionRating.id).where(SatisfactionRating.ticket_id == ticket.id)).first() is not None:
         raise Conflict("This ticket has already been rated. Thank you!")
-    rating = SatisfactionRating(ticket_id=ticket.id, requester_id=actor.user_id, agent_id=ticket.assignee_id, score=score, comment=comment)
+    rating = SatisfactionRating(
+        ticket_id=ticket.id, requester_id=actor.user_id, agent_id=ticket.assignee_id, score=score, comment=comment
+    )
     session.add(rating)
     session.flush()
-    audit.record(session, actor=actor, action="ticket.rate", object_type="ticket", object_id=ticket.id,
-                 changes={"rating": (None, score), "rating_comment": (None, comment)})
+    audit.record(
+        session,
+        actor=actor,
+        action="ticket.rate",
+        object_type="ticket",
+        object_id=ticket.id,
+        changes={"rating": (None, score), "rating_comment": (None, comment)},
+    )
     return rating
 
 
@@ -871,13 +1037,25 @@ def add_attachment(
     safe_name = re.sub(r"[^\w.\- ()]", "_", filename.replace("\\", "/").rsplit("/", 1)[-1]).strip() or "file"
     key = get_file_store().put(data)
     attachment = Attachment(
-        ticket_id=ticket.id, message_id=message.id, filename=safe_name[:255], content_type=content_type, size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(), storage_key=key, uploaded_by_id=actor.user_id,
+        ticket_id=ticket.id,
+        message_id=message.id,
+        filename=safe_name[:255],
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        storage_key=key,
+        uploaded_by_id=actor.user_id,
     )
     session.add(attachment)
     session.flush()
-    audit.record(session, actor=actor, action="attachment.create", object_type="ticket", object_id=ticket.id,
-                 changes={"attachment": (None, {"id": attachment.id, "filename": attachment.filename, "size": attachment.size})})
+    audit.record(
+        session,
+        actor=actor,
+        action="attachment.create",
+        object_type="ticket",
+        object_id=ticket.id,
+        changes={"attachment": (None, {"id": attachment.id, "filename": attachment.filename, "size": attachment.size})},
+    )
     return AttachmentPublic(id=attachment.id, filename=attachment.filename, content_type=content_type, size=len(data))
 
 
@@ -889,5 +1067,7 @@ def read_attachment(session: Session, *, actor: Actor, attachment_id: int) -> tu
     message = session.get(Message, attachment.message_id) if attachment.message_id else None
     if message is not None and message.internal and not actor.is_staff:
         raise NotFound(f"Attachment {attachment_id} not found.")
-    public = AttachmentPublic(id=attachment.id, filename=attachment.filename, content_type=attachment.content_type, size=attachment.size)
+    public = AttachmentPublic(
+        id=attachment.id, filename=attachment.filename, content_type=attachment.content_type, size=attachment.size
+    )
     return public, get_file_store().get(attachment.storage_key)

@@ -10,8 +10,8 @@ from autocrm.models.base import utcnow
 from autocrm.services import audit
 from autocrm.services.actor import USERS_READ, USERS_WRITE, Actor
 from autocrm.services.auth import check_password_policy, hash_password, normalize_email
-from autocrm.services.inputs import is_valid_id, like_pattern
 from autocrm.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, field_error
+from autocrm.services.inputs import is_valid_id, like_pattern
 
 
 class UserPublic(BaseModel):
@@ -76,7 +76,11 @@ def create_user(
     if self_signup:
         actor = Actor.for_user(user)
     audit.record(
-        session, actor=actor, action="user.create", object_type="user", object_id=user.id,
+        session,
+        actor=actor,
+        action="user.create",
+        object_type="user",
+        object_id=user.id,
         changes={"email": (None, email), "name": (None, name), "role": (None, role)},
     )
     return user
@@ -101,7 +105,9 @@ def list_users(
         statement = statement.where(User.role == role)
     if q:
         pattern = like_pattern(q.replace("\x00", "").strip())
-        statement = statement.where(col(User.email).ilike(pattern, escape="\\") | col(User.name).ilike(pattern, escape="\\"))
+        statement = statement.where(
+            col(User.email).ilike(pattern, escape="\\") | col(User.name).ilike(pattern, escape="\\")
+        )
     total = session.exec(select(func.count()).select_from(statement.subquery())).one()
     rows = session.exec(statement.order_by(col(User.name), col(User.id)).offset((page - 1) * per_page).limit(per_page))
     return UserPage(items=[UserPublic.model_validate(u) for u in rows], total=total, page=page, per_page=per_page)
@@ -111,13 +117,21 @@ def list_staff(session: Session, *, actor: Actor) -> list[UserPublic]:
     """The agents and admins a ticket may be assigned to."""
     actor.require_staff()
     rows = session.exec(
-        select(User).where(col(User.role).in_([Role.agent, Role.admin]), User.is_active == True).order_by(col(User.name))  # noqa: E712
+        select(User)
+        .where(col(User.role).in_([Role.agent, Role.admin]), col(User.is_active).is_(True))
+        .order_by(col(User.name))
     )
     return [UserPublic.model_validate(u) for u in rows]
 
 
 def update_user(
-    session: Session, *, actor: Actor, user_id: int, role: Role | None = None, is_active: bool | None = None, name: str | None = None
+    session: Session,
+    *,
+    actor: Actor,
+    user_id: int,
+    role: Role | None = None,
+    is_active: bool | None = None,
+    name: str | None = None,
 ) -> User:
     actor.require_admin()
     actor.require_scope(USERS_WRITE)
@@ -149,11 +163,20 @@ def create_organization(session: Session, *, actor: Actor, name: str, domain: st
     org = Organization(name=name, domain=domain)
     session.add(org)
     session.flush()
-    audit.record(session, actor=actor, action="organization.create", object_type="organization", object_id=org.id, changes={"name": (None, name)})
+    audit.record(
+        session,
+        actor=actor,
+        action="organization.create",
+        object_type="organization",
+        object_id=org.id,
+        changes={"name": (None, name)},
+    )
     return org
 
 
-def create_team(session: Session, *, actor: Actor, name: str, description: str = "", member_ids: list[int] = ()) -> Team:
+def create_team(
+    session: Session, *, actor: Actor, name: str, description: str = "", member_ids: list[int] = ()
+) -> Team:
     actor.require_admin()
     name = _clean_name(name)
     if session.exec(select(Team.id).where(Team.name == name)).first() is not None:
@@ -166,7 +189,14 @@ def create_team(session: Session, *, actor: Actor, name: str, description: str =
         if member is None or not member.role.is_staff:
             raise field_error("member_ids", f"User {user_id} is not an agent.")
         session.add(TeamMembership(team_id=team.id, user_id=user_id))
-    audit.record(session, actor=actor, action="team.create", object_type="team", object_id=team.id, changes={"name": (None, name), "members": (None, list(member_ids))})
+    audit.record(
+        session,
+        actor=actor,
+        action="team.create",
+        object_type="team",
+        object_id=team.id,
+        changes={"name": (None, name), "members": (None, list(member_ids))},
+    )
     return team
 
 

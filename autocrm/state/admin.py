@@ -43,7 +43,12 @@ class AdminUsersState(ListPageMixin, StaffState):
     def _fetch(self, actor) -> None:
         with read_session() as session:
             result = users.list_users(
-                session, actor=actor, role=Role(self.role) if self.role != ANY else None, q=self.q or None, page=self.page, per_page=PER_PAGE
+                session,
+                actor=actor,
+                role=Role(self.role) if self.role != ANY else None,
+                q=self.q or None,
+                page=self.page,
+                per_page=PER_PAGE,
             )
         if not result.items and result.total and self.page > 1:
             self.page = max(1, math.ceil(result.total / PER_PAGE))
@@ -87,11 +92,15 @@ class AdminUsersState(ListPageMixin, StaffState):
     def change_role(self, user_id: int, role: str):
         if role not in {r.value for r in Role}:
             return None
-        return self._change(user_id, f"{{name}} is now {'an' if role in ('agent', 'admin') else 'a'} {role}.", role=Role(role))
+        return self._change(
+            user_id, f"{{name}} is now {'an' if role in ('agent', 'admin') else 'a'} {role}.", role=Role(role)
+        )
 
     @rx.event
     def set_active(self, user_id: int, active: bool):
-        return self._change(user_id, "{name} can sign in again." if active else "{name} can no longer sign in.", is_active=bool(active))
+        return self._change(
+            user_id, "{name} can sign in again." if active else "{name} can no longer sign in.", is_active=bool(active)
+        )
 
     @rx.event
     def open_create(self, value: bool = True):

@@ -69,13 +69,15 @@ class LoginState(AuthFormState):
         if not email:
             errors["email"] = "Enter your e-mail address."
         if not password:
-            errors["password"] = "Enter your password."
+            errors["password"] = "Enter your password."  # noqa: S105 (a message, not a secret)
         self.errors, self.form_error = errors, ""
         if errors:
             return
         try:
             with write_session() as session:
-                user = auth.authenticate(session, email=email, password=password, client=self.router.session.client_ip or "")
+                user = auth.authenticate(
+                    session, email=email, password=password, client=self.router.session.client_ip or ""
+                )
         except DomainError as exc:
             self.form_error = exc.message
             return
@@ -129,7 +131,9 @@ class ResetPasswordState(AuthFormState):
     def open_reset(self):
         self.errors, self.form_error, self.done = {}, "", False
         if not self.router.url.query_parameters.get("token"):
-            self.form_error = "This reset link is incomplete. Open the link from the e-mail again, or ask for a new one."
+            self.form_error = (
+                "This reset link is incomplete. Open the link from the e-mail again, or ask for a new one."
+            )
 
     @rx.event
     def submit(self, form: dict[str, Any]):
@@ -140,7 +144,9 @@ class ResetPasswordState(AuthFormState):
             return
         try:
             with write_session() as session:
-                auth.reset_password(session, token=self.router.url.query_parameters.get("token", ""), new_password=password)
+                auth.reset_password(
+                    session, token=self.router.url.query_parameters.get("token", ""), new_password=password
+                )
         except DomainError as exc:
             errors = field_errors(exc)
             if "token" in errors or not errors:

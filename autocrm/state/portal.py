@@ -37,9 +37,13 @@ class PortalState(SessionState):
         if refusal:
             return refusal
         with read_session() as session:
-            open_page = tickets.list_tickets(session, actor=actor, filters=TicketFilter(status_category=UNSOLVED, per_page=PORTAL_PAGE_SIZE))
+            open_page = tickets.list_tickets(
+                session, actor=actor, filters=TicketFilter(status_category=UNSOLVED, per_page=PORTAL_PAGE_SIZE)
+            )
             done_page = tickets.list_tickets(
-                session, actor=actor, filters=TicketFilter(status_category=["solved", "closed"], per_page=PORTAL_PAGE_SIZE)
+                session,
+                actor=actor,
+                filters=TicketFilter(status_category=["solved", "closed"], per_page=PORTAL_PAGE_SIZE),
             )
         self.open_rows = [ticket_row(t.model_dump(mode="json")) for t in open_page.items]
         self.done_rows = [ticket_row(t.model_dump(mode="json")) for t in done_page.items]
@@ -148,7 +152,10 @@ class PortalTicketState(SessionState):
         try:
             with write_session() as session:
                 tickets.add_message(
-                    session, actor=actor, ticket_id=int(self.ticket["id"]), data=MessageCreate(body=body, body_format="text")
+                    session,
+                    actor=actor,
+                    ticket_id=int(self.ticket["id"]),
+                    data=MessageCreate(body=body, body_format="text"),
                 )
         except DomainError as exc:
             self.reply_error = field_errors(exc).get("body", exc.message)
@@ -179,7 +186,9 @@ class PortalTicketState(SessionState):
             return refusal
         try:
             with write_session() as session:
-                tickets.rate_ticket(session, actor=actor, ticket_id=int(self.ticket["id"]), score=self.stars, comment=comment)
+                tickets.rate_ticket(
+                    session, actor=actor, ticket_id=int(self.ticket["id"]), score=self.stars, comment=comment
+                )
         except DomainError as exc:
             self.rating_error = exc.message
             self._reload(actor)

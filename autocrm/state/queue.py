@@ -140,7 +140,11 @@ class QueueState(ListPageMixin, StaffState):
                 {"value": ANY, "label": "Anyone"},
                 {"value": "me", "label": "Me"},
                 {"value": "none", "label": "Unassigned"},
-                *({"value": str(u.id), "label": u.name} for u in users.list_staff(session, actor=actor) if u.id != actor.user_id),
+                *(
+                    {"value": str(u.id), "label": u.name}
+                    for u in users.list_staff(session, actor=actor)
+                    if u.id != actor.user_id
+                ),
             ]
         view = self.router.url.query_parameters.get("view", "")
         if view in VIEWS:

@@ -2,8 +2,8 @@
 
 LOGIN = "/login"
 SIGNUP = "/signup"
-FORGOT_PASSWORD = "/forgot-password"
-RESET_PASSWORD = "/reset-password"
+FORGOT_PASSWORD = "/forgot-password"  # noqa: S105 (a route, not a secret)
+RESET_PASSWORD = "/reset-password"  # noqa: S105 (a route, not a secret)
 
 AGENT_QUEUE = "/agent"
 AGENT_TICKET = "/agent/tickets/[ticket_id]"

@@ -7,10 +7,10 @@ access at the next click, not at the next sign-in.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
 import json
+from collections.abc import Iterable
 from http.cookies import CookieError, SimpleCookie
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import reflex as rx

@@ -48,7 +48,9 @@ class StaffState(SessionState):
 
     def _load_counts(self, actor: Actor) -> None:
         with read_session() as session:
-            totals = tickets.queue_totals(session, actor=actor, queues={key: TicketFilter(**preset) for key, (_label, preset) in VIEWS.items()})
+            totals = tickets.queue_totals(
+                session, actor=actor, queues={key: TicketFilter(**preset) for key, (_label, preset) in VIEWS.items()}
+            )
         self.view_counts = {key: count_badge(total) for key, total in totals.items()}
 
     @rx.var

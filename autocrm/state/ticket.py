@@ -82,7 +82,9 @@ class AgentTicketState(StaffState):
             return refusal
         try:
             with write_session() as session:
-                updated = tickets.update_ticket(session, actor=actor, ticket_id=int(self.ticket["id"]), data=TicketUpdate(**changes))
+                updated = tickets.update_ticket(
+                    session, actor=actor, ticket_id=int(self.ticket["id"]), data=TicketUpdate(**changes)
+                )
         except DomainError as exc:
             self._reload(actor)
             return rx.toast.error(exc.message)
@@ -133,7 +135,9 @@ class AgentTicketState(StaffState):
         try:
             with write_session() as session:
                 tickets.add_message(
-                    session, actor=actor, ticket_id=int(self.ticket["id"]),
+                    session,
+                    actor=actor,
+                    ticket_id=int(self.ticket["id"]),
                     data=MessageCreate(body=body, body_format="text", internal=internal),
                 )
         except DomainError as exc:

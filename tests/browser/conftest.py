@@ -25,8 +25,13 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = os.environ.get("AUTOCRM_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
@@ -44,7 +49,9 @@ def _free_port() -> int:
 
 def _project_env() -> dict[str, str]:
     """The environment scripts/env.sh sets up (bun on PATH, Reflex caches, offline switches)."""
-    out = subprocess.run(["bash", "-c", f"source {ROOT / 'scripts' / 'env.sh'} && env -0"], capture_output=True, check=True).stdout
+    out = subprocess.run(
+        ["bash", "-c", f"source {ROOT / 'scripts' / 'env.sh'} && env -0"], capture_output=True, check=True
+    ).stdout
     env = dict(item.split("=", 1) for item in out.decode().split("\0") if "=" in item)
     for key in ("AUTOCRM_DATABASE_URL", "AUTOCRM_REDIS_URL", "REFLEX_REDIS_URL", "AUTOCRM_SECRET_KEY"):
         env.pop(key, None)  # a fresh SQLite desk in the temp data dir, Reflex's own state manager
@@ -60,7 +67,9 @@ def _answers(url: str) -> bool:
 
 
 @contextmanager
-def served_app(extra_env: dict[str, str] | None = None, *, log_name: str = "server.log", own_build: bool = False) -> Iterator[str]:
+def served_app(
+    extra_env: dict[str, str] | None = None, *, log_name: str = "server.log", own_build: bool = False
+) -> Iterator[str]:
     """`autocrm serve` on a free port with a throw-away data dir; yields the base URL.
 
     A second app running at the same time needs `own_build`: the frontend build names its backend's
@@ -71,18 +80,26 @@ def served_app(extra_env: dict[str, str] | None = None, *, log_name: str = "serv
     port = int(os.environ.get("AUTOCRM_TEST_PORT") or _free_port())
     base = f"http://localhost:{port}"
     data_dir = Path(tempfile.mkdtemp(prefix="autocrm-browser-"))
-    env = _project_env() | {
-        "AUTOCRM_DATA_DIR": str(data_dir),
-        "AUTOCRM_BASE_URL": base,
-        "AUTOCRM_LOGIN_ATTEMPTS_PER_MINUTE": "1000",  # the tests sign in many times from one address
-    } | (extra_env or {})
+    env = (
+        _project_env()
+        | {
+            "AUTOCRM_DATA_DIR": str(data_dir),
+            "AUTOCRM_BASE_URL": base,
+            "AUTOCRM_LOGIN_ATTEMPTS_PER_MINUTE": "1000",  # the tests sign in many times from one address
+        }
+        | (extra_env or {})
+    )
     if own_build:
         env |= {"REFLEX_WEB_WORKDIR": str(data_dir / "web"), "REFLEX_STATES_WORKDIR": str(data_dir / "states")}
     log_path = data_dir / "server.log"
     log = log_path.open("wb")
     process = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "autocrm"), "serve", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + START_TIMEOUT
@@ -90,7 +107,9 @@ def served_app(extra_env: dict[str, str] | None = None, *, log_name: str = "serv
             if process.poll() is not None:
                 pytest.fail(f"autocrm serve exited with {process.returncode}:\n{log_path.read_text()[-4000:]}")
             if time.monotonic() > deadline:
-                pytest.fail(f"autocrm serve did not answer within {START_TIMEOUT:.0f} s:\n{log_path.read_text()[-4000:]}")
+                pytest.fail(
+                    f"autocrm serve did not answer within {START_TIMEOUT:.0f} s:\n{log_path.read_text()[-4000:]}"
+                )
             time.sleep(0.5)
         yield base
     finally:

@@ -188,7 +188,7 @@ def test_role_gates(open_ui, unique):
 
     customer = open_ui()
     customer.signup(f"Pat Gatecheck {unique}", f"pat.{unique}@example.com")
-    for path in ("/agent", "/admin/users", f"/agent/tickets/1"):
+    for path in ("/agent", "/admin/users", "/agent/tickets/1"):
         customer.goto(path)
         customer.page.wait_for_url("**/portal")
         customer.wait_ready("text=No requests yet")

@@ -20,11 +20,15 @@ def _content_disposition(filename: str) -> str:
 
 
 @router.get(
-    "/attachments/{attachment_id}", summary="Download an attachment", response_class=Response,
+    "/attachments/{attachment_id}",
+    summary="Download an attachment",
+    response_class=Response,
     responses={200: {"content": {"application/octet-stream": {}}, "description": "The file's bytes"}},
 )
 async def download_attachment(key: Credential, attachment_id: AttachmentId) -> Response:
-    meta, data = await read(key, lambda session, actor: tickets.read_attachment(session, actor=actor, attachment_id=attachment_id))
+    meta, data = await read(
+        key, lambda session, actor: tickets.read_attachment(session, actor=actor, attachment_id=attachment_id)
+    )
     return Response(
         content=data,
         media_type=meta.content_type,

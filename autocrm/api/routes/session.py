@@ -27,7 +27,12 @@ def _page_url(request: Request, origin: str, path: str) -> str:
     """`path` on the UI's origin: the given origin when it names this server's host (the UI may be served on
     another port, as in dev mode), else a path on this server. Never another host: no open redirect."""
     asked, here = urlsplit(origin or ""), urlsplit(f"//{request.headers.get('host', '')}")
-    if asked.scheme in ("http", "https") and asked.hostname and asked.hostname == here.hostname and not asked.path.strip("/"):
+    if (
+        asked.scheme in ("http", "https")
+        and asked.hostname
+        and asked.hostname == here.hostname
+        and not asked.path.strip("/")
+    ):
         return f"{asked.scheme}://{asked.netloc}{path}"
     return path
 
@@ -51,7 +56,12 @@ async def claim(request: Request, code: str = "", next: str = "/", origin: str =
     response = RedirectResponse(_page_url(request, origin, auth.safe_return_path(next) or "/"), status_code=303)
     settings = get_settings()
     response.set_cookie(
-        auth.SESSION_COOKIE, token, max_age=settings.session_ttl_seconds, path="/", httponly=True, samesite="lax",
+        auth.SESSION_COOKIE,
+        token,
+        max_age=settings.session_ttl_seconds,
+        path="/",
+        httponly=True,
+        samesite="lax",
         secure=settings.base_url.startswith("https://"),
     )
     return response

@@ -61,8 +61,12 @@ async def ticket_filter(
     team: Annotated[int | None, Query(ge=1, le=MAX_DB_ID)] = None,
     requester: Annotated[int | None, Query(ge=1, le=MAX_DB_ID)] = None,
     tag: str | None = None,
-    q: Annotated[str | None, Query(description="Words of the subject, the ticket number, or the requester's name or e-mail.")] = None,
-    sort: Annotated[str, Query(description="updated_at, created_at or number; prefix '-' for descending.")] = "-updated_at",
+    q: Annotated[
+        str | None, Query(description="Words of the subject, the ticket number, or the requester's name or e-mail.")
+    ] = None,
+    sort: Annotated[
+        str, Query(description="updated_at, created_at or number; prefix '-' for descending.")
+    ] = "-updated_at",
     page: int = 1,
     per_page: int = 25,
 ) -> TicketFilter:
@@ -70,9 +74,17 @@ async def ticket_filter(
         # An API key (every caller here) is nobody: the service would read "me" as "assigned to no one".
         raise _query_error("assignee", "An API key has no user of its own: use a user id instead of 'me'.")
     raw: dict[str, Any] = {
-        "status": _split_commas(status), "status_category": status_category or [], "priority": _split_commas(priority),
-        "assignee_id": _assignee(assignee), "team_id": team, "requester_id": requester, "tag": tag, "q": q,
-        "sort": sort, "page": page, "per_page": per_page,
+        "status": _split_commas(status),
+        "status_category": status_category or [],
+        "priority": _split_commas(priority),
+        "assignee_id": _assignee(assignee),
+        "team_id": team,
+        "requester_id": requester,
+        "tag": tag,
+        "q": q,
+        "sort": sort,
+        "page": page,
+        "per_page": per_page,
     }
     for field, value in raw.items():
         texts = value if isinstance(value, list) else [value]
@@ -82,7 +94,10 @@ async def ticket_filter(
         return TicketFilter(**raw)
     except ValidationError as exc:
         raise RequestValidationError(
-            [{**error, "loc": ("query", _PARAM_OF_FILTER_FIELD.get(str(error["loc"][0]), error["loc"][0]))} for error in exc.errors()]
+            [
+                {**error, "loc": ("query", _PARAM_OF_FILTER_FIELD.get(str(error["loc"][0]), error["loc"][0]))}
+                for error in exc.errors()
+            ]
         ) from None
 
 
@@ -106,7 +121,9 @@ async def get_ticket(key: Credential, ticket_id: TicketId) -> TicketPublic:
 @router.patch("/tickets/{ticket_id}", summary="Change a ticket's fields")
 async def update_ticket(key: Credential, ticket_id: TicketId, data: TicketUpdate) -> TicketPublic:
     """Only the fields sent change; `"assignee_id": null` unassigns. Each change is audited."""
-    return await write(key, lambda session, actor: tickets.update_ticket(session, actor=actor, ticket_id=ticket_id, data=data))
+    return await write(
+        key, lambda session, actor: tickets.update_ticket(session, actor=actor, ticket_id=ticket_id, data=data)
+    )
 
 
 @router.get("/tickets/{ticket_id}/messages", summary="The ticket's conversation, internal notes included")
@@ -114,10 +131,14 @@ async def list_messages(key: Credential, ticket_id: TicketId) -> list[MessagePub
     return await read(key, lambda session, actor: tickets.list_messages(session, actor=actor, ticket_id=ticket_id))
 
 
-@router.post("/tickets/{ticket_id}/messages", status_code=status.HTTP_201_CREATED, summary="Reply, or add an internal note")
+@router.post(
+    "/tickets/{ticket_id}/messages", status_code=status.HTTP_201_CREATED, summary="Reply, or add an internal note"
+)
 async def add_message(key: Credential, ticket_id: TicketId, data: MessageCreate) -> MessagePublic:
     """`"internal": true` makes an internal note, which customers never see."""
-    return await write(key, lambda session, actor: tickets.add_message(session, actor=actor, ticket_id=ticket_id, data=data))
+    return await write(
+        key, lambda session, actor: tickets.add_message(session, actor=actor, ticket_id=ticket_id, data=data)
+    )
 
 
 @router.get("/tickets/{ticket_id}/audit", summary="Who changed what on the ticket")
@@ -126,13 +147,21 @@ async def ticket_audit(key: Credential, ticket_id: TicketId) -> list[AuditPublic
 
 
 @router.post(
-    "/tickets/{ticket_id}/messages/{message_id}/attachments", status_code=status.HTTP_201_CREATED,
+    "/tickets/{ticket_id}/messages/{message_id}/attachments",
+    status_code=status.HTTP_201_CREATED,
     summary="Attach a file to a message",
 )
-async def add_attachment(key: Credential, ticket_id: TicketId, message_id: MessageId, file: UploadFile) -> AttachmentPublic:
+async def add_attachment(
+    key: Credential, ticket_id: TicketId, message_id: MessageId, file: UploadFile
+) -> AttachmentPublic:
     def attach(session: Session, actor: Actor) -> AttachmentPublic:
         return tickets.add_attachment(
-            session, actor=actor, ticket_id=ticket_id, message_id=message_id, filename=file.filename or "", data=file.file.read()
+            session,
+            actor=actor,
+            ticket_id=ticket_id,
+            message_id=message_id,
+            filename=file.filename or "",
+            data=file.file.read(),
         )
 
     return await write(key, attach)

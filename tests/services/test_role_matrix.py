@@ -25,25 +25,25 @@ def _row(*outcomes: str) -> dict[str, str]:
 
 #                                       owner   stranger agent admin key_read key_write
 EXPECTED = {
-    "get_ticket":        _row(OK,     HIDDEN,  OK,    OK,   OK,      DENIED),
-    "list_tickets":      _row(OK,     OK,      OK,    OK,   OK,      DENIED),
-    "list_messages":     _row(OK,     HIDDEN,  OK,    OK,   OK,      DENIED),
-    "ticket_audit":      _row(DENIED, HIDDEN,  OK,    OK,   OK,      DENIED),
-    "read_attachment":   _row(OK,     HIDDEN,  OK,    OK,   OK,      DENIED),
-    "read_note_file":    _row(HIDDEN, HIDDEN,  OK,    OK,   OK,      DENIED),
-    "create_ticket":     _row(OK,     OK,      OK,    OK,   DENIED,  OK),
-    "update_ticket":     _row(DENIED, HIDDEN,  OK,    OK,   DENIED,  OK),
-    "reply":             _row(OK,     HIDDEN,  OK,    OK,   DENIED,  OK),
-    "internal_note":     _row(DENIED, HIDDEN,  OK,    OK,   DENIED,  OK),
-    "rate_ticket":       _row(OK,     HIDDEN,  DENIED, DENIED, DENIED, DENIED),
-    "add_attachment":    _row(OK,     HIDDEN,  OK,    OK,   DENIED,  OK),
-    "list_staff":        _row(DENIED, DENIED,  OK,    OK,   OK,      OK),
-    "list_users":        _row(DENIED, DENIED,  DENIED, OK,  DENIED,  DENIED),
-    "create_user":       _row(DENIED, DENIED,  DENIED, OK,  DENIED,  DENIED),
-    "update_user":       _row(DENIED, DENIED,  DENIED, OK,  DENIED,  DENIED),
-    "create_team":       _row(DENIED, DENIED,  DENIED, OK,  DENIED,  DENIED),
-    "create_custom_field": _row(DENIED, DENIED, DENIED, OK, DENIED,  DENIED),
-    "create_api_key":    _row(DENIED, DENIED,  DENIED, OK,  DENIED,  DENIED),
+    "get_ticket": _row(OK, HIDDEN, OK, OK, OK, DENIED),
+    "list_tickets": _row(OK, OK, OK, OK, OK, DENIED),
+    "list_messages": _row(OK, HIDDEN, OK, OK, OK, DENIED),
+    "ticket_audit": _row(DENIED, HIDDEN, OK, OK, OK, DENIED),
+    "read_attachment": _row(OK, HIDDEN, OK, OK, OK, DENIED),
+    "read_note_file": _row(HIDDEN, HIDDEN, OK, OK, OK, DENIED),
+    "create_ticket": _row(OK, OK, OK, OK, DENIED, OK),
+    "update_ticket": _row(DENIED, HIDDEN, OK, OK, DENIED, OK),
+    "reply": _row(OK, HIDDEN, OK, OK, DENIED, OK),
+    "internal_note": _row(DENIED, HIDDEN, OK, OK, DENIED, OK),
+    "rate_ticket": _row(OK, HIDDEN, DENIED, DENIED, DENIED, DENIED),
+    "add_attachment": _row(OK, HIDDEN, OK, OK, DENIED, OK),
+    "list_staff": _row(DENIED, DENIED, OK, OK, OK, OK),
+    "list_users": _row(DENIED, DENIED, DENIED, OK, DENIED, DENIED),
+    "create_user": _row(DENIED, DENIED, DENIED, OK, DENIED, DENIED),
+    "update_user": _row(DENIED, DENIED, DENIED, OK, DENIED, DENIED),
+    "create_team": _row(DENIED, DENIED, DENIED, OK, DENIED, DENIED),
+    "create_custom_field": _row(DENIED, DENIED, DENIED, OK, DENIED, DENIED),
+    "create_api_key": _row(DENIED, DENIED, DENIED, OK, DENIED, DENIED),
 }
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -53,8 +53,10 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 def desk_with_ticket(people):
     """A solved ticket of `owner`, with a public reply, an internal note and a file on each."""
     world = {
-        "owner": people.make(Role.customer), "stranger": people.make(Role.customer),
-        "agent": people.make(Role.agent), "admin": people.make(Role.admin),
+        "owner": people.make(Role.customer),
+        "stranger": people.make(Role.customer),
+        "agent": people.make(Role.agent),
+        "admin": people.make(Role.admin),
     }
     with write_session() as s:
         _, read_key = auth.create_api_key(s, actor=Actor.system(), name="reader", scopes=["tickets:read"])
@@ -64,13 +66,30 @@ def desk_with_ticket(people):
         actors["key_read"] = auth.api_key_actor(s, read_key)
         actors["key_write"] = auth.api_key_actor(s, write_key)
         agent = actors["agent"]
-        ticket = tickets.create_ticket(s, actor=actors["owner"], data=TicketCreate(subject="Card declined", body="Why?"))
+        ticket = tickets.create_ticket(
+            s, actor=actors["owner"], data=TicketCreate(subject="Card declined", body="Why?")
+        )
         reply = tickets.add_message(s, actor=agent, ticket_id=ticket.id, data=MessageCreate(body="Checking"))
-        note = tickets.add_message(s, actor=agent, ticket_id=ticket.id, data=MessageCreate(body="Fraud flag", internal=True))
-        public_file = tickets.add_attachment(s, actor=agent, ticket_id=ticket.id, message_id=reply.id, filename="a.png", data=PNG)
-        note_file = tickets.add_attachment(s, actor=agent, ticket_id=ticket.id, message_id=note.id, filename="b.png", data=PNG)
-        tickets.update_ticket(s, actor=agent, ticket_id=ticket.id, data=TicketUpdate(status="solved", assignee_id=world["agent"].id))
-    return {"actors": actors, "users": world, "ticket": ticket, "reply": reply, "public_file": public_file, "note_file": note_file}
+        note = tickets.add_message(
+            s, actor=agent, ticket_id=ticket.id, data=MessageCreate(body="Fraud flag", internal=True)
+        )
+        public_file = tickets.add_attachment(
+            s, actor=agent, ticket_id=ticket.id, message_id=reply.id, filename="a.png", data=PNG
+        )
+        note_file = tickets.add_attachment(
+            s, actor=agent, ticket_id=ticket.id, message_id=note.id, filename="b.png", data=PNG
+        )
+        tickets.update_ticket(
+            s, actor=agent, ticket_id=ticket.id, data=TicketUpdate(status="solved", assignee_id=world["agent"].id)
+        )
+    return {
+        "actors": actors,
+        "users": world,
+        "ticket": ticket,
+        "reply": reply,
+        "public_file": public_file,
+        "note_file": note_file,
+    }
 
 
 def _operations(w):
@@ -89,17 +108,27 @@ def _operations(w):
         "read_attachment": lambda s, a: tickets.read_attachment(s, actor=a, attachment_id=w["public_file"].id),
         "read_note_file": lambda s, a: tickets.read_attachment(s, actor=a, attachment_id=w["note_file"].id),
         "create_ticket": create_ticket,
-        "update_ticket": lambda s, a: tickets.update_ticket(s, actor=a, ticket_id=t, data=TicketUpdate(priority="high")),
+        "update_ticket": lambda s, a: tickets.update_ticket(
+            s, actor=a, ticket_id=t, data=TicketUpdate(priority="high")
+        ),
         "reply": lambda s, a: tickets.add_message(s, actor=a, ticket_id=t, data=MessageCreate(body="More")),
-        "internal_note": lambda s, a: tickets.add_message(s, actor=a, ticket_id=t, data=MessageCreate(body="Psst", internal=True)),
+        "internal_note": lambda s, a: tickets.add_message(
+            s, actor=a, ticket_id=t, data=MessageCreate(body="Psst", internal=True)
+        ),
         "rate_ticket": lambda s, a: tickets.rate_ticket(s, actor=a, ticket_id=t, score=5),
-        "add_attachment": lambda s, a: tickets.add_attachment(s, actor=a, ticket_id=t, message_id=w["reply"].id, filename="c.png", data=PNG),
+        "add_attachment": lambda s, a: tickets.add_attachment(
+            s, actor=a, ticket_id=t, message_id=w["reply"].id, filename="c.png", data=PNG
+        ),
         "list_staff": lambda s, a: users.list_staff(s, actor=a),
         "list_users": lambda s, a: users.list_users(s, actor=a),
-        "create_user": lambda s, a: users.create_user(s, actor=a, email="made@example.com", name="Made", role=Role.agent),
+        "create_user": lambda s, a: users.create_user(
+            s, actor=a, email="made@example.com", name="Made", role=Role.agent
+        ),
         "update_user": lambda s, a: users.update_user(s, actor=a, user_id=customer_id, role=Role.agent),
         "create_team": lambda s, a: users.create_team(s, actor=a, name="Escalations"),
-        "create_custom_field": lambda s, a: desk.create_custom_field(s, actor=a, key="plan", label="Plan", field_type=CustomFieldType.text),
+        "create_custom_field": lambda s, a: desk.create_custom_field(
+            s, actor=a, key="plan", label="Plan", field_type=CustomFieldType.text
+        ),
         "create_api_key": lambda s, a: auth.create_api_key(s, actor=a, name="k", scopes=["tickets:read"]),
     }
 

@@ -59,9 +59,9 @@ def test_duplicate_sign_up_is_a_conflict(db_url):
 
 def test_wrong_password_and_unknown_email_fail_alike(db_url):
     _sign_up()
-    for email, password in (("new@example.com", "wrong-pass"), ("nobody@example.com", "s3cret-pass")):
+    for address, password in (("new@example.com", "wrong-pass"), ("nobody@example.com", "s3cret-pass")):
         with pytest.raises(AuthenticationFailed) as info, write_session() as s:
-            auth.authenticate(s, email=email, password=password)
+            auth.authenticate(s, email=address, password=password)
         assert info.value.message == "That e-mail and password do not match an account."
 
 
@@ -156,7 +156,15 @@ def test_only_admins_manage_users_and_keys(people):
         with pytest.raises(PermissionDenied), write_session() as s:
             auth.create_api_key(s, actor=actor, name="k", scopes=["tickets:read"])
     with pytest.raises(PermissionDenied), write_session() as s:
-        users.create_user(s, actor=Actor.for_user(customer), email="y@example.com", name="Y", role=Role.admin, password="longenough", self_signup=True)
+        users.create_user(
+            s,
+            actor=Actor.for_user(customer),
+            email="y@example.com",
+            name="Y",
+            role=Role.admin,
+            password="longenough",
+            self_signup=True,
+        )
     with write_session() as s:
         users.update_user(s, actor=Actor.for_user(admin), user_id=customer.id, role=Role.agent)
     with read_session() as s:

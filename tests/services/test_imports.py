@@ -27,7 +27,9 @@ def desk_people(people):
         team = Team(name="Billing")
         s.add(team)
         s.flush()
-        desk.create_custom_field(s, actor=SYSTEM, key="plan", label="Plan", field_type=CustomFieldType.select, options=["free", "pro"])
+        desk.create_custom_field(
+            s, actor=SYSTEM, key="plan", label="Plan", field_type=CustomFieldType.select, options=["free", "pro"]
+        )
         desk.create_custom_field(s, actor=SYSTEM, key="seats", label="Seats", field_type=CustomFieldType.number)
         team_id = team.id
     return customer, agent, team_id
@@ -36,14 +38,30 @@ def desk_people(people):
 def _record(customer, agent, team_id, i=0, **overrides):
     at = T0 + timedelta(hours=i)
     record = {
-        "subject": f"Imported question {i}", "status": "open", "priority": "high", "channel": "email",
-        "requester_id": customer.id, "assignee_id": agent.id, "team_id": team_id, "tags": ["Billing", "vip"],
-        "custom_fields": {"plan": "pro", "seats": 3}, "created_at": at,
+        "subject": f"Imported question {i}",
+        "status": "open",
+        "priority": "high",
+        "channel": "email",
+        "requester_id": customer.id,
+        "assignee_id": agent.id,
+        "team_id": team_id,
+        "tags": ["Billing", "vip"],
+        "custom_fields": {"plan": "pro", "seats": 3},
+        "created_at": at,
         "messages": [
             {"author_id": customer.id, "body": f"My refund {i} never arrived", "created_at": at},
-            {"author_id": agent.id, "body": "Checked the ledger", "internal": True, "created_at": at + timedelta(minutes=5)},
-            {"author_id": agent.id, "body": "<p>Sent again <script>alert(1)</script></p>", "body_format": "html",
-             "created_at": at + timedelta(minutes=9)},
+            {
+                "author_id": agent.id,
+                "body": "Checked the ledger",
+                "internal": True,
+                "created_at": at + timedelta(minutes=5),
+            },
+            {
+                "author_id": agent.id,
+                "body": "<p>Sent again <script>alert(1)</script></p>",
+                "body_format": "html",
+                "created_at": at + timedelta(minutes=9),
+            },
         ],
     }
     record.update(overrides)
@@ -56,7 +74,9 @@ def _counts():
             "tickets": s.exec(select(func.count()).select_from(Ticket)).one(),
             "messages": s.exec(select(func.count()).select_from(Message)).one(),
             "tags": s.exec(select(func.count()).select_from(TicketTag)).one(),
-            "audit": s.exec(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "import.tickets")).one(),
+            "audit": s.exec(
+                select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "import.tickets")
+            ).one(),
             "counter": s.get(Counter, "ticket_number").value,
         }
 
@@ -92,9 +112,13 @@ def test_batch_imports_tickets_messages_tags_with_one_number_bump_and_one_audit_
         assert [m.internal for m in conversation] == [False, True, False]
         assert "<script" not in conversation[2].body_html and conversation[2].body_text == "Sent again"
         assert [m.body_text for m in tickets.list_messages(s, actor=Actor.for_user(customer), ticket_id=first.id)] == [
-            "My refund 0 never arrived", "Sent again"]
+            "My refund 0 never arrived",
+            "Sent again",
+        ]
         # The search documents were kept by the database: message text, not notes for customers.
-        assert [t.id for t in tickets.list_tickets(s, actor=staff, filters=TicketFilter(q="refund 1")).items] == [result.ticket_ids[1]]
+        assert [t.id for t in tickets.list_tickets(s, actor=staff, filters=TicketFilter(q="refund 1")).items] == [
+            result.ticket_ids[1]
+        ]
         assert tickets.list_tickets(s, actor=staff, filters=TicketFilter(q="ledger")).total == 3
         assert tickets.list_tickets(s, actor=Actor.for_user(customer), filters=TicketFilter(q="ledger")).total == 0
 
@@ -207,7 +231,9 @@ def test_statements_per_batch_do_not_grow_with_its_size(desk_people):
         event.listen(engine, "before_cursor_execute", count)
         try:
             with write_session() as s:
-                imports.import_tickets(s, actor=SYSTEM, records=[_record(customer, agent, team_id, i) for i in range(size)])
+                imports.import_tickets(
+                    s, actor=SYSTEM, records=[_record(customer, agent, team_id, i) for i in range(size)]
+                )
         finally:
             event.remove(engine, "before_cursor_execute", count)
         sizes[size] = len(statements)
@@ -222,24 +248,35 @@ def test_imported_search_documents_are_what_the_database_would_have_built(desk_p
     customer, agent, team_id = desk_people
     staff, requester = Actor.for_user(agent), Actor.for_user(customer)
     records = [_record(customer, agent, team_id, i) for i in range(3)]
-    records[1]["messages"].append({"author_id": agent.id, "body": "Refund approved, see ledger", "created_at": T0 + timedelta(hours=2)})
+    records[1]["messages"].append(
+        {"author_id": agent.id, "body": "Refund approved, see ledger", "created_at": T0 + timedelta(hours=2)}
+    )
     with write_session() as s:
         result = imports.import_tickets(s, actor=SYSTEM, records=records)
         if s.get_bind().dialect.name == "postgresql":  # each ticket row written once: no UPDATE by the message trigger
             updated = "SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = 'ticket'"
             assert s.connection().exec_driver_sql(updated).scalar_one() == 0
         # The same transaction goes on: a reply after the import is searchable like any other.
-        tickets.add_message(s, actor=staff, ticket_id=result.ticket_ids[0], data=MessageCreate(body="Courier tracking 4711"))
+        tickets.add_message(
+            s, actor=staff, ticket_id=result.ticket_ids[0], data=MessageCreate(body="Courier tracking 4711")
+        )
     with read_session() as s:
         if s.get_bind().dialect.name == "postgresql":
             # Each lexeme with the weights it carries (positions differ: the import writes a ticket's
             # messages in one go, the triggers append them one statement at a time).
-            words = "(SELECT array_agg(lexeme || ':' || array_to_string(ARRAY(SELECT DISTINCT w FROM unnest(weights) w ORDER BY w), '') ORDER BY lexeme) FROM unnest({}))"
-            rows = s.connection().exec_driver_sql(
-                f"SELECT t.id, {words.format('t.search_doc')}, {words.format('autocrm_search_doc_of(t.id, t.subject)')} "
-                "FROM ticket t WHERE t.id = ANY(%s)",
-                (result.ticket_ids,),
-            ).all()
+            words = (
+                "(SELECT array_agg(lexeme || ':' || array_to_string(ARRAY(SELECT DISTINCT w FROM unnest(weights) w "
+                "ORDER BY w), '') ORDER BY lexeme) FROM unnest({}))"
+            )
+            rows = (
+                s.connection()
+                .exec_driver_sql(
+                    f"SELECT t.id, {words.format('t.search_doc')}, {words.format('autocrm_search_doc_of(t.id, t.subject)')} "
+                    "FROM ticket t WHERE t.id = ANY(%s)",
+                    (result.ticket_ids,),
+                )
+                .all()
+            )
             assert len(rows) == 3
             for ticket_id, stored, rebuilt in rows:
                 assert stored == rebuilt, ticket_id

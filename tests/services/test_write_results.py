@@ -12,24 +12,45 @@ from autocrm.services.tickets import MessageCreate, TicketCreate, TicketFilter, 
 def test_a_new_ticket_as_returned_equals_the_ticket_as_read(people):
     admin, agent, customer = people.make(Role.admin), people.make(Role.agent), people.make(Role.customer)
     with write_session() as s:
-        desk.create_custom_field(s, actor=Actor.for_user(admin), key="plan", label="Plan", field_type=CustomFieldType.select, options=["free", "pro"])
+        desk.create_custom_field(
+            s,
+            actor=Actor.for_user(admin),
+            key="plan",
+            label="Plan",
+            field_type=CustomFieldType.select,
+            options=["free", "pro"],
+        )
         team = Team(name="Cards")
         s.add(team)
         s.flush()
         team_id = team.id
     data = TicketCreate(
-        subject="Card blocked", body="<p>Blocked <b>again</b></p>", requester_id=customer.id, assignee_id=agent.id,
-        team_id=team_id, priority="high", status="pending", tags=["Cards", "vip"], custom_fields={"plan": "pro"},
+        subject="Card blocked",
+        body="<p>Blocked <b>again</b></p>",
+        requester_id=customer.id,
+        assignee_id=agent.id,
+        team_id=team_id,
+        priority="high",
+        status="pending",
+        tags=["Cards", "vip"],
+        custom_fields={"plan": "pro"},
     )
     with write_session() as s:
         created = tickets.create_ticket(s, actor=Actor.for_user(agent), data=data)
     with read_session() as s:
         read = tickets.get_ticket(s, actor=Actor.for_user(agent), ticket_id=created.id)
     assert created == read
-    assert (created.assignee.name, created.team.name, created.tags, created.status_name) == (agent.name, "Cards", ["cards", "vip"], "Waiting on customer")
+    assert (created.assignee.name, created.team.name, created.tags, created.status_name) == (
+        agent.name,
+        "Cards",
+        ["cards", "vip"],
+        "Waiting on customer",
+    )
 
     with write_session() as s:
-        plain = tickets.create_ticket(s, actor=Actor.for_user(customer), data=TicketCreate(subject="Hello", body="Hi there", body_format="text"))
+        plain = tickets.create_ticket(
+            s, actor=Actor.for_user(customer), data=TicketCreate(subject="Hello", body="Hi there", body_format="text")
+        )
     with read_session() as s:
         assert plain == tickets.get_ticket(s, actor=Actor.for_user(customer), ticket_id=plain.id)
 
@@ -37,8 +58,12 @@ def test_a_new_ticket_as_returned_equals_the_ticket_as_read(people):
 def test_a_new_message_as_returned_equals_the_message_as_read(people):
     agent, customer = people.make(Role.agent), people.make(Role.customer)
     with write_session() as s:
-        ticket = tickets.create_ticket(s, actor=Actor.for_user(customer), data=TicketCreate(subject="Refund", body="Where is it?"))
-        _key, raw_key = auth.create_api_key(s, actor=Actor.system(), name="bot", scopes=[TICKETS_READ, TICKETS_WRITE], role=Role.agent)
+        ticket = tickets.create_ticket(
+            s, actor=Actor.for_user(customer), data=TicketCreate(subject="Refund", body="Where is it?")
+        )
+        _key, raw_key = auth.create_api_key(
+            s, actor=Actor.system(), name="bot", scopes=[TICKETS_READ, TICKETS_WRITE], role=Role.agent
+        )
     with read_session() as s:
         bot = auth.api_key_actor(s, raw_key)
     writers = [
@@ -46,7 +71,10 @@ def test_a_new_message_as_returned_equals_the_message_as_read(people):
         (Actor.for_user(agent), MessageCreate(body="<p>check the <i>ledger</i></p>", internal=True)),
         (bot, MessageCreate(body="Automated update", body_format="text")),
         # An Actor built without the person's name (as the logout audit does) still names the author.
-        (Actor(role=Role.customer, label=f"user:{customer.id}", user_id=customer.id), MessageCreate(body="Thanks!", body_format="text")),
+        (
+            Actor(role=Role.customer, label=f"user:{customer.id}", user_id=customer.id),
+            MessageCreate(body="Thanks!", body_format="text"),
+        ),
     ]
     for actor, data in writers:
         with write_session() as s:
@@ -63,14 +91,19 @@ def test_queue_totals_read_as_people_say_them(people, monkeypatch):
         return TicketPage(items=[], total=total, page=1, per_page=25, total_is_estimate=estimate)
 
     assert (total_text(page(999, False)), count_badge(page(999, False))) == ("999", "999")
-    assert (total_text(page(tickets.TOTAL_CAP, True)), count_badge(page(tickets.TOTAL_CAP, True))) == ("1,000+", "1,000+")
+    assert (total_text(page(tickets.TOTAL_CAP, True)), count_badge(page(tickets.TOTAL_CAP, True))) == (
+        "1,000+",
+        "1,000+",
+    )
     assert (total_text(page(17_516, True)), count_badge(page(17_516, True))) == ("about 17,500", "17.5k")
 
     agent = people.make(Role.agent)
     monkeypatch.setattr(tickets, "TOTAL_CAP", 3)
     with write_session() as s:
         for n in range(5):
-            tickets.create_ticket(s, actor=Actor.for_user(agent), data=TicketCreate(subject=f"T{n}", body="x", requester_id=agent.id))
+            tickets.create_ticket(
+                s, actor=Actor.for_user(agent), data=TicketCreate(subject=f"T{n}", body="x", requester_id=agent.id)
+            )
     with read_session() as s:
         capped = tickets.list_tickets(s, actor=Actor.for_user(agent), filters=TicketFilter(status=["new"]))
     assert (capped.total, capped.total_is_estimate, total_text(capped)) == (3, True, "3+")

@@ -1,4 +1,4 @@
-"""Fixtures and helpers shared by the API tests: a client, people, API keys of each kind, and row counts."""
+"""Helpers shared by the API tests: the world they run in, API keys of each kind, error and row-count checks."""
 
 from __future__ import annotations
 
@@ -8,18 +8,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
-from autocrm.api import create_app
 from autocrm.core.db import read_session, write_session
 from autocrm.core.settings import get_settings
 from autocrm.models import Attachment, AuditEntry, Message, Role, Ticket, TicketTag, User
 from autocrm.models.base import utcnow
 from autocrm.services import auth, tickets
-from autocrm.services.actor import TICKETS_READ, TICKETS_WRITE, Actor
+from autocrm.services.actor import Actor
 from autocrm.services.tickets import MessageCreate, TicketCreate, TicketPublic
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -33,7 +30,9 @@ def bearer(raw_key: str) -> dict[str, str]:
 def row_counts() -> dict[str, int]:
     """Rows per counted table, and the attachment files on disk (they are written before their row)."""
     with read_session() as session:
-        counts = {table.__name__: session.exec(select(func.count()).select_from(table)).one() for table in COUNTED_TABLES}
+        counts = {
+            table.__name__: session.exec(select(func.count()).select_from(table)).one() for table in COUNTED_TABLES
+        }
     counts["attachment files"] = sum(1 for path in get_settings().attachments_dir.rglob("*") if path.is_file())
     return counts
 
@@ -79,11 +78,13 @@ class ApiWorld:
     def open_ticket(self, *, subject: str = "Printer on fire", requester: User | None = None) -> TicketPublic:
         with write_session() as session:
             return tickets.create_ticket(
-                session, actor=Actor.for_user(requester or self.customer), data=TicketCreate(subject=subject, body="<p>Help!</p>")
+                session,
+                actor=Actor.for_user(requester or self.customer),
+                data=TicketCreate(subject=subject, body="<p>Help!</p>"),
             )
 
 
-def _make_key(*, name: str, scopes: list[str], role: Role = Role.agent, revoked: bool = False) -> str:
+def make_key(*, name: str, scopes: list[str], role: Role = Role.agent, revoked: bool = False) -> str:
     with write_session() as session:
         key, raw = auth.create_api_key(session, actor=Actor.system(), name=name, scopes=scopes, role=role)
         if revoked:
@@ -92,38 +93,11 @@ def _make_key(*, name: str, scopes: list[str], role: Role = Role.agent, revoked:
     return raw
 
 
-@pytest.fixture
-def api(db_url, people, monkeypatch) -> ApiWorld:
-    # These tests are about HTTP, not password hashing: cheap argon2 parameters keep each setup fast.
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    customer, other_customer, agent = people.make(Role.customer), people.make(Role.customer), people.make(Role.agent)
-    with write_session() as session:
-        ticket = tickets.create_ticket(
-            session, actor=Actor.for_user(customer), data=TicketCreate(subject="Printer on fire", body="<p>Help!</p>")
-        )
-        first_message_id = tickets.list_messages(session, actor=Actor.for_user(customer), ticket_id=ticket.id)[0].id
-        attachment = tickets.add_attachment(
-            session, actor=Actor.for_user(customer), ticket_id=ticket.id, message_id=first_message_id, filename="shot.png", data=PNG_BYTES
-        )
-    both = [TICKETS_READ, TICKETS_WRITE]
-    keys = {
-        "agent": _make_key(name="agent key", scopes=both),
-        "admin": _make_key(name="admin key", scopes=both, role=Role.admin),
-        "read_only": _make_key(name="read-only key", scopes=[TICKETS_READ]),
-        "write_only": _make_key(name="write-only key", scopes=[TICKETS_WRITE]),
-        "revoked": _make_key(name="revoked key", scopes=both, revoked=True),
-    }
-    brand, prefix, secret = keys["agent"].split("_", 2)
-    keys["tampered"] = f"{brand}_{prefix}_{'x' * len(secret)}"
-    keys["unknown"] = "acrm_00000000_" + "y" * 43
-    keys["garbage"] = "not-a-key"
-    keys["control_chars"] = "acrm_\x00\x01_" + "z" * 43
-    return ApiWorld(
-        client=TestClient(create_app()), customer=customer, other_customer=other_customer, agent=agent, ticket=ticket,
-        first_message_id=first_message_id, attachment_id=attachment.id, keys=keys,
-    )
-
-
 def add_note(world: ApiWorld, *, ticket_id: int, body: str) -> None:
     with write_session() as session:
-        tickets.add_message(session, actor=Actor.for_user(world.agent), ticket_id=ticket_id, data=MessageCreate(body=body, internal=True))
+        tickets.add_message(
+            session,
+            actor=Actor.for_user(world.agent),
+            ticket_id=ticket_id,
+            data=MessageCreate(body=body, internal=True),
+        )

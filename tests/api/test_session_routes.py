@@ -48,23 +48,41 @@ def test_the_claim_route_sets_an_httponly_cookie_and_goes_on_to_a_page_of_this_s
     customer = people.make(Role.customer)
     client = TestClient(create_app(), base_url="http://localhost:8000")
 
-    response = client.get("/api/session/claim", params={"code": _code_for(customer), "next": "/portal/tickets/4",
-                                                         "origin": "http://localhost:3000"}, follow_redirects=False)
+    response = client.get(
+        "/api/session/claim",
+        params={"code": _code_for(customer), "next": "/portal/tickets/4", "origin": "http://localhost:3000"},
+        follow_redirects=False,
+    )
     assert response.status_code == 303 and response.headers["location"] == "http://localhost:3000/portal/tickets/4"
     cookie = response.headers["set-cookie"]
-    assert cookie.startswith("autocrm_session=") and "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
+    assert (
+        cookie.startswith("autocrm_session=")
+        and "HttpOnly" in cookie
+        and "SameSite=lax" in cookie
+        and "Path=/" in cookie
+    )
     token = cookie.split(";", 1)[0].split("=", 1)[1]
     assert _signed_in_as(token).id == customer.id
 
     # Elsewhere is never a destination: another host, or a path that is really another origin.
-    for next_path, origin in [("//evil.example/x", "http://localhost:3000"), ("/portal", "https://evil.example"),
-                              ("https://evil.example", "")]:
-        response = client.get("/api/session/claim", params={"code": _code_for(customer), "next": next_path, "origin": origin},
-                              follow_redirects=False)
+    for next_path, origin in [
+        ("//evil.example/x", "http://localhost:3000"),
+        ("/portal", "https://evil.example"),
+        ("https://evil.example", ""),
+    ]:
+        response = client.get(
+            "/api/session/claim",
+            params={"code": _code_for(customer), "next": next_path, "origin": origin},
+            follow_redirects=False,
+        )
         assert response.headers["location"] in ("/", "/portal", "http://localhost:3000/"), (next_path, origin)
 
     spent = client.get("/api/session/claim", params={"code": "not-a-code"}, follow_redirects=False)
-    assert spent.status_code == 303 and spent.headers["location"] == "/login?expired=1" and "set-cookie" not in spent.headers
+    assert (
+        spent.status_code == 303
+        and spent.headers["location"] == "/login?expired=1"
+        and "set-cookie" not in spent.headers
+    )
 
 
 def test_the_logout_route_ends_the_session_and_clears_the_cookie(people):
@@ -74,5 +92,8 @@ def test_the_logout_route_ends_the_session_and_clears_the_cookie(people):
     client = TestClient(create_app(), base_url="http://localhost:3000", cookies={"autocrm_session": token})
     response = client.get("/api/session/logout", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/login"
-    assert response.headers["set-cookie"].startswith('autocrm_session=""') and "Max-Age=0" in response.headers["set-cookie"]
+    assert (
+        response.headers["set-cookie"].startswith('autocrm_session=""')
+        and "Max-Age=0" in response.headers["set-cookie"]
+    )
     assert _signed_in_as(token) is None

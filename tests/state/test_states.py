@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import json
+from datetime import UTC, datetime, timedelta
 
 import reflex as rx
 from reflex.istate.data import RouterData
@@ -48,7 +47,7 @@ def _signed_in(cls, user):
 def _navigation_target(event) -> str:
     """The URL a `go_to` event sends the browser to."""
     script = str(event.args[0][1]._var_value if hasattr(event.args[0][1], "_var_value") else event.args[0][1])
-    return json.loads(script[script.index("(") + 1:script.rindex(")")])
+    return json.loads(script[script.index("(") + 1 : script.rindex(")")])
 
 
 def test_relative_and_exact_times():
@@ -106,7 +105,11 @@ def test_queue_refuses_customers_and_lists_tickets_for_agents(people):
     customer = people.make(Role.customer, name="Cory Customer")
     agent = people.make(Role.agent, name="Ada Agent")
     with write_session() as session:
-        tickets.create_ticket(session, actor=people.actor(customer), data=TicketCreate(subject="Card stuck in ATM", body="Help", body_format="text"))
+        tickets.create_ticket(
+            session,
+            actor=people.actor(customer),
+            data=TicketCreate(subject="Card stuck in ATM", body="Help", body_format="text"),
+        )
 
     refused = _signed_in(QueueState, customer)
     result = refused.load()

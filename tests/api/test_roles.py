@@ -18,7 +18,7 @@ from autocrm.services import auth, tickets
 from autocrm.services.actor import TICKETS_READ, TICKETS_WRITE, Actor
 from autocrm.services.errors import NotFound, PermissionDenied, ValidationFailed
 from autocrm.services.tickets import MessageCreate, TicketUpdate
-from tests.api_support import PNG_BYTES, ApiWorld, add_note, api, assert_error, nothing_written  # noqa: F401
+from tests.api.support import PNG_BYTES, ApiWorld, add_note, assert_error, nothing_written
 
 
 @dataclass(frozen=True)
@@ -36,15 +36,27 @@ class Endpoint:
 ENDPOINTS = [
     Endpoint("GET", "/api/health", None, 200),
     Endpoint("GET", "/api/v1/tickets", TICKETS_READ, 200),
-    Endpoint("POST", "/api/v1/tickets", TICKETS_WRITE, 201,
-             lambda world: {"json": {"subject": "Via API", "body": "Hello", "requester_id": world.customer.id}}),
+    Endpoint(
+        "POST",
+        "/api/v1/tickets",
+        TICKETS_WRITE,
+        201,
+        lambda world: {"json": {"subject": "Via API", "body": "Hello", "requester_id": world.customer.id}},
+    ),
     Endpoint("GET", "/api/v1/tickets/{ticket}", TICKETS_READ, 200),
     Endpoint("PATCH", "/api/v1/tickets/{ticket}", TICKETS_WRITE, 200, lambda world: {"json": {"priority": "high"}}),
     Endpoint("GET", "/api/v1/tickets/{ticket}/messages", TICKETS_READ, 200),
-    Endpoint("POST", "/api/v1/tickets/{ticket}/messages", TICKETS_WRITE, 201, lambda world: {"json": {"body": "On it"}}),
+    Endpoint(
+        "POST", "/api/v1/tickets/{ticket}/messages", TICKETS_WRITE, 201, lambda world: {"json": {"body": "On it"}}
+    ),
     Endpoint("GET", "/api/v1/tickets/{ticket}/audit", TICKETS_READ, 200),
-    Endpoint("POST", "/api/v1/tickets/{ticket}/messages/{message}/attachments", TICKETS_WRITE, 201,
-             lambda world: {"files": {"file": ("shot.png", PNG_BYTES, "image/png")}}),
+    Endpoint(
+        "POST",
+        "/api/v1/tickets/{ticket}/messages/{message}/attachments",
+        TICKETS_WRITE,
+        201,
+        lambda world: {"files": {"file": ("shot.png", PNG_BYTES, "image/png")}},
+    ),
     Endpoint("GET", "/api/v1/attachments/{attachment}", TICKETS_READ, 200),
 ]
 UNAUTHENTICATED_CALLERS = ["no_auth", "garbage", "control_chars", "unknown", "tampered", "revoked"]
@@ -69,7 +81,9 @@ def _expected_status(caller: str, endpoint: Endpoint) -> int:
 
 
 def _call(world: ApiWorld, caller: str, endpoint: Endpoint):
-    return world.client.request(endpoint.method, endpoint.url(world), headers=_headers(world, caller, endpoint), **endpoint.request(world))
+    return world.client.request(
+        endpoint.method, endpoint.url(world), headers=_headers(world, caller, endpoint), **endpoint.request(world)
+    )
 
 
 @pytest.mark.parametrize("caller", [*UNAUTHENTICATED_CALLERS, *KEY_OF_STAFF_CALLER, "key_lacking_scope"])
@@ -93,7 +107,9 @@ def test_every_endpoint_admits_exactly_the_callers_it_should(api, caller):
 
 
 def test_write_by_a_key_is_attributed_to_that_key(api):
-    response = api.client.patch(f"/api/v1/tickets/{api.ticket.id}", headers=api.headers("admin"), json={"priority": "urgent"})
+    response = api.client.patch(
+        f"/api/v1/tickets/{api.ticket.id}", headers=api.headers("admin"), json={"priority": "urgent"}
+    )
     assert response.status_code == 200
     history = api.client.get(f"/api/v1/tickets/{api.ticket.id}/audit", headers=api.headers("read_only")).json()
     assert history[-1]["action"] == "ticket.update"
@@ -103,7 +119,9 @@ def test_write_by_a_key_is_attributed_to_that_key(api):
 
 def test_api_keys_never_act_as_customers(db_url):
     with write_session() as session, pytest.raises(ValidationFailed) as info:
-        auth.create_api_key(session, actor=Actor.system(), name="customer key", scopes=[TICKETS_READ], role=Role.customer)
+        auth.create_api_key(
+            session, actor=Actor.system(), name="customer key", scopes=[TICKETS_READ], role=Role.customer
+        )
     assert "role" in info.value.details
 
 
@@ -125,7 +143,9 @@ def test_customer_sees_own_tickets_only_and_never_internal_notes(api):
     with write_session() as session, pytest.raises(PermissionDenied):
         tickets.update_ticket(session, actor=as_owner, ticket_id=api.ticket.id, data=TicketUpdate(priority="urgent"))
     with write_session() as session, pytest.raises(PermissionDenied):
-        tickets.add_message(session, actor=as_owner, ticket_id=api.ticket.id, data=MessageCreate(body="psst", internal=True))
+        tickets.add_message(
+            session, actor=as_owner, ticket_id=api.ticket.id, data=MessageCreate(body="psst", internal=True)
+        )
     # The staff view over HTTP has the note the customer never got.
     staff_view = api.client.get(f"/api/v1/tickets/{api.ticket.id}/messages", headers=api.headers("agent")).json()
     assert [m["internal"] for m in staff_view] == [False, True]

@@ -17,15 +17,27 @@ from autocrm.core.settings import reset_settings
 from autocrm.models import Message
 from autocrm.services import tickets, users
 from autocrm.services.actor import Actor
-from autocrm.services.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied, RateLimited, ValidationFailed
+from autocrm.services.errors import (
+    AuthenticationFailed,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    ValidationFailed,
+)
 from autocrm.services.tickets import TicketUpdate
-from tests.api_support import PNG_BYTES, api, assert_error, nothing_written  # noqa: F401
+from tests.api.support import PNG_BYTES, assert_error, nothing_written
 
 ONE_MIB = 1024 * 1024
 
 
 def _create(api, **fields):
-    body = {"subject": "Invoice question", "body": "<p>Where is my invoice?</p>", "requester_id": api.customer.id, **fields}
+    body = {
+        "subject": "Invoice question",
+        "body": "<p>Where is my invoice?</p>",
+        "requester_id": api.customer.id,
+        **fields,
+    }
     return api.client.post("/api/v1/tickets", headers=api.headers(), json=body)
 
 
@@ -34,6 +46,7 @@ def _raw_post(api, path: str, content: bytes, content_type: str = "application/j
 
 
 # ---- the app itself -------------------------------------------------------------------------------------
+
 
 def test_health_checks_the_database_without_auth(api):
     response = api.client.get("/api/health")
@@ -99,9 +112,12 @@ def test_unknown_routes_and_wrong_methods_answer_in_the_envelope():
 def test_domain_errors_map_to_statuses():
     app = create_app()
     raised = {
-        "validation": ValidationFailed("Bad.", {"subject": "too long"}), "not-found": NotFound("Gone."),
-        "forbidden": PermissionDenied("No."), "unauthenticated": AuthenticationFailed("Who?"),
-        "conflict": Conflict("Closed."), "rate-limited": RateLimited("Slow down."),
+        "validation": ValidationFailed("Bad.", {"subject": "too long"}),
+        "not-found": NotFound("Gone."),
+        "forbidden": PermissionDenied("No."),
+        "unauthenticated": AuthenticationFailed("Who?"),
+        "conflict": Conflict("Closed."),
+        "rate-limited": RateLimited("Slow down."),
     }
 
     @app.get("/api/test/{kind}")
@@ -109,7 +125,14 @@ def test_domain_errors_map_to_statuses():
         raise raised[kind]
 
     client = TestClient(app)
-    expected = {"validation": 422, "not-found": 404, "forbidden": 403, "unauthenticated": 401, "conflict": 409, "rate-limited": 429}
+    expected = {
+        "validation": 422,
+        "not-found": 404,
+        "forbidden": 403,
+        "unauthenticated": 401,
+        "conflict": 409,
+        "rate-limited": 429,
+    }
     for kind, status in expected.items():
         error = assert_error(client.get(f"/api/test/{kind}"), status, raised[kind].code)
         assert (error["message"], error["details"]) == (raised[kind].message, raised[kind].details)
@@ -135,13 +158,27 @@ def test_unexpected_errors_are_logged_without_the_body_and_answered_with_a_500_e
 
 # ---- happy paths ----------------------------------------------------------------------------------------
 
+
 def test_create_ticket_answers_201_with_location_and_audits_the_key(api):
-    response = _create(api, requester_id=None, requester_email="New.Person@Example.com", requester_name="New Person",
-                       priority="high", tags=["Billing", "vip"], body="Called about an invoice", body_format="text")
+    response = _create(
+        api,
+        requester_id=None,
+        requester_email="New.Person@Example.com",
+        requester_name="New Person",
+        priority="high",
+        tags=["Billing", "vip"],
+        body="Called about an invoice",
+        body_format="text",
+    )
     assert response.status_code == 201, response.text
     ticket = response.json()
     assert response.headers["Location"] == f"/api/v1/tickets/{ticket['id']}"
-    assert (ticket["status"], ticket["priority"], ticket["channel"], ticket["tags"]) == ("new", "high", "api", ["billing", "vip"])
+    assert (ticket["status"], ticket["priority"], ticket["channel"], ticket["tags"]) == (
+        "new",
+        "high",
+        "api",
+        ["billing", "vip"],
+    )
     assert ticket["requester"]["email"] == "new.person@example.com"
     assert api.client.get(response.headers["Location"], headers=api.headers()).json() == ticket
     history = api.client.get(f"/api/v1/tickets/{ticket['id']}/audit", headers=api.headers()).json()
@@ -157,8 +194,12 @@ def test_list_filters_sorts_and_pages(api):
     with write_session() as session:
         team = users.create_team(session, actor=Actor.system(), name="Billing")
         staff = Actor.for_user(api.agent)
-        tickets.update_ticket(session, actor=staff, ticket_id=urgent.id,
-                              data=TicketUpdate(priority="urgent", assignee_id=api.agent.id, team_id=team.id, tags=["vip"]))
+        tickets.update_ticket(
+            session,
+            actor=staff,
+            ticket_id=urgent.id,
+            data=TicketUpdate(priority="urgent", assignee_id=api.agent.id, team_id=team.id, tags=["vip"]),
+        )
         tickets.update_ticket(session, actor=staff, ticket_id=other.id, data=TicketUpdate(status="pending"))
 
     def ids(**params) -> list[int]:
@@ -169,25 +210,41 @@ def test_list_filters_sorts_and_pages(api):
     assert ids(status="pending") == [other.id]
     assert len(ids(status=["new", "pending"])) == len(ids(status="new,pending")) == 6
     assert ids(status_category="pending") == [other.id]
-    assert ids(priority="urgent") == ids(assignee=str(api.agent.id)) == ids(team=team.id) == ids(tag="VIP") == [urgent.id]
+    assert (
+        ids(priority="urgent") == ids(assignee=str(api.agent.id)) == ids(team=team.id) == ids(tag="VIP") == [urgent.id]
+    )
     assert len(ids(assignee="none")) == 5
     assert ids(q="declined") == ids(q=f"#{urgent.number}") == [urgent.id]
     assert ids(q=api.other_customer.email) == [other.id]
 
-    page = api.client.get("/api/v1/tickets", headers=api.headers(), params={"per_page": 4, "page": 2, "sort": "number"}).json()
+    page = api.client.get(
+        "/api/v1/tickets", headers=api.headers(), params={"per_page": 4, "page": 2, "sort": "number"}
+    ).json()
     assert (page["total"], page["page"], page["per_page"], len(page["items"])) == (6, 2, 4, 2)
-    numbers = [t["number"] for t in api.client.get("/api/v1/tickets?sort=-number", headers=api.headers()).json()["items"]]
+    numbers = [
+        t["number"] for t in api.client.get("/api/v1/tickets?sort=-number", headers=api.headers()).json()["items"]
+    ]
     assert numbers == sorted(numbers, reverse=True) and len(numbers) == 6
 
 
 def test_patch_changes_only_the_fields_sent_and_the_audit_shows_each(api):
     url = f"/api/v1/tickets/{api.ticket.id}"
-    changed = api.client.patch(url, headers=api.headers(), json={"status": "pending", "assignee_id": api.agent.id, "tags": ["billing"]})
+    changed = api.client.patch(
+        url, headers=api.headers(), json={"status": "pending", "assignee_id": api.agent.id, "tags": ["billing"]}
+    )
     assert changed.status_code == 200, changed.text
-    assert (changed.json()["status"], changed.json()["assignee"]["id"], changed.json()["tags"]) == ("pending", api.agent.id, ["billing"])
+    assert (changed.json()["status"], changed.json()["assignee"]["id"], changed.json()["tags"]) == (
+        "pending",
+        api.agent.id,
+        ["billing"],
+    )
     unassigned = api.client.patch(url, headers=api.headers(), json={"assignee_id": None}).json()
     assert unassigned["assignee"] is None
-    assert (unassigned["subject"], unassigned["status"], unassigned["tags"]) == ("Printer on fire", "pending", ["billing"])
+    assert (unassigned["subject"], unassigned["status"], unassigned["tags"]) == (
+        "Printer on fire",
+        "pending",
+        ["billing"],
+    )
     due = api.client.patch(url, headers=api.headers(), json={"due_at": "2031-05-01T17:00:00+02:00"}).json()
     assert datetime.fromisoformat(due["due_at"]) == datetime(2031, 5, 1, 15, 0, tzinfo=UTC)
     history = api.client.get(f"{url}/audit", headers=api.headers()).json()
@@ -199,27 +256,41 @@ def test_patch_changes_only_the_fields_sent_and_the_audit_shows_each(api):
 
 def test_reply_and_internal_note(api):
     url = f"/api/v1/tickets/{api.ticket.id}/messages"
-    reply = api.client.post(url, headers=api.headers(), json={"body": "We are on it.\n\nHang on.", "body_format": "text"})
+    reply = api.client.post(
+        url, headers=api.headers(), json={"body": "We are on it.\n\nHang on.", "body_format": "text"}
+    )
     assert reply.status_code == 201, reply.text
     assert reply.json()["body_html"] == "<p>We are on it.</p><p>Hang on.</p>" and reply.json()["channel"] == "api"
     note = api.client.post(url, headers=api.headers(), json={"body": "Customer is on the free plan", "internal": True})
     assert note.status_code == 201 and note.json()["internal"] is True
     conversation = api.client.get(url, headers=api.headers()).json()
-    assert [(m["id"], m["internal"]) for m in conversation][1:] == [(reply.json()["id"], False), (note.json()["id"], True)]
+    assert [(m["id"], m["internal"]) for m in conversation][1:] == [
+        (reply.json()["id"], False),
+        (note.json()["id"], True),
+    ]
     ticket = api.client.get(f"/api/v1/tickets/{api.ticket.id}", headers=api.headers()).json()
     # The first public staff reply opens a new ticket and counts as the first response.
     assert ticket["status"] == "open" and ticket["first_response_at"] is not None
-    actions = [entry["action"] for entry in api.client.get(f"/api/v1/tickets/{api.ticket.id}/audit", headers=api.headers()).json()]
+    actions = [
+        entry["action"]
+        for entry in api.client.get(f"/api/v1/tickets/{api.ticket.id}/audit", headers=api.headers()).json()
+    ]
     assert actions[-2:] == ["ticket.reply", "ticket.note"]
 
 
 def test_attachment_upload_and_download(api):
     url = f"/api/v1/tickets/{api.ticket.id}/messages/{api.first_message_id}/attachments"
-    uploaded = api.client.post(url, headers=api.headers(), files={"file": ("../../screen shot.png", PNG_BYTES, "text/html")})
+    uploaded = api.client.post(
+        url, headers=api.headers(), files={"file": ("../../screen shot.png", PNG_BYTES, "text/html")}
+    )
     assert uploaded.status_code == 201, uploaded.text
     stored = uploaded.json()
     # Named after the file's own bytes, not the type the client claimed; stripped of its path.
-    assert (stored["filename"], stored["content_type"], stored["size"]) == ("screen shot.png", "image/png", len(PNG_BYTES))
+    assert (stored["filename"], stored["content_type"], stored["size"]) == (
+        "screen shot.png",
+        "image/png",
+        len(PNG_BYTES),
+    )
     download = api.client.get(f"/api/v1/attachments/{stored['id']}", headers=api.headers())
     assert download.status_code == 200 and download.content == PNG_BYTES
     assert download.headers["Content-Type"] == "image/png" and download.headers["X-Content-Type-Options"] == "nosniff"
@@ -230,26 +301,39 @@ def test_attachment_upload_and_download(api):
 
 # ---- bad input: always 4xx in the envelope, never a write ----------------------------------------------
 
+
 def test_unknown_fields_are_rejected(api):
     with nothing_written():
         details = assert_error(_create(api, is_admin=True), 422, "validation_failed")["details"]
         assert details == {"is_admin": "Extra inputs are not permitted"}
-        patch = api.client.patch(f"/api/v1/tickets/{api.ticket.id}", headers=api.headers(), json={"requester_id": api.other_customer.id})
+        patch = api.client.patch(
+            f"/api/v1/tickets/{api.ticket.id}", headers=api.headers(), json={"requester_id": api.other_customer.id}
+        )
         assert "requester_id" in assert_error(patch, 422)["details"]
-        message = api.client.post(f"/api/v1/tickets/{api.ticket.id}/messages", headers=api.headers(), json={"body": "x", "author_id": 1})
+        message = api.client.post(
+            f"/api/v1/tickets/{api.ticket.id}/messages", headers=api.headers(), json={"body": "x", "author_id": 1}
+        )
         assert "author_id" in assert_error(message, 422)["details"]
 
 
 def test_wrong_types_are_rejected(api):
     message_url = f"/api/v1/tickets/{api.ticket.id}/messages"
     with nothing_written():
-        for fields, field in [({"subject": 123}, "subject"), ({"tags": "vip"}, "tags"), ({"tags": [1]}, "tags.0"),
-                              ({"assignee_id": "abc"}, "assignee_id"), ({"custom_fields": []}, "custom_fields"),
-                              ({"body": None}, "body"), ({"requester_id": 1.5}, "requester_id")]:
+        for fields, field in [
+            ({"subject": 123}, "subject"),
+            ({"tags": "vip"}, "tags"),
+            ({"tags": [1]}, "tags.0"),
+            ({"assignee_id": "abc"}, "assignee_id"),
+            ({"custom_fields": []}, "custom_fields"),
+            ({"body": None}, "body"),
+            ({"requester_id": 1.5}, "requester_id"),
+        ]:
             assert field in assert_error(_create(api, **fields), 422)["details"], fields
         note = api.client.post(message_url, headers=api.headers(), json={"body": "x", "internal": []})
         assert "internal" in assert_error(note, 422)["details"]
-        patch = api.client.patch(f"/api/v1/tickets/{api.ticket.id}", headers=api.headers(), json={"due_at": "next tuesday"})
+        patch = api.client.patch(
+            f"/api/v1/tickets/{api.ticket.id}", headers=api.headers(), json={"due_at": "next tuesday"}
+        )
         assert "due_at" in assert_error(patch, 422)["details"]
 
 
@@ -267,9 +351,14 @@ def test_invalid_status_priority_assignee_team_and_requester_are_rejected_by_the
         users.create_team(session, actor=Actor.system(), name="Billing")
     url = f"/api/v1/tickets/{api.ticket.id}"
     bad_fields = [
-        ({"status": "limbo"}, "status"), ({"priority": "meh"}, "priority"), ({"status": None}, "status"),
-        ({"assignee_id": api.other_customer.id}, "assignee_id"), ({"assignee_id": 999_999}, "assignee_id"),
-        ({"team_id": 999_999}, "team_id"), ({"tags": ["fine", "not fine!"]}, "tags"), ({"custom_fields": {"plan": "pro"}}, "custom_fields.plan"),
+        ({"status": "limbo"}, "status"),
+        ({"priority": "meh"}, "priority"),
+        ({"status": None}, "status"),
+        ({"assignee_id": api.other_customer.id}, "assignee_id"),
+        ({"assignee_id": 999_999}, "assignee_id"),
+        ({"team_id": 999_999}, "team_id"),
+        ({"tags": ["fine", "not fine!"]}, "tags"),
+        ({"custom_fields": {"plan": "pro"}}, "custom_fields.plan"),
         ({"assignee_id": 2**40}, "assignee_id"),
     ]
     with nothing_written():
@@ -278,11 +367,21 @@ def test_invalid_status_priority_assignee_team_and_requester_are_rejected_by_the
             assert field in assert_error(patch, 422, "validation_failed")["details"], fields
             if fields != {"status": None}:
                 assert field in assert_error(_create(api, **fields), 422, "validation_failed")["details"], fields
-        for fields, field in [({"requester_id": 999_999}, "requester_id"), ({"requester_id": None}, "requester_email"),
-                              ({"requester_id": None, "requester_email": "not an address"}, "email"), ({"requester_id": 0}, "requester_id")]:
+        for fields, field in [
+            ({"requester_id": 999_999}, "requester_id"),
+            ({"requester_id": None}, "requester_email"),
+            ({"requester_id": None, "requester_email": "not an address"}, "email"),
+            ({"requester_id": 0}, "requester_id"),
+        ]:
             assert field in assert_error(_create(api, **fields), 422)["details"], fields
     ticket = api.client.get(url, headers=api.headers()).json()
-    assert (ticket["status"], ticket["priority"], ticket["assignee"], ticket["team"], ticket["tags"]) == ("new", "normal", None, None, [])
+    assert (ticket["status"], ticket["priority"], ticket["assignee"], ticket["team"], ticket["tags"]) == (
+        "new",
+        "normal",
+        None,
+        None,
+        [],
+    )
 
 
 MALFORMED_JSON_BODIES = {
@@ -309,9 +408,15 @@ def test_malformed_json_is_a_400(api):
 
 def test_bodies_that_are_not_a_json_object_are_a_422(api):
     with nothing_written():
-        for content, content_type in [(b"[]", "application/json"), (b"null", "application/json"), (b"", "application/json"),
-                                      (b'{"subject": "Hi", "body": "x"}', "text/plain")]:
-            assert "body" in assert_error(_raw_post(api, "/api/v1/tickets", content, content_type), 422)["details"], content
+        for content, content_type in [
+            (b"[]", "application/json"),
+            (b"null", "application/json"),
+            (b"", "application/json"),
+            (b'{"subject": "Hi", "body": "x"}', "text/plain"),
+        ]:
+            assert "body" in assert_error(_raw_post(api, "/api/v1/tickets", content, content_type), 422)["details"], (
+                content
+            )
 
 
 def test_oversize_bodies_are_a_413(api, monkeypatch):
@@ -322,13 +427,17 @@ def test_oversize_bodies_are_a_413(api, monkeypatch):
     with nothing_written():
         assert_error(_raw_post(api, "/api/v1/tickets", too_big), 413, "payload_too_large")
         # Streamed without a Content-Length: the bytes themselves are counted.
-        chunks = iter([too_big[i:i + 65536] for i in range(0, len(too_big), 65536)])
+        chunks = iter([too_big[i : i + 65536] for i in range(0, len(too_big), 65536)])
         assert_error(_raw_post(api, "/api/v1/tickets", chunks), 413, "payload_too_large")
         big_png = PNG_BYTES + b"\x00" * 300 * 1024
-        assert_error(api.client.post(upload_url, headers=api.headers(), files={"file": ("big.png", big_png, "image/png")}), 413)
+        assert_error(
+            api.client.post(upload_url, headers=api.headers(), files={"file": ("big.png", big_png, "image/png")}), 413
+        )
         # Under the transport cap but over the configured limit: the service's own check answers.
         slightly_big = PNG_BYTES + b"\x00" * (100 * 1024)
-        response = api.client.post(upload_url, headers=api.headers(), files={"file": ("b.png", slightly_big, "image/png")})
+        response = api.client.post(
+            upload_url, headers=api.headers(), files={"file": ("b.png", slightly_big, "image/png")}
+        )
         assert "file" in assert_error(response, 422)["details"]
 
 
@@ -356,10 +465,17 @@ def test_unknown_ids_are_a_404(api):
     missing = 999_999
     with nothing_written():
         for method, path, kwargs in [
-            ("GET", f"/api/v1/tickets/{missing}", {}), ("PATCH", f"/api/v1/tickets/{missing}", {"json": {"priority": "high"}}),
-            ("GET", f"/api/v1/tickets/{missing}/messages", {}), ("POST", f"/api/v1/tickets/{missing}/messages", {"json": {"body": "x"}}),
-            ("GET", f"/api/v1/tickets/{missing}/audit", {}), ("GET", f"/api/v1/attachments/{missing}", {}),
-            ("POST", f"/api/v1/tickets/{api.ticket.id}/messages/{other_message_id}/attachments", {"files": {"file": ("a.png", PNG_BYTES)}}),
+            ("GET", f"/api/v1/tickets/{missing}", {}),
+            ("PATCH", f"/api/v1/tickets/{missing}", {"json": {"priority": "high"}}),
+            ("GET", f"/api/v1/tickets/{missing}/messages", {}),
+            ("POST", f"/api/v1/tickets/{missing}/messages", {"json": {"body": "x"}}),
+            ("GET", f"/api/v1/tickets/{missing}/audit", {}),
+            ("GET", f"/api/v1/attachments/{missing}", {}),
+            (
+                "POST",
+                f"/api/v1/tickets/{api.ticket.id}/messages/{other_message_id}/attachments",
+                {"files": {"file": ("a.png", PNG_BYTES)}},
+            ),
         ]:
             assert_error(api.client.request(method, path, headers=api.headers(), **kwargs), 404, "not_found")
 
@@ -368,20 +484,38 @@ def test_ids_that_are_not_positive_32_bit_integers_are_a_422(api):
     with nothing_written():
         for bad_id in ["abc", "0", "-1", "1.5", str(2**31), "99999999999999999999999"]:
             for method, path, kwargs in [
-                ("GET", f"/api/v1/tickets/{bad_id}", {}), ("PATCH", f"/api/v1/tickets/{bad_id}", {"json": {}}),
-                ("GET", f"/api/v1/tickets/{bad_id}/messages", {}), ("POST", f"/api/v1/tickets/{bad_id}/messages", {"json": {"body": "x"}}),
-                ("GET", f"/api/v1/tickets/{bad_id}/audit", {}), ("GET", f"/api/v1/attachments/{bad_id}", {}),
-                ("POST", f"/api/v1/tickets/{api.ticket.id}/messages/{bad_id}/attachments", {"files": {"file": ("a.png", PNG_BYTES)}}),
+                ("GET", f"/api/v1/tickets/{bad_id}", {}),
+                ("PATCH", f"/api/v1/tickets/{bad_id}", {"json": {}}),
+                ("GET", f"/api/v1/tickets/{bad_id}/messages", {}),
+                ("POST", f"/api/v1/tickets/{bad_id}/messages", {"json": {"body": "x"}}),
+                ("GET", f"/api/v1/tickets/{bad_id}/audit", {}),
+                ("GET", f"/api/v1/attachments/{bad_id}", {}),
+                (
+                    "POST",
+                    f"/api/v1/tickets/{api.ticket.id}/messages/{bad_id}/attachments",
+                    {"files": {"file": ("a.png", PNG_BYTES)}},
+                ),
             ]:
-                error = assert_error(api.client.request(method, path, headers=api.headers(), **kwargs), 422, "validation_failed")
+                error = assert_error(
+                    api.client.request(method, path, headers=api.headers(), **kwargs), 422, "validation_failed"
+                )
                 assert set(error["details"]) & {"ticket_id", "message_id", "attachment_id"}, (method, path)
 
 
 def test_bad_query_parameters_are_a_422(api):
     for params, field in [
-        ({"page": 0}, "page"), ({"per_page": 101}, "per_page"), ({"page": "two"}, "page"), ({"assignee": "bob"}, "assignee"),
-        ({"assignee": "me"}, "assignee"), ({"assignee": str(2**40)}, "assignee"), ({"team": "abc"}, "team"), ({"team": 2**40}, "team"),
-        ({"q": "x" * 201}, "q"), ({"q": "a\x00b"}, "q"), ({"tag": "\x00"}, "tag"), ({"status": "new,\x00"}, "status"),
+        ({"page": 0}, "page"),
+        ({"per_page": 101}, "per_page"),
+        ({"page": "two"}, "page"),
+        ({"assignee": "bob"}, "assignee"),
+        ({"assignee": "me"}, "assignee"),
+        ({"assignee": str(2**40)}, "assignee"),
+        ({"team": "abc"}, "team"),
+        ({"team": 2**40}, "team"),
+        ({"q": "x" * 201}, "q"),
+        ({"q": "a\x00b"}, "q"),
+        ({"tag": "\x00"}, "tag"),
+        ({"status": "new,\x00"}, "status"),
     ]:
         response = api.client.get("/api/v1/tickets", headers=api.headers(), params=params)
         assert field in assert_error(response, 422, "validation_failed")["details"], params
@@ -391,7 +525,10 @@ def test_due_at_must_name_a_time_zone_and_be_in_range(api):
     url = f"/api/v1/tickets/{api.ticket.id}"
     with nothing_written():
         for due_at in ["2031-05-01T17:00:00", "0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00"]:
-            assert "due_at" in assert_error(api.client.patch(url, headers=api.headers(), json={"due_at": due_at}), 422)["details"]
+            assert (
+                "due_at"
+                in assert_error(api.client.patch(url, headers=api.headers(), json={"due_at": due_at}), 422)["details"]
+            )
     assert api.client.get(url, headers=api.headers()).json()["due_at"] is None
 
 
@@ -400,13 +537,27 @@ def test_closed_tickets_refuse_changes_with_a_409(api):
     assert api.client.patch(url, headers=api.headers(), json={"status": "closed"}).status_code == 200
     with nothing_written():
         assert_error(api.client.patch(url, headers=api.headers(), json={"priority": "high"}), 409, "conflict")
-        assert_error(api.client.post(f"{url}/messages", headers=api.headers(), json={"body": "Hello?"}), 409, "conflict")
+        assert_error(
+            api.client.post(f"{url}/messages", headers=api.headers(), json={"body": "Hello?"}), 409, "conflict"
+        )
 
 
 def test_unaccepted_attachment_types_are_a_422(api):
     url = f"/api/v1/tickets/{api.ticket.id}/messages/{api.first_message_id}/attachments"
     with nothing_written():
         executable = b"MZ\x90\x00" + b"\xff\xfe" * 100
-        assert "file" in assert_error(api.client.post(url, headers=api.headers(), files={"file": ("x.exe", executable)}), 422)["details"]
-        assert "file" in assert_error(api.client.post(url, headers=api.headers(), files={"other": ("a.png", PNG_BYTES)}), 422)["details"]
-        assert "file" in assert_error(api.client.post(url, headers=api.headers(), json={"file": "a.png"}), 422)["details"]
+        assert (
+            "file"
+            in assert_error(api.client.post(url, headers=api.headers(), files={"file": ("x.exe", executable)}), 422)[
+                "details"
+            ]
+        )
+        assert (
+            "file"
+            in assert_error(api.client.post(url, headers=api.headers(), files={"other": ("a.png", PNG_BYTES)}), 422)[
+                "details"
+            ]
+        )
+        assert (
+            "file" in assert_error(api.client.post(url, headers=api.headers(), json={"file": "a.png"}), 422)["details"]
+        )

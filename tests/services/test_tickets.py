@@ -22,17 +22,24 @@ def test_customer_opens_ticket_with_number_status_and_audit(people):
     assert first.status == "new" and first.priority == "normal" and first.channel == "web"
     assert first.requester.id == customer.id
     with read_session() as s:
-        entry = s.exec(select(AuditEntry).where(AuditEntry.object_id == first.id, AuditEntry.action == "ticket.create")).one()
+        entry = s.exec(
+            select(AuditEntry).where(AuditEntry.object_id == first.id, AuditEntry.action == "ticket.create")
+        ).one()
         assert entry.actor_user_id == customer.id
         assert entry.changes["subject"] == [None, "Printer is on fire"]
 
 
 def test_script_and_event_handlers_are_stripped(people):
     customer = people.make()
-    t = _open(customer, body='<p onclick="x()">Hi<script>alert(1)</script><img src=x onerror="alert(2)"></p><a href="javascript:alert(3)">l</a>')
+    t = _open(
+        customer,
+        body='<p onclick="x()">Hi<script>alert(1)</script><img src=x onerror="alert(2)"></p><a href="javascript:alert(3)">l</a>',
+    )
     with read_session() as s:
         message = s.exec(select(Message).where(Message.ticket_id == t.id)).one()
-    assert "<script" not in message.body_html and "onerror" not in message.body_html and "onclick" not in message.body_html
+    assert (
+        "<script" not in message.body_html and "onerror" not in message.body_html and "onclick" not in message.body_html
+    )
     assert "javascript:" not in message.body_html
     assert message.body_text.startswith("Hi")
 
@@ -42,7 +49,9 @@ def test_customer_sees_own_tickets_only_and_never_notes(people):
     t = _open(alice)
     with write_session() as s:
         tickets.add_message(s, actor=Actor.for_user(agent), ticket_id=t.id, data=MessageCreate(body="Looking into it"))
-        tickets.add_message(s, actor=Actor.for_user(agent), ticket_id=t.id, data=MessageCreate(body="Secret note", internal=True))
+        tickets.add_message(
+            s, actor=Actor.for_user(agent), ticket_id=t.id, data=MessageCreate(body="Secret note", internal=True)
+        )
     with read_session() as s:
         with pytest.raises(NotFound):
             tickets.get_ticket(s, actor=Actor.for_user(bob), ticket_id=t.id)
@@ -61,7 +70,9 @@ def test_first_agent_reply_opens_ticket_and_records_first_response(people):
     customer, agent = people.make(), people.make(Role.agent)
     t = _open(customer)
     with write_session() as s:
-        tickets.add_message(s, actor=Actor.for_user(agent), ticket_id=t.id, data=MessageCreate(body="On it", body_format="text"))
+        tickets.add_message(
+            s, actor=Actor.for_user(agent), ticket_id=t.id, data=MessageCreate(body="On it", body_format="text")
+        )
     with read_session() as s:
         after = tickets.get_ticket(s, actor=Actor.for_user(agent), ticket_id=t.id)
     assert after.status == "open" and after.first_response_at is not None
@@ -81,9 +92,8 @@ def test_bad_update_changes_nothing(people):
         TicketUpdate(status="solved", priority="nope"),
     ]
     for update in bad_updates:
-        with pytest.raises(ValidationFailed):
-            with write_session() as s:
-                tickets.update_ticket(s, actor=Actor.for_user(agent), ticket_id=t.id, data=update)
+        with pytest.raises(ValidationFailed), write_session() as s:
+            tickets.update_ticket(s, actor=Actor.for_user(agent), ticket_id=t.id, data=update)
     with read_session() as s:
         unchanged = tickets.get_ticket(s, actor=Actor.for_user(agent), ticket_id=t.id)
         assert (unchanged.status, unchanged.priority, unchanged.assignee) == ("new", "normal", None)
@@ -94,7 +104,12 @@ def test_update_is_audited_per_field(people):
     customer, agent = people.make(), people.make(Role.agent)
     t = _open(customer)
     with write_session() as s:
-        tickets.update_ticket(s, actor=Actor.for_user(agent), ticket_id=t.id, data=TicketUpdate(status="pending", assignee_id=agent.id, tags=["billing", "VIP"]))
+        tickets.update_ticket(
+            s,
+            actor=Actor.for_user(agent),
+            ticket_id=t.id,
+            data=TicketUpdate(status="pending", assignee_id=agent.id, tags=["billing", "VIP"]),
+        )
     with read_session() as s:
         history = tickets.ticket_audit(s, actor=Actor.for_user(agent), ticket_id=t.id)
         updated = tickets.get_ticket(s, actor=Actor.for_user(agent), ticket_id=t.id)
@@ -118,7 +133,9 @@ def test_custom_fields_validated_against_definitions(people):
     customer, agent = people.make(), people.make(Role.agent)
     with write_session() as s:
         admin = Actor.system()
-        desk.create_custom_field(s, actor=admin, key="plan", label="Plan", field_type=CustomFieldType.select, options=["free", "pro"])
+        desk.create_custom_field(
+            s, actor=admin, key="plan", label="Plan", field_type=CustomFieldType.select, options=["free", "pro"]
+        )
         desk.create_custom_field(s, actor=admin, key="seats", label="Seats", field_type=CustomFieldType.number)
         desk.create_custom_field(s, actor=admin, key="renewal", label="Renewal", field_type=CustomFieldType.date)
         desk.create_custom_field(s, actor=admin, key="vip", label="VIP", field_type=CustomFieldType.checkbox)
@@ -128,8 +145,12 @@ def test_custom_fields_validated_against_definitions(people):
             tickets.update_ticket(s, actor=Actor.for_user(agent), ticket_id=t.id, data=TicketUpdate(custom_fields=bad))
         assert list(info.value.details) == [f"custom_fields.{next(iter(bad))}"]
     with write_session() as s:
-        done = tickets.update_ticket(s, actor=Actor.for_user(agent), ticket_id=t.id,
-                                     data=TicketUpdate(custom_fields={"plan": "pro", "seats": 12, "renewal": "2027-01-31", "vip": True}))
+        done = tickets.update_ticket(
+            s,
+            actor=Actor.for_user(agent),
+            ticket_id=t.id,
+            data=TicketUpdate(custom_fields={"plan": "pro", "seats": 12, "renewal": "2027-01-31", "vip": True}),
+        )
     assert done.custom_fields == {"plan": "pro", "seats": 12, "renewal": "2027-01-31", "vip": True}
 
 
@@ -137,17 +158,26 @@ def test_list_filters_sorts_and_pages(people):
     customer, agent = people.make(name="Zed Requester"), people.make(Role.agent)
     made = [_open(customer, subject=f"Issue {i}") for i in range(7)]
     with write_session() as s:
-        tickets.update_ticket(s, actor=Actor.for_user(agent), ticket_id=made[2].id, data=TicketUpdate(priority="urgent", assignee_id=agent.id, tags=["vip"]))
+        tickets.update_ticket(
+            s,
+            actor=Actor.for_user(agent),
+            ticket_id=made[2].id,
+            data=TicketUpdate(priority="urgent", assignee_id=agent.id, tags=["vip"]),
+        )
     with read_session() as s:
         staff = Actor.for_user(agent)
         page = tickets.list_tickets(s, actor=staff, filters=TicketFilter(per_page=3, page=2))
         assert page.total == 7 and len(page.items) == 3
-        assert [t.subject for t in tickets.list_tickets(s, actor=staff, filters=TicketFilter(priority=["urgent"])).items] == ["Issue 2"]
+        assert [
+            t.subject for t in tickets.list_tickets(s, actor=staff, filters=TicketFilter(priority=["urgent"])).items
+        ] == ["Issue 2"]
         assert tickets.list_tickets(s, actor=staff, filters=TicketFilter(assignee_id="me")).total == 1
         assert tickets.list_tickets(s, actor=staff, filters=TicketFilter(assignee_id="none")).total == 6
         assert tickets.list_tickets(s, actor=staff, filters=TicketFilter(tag="vip")).total == 1
         assert tickets.list_tickets(s, actor=staff, filters=TicketFilter(q="zed")).total == 7
-        assert tickets.list_tickets(s, actor=staff, filters=TicketFilter(q=str(made[4].number))).items[0].id == made[4].id
+        assert (
+            tickets.list_tickets(s, actor=staff, filters=TicketFilter(q=str(made[4].number))).items[0].id == made[4].id
+        )
         newest_first = tickets.list_tickets(s, actor=staff).items
         assert newest_first[0].id == made[2].id  # touched last
         by_number = tickets.list_tickets(s, actor=staff, filters=TicketFilter(sort="number")).items
@@ -160,13 +190,17 @@ def test_rating_only_by_requester_once_when_solved(people):
     with write_session() as s, pytest.raises(Conflict):
         tickets.rate_ticket(s, actor=Actor.for_user(customer), ticket_id=t.id, score=5)
     with write_session() as s:
-        tickets.update_ticket(s, actor=Actor.for_user(agent), ticket_id=t.id, data=TicketUpdate(status="solved", assignee_id=agent.id))
+        tickets.update_ticket(
+            s, actor=Actor.for_user(agent), ticket_id=t.id, data=TicketUpdate(status="solved", assignee_id=agent.id)
+        )
     with write_session() as s, pytest.raises(PermissionDenied):
         tickets.rate_ticket(s, actor=Actor.for_user(agent), ticket_id=t.id, score=5)
     with write_session() as s, pytest.raises(ValidationFailed):
         tickets.rate_ticket(s, actor=Actor.for_user(customer), ticket_id=t.id, score=6)
     with write_session() as s:
-        rating = tickets.rate_ticket(s, actor=Actor.for_user(customer), ticket_id=t.id, score=4, comment="Quick, thanks")
+        rating = tickets.rate_ticket(
+            s, actor=Actor.for_user(customer), ticket_id=t.id, score=4, comment="Quick, thanks"
+        )
     assert rating.agent_id == agent.id
     with write_session() as s, pytest.raises(Conflict):
         tickets.rate_ticket(s, actor=Actor.for_user(customer), ticket_id=t.id, score=5)
@@ -189,9 +223,20 @@ def test_customer_reply_reopens_solved_ticket(people):
 def test_staff_creates_ticket_for_new_requester_by_email(people):
     agent = people.make(Role.agent)
     with write_session() as s:
-        t = tickets.create_ticket(s, actor=Actor.for_user(agent), data=TicketCreate(
-            subject="Phone call", body="Called about invoice", body_format="text", channel="phone",
-            requester_email="New.Person@Example.com", requester_name="New Person", priority="high", tags=["billing"]))
+        t = tickets.create_ticket(
+            s,
+            actor=Actor.for_user(agent),
+            data=TicketCreate(
+                subject="Phone call",
+                body="Called about invoice",
+                body_format="text",
+                channel="phone",
+                requester_email="New.Person@Example.com",
+                requester_name="New Person",
+                priority="high",
+                tags=["billing"],
+            ),
+        )
     assert t.requester.email == "new.person@example.com" and t.channel == "phone" and t.priority == "high"
 
 
@@ -202,22 +247,37 @@ def test_attachments_checked_and_stored_outside_db(people):
         first_message = tickets.list_messages(s, actor=Actor.for_user(customer), ticket_id=t.id)[0]
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
     with write_session() as s:
-        stored = tickets.add_attachment(s, actor=Actor.for_user(customer), ticket_id=t.id, message_id=first_message.id,
-                                        filename="../../etc/screen.png", data=png)
+        stored = tickets.add_attachment(
+            s,
+            actor=Actor.for_user(customer),
+            ticket_id=t.id,
+            message_id=first_message.id,
+            filename="../../etc/screen.png",
+            data=png,
+        )
     assert stored.content_type == "image/png" and stored.filename == "screen.png"
     with read_session() as s:
         meta, data = tickets.read_attachment(s, actor=Actor.for_user(customer), attachment_id=stored.id)
     assert data == png
     with pytest.raises(ValidationFailed), write_session() as s:
-        tickets.add_attachment(s, actor=Actor.for_user(customer), ticket_id=t.id, message_id=first_message.id,
-                               filename="x.exe", data=b"MZ\x90\x00" + b"\xff\xfe" * 100)
+        tickets.add_attachment(
+            s,
+            actor=Actor.for_user(customer),
+            ticket_id=t.id,
+            message_id=first_message.id,
+            filename="x.exe",
+            data=b"MZ\x90\x00" + b"\xff\xfe" * 100,
+        )
 
 
 # ---- search -----------------------------------------------------------------------------------------
 
+
 def _found(actor, q):
     with read_session() as s:
-        return sorted(t.subject for t in tickets.list_tickets(s, actor=actor, filters=TicketFilter(q=q, per_page=100)).items)
+        return sorted(
+            t.subject for t in tickets.list_tickets(s, actor=actor, filters=TicketFilter(q=q, per_page=100)).items
+        )
 
 
 def test_customers_never_match_note_words_even_beside_public_ones(people):
@@ -227,7 +287,9 @@ def test_customers_never_match_note_words_even_beside_public_ones(people):
     t = _open(customer, subject="Card blocked", body="My card was blocked abroad")
     staff, requester = Actor.for_user(agent), Actor.for_user(customer)
     with write_session() as s:
-        tickets.add_message(s, actor=staff, ticket_id=t.id, data=MessageCreate(body="Zebrafish vault flagged", internal=True))
+        tickets.add_message(
+            s, actor=staff, ticket_id=t.id, data=MessageCreate(body="Zebrafish vault flagged", internal=True)
+        )
     assert _found(staff, "zebrafish") == _found(staff, "vau") == _found(staff, "card zebrafish") == ["Card blocked"]
     assert _found(requester, "zebrafish") == _found(requester, "vau") == _found(requester, "card zebrafish") == []
     assert _found(requester, "abroad") == ["Card blocked"]
@@ -247,7 +309,9 @@ def test_search_documents_follow_edited_and_deleted_messages(people):
     staff, requester = Actor.for_user(agent), Actor.for_user(customer)
     with write_session() as s:
         reply = tickets.add_message(s, actor=staff, ticket_id=t.id, data=MessageCreate(body="Gherkin pickle"))
-        note = tickets.add_message(s, actor=staff, ticket_id=t.id, data=MessageCreate(body="Walrus suspicion", internal=True))
+        note = tickets.add_message(
+            s, actor=staff, ticket_id=t.id, data=MessageCreate(body="Walrus suspicion", internal=True)
+        )
     with write_session() as s:
         s.get(Message, reply.id).body_text = "Platypus reply"
         s.get(Message, note.id).internal = False  # a note made public becomes searchable for the customer

@@ -21,8 +21,14 @@ def _add_custom_field_elsewhere(database_url: str) -> None:
     """Another process (another server worker, say) adds a custom field."""
     os.environ["AUTOCRM_DATABASE_URL"] = database_url
     with write_session() as session:
-        desk.create_custom_field(session, actor=Actor.system("admin"), key="plan", label="Plan",
-                                 field_type=CustomFieldType.select, options=["free", "pro"])
+        desk.create_custom_field(
+            session,
+            actor=Actor.system("admin"),
+            key="plan",
+            label="Plan",
+            field_type=CustomFieldType.select,
+            options=["free", "pro"],
+        )
 
 
 def test_a_field_added_by_another_process_is_known_at_once(people, db_url):
@@ -51,7 +57,12 @@ def test_the_copy_is_checked_with_one_read_per_session(people):
     event.listen(get_engine(), "before_cursor_execute", counting)
     try:
         with read_session() as s:
-            desk.status_named(s, "open"), desk.priority_named(s, None), desk.custom_field_definitions(s), desk.statuses(s)
+            (
+                desk.status_named(s, "open"),
+                desk.priority_named(s, None),
+                desk.custom_field_definitions(s),
+                desk.statuses(s),
+            )
     finally:
         event.remove(get_engine(), "before_cursor_execute", counting)
     assert len([st for st in statements if st.lstrip().upper().startswith("SELECT")]) == 1, statements
@@ -62,13 +73,19 @@ def test_a_retired_status_still_reads_on_the_tickets_in_it_but_takes_no_new_ones
     agent, customer = people.make(Role.agent), people.make(Role.customer)
     with write_session() as s:
         ticket = tickets.create_ticket(s, actor=Actor.for_user(customer), data=TicketCreate(subject="Old", body="x"))
-        tickets.update_ticket(s, actor=Actor.for_user(agent), ticket_id=ticket.id, data=tickets.TicketUpdate(status="on_hold"))
+        tickets.update_ticket(
+            s, actor=Actor.for_user(agent), ticket_id=ticket.id, data=tickets.TicketUpdate(status="on_hold")
+        )
     with write_session() as s:
         s.exec(select(TicketStatus).where(TicketStatus.key == "on_hold")).one().is_active = False
         desk._vocabulary_changed(s)  # what an admin screen retiring a status will call
     with write_session() as s:
-        reply = tickets.add_message(s, actor=Actor.for_user(agent), ticket_id=ticket.id,
-                                    data=tickets.MessageCreate(body="Still here", body_format="text"))
+        reply = tickets.add_message(
+            s,
+            actor=Actor.for_user(agent),
+            ticket_id=ticket.id,
+            data=tickets.MessageCreate(body="Still here", body_format="text"),
+        )
         assert reply.body_text == "Still here"
         assert "on_hold" not in [st.key for st in desk.statuses(s)]
         with pytest.raises(ValidationFailed):

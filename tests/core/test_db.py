@@ -103,9 +103,13 @@ def test_postgresql_read_sessions_are_read_only_and_keep_prepared_statements(db_
 
     for _ in range(30):  # psycopg prepares a statement on its 5th execution; PostgreSQL then plans it once
         with read_session() as session:
-            tickets.list_tickets(session, actor=Actor.for_user(agent), filters=TicketFilter(status=["open"], assignee_id=agent.id))
+            tickets.list_tickets(
+                session, actor=Actor.for_user(agent), filters=TicketFilter(status=["open"], assignee_id=agent.id)
+            )
     with read_session() as session:
-        plans = session.exec(text(
-            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE 'SELECT ticket.id%'"
-        )).all()
+        plans = session.exec(
+            text(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE 'SELECT ticket.id%'"
+            )
+        ).all()
     assert plans and plans[0].generic_plans >= 5 and plans[0].custom_plans == 0, plans

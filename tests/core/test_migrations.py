@@ -43,7 +43,10 @@ def test_upgrade_from_empty_matches_models(db_url):
     with engine.connect() as conn:
         assert fulltext.installed(conn)  # migrated databases can search
         if conn.dialect.name == "postgresql":  # and find requesters by part of a name from an index
-            indexes = {row[0] for row in conn.exec_driver_sql("SELECT indexname FROM pg_indexes WHERE tablename = 'user_account'")}
+            indexes = {
+                row[0]
+                for row in conn.exec_driver_sql("SELECT indexname FROM pg_indexes WHERE tablename = 'user_account'")
+            }
             assert set(fulltext.PEOPLE_INDEXES) <= indexes
 
     upgrade_database()  # a second run is a no-op, not an error
@@ -119,7 +122,9 @@ def test_upgrade_from_0002_moves_existing_tickets_into_the_new_search(db_url):
         ann, bob = (s.exec(select(User).where(User.email == e)).one() for e in ("ann@example.com", "bob@example.com"))
 
         def found(user, q):
-            return [t.subject for t in tickets.list_tickets(s, actor=Actor.for_user(user), filters=TicketFilter(q=q)).items]
+            return [
+                t.subject for t in tickets.list_tickets(s, actor=Actor.for_user(user), filters=TicketFilter(q=q)).items
+            ]
 
         assert found(bob, "lost wallet") == found(bob, "fraud") == ["Lost card"]
         assert found(ann, "stolen") == ["Lost card"]

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
@@ -63,25 +62,40 @@ class Desk:
             self.count += 1
             at = T0 + timedelta(hours=i)
             customer, agent = self.customers[i % 3], self.agents[i % 2]
-            records.append({
-                "subject": f"Card payment question {i}", "status": ["new", "open", "pending", "solved"][i % 4],
-                "priority": ["low", "normal", "high"][i % 3], "requester_id": customer.id,
-                "assignee_id": agent.id if i % 4 else None, "team_id": self.team_ids[i % 2], "tags": [f"tag{i % 5}", "common"],
-                "created_at": at,
-                "messages": [
-                    {"author_id": customer.id, "body": f"My transfer number {i} is missing", "created_at": at},
-                    {"author_id": agent.id, "body": "Internal: check the ledger", "internal": True, "created_at": at + timedelta(minutes=1)},
-                    {"author_id": agent.id, "body": "We are on it", "created_at": at + timedelta(minutes=2)},
-                ],
-            })
+            records.append(
+                {
+                    "subject": f"Card payment question {i}",
+                    "status": ["new", "open", "pending", "solved"][i % 4],
+                    "priority": ["low", "normal", "high"][i % 3],
+                    "requester_id": customer.id,
+                    "assignee_id": agent.id if i % 4 else None,
+                    "team_id": self.team_ids[i % 2],
+                    "tags": [f"tag{i % 5}", "common"],
+                    "created_at": at,
+                    "messages": [
+                        {"author_id": customer.id, "body": f"My transfer number {i} is missing", "created_at": at},
+                        {
+                            "author_id": agent.id,
+                            "body": "Internal: check the ledger",
+                            "internal": True,
+                            "created_at": at + timedelta(minutes=1),
+                        },
+                        {"author_id": agent.id, "body": "We are on it", "created_at": at + timedelta(minutes=2)},
+                    ],
+                }
+            )
         with write_session() as s:
             imports.import_tickets(s, actor=SYSTEM, records=records)
 
 
 QUEUE_CALLS = {
     "first page": lambda desk, per_page: TicketFilter(per_page=per_page),
-    "filtered": lambda desk, per_page: TicketFilter(status=["open", "pending"], assignee_id=desk.agents[1].id, per_page=per_page),
-    "category and team": lambda desk, per_page: TicketFilter(status_category=["open", "new"], team_id=desk.team_ids[0], per_page=per_page),
+    "filtered": lambda desk, per_page: TicketFilter(
+        status=["open", "pending"], assignee_id=desk.agents[1].id, per_page=per_page
+    ),
+    "category and team": lambda desk, per_page: TicketFilter(
+        status_category=["open", "new"], team_id=desk.team_ids[0], per_page=per_page
+    ),
     "tag and priority": lambda desk, per_page: TicketFilter(tag="common", priority=["high", "low"], per_page=per_page),
     "sorted by updated": lambda desk, per_page: TicketFilter(sort="updated_at", per_page=per_page),
     "searched": lambda desk, per_page: TicketFilter(q="transfer", per_page=per_page),
@@ -134,8 +148,12 @@ def test_ticket_page_statements_do_not_grow_with_the_conversation(people):
     short = ticket_page()
     with write_session() as s:
         for i in range(15):
-            tickets.add_message(s, actor=staff, ticket_id=ticket_id, data=MessageCreate(body=f"Update {i}", internal=i % 2 == 0))
-        tickets.update_ticket(s, actor=staff, ticket_id=ticket_id, data=TicketUpdate(tags=["a", "b", "c"], assignee_id=desk.agents[1].id))
+            tickets.add_message(
+                s, actor=staff, ticket_id=ticket_id, data=MessageCreate(body=f"Update {i}", internal=i % 2 == 0)
+            )
+        tickets.update_ticket(
+            s, actor=staff, ticket_id=ticket_id, data=TicketUpdate(tags=["a", "b", "c"], assignee_id=desk.agents[1].id)
+        )
     assert ticket_page() == short <= MAX_TICKET_PAGE_STATEMENTS
 
 
@@ -157,7 +175,9 @@ def test_api_list_statements_do_not_grow(people):
         return len(statements)
 
     scenarios = {
-        "list": {}, "filter": {"status": "open,pending", "assignee": desk.agents[1].id}, "search": {"q": "transfer"},
+        "list": {},
+        "filter": {"status": "open,pending", "assignee": desk.agents[1].id},
+        "search": {"q": "transfer"},
         "deep": {"page": 2},
     }
     small = {name: api_statements(per_page=5, **params) for name, params in scenarios.items()}
@@ -169,6 +189,7 @@ def test_api_list_statements_do_not_grow(people):
 
 # ---- what the queue finds, and how it counts -----------------------------------------------------------
 
+
 def test_search_uses_subject_and_conversation_and_keeps_notes_from_customers(people):
     desk = Desk(people)
     desk.add(8)
@@ -176,7 +197,9 @@ def test_search_uses_subject_and_conversation_and_keeps_notes_from_customers(peo
 
     def found(actor, q):
         with read_session() as s:
-            return {t.subject for t in tickets.list_tickets(s, actor=actor, filters=TicketFilter(q=q, per_page=100)).items}
+            return {
+                t.subject for t in tickets.list_tickets(s, actor=actor, filters=TicketFilter(q=q, per_page=100)).items
+            }
 
     assert found(staff, "question 3") == {"Card payment question 3"}
     assert found(staff, "paym") == {f"Card payment question {i}" for i in range(8)}  # word prefixes
@@ -197,7 +220,9 @@ def test_search_uses_subject_and_conversation_and_keeps_notes_from_customers(peo
         target = tickets.list_tickets(s, actor=staff, filters=TicketFilter(q="question 6")).items[0]
     with write_session() as s:
         tickets.add_message(s, actor=staff, ticket_id=target.id, data=MessageCreate(body="Refund issued via SWIFT"))
-        tickets.add_message(s, actor=staff, ticket_id=target.id, data=MessageCreate(body="Escalated to compliance", internal=True))
+        tickets.add_message(
+            s, actor=staff, ticket_id=target.id, data=MessageCreate(body="Escalated to compliance", internal=True)
+        )
         tickets.update_ticket(s, actor=staff, ticket_id=target.id, data=TicketUpdate(subject="Chargeback dispute"))
     assert found(staff, "swift") == {"Chargeback dispute"} == found(staff, "chargeback")
     assert found(staff, "compliance") == {"Chargeback dispute"}
@@ -248,9 +273,13 @@ def test_the_sidebar_counts_of_every_view_are_one_statement_and_match_the_queues
     agent, customer = people.make(Role.agent), people.make(Role.customer)
     with write_session() as s:
         for n in range(7):
-            created = tickets.create_ticket(s, actor=Actor.for_user(customer), data=TicketCreate(subject=f"Card {n}", body="Stuck"))
+            created = tickets.create_ticket(
+                s, actor=Actor.for_user(customer), data=TicketCreate(subject=f"Card {n}", body="Stuck")
+            )
             if n % 2:
-                tickets.update_ticket(s, actor=Actor.for_user(agent), ticket_id=created.id, data=TicketUpdate(assignee_id=agent.id))
+                tickets.update_ticket(
+                    s, actor=Actor.for_user(agent), ticket_id=created.id, data=TicketUpdate(assignee_id=agent.id)
+                )
     views = {
         "unsolved": TicketFilter(status_category=["new", "open", "pending", "on_hold"]),
         "mine": TicketFilter(status_category=["new", "open", "pending", "on_hold"], assignee_id="me"),

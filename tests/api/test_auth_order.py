@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api_support import api, assert_error  # noqa: F401
+from tests.api.support import assert_error
 
 BAD_INPUT = [
     ("GET", "/api/v1/tickets?page=0", None),
@@ -38,6 +38,9 @@ def test_a_bad_key_outranks_bad_input(api, method, path, body):
 
 def test_unparsable_json_is_a_400_whoever_sends_it(api):
     for caller in ("unknown", "agent"):
-        response = api.client.patch(f"/api/v1/tickets/{api.ticket.id}", content=b"{not json",
-                                    headers={**api.headers(caller), "Content-Type": "application/json"})
+        response = api.client.patch(
+            f"/api/v1/tickets/{api.ticket.id}",
+            content=b"{not json",
+            headers={**api.headers(caller), "Content-Type": "application/json"},
+        )
         assert_error(response, 400, "invalid_json")
