@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from autocrm import routes
 from autocrm.components.badges import avatar
-from autocrm.state import routes
 from autocrm.state.session import SessionState
 from autocrm.state.staff import StaffState
 

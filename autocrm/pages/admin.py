@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+from autocrm import routes
 from autocrm.components.badges import avatar
 from autocrm.components.forms import empty_state, field, form_callout, skeleton_rows
 from autocrm.components.layout import agent_shell
 from autocrm.pages.registry import page
-from autocrm.state import routes
 from autocrm.state.admin import AdminUsersState
 
 ROLE_OPTIONS = [("customer", "Customer"), ("agent", "Agent"), ("admin", "Admin")]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
+from autocrm import routes
 from autocrm.components.badges import avatar, priority_badge, status_badge, time_ago
 from autocrm.components.forms import empty_state, field_error, skeleton_rows
 from autocrm.components.layout import agent_shell
 from autocrm.components.timeline import timeline
 from autocrm.pages.registry import page
-from autocrm.state import routes
 from autocrm.state.queue import QueueState
 from autocrm.state.ticket import AgentTicketState
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from autocrm import routes
 from autocrm.components.forms import field, form_callout
 from autocrm.components.layout import auth_shell
 from autocrm.pages.registry import page
-from autocrm.state import routes
 from autocrm.state.auth import ForgotPasswordState, LoginState, ResetPasswordState, SignupState
 from autocrm.state.session import SessionState
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import reflex as rx
 
+from autocrm import routes
 from autocrm.components.badges import status_badge, time_ago
 from autocrm.components.forms import empty_state, field, field_error, form_callout, skeleton_rows
 from autocrm.components.layout import portal_shell
 from autocrm.components.timeline import timeline
 from autocrm.core.settings import get_settings
 from autocrm.pages.registry import page
-from autocrm.state import routes
 from autocrm.state.portal import NewTicketState, PortalState, PortalTicketState
 from autocrm.state.session import SessionState
 

@@ -16,6 +16,7 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from sqlmodel import Session, col, select
 
+from autocrm import routes
 from autocrm.core.settings import get_settings
 from autocrm.models import ApiKey, LoginSession, PasswordResetToken, Role, User
 from autocrm.models.base import utcnow
@@ -219,7 +220,7 @@ def request_password_reset(session: Session, *, email: str) -> None:
             text=(
                 f"Hello {user.name},\n\nSomeone asked to reset the password of your account. "
                 f"To choose a new one, open this link within {minutes} minutes:\n\n"
-                f"{settings.base_url}/reset-password?token={token}\n\n"
+                f"{routes.reset_password_link(settings.base_url, token)}\n\n"
                 "If that was not you, ignore this message: your password stays as it is.\n"
             ),
         )

@@ -6,11 +6,11 @@ from typing import Any
 
 import reflex as rx
 
+from autocrm import routes
 from autocrm.core.db import write_session
 from autocrm.services import auth
 from autocrm.services.errors import DomainError
 from autocrm.services.users import UserPublic
-from autocrm.state import routes
 from autocrm.state.format import field_errors
 from autocrm.state.session import SessionState, go_to, safe_next
 

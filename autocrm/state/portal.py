@@ -7,11 +7,11 @@ from typing import Any
 import reflex as rx
 from pydantic import ValidationError
 
+from autocrm import routes
 from autocrm.core.db import read_session, write_session
 from autocrm.services import tickets
 from autocrm.services.errors import DomainError
 from autocrm.services.tickets import MessageCreate, TicketCreate, TicketFilter
-from autocrm.state import routes
 from autocrm.state.conversation import load_conversation
 from autocrm.state.format import field_errors, ticket_row, validation_errors
 from autocrm.state.session import CUSTOMER, SessionState

@@ -8,12 +8,12 @@ from typing import Any, ClassVar
 import reflex as rx
 from pydantic import ValidationError
 
+from autocrm import routes
 from autocrm.core.db import read_session
 from autocrm.services import desk, tickets, users
 from autocrm.services.actor import Actor
 from autocrm.services.errors import DomainError
 from autocrm.services.tickets import TicketFilter
-from autocrm.state import routes
 from autocrm.state.format import ticket_row
 from autocrm.state.session import STAFF
 from autocrm.state.staff import UNSOLVED, VIEWS, ListPageMixin, StaffState, total_text

@@ -15,13 +15,13 @@ from urllib.parse import quote, urlencode
 
 import reflex as rx
 
+from autocrm import routes
 from autocrm.core.db import read_session, write_session
 from autocrm.core.settings import get_settings
 from autocrm.models import User
 from autocrm.services import auth
 from autocrm.services.actor import Actor
 from autocrm.services.users import UserPublic
-from autocrm.state import routes
 from autocrm.state.format import initials
 
 STAFF = ("agent", "admin")

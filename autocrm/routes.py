@@ -1,4 +1,5 @@
-"""Every UI route in one place (pages register them, states redirect to them)."""
+"""Every UI route in one place: pages register them, states redirect to them, services put them in the links
+they mail, channels in the links they send. Imports nothing, so any layer may import it."""
 
 LOGIN = "/login"
 SIGNUP = "/signup"
@@ -19,6 +20,10 @@ def agent_ticket(ticket_id: int | str) -> str:
 
 def portal_ticket(ticket_id: int | str) -> str:
     return f"/portal/tickets/{ticket_id}"
+
+
+def reset_password_link(base_url: str, token: str) -> str:
+    return f"{base_url}{RESET_PASSWORD}?token={token}"
 
 
 def home_for(role: str) -> str:
