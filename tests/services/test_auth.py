@@ -26,7 +26,9 @@ def _sign_up(email="new@example.com", password="s3cret-pass"):
 def test_sign_up_hashes_with_argon2_and_logs_in(db_url):
     user = _sign_up(email="  New@Example.com ")
     assert user.role == Role.customer and user.email == "new@example.com"
-    assert user.password_hash.startswith("$argon2id$") and "s3cret-pass" not in user.password_hash
+    with read_session() as s:
+        stored = s.get(User, user.id)
+    assert stored.password_hash.startswith("$argon2id$") and "s3cret-pass" not in stored.password_hash
     with write_session() as s:
         logged_in = auth.authenticate(s, email="new@example.com", password="s3cret-pass")
         token = auth.start_login_session(s, user=logged_in)
