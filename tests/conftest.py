@@ -18,6 +18,7 @@ from autocrm.models import Role
 from autocrm.services import desk
 from autocrm.services.actor import Actor
 from autocrm.services.auth import reset_rate_limits
+from autocrm.services.users import UserPublic
 from tests.factories import TEST_PASSWORD, make_user
 
 PG_ADMIN_URL = os.environ.get("AUTOCRM_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -82,7 +83,7 @@ class People:
         return make_user(role, name=name, password=password, **extra)
 
     @staticmethod
-    def actor(user: Any) -> Actor:
+    def actor(user: UserPublic) -> Actor:
         return Actor.for_user(user)
 
 

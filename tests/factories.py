@@ -19,6 +19,7 @@ from autocrm.models import ApiKey, Role
 from autocrm.models.base import utcnow
 from autocrm.services import auth, tickets, users
 from autocrm.services.actor import ALL_SCOPES, Actor
+from autocrm.services.users import TeamPublic, UserPublic
 
 TEST_PASSWORD = "correct horse"  # noqa: S105 (the throwaway password of every made user)
 _serial = itertools.count(1)
@@ -42,7 +43,7 @@ def make_user(
     password: str = TEST_PASSWORD,
     organization_id: int | None = None,
     is_active: bool = True,
-) -> Any:
+) -> UserPublic:
     """A user of `role`, created by an admin through `users.create_user` (and deactivated if asked)."""
     n = next(_serial)
     with _within(session) as s:
@@ -63,8 +64,8 @@ def make_user(
 def make_ticket(
     session: Session | None = None,
     *,
-    requester: Any = None,
-    by: Any = None,
+    requester: UserPublic | None = None,
+    by: UserPublic | None = None,
     subject: str = "Printer on fire",
     body: str = "<p>Help!</p>",
     **fields: Any,
@@ -86,7 +87,7 @@ def make_message(
     session: Session | None = None,
     *,
     ticket_id: int,
-    by: Any,
+    by: UserPublic,
     body: str = "<p>Thanks, looking into it.</p>",
     internal: bool = False,
     **fields: Any,
@@ -123,7 +124,9 @@ def make_api_key(
     return raw
 
 
-def make_team(session: Session | None = None, *, name: str | None = None, member_ids: list[int] | None = None) -> Any:
+def make_team(
+    session: Session | None = None, *, name: str | None = None, member_ids: list[int] | None = None
+) -> TeamPublic:
     """A team made by an admin through `users.create_team`."""
     with _within(session) as s:
         return users.create_team(

@@ -15,6 +15,7 @@ from autocrm.core.db import read_session
 from autocrm.core.settings import get_settings
 from autocrm.models import Attachment, AuditEntry, Message, Ticket, TicketTag, User
 from autocrm.services.tickets import TicketPublic
+from autocrm.services.users import UserPublic
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 COUNTED_TABLES = (Ticket, Message, AuditEntry, User, TicketTag, Attachment)
@@ -61,9 +62,9 @@ class ApiWorld:
     """A desk with one ticket (with an attachment), the people around it, and API keys of every kind."""
 
     client: TestClient
-    customer: User
-    other_customer: User
-    agent: User
+    customer: UserPublic
+    other_customer: UserPublic
+    agent: UserPublic
     ticket: TicketPublic
     first_message_id: int
     attachment_id: int
