@@ -9,7 +9,8 @@ _settings = get_settings()
 _options: dict = {}
 if _settings.redis_url:
     # A Redis URL alone switches Reflex to its Redis state manager (state shared by every worker).
-    # Do not set state_manager_mode as well: see docs/PLATFORM.md.
+    # Do not set state_manager_mode as well: with the mode set explicitly, Reflex 0.10's prod mode still
+    # starts several workers but keeps each one's state on its own disk, so state breaks across workers.
     _options["redis_url"] = _settings.redis_url
 
 config = rx.Config(

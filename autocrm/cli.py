@@ -69,11 +69,12 @@ def create_api_key(
     """Create an API key. The key is printed once, alone on the last line."""
     from autocrm.core.db import write_session
     from autocrm.models import Role
+    from autocrm.models.enums import STAFF_ROLES
     from autocrm.services import auth
     from autocrm.services.actor import Actor
     from autocrm.services.errors import DomainError
 
-    if role not in ("agent", "admin"):
+    if role not in STAFF_ROLES:
         raise _fail(f"--role must be agent or admin (got {role!r})")
     scope_list = [s.strip() for s in scopes.split(",") if s.strip()]
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -13,10 +14,12 @@ from sqlmodel import Session, SQLModel
 import autocrm.models  # noqa: F401
 from autocrm.core.db import dispose_engines, get_engine, write_session
 from autocrm.core.settings import reset_settings
-from autocrm.models import Role, User
+from autocrm.models import Role
 from autocrm.services import desk
 from autocrm.services.actor import Actor
-from autocrm.services.auth import hash_password, reset_rate_limits
+from autocrm.services.auth import reset_rate_limits
+from autocrm.services.users import UserPublic
+from tests.factories import TEST_PASSWORD, make_user
 
 PG_ADMIN_URL = os.environ.get("AUTOCRM_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
@@ -71,28 +74,16 @@ def session(db_url) -> Iterator[Session]:
 
 
 class People:
-    """Makes users of each role; `actor(user)` gives the Actor the services expect."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def make(
-        self, role: Role = Role.customer, *, name: str | None = None, password: str = "correct horse", **extra
-    ) -> User:
-        self.count += 1
-        with write_session() as s:
-            user = User(
-                email=f"{role.value}{self.count}-{uuid.uuid4().hex[:4]}@example.com",
-                name=name or f"{role.value.title()} {self.count}",
-                role=role,
-                password_hash=hash_password(password),
-                **extra,
-            )
-            s.add(user)
-        return user
+    """Makes users of each role (through `tests.factories.make_user`); `actor(user)` gives the Actor the services expect."""
 
     @staticmethod
-    def actor(user: User) -> Actor:
+    def make(
+        role: Role = Role.customer, *, name: str | None = None, password: str = TEST_PASSWORD, **extra: Any
+    ) -> Any:
+        return make_user(role, name=name, password=password, **extra)
+
+    @staticmethod
+    def actor(user: UserPublic) -> Actor:
         return Actor.for_user(user)
 
 

@@ -19,9 +19,10 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
 from autocrm.core.settings import get_settings
@@ -29,7 +30,7 @@ from autocrm.core.settings import get_settings
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # noqa: ANN001
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control away from the driver so BEGIN below is ours.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -40,7 +41,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection):  # noqa: ANN001
+    def _on_begin(connection: Connection) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
         if mode == "IMMEDIATE":
             _writer_turn.acquire(engine.url.database)
@@ -78,6 +79,13 @@ class _WriterTurn:
 
 
 _writer_turn = _WriterTurn()
+
+
+def stored_id(row_id: int | None) -> int:
+    """The id of a row that was read or flushed: SQLModel types every id as optional, for rows not yet written."""
+    if row_id is None:
+        raise RuntimeError("This row has no id: flush it before reading its id.")
+    return row_id
 
 
 def make_engine(url: str) -> Engine:

@@ -183,7 +183,7 @@ DROP FUNCTION IF EXISTS autocrm_search_doc(text, text, text);
 def _has_table(connection: Connection, name: str) -> bool:
     if connection.dialect.name == "sqlite":
         return connection.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).first() is not None
-    return connection.exec_driver_sql("SELECT to_regclass(%(n)s) IS NOT NULL", {"n": name}).scalar()
+    return bool(connection.exec_driver_sql("SELECT to_regclass(%(n)s) IS NOT NULL", {"n": name}).scalar())
 
 
 def _has_search_column(connection: Connection) -> bool:
@@ -287,7 +287,7 @@ def _install_people_search(connection: Connection) -> None:
 
 
 def is_fts_name(name: str | None) -> bool:
-    return bool(name) and (
+    return name is not None and (
         name in FTS_TABLES or name.startswith("ticket_fts_") or name == SEARCH_INDEX or name in PEOPLE_INDEXES
     )
 

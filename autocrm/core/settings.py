@@ -16,7 +16,9 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default=Path("data"), description="Every file the embedded mode writes lives here.")
     database_url: str | None = Field(default=None, description="Unset: SQLite in the data dir.")
-    redis_url: str | None = Field(default=None, description="Unset: embedded state and pub/sub.")
+    redis_url: str | None = Field(
+        default=None, description="Unset: Reflex's state and the login throttle stay in each process."
+    )
     secret_key: str | None = Field(default=None, description="Unset: generated into the data dir.")
     base_url: str = "http://localhost:3000"
     company_name: str = "AutoCRM Support"

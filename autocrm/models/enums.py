@@ -10,7 +10,11 @@ class Role(StrEnum):
 
     @property
     def is_staff(self) -> bool:
-        return self in (Role.agent, Role.admin)
+        return self in STAFF_ROLES
+
+
+# The roles that work the desk (agents and admins); API keys act as one of them.
+STAFF_ROLES: tuple[Role, ...] = (Role.agent, Role.admin)
 
 
 class StatusCategory(StrEnum):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from autocrm.models import ApiKey, Role, User
 from autocrm.services.errors import PermissionDenied
+from autocrm.services.user_shapes import UserPublic
 
 TICKETS_READ = "tickets:read"
 TICKETS_WRITE = "tickets:write"
@@ -26,7 +27,7 @@ class Actor:
     name: str | None = None
 
     @classmethod
-    def for_user(cls, user: User) -> Actor:
+    def for_user(cls, user: User | UserPublic) -> Actor:
         return cls(role=user.role, label=f"user:{user.id}", user_id=user.id, name=user.name)
 
     @classmethod

@@ -17,14 +17,17 @@ from limits.strategies import MovingWindowRateLimiter
 from sqlmodel import Session, col, select
 
 from autocrm import routes
+from autocrm.core.db import stored_id
 from autocrm.core.settings import get_settings
 from autocrm.models import ApiKey, LoginSession, PasswordResetToken, Role, User
 from autocrm.models.base import utcnow
+from autocrm.models.enums import STAFF_ROLES
 from autocrm.services import audit
 from autocrm.services.actor import ALL_SCOPES, Actor
 from autocrm.services.errors import AuthenticationFailed, RateLimited, ValidationFailed, field_error
 from autocrm.services.inputs import contains_nul
 from autocrm.services.mail import OutboundMail, get_mailer
+from autocrm.services.user_shapes import UserPublic
 
 _hasher = PasswordHasher()
 # Verified when the e-mail is unknown, so a miss costs as much as a hit.
@@ -83,7 +86,7 @@ def _throttle(*keys: str) -> None:
             raise RateLimited("Too many sign-in attempts. Wait a minute and try again.")
 
 
-def sign_up_customer(session: Session, *, email: str, name: str, password: str) -> User:
+def sign_up_customer(session: Session, *, email: str, name: str, password: str) -> UserPublic:
     from autocrm.services.users import create_user
 
     return create_user(
@@ -97,23 +100,23 @@ def sign_up_customer(session: Session, *, email: str, name: str, password: str) 
     )
 
 
-def authenticate(session: Session, *, email: str, password: str, client: str = "") -> User:
+def authenticate(session: Session, *, email: str, password: str, client: str = "") -> UserPublic:
     """The user whose password this is, or AuthenticationFailed; throttled per account and client."""
     email = (email or "").strip().lower()
     _throttle(f"email:{sha256(email)}", *([f"client:{client}"] if client else []))
     user = session.exec(select(User).where(User.email == email)).first() if EMAIL_RE.match(email) else None
     ok = _verify(user.password_hash if user else None, password or "")
-    if not user or not ok or not user.is_active:
+    if user is None or user.password_hash is None or not ok or not user.is_active:
         raise AuthenticationFailed("That e-mail and password do not match an account.")
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     session.add(user)
     audit.record(session, actor=Actor.for_user(user), action="auth.login", object_type="user", object_id=user.id)
-    return user
+    return UserPublic.model_validate(user)
 
 
-def start_login_session(session: Session, *, user: User) -> str:
+def start_login_session(session: Session, *, user: UserPublic) -> str:
     """A new browser session; returns the token for the cookie (only its hash is stored)."""
     token = secrets.token_urlsafe(32)
     ttl = timedelta(seconds=get_settings().session_ttl_seconds)
@@ -130,7 +133,7 @@ def safe_return_path(target: str | None) -> str:
     return ""
 
 
-def begin_login_session(session: Session, *, user: User) -> str:
+def begin_login_session(session: Session, *, user: UserPublic) -> str:
     """A sign-in for a browser to complete: returns a one-time code, good for CLAIM_TTL, that the browser
     takes to the server's claim route (`claim_login_session`). The route sets the session's token as an
     HttpOnly cookie, so no page script ever holds it. Only the code's hash is stored."""
@@ -201,7 +204,7 @@ def request_password_reset(session: Session, *, email: str) -> None:
     session.add(
         PasswordResetToken(
             token_hash=sha256(token),
-            user_id=user.id,
+            user_id=stored_id(user.id),
             expires_at=utcnow() + timedelta(seconds=settings.password_reset_ttl_seconds),
         )
     )
@@ -227,7 +230,7 @@ def request_password_reset(session: Session, *, email: str) -> None:
     )
 
 
-def reset_password(session: Session, *, token: str, new_password: str) -> User:
+def reset_password(session: Session, *, token: str, new_password: str) -> UserPublic:
     check_password_policy(new_password)
     row = session.exec(select(PasswordResetToken).where(PasswordResetToken.token_hash == sha256(token or ""))).first()
     if row is None or row.used_at is not None or row.expires_at <= utcnow():
@@ -256,7 +259,7 @@ def reset_password(session: Session, *, token: str, new_password: str) -> User:
         object_id=user.id,
         changes={"password": ("***", "***")},
     )
-    return user
+    return UserPublic.model_validate(user)
 
 
 def create_api_key(
@@ -273,7 +276,7 @@ def create_api_key(
             "scopes",
             f"Choose scopes from: {', '.join(ALL_SCOPES)}." + (f" Unknown: {', '.join(unknown)}." if unknown else ""),
         )
-    if role == Role.customer:
+    if role not in STAFF_ROLES:
         raise field_error("role", "API keys act as an agent or an admin.")
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(32)

@@ -13,14 +13,16 @@ from __future__ import annotations
 import math
 import secrets
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import Table, update
 from sqlalchemy import select as core_select
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from autocrm.core.db import stored_id
 from autocrm.models import Counter, CustomFieldDefinition, CustomFieldType, StatusCategory, TicketPriority, TicketStatus
 from autocrm.services import audit
 from autocrm.services.actor import Actor
@@ -76,6 +78,8 @@ class Vocabulary:
     custom_fields: dict[str, CustomFieldInfo]  # the active definitions
 
 
+# Counters are read and bumped with Core statements: the ORM's bulk-update machinery cost more than the statement.
+_COUNTERS: Table = Counter.__table__  # type: ignore[attr-defined]  # SQLModel's stubs omit every table's __table__
 _SESSION_KEY = "autocrm.vocabulary"
 _cached: dict[str, Vocabulary] = {}  # database URL -> the last vocabulary read from it
 _cache_lock = threading.Lock()
@@ -108,11 +112,10 @@ def vocabulary(session: Session) -> Vocabulary:
     known = session.info.get(_SESSION_KEY)
     if known is not None:
         return known
-    counter = Counter.__table__
     version = session.execute(
-        core_select(counter.c.value).where(counter.c.name == VOCABULARY_COUNTER)
+        core_select(_COUNTERS.c.value).where(_COUNTERS.c.name == VOCABULARY_COUNTER)
     ).scalar_one_or_none()
-    url = str(session.get_bind().url)
+    url = str(session.get_bind().engine.url)
     current = _cached.get(url)
     if current is None or version is None or current.version != version:
         current = _load_vocabulary(session, version)
@@ -133,15 +136,7 @@ def _load_vocabulary(session: Session, version: int | None) -> Vocabulary:
         for p in session.exec(select(TicketPriority).order_by(col(TicketPriority.rank), col(TicketPriority.key)))
     }
     fields = {
-        d.key: CustomFieldInfo(
-            id=d.id,
-            key=d.key,
-            label=d.label,
-            field_type=CustomFieldType(d.field_type),
-            options=tuple(d.options),
-            required=d.required,
-            position=d.position,
-        )
+        d.key: _field_info(d)
         for d in session.exec(
             select(CustomFieldDefinition)
             .where(CustomFieldDefinition.is_active == True)  # noqa: E712
@@ -151,10 +146,21 @@ def _load_vocabulary(session: Session, version: int | None) -> Vocabulary:
     return Vocabulary(version=version, statuses=statuses, priorities=priorities, custom_fields=fields)
 
 
+def _field_info(definition: CustomFieldDefinition) -> CustomFieldInfo:
+    return CustomFieldInfo(
+        id=stored_id(definition.id),
+        key=definition.key,
+        label=definition.label,
+        field_type=CustomFieldType(definition.field_type),
+        options=tuple(definition.options),
+        required=definition.required,
+        position=definition.position,
+    )
+
+
 def _vocabulary_changed(session: Session) -> None:
     """Call in the transaction that changes a status, priority or custom field definition."""
-    counter = Counter.__table__
-    session.execute(update(counter).where(counter.c.name == VOCABULARY_COUNTER).values(value=counter.c.value + 1))
+    session.execute(update(_COUNTERS).where(_COUNTERS.c.name == VOCABULARY_COUNTER).values(value=_COUNTERS.c.value + 1))
     session.info.pop(_SESSION_KEY, None)
 
 
@@ -209,9 +215,9 @@ def create_custom_field(
     key: str,
     label: str,
     field_type: CustomFieldType,
-    options: list[str] = (),
+    options: Sequence[str] = (),
     required: bool = False,
-) -> CustomFieldDefinition:
+) -> CustomFieldInfo:
     actor.require_admin()
     if not key or not key.replace("_", "").isalnum() or len(key) > 60:
         raise field_error("key", "Use letters, digits and underscores, at most 60 characters.")
@@ -234,7 +240,7 @@ def create_custom_field(
         object_id=definition.id,
         changes={"key": (None, key), "field_type": (None, field_type), "options": (None, list(options))},
     )
-    return definition
+    return _field_info(definition)
 
 
 def custom_field_definitions(session: Session) -> dict[str, CustomFieldInfo]:
@@ -314,12 +320,11 @@ def validate_custom_fields(
 def reserve_ticket_numbers(session: Session, count: int) -> tuple[int, int]:
     """The first and last of `count` new ticket numbers: one bump of the counter row inside the caller's
     transaction, so numbers never repeat (imports reserve a whole batch at once)."""
-    counter = Counter.__table__  # a Core UPDATE: the ORM's bulk-update machinery cost more than the statement
     result = session.execute(
-        update(counter)
-        .where(counter.c.name == TICKET_NUMBER_COUNTER)
-        .values(value=counter.c.value + count)
-        .returning(counter.c.value)
+        update(_COUNTERS)
+        .where(_COUNTERS.c.name == TICKET_NUMBER_COUNTER)
+        .values(value=_COUNTERS.c.value + count)
+        .returning(_COUNTERS.c.value)
     )
     last = result.scalar_one_or_none()
     if last is None:

@@ -1,35 +1,21 @@
-"""Accounts and their roles, organizations and teams."""
+"""Accounts and their roles, and teams."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from collections.abc import Sequence
+
 from sqlmodel import Session, col, func, select
 
+from autocrm.core.db import stored_id
 from autocrm.models import Organization, Role, Team, TeamMembership, User
 from autocrm.models.base import utcnow
+from autocrm.models.enums import STAFF_ROLES
 from autocrm.services import audit
 from autocrm.services.actor import USERS_READ, USERS_WRITE, Actor
 from autocrm.services.auth import check_password_policy, hash_password, normalize_email
 from autocrm.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, field_error
 from autocrm.services.inputs import is_valid_id, like_pattern
-
-
-class UserPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    email: str
-    name: str
-    role: Role
-    organization_id: int | None
-    is_active: bool
-
-
-class UserPage(BaseModel):
-    items: list[UserPublic]
-    total: int
-    page: int
-    per_page: int
+from autocrm.services.user_shapes import TeamPublic, UserPage, UserPublic
 
 
 def _clean_name(name: str) -> str:
@@ -49,7 +35,7 @@ def create_user(
     password: str | None = None,
     organization_id: int | None = None,
     self_signup: bool = False,
-) -> User:
+) -> UserPublic:
     """Admins create any account; anyone may sign themselves up as a customer."""
     if not self_signup:
         actor.require_admin()
@@ -83,14 +69,7 @@ def create_user(
         object_id=user.id,
         changes={"email": (None, email), "name": (None, name), "role": (None, role)},
     )
-    return user
-
-
-def get_user(session: Session, *, actor: Actor, user_id: int) -> User:
-    user = session.get(User, user_id) if is_valid_id(user_id) else None
-    if user is None or (not actor.is_staff and actor.user_id != user_id):
-        raise NotFound(f"User {user_id} not found.")
-    return user
+    return UserPublic.model_validate(user)
 
 
 def list_users(
@@ -117,9 +96,7 @@ def list_staff(session: Session, *, actor: Actor) -> list[UserPublic]:
     """The agents and admins a ticket may be assigned to."""
     actor.require_staff()
     rows = session.exec(
-        select(User)
-        .where(col(User.role).in_([Role.agent, Role.admin]), col(User.is_active).is_(True))
-        .order_by(col(User.name))
+        select(User).where(col(User.role).in_(STAFF_ROLES), col(User.is_active).is_(True)).order_by(col(User.name))
     )
     return [UserPublic.model_validate(u) for u in rows]
 
@@ -132,7 +109,7 @@ def update_user(
     role: Role | None = None,
     is_active: bool | None = None,
     name: str | None = None,
-) -> User:
+) -> UserPublic:
     actor.require_admin()
     actor.require_scope(USERS_WRITE)
     user = session.get(User, user_id) if is_valid_id(user_id) else None
@@ -152,31 +129,12 @@ def update_user(
         user.updated_at = utcnow()
         session.add(user)
         audit.record(session, actor=actor, action="user.update", object_type="user", object_id=user.id, changes=changes)
-    return user
-
-
-def create_organization(session: Session, *, actor: Actor, name: str, domain: str | None = None) -> Organization:
-    actor.require_admin()
-    name = _clean_name(name)
-    if session.exec(select(Organization.id).where(Organization.name == name)).first() is not None:
-        raise Conflict(f"An organization named {name!r} already exists.", {"name": "taken"})
-    org = Organization(name=name, domain=domain)
-    session.add(org)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="organization.create",
-        object_type="organization",
-        object_id=org.id,
-        changes={"name": (None, name)},
-    )
-    return org
+    return UserPublic.model_validate(user)
 
 
 def create_team(
-    session: Session, *, actor: Actor, name: str, description: str = "", member_ids: list[int] = ()
-) -> Team:
+    session: Session, *, actor: Actor, name: str, description: str = "", member_ids: Sequence[int] = ()
+) -> TeamPublic:
     actor.require_admin()
     name = _clean_name(name)
     if session.exec(select(Team.id).where(Team.name == name)).first() is not None:
@@ -184,22 +142,18 @@ def create_team(
     team = Team(name=name, description=description[:1000])
     session.add(team)
     session.flush()
+    team_id = stored_id(team.id)
     for user_id in member_ids:
         member = session.get(User, user_id)
         if member is None or not member.role.is_staff:
             raise field_error("member_ids", f"User {user_id} is not an agent.")
-        session.add(TeamMembership(team_id=team.id, user_id=user_id))
+        session.add(TeamMembership(team_id=team_id, user_id=user_id))
     audit.record(
         session,
         actor=actor,
         action="team.create",
         object_type="team",
-        object_id=team.id,
+        object_id=team_id,
         changes={"name": (None, name), "members": (None, list(member_ids))},
     )
-    return team
-
-
-def list_teams(session: Session, *, actor: Actor) -> list[Team]:
-    actor.require_staff()
-    return list(session.exec(select(Team).order_by(col(Team.name))))
+    return TeamPublic(id=team_id, name=team.name, description=team.description, member_ids=list(member_ids))

@@ -11,19 +11,17 @@ from autocrm.core.db import write_session
 from autocrm.models import Role
 from autocrm.services import auth, tickets
 from autocrm.services.actor import TICKETS_READ, TICKETS_WRITE, Actor
-from autocrm.services.tickets import TicketCreate
-from tests.api.support import PNG_BYTES, ApiWorld, make_key
+from tests.api.support import PNG_BYTES, ApiWorld
+from tests.factories import make_api_key, make_ticket, make_user
 
 
 @pytest.fixture
-def api(db_url, people, monkeypatch) -> ApiWorld:
+def api(db_url, monkeypatch) -> ApiWorld:
     # These tests are about HTTP, not password hashing: cheap argon2 parameters keep each setup fast.
     monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    customer, other_customer, agent = people.make(Role.customer), people.make(Role.customer), people.make(Role.agent)
+    customer, other_customer, agent = make_user(Role.customer), make_user(Role.customer), make_user(Role.agent)
     with write_session() as session:
-        ticket = tickets.create_ticket(
-            session, actor=Actor.for_user(customer), data=TicketCreate(subject="Printer on fire", body="<p>Help!</p>")
-        )
+        ticket = make_ticket(session, requester=customer, subject="Printer on fire", body="<p>Help!</p>")
         first_message_id = tickets.list_messages(session, actor=Actor.for_user(customer), ticket_id=ticket.id)[0].id
         attachment = tickets.add_attachment(
             session,
@@ -35,11 +33,11 @@ def api(db_url, people, monkeypatch) -> ApiWorld:
         )
     both = [TICKETS_READ, TICKETS_WRITE]
     keys = {
-        "agent": make_key(name="agent key", scopes=both),
-        "admin": make_key(name="admin key", scopes=both, role=Role.admin),
-        "read_only": make_key(name="read-only key", scopes=[TICKETS_READ]),
-        "write_only": make_key(name="write-only key", scopes=[TICKETS_WRITE]),
-        "revoked": make_key(name="revoked key", scopes=both, revoked=True),
+        "agent": make_api_key(name="agent key", scopes=both),
+        "admin": make_api_key(name="admin key", scopes=both, role=Role.admin),
+        "read_only": make_api_key(name="read-only key", scopes=[TICKETS_READ]),
+        "write_only": make_api_key(name="write-only key", scopes=[TICKETS_WRITE]),
+        "revoked": make_api_key(name="revoked key", scopes=both, revoked=True),
     }
     brand, prefix, secret = keys["agent"].split("_", 2)
     keys["tampered"] = f"{brand}_{prefix}_{'x' * len(secret)}"

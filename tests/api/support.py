@@ -1,4 +1,4 @@
-"""Helpers shared by the API tests: the world they run in, API keys of each kind, error and row-count checks."""
+"""Helpers shared by the API tests: the world they run in, error and row-count checks."""
 
 from __future__ import annotations
 
@@ -11,13 +11,11 @@ import httpx
 from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
-from autocrm.core.db import read_session, write_session
+from autocrm.core.db import read_session
 from autocrm.core.settings import get_settings
-from autocrm.models import Attachment, AuditEntry, Message, Role, Ticket, TicketTag, User
-from autocrm.models.base import utcnow
-from autocrm.services import auth, tickets
-from autocrm.services.actor import Actor
-from autocrm.services.tickets import MessageCreate, TicketCreate, TicketPublic
+from autocrm.models import Attachment, AuditEntry, Message, Ticket, TicketTag, User
+from autocrm.services.tickets import TicketPublic
+from autocrm.services.users import UserPublic
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 COUNTED_TABLES = (Ticket, Message, AuditEntry, User, TicketTag, Attachment)
@@ -64,9 +62,9 @@ class ApiWorld:
     """A desk with one ticket (with an attachment), the people around it, and API keys of every kind."""
 
     client: TestClient
-    customer: User
-    other_customer: User
-    agent: User
+    customer: UserPublic
+    other_customer: UserPublic
+    agent: UserPublic
     ticket: TicketPublic
     first_message_id: int
     attachment_id: int
@@ -74,30 +72,3 @@ class ApiWorld:
 
     def headers(self, key_kind: str = "agent") -> dict[str, str]:
         return bearer(self.keys[key_kind])
-
-    def open_ticket(self, *, subject: str = "Printer on fire", requester: User | None = None) -> TicketPublic:
-        with write_session() as session:
-            return tickets.create_ticket(
-                session,
-                actor=Actor.for_user(requester or self.customer),
-                data=TicketCreate(subject=subject, body="<p>Help!</p>"),
-            )
-
-
-def make_key(*, name: str, scopes: list[str], role: Role = Role.agent, revoked: bool = False) -> str:
-    with write_session() as session:
-        key, raw = auth.create_api_key(session, actor=Actor.system(), name=name, scopes=scopes, role=role)
-        if revoked:
-            key.revoked_at = utcnow()
-            session.add(key)
-    return raw
-
-
-def add_note(world: ApiWorld, *, ticket_id: int, body: str) -> None:
-    with write_session() as session:
-        tickets.add_message(
-            session,
-            actor=Actor.for_user(world.agent),
-            ticket_id=ticket_id,
-            data=MessageCreate(body=body, internal=True),
-        )

@@ -15,7 +15,7 @@ from autocrm.api import create_app, wrap_reflex
 from autocrm.core.db import read_session, write_session
 from autocrm.core.settings import reset_settings
 from autocrm.models import Message
-from autocrm.services import tickets, users
+from autocrm.services import tickets
 from autocrm.services.actor import Actor
 from autocrm.services.errors import (
     AuthenticationFailed,
@@ -27,6 +27,7 @@ from autocrm.services.errors import (
 )
 from autocrm.services.tickets import TicketUpdate
 from tests.api.support import PNG_BYTES, assert_error, nothing_written
+from tests.factories import make_team, make_ticket
 
 ONE_MIB = 1024 * 1024
 
@@ -187,12 +188,12 @@ def test_create_ticket_answers_201_with_location_and_audits_the_key(api):
 
 
 def test_list_filters_sorts_and_pages(api):
-    urgent = api.open_ticket(subject="Card declined")
-    other = api.open_ticket(subject="Password reset", requester=api.other_customer)
+    urgent = make_ticket(subject="Card declined", requester=api.customer)
+    other = make_ticket(subject="Password reset", requester=api.other_customer)
     for _ in range(3):
-        api.open_ticket(subject="Filler")
+        make_ticket(subject="Filler", requester=api.customer)
     with write_session() as session:
-        team = users.create_team(session, actor=Actor.system(), name="Billing")
+        team = make_team(session, name="Billing")
         staff = Actor.for_user(api.agent)
         tickets.update_ticket(
             session,
@@ -347,8 +348,7 @@ def test_bad_enum_values_are_rejected(api):
 
 
 def test_invalid_status_priority_assignee_team_and_requester_are_rejected_by_the_service(api):
-    with write_session() as session:
-        users.create_team(session, actor=Actor.system(), name="Billing")
+    make_team(name="Billing")
     url = f"/api/v1/tickets/{api.ticket.id}"
     bad_fields = [
         ({"status": "limbo"}, "status"),
@@ -459,7 +459,7 @@ def test_html_is_stored_sanitized(api):
 
 
 def test_unknown_ids_are_a_404(api):
-    other_ticket = api.open_ticket(subject="Someone else's")
+    other_ticket = make_ticket(subject="Someone else's", requester=api.customer)
     with read_session() as session:
         other_message_id = tickets.list_messages(session, actor=Actor.system(), ticket_id=other_ticket.id)[0].id
     missing = 999_999

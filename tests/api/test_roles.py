@@ -18,7 +18,8 @@ from autocrm.services import auth, tickets
 from autocrm.services.actor import TICKETS_READ, TICKETS_WRITE, Actor
 from autocrm.services.errors import NotFound, PermissionDenied, ValidationFailed
 from autocrm.services.tickets import MessageCreate, TicketUpdate
-from tests.api.support import PNG_BYTES, ApiWorld, add_note, assert_error, nothing_written
+from tests.api.support import PNG_BYTES, ApiWorld, assert_error, nothing_written
+from tests.factories import make_message
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ def test_api_keys_never_act_as_customers(db_url):
 
 def test_customer_sees_own_tickets_only_and_never_internal_notes(api):
     """What the API would serve a customer, through the same service calls its routes make."""
-    add_note(api, ticket_id=api.ticket.id, body="Customer is on the free plan")
+    make_message(ticket_id=api.ticket.id, by=api.agent, body="Customer is on the free plan", internal=True)
     as_owner, as_stranger = Actor.for_user(api.customer), Actor.for_user(api.other_customer)
     with read_session() as session:
         assert tickets.get_ticket(session, actor=as_owner, ticket_id=api.ticket.id).id == api.ticket.id

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from autocrm.core.db import read_session, write_session
+from autocrm.core.db import read_session, stored_id, write_session
 
 
 def _lock_is_free(lock_file: Path) -> bool:
@@ -113,3 +113,9 @@ def test_postgresql_read_sessions_are_read_only_and_keep_prepared_statements(db_
             )
         ).all()
     assert plans and plans[0].generic_plans >= 5 and plans[0].custom_plans == 0, plans
+
+
+def test_stored_id_is_the_id_of_a_written_row_and_refuses_an_unwritten_one() -> None:
+    assert stored_id(42) == 42
+    with pytest.raises(RuntimeError, match="flush"):
+        stored_id(None)

@@ -12,6 +12,7 @@ from autocrm.models import AuditEntry, Role, User
 from autocrm.services import auth, users
 from autocrm.services.actor import Actor
 from autocrm.services.errors import AuthenticationFailed, Conflict, PermissionDenied, RateLimited, ValidationFailed
+from autocrm.services.users import TeamPublic, UserPublic
 
 
 def _mail_text(path) -> str:
@@ -26,7 +27,9 @@ def _sign_up(email="new@example.com", password="s3cret-pass"):
 def test_sign_up_hashes_with_argon2_and_logs_in(db_url):
     user = _sign_up(email="  New@Example.com ")
     assert user.role == Role.customer and user.email == "new@example.com"
-    assert user.password_hash.startswith("$argon2id$") and "s3cret-pass" not in user.password_hash
+    with read_session() as s:
+        stored = s.get(User, user.id)
+    assert stored.password_hash.startswith("$argon2id$") and "s3cret-pass" not in stored.password_hash
     with write_session() as s:
         logged_in = auth.authenticate(s, email="new@example.com", password="s3cret-pass")
         token = auth.start_login_session(s, user=logged_in)
@@ -107,7 +110,8 @@ def test_password_reset_is_single_use_and_time_limited(db_url, tmp_path):
     body = _mail_text(mails[0])
     reset_token = re.search(r"reset-password\?token=(\S+)", body).group(1)
     with write_session() as s:
-        auth.reset_password(s, token=reset_token, new_password="brand-new-pass")
+        changed = auth.reset_password(s, token=reset_token, new_password="brand-new-pass")
+    assert type(changed) is UserPublic and changed.id == user.id
     with read_session() as s:
         assert auth.user_for_session_token(s, token) is None  # old sessions end with the reset
     with pytest.raises(ValidationFailed), write_session() as s:
@@ -173,3 +177,18 @@ def test_only_admins_manage_users_and_keys(people):
         assert entry.changes == {"role": ["customer", "agent"]} and entry.actor_user_id == admin.id
     with pytest.raises(ValidationFailed), write_session() as s:
         users.update_user(s, actor=Actor.for_user(admin), user_id=admin.id, role=Role.agent)
+
+
+def test_account_services_return_public_shapes_without_secrets(people):
+    """Callers get a UserPublic (no password hash, no live row), whichever service made or changed the account."""
+    admin = people.make(Role.admin)
+    signed_up = _sign_up()
+    with write_session() as s:
+        created = users.create_user(s, actor=Actor.for_user(admin), email="a@example.com", name="A", role=Role.agent)
+        updated = users.update_user(s, actor=Actor.for_user(admin), user_id=created.id, name="Agent A")
+        logged_in = auth.authenticate(s, email="new@example.com", password="s3cret-pass")
+        team = users.create_team(s, actor=Actor.for_user(admin), name="Billing", member_ids=[created.id])
+    for user in (signed_up, created, updated, logged_in):
+        assert type(user) is UserPublic and not hasattr(user, "password_hash")
+    assert (updated.id, updated.name, updated.role, logged_in.id) == (created.id, "Agent A", Role.agent, signed_up.id)
+    assert team == TeamPublic(id=team.id, name="Billing", description="", member_ids=[created.id])

@@ -90,3 +90,13 @@ def test_a_retired_status_still_reads_on_the_tickets_in_it_but_takes_no_new_ones
         assert "on_hold" not in [st.key for st in desk.statuses(s)]
         with pytest.raises(ValidationFailed):
             desk.status_named(s, "on_hold")
+
+
+def test_a_new_custom_field_comes_back_as_the_desk_will_read_it(db_url):
+    with write_session() as s:
+        created = desk.create_custom_field(
+            s, actor=Actor.system("admin"), key="plan", label="Plan", field_type=CustomFieldType.select, options=["a"]
+        )
+    with read_session() as s:
+        assert created == desk.custom_field_definitions(s)["plan"]
+    assert (created.key, created.field_type, created.options) == ("plan", CustomFieldType.select, ("a",))

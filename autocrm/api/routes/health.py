@@ -21,7 +21,7 @@ class Health(BaseModel):
 
 def _ping_database() -> None:
     with read_session() as session:
-        session.exec(text("SELECT 1")).one()
+        session.execute(text("SELECT 1")).one()
 
 
 @router.get("/api/health", responses={503: {"model": ErrorEnvelope, "description": "The database is unreachable"}})

@@ -71,7 +71,8 @@ async def ticket_filter(
     per_page: int = 25,
 ) -> TicketFilter:
     if assignee == "me":
-        # An API key (every caller here) is nobody: the service would read "me" as "assigned to no one".
+        # The service refuses "me" from an API key (every caller here) too, but under its own field name,
+        # assignee_id: refused here, the error names the query parameter the client sent, as the others do.
         raise _query_error("assignee", "An API key has no user of its own: use a user id instead of 'me'.")
     raw: dict[str, Any] = {
         "status": _split_commas(status),

@@ -1,0 +1,36 @@
+"""The public shapes of accounts and teams: what `users` and `auth` return instead of ORM rows.
+
+A module of its own because both return them and `users` builds on `auth` (passwords, e-mail rules),
+so neither can hold them without importing the other.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from autocrm.models import Role
+
+
+class UserPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    email: str
+    name: str
+    role: Role
+    organization_id: int | None
+    is_active: bool
+
+
+class UserPage(BaseModel):
+    items: list[UserPublic]
+    total: int
+    page: int
+    per_page: int
+
+
+class TeamPublic(BaseModel):
+    id: int
+    name: str
+    description: str
+    member_ids: list[int]

@@ -1,0 +1,134 @@
+"""Test data, made through the real services: every row is as valid, and as audited, as the app's own.
+
+Each factory takes an open write session as its first argument, or None to commit its work in a write
+session of its own. Keyword overrides replace the defaults; anything left out gets a fresh, unique value.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlmodel import Session
+
+from autocrm.core.db import write_session
+from autocrm.models import ApiKey, Role
+from autocrm.models.base import utcnow
+from autocrm.services import auth, tickets, users
+from autocrm.services.actor import ALL_SCOPES, Actor
+from autocrm.services.users import TeamPublic, UserPublic
+
+TEST_PASSWORD = "correct horse"  # noqa: S105 (the throwaway password of every made user)
+_serial = itertools.count(1)
+
+
+@contextmanager
+def _within(session: Session | None) -> Iterator[Session]:
+    if session is not None:
+        yield session
+        return
+    with write_session() as own:
+        yield own
+
+
+def make_user(
+    role: Role = Role.customer,
+    session: Session | None = None,
+    *,
+    name: str | None = None,
+    email: str | None = None,
+    password: str = TEST_PASSWORD,
+    organization_id: int | None = None,
+    is_active: bool = True,
+) -> UserPublic:
+    """A user of `role`, created by an admin through `users.create_user` (and deactivated if asked)."""
+    n = next(_serial)
+    with _within(session) as s:
+        user = users.create_user(
+            s,
+            actor=Actor.system("tests"),
+            email=email or f"{role.value}{n}-{uuid.uuid4().hex[:4]}@example.com",
+            name=name or f"{role.value.title()} {n}",
+            role=role,
+            password=password,
+            organization_id=organization_id,
+        )
+        if not is_active:
+            user = users.update_user(s, actor=Actor.system("tests"), user_id=user.id, is_active=False)
+    return user
+
+
+def make_ticket(
+    session: Session | None = None,
+    *,
+    requester: UserPublic | None = None,
+    by: UserPublic | None = None,
+    subject: str = "Printer on fire",
+    body: str = "<p>Help!</p>",
+    **fields: Any,
+) -> tickets.TicketPublic:
+    """A ticket opened by `by` (default: its requester, a new customer unless given) through
+    `tickets.create_ticket`; `fields` are any other `TicketCreate` fields (priority, tags, ...)."""
+    if requester is None and (by is None or not by.role.is_staff):
+        requester = by or make_user(Role.customer, session)
+    opener = by or requester
+    if opener.role.is_staff and requester is not None:
+        fields.setdefault("requester_id", requester.id)
+    with _within(session) as s:
+        return tickets.create_ticket(
+            s, actor=Actor.for_user(opener), data=tickets.TicketCreate(subject=subject, body=body, **fields)
+        )
+
+
+def make_message(
+    session: Session | None = None,
+    *,
+    ticket_id: int,
+    by: UserPublic,
+    body: str = "<p>Thanks, looking into it.</p>",
+    internal: bool = False,
+    **fields: Any,
+) -> tickets.MessagePublic:
+    """A reply (or, with internal=True, a note) by `by` on the ticket, through `tickets.add_message`."""
+    with _within(session) as s:
+        return tickets.add_message(
+            s,
+            actor=Actor.for_user(by),
+            ticket_id=ticket_id,
+            data=tickets.MessageCreate(body=body, internal=internal, **fields),
+        )
+
+
+def make_api_key(
+    session: Session | None = None,
+    *,
+    name: str | None = None,
+    scopes: list[str] | tuple[str, ...] = ALL_SCOPES,
+    role: Role = Role.agent,
+    revoked: bool = False,
+) -> str:
+    """The raw secret of a new key made through `auth.create_api_key`; revoked=True revokes it at once."""
+    with _within(session) as s:
+        key, raw = auth.create_api_key(
+            s, actor=Actor.system("tests"), name=name or f"key {next(_serial)}", scopes=list(scopes), role=role
+        )
+        if revoked:
+            # No service revokes keys yet: stamp the row as that service will.
+            row = s.get(ApiKey, key.id)
+            assert row is not None
+            row.revoked_at = utcnow()
+            s.add(row)
+    return raw
+
+
+def make_team(
+    session: Session | None = None, *, name: str | None = None, member_ids: list[int] | None = None
+) -> TeamPublic:
+    """A team made by an admin through `users.create_team`."""
+    with _within(session) as s:
+        return users.create_team(
+            s, actor=Actor.system("tests"), name=name or f"Team {next(_serial)}", member_ids=member_ids or []
+        )
