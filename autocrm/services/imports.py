@@ -49,7 +49,7 @@ from autocrm.services import audit, desk
 from autocrm.services.actor import TICKETS_WRITE, Actor
 from autocrm.services.errors import DomainError, ValidationFailed
 from autocrm.services.inputs import DbId, ServiceInput, contains_nul
-from autocrm.services.tickets import MAX_TAGS, _body, _clean_tags, _staff_user, _team
+from autocrm.services.tickets import MAX_TAGS, active_staff, clean_body, clean_tags, existing_team
 
 MAX_BATCH = 5_000
 MAX_MESSAGES = 500
@@ -119,7 +119,7 @@ class _Person:
 class _Batch:
     """The vocabularies and people a batch refers to, loaded once (a fixed number of queries whatever the
     batch size). The reused single-ticket helpers (`desk.status_named`, `desk.priority_named`,
-    `tickets._staff_user`, `tickets._team`) then run once per DISTINCT value of the batch, their answer
+    `tickets.active_staff`, `tickets.existing_team`) then run once per DISTINCT value of the batch, their answer
     (or their error) remembered, and find their rows in the process's copy of the vocabularies or in the
     session's identity map: no SQL per record."""
 
@@ -133,7 +133,7 @@ class _Batch:
         user_ids |= {m.author_id for r in records for m in r.messages}
         ids = sorted(user_ids)
         self.people: dict[int, _Person] = {}
-        self.staff: list[User] = []  # full rows for `_staff_user`: a desk has few agents
+        self.staff: list[User] = []  # full rows for `active_staff`: a desk has few agents
         postgresql = session.get_bind().dialect.name == "postgresql"
         chunks = [ids] if postgresql else [ids[start : start + 5000] for start in range(0, len(ids), 5000)]
         for chunk in chunks:
@@ -216,10 +216,10 @@ def _check(index: int, record: ImportTicket, batch: _Batch, now: datetime) -> _C
                 {"requester_id": f"User {record.requester_id} does not exist."},
             )
         if record.assignee_id is not None:
-            batch.once("assignee", record.assignee_id, lambda: _staff_user(session, record.assignee_id, "assignee_id"))
+            batch.once("assignee", record.assignee_id, lambda: active_staff(session, record.assignee_id, "assignee_id"))
         if record.team_id is not None:
-            batch.once("team", record.team_id, lambda: _team(session, record.team_id))
-        tags = batch.once("tags", tuple(record.tags), lambda: _clean_tags(record.tags))
+            batch.once("team", record.team_id, lambda: existing_team(session, record.team_id))
+        tags = batch.once("tags", tuple(record.tags), lambda: clean_tags(record.tags))
         custom_fields = batch.custom_fields(record.custom_fields)
         if record.created_at > now:
             raise ValidationFailed("created_at is in the future.", {"created_at": "must not be in the future"})
@@ -248,7 +248,7 @@ def _check(index: int, record: ImportTicket, batch: _Batch, now: datetime) -> _C
                 )
             # Imports repeat bodies (signatures, canned replies): each distinct one is cleaned once per batch.
             body_html, body_text = batch.once(
-                "body", (m.body, m.body_format), functools.partial(_body, m.body, m.body_format)
+                "body", (m.body, m.body_format), functools.partial(clean_body, m.body, m.body_format)
             )
         except DomainError as exc:
             raise _record_error(index, exc, prefix) from None
