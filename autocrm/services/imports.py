@@ -45,10 +45,11 @@ from autocrm.models import (
     User,
 )
 from autocrm.models.base import utcnow
-from autocrm.services import audit, desk
+from autocrm.services import audit, desk, ticket_rules
 from autocrm.services.actor import TICKETS_WRITE, Actor
 from autocrm.services.errors import DomainError, ValidationFailed
 from autocrm.services.inputs import DbId, ServiceInput, contains_nul
+from autocrm.services.ticket_rules import AuthorKind, StatusTimes
 from autocrm.services.tickets import MAX_TAGS, active_staff, clean_body, clean_tags, existing_team
 
 MAX_BATCH = 5_000
@@ -252,8 +253,11 @@ def _check(index: int, record: ImportTicket, batch: _Batch, now: datetime) -> _C
             )
         except DomainError as exc:
             raise _record_error(index, exc, prefix) from None
-        if not m.internal and author.role.is_staff and author.id != requester.id and first_response_at is None:
-            first_response_at = m.created_at
+        # Staff who asked for themselves are the customer of their own ticket: their replies answer nobody.
+        kind = AuthorKind.staff if author.role.is_staff and author.id != requester.id else AuthorKind.customer
+        first_response_at = ticket_rules.first_response_after(
+            first_response_at, kind, internal=m.internal, at=m.created_at
+        )
         last_at = max(last_at, m.created_at)
         messages.append(
             {
@@ -272,11 +276,8 @@ def _check(index: int, record: ImportTicket, batch: _Batch, now: datetime) -> _C
             f"Record {index}: updated_at is older than the last message.",
             {f"records[{index}].updated_at": "must not be before the last message"},
         )
-    solved_at = closed_at = None
-    if status.category in (StatusCategory.solved, StatusCategory.closed):
-        solved_at = updated_at
-        if status.category == StatusCategory.closed:
-            closed_at = updated_at
+    # The ticket entered its status with its last change.
+    times = ticket_rules.times_on_entering(status.category, StatusTimes(), at=updated_at)
     ticket = {
         "subject": record.subject,
         "status": status.key,
@@ -290,8 +291,8 @@ def _check(index: int, record: ImportTicket, batch: _Batch, now: datetime) -> _C
         "created_at": record.created_at,
         "updated_at": updated_at,
         "first_response_at": first_response_at,
-        "solved_at": solved_at,
-        "closed_at": closed_at,
+        "solved_at": times.solved_at,
+        "closed_at": times.closed_at,
         "due_at": None,
     }
     return ticket, tags, messages

@@ -29,10 +29,11 @@ from autocrm.models import (
     User,
 )
 from autocrm.models.base import utcnow
-from autocrm.services import audit, desk
+from autocrm.services import audit, desk, ticket_rules
 from autocrm.services.actor import Actor
 from autocrm.services.auth import hash_password
 from autocrm.services.content import text_to_html
+from autocrm.services.ticket_rules import AuthorKind, StatusTimes
 
 DEMO_PASSWORD = "autocrm-demo"  # noqa: S105 (the demo desk's published password, shown in the README)
 DEMO_ADMIN_EMAIL = "admin@demo.autocrm.dev"
@@ -329,17 +330,20 @@ def seed_demo(session: Session, *, tickets: int = 400, days: int = 90, seed: int
                     created_at=at,
                 )
             )
-            if author is assignee and not internal and ticket.first_response_at is None:
-                ticket.first_response_at = at
+            kind = AuthorKind.staff if author.role.is_staff else AuthorKind.customer
+            ticket.first_response_at = ticket_rules.first_response_after(
+                ticket.first_response_at, kind, internal=internal, at=at
+            )
             ticket.updated_at = at
             at = min(at + timedelta(minutes=rng.randint(15, 60 * 20)), now - timedelta(minutes=5))
         message_count += len(conversation)
         if category_state in (StatusCategory.solved, StatusCategory.closed):
-            ticket.solved_at = ticket.updated_at
+            # Solved with the last message; a closed ticket was closed four days later (or just now).
+            times = ticket_rules.times_on_entering(StatusCategory.solved, StatusTimes(), at=ticket.updated_at)
             if category_state == StatusCategory.closed:
-                ticket.closed_at = ticket.updated_at + timedelta(days=4)
-                if ticket.closed_at > now:
-                    ticket.closed_at = now
+                closed = min(ticket.updated_at + timedelta(days=4), now)
+                times = ticket_rules.times_on_entering(StatusCategory.closed, times, at=closed)
+            ticket.solved_at, ticket.closed_at = times.solved_at, times.closed_at
             if rng.random() < 0.45:
                 session.add(
                     SatisfactionRating(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 import filetype
@@ -30,13 +31,14 @@ from autocrm.models import (
     User,
 )
 from autocrm.models.base import utcnow
-from autocrm.services import audit, desk
+from autocrm.services import audit, desk, ticket_rules
 from autocrm.services.actor import TICKETS_WRITE, Actor
 from autocrm.services.auth import normalize_email
 from autocrm.services.content import html_to_text, sanitize_html, text_to_html
 from autocrm.services.errors import Conflict, NotFound, PermissionDenied, field_error
 from autocrm.services.inputs import is_valid_id
 from autocrm.services.storage import get_file_store
+from autocrm.services.ticket_rules import AuthorKind, StatusTimes
 from autocrm.services.tickets.reads import to_public, visible_ticket
 from autocrm.services.tickets.shapes import (
     ALLOWED_ATTACHMENT_TYPES,
@@ -147,17 +149,12 @@ def _requester(person: _Person) -> _Requester:
     )
 
 
-def _apply_status(ticket: Ticket, status: desk.StatusInfo) -> None:
+def _apply_status(ticket: Ticket, status: desk.StatusInfo, *, at: datetime) -> None:
     ticket.status = status.key
-    now = utcnow()
-    if status.category == StatusCategory.solved:
-        ticket.solved_at = ticket.solved_at or now
-    elif status.category == StatusCategory.closed:
-        ticket.closed_at = now
-        ticket.solved_at = ticket.solved_at or now
-    else:
-        ticket.solved_at = None
-        ticket.closed_at = None
+    times = ticket_rules.times_on_entering(
+        status.category, StatusTimes(solved_at=ticket.solved_at, closed_at=ticket.closed_at), at=at
+    )
+    ticket.solved_at, ticket.closed_at = times.solved_at, times.closed_at
 
 
 def _resolve_requester(session: Session, actor: Actor, data: TicketCreate, original: Ticket | None) -> _Requester:
@@ -250,7 +247,7 @@ def create_ticket(session: Session, *, actor: Actor, data: TicketCreate) -> Tick
         updated_at=now,
         follow_up_of_id=original.id if original is not None else None,
     )
-    _apply_status(ticket, status)
+    _apply_status(ticket, status, at=now)
     session.add(ticket)
     session.flush()
     ticket_id = _stored_id(ticket)
@@ -358,7 +355,7 @@ def update_ticket(session: Session, *, actor: Actor, ticket_id: int, data: Ticke
     if data.subject is not None:
         ticket.subject = data.subject
     if status is not None and status.key != ticket.status:
-        _apply_status(ticket, status)
+        _apply_status(ticket, status, at=utcnow())
     if priority is not None:
         ticket.priority = priority.key
     if "assignee_id" in fields:
@@ -401,7 +398,7 @@ def add_message(session: Session, *, actor: Actor, ticket_id: int, data: Message
     if data.internal:
         actor.require_staff()
     status = desk.status_of(session, ticket.status)
-    if status.category == StatusCategory.closed:
+    if not ticket_rules.takes_messages(status.category):
         raise Conflict("This ticket is closed. Open a new ticket instead.")
     now = utcnow()
     channel = data.channel or (Channel.api if actor.api_key_id else Channel.web)
@@ -417,19 +414,18 @@ def add_message(session: Session, *, actor: Actor, ticket_id: int, data: Message
     )
     session.add(message)
     changes: dict[str, tuple[Any, Any]] = {}
-    if not data.internal:
-        if actor.is_staff:
-            if ticket.first_response_at is None:
-                changes["first_response_at"] = (None, now)
-                ticket.first_response_at = now
-            if status.category == StatusCategory.new:
-                opened = desk.first_status_in(session, StatusCategory.open)
-                changes["status"] = (ticket.status, opened.key)
-                _apply_status(ticket, opened)
-        elif status.category in (StatusCategory.pending, StatusCategory.solved):
-            opened = desk.first_status_in(session, StatusCategory.open)
-            changes["status"] = (ticket.status, opened.key)
-            _apply_status(ticket, opened)
+    author_kind = AuthorKind.staff if actor.is_staff else AuthorKind.customer
+    first_response_at = ticket_rules.first_response_after(
+        ticket.first_response_at, author_kind, internal=data.internal, at=now
+    )
+    if first_response_at != ticket.first_response_at:
+        changes["first_response_at"] = (ticket.first_response_at, first_response_at)
+        ticket.first_response_at = first_response_at
+    moves_to = ticket_rules.category_after_message(status.category, author_kind, internal=data.internal)
+    if moves_to is not None:
+        moved = desk.first_status_in(session, moves_to)
+        changes["status"] = (ticket.status, moved.key)
+        _apply_status(ticket, moved, at=now)
     ticket.updated_at = now
     session.add(ticket)
     session.flush()
