@@ -168,7 +168,8 @@ class SeedSummary:
     messages: int
 
 
-def _load_queries() -> list[tuple[str, str]]:
+def load_queries() -> list[tuple[str, str]]:
+    """BANKING77's customer queries, each with its intent (`card_arrival`, `transfer_timing`, ...)."""
     with BANKING77.open(newline="", encoding="utf-8") as handle:
         return [(row["text"].strip(), row["category"]) for row in csv.DictReader(handle)]
 
@@ -180,13 +181,15 @@ def _team_for(category: str, teams: dict[str, Team]) -> Team:
     return teams["Accounts & Verification"]
 
 
-def _subject(text: str) -> str:
+def subject_from(text: str) -> str:
+    """A ticket subject from a query: its first sentence, capitalized, at most 90 characters."""
     first = text.split("?")[0].split(". ")[0].strip()
     subject = first[:1].upper() + first[1:]
     return subject if len(subject) <= 90 else subject[:87].rstrip() + "..."
 
 
-def _fix_for(category: str) -> str:
+def fix_for(category: str) -> str:
+    """An agent's answer to a query of this intent."""
     return next((fix for key, fix in FIXES.items() if key in category), FIXES["default"])
 
 
@@ -259,7 +262,7 @@ def seed_demo(session: Session, *, tickets: int = 400, days: int = 90, seed: int
     )
 
     statuses = {s.category: s for s in desk.statuses(session)}
-    queries = _load_queries()
+    queries = load_queries()
     rng.shuffle(queries)
     members = {team.id: [a for i, a in enumerate(agents) if team_list[i % 3].id == team.id] for team in team_list}
     message_count = 0
@@ -285,7 +288,7 @@ def seed_demo(session: Session, *, tickets: int = 400, days: int = 90, seed: int
         priority = rng.choices(["low", "normal", "high", "urgent"], weights=[20, 55, 18, 7])[0]
         ticket = Ticket(
             number=desk.next_ticket_number(session),
-            subject=_subject(text),
+            subject=subject_from(text),
             status=statuses[category_state].key,
             priority=priority,
             channel=rng.choices([Channel.web, Channel.email, Channel.chat, Channel.phone], weights=[45, 35, 15, 5])[0],
@@ -303,9 +306,7 @@ def seed_demo(session: Session, *, tickets: int = 400, days: int = 90, seed: int
         if assignee is not None:
             if rng.random() < 0.3:
                 conversation.append((assignee, rng.choice(NOTES), True))
-            conversation.append(
-                (assignee, rng.choice(AGENT_REPLIES).format(first=first, fix=_fix_for(category)), False)
-            )
+            conversation.append((assignee, rng.choice(AGENT_REPLIES).format(first=first, fix=fix_for(category)), False))
             if rng.random() < 0.6:
                 conversation.append((customer, rng.choice(CUSTOMER_FOLLOW_UPS), False))
             if category_state in (StatusCategory.solved, StatusCategory.closed) and rng.random() < 0.5:
