@@ -37,9 +37,9 @@ from autocrm.services.seed import (
     FIRST_NAMES,
     LAST_NAMES,
     NOTES,
-    _fix_for,
-    _load_queries,
-    _subject,
+    fix_for,
+    load_queries,
+    subject_from,
 )
 
 BENCH_PASSWORD = "autocrm-bench"  # noqa: S105 (bench desks only, on this machine)
@@ -213,7 +213,7 @@ def ticket_batch(
     """Batch `index` of `ticket_records`. Each batch has its own random stream, so any process can make
     any batch (the importing processes make their own instead of unpickling them from the parent)."""
     rng = random.Random(seed * 1_000_003 + index + 1)
-    queries = _load_queries()
+    queries = load_queries()
     start = now - timedelta(days=days)
     span = (now - start).total_seconds() - 3600
     batch: list[dict[str, Any]] = []
@@ -242,7 +242,7 @@ def ticket_batch(
                         {"author_id": assignee, "internal": True, "body": rng.choice(NOTES), "created_at": at}
                     )
                     continue
-                body = rng.choice(AGENT_REPLIES).format(first=first, fix=_fix_for(category))
+                body = rng.choice(AGENT_REPLIES).format(first=first, fix=fix_for(category))
                 messages.append({"author_id": assignee, "body": body, "created_at": at})
             elif staff_turn:  # nobody assigned yet: the customer adds detail
                 messages.append(
@@ -261,7 +261,7 @@ def ticket_batch(
             custom["amount"] = round(rng.uniform(5, 5000), 2)
         batch.append(
             {
-                "subject": _subject(text),
+                "subject": subject_from(text),
                 "status": status,
                 "priority": priority,
                 "channel": rng.choices(["web", "email", "chat", "phone", "api"], weights=[40, 35, 15, 5, 5])[0],

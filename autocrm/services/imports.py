@@ -45,11 +45,12 @@ from autocrm.models import (
     User,
 )
 from autocrm.models.base import utcnow
-from autocrm.services import audit, desk
+from autocrm.services import audit, desk, ticket_rules
 from autocrm.services.actor import TICKETS_WRITE, Actor
 from autocrm.services.errors import DomainError, ValidationFailed
 from autocrm.services.inputs import DbId, ServiceInput, contains_nul
-from autocrm.services.tickets import MAX_TAGS, _body, _clean_tags, _staff_user, _team
+from autocrm.services.ticket_rules import AuthorKind, StatusTimes
+from autocrm.services.tickets import MAX_TAGS, active_staff, clean_body, clean_tags, existing_team
 
 MAX_BATCH = 5_000
 MAX_MESSAGES = 500
@@ -119,7 +120,7 @@ class _Person:
 class _Batch:
     """The vocabularies and people a batch refers to, loaded once (a fixed number of queries whatever the
     batch size). The reused single-ticket helpers (`desk.status_named`, `desk.priority_named`,
-    `tickets._staff_user`, `tickets._team`) then run once per DISTINCT value of the batch, their answer
+    `tickets.active_staff`, `tickets.existing_team`) then run once per DISTINCT value of the batch, their answer
     (or their error) remembered, and find their rows in the process's copy of the vocabularies or in the
     session's identity map: no SQL per record."""
 
@@ -133,7 +134,7 @@ class _Batch:
         user_ids |= {m.author_id for r in records for m in r.messages}
         ids = sorted(user_ids)
         self.people: dict[int, _Person] = {}
-        self.staff: list[User] = []  # full rows for `_staff_user`: a desk has few agents
+        self.staff: list[User] = []  # full rows for `active_staff`: a desk has few agents
         postgresql = session.get_bind().dialect.name == "postgresql"
         chunks = [ids] if postgresql else [ids[start : start + 5000] for start in range(0, len(ids), 5000)]
         for chunk in chunks:
@@ -216,10 +217,10 @@ def _check(index: int, record: ImportTicket, batch: _Batch, now: datetime) -> _C
                 {"requester_id": f"User {record.requester_id} does not exist."},
             )
         if record.assignee_id is not None:
-            batch.once("assignee", record.assignee_id, lambda: _staff_user(session, record.assignee_id, "assignee_id"))
+            batch.once("assignee", record.assignee_id, lambda: active_staff(session, record.assignee_id, "assignee_id"))
         if record.team_id is not None:
-            batch.once("team", record.team_id, lambda: _team(session, record.team_id))
-        tags = batch.once("tags", tuple(record.tags), lambda: _clean_tags(record.tags))
+            batch.once("team", record.team_id, lambda: existing_team(session, record.team_id))
+        tags = batch.once("tags", tuple(record.tags), lambda: clean_tags(record.tags))
         custom_fields = batch.custom_fields(record.custom_fields)
         if record.created_at > now:
             raise ValidationFailed("created_at is in the future.", {"created_at": "must not be in the future"})
@@ -248,12 +249,15 @@ def _check(index: int, record: ImportTicket, batch: _Batch, now: datetime) -> _C
                 )
             # Imports repeat bodies (signatures, canned replies): each distinct one is cleaned once per batch.
             body_html, body_text = batch.once(
-                "body", (m.body, m.body_format), functools.partial(_body, m.body, m.body_format)
+                "body", (m.body, m.body_format), functools.partial(clean_body, m.body, m.body_format)
             )
         except DomainError as exc:
             raise _record_error(index, exc, prefix) from None
-        if not m.internal and author.role.is_staff and author.id != requester.id and first_response_at is None:
-            first_response_at = m.created_at
+        # Staff who asked for themselves are the customer of their own ticket: their replies answer nobody.
+        kind = AuthorKind.staff if author.role.is_staff and author.id != requester.id else AuthorKind.customer
+        first_response_at = ticket_rules.first_response_after(
+            first_response_at, kind, internal=m.internal, at=m.created_at
+        )
         last_at = max(last_at, m.created_at)
         messages.append(
             {
@@ -272,11 +276,8 @@ def _check(index: int, record: ImportTicket, batch: _Batch, now: datetime) -> _C
             f"Record {index}: updated_at is older than the last message.",
             {f"records[{index}].updated_at": "must not be before the last message"},
         )
-    solved_at = closed_at = None
-    if status.category in (StatusCategory.solved, StatusCategory.closed):
-        solved_at = updated_at
-        if status.category == StatusCategory.closed:
-            closed_at = updated_at
+    # The ticket entered its status with its last change.
+    times = ticket_rules.times_on_entering(status.category, StatusTimes(), at=updated_at)
     ticket = {
         "subject": record.subject,
         "status": status.key,
@@ -290,8 +291,8 @@ def _check(index: int, record: ImportTicket, batch: _Batch, now: datetime) -> _C
         "created_at": record.created_at,
         "updated_at": updated_at,
         "first_response_at": first_response_at,
-        "solved_at": solved_at,
-        "closed_at": closed_at,
+        "solved_at": times.solved_at,
+        "closed_at": times.closed_at,
         "due_at": None,
     }
     return ticket, tags, messages

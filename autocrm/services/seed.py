@@ -29,10 +29,11 @@ from autocrm.models import (
     User,
 )
 from autocrm.models.base import utcnow
-from autocrm.services import audit, desk
+from autocrm.services import audit, desk, ticket_rules
 from autocrm.services.actor import Actor
 from autocrm.services.auth import hash_password
 from autocrm.services.content import text_to_html
+from autocrm.services.ticket_rules import AuthorKind, StatusTimes
 
 DEMO_PASSWORD = "autocrm-demo"  # noqa: S105 (the demo desk's published password, shown in the README)
 DEMO_ADMIN_EMAIL = "admin@demo.autocrm.dev"
@@ -167,7 +168,8 @@ class SeedSummary:
     messages: int
 
 
-def _load_queries() -> list[tuple[str, str]]:
+def load_queries() -> list[tuple[str, str]]:
+    """BANKING77's customer queries, each with its intent (`card_arrival`, `transfer_timing`, ...)."""
     with BANKING77.open(newline="", encoding="utf-8") as handle:
         return [(row["text"].strip(), row["category"]) for row in csv.DictReader(handle)]
 
@@ -179,13 +181,15 @@ def _team_for(category: str, teams: dict[str, Team]) -> Team:
     return teams["Accounts & Verification"]
 
 
-def _subject(text: str) -> str:
+def subject_from(text: str) -> str:
+    """A ticket subject from a query: its first sentence, capitalized, at most 90 characters."""
     first = text.split("?")[0].split(". ")[0].strip()
     subject = first[:1].upper() + first[1:]
     return subject if len(subject) <= 90 else subject[:87].rstrip() + "..."
 
 
-def _fix_for(category: str) -> str:
+def fix_for(category: str) -> str:
+    """An agent's answer to a query of this intent."""
     return next((fix for key, fix in FIXES.items() if key in category), FIXES["default"])
 
 
@@ -258,7 +262,7 @@ def seed_demo(session: Session, *, tickets: int = 400, days: int = 90, seed: int
     )
 
     statuses = {s.category: s for s in desk.statuses(session)}
-    queries = _load_queries()
+    queries = load_queries()
     rng.shuffle(queries)
     members = {team.id: [a for i, a in enumerate(agents) if team_list[i % 3].id == team.id] for team in team_list}
     message_count = 0
@@ -284,7 +288,7 @@ def seed_demo(session: Session, *, tickets: int = 400, days: int = 90, seed: int
         priority = rng.choices(["low", "normal", "high", "urgent"], weights=[20, 55, 18, 7])[0]
         ticket = Ticket(
             number=desk.next_ticket_number(session),
-            subject=_subject(text),
+            subject=subject_from(text),
             status=statuses[category_state].key,
             priority=priority,
             channel=rng.choices([Channel.web, Channel.email, Channel.chat, Channel.phone], weights=[45, 35, 15, 5])[0],
@@ -302,9 +306,7 @@ def seed_demo(session: Session, *, tickets: int = 400, days: int = 90, seed: int
         if assignee is not None:
             if rng.random() < 0.3:
                 conversation.append((assignee, rng.choice(NOTES), True))
-            conversation.append(
-                (assignee, rng.choice(AGENT_REPLIES).format(first=first, fix=_fix_for(category)), False)
-            )
+            conversation.append((assignee, rng.choice(AGENT_REPLIES).format(first=first, fix=fix_for(category)), False))
             if rng.random() < 0.6:
                 conversation.append((customer, rng.choice(CUSTOMER_FOLLOW_UPS), False))
             if category_state in (StatusCategory.solved, StatusCategory.closed) and rng.random() < 0.5:
@@ -329,17 +331,20 @@ def seed_demo(session: Session, *, tickets: int = 400, days: int = 90, seed: int
                     created_at=at,
                 )
             )
-            if author is assignee and not internal and ticket.first_response_at is None:
-                ticket.first_response_at = at
+            kind = AuthorKind.staff if author.role.is_staff else AuthorKind.customer
+            ticket.first_response_at = ticket_rules.first_response_after(
+                ticket.first_response_at, kind, internal=internal, at=at
+            )
             ticket.updated_at = at
             at = min(at + timedelta(minutes=rng.randint(15, 60 * 20)), now - timedelta(minutes=5))
         message_count += len(conversation)
         if category_state in (StatusCategory.solved, StatusCategory.closed):
-            ticket.solved_at = ticket.updated_at
+            # Solved with the last message; a closed ticket was closed four days later (or just now).
+            times = ticket_rules.times_on_entering(StatusCategory.solved, StatusTimes(), at=ticket.updated_at)
             if category_state == StatusCategory.closed:
-                ticket.closed_at = ticket.updated_at + timedelta(days=4)
-                if ticket.closed_at > now:
-                    ticket.closed_at = now
+                closed = min(ticket.updated_at + timedelta(days=4), now)
+                times = ticket_rules.times_on_entering(StatusCategory.closed, times, at=closed)
+            ticket.solved_at, ticket.closed_at = times.solved_at, times.closed_at
             if rng.random() < 0.45:
                 session.add(
                     SatisfactionRating(

@@ -238,7 +238,7 @@ def test_totals_are_exact_up_to_the_cap_then_flagged_as_estimates(people, monkey
     with read_session() as s:
         exact = tickets.list_tickets(s, actor=staff, filters=TicketFilter(per_page=5))
         assert (exact.total, exact.total_is_estimate) == (30, False)
-        monkeypatch.setattr(tickets, "TOTAL_CAP", 12)
+        monkeypatch.setattr(tickets.queue, "TOTAL_CAP", 12)
         capped = tickets.list_tickets(s, actor=staff, filters=TicketFilter(tag="common", per_page=5))
         assert (capped.total, capped.total_is_estimate, len(capped.items)) == (12, True, 5)  # "12+"
         whole = tickets.list_tickets(s, actor=staff, filters=TicketFilter(per_page=5))
@@ -255,7 +255,7 @@ def test_a_search_counts_to_its_own_smaller_cap(people, monkeypatch):
     desk = Desk(people)
     desk.add(9)
     staff = Actor.for_user(desk.agents[0])
-    monkeypatch.setattr(tickets, "SEARCH_TOTAL_CAP", 4)
+    monkeypatch.setattr(tickets.queue, "SEARCH_TOTAL_CAP", 4)
     with read_session() as s:
         searched = tickets.list_tickets(s, actor=staff, filters=TicketFilter(q="payment", per_page=3))
         assert (searched.total, searched.total_is_estimate, len(searched.items)) == (4, True, 3)  # "4+"

@@ -98,7 +98,7 @@ def test_queue_totals_read_as_people_say_them(people, monkeypatch):
     assert (total_text(page(17_516, True)), count_badge(page(17_516, True))) == ("about 17,500", "17.5k")
 
     agent = people.make(Role.agent)
-    monkeypatch.setattr(tickets, "TOTAL_CAP", 3)
+    monkeypatch.setattr(tickets.queue, "TOTAL_CAP", 3)
     with write_session() as s:
         for n in range(5):
             tickets.create_ticket(

@@ -1,0 +1,185 @@
+"""The shapes of the tickets service: what its callers send in, what they get back, and the desk-wide constants.
+
+Inputs are `ServiceInput`s (validated on construction, no NUL characters, ids in range); outputs are plain
+pydantic models built from what was read or written, never ORM rows, so a state or an API response holds data
+that cannot lazy-load or go stale with its session.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
+
+from autocrm.models import Channel, Role, StatusCategory
+from autocrm.services.inputs import DbId, ServiceInput
+
+MAX_TAGS = 20
+# Once a ticket is in one of these, its requester may rate it; closed ones take no more replies.
+RATEABLE_CATEGORIES = frozenset({StatusCategory.solved, StatusCategory.closed})
+ALLOWED_ATTACHMENT_TYPES = {
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "application/pdf",
+    "text/plain",
+    "text/csv",
+    "application/zip",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+# ---- input shapes ---------------------------------------------------------------------------------
+
+
+class TicketCreate(ServiceInput):
+    subject: str = Field(min_length=1, max_length=250)
+    body: str = Field(min_length=1, max_length=100_000)
+    body_format: Literal["html", "text"] = "html"
+    priority: str | None = Field(default=None, max_length=40)
+    status: str | None = Field(default=None, max_length=40)
+    channel: Channel | None = None
+    requester_id: DbId | None = None
+    requester_email: str | None = Field(default=None, max_length=254)
+    requester_name: str | None = Field(default=None, max_length=200)
+    assignee_id: DbId | None = None
+    team_id: DbId | None = None
+    tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
+    custom_fields: dict[str, Any] = Field(default_factory=dict)
+    # The earlier ticket this one continues; staff who name no requester open it for that ticket's requester.
+    follow_up_of_id: DbId | None = None
+
+
+class TicketUpdate(ServiceInput):
+    """Only the fields that are set change; `assignee_id: null` unassigns."""
+
+    subject: str | None = Field(default=None, min_length=1, max_length=250)
+    status: str | None = Field(default=None, max_length=40)
+    priority: str | None = Field(default=None, max_length=40)
+    assignee_id: DbId | None = None
+    team_id: DbId | None = None
+    tags: list[str] | None = Field(default=None, max_length=MAX_TAGS)
+    custom_fields: dict[str, Any] | None = None
+    due_at: AwareDatetime | None = None
+
+    @field_validator("due_at")
+    @classmethod
+    def _due_at_in_utc(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        try:
+            return value.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise ValueError("must be a date and time between the years 1 and 9999") from None
+
+
+class MessageCreate(ServiceInput):
+    body: str = Field(min_length=1, max_length=100_000)
+    body_format: Literal["html", "text"] = "html"
+    internal: bool = False
+    channel: Channel | None = None
+
+
+class TicketFilter(ServiceInput):
+    status: list[str] = Field(default_factory=list)
+    status_category: list[StatusCategory] = Field(default_factory=list)
+    priority: list[str] = Field(default_factory=list)
+    assignee_id: DbId | Literal["none", "me"] | None = None
+    team_id: DbId | None = None
+    requester_id: DbId | None = None
+    tag: str | None = Field(default=None, max_length=50)
+    q: str | None = Field(default=None, max_length=200)
+    sort: Literal["updated_at", "-updated_at", "created_at", "-created_at", "number", "-number"] = "-updated_at"
+    page: int = Field(default=1, ge=1, le=100_000)
+    per_page: int = Field(default=25, ge=1, le=100)
+
+
+# ---- public shapes ----------------------------------------------------------------------------------
+
+
+class PersonRef(BaseModel):
+    id: int
+    name: str
+    email: str | None = None
+    role: Role | None = None
+
+
+class TeamRef(BaseModel):
+    id: int
+    name: str
+
+
+class TicketRef(BaseModel):
+    id: int
+    number: int
+
+
+class AttachmentPublic(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+
+
+class TicketPublic(BaseModel):
+    id: int
+    number: int
+    subject: str
+    status: str
+    status_name: str
+    status_category: StatusCategory
+    priority: str
+    priority_name: str
+    channel: Channel
+    requester: PersonRef
+    assignee: PersonRef | None
+    team: TeamRef | None
+    tags: list[str]
+    custom_fields: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    solved_at: datetime | None
+    closed_at: datetime | None
+    due_at: datetime | None
+    follow_up_of: TicketRef | None = None
+    rating: int | None = None
+    rating_comment: str | None = None
+
+
+class TicketPage(BaseModel):
+    items: list[TicketPublic]
+    # Exact up to TOTAL_CAP matches (SEARCH_TOTAL_CAP for a search). Past it `total_is_estimate` is true and
+    # `total` is the cap ("1,000+", "100+") for a filtered list, or the table's size estimate for the whole queue.
+    total: int
+    page: int
+    per_page: int
+    total_is_estimate: bool = False
+
+
+class MessagePublic(BaseModel):
+    id: int
+    ticket_id: int
+    internal: bool
+    channel: Channel
+    author: PersonRef | None
+    body_html: str
+    body_text: str
+    created_at: datetime
+    attachments: list[AttachmentPublic] = []
+
+
+class AuditPublic(BaseModel):
+    id: int
+    created_at: datetime
+    actor: str
+    action: str
+    changes: dict[str, Any]
+
+
+class QueueTotal(BaseModel):
+    total: int
+    total_is_estimate: bool = False

@@ -1,0 +1,539 @@
+"""Writing tickets: open one, change its fields, reply or add a note, rate it, attach a file.
+
+Each use case validates everything before it touches a row (a bad field changes nothing), records its audit
+entry in the caller's transaction, and builds what it returns from what it wrote, without reading it back.
+The input checks that the batched import shares (`clean_tags`, `clean_body`, `active_staff`, `existing_team`)
+live here too, so a ticket is held to the same rules whichever way it arrives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+import filetype
+from sqlmodel import Session, col, select
+
+from autocrm.core.settings import get_settings
+from autocrm.models import (
+    Attachment,
+    Channel,
+    Message,
+    Role,
+    SatisfactionRating,
+    StatusCategory,
+    Team,
+    Ticket,
+    TicketTag,
+    User,
+)
+from autocrm.models.base import utcnow
+from autocrm.services import audit, desk, ticket_rules
+from autocrm.services.actor import TICKETS_WRITE, Actor
+from autocrm.services.auth import normalize_email
+from autocrm.services.content import html_to_text, sanitize_html, text_to_html
+from autocrm.services.errors import Conflict, NotFound, PermissionDenied, field_error
+from autocrm.services.inputs import is_valid_id
+from autocrm.services.storage import get_file_store
+from autocrm.services.ticket_rules import AuthorKind, StatusTimes
+from autocrm.services.tickets.reads import to_public, visible_ticket
+from autocrm.services.tickets.shapes import (
+    ALLOWED_ATTACHMENT_TYPES,
+    MAX_TAGS,
+    RATEABLE_CATEGORIES,
+    AttachmentPublic,
+    MessageCreate,
+    MessagePublic,
+    PersonRef,
+    TeamRef,
+    TicketCreate,
+    TicketPublic,
+    TicketRef,
+    TicketUpdate,
+)
+
+TAG_RE = re.compile(r"^[a-z0-9][a-z0-9_\-:.]{0,49}$")
+
+
+# ---- input checks ------------------------------------------------------------------------------------
+
+
+def clean_tags(tags: list[str]) -> list[str]:
+    cleaned: list[str] = []
+    for tag in tags:
+        tag = str(tag).strip().lower().replace(" ", "-")
+        if not TAG_RE.match(tag):
+            raise field_error("tags", f"Tag {tag!r} is not valid: use 1-50 letters, digits, '-', '_', ':' or '.'.")
+        if tag not in cleaned:
+            cleaned.append(tag)
+    if len(cleaned) > MAX_TAGS:
+        raise field_error("tags", f"A ticket takes at most {MAX_TAGS} tags.")
+    return sorted(cleaned)
+
+
+def clean_body(body: str, body_format: str) -> tuple[str, str]:
+    limit = get_settings().message_max_chars
+    if len(body) > limit:
+        raise field_error("body", f"The message is longer than {limit} characters.")
+    safe = sanitize_html(text_to_html(body) if body_format == "text" else body)
+    text = html_to_text(safe)
+    if not text and "<img" not in safe:
+        raise field_error("body", "The message is empty.")
+    return safe, text
+
+
+def active_staff(session: Session, user_id: int, field: str) -> User:
+    user = session.get(User, user_id)
+    if user is None or not user.is_active or not user.role.is_staff:
+        raise field_error(field, f"User {user_id} is not an active agent.")
+    return user
+
+
+def existing_team(session: Session, team_id: int) -> Team:
+    team = session.get(Team, team_id)
+    if team is None:
+        raise field_error("team_id", f"Team {team_id} does not exist.")
+    return team
+
+
+def _tags_of(session: Session, ticket_id: int) -> list[str]:
+    return list(
+        session.exec(select(TicketTag.tag).where(TicketTag.ticket_id == ticket_id).order_by(col(TicketTag.tag)))
+    )
+
+
+def _set_tags(session: Session, ticket_id: int, current: list[str], tags: list[str]) -> None:
+    for tag in set(current) - set(tags):
+        session.delete(session.get(TicketTag, (ticket_id, tag)))
+    for tag in set(tags) - set(current):
+        session.add(TicketTag(ticket_id=ticket_id, tag=tag))
+
+
+class _Row(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def _stored_id(row: _Row) -> int:
+    """The id of a row that was read or flushed: SQLModel types every id as optional, for rows not yet written."""
+    if row.id is None:
+        raise RuntimeError(f"This {type(row).__name__} has no id: flush it before reading its id.")
+    return row.id
+
+
+@dataclass(frozen=True)
+class _Requester:
+    """Who a new ticket is for: a person read from the desk or made for the ticket."""
+
+    id: int
+    name: str
+    email: str
+    organization_id: int | None
+
+
+class _Person(_Row, Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def organization_id(self) -> int | None: ...
+
+
+def _requester(person: _Person) -> _Requester:
+    return _Requester(
+        id=_stored_id(person), name=person.name, email=person.email, organization_id=person.organization_id
+    )
+
+
+def _apply_status(ticket: Ticket, status: desk.StatusInfo, *, at: datetime) -> None:
+    ticket.status = status.key
+    times = ticket_rules.times_on_entering(
+        status.category, StatusTimes(solved_at=ticket.solved_at, closed_at=ticket.closed_at), at=at
+    )
+    ticket.solved_at, ticket.closed_at = times.solved_at, times.closed_at
+
+
+def _resolve_requester(session: Session, actor: Actor, data: TicketCreate, original: Ticket | None) -> _Requester:
+    if actor.role == Role.customer:
+        if data.requester_id not in (None, actor.user_id) or data.requester_email:
+            raise PermissionDenied("Customers open tickets for themselves only.")
+        customer = session.get(User, actor.user_id)
+        if customer is None:
+            raise PermissionDenied("Sign in again: this account no longer exists.")
+        return _requester(customer)
+    requester_id = data.requester_id
+    if requester_id is None and not data.requester_email and original is not None:
+        requester_id = original.requester_id
+    if requester_id is not None:
+        requester = session.get(User, requester_id)
+        if requester is None or not requester.is_active:
+            raise field_error("requester_id", f"User {requester_id} does not exist.")
+        return _requester(requester)
+    if not data.requester_email:
+        raise field_error("requester_email", "Say who the ticket is for: requester_id or requester_email.")
+    email = normalize_email(data.requester_email)
+    known = session.exec(select(User).where(User.email == email)).first()
+    if known is not None:
+        return _requester(known)
+    from autocrm.services.users import create_user
+
+    return _requester(
+        create_user(
+            session,
+            actor=Actor.system(actor.label),
+            email=email,
+            name=data.requester_name or email.split("@")[0],
+            role=Role.customer,
+        )
+    )
+
+
+# ---- use cases ---------------------------------------------------------------------------------------
+
+
+def create_ticket(session: Session, *, actor: Actor, data: TicketCreate) -> TicketPublic:
+    actor.require_scope(TICKETS_WRITE)
+    staff_only = {
+        "priority",
+        "status",
+        "assignee_id",
+        "team_id",
+        "tags",
+        "custom_fields",
+        "requester_email",
+        "requester_name",
+    }
+    if not actor.is_staff and staff_only & {k for k in data.model_fields_set if getattr(data, k)}:
+        raise PermissionDenied(
+            "Customers may set only a new ticket's subject, its message and the ticket it follows up."
+        )
+    # Sanitize before the first statement: on SQLite that statement takes the write lock.
+    body_html, body_text = clean_body(data.body, data.body_format)
+    # A customer follows up their own tickets only: others' are "not found", as everywhere.
+    original = (
+        visible_ticket(session, actor, data.follow_up_of_id, scope=TICKETS_WRITE)
+        if data.follow_up_of_id is not None
+        else None
+    )
+    requester = _resolve_requester(session, actor, data, original)
+    status = (
+        desk.status_named(session, data.status) if data.status else desk.first_status_in(session, StatusCategory.new)
+    )
+    priority = desk.priority_named(session, data.priority)
+    assignee = active_staff(session, data.assignee_id, "assignee_id") if data.assignee_id is not None else None
+    team = existing_team(session, data.team_id) if data.team_id is not None else None
+    tags = clean_tags(data.tags)
+    custom_fields = desk.validate_custom_fields(
+        session, data.custom_fields, enforce_required=actor.is_staff and actor.user_id is not None
+    )
+    channel = data.channel or (Channel.api if actor.api_key_id else Channel.web)
+    now = utcnow()
+    ticket = Ticket(
+        number=desk.next_ticket_number(session),
+        subject=data.subject,
+        status=status.key,
+        priority=priority.key,
+        channel=channel,
+        requester_id=requester.id,
+        organization_id=requester.organization_id,
+        assignee_id=data.assignee_id,
+        team_id=data.team_id,
+        custom_fields=custom_fields,
+        created_at=now,
+        updated_at=now,
+        follow_up_of_id=original.id if original is not None else None,
+    )
+    _apply_status(ticket, status, at=now)
+    session.add(ticket)
+    session.flush()
+    ticket_id = _stored_id(ticket)
+    for tag in tags:
+        session.add(TicketTag(ticket_id=ticket_id, tag=tag))
+    message = Message(
+        ticket_id=ticket_id,
+        author_id=actor.user_id if actor.user_id else requester.id,
+        api_key_id=actor.api_key_id,
+        internal=False,
+        channel=channel,
+        body_html=body_html,
+        body_text=body_text,
+        created_at=now,
+    )
+    session.add(message)
+    session.flush()
+    message_id = _stored_id(message)
+    audit.record(
+        session,
+        actor=actor,
+        action="ticket.create",
+        object_type="ticket",
+        object_id=ticket_id,
+        changes={
+            "number": (None, ticket.number),
+            "subject": (None, ticket.subject),
+            "status": (None, ticket.status),
+            "priority": (None, ticket.priority),
+            "channel": (None, channel),
+            "requester_id": (None, requester.id),
+            "assignee_id": (None, ticket.assignee_id),
+            "team_id": (None, ticket.team_id),
+            "tags": (None, tags),
+            "custom_fields": (None, custom_fields),
+            "message_id": (None, message_id),
+            **({"follow_up_of_id": (None, original.id)} if original is not None else {}),
+        },
+    )
+    # Everything the public shape needs is in hand: no read-back inside the write transaction.
+    return TicketPublic(
+        id=ticket_id,
+        number=ticket.number,
+        subject=ticket.subject,
+        status=status.key,
+        status_name=status.name,
+        status_category=status.category,
+        priority=priority.key,
+        priority_name=priority.name,
+        channel=channel,
+        requester=PersonRef(id=requester.id, name=requester.name, email=requester.email),
+        assignee=PersonRef(id=assignee.id, name=assignee.name) if assignee else None,
+        team=TeamRef(id=team.id, name=team.name) if team else None,
+        tags=tags,
+        custom_fields=custom_fields,
+        created_at=ticket.created_at,
+        updated_at=ticket.updated_at,
+        first_response_at=None,
+        solved_at=ticket.solved_at,
+        closed_at=ticket.closed_at,
+        due_at=None,
+        follow_up_of=TicketRef(id=original.id, number=original.number) if original is not None else None,
+    )
+
+
+def update_ticket(session: Session, *, actor: Actor, ticket_id: int, data: TicketUpdate) -> TicketPublic:
+    ticket = visible_ticket(session, actor, ticket_id, scope=TICKETS_WRITE)
+    actor.require_staff()
+    fields = data.model_fields_set
+    current_tags = _tags_of(session, ticket_id)
+    before = {
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "assignee_id": ticket.assignee_id,
+        "team_id": ticket.team_id,
+        "custom_fields": dict(ticket.custom_fields),
+        "due_at": ticket.due_at,
+        "tags": current_tags,
+    }
+    for required in ("subject", "status", "priority"):
+        if required in fields and getattr(data, required) is None:
+            raise field_error(required, f"{required} cannot be empty.")
+    # Validate everything before touching the row, so a bad field changes nothing.
+    status = desk.status_named(session, data.status) if data.status is not None else None
+    priority = desk.priority_named(session, data.priority) if data.priority is not None else None
+    if "assignee_id" in fields and data.assignee_id is not None:
+        active_staff(session, data.assignee_id, "assignee_id")
+    if "team_id" in fields and data.team_id is not None:
+        existing_team(session, data.team_id)
+    tags = clean_tags(data.tags) if data.tags is not None else None
+    custom_fields = (
+        desk.validate_custom_fields(session, data.custom_fields, current=ticket.custom_fields)
+        if data.custom_fields is not None
+        else None
+    )
+    current_category = desk.status_of(session, ticket.status).category
+    if (
+        current_category == StatusCategory.closed
+        and (status is None or status.category == StatusCategory.closed)
+        and fields - {"tags"}
+    ):
+        raise Conflict("This ticket is closed. Reopen it by changing its status first.")
+
+    if data.subject is not None:
+        ticket.subject = data.subject
+    if status is not None and status.key != ticket.status:
+        _apply_status(ticket, status, at=utcnow())
+    if priority is not None:
+        ticket.priority = priority.key
+    if "assignee_id" in fields:
+        ticket.assignee_id = data.assignee_id
+    if "team_id" in fields:
+        ticket.team_id = data.team_id
+    if custom_fields is not None:
+        ticket.custom_fields = custom_fields
+    if "due_at" in fields:
+        ticket.due_at = data.due_at
+    if tags is not None:
+        _set_tags(session, ticket_id, current_tags, tags)
+    after = {
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "assignee_id": ticket.assignee_id,
+        "team_id": ticket.team_id,
+        "custom_fields": ticket.custom_fields,
+        "due_at": ticket.due_at,
+        "tags": tags if tags is not None else current_tags,
+    }
+    changes = audit.diff(before, after)
+    if changes:
+        ticket.updated_at = utcnow()
+        session.add(ticket)
+        audit.record(
+            session, actor=actor, action="ticket.update", object_type="ticket", object_id=ticket_id, changes=changes
+        )
+        session.flush()
+    return to_public([ticket], session, with_rating=True)[0]
+
+
+def add_message(session: Session, *, actor: Actor, ticket_id: int, data: MessageCreate) -> MessagePublic:
+    """A public reply or (staff only) an internal note. A customer's reply reopens a pending or solved ticket."""
+    actor.require_scope(TICKETS_WRITE)
+    # Sanitize before the first statement: on SQLite that statement takes the write lock.
+    body_html, body_text = clean_body(data.body, data.body_format)
+    ticket = visible_ticket(session, actor, ticket_id, scope=TICKETS_WRITE)
+    if data.internal:
+        actor.require_staff()
+    status = desk.status_of(session, ticket.status)
+    if not ticket_rules.takes_messages(status.category):
+        raise Conflict("This ticket is closed. Open a new ticket instead.")
+    now = utcnow()
+    channel = data.channel or (Channel.api if actor.api_key_id else Channel.web)
+    message = Message(
+        ticket_id=ticket_id,
+        author_id=actor.user_id,
+        api_key_id=actor.api_key_id,
+        internal=data.internal,
+        channel=channel,
+        body_html=body_html,
+        body_text=body_text,
+        created_at=now,
+    )
+    session.add(message)
+    changes: dict[str, tuple[Any, Any]] = {}
+    author_kind = AuthorKind.staff if actor.is_staff else AuthorKind.customer
+    first_response_at = ticket_rules.first_response_after(
+        ticket.first_response_at, author_kind, internal=data.internal, at=now
+    )
+    if first_response_at != ticket.first_response_at:
+        changes["first_response_at"] = (ticket.first_response_at, first_response_at)
+        ticket.first_response_at = first_response_at
+    moves_to = ticket_rules.category_after_message(status.category, author_kind, internal=data.internal)
+    if moves_to is not None:
+        moved = desk.first_status_in(session, moves_to)
+        changes["status"] = (ticket.status, moved.key)
+        _apply_status(ticket, moved, at=now)
+    ticket.updated_at = now
+    session.add(ticket)
+    session.flush()
+    message_id = _stored_id(message)
+    audit.record(
+        session,
+        actor=actor,
+        action="ticket.note" if data.internal else "ticket.reply",
+        object_type="ticket",
+        object_id=ticket_id,
+        changes={"message_id": (None, message_id), "internal": (None, data.internal), **changes},
+    )
+    # A new message has no attachments yet, and its author is the actor: no read-back.
+    author = None
+    if actor.user_id is not None:
+        name = actor.name
+        if name is None:
+            user = session.get(User, actor.user_id)
+            name = user.name if user is not None else ""
+        author = PersonRef(id=actor.user_id, name=name, role=actor.role)
+    return MessagePublic(
+        id=message_id,
+        ticket_id=ticket_id,
+        internal=message.internal,
+        channel=channel,
+        author=author,
+        body_html=body_html,
+        body_text=body_text,
+        created_at=now,
+        attachments=[],
+    )
+
+
+def rate_ticket(session: Session, *, actor: Actor, ticket_id: int, score: int, comment: str = "") -> SatisfactionRating:
+    """The requester rates a solved ticket 1-5, once; the rating counts for its assignee."""
+    ticket = visible_ticket(session, actor, ticket_id, scope=TICKETS_WRITE)
+    if actor.user_id != ticket.requester_id:
+        raise PermissionDenied("Only the customer who asked may rate a ticket.")
+    if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+        raise field_error("score", "Choose 1 to 5 stars.")
+    comment = (comment or "").strip()
+    if len(comment) > 2000:
+        raise field_error("comment", "Keep the comment under 2000 characters.")
+    category = desk.status_of(session, ticket.status).category
+    if category not in RATEABLE_CATEGORIES:
+        raise Conflict("A ticket can be rated once it is solved.")
+    if session.exec(select(SatisfactionRating.id).where(SatisfactionRating.ticket_id == ticket_id)).first() is not None:
+        raise Conflict("This ticket has already been rated. Thank you!")
+    rating = SatisfactionRating(
+        ticket_id=ticket_id, requester_id=actor.user_id, agent_id=ticket.assignee_id, score=score, comment=comment
+    )
+    session.add(rating)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="ticket.rate",
+        object_type="ticket",
+        object_id=ticket_id,
+        changes={"rating": (None, score), "rating_comment": (None, comment)},
+    )
+    return rating
+
+
+def add_attachment(
+    session: Session, *, actor: Actor, ticket_id: int, message_id: int, filename: str, data: bytes
+) -> AttachmentPublic:
+    """Stores a file for a message on the ticket, after checking its real type and size."""
+    visible_ticket(session, actor, ticket_id, scope=TICKETS_WRITE)
+    message = session.get(Message, message_id) if is_valid_id(message_id) else None
+    if message is None or message.ticket_id != ticket_id or (message.internal and not actor.is_staff):
+        raise NotFound(f"Message {message_id} not found on this ticket.")
+    limit = get_settings().attachment_max_bytes
+    if len(data) > limit:
+        raise field_error("file", f"The file is larger than {limit // (1024 * 1024)} MB.")
+    if not data:
+        raise field_error("file", "The file is empty.")
+    kind = filetype.guess(data)
+    if kind is not None:
+        content_type = kind.mime
+    else:
+        try:
+            data.decode("utf-8")
+            content_type = "text/csv" if filename.lower().endswith(".csv") else "text/plain"
+        except UnicodeDecodeError:
+            content_type = "application/octet-stream"
+    if content_type not in ALLOWED_ATTACHMENT_TYPES:
+        raise field_error("file", f"Files of type {content_type} are not accepted.")
+    safe_name = re.sub(r"[^\w.\- ()]", "_", filename.replace("\\", "/").rsplit("/", 1)[-1]).strip() or "file"
+    key = get_file_store().put(data)
+    attachment = Attachment(
+        ticket_id=ticket_id,
+        message_id=message.id,
+        filename=safe_name[:255],
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        storage_key=key,
+        uploaded_by_id=actor.user_id,
+    )
+    session.add(attachment)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="attachment.create",
+        object_type="ticket",
+        object_id=ticket_id,
+        changes={"attachment": (None, {"id": attachment.id, "filename": attachment.filename, "size": attachment.size})},
+    )
+    return AttachmentPublic(id=attachment.id, filename=attachment.filename, content_type=content_type, size=len(data))
