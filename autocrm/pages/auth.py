@@ -8,7 +8,7 @@ from autocrm import routes
 from autocrm.components.forms import field, form_callout
 from autocrm.components.layout import auth_shell
 from autocrm.pages.registry import page
-from autocrm.state.auth import ForgotPasswordState, LoginState, ResetPasswordState, SignupState
+from autocrm.state.auth import ForgotPasswordState, LoginState, ResetPasswordState, SignupState, password_hint
 from autocrm.state.session import SessionState
 
 _hydrated = rx.State.is_hydrated
@@ -107,7 +107,7 @@ def signup() -> rx.Component:
                     "Password",
                     _input("password", SignupState, type="password", auto_complete="new-password"),
                     error=SignupState.errors.get("password", ""),
-                    hint="At least 8 characters.",
+                    hint=password_hint(),
                     html_for="password",
                 ),
                 _submit("Create account"),
@@ -180,7 +180,7 @@ def forgot_password() -> rx.Component:
 def reset_password() -> rx.Component:
     return auth_shell(
         "Choose a new password",
-        "Pick a password of at least 8 characters. It signs you out everywhere else.",
+        "Pick a new password. Changing it signs you out everywhere else.",
         form_callout(ResetPasswordState.form_error),
         rx.cond(
             ResetPasswordState.done,
@@ -202,6 +202,7 @@ def reset_password() -> rx.Component:
                             auto_focus=True,
                         ),
                         error=ResetPasswordState.errors.get("password", ""),
+                        hint=password_hint(),
                         html_for="password",
                     ),
                     field(

@@ -5,19 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
-from pydantic import ValidationError
 
 from autocrm import routes
-from autocrm.core.db import read_session, write_session
+from autocrm.core.db import read_session
 from autocrm.services import tickets
-from autocrm.services.errors import DomainError
+from autocrm.services.actor import Actor
 from autocrm.services.tickets import MessageCreate, TicketCreate, TicketFilter
 from autocrm.state.conversation import load_conversation
-from autocrm.state.format import field_errors, ticket_row, validation_errors
-from autocrm.state.session import CUSTOMER, SessionState
+from autocrm.state.format import ticket_row
+from autocrm.state.roles import CUSTOMER
+from autocrm.state.session import Form, SessionState
 from autocrm.state.staff import UNSOLVED
 
 PORTAL_PAGE_SIZE = 50
+NEW_REQUEST_FORM = Form(
+    message="form_error",
+    errors="errors",
+    fields=("subject", "body"),
+    labels={"subject": "subject", "body": "description"},
+)
+REPLY_FORM = Form(message="reply_error", fields=("body",), labels={"body": "message"})
+RATING_FORM = Form(message="rating_error")
 
 
 class PortalState(SessionState):
@@ -90,22 +98,16 @@ class NewTicketState(SessionState):
         actor, refusal = self._actor(CUSTOMER)
         if refusal:
             return refusal
-        try:
-            data = TicketCreate(subject=subject, body=body, body_format="text")
-            with write_session() as session:
-                ticket = tickets.create_ticket(session, actor=actor, data=data)
-        except ValidationError as exc:
-            self.errors = validation_errors(exc, {"subject": "subject", "body": "description"})
+        written = self._write(
+            lambda session: tickets.create_ticket(
+                session, actor=actor, data=TicketCreate(subject=subject, body=body, body_format="text")
+            ),
+            form=NEW_REQUEST_FORM,
+            success=lambda ticket: f"Request #{ticket.number} sent. Our replies appear here.",
+        )
+        if written.value is None:
             return None
-        except DomainError as exc:
-            self.errors = field_errors(exc)
-            if not self.errors:
-                self.form_error = exc.message
-            return None
-        return [
-            rx.redirect(routes.portal_ticket(ticket.id)),
-            rx.toast.success(f"Request #{ticket.number} sent. We'll reply by e-mail and here."),
-        ]
+        return [rx.redirect(routes.portal_ticket(written.value.id)), *written.events]
 
 
 class PortalTicketState(SessionState):
@@ -117,7 +119,7 @@ class PortalTicketState(SessionState):
     stars: int = 0
     rating_error: str = ""
 
-    def _reload(self, actor) -> None:
+    def _reload(self, actor: Actor) -> None:
         loaded = load_conversation(actor, self.router.url.path)
         if loaded is None:
             self.ticket, self.messages, self.not_found = {}, [], True
@@ -149,26 +151,19 @@ class PortalTicketState(SessionState):
         actor, refusal = self._actor(CUSTOMER)
         if refusal:
             return refusal
-        try:
-            with write_session() as session:
-                tickets.add_message(
-                    session,
-                    actor=actor,
-                    ticket_id=int(self.ticket["id"]),
-                    data=MessageCreate(body=body, body_format="text"),
-                )
-        except DomainError as exc:
-            self.reply_error = field_errors(exc).get("body", exc.message)
-            return None
-        except ValidationError as exc:
-            self.reply_error = next(iter(validation_errors(exc, {"body": "message"}).values()))
-            return None
+        ticket_id = int(self.ticket["id"])
         was_done = self.ticket.get("is_done")
+        written = self._write(
+            lambda session: tickets.add_message(
+                session, actor=actor, ticket_id=ticket_id, data=MessageCreate(body=body, body_format="text")
+            ),
+            form=REPLY_FORM,
+            success="Message sent. We reopened your request." if was_done else "Message sent.",
+        )
+        if not written.ok:
+            return None
         self._reload(actor)
-        return [
-            rx.call_script("document.getElementById('reply-form')?.reset()"),
-            rx.toast.success("Message sent. We reopened your request." if was_done else "Message sent."),
-        ]
+        return [rx.call_script("document.getElementById('reply-form')?.reset()"), *written.events]
 
     @rx.event
     def choose_stars(self, stars: int):
@@ -184,14 +179,13 @@ class PortalTicketState(SessionState):
         actor, refusal = self._actor(CUSTOMER)
         if refusal:
             return refusal
-        try:
-            with write_session() as session:
-                tickets.rate_ticket(
-                    session, actor=actor, ticket_id=int(self.ticket["id"]), score=self.stars, comment=comment
-                )
-        except DomainError as exc:
-            self.rating_error = exc.message
-            self._reload(actor)
-            return None
+        ticket_id, stars = int(self.ticket["id"]), self.stars
+        written = self._write(
+            lambda session: tickets.rate_ticket(
+                session, actor=actor, ticket_id=ticket_id, score=stars, comment=comment
+            ),
+            form=RATING_FORM,
+            success="Thank you for your feedback!",
+        )
         self._reload(actor)
-        return rx.toast.success("Thank you for your feedback!")
+        return written.events

@@ -15,7 +15,7 @@ from autocrm.services.actor import Actor
 from autocrm.services.errors import DomainError
 from autocrm.services.tickets import TicketFilter
 from autocrm.state.format import ticket_row
-from autocrm.state.session import STAFF
+from autocrm.state.roles import STAFF
 from autocrm.state.staff import UNSOLVED, VIEWS, ListPageMixin, StaffState, total_text
 
 PER_PAGE = 25

@@ -11,7 +11,8 @@ from autocrm.models import StatusCategory
 from autocrm.services import tickets
 from autocrm.services.actor import Actor
 from autocrm.services.tickets import QueueTotal, TicketFilter, TicketPage
-from autocrm.state.session import STAFF, SessionState
+from autocrm.state.roles import STAFF
+from autocrm.state.session import SessionState
 
 UNSOLVED = [StatusCategory.new, StatusCategory.open, StatusCategory.pending, StatusCategory.on_hold]
 

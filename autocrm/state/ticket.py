@@ -5,16 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
-from pydantic import ValidationError
 
-from autocrm.core.db import read_session, write_session
+from autocrm.core.db import read_session
 from autocrm.services import desk, tickets, users
-from autocrm.services.errors import DomainError
+from autocrm.services.actor import Actor
 from autocrm.services.tickets import MessageCreate, TicketUpdate
 from autocrm.state.conversation import load_conversation
-from autocrm.state.format import field_errors, ticket_row, validation_errors
-from autocrm.state.session import STAFF
+from autocrm.state.format import ticket_row
+from autocrm.state.roles import STAFF
+from autocrm.state.session import Form
 from autocrm.state.staff import StaffState
+
+COMPOSER_FORM = Form(message="composer_error", fields=("body",), labels={"body": "message"})
 
 
 class AgentTicketState(StaffState):
@@ -44,7 +46,7 @@ class AgentTicketState(StaffState):
     def note_count(self) -> int:
         return sum(1 for m in self.messages if m.get("internal"))
 
-    def _reload(self, actor) -> None:
+    def _reload(self, actor: Actor) -> None:
         loaded = load_conversation(actor, self.router.url.path)
         if loaded is None:
             self.ticket, self.messages, self.not_found = {}, [], True
@@ -80,19 +82,19 @@ class AgentTicketState(StaffState):
         actor, refusal = self._actor(STAFF)
         if refusal:
             return refusal
-        try:
-            with write_session() as session:
-                updated = tickets.update_ticket(
-                    session, actor=actor, ticket_id=int(self.ticket["id"]), data=TicketUpdate(**changes)
-                )
-        except DomainError as exc:
+        ticket_id = int(self.ticket["id"])
+        written = self._write(
+            lambda session: tickets.update_ticket(
+                session, actor=actor, ticket_id=ticket_id, data=TicketUpdate(**changes)
+            ),
+            success=label,
+        )
+        if written.value is None:
             self._reload(actor)
-            return rx.toast.error(exc.message)
-        except ValidationError as exc:
-            return rx.toast.error(next(iter(validation_errors(exc).values()), "That change is not valid."))
-        self.ticket = ticket_row(updated.model_dump(mode="json"))
+            return written.events
+        self.ticket = ticket_row(written.value.model_dump(mode="json"))
         self._load_counts(actor)
-        return rx.toast.success(label)
+        return written.events
 
     @rx.event
     def set_status(self, value: str):
@@ -132,23 +134,19 @@ class AgentTicketState(StaffState):
         actor, refusal = self._actor(STAFF)
         if refusal:
             return refusal
-        try:
-            with write_session() as session:
-                tickets.add_message(
-                    session,
-                    actor=actor,
-                    ticket_id=int(self.ticket["id"]),
-                    data=MessageCreate(body=body, body_format="text", internal=internal),
-                )
-        except DomainError as exc:
-            self.composer_error = field_errors(exc).get("body", exc.message)
-            return None
-        except ValidationError as exc:
-            self.composer_error = next(iter(validation_errors(exc, {"body": "message"}).values()))
+        ticket_id = int(self.ticket["id"])
+        written = self._write(
+            lambda session: tickets.add_message(
+                session,
+                actor=actor,
+                ticket_id=ticket_id,
+                data=MessageCreate(body=body, body_format="text", internal=internal),
+            ),
+            form=COMPOSER_FORM,
+            success="Internal note added." if internal else "Reply sent to the customer.",
+        )
+        if not written.ok:
             return None
         self._reload(actor)
         self._load_counts(actor)
-        return [
-            rx.call_script("document.getElementById('composer-form')?.reset()"),
-            rx.toast.success("Internal note added." if internal else "Reply sent to the customer."),
-        ]
+        return [rx.call_script("document.getElementById('composer-form')?.reset()"), *written.events]
