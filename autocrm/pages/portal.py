@@ -6,8 +6,10 @@ import reflex as rx
 
 from autocrm import routes
 from autocrm.components.badges import status_badge, time_ago
+from autocrm.components.composer import composer
 from autocrm.components.forms import empty_state, field, field_error, form_callout, skeleton_rows
 from autocrm.components.layout import portal_shell
+from autocrm.components.panel import panel
 from autocrm.components.timeline import timeline
 from autocrm.core.settings import get_settings
 from autocrm.pages.registry import page
@@ -19,7 +21,7 @@ COMPANY = get_settings().company_name
 
 def _ticket_card(row) -> rx.Component:
     return rx.link(
-        rx.card(
+        panel(
             rx.flex(
                 rx.flex(
                     rx.text(row["subject"], size="3", weight="medium", class_name="ticket-subject"),
@@ -42,7 +44,7 @@ def _ticket_card(row) -> rx.Component:
                 align="center",
                 spacing="3",
             ),
-            size="2",
+            padding="12px 16px",
             class_name="portal-ticket",
             _hover={"background": "var(--gray-2)"},
         ),
@@ -74,7 +76,7 @@ def portal() -> rx.Component:
                 rx.text(
                     "Hi ",
                     SessionState.user_first_name,
-                    ". Follow your requests here; we also reply by e-mail.",
+                    ". Follow your requests and our replies here.",
                     size="2",
                     color_scheme="gray",
                 ),
@@ -92,7 +94,7 @@ def portal() -> rx.Component:
                         direction="column",
                         spacing="5",
                     ),
-                    rx.card(
+                    panel(
                         empty_state(
                             "message-circle-question",
                             "No requests yet",
@@ -130,60 +132,41 @@ def portal_new() -> rx.Component:
                 direction="column",
                 spacing="1",
             ),
-            rx.card(
-                rx.form(
-                    rx.flex(
-                        form_callout(s.form_error),
-                        field(
-                            "Subject",
-                            rx.input(
-                                name="subject",
-                                id="subject",
-                                size="3",
-                                placeholder="e.g. My card payment was declined",
-                                max_length=250,
-                                color_scheme=rx.cond(s.errors.contains("subject"), "red", "indigo"),
-                                aria_invalid=rx.cond(s.errors.contains("subject"), "true", "false"),
-                            ),
-                            error=s.errors.get("subject", ""),
-                            html_for="subject",
+            form_callout(s.form_error),
+            composer(
+                form_id="new-request-form",
+                on_submit=s.submit,
+                body_id="body",
+                label="Description",
+                label_visible=True,
+                placeholder="What happened, when, and what you expected instead…",
+                rows="8",
+                error=s.errors.get("body", ""),
+                fields=[
+                    field(
+                        "Subject",
+                        rx.input(
+                            name="subject",
+                            id="subject",
+                            size="3",
+                            placeholder="e.g. My card payment was declined",
+                            max_length=250,
+                            aria_invalid=rx.cond(s.errors.contains("subject"), "true", "false"),
                         ),
-                        field(
-                            "Description",
-                            rx.text_area(
-                                name="body",
-                                id="body",
-                                rows="8",
-                                resize="vertical",
-                                placeholder="What happened, when, and what you expected instead…",
-                                color_scheme=rx.cond(s.errors.contains("body"), "red", "indigo"),
-                                aria_invalid=rx.cond(s.errors.contains("body"), "true", "false"),
-                            ),
-                            error=s.errors.get("body", ""),
-                            html_for="body",
-                        ),
-                        rx.flex(
-                            rx.link(
-                                rx.button("Cancel", variant="soft", color_scheme="gray", type="button"),
-                                href=routes.PORTAL,
-                            ),
-                            rx.button(
-                                rx.icon("send", size=14),
-                                "Send request",
-                                type="submit",
-                                disabled=~s.ready,
-                                class_name="submit",
-                            ),
-                            spacing="3",
-                            justify="end",
-                        ),
-                        direction="column",
-                        spacing="4",
-                    ),
-                    on_submit=s.submit,
-                    reset_on_submit=False,
-                ),
-                size="3",
+                        error=s.errors.get("subject", ""),
+                        html_for="subject",
+                    )
+                ],
+                actions=[
+                    rx.link(
+                        rx.button("Cancel", variant="soft", color_scheme="gray", type="button"),
+                        href=routes.PORTAL,
+                    )
+                ],
+                submit_label="Send request",
+                submit_icon=rx.icon("send", size=14),
+                submit_class="submit",
+                ready=s.ready,
             ),
             direction="column",
             spacing="4",
@@ -221,7 +204,7 @@ def _rating() -> rx.Component:
     t = s.ticket
     return rx.cond(
         t["is_done"],
-        rx.card(
+        panel(
             rx.cond(
                 t["has_rating"],
                 rx.flex(
@@ -254,49 +237,45 @@ def _rating() -> rx.Component:
                     reset_on_submit=False,
                 ),
             ),
-            size="3",
-            style={"border_top": "3px solid var(--amber-8)"},
+            padding=["16px", "20px", "20px"],
+            border_top="3px solid var(--amber-8)",
             class_name="rating-card",
         ),
     )
 
 
+def _closed_notice() -> rx.Component:
+    return rx.callout(
+        "This request is closed, so it takes no more messages. If you need more help, send a new request.",
+        icon="lock",
+        color_scheme="gray",
+        class_name="closed-notice",
+    )
+
+
 def _reply_box() -> rx.Component:
     s = PortalTicketState
-    return rx.cond(
-        s.ticket["is_closed"],
-        rx.callout(
-            "This request is closed. If you need more help, open a new request.", icon="lock", color_scheme="gray"
-        ),
-        rx.card(
-            rx.form(
-                rx.flex(
-                    rx.text_area(
-                        name="body",
-                        id="reply-body",
-                        rows="4",
-                        resize="vertical",
-                        aria_label="Your message",
-                        placeholder=rx.cond(
-                            s.ticket["is_done"],
-                            "Still need help? Write here to reopen the request…",
-                            "Add more details or answer our questions…",
-                        ),
-                    ),
-                    field_error(s.reply_error),
-                    rx.flex(
-                        rx.button(rx.icon("send", size=14), "Send", type="submit", class_name="send-reply"),
-                        justify="end",
-                    ),
-                    direction="column",
-                    spacing="3",
-                ),
-                on_submit=s.reply,
-                reset_on_submit=False,
-                id="reply-form",
+    return composer(
+        form_id="reply-form",
+        on_submit=s.reply,
+        body_id="reply-body",
+        label="Your message",
+        rows="4",
+        placeholder=rx.cond(
+            s.ticket["is_closed"],
+            "Closed requests take no more messages.",
+            rx.cond(
+                s.ticket["is_done"],
+                "Still need help? Write here to reopen the request…",
+                "Add more details or answer our questions…",
             ),
-            size="2",
         ),
+        error=s.reply_error,
+        submit_label="Send",
+        submit_icon=rx.icon("send", size=14),
+        submit_class="send-reply",
+        locked=s.ticket["is_closed"].to(bool),
+        locked_notice=_closed_notice(),
     )
 
 
@@ -315,7 +294,7 @@ def portal_ticket() -> rx.Component:
             ),
             rx.cond(
                 s.not_found,
-                rx.card(
+                panel(
                     empty_state(
                         "file-question",
                         "Request not found",

@@ -93,6 +93,10 @@ class AdminUsersState(ListPageMixin, StaffState):
         return self._refresh()
 
     @rx.var
+    def confirming(self) -> bool:
+        return bool(self.pending)
+
+    @rx.var
     def phone_rows(self) -> list[dict[str, Any]]:
         return self.rows[: self.phone_shown]
 

@@ -43,6 +43,10 @@ class AgentTicketState(StaffState):
         return self.mode == "note"
 
     @rx.var
+    def is_closed(self) -> bool:
+        return bool(self.ticket.get("is_closed"))
+
+    @rx.var
     def note_count(self) -> int:
         return sum(1 for m in self.messages if m.get("internal"))
 
