@@ -97,6 +97,8 @@ class Ticket(SQLModel, table=True):
     solved_at: datetime | None = timestamp_field(nullable=True)
     closed_at: datetime | None = timestamp_field(nullable=True)
     due_at: datetime | None = timestamp_field(nullable=True)
+    # The ticket this one continues (a closed ticket takes no more replies, so a new question opens a follow-up).
+    follow_up_of_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
 
 
 class TicketTag(SQLModel, table=True):

@@ -83,6 +83,8 @@ class TicketCreate(ServiceInput):
     team_id: DbId | None = None
     tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
     custom_fields: dict[str, Any] = Field(default_factory=dict)
+    # The earlier ticket this one continues; staff who name no requester open it for that ticket's requester.
+    follow_up_of_id: DbId | None = None
 
 
 class TicketUpdate(ServiceInput):
@@ -144,6 +146,11 @@ class TeamRef(BaseModel):
     name: str
 
 
+class TicketRef(BaseModel):
+    id: int
+    number: int
+
+
 class AttachmentPublic(BaseModel):
     id: int
     filename: str
@@ -172,6 +179,7 @@ class TicketPublic(BaseModel):
     solved_at: datetime | None
     closed_at: datetime | None
     due_at: datetime | None
+    follow_up_of: TicketRef | None = None
     rating: int | None = None
     rating_comment: str | None = None
 
@@ -274,6 +282,7 @@ def _set_tags(session: Session, ticket: Ticket, tags: list[str]) -> None:
 # nothing, and it is never stale, whichever worker an admin renamed a status on.
 _Requester = aliased(User, name="requester")
 _Assignee = aliased(User, name="assignee")
+_Original = aliased(Ticket, name="original")
 _TICKET_COLUMNS = list(Ticket.__table__.columns)
 
 
@@ -295,6 +304,7 @@ def _public_select(*, with_rating: bool = False) -> Select:
         TicketStatus.name.label("status_name"),
         TicketStatus.category.label("status_category"),
         TicketPriority.name.label("priority_name"),
+        _Original.number.label("follow_up_of_number"),
         tags.label("tag_list"),
     ]
     statement = (
@@ -307,6 +317,7 @@ def _public_select(*, with_rating: bool = False) -> Select:
         .outerjoin(Team, Team.id == Ticket.team_id)
         .outerjoin(TicketStatus, TicketStatus.key == Ticket.status)
         .outerjoin(TicketPriority, TicketPriority.key == Ticket.priority)
+        .outerjoin(_Original, _Original.id == Ticket.follow_up_of_id)
     )
     if with_rating:
         statement = statement.outerjoin(SatisfactionRating, SatisfactionRating.ticket_id == Ticket.id).add_columns(
@@ -339,6 +350,7 @@ def _public_from(t: Any, rel: Any, *, with_rating: bool) -> TicketPublic:
         solved_at=t.solved_at,
         closed_at=t.closed_at,
         due_at=t.due_at,
+        follow_up_of=TicketRef(id=t.follow_up_of_id, number=rel.follow_up_of_number) if t.follow_up_of_id else None,
         rating=rating,
         rating_comment=rel.rating_comment if rating is not None else None,
     )
@@ -375,15 +387,18 @@ def _apply_status(ticket: Ticket, status: desk.StatusInfo) -> None:
         ticket.closed_at = None
 
 
-def _resolve_requester(session: Session, actor: Actor, data: TicketCreate) -> User:
+def _resolve_requester(session: Session, actor: Actor, data: TicketCreate, original: Ticket | None) -> User:
     if actor.role == Role.customer:
         if data.requester_id not in (None, actor.user_id) or data.requester_email:
             raise PermissionDenied("Customers open tickets for themselves only.")
         return session.get(User, actor.user_id)
-    if data.requester_id is not None:
-        requester = session.get(User, data.requester_id)
+    requester_id = data.requester_id
+    if requester_id is None and not data.requester_email and original is not None:
+        requester_id = original.requester_id
+    if requester_id is not None:
+        requester = session.get(User, requester_id)
         if requester is None or not requester.is_active:
-            raise field_error("requester_id", f"User {data.requester_id} does not exist.")
+            raise field_error("requester_id", f"User {requester_id} does not exist.")
         return requester
     if not data.requester_email:
         raise field_error("requester_email", "Say who the ticket is for: requester_id or requester_email.")
@@ -418,10 +433,18 @@ def create_ticket(session: Session, *, actor: Actor, data: TicketCreate) -> Tick
         "requester_name",
     }
     if not actor.is_staff and staff_only & {k for k in data.model_fields_set if getattr(data, k)}:
-        raise PermissionDenied("Customers may set only the subject and the message of a new ticket.")
+        raise PermissionDenied(
+            "Customers may set only a new ticket's subject, its message and the ticket it follows up."
+        )
     # Sanitize before the first statement: on SQLite that statement takes the write lock.
     body_html, body_text = _body(data.body, data.body_format)
-    requester = _resolve_requester(session, actor, data)
+    # A customer follows up their own tickets only: others' are "not found", as everywhere.
+    original = (
+        _visible_ticket(session, actor, data.follow_up_of_id, scope=TICKETS_WRITE)
+        if data.follow_up_of_id is not None
+        else None
+    )
+    requester = _resolve_requester(session, actor, data, original)
     status = (
         desk.status_named(session, data.status) if data.status else desk.first_status_in(session, StatusCategory.new)
     )
@@ -447,6 +470,7 @@ def create_ticket(session: Session, *, actor: Actor, data: TicketCreate) -> Tick
         custom_fields=custom_fields,
         created_at=now,
         updated_at=now,
+        follow_up_of_id=original.id if original is not None else None,
     )
     _apply_status(ticket, status)
     session.add(ticket)
@@ -483,6 +507,7 @@ def create_ticket(session: Session, *, actor: Actor, data: TicketCreate) -> Tick
             "tags": (None, tags),
             "custom_fields": (None, custom_fields),
             "message_id": (None, message.id),
+            **({"follow_up_of_id": (None, original.id)} if original is not None else {}),
         },
     )
     # Everything the public shape needs is in hand: no read-back inside the write transaction.
@@ -507,6 +532,7 @@ def create_ticket(session: Session, *, actor: Actor, data: TicketCreate) -> Tick
         solved_at=ticket.solved_at,
         closed_at=ticket.closed_at,
         due_at=None,
+        follow_up_of=TicketRef(id=original.id, number=original.number) if original is not None else None,
     )
 
 

@@ -32,6 +32,7 @@ EXPECTED = {
     "read_attachment": _row(OK, HIDDEN, OK, OK, OK, DENIED),
     "read_note_file": _row(HIDDEN, HIDDEN, OK, OK, OK, DENIED),
     "create_ticket": _row(OK, OK, OK, OK, DENIED, OK),
+    "follow_up": _row(OK, HIDDEN, OK, OK, DENIED, OK),
     "update_ticket": _row(DENIED, HIDDEN, OK, OK, DENIED, OK),
     "reply": _row(OK, HIDDEN, OK, OK, DENIED, OK),
     "internal_note": _row(DENIED, HIDDEN, OK, OK, DENIED, OK),
@@ -108,6 +109,9 @@ def _operations(w):
         "read_attachment": lambda s, a: tickets.read_attachment(s, actor=a, attachment_id=w["public_file"].id),
         "read_note_file": lambda s, a: tickets.read_attachment(s, actor=a, attachment_id=w["note_file"].id),
         "create_ticket": create_ticket,
+        "follow_up": lambda s, a: tickets.create_ticket(
+            s, actor=a, data=TicketCreate(subject="Again", body="Body", follow_up_of_id=t)
+        ),
         "update_ticket": lambda s, a: tickets.update_ticket(
             s, actor=a, ticket_id=t, data=TicketUpdate(priority="high")
         ),
