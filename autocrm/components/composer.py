@@ -87,3 +87,33 @@ def composer(
         class_name="composer",
         **({"border_top": rx.cond(locked, "1px solid var(--gray-5)", rule)} if rule is not None else {}),
     )
+
+
+def closed_notice(title: str, text: str, action: rx.Component) -> rx.Component:
+    """What a locked composer shows: why nothing can be written here, and the way on."""
+    return rx.flex(
+        rx.flex(
+            rx.icon("lock", size=16),
+            align="center",
+            justify="center",
+            width="32px",
+            height="32px",
+            border_radius="50%",
+            background="var(--gray-3)",
+            color="var(--gray-11)",
+            flex_shrink="0",
+        ),
+        rx.flex(
+            rx.text(title, size="2", weight="medium"),
+            rx.text(text, size="2", color_scheme="gray"),
+            direction="column",
+            spacing="1",
+            flex="1",
+            min_width="200px",
+        ),
+        action,
+        align="center",
+        spacing="3",
+        wrap="wrap",
+        class_name="closed-notice",
+    )

@@ -6,8 +6,8 @@ import reflex as rx
 
 from autocrm import routes
 from autocrm.components.badges import avatar, priority_badge, status_badge, time_ago
-from autocrm.components.composer import composer
-from autocrm.components.forms import empty_state, skeleton_rows
+from autocrm.components.composer import closed_notice, composer
+from autocrm.components.forms import empty_state, field, form_callout, invalid, skeleton_rows
 from autocrm.components.layout import agent_shell
 from autocrm.components.lists import Column, responsive_list
 from autocrm.components.panel import panel
@@ -79,7 +79,9 @@ def _sort_header(label: str, column: str) -> rx.Component:
         align="center",
         spacing="1",
         cursor="pointer",
-        on_click=QueueState.toggle_sort(column),
+        # mypy types @rx.event handlers as EventNamespace (Reflex's decorator is a class whose __new__ returns
+        # the callback): calling one with arguments is right at run time.
+        on_click=QueueState.toggle_sort(column),  # type: ignore[operator]
         custom_attrs={"role": "button", "tabIndex": "0"},
     )
 
@@ -242,7 +244,7 @@ def _queue_body() -> rx.Component:
             QueueState.error,
             rx.callout(QueueState.error, icon="circle-alert", color_scheme="red"),
             rx.cond(
-                QueueState.rows.length() > 0,
+                QueueState.has_rows,
                 rx.fragment(_queue_list(), _pager()),
                 panel(
                     rx.cond(
@@ -443,11 +445,73 @@ def _composer_toolbar() -> rx.Component:
 
 
 def _closed_notice() -> rx.Component:
-    return rx.callout(
-        "This ticket is closed, so it takes no more replies or notes.",
-        icon="lock",
-        color_scheme="gray",
-        class_name="closed-notice",
+    return closed_notice(
+        "This ticket is closed",
+        "It takes no more replies or notes. A follow-up ticket continues the conversation, linked to this one.",
+        rx.button(
+            rx.icon("git-branch-plus", size=14),
+            "Open a follow-up ticket",
+            variant="soft",
+            type="button",
+            on_click=AgentTicketState.start_follow_up,
+            class_name="start-follow-up",
+        ),
+    )
+
+
+def _follow_up_composer() -> rx.Component:
+    s = AgentTicketState
+    t = s.ticket
+    return composer(
+        form_id="follow-up-form",
+        on_submit=s.open_follow_up,
+        body_id="follow-up-body",
+        label="First message",
+        label_visible=True,
+        placeholder="What the follow-up is about. The customer sees it in the portal.",
+        error=s.follow_up_errors.get("body", ""),
+        toolbar=rx.flex(
+            rx.heading("Follow-up ticket", size="3"),
+            rx.text(
+                "A new ticket for ",
+                t["requester_name"].to(str),
+                ", linked to #",
+                t["number"].to_string(),
+                ".",
+                size="2",
+                color_scheme="gray",
+            ),
+            direction="column",
+            spacing="1",
+        ),
+        fields=[
+            form_callout(s.follow_up_error),
+            field(
+                "Subject",
+                rx.input(
+                    name="subject",
+                    id="follow-up-subject",
+                    default_value=t["subject"].to(str),
+                    max_length=250,
+                    aria_invalid=invalid(s.follow_up_errors, "subject"),
+                ),
+                error=s.follow_up_errors.get("subject", ""),
+                html_for="follow-up-subject",
+            ),
+        ],
+        actions=[
+            rx.button(
+                "Cancel",
+                variant="soft",
+                color_scheme="gray",
+                type="button",
+                on_click=s.cancel_follow_up,
+            )
+        ],
+        submit_label="Open follow-up ticket",
+        submit_icon=rx.icon("git-branch-plus", size=14),
+        submit_class="follow-up-submit",
+        rule="3px solid var(--accent-8)",
     )
 
 
@@ -491,6 +555,20 @@ def _ticket_header() -> rx.Component:
             rx.text("from ", rx.text(t["requester_name"], weight="medium", as_="span"), size="2", color_scheme="gray"),
             rx.text("·", color_scheme="gray", size="2"),
             time_ago(t["created_rel"], t["created_exact"]),
+            rx.cond(
+                t["follow_up_of_id"].to(int) > 0,
+                rx.link(
+                    rx.icon("git-branch", size=13),
+                    "Follows up #",
+                    t["follow_up_of_number"].to_string(),
+                    href="/agent/tickets/" + t["follow_up_of_id"].to_string(),
+                    size="2",
+                    display="inline-flex",
+                    align_items="center",
+                    gap="4px",
+                    class_name="follows-up",
+                ),
+            ),
             spacing="2",
             align="center",
             wrap="wrap",
@@ -525,7 +603,7 @@ def agent_ticket() -> rx.Component:
                     rx.grid(
                         rx.flex(
                             timeline(s.messages, staff_view=True),
-                            _composer(),
+                            rx.cond(s.following_up, _follow_up_composer(), _composer()),
                             direction="column",
                             spacing="4",
                             min_width="0",

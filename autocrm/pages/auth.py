@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from autocrm import routes
-from autocrm.components.forms import field, form_callout
+from autocrm.components.forms import field, form_callout, invalid
 from autocrm.components.layout import auth_shell
 from autocrm.pages.registry import page
 from autocrm.state.auth import ForgotPasswordState, LoginState, ResetPasswordState, SignupState, password_hint
@@ -20,8 +20,7 @@ def _input(name: str, state, **props) -> rx.Component:
         id=name,
         size="3",
         width="100%",
-        color_scheme=rx.cond(state.errors.contains(name), "red", "indigo"),
-        aria_invalid=rx.cond(state.errors.contains(name), "true", "false"),
+        aria_invalid=invalid(state.errors, name),
         **props,
     )
 

@@ -6,8 +6,8 @@ import reflex as rx
 
 from autocrm import routes
 from autocrm.components.badges import status_badge, time_ago
-from autocrm.components.composer import composer
-from autocrm.components.forms import empty_state, field, field_error, form_callout, skeleton_rows
+from autocrm.components.composer import closed_notice, composer
+from autocrm.components.forms import empty_state, field, field_error, form_callout, invalid, skeleton_rows
 from autocrm.components.layout import portal_shell
 from autocrm.components.panel import panel
 from autocrm.components.timeline import timeline
@@ -123,7 +123,7 @@ def portal_new() -> rx.Component:
                 underline="none",
             ),
             rx.flex(
-                rx.heading("New request", size="6", weight="bold"),
+                rx.heading(rx.cond(s.follow_up, "Follow-up request", "New request"), size="6", weight="bold"),
                 rx.text(
                     "Describe the problem in a few sentences. The more we know, the faster we can help.",
                     size="2",
@@ -131,6 +131,22 @@ def portal_new() -> rx.Component:
                 ),
                 direction="column",
                 spacing="1",
+            ),
+            rx.cond(
+                s.follow_up,
+                rx.callout(
+                    rx.text(
+                        "This request follows up request #",
+                        s.follow_up["number"].to_string(),
+                        " “",
+                        s.follow_up["subject"].to(str),
+                        "”, which is closed.",
+                        as_="span",
+                    ),
+                    icon="git-branch",
+                    color_scheme="indigo",
+                    class_name="follow-up-of",
+                ),
             ),
             form_callout(s.form_error),
             composer(
@@ -150,8 +166,10 @@ def portal_new() -> rx.Component:
                             id="subject",
                             size="3",
                             placeholder="e.g. My card payment was declined",
+                            default_value=s.follow_up["subject"].to(str),
+                            key=s.follow_up["id"].to_string(),
                             max_length=250,
-                            aria_invalid=rx.cond(s.errors.contains("subject"), "true", "false"),
+                            aria_invalid=invalid(s.errors, "subject"),
                         ),
                         error=s.errors.get("subject", ""),
                         html_for="subject",
@@ -191,7 +209,9 @@ def _stars(count, *, interactive: bool) -> rx.Component:
             color_scheme="amber",
             size="3",
             type="button",
-            on_click=PortalTicketState.choose_stars(i),
+            # mypy types @rx.event handlers as EventNamespace (Reflex's decorator is a class whose __new__
+            # returns the callback): calling one with arguments is right at run time.
+            on_click=PortalTicketState.choose_stars(i),  # type: ignore[operator]
             aria_label=f"{i} star{'s' if i > 1 else ''}",
             class_name=f"star star-{i}",
         )
@@ -245,11 +265,14 @@ def _rating() -> rx.Component:
 
 
 def _closed_notice() -> rx.Component:
-    return rx.callout(
-        "This request is closed, so it takes no more messages. If you need more help, send a new request.",
-        icon="lock",
-        color_scheme="gray",
-        class_name="closed-notice",
+    return closed_notice(
+        "This request is closed",
+        "It takes no more messages. Need more help with it? Open a follow-up request.",
+        rx.link(
+            rx.button(rx.icon("git-branch-plus", size=14), "Open a follow-up request", variant="soft"),
+            href=routes.PORTAL_NEW + "?follow_up=" + PortalTicketState.ticket["id"].to_string(),
+            class_name="start-follow-up",
+        ),
     )
 
 
@@ -318,6 +341,16 @@ def portal_ticket() -> rx.Component:
                             rx.text("·", size="2", color_scheme="gray"),
                             rx.text("opened", size="2", color_scheme="gray"),
                             time_ago(t["created_rel"], t["created_exact"]),
+                            rx.cond(
+                                t["follow_up_of_id"].to(int) > 0,
+                                rx.link(
+                                    "Follows up request #",
+                                    t["follow_up_of_number"].to_string(),
+                                    href="/portal/tickets/" + t["follow_up_of_id"].to_string(),
+                                    size="2",
+                                    class_name="follows-up",
+                                ),
+                            ),
                             spacing="2",
                             align="center",
                             wrap="wrap",

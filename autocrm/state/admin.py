@@ -11,7 +11,7 @@ from autocrm.core.db import read_session
 from autocrm.models import Role
 from autocrm.services import users
 from autocrm.services.actor import Actor
-from autocrm.state.format import initials
+from autocrm.state.format import form_text, initials
 from autocrm.state.roles import ADMIN
 from autocrm.state.session import Form
 from autocrm.state.staff import ListPageMixin, StaffState
@@ -78,7 +78,7 @@ class AdminUsersState(ListPageMixin, StaffState):
     @rx.event
     def load(self):
         actor, refusal = self._actor(ADMIN)
-        if refusal:
+        if actor is None:
             return refusal
         self.current_view = ""
         self._fetch(actor)
@@ -155,7 +155,7 @@ class AdminUsersState(ListPageMixin, StaffState):
         if not change:
             return None
         actor, refusal = self._actor(ADMIN)
-        if refusal:
+        if actor is None:
             return refusal
         user_id = int(change["user_id"])
         if "role" in change:
@@ -176,8 +176,15 @@ class AdminUsersState(ListPageMixin, StaffState):
         return written.events
 
     @rx.event
-    def open_create(self, value: bool = True):
-        self.create_open = bool(value)
+    def open_create(self):
+        self._show_create(True)
+
+    @rx.event
+    def set_create_open(self, value: bool):
+        self._show_create(bool(value))
+
+    def _show_create(self, shown: bool) -> None:
+        self.create_open = shown
         self.create_errors, self.create_error, self.create_role = {}, "", "agent"
 
     @rx.event
@@ -187,11 +194,11 @@ class AdminUsersState(ListPageMixin, StaffState):
     @rx.event
     def create(self, form: dict[str, Any]):
         actor, refusal = self._actor(ADMIN)
-        if refusal:
+        if actor is None:
             return refusal
-        name = form.get("name") if isinstance(form.get("name"), str) else ""
-        email = form.get("email") if isinstance(form.get("email"), str) else ""
-        password = form.get("password") if isinstance(form.get("password"), str) else ""
+        name = form_text(form, "name")
+        email = form_text(form, "email")
+        password = form_text(form, "password")
         role = Role(self.create_role)
         later = "" if password else " They can set a password with “Forgot password”."
         written = self._write(

@@ -10,7 +10,7 @@ from autocrm import routes
 from autocrm.core.db import write_session
 from autocrm.services import auth
 from autocrm.services.users import UserPublic
-from autocrm.state.format import refusals
+from autocrm.state.format import form_text, refusals
 from autocrm.state.session import Form, SessionState, go_to, safe_next
 
 LOGIN_FORM = Form(message="form_error", errors="errors", fields=("email", "password"))
@@ -21,11 +21,6 @@ RESET_FORM = Form(message="form_error", errors="errors", fields=("password", "co
 def password_hint() -> str:
     """What the sign-up and reset forms ask of a new password: the service's own policy."""
     return f"At least {auth.MIN_PASSWORD_LENGTH} characters."
-
-
-def _text(form: dict[str, Any], key: str) -> str:
-    value = form.get(key)
-    return value if isinstance(value, str) else ""
 
 
 class AuthFormState(SessionState):
@@ -72,7 +67,7 @@ class AuthFormState(SessionState):
 class LoginState(AuthFormState):
     @rx.event
     def submit(self, form: dict[str, Any]):
-        email, password = _text(form, "email").strip(), _text(form, "password")
+        email, password = form_text(form, "email").strip(), form_text(form, "password")
         errors = {}
         if not email:
             errors["email"] = "Enter your e-mail address."
@@ -91,7 +86,7 @@ class LoginState(AuthFormState):
 class SignupState(AuthFormState):
     @rx.event
     def submit(self, form: dict[str, Any]):
-        name, email, password = _text(form, "name"), _text(form, "email"), _text(form, "password")
+        name, email, password = form_text(form, "name"), form_text(form, "email"), form_text(form, "password")
         # Every field's message at once: the service stops at the first one it refuses.
         errors = refusals(lambda: auth.normalize_email(email), lambda: auth.check_password_policy(password))
         if not name.strip():
@@ -116,7 +111,7 @@ class ForgotPasswordState(AuthFormState):
 
     @rx.event
     def submit(self, form: dict[str, Any]):
-        email = _text(form, "email").strip()
+        email = form_text(form, "email").strip()
         self.errors, self.form_error = {}, ""
         if not email:
             self.errors = {"email": "Enter the e-mail address of your account."}
@@ -139,7 +134,7 @@ class ResetPasswordState(AuthFormState):
 
     @rx.event
     def submit(self, form: dict[str, Any]):
-        password, confirm = _text(form, "password"), _text(form, "confirm")
+        password, confirm = form_text(form, "password"), form_text(form, "confirm")
         self.errors, self.form_error = {}, ""
         if password != confirm:
             self.errors = {"confirm": "The two passwords differ."}

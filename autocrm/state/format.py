@@ -24,6 +24,12 @@ def _parse(value: datetime | str | None) -> datetime | None:
     return value
 
 
+def form_text(form: dict[str, Any], key: str) -> str:
+    """A text field of a submitted form ('' when the browser sent none, or something else)."""
+    value = form.get(key)
+    return value if isinstance(value, str) else ""
+
+
 def relative_time(value: datetime | str | None, *, now: datetime | None = None) -> str:
     """'just now', '5 min ago', '3 h ago', 'yesterday', '4 days ago', then a date."""
     when = _parse(value)
@@ -143,6 +149,9 @@ def ticket_row(ticket: dict[str, Any], *, now: datetime | None = None) -> dict[s
     row["rating_comment"] = ticket.get("rating_comment") or ""
     row["is_done"] = ticket.get("status_category") in RATEABLE_CATEGORIES
     row["is_closed"] = ticket.get("status_category") == StatusCategory.closed
+    original = ticket.get("follow_up_of") or {}
+    row["follow_up_of_id"] = original.get("id") or 0
+    row["follow_up_of_number"] = original.get("number") or 0
     return row
 
 

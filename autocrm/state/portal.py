@@ -10,11 +10,12 @@ from autocrm import routes
 from autocrm.core.db import read_session
 from autocrm.services import tickets
 from autocrm.services.actor import Actor
+from autocrm.services.errors import NotFound
 from autocrm.services.tickets import MessageCreate, TicketCreate, TicketFilter
 from autocrm.state.conversation import load_conversation
-from autocrm.state.format import ticket_row
+from autocrm.state.format import form_text, ticket_row
 from autocrm.state.roles import CUSTOMER
-from autocrm.state.session import Form, SessionState
+from autocrm.state.session import Form, SessionState, id_from_path
 from autocrm.state.staff import UNSOLVED
 
 PORTAL_PAGE_SIZE = 50
@@ -42,7 +43,7 @@ class PortalState(SessionState):
     @rx.event
     def load(self):
         actor, refusal = self._actor(CUSTOMER)
-        if refusal:
+        if actor is None:
             return refusal
         with read_session() as session:
             open_page = tickets.list_tickets(
@@ -68,13 +69,24 @@ class NewTicketState(SessionState):
     errors: dict[str, str] = {}
     form_error: str = ""
     ready: bool = False
+    # The closed request this one follows up (`?follow_up=<id>`): its id, number and subject, or empty.
+    follow_up: dict[str, Any] = {}
 
     @rx.event
     def load(self):
-        self.errors, self.form_error, self.ready = {}, "", False
-        _actor, refusal = self._actor(CUSTOMER)
-        if refusal:
+        self.errors, self.form_error, self.ready, self.follow_up = {}, "", False, {}
+        actor, refusal = self._actor(CUSTOMER)
+        if actor is None:
             return refusal
+        original_id = id_from_path(self.router.url.query_parameters.get("follow_up", ""))
+        if original_id is not None:
+            try:
+                with read_session() as session:
+                    original = tickets.get_ticket(session, actor=actor, ticket_id=original_id)
+            except NotFound:
+                original = None
+            if original is not None:
+                self.follow_up = {"id": original.id, "number": original.number, "subject": original.subject}
         self.ready = True
         return None
 
@@ -85,8 +97,8 @@ class NewTicketState(SessionState):
 
     @rx.event
     def submit(self, form: dict[str, Any]):
-        subject = form.get("subject") if isinstance(form.get("subject"), str) else ""
-        body = form.get("body") if isinstance(form.get("body"), str) else ""
+        subject = form_text(form, "subject")
+        body = form_text(form, "body")
         errors = {}
         if not subject.strip():
             errors["subject"] = "Add a short subject, like “Card payment declined”."
@@ -96,11 +108,14 @@ class NewTicketState(SessionState):
         if errors:
             return None
         actor, refusal = self._actor(CUSTOMER)
-        if refusal:
+        if actor is None:
             return refusal
+        follow_up_of_id = self.follow_up.get("id")
         written = self._write(
             lambda session: tickets.create_ticket(
-                session, actor=actor, data=TicketCreate(subject=subject, body=body, body_format="text")
+                session,
+                actor=actor,
+                data=TicketCreate(subject=subject, body=body, body_format="text", follow_up_of_id=follow_up_of_id),
             ),
             form=NEW_REQUEST_FORM,
             success=lambda ticket: f"Request #{ticket.number} sent. Our replies appear here.",
@@ -134,7 +149,7 @@ class PortalTicketState(SessionState):
     @rx.event
     def load(self):
         actor, refusal = self._actor(CUSTOMER)
-        if refusal:
+        if actor is None:
             return refusal
         self.loaded, self.reply_error, self.stars, self.rating_error = False, "", 0, ""
         self._reload(actor)
@@ -143,13 +158,13 @@ class PortalTicketState(SessionState):
 
     @rx.event
     def reply(self, form: dict[str, Any]):
-        body = form.get("body") if isinstance(form.get("body"), str) else ""
+        body = form_text(form, "body")
         self.reply_error = ""
         if not body.strip():
             self.reply_error = "Write a message first."
             return None
         actor, refusal = self._actor(CUSTOMER)
-        if refusal:
+        if actor is None:
             return refusal
         ticket_id = int(self.ticket["id"])
         was_done = self.ticket.get("is_done")
@@ -172,12 +187,12 @@ class PortalTicketState(SessionState):
 
     @rx.event
     def rate(self, form: dict[str, Any]):
-        comment = form.get("comment") if isinstance(form.get("comment"), str) else ""
+        comment = form_text(form, "comment")
         if not self.stars:
             self.rating_error = "Choose 1 to 5 stars."
             return None
         actor, refusal = self._actor(CUSTOMER)
-        if refusal:
+        if actor is None:
             return refusal
         ticket_id, stars = int(self.ticket["id"]), self.stars
         written = self._write(

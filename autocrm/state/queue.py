@@ -124,7 +124,7 @@ class QueueState(ListPageMixin, StaffState):
     @rx.event
     def load(self):
         actor, refusal = self._actor(STAFF)
-        if refusal:
+        if actor is None:
             return refusal
         with read_session() as session:
             self.status_options = [

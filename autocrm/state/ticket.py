@@ -6,17 +6,24 @@ from typing import Any
 
 import reflex as rx
 
+from autocrm import routes
 from autocrm.core.db import read_session
 from autocrm.services import desk, tickets, users
 from autocrm.services.actor import Actor
-from autocrm.services.tickets import MessageCreate, TicketUpdate
+from autocrm.services.tickets import MessageCreate, TicketCreate, TicketUpdate
 from autocrm.state.conversation import load_conversation
-from autocrm.state.format import ticket_row
+from autocrm.state.format import form_text, ticket_row
 from autocrm.state.roles import STAFF
 from autocrm.state.session import Form
 from autocrm.state.staff import StaffState
 
 COMPOSER_FORM = Form(message="composer_error", fields=("body",), labels={"body": "message"})
+FOLLOW_UP_FORM = Form(
+    message="follow_up_error",
+    errors="follow_up_errors",
+    fields=("subject", "body"),
+    labels={"subject": "subject", "body": "message"},
+)
 
 
 class AgentTicketState(StaffState):
@@ -27,6 +34,10 @@ class AgentTicketState(StaffState):
     mode: str = "reply"  # "reply" or "note"
     composer_error: str = ""
     sending: bool = False
+    # A closed ticket takes no more messages: its composer can open a follow-up ticket instead.
+    following_up: bool = False
+    follow_up_errors: dict[str, str] = {}
+    follow_up_error: str = ""
 
     status_options: list[dict[str, str]] = []
     priority_options: list[dict[str, str]] = []
@@ -61,9 +72,10 @@ class AgentTicketState(StaffState):
     @rx.event
     def load(self):
         actor, refusal = self._actor(STAFF)
-        if refusal:
+        if actor is None:
             return refusal
         self.loaded, self.composer_error, self.mode = False, "", "reply"
+        self.following_up, self.follow_up_errors, self.follow_up_error = False, {}, ""
         with read_session() as session:
             self.status_options = [{"value": s.key, "label": s.name} for s in desk.statuses(session)]
             self.priority_options = [{"value": p.key, "label": p.name} for p in desk.priorities(session)]
@@ -84,7 +96,7 @@ class AgentTicketState(StaffState):
 
     def _update(self, label: str, **changes: Any):
         actor, refusal = self._actor(STAFF)
-        if refusal:
+        if actor is None:
             return refusal
         ticket_id = int(self.ticket["id"])
         written = self._write(
@@ -116,6 +128,13 @@ class AgentTicketState(StaffState):
 
     @rx.event
     def set_assignee(self, value: str):
+        return self._assign(value)
+
+    @rx.event
+    def assign_to_me(self):
+        return self._assign(str(self.user.get("id")))
+
+    def _assign(self, value: str):
         if not self.ticket or value == self.ticket.get("assignee_id_str"):
             return None
         if value == "none":
@@ -124,19 +143,46 @@ class AgentTicketState(StaffState):
         return self._update(f"Assigned to {name.removesuffix(' (you)')}.", assignee_id=int(value))
 
     @rx.event
-    def assign_to_me(self):
-        return self.set_assignee(str(self.user.get("id")))
+    def start_follow_up(self):
+        self.following_up = bool(self.ticket.get("is_closed"))
+        self.follow_up_errors, self.follow_up_error = {}, ""
+
+    @rx.event
+    def cancel_follow_up(self):
+        self.following_up = False
+
+    @rx.event
+    def open_follow_up(self, form: dict[str, Any]):
+        """A new ticket for the closed one's requester, linked to it; the agent goes on there."""
+        actor, refusal = self._actor(STAFF)
+        if actor is None:
+            return refusal
+        subject, body = form_text(form, "subject").strip(), form_text(form, "body").strip()
+        original_id = int(self.ticket["id"])
+        written = self._write(
+            lambda session: tickets.create_ticket(
+                session,
+                actor=actor,
+                data=TicketCreate(subject=subject, body=body, body_format="text", follow_up_of_id=original_id),
+            ),
+            form=FOLLOW_UP_FORM,
+            success=lambda ticket: f"Follow-up #{ticket.number} opened.",
+        )
+        if written.value is None:
+            return None
+        self.following_up = False
+        return [rx.redirect(routes.agent_ticket(written.value.id)), *written.events]
 
     @rx.event
     def send(self, form: dict[str, Any]):
-        body = form.get("body") if isinstance(form.get("body"), str) else ""
+        body = form_text(form, "body")
         internal = self.mode == "note"
         self.composer_error = ""
         if not body.strip():
             self.composer_error = "Write a note first." if internal else "Write a reply first."
             return None
         actor, refusal = self._actor(STAFF)
-        if refusal:
+        if actor is None:
             return refusal
         ticket_id = int(self.ticket["id"])
         written = self._write(

@@ -221,3 +221,29 @@ def test_people_admin_confirms_role_and_access_changes_first(people):
     state.confirm_change()
     assert [row["is_active"] for row in state.rows if row["id"] == robin.id] == [False]
     assert state.pending == {}
+
+
+def test_a_closed_ticket_is_followed_up_from_its_composer(people):
+    customer = people.make(Role.customer, name="Cory Customer")
+    agent = people.make(Role.agent, name="Ada Agent")
+    original = _ticket(people, customer)
+    state = _signed_in(AgentTicketState, agent, f"/agent/tickets/{original.id}")
+    state.load()
+    state.start_follow_up()
+    assert not state.following_up  # an open ticket takes replies: nothing to follow up
+    state.set_status("closed")
+    state.start_follow_up()
+    assert state.following_up
+
+    assert state.open_follow_up({"subject": " ", "body": ""}) is None
+    assert set(state.follow_up_errors) == {"subject", "body"}
+    events = state.open_follow_up({"subject": "Card stuck again", "body": "Calling back."})
+    assert "Follow-up #" in str(events) and not state.following_up
+    with write_session() as session:
+        page = tickets.list_tickets(session, actor=people.actor(agent), filters=tickets.TicketFilter(q="again"))
+    follow_up = page.items[0]
+    assert follow_up.follow_up_of.id == original.id and follow_up.requester.id == customer.id
+
+    new_request = _signed_in(NewTicketState, customer, f"/portal/new?follow_up={original.id}")
+    new_request.load()
+    assert new_request.follow_up == {"id": original.id, "number": original.number, "subject": "Card stuck in ATM"}
