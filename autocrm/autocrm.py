@@ -1,11 +1,12 @@
 """The Reflex app: the UI pages, with the REST API served by the same backend."""
 
 import reflex as rx
+from reflex_base.components.component import ComponentStyle
 
 from autocrm.api import wrap_reflex
 from autocrm.pages import PAGES
 
-STYLE = {
+STYLE: ComponentStyle = {
     "font_family": "Inter, ui-sans-serif, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
     "::selection": {"background": "var(--accent-5)"},
     ".message-body": {

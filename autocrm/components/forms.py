@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 
@@ -20,6 +22,12 @@ def field_error(message) -> rx.Component:
             custom_attrs={"role": "alert"},
         ),
     )
+
+
+def invalid(errors: Any, name: str) -> rx.Var:
+    """`aria-invalid` for the input `name` while the form's `errors` (a dict var) hold a message for it: the
+    app's style outlines it in red, and screen readers say so."""
+    return rx.cond(rx.Var.create(errors).to(dict).contains(name), "true", "false")
 
 
 def field(

@@ -6,6 +6,7 @@ import reflex as rx
 
 from autocrm import routes
 from autocrm.components.badges import avatar
+from autocrm.components.panel import panel
 from autocrm.state.session import SessionState
 from autocrm.state.staff import StaffState
 
@@ -47,7 +48,7 @@ def auth_shell(title: str, subtitle, *children: rx.Component, footer: rx.Compone
     return rx.flex(
         rx.flex(
             rx.link(brand("4"), href=routes.LOGIN, underline="none", color="inherit"),
-            rx.card(
+            panel(
                 rx.flex(
                     rx.flex(
                         rx.heading(title, size="5", weight="bold"),
@@ -59,8 +60,9 @@ def auth_shell(title: str, subtitle, *children: rx.Component, footer: rx.Compone
                     direction="column",
                     spacing="5",
                 ),
-                size="4",
+                padding=["24px", "32px", "32px"],
                 width="100%",
+                box_shadow="var(--shadow-2)",
             ),
             footer or rx.fragment(),
             direction="column",
@@ -115,45 +117,35 @@ def _section(label: str) -> rx.Component:
     )
 
 
+# The agent's views, in the sidebar on a laptop and in the menu on a phone: (key, label, icon, live count).
+VIEW_LINKS = [
+    ("unsolved", "Unsolved", "inbox", StaffState.count_unsolved),
+    ("mine", "Assigned to me", "user-round", StaffState.count_mine),
+    ("unassigned", "Unassigned", "user-round-x", StaffState.count_unassigned),
+    ("all", "All tickets", "layers", StaffState.count_all),
+]
+
+
+def _on_view(key: str) -> rx.Var:
+    path = rx.State.router.url.path.to(str)
+    on_queue = path.startswith(routes.AGENT_QUEUE) & ~path.startswith("/agent/tickets")
+    return on_queue & (StaffState.current_view == key)
+
+
+def _on_people() -> rx.Var:
+    return rx.State.router.url.path.to(str).startswith(routes.ADMIN_USERS)
+
+
 def _nav_links() -> list[rx.Component]:
-    path = rx.State.router.url.path
-    on_queue = path.to(str).startswith(routes.AGENT_QUEUE) & ~path.to(str).startswith("/agent/tickets")
     return [
         _section("Views"),
-        _nav_item(
-            "Unsolved",
-            "inbox",
-            f"{routes.AGENT_QUEUE}?view=unsolved",
-            on_queue & (StaffState.current_view == "unsolved"),
-            StaffState.count_unsolved,
-        ),
-        _nav_item(
-            "Assigned to me",
-            "user-round",
-            f"{routes.AGENT_QUEUE}?view=mine",
-            on_queue & (StaffState.current_view == "mine"),
-            StaffState.count_mine,
-        ),
-        _nav_item(
-            "Unassigned",
-            "user-round-x",
-            f"{routes.AGENT_QUEUE}?view=unassigned",
-            on_queue & (StaffState.current_view == "unassigned"),
-            StaffState.count_unassigned,
-        ),
-        _nav_item(
-            "All tickets",
-            "layers",
-            f"{routes.AGENT_QUEUE}?view=all",
-            on_queue & (StaffState.current_view == "all"),
-            StaffState.count_all,
+        *(
+            _nav_item(label, icon, f"{routes.AGENT_QUEUE}?view={key}", _on_view(key), count)
+            for key, label, icon, count in VIEW_LINKS
         ),
         rx.cond(
             SessionState.is_admin,
-            rx.fragment(
-                _section("Admin"),
-                _nav_item("People", "users", routes.ADMIN_USERS, path.to(str).startswith(routes.ADMIN_USERS)),
-            ),
+            rx.fragment(_section("Admin"), _nav_item("People", "users", routes.ADMIN_USERS, _on_people())),
         ),
     ]
 
@@ -230,6 +222,27 @@ def user_menu(show_role: bool = True) -> rx.Component:
     )
 
 
+def _menu_item(label: str, icon: str, href: str, active: rx.Var, count: rx.Var | None = None) -> rx.Component:
+    return rx.menu.item(
+        rx.flex(
+            rx.icon(icon, size=14, flex_shrink="0"),
+            rx.text(label, flex="1"),
+            rx.text(count, size="1", color_scheme="gray", class_name="menu-count")
+            if count is not None
+            else rx.fragment(),
+            align="center",
+            spacing="2",
+            width="100%",
+        ),
+        on_select=rx.redirect(href),
+        background=rx.cond(active, "var(--accent-4)", "transparent"),
+        color=rx.cond(active, "var(--accent-12)", "inherit"),
+        font_weight=rx.cond(active, "500", "400"),
+        custom_attrs={"aria-current": rx.cond(active, "page", "false")},
+        class_name="mobile-nav-item",
+    )
+
+
 def _mobile_nav() -> rx.Component:
     return rx.box(
         rx.menu.root(
@@ -239,30 +252,21 @@ def _mobile_nav() -> rx.Component:
                 )
             ),
             rx.menu.content(
-                rx.menu.item(
-                    rx.icon("inbox", size=14), "Unsolved", on_select=rx.redirect(f"{routes.AGENT_QUEUE}?view=unsolved")
-                ),
-                rx.menu.item(
-                    rx.icon("user-round", size=14),
-                    "Assigned to me",
-                    on_select=rx.redirect(f"{routes.AGENT_QUEUE}?view=mine"),
-                ),
-                rx.menu.item(
-                    rx.icon("user-round-x", size=14),
-                    "Unassigned",
-                    on_select=rx.redirect(f"{routes.AGENT_QUEUE}?view=unassigned"),
-                ),
-                rx.menu.item(
-                    rx.icon("layers", size=14), "All tickets", on_select=rx.redirect(f"{routes.AGENT_QUEUE}?view=all")
+                rx.text("Views", size="1", weight="medium", color_scheme="gray", padding="4px 8px"),
+                *(
+                    _menu_item(label, icon, f"{routes.AGENT_QUEUE}?view={key}", _on_view(key), count)
+                    for key, label, icon, count in VIEW_LINKS
                 ),
                 rx.cond(
                     SessionState.is_admin,
                     rx.fragment(
                         rx.menu.separator(),
-                        rx.menu.item(rx.icon("users", size=14), "People", on_select=rx.redirect(routes.ADMIN_USERS)),
+                        rx.text("Admin", size="1", weight="medium", color_scheme="gray", padding="4px 8px"),
+                        _menu_item("People", "users", routes.ADMIN_USERS, _on_people()),
                     ),
                 ),
                 align="start",
+                min_width="220px",
             ),
         ),
         display=MOBILE,
@@ -273,19 +277,18 @@ def agent_shell(*children: rx.Component, title=None, actions: rx.Component | Non
     """Sidebar on the left, a top bar with the page title and the account menu, content below."""
     top_bar = rx.flex(
         _mobile_nav(),
-        rx.box(rx.link(brand("2"), href=routes.AGENT_QUEUE, underline="none", color="inherit"), display=MOBILE),
         rx.box(
             title
             if isinstance(title, rx.Component)
             else rx.heading(
                 title, size="3", weight="medium", white_space="nowrap", overflow="hidden", text_overflow="ellipsis"
             ),
-            display=DESKTOP,
             min_width="0",
             font_size="var(--font-size-3)",
+            class_name="page-title",
         )
         if title is not None
-        else rx.fragment(),
+        else rx.box(rx.link(brand("2"), href=routes.AGENT_QUEUE, underline="none", color="inherit"), display=MOBILE),
         rx.spacer(),
         actions or rx.fragment(),
         user_menu(),

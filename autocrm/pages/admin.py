@@ -8,12 +8,12 @@ from autocrm import routes
 from autocrm.components.badges import avatar
 from autocrm.components.forms import empty_state, field, form_callout, skeleton_rows
 from autocrm.components.layout import agent_shell
+from autocrm.components.lists import Column, responsive_list
+from autocrm.components.panel import panel
 from autocrm.pages.registry import page
 from autocrm.state.admin import AdminUsersState
 
 ROLE_OPTIONS = [("customer", "Customer"), ("agent", "Agent"), ("admin", "Admin")]
-DESKTOP = ["none", "none", "block"]
-MOBILE = ["block", "block", "none"]
 
 
 def _role_select(row) -> rx.Component:
@@ -21,7 +21,9 @@ def _role_select(row) -> rx.Component:
         rx.select.trigger(aria_label="Role", width="120px", class_name="role-select"),
         rx.select.content(*[rx.select.item(label, value=value) for value, label in ROLE_OPTIONS]),
         value=row["role"].to(str),
-        on_change=lambda value: AdminUsersState.change_role(row["id"], value),
+        # mypy types @rx.event handlers as EventNamespace (Reflex's decorator is a class whose __new__ returns
+        # the callback): calling one with arguments is right at run time.
+        on_change=lambda value: AdminUsersState.ask_role(row["id"], value),  # type: ignore[operator]
         disabled=row["is_me"].to(bool),
         size="1",
     )
@@ -31,7 +33,7 @@ def _active_switch(row) -> rx.Component:
     return rx.flex(
         rx.switch(
             checked=row["is_active"].to(bool),
-            on_change=lambda checked: AdminUsersState.set_active(row["id"], checked),
+            on_change=lambda checked: AdminUsersState.ask_access(row["id"], checked),  # type: ignore[operator]  # see _role_select
             disabled=row["is_me"].to(bool),
             size="1",
             aria_label="May sign in",
@@ -83,60 +85,81 @@ def _who(row) -> rx.Component:
     )
 
 
-def _table() -> rx.Component:
-    return rx.box(
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    rx.table.column_header_cell("Person"),
-                    rx.table.column_header_cell("Role", width="150px"),
-                    rx.table.column_header_cell("Access", width="160px"),
-                ),
-            ),
-            rx.table.body(
-                rx.foreach(
-                    AdminUsersState.rows,
-                    lambda row: rx.table.row(
-                        rx.table.cell(_who(row), max_width="0"),
-                        rx.table.cell(_role_select(row)),
-                        rx.table.cell(_active_switch(row)),
-                        align="center",
-                        class_name="user-row",
-                    ),
-                )
-            ),
-            size="1",
-            variant="ghost",
-            width="100%",
-            table_layout="fixed",
-        ),
-        display=DESKTOP,
-        border="1px solid var(--gray-5)",
-        border_radius="var(--radius-3)",
-        background="var(--color-panel-solid)",
-        overflow="clip",
+PEOPLE_COLUMNS = [
+    Column("Person", _who, cell_props={"max_width": "0"}),
+    Column("Role", _role_select, width="150px"),
+    Column("Access", _active_switch, width="160px"),
+]
+
+
+def _card(row) -> rx.Component:
+    return rx.flex(
+        _who(row),
+        rx.flex(_role_select(row), rx.spacer(), _active_switch(row), align="center", spacing="3"),
+        direction="column",
+        spacing="3",
+        padding="12px",
+        border_bottom="1px solid var(--gray-4)",
+        class_name="user-card",
     )
 
 
-def _cards() -> rx.Component:
-    return rx.box(
-        rx.foreach(
-            AdminUsersState.rows,
-            lambda row: rx.flex(
-                _who(row),
-                rx.flex(_role_select(row), rx.spacer(), _active_switch(row), align="center", spacing="3"),
-                direction="column",
-                spacing="3",
-                padding="12px",
-                border_bottom="1px solid var(--gray-4)",
-                class_name="user-card",
-            ),
+def _show_more() -> rx.Component:
+    s = AdminUsersState
+    return rx.cond(
+        s.phone_hidden > 0,
+        rx.button(
+            "Show ",
+            s.phone_hidden.to_string(),
+            " more on this page",
+            variant="soft",
+            color_scheme="gray",
+            width="100%",
+            margin_top="8px",
+            on_click=s.show_more,
+            class_name="show-more",
         ),
-        display=MOBILE,
-        border="1px solid var(--gray-5)",
-        border_radius="var(--radius-3)",
-        background="var(--color-panel-solid)",
-        overflow="hidden",
+    )
+
+
+def _people_list() -> rx.Component:
+    s = AdminUsersState
+    return responsive_list(
+        s.rows,
+        columns=PEOPLE_COLUMNS,
+        card=_card,
+        row_class="user-row",
+        phone_rows=s.phone_rows,
+        phone_footer=_show_more(),
+    )
+
+
+def _confirm_dialog() -> rx.Component:
+    s = AdminUsersState
+    change = s.pending
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(change["title"].to(str)),
+            rx.alert_dialog.description(change["text"].to(str), size="2", color_scheme="gray"),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(
+                    rx.button(
+                        change["confirm"].to(str),
+                        color_scheme=rx.cond(change["danger"].to(bool), "red", "indigo"),
+                        on_click=s.confirm_change,
+                        class_name="confirm-change",
+                    )
+                ),
+                spacing="3",
+                justify="end",
+                margin_top="16px",
+            ),
+            max_width="440px",
+            class_name="confirm-dialog",
+        ),
+        open=s.confirming,
+        on_open_change=s.cancel_change,
     )
 
 
@@ -199,7 +222,7 @@ def _create_dialog() -> rx.Component:
             max_width="460px",
         ),
         open=s.create_open,
-        on_open_change=s.open_create,
+        on_open_change=s.set_create_open,
     )
 
 
@@ -232,9 +255,7 @@ def admin_users() -> rx.Component:
                     value=s.role,
                     on_change=s.set_role_filter,
                 ),
-                rx.button(
-                    rx.icon("user-plus", size=14), "Add person", on_click=s.open_create(True), class_name="add-person"
-                ),
+                rx.button(rx.icon("user-plus", size=14), "Add person", on_click=s.open_create, class_name="add-person"),
                 spacing="2",
                 wrap="wrap",
                 align="center",
@@ -243,10 +264,9 @@ def admin_users() -> rx.Component:
                 ~s.loaded,
                 skeleton_rows(8),
                 rx.cond(
-                    s.rows.length() > 0,
+                    s.has_rows,
                     rx.fragment(
-                        _table(),
-                        _cards(),
+                        _people_list(),
                         rx.flex(
                             rx.text(s.range_label, size="2", color_scheme="gray"),
                             rx.spacer(),
@@ -270,10 +290,14 @@ def admin_users() -> rx.Component:
                             spacing="2",
                         ),
                     ),
-                    rx.card(empty_state("users", "Nobody matches", "Try another name or e-mail, or add the person.")),
+                    panel(
+                        empty_state("users", "Nobody matches", "Try another name or e-mail, or add the person."),
+                        dashed=True,
+                    ),
                 ),
             ),
             _create_dialog(),
+            _confirm_dialog(),
             direction="column",
             spacing="3",
         ),

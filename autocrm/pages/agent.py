@@ -6,15 +6,15 @@ import reflex as rx
 
 from autocrm import routes
 from autocrm.components.badges import avatar, priority_badge, status_badge, time_ago
-from autocrm.components.forms import empty_state, field_error, skeleton_rows
+from autocrm.components.composer import closed_notice, composer
+from autocrm.components.forms import empty_state, field, form_callout, invalid, skeleton_rows
 from autocrm.components.layout import agent_shell
+from autocrm.components.lists import Column, responsive_list
+from autocrm.components.panel import panel
 from autocrm.components.timeline import timeline
 from autocrm.pages.registry import page
 from autocrm.state.queue import QueueState
 from autocrm.state.ticket import AgentTicketState
-
-DESKTOP = ["none", "none", "block"]
-MOBILE = ["block", "block", "none"]
 
 
 def _select(value, options, on_change, label: str, width: str = "auto") -> rx.Component:
@@ -65,7 +65,7 @@ def _filter_bar() -> rx.Component:
     )
 
 
-def _sort_header(label: str, column: str, **props) -> rx.Component:
+def _sort_header(label: str, column: str) -> rx.Component:
     icon = rx.cond(
         QueueState.sort == f"-{column}",
         rx.icon("arrow-down", size=12),
@@ -73,17 +73,16 @@ def _sort_header(label: str, column: str, **props) -> rx.Component:
             QueueState.sort == column, rx.icon("arrow-up", size=12), rx.icon("arrow-up-down", size=12, opacity="0.4")
         ),
     )
-    return rx.table.column_header_cell(
-        rx.flex(
-            label,
-            icon,
-            align="center",
-            spacing="1",
-            cursor="pointer",
-            on_click=QueueState.toggle_sort(column),
-            custom_attrs={"role": "button", "tabIndex": "0"},
-        ),
-        **props,
+    return rx.flex(
+        label,
+        icon,
+        align="center",
+        spacing="1",
+        cursor="pointer",
+        # mypy types @rx.event handlers as EventNamespace (Reflex's decorator is a class whose __new__ returns
+        # the callback): calling one with arguments is right at run time.
+        on_click=QueueState.toggle_sort(column),  # type: ignore[operator]
+        custom_attrs={"role": "button", "tabIndex": "0"},
     )
 
 
@@ -101,71 +100,51 @@ def _person(name, initials=None) -> rx.Component:
     )
 
 
-def _queue_row(row) -> rx.Component:
-    href = "/agent/tickets/" + row["id"].to_string()
-    return rx.table.row(
-        rx.table.cell(rx.text("#", row["number"], size="2", color_scheme="gray", white_space="nowrap")),
-        rx.table.cell(
-            rx.link(
-                row["subject"],
-                href=href,
-                color="inherit",
-                weight="medium",
-                size="2",
-                underline="hover",
-                class_name="ticket-subject",
-                display="block",
-                overflow="hidden",
-                text_overflow="ellipsis",
-                white_space="nowrap",
-            ),
-            max_width="0",
-            width="40%",
-        ),
-        rx.table.cell(_person(row["requester_name"], row["requester_initials"]), max_width="180px"),
-        rx.table.cell(status_badge(row["status_category"], row["status_name"])),
-        rx.table.cell(priority_badge(row["priority"], row["priority_name"])),
-        rx.table.cell(_person(row["assignee_name"]), max_width="160px"),
-        rx.table.cell(time_ago(row["updated_rel"], row["updated_exact"])),
-        on_click=rx.redirect(href),
-        cursor="pointer",
-        _hover={"background": "var(--gray-3)"},
-        class_name="queue-row",
-        align="center",
+def _ticket_href(row) -> rx.Var:
+    return "/agent/tickets/" + row["id"].to_string()
+
+
+def _subject_link(row) -> rx.Component:
+    return rx.link(
+        row["subject"],
+        href=_ticket_href(row),
+        color="inherit",
+        weight="medium",
+        size="2",
+        underline="hover",
+        class_name="ticket-subject",
+        display="block",
+        overflow="hidden",
+        text_overflow="ellipsis",
+        white_space="nowrap",
     )
 
 
-def _queue_table() -> rx.Component:
-    return rx.box(
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    _sort_header("#", "number", width="76px"),
-                    rx.table.column_header_cell("Subject"),
-                    rx.table.column_header_cell("Requester", width="180px"),
-                    rx.table.column_header_cell("Status", width="150px"),
-                    rx.table.column_header_cell("Priority", width="110px"),
-                    rx.table.column_header_cell("Assignee", width="160px"),
-                    _sort_header("Updated", "updated_at", width="116px"),
-                ),
-            ),
-            rx.table.body(rx.foreach(QueueState.rows, _queue_row)),
-            size="1",
-            variant="ghost",
-            width="100%",
-            table_layout="fixed",
-            class_name="queue-table",
-        ),
-        display=DESKTOP,
-        border="1px solid var(--gray-5)",
-        border_radius="var(--radius-3)",
-        background="var(--color-panel-solid)",
-        overflow="clip",
-    )
+QUEUE_COLUMNS = [
+    Column(
+        _sort_header("#", "number"),
+        lambda row: rx.text("#", row["number"], size="2", color_scheme="gray", white_space="nowrap"),
+        width="76px",
+    ),
+    Column("Subject", _subject_link, cell_props={"max_width": "0", "width": "40%"}),
+    Column(
+        "Requester",
+        lambda row: _person(row["requester_name"], row["requester_initials"]),
+        width="180px",
+        cell_props={"max_width": "180px"},
+    ),
+    Column("Status", lambda row: status_badge(row["status_category"], row["status_name"]), width="150px"),
+    Column("Priority", lambda row: priority_badge(row["priority"], row["priority_name"]), width="110px"),
+    Column("Assignee", lambda row: _person(row["assignee_name"]), width="160px", cell_props={"max_width": "160px"}),
+    Column(
+        _sort_header("Updated", "updated_at"),
+        lambda row: time_ago(row["updated_rel"], row["updated_exact"]),
+        width="116px",
+    ),
+]
 
 
 def _queue_card(row) -> rx.Component:
-    href = "/agent/tickets/" + row["id"].to_string()
     return rx.link(
         rx.flex(
             rx.flex(
@@ -196,7 +175,7 @@ def _queue_card(row) -> rx.Component:
             spacing="2",
             padding="12px",
         ),
-        href=href,
+        href=_ticket_href(row),
         underline="none",
         color="inherit",
         display="block",
@@ -205,14 +184,18 @@ def _queue_card(row) -> rx.Component:
     )
 
 
-def _queue_cards() -> rx.Component:
-    return rx.box(
-        rx.foreach(QueueState.rows, _queue_card),
-        display=MOBILE,
-        border="1px solid var(--gray-5)",
-        border_radius="var(--radius-3)",
-        background="var(--color-panel-solid)",
-        overflow="hidden",
+def _queue_list() -> rx.Component:
+    return responsive_list(
+        QueueState.rows,
+        columns=QUEUE_COLUMNS,
+        card=_queue_card,
+        row_props=lambda row: {
+            "on_click": rx.redirect(_ticket_href(row)),
+            "cursor": "pointer",
+            "_hover": {"background": "var(--gray-3)"},
+        },
+        row_class="queue-row",
+        table_class="queue-table",
     )
 
 
@@ -261,9 +244,9 @@ def _queue_body() -> rx.Component:
             QueueState.error,
             rx.callout(QueueState.error, icon="circle-alert", color_scheme="red"),
             rx.cond(
-                QueueState.rows.length() > 0,
-                rx.fragment(_queue_table(), _queue_cards(), _pager()),
-                rx.box(
+                QueueState.has_rows,
+                rx.fragment(_queue_list(), _pager()),
+                panel(
                     rx.cond(
                         QueueState.filtered,
                         empty_state(
@@ -278,9 +261,7 @@ def _queue_body() -> rx.Component:
                             "No tickets in this view. New requests from customers appear here as they arrive.",
                         ),
                     ),
-                    border="1px dashed var(--gray-6)",
-                    border_radius="var(--radius-3)",
-                    background="var(--color-panel-solid)",
+                    dashed=True,
                 ),
             ),
         ),
@@ -326,7 +307,7 @@ def _full_select(value, options, on_change, label: str, class_name: str) -> rx.C
 
 def _properties() -> rx.Component:
     t = AgentTicketState.ticket
-    return rx.card(
+    return panel(
         rx.flex(
             _prop(
                 "Status",
@@ -429,94 +410,139 @@ def _properties() -> rx.Component:
             direction="column",
             spacing="4",
         ),
-        size="2",
+        padding="16px",
         class_name="ticket-properties",
+    )
+
+
+def _composer_toolbar() -> rx.Component:
+    s = AgentTicketState
+    return rx.flex(
+        rx.segmented_control.root(
+            rx.segmented_control.item(
+                rx.flex(rx.icon("reply", size=14), "Public reply", align="center", spacing="1"),
+                value="reply",
+            ),
+            rx.segmented_control.item(
+                rx.flex(rx.icon("lock", size=14), "Internal note", align="center", spacing="1"),
+                value="note",
+            ),
+            value=s.mode,
+            on_change=s.set_mode,
+            size="1",
+            class_name="composer-mode",
+        ),
+        rx.spacer(),
+        rx.text(
+            rx.cond(s.is_note, "Only your team sees notes", "The customer sees replies in the portal"),
+            size="1",
+            color=rx.cond(s.is_note, "var(--amber-11)", "var(--gray-11)"),
+            display=["none", "inline", "inline"],
+        ),
+        align="center",
+        spacing="2",
+    )
+
+
+def _closed_notice() -> rx.Component:
+    return closed_notice(
+        "This ticket is closed",
+        "It takes no more replies or notes. A follow-up ticket continues the conversation, linked to this one.",
+        rx.button(
+            rx.icon("git-branch-plus", size=14),
+            "Open a follow-up ticket",
+            variant="soft",
+            type="button",
+            on_click=AgentTicketState.start_follow_up,
+            class_name="start-follow-up",
+        ),
+    )
+
+
+def _follow_up_composer() -> rx.Component:
+    s = AgentTicketState
+    t = s.ticket
+    return composer(
+        form_id="follow-up-form",
+        on_submit=s.open_follow_up,
+        body_id="follow-up-body",
+        label="First message",
+        label_visible=True,
+        placeholder="What the follow-up is about. The customer sees it in the portal.",
+        error=s.follow_up_errors.get("body", ""),
+        toolbar=rx.flex(
+            rx.heading("Follow-up ticket", size="3"),
+            rx.text(
+                "A new ticket for ",
+                t["requester_name"].to(str),
+                ", linked to #",
+                t["number"].to_string(),
+                ".",
+                size="2",
+                color_scheme="gray",
+            ),
+            direction="column",
+            spacing="1",
+        ),
+        fields=[
+            form_callout(s.follow_up_error),
+            field(
+                "Subject",
+                rx.input(
+                    name="subject",
+                    id="follow-up-subject",
+                    default_value=t["subject"].to(str),
+                    max_length=250,
+                    aria_invalid=invalid(s.follow_up_errors, "subject"),
+                ),
+                error=s.follow_up_errors.get("subject", ""),
+                html_for="follow-up-subject",
+            ),
+        ],
+        actions=[
+            rx.button(
+                "Cancel",
+                variant="soft",
+                color_scheme="gray",
+                type="button",
+                on_click=s.cancel_follow_up,
+            )
+        ],
+        submit_label="Open follow-up ticket",
+        submit_icon=rx.icon("git-branch-plus", size=14),
+        submit_class="follow-up-submit",
+        rule="3px solid var(--accent-8)",
     )
 
 
 def _composer() -> rx.Component:
     s = AgentTicketState
-    return rx.card(
-        rx.form(
-            rx.flex(
-                rx.flex(
-                    rx.segmented_control.root(
-                        rx.segmented_control.item(
-                            rx.flex(rx.icon("reply", size=14), "Public reply", align="center", spacing="1"),
-                            value="reply",
-                        ),
-                        rx.segmented_control.item(
-                            rx.flex(rx.icon("lock", size=14), "Internal note", align="center", spacing="1"),
-                            value="note",
-                        ),
-                        value=s.mode,
-                        on_change=s.set_mode,
-                        size="1",
-                        class_name="composer-mode",
-                    ),
-                    rx.spacer(),
-                    rx.cond(
-                        s.is_note,
-                        rx.text(
-                            "Only your team sees notes",
-                            size="1",
-                            color="var(--amber-11)",
-                            display=["none", "inline", "inline"],
-                        ),
-                        rx.text(
-                            "The customer is e-mailed",
-                            size="1",
-                            color_scheme="gray",
-                            display=["none", "inline", "inline"],
-                        ),
-                    ),
-                    align="center",
-                    spacing="2",
-                ),
-                rx.text_area(
-                    name="body",
-                    id="composer-body",
-                    placeholder=rx.cond(s.is_note, "Add a note for your team…", "Write your reply to the customer…"),
-                    rows="5",
-                    resize="vertical",
-                    width="100%",
-                    aria_label=rx.cond(s.is_note, "Internal note", "Reply"),
-                    style={"background": rx.cond(s.is_note, "var(--amber-2)", "var(--color-surface)")},
-                ),
-                field_error(s.composer_error),
-                rx.flex(
-                    rx.spacer(),
-                    rx.button(
-                        rx.cond(s.is_note, rx.icon("lock", size=14), rx.icon("send", size=14)),
-                        rx.cond(s.is_note, "Add internal note", "Send reply"),
-                        type="submit",
-                        color_scheme=rx.cond(s.is_note, "amber", "indigo"),
-                        class_name="composer-submit",
-                    ),
-                ),
-                direction="column",
-                spacing="3",
-            ),
-            on_submit=s.send,
-            reset_on_submit=False,
-            id="composer-form",
+    return composer(
+        form_id="composer-form",
+        on_submit=s.send,
+        body_id="composer-body",
+        label=rx.cond(s.is_note, "Internal note", "Reply"),
+        placeholder=rx.cond(
+            s.is_closed,
+            "Closed tickets take no more messages.",
+            rx.cond(s.is_note, "Add a note for your team…", "Write your reply to the customer…"),
         ),
-        size="2",
-        style={"border_top": rx.cond(s.is_note, "3px solid var(--amber-8)", "3px solid var(--accent-8)")},
+        submit_label=rx.cond(s.is_note, "Add internal note", "Send reply"),
+        submit_icon=rx.cond(s.is_note, rx.icon("lock", size=14), rx.icon("send", size=14)),
+        submit_class="composer-submit",
+        submit_color=rx.cond(s.is_note, "amber", "indigo"),
+        error=s.composer_error,
+        toolbar=_composer_toolbar(),
+        body_background=rx.cond(s.is_note, "var(--amber-2)", "var(--color-surface)"),
+        rule=rx.cond(s.is_note, "3px solid var(--amber-8)", "3px solid var(--accent-8)"),
+        locked=s.is_closed,
+        locked_notice=_closed_notice(),
     )
 
 
 def _ticket_header() -> rx.Component:
     t = AgentTicketState.ticket
     return rx.flex(
-        rx.link(
-            rx.flex(rx.icon("arrow-left", size=14), "Queue", align="center", spacing="1"),
-            href=routes.AGENT_QUEUE,
-            size="2",
-            color_scheme="gray",
-            underline="none",
-            display=["block", "block", "none"],
-        ),
         rx.flex(
             rx.heading(t["subject"], size="5", weight="bold", class_name="ticket-heading"),
             direction="column",
@@ -529,6 +555,20 @@ def _ticket_header() -> rx.Component:
             rx.text("from ", rx.text(t["requester_name"], weight="medium", as_="span"), size="2", color_scheme="gray"),
             rx.text("·", color_scheme="gray", size="2"),
             time_ago(t["created_rel"], t["created_exact"]),
+            rx.cond(
+                t["follow_up_of_id"].to(int) > 0,
+                rx.link(
+                    rx.icon("git-branch", size=13),
+                    "Follows up #",
+                    t["follow_up_of_number"].to_string(),
+                    href="/agent/tickets/" + t["follow_up_of_id"].to_string(),
+                    size="2",
+                    display="inline-flex",
+                    align_items="center",
+                    gap="4px",
+                    class_name="follows-up",
+                ),
+            ),
             spacing="2",
             align="center",
             wrap="wrap",
@@ -563,7 +603,7 @@ def agent_ticket() -> rx.Component:
                     rx.grid(
                         rx.flex(
                             timeline(s.messages, staff_view=True),
-                            _composer(),
+                            rx.cond(s.following_up, _follow_up_composer(), _composer()),
                             direction="column",
                             spacing="4",
                             min_width="0",

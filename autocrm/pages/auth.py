@@ -5,10 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from autocrm import routes
-from autocrm.components.forms import field, form_callout
+from autocrm.components.forms import field, form_callout, invalid
 from autocrm.components.layout import auth_shell
 from autocrm.pages.registry import page
-from autocrm.state.auth import ForgotPasswordState, LoginState, ResetPasswordState, SignupState
+from autocrm.state.auth import ForgotPasswordState, LoginState, ResetPasswordState, SignupState, password_hint
 from autocrm.state.session import SessionState
 
 _hydrated = rx.State.is_hydrated
@@ -20,8 +20,7 @@ def _input(name: str, state, **props) -> rx.Component:
         id=name,
         size="3",
         width="100%",
-        color_scheme=rx.cond(state.errors.contains(name), "red", "indigo"),
-        aria_invalid=rx.cond(state.errors.contains(name), "true", "false"),
+        aria_invalid=invalid(state.errors, name),
         **props,
     )
 
@@ -107,7 +106,7 @@ def signup() -> rx.Component:
                     "Password",
                     _input("password", SignupState, type="password", auto_complete="new-password"),
                     error=SignupState.errors.get("password", ""),
-                    hint="At least 8 characters.",
+                    hint=password_hint(),
                     html_for="password",
                 ),
                 _submit("Create account"),
@@ -180,7 +179,7 @@ def forgot_password() -> rx.Component:
 def reset_password() -> rx.Component:
     return auth_shell(
         "Choose a new password",
-        "Pick a password of at least 8 characters. It signs you out everywhere else.",
+        "Pick a new password. Changing it signs you out everywhere else.",
         form_callout(ResetPasswordState.form_error),
         rx.cond(
             ResetPasswordState.done,
@@ -202,6 +201,7 @@ def reset_password() -> rx.Component:
                             auto_focus=True,
                         ),
                         error=ResetPasswordState.errors.get("password", ""),
+                        hint=password_hint(),
                         html_for="password",
                     ),
                     field(

@@ -6,8 +6,10 @@ import reflex as rx
 
 from autocrm import routes
 from autocrm.components.badges import status_badge, time_ago
-from autocrm.components.forms import empty_state, field, field_error, form_callout, skeleton_rows
+from autocrm.components.composer import closed_notice, composer
+from autocrm.components.forms import empty_state, field, field_error, form_callout, invalid, skeleton_rows
 from autocrm.components.layout import portal_shell
+from autocrm.components.panel import panel
 from autocrm.components.timeline import timeline
 from autocrm.core.settings import get_settings
 from autocrm.pages.registry import page
@@ -19,7 +21,7 @@ COMPANY = get_settings().company_name
 
 def _ticket_card(row) -> rx.Component:
     return rx.link(
-        rx.card(
+        panel(
             rx.flex(
                 rx.flex(
                     rx.text(row["subject"], size="3", weight="medium", class_name="ticket-subject"),
@@ -42,7 +44,7 @@ def _ticket_card(row) -> rx.Component:
                 align="center",
                 spacing="3",
             ),
-            size="2",
+            padding="12px 16px",
             class_name="portal-ticket",
             _hover={"background": "var(--gray-2)"},
         ),
@@ -74,7 +76,7 @@ def portal() -> rx.Component:
                 rx.text(
                     "Hi ",
                     SessionState.user_first_name,
-                    ". Follow your requests here; we also reply by e-mail.",
+                    ". Follow your requests and our replies here.",
                     size="2",
                     color_scheme="gray",
                 ),
@@ -92,7 +94,7 @@ def portal() -> rx.Component:
                         direction="column",
                         spacing="5",
                     ),
-                    rx.card(
+                    panel(
                         empty_state(
                             "message-circle-question",
                             "No requests yet",
@@ -121,7 +123,7 @@ def portal_new() -> rx.Component:
                 underline="none",
             ),
             rx.flex(
-                rx.heading("New request", size="6", weight="bold"),
+                rx.heading(rx.cond(s.follow_up, "Follow-up request", "New request"), size="6", weight="bold"),
                 rx.text(
                     "Describe the problem in a few sentences. The more we know, the faster we can help.",
                     size="2",
@@ -130,60 +132,59 @@ def portal_new() -> rx.Component:
                 direction="column",
                 spacing="1",
             ),
-            rx.card(
-                rx.form(
-                    rx.flex(
-                        form_callout(s.form_error),
-                        field(
-                            "Subject",
-                            rx.input(
-                                name="subject",
-                                id="subject",
-                                size="3",
-                                placeholder="e.g. My card payment was declined",
-                                max_length=250,
-                                color_scheme=rx.cond(s.errors.contains("subject"), "red", "indigo"),
-                                aria_invalid=rx.cond(s.errors.contains("subject"), "true", "false"),
-                            ),
-                            error=s.errors.get("subject", ""),
-                            html_for="subject",
-                        ),
-                        field(
-                            "Description",
-                            rx.text_area(
-                                name="body",
-                                id="body",
-                                rows="8",
-                                resize="vertical",
-                                placeholder="What happened, when, and what you expected instead…",
-                                color_scheme=rx.cond(s.errors.contains("body"), "red", "indigo"),
-                                aria_invalid=rx.cond(s.errors.contains("body"), "true", "false"),
-                            ),
-                            error=s.errors.get("body", ""),
-                            html_for="body",
-                        ),
-                        rx.flex(
-                            rx.link(
-                                rx.button("Cancel", variant="soft", color_scheme="gray", type="button"),
-                                href=routes.PORTAL,
-                            ),
-                            rx.button(
-                                rx.icon("send", size=14),
-                                "Send request",
-                                type="submit",
-                                disabled=~s.ready,
-                                class_name="submit",
-                            ),
-                            spacing="3",
-                            justify="end",
-                        ),
-                        direction="column",
-                        spacing="4",
+            rx.cond(
+                s.follow_up,
+                rx.callout(
+                    rx.text(
+                        "This request follows up request #",
+                        s.follow_up["number"].to_string(),
+                        " “",
+                        s.follow_up["subject"].to(str),
+                        "”, which is closed.",
+                        as_="span",
                     ),
-                    on_submit=s.submit,
-                    reset_on_submit=False,
+                    icon="git-branch",
+                    color_scheme="indigo",
+                    class_name="follow-up-of",
                 ),
-                size="3",
+            ),
+            form_callout(s.form_error),
+            composer(
+                form_id="new-request-form",
+                on_submit=s.submit,
+                body_id="body",
+                label="Description",
+                label_visible=True,
+                placeholder="What happened, when, and what you expected instead…",
+                rows="8",
+                error=s.errors.get("body", ""),
+                fields=[
+                    field(
+                        "Subject",
+                        rx.input(
+                            name="subject",
+                            id="subject",
+                            size="3",
+                            placeholder="e.g. My card payment was declined",
+                            default_value=s.follow_up["subject"].to(str),
+                            key=s.follow_up["id"].to_string(),
+                            max_length=250,
+                            aria_invalid=invalid(s.errors, "subject"),
+                        ),
+                        error=s.errors.get("subject", ""),
+                        html_for="subject",
+                    )
+                ],
+                actions=[
+                    rx.link(
+                        rx.button("Cancel", variant="soft", color_scheme="gray", type="button"),
+                        href=routes.PORTAL,
+                    )
+                ],
+                submit_label="Send request",
+                submit_icon=rx.icon("send", size=14),
+                submit_class="submit",
+                ready=s.ready,
             ),
             direction="column",
             spacing="4",
@@ -208,7 +209,9 @@ def _stars(count, *, interactive: bool) -> rx.Component:
             color_scheme="amber",
             size="3",
             type="button",
-            on_click=PortalTicketState.choose_stars(i),
+            # mypy types @rx.event handlers as EventNamespace (Reflex's decorator is a class whose __new__
+            # returns the callback): calling one with arguments is right at run time.
+            on_click=PortalTicketState.choose_stars(i),  # type: ignore[operator]
             aria_label=f"{i} star{'s' if i > 1 else ''}",
             class_name=f"star star-{i}",
         )
@@ -221,7 +224,7 @@ def _rating() -> rx.Component:
     t = s.ticket
     return rx.cond(
         t["is_done"],
-        rx.card(
+        panel(
             rx.cond(
                 t["has_rating"],
                 rx.flex(
@@ -254,49 +257,48 @@ def _rating() -> rx.Component:
                     reset_on_submit=False,
                 ),
             ),
-            size="3",
-            style={"border_top": "3px solid var(--amber-8)"},
+            padding=["16px", "20px", "20px"],
+            border_top="3px solid var(--amber-8)",
             class_name="rating-card",
+        ),
+    )
+
+
+def _closed_notice() -> rx.Component:
+    return closed_notice(
+        "This request is closed",
+        "It takes no more messages. Need more help with it? Open a follow-up request.",
+        rx.link(
+            rx.button(rx.icon("git-branch-plus", size=14), "Open a follow-up request", variant="soft"),
+            href=routes.PORTAL_NEW + "?follow_up=" + PortalTicketState.ticket["id"].to_string(),
+            class_name="start-follow-up",
         ),
     )
 
 
 def _reply_box() -> rx.Component:
     s = PortalTicketState
-    return rx.cond(
-        s.ticket["is_closed"],
-        rx.callout(
-            "This request is closed. If you need more help, open a new request.", icon="lock", color_scheme="gray"
-        ),
-        rx.card(
-            rx.form(
-                rx.flex(
-                    rx.text_area(
-                        name="body",
-                        id="reply-body",
-                        rows="4",
-                        resize="vertical",
-                        aria_label="Your message",
-                        placeholder=rx.cond(
-                            s.ticket["is_done"],
-                            "Still need help? Write here to reopen the request…",
-                            "Add more details or answer our questions…",
-                        ),
-                    ),
-                    field_error(s.reply_error),
-                    rx.flex(
-                        rx.button(rx.icon("send", size=14), "Send", type="submit", class_name="send-reply"),
-                        justify="end",
-                    ),
-                    direction="column",
-                    spacing="3",
-                ),
-                on_submit=s.reply,
-                reset_on_submit=False,
-                id="reply-form",
+    return composer(
+        form_id="reply-form",
+        on_submit=s.reply,
+        body_id="reply-body",
+        label="Your message",
+        rows="4",
+        placeholder=rx.cond(
+            s.ticket["is_closed"],
+            "Closed requests take no more messages.",
+            rx.cond(
+                s.ticket["is_done"],
+                "Still need help? Write here to reopen the request…",
+                "Add more details or answer our questions…",
             ),
-            size="2",
         ),
+        error=s.reply_error,
+        submit_label="Send",
+        submit_icon=rx.icon("send", size=14),
+        submit_class="send-reply",
+        locked=s.ticket["is_closed"].to(bool),
+        locked_notice=_closed_notice(),
     )
 
 
@@ -315,7 +317,7 @@ def portal_ticket() -> rx.Component:
             ),
             rx.cond(
                 s.not_found,
-                rx.card(
+                panel(
                     empty_state(
                         "file-question",
                         "Request not found",
@@ -339,6 +341,16 @@ def portal_ticket() -> rx.Component:
                             rx.text("·", size="2", color_scheme="gray"),
                             rx.text("opened", size="2", color_scheme="gray"),
                             time_ago(t["created_rel"], t["created_exact"]),
+                            rx.cond(
+                                t["follow_up_of_id"].to(int) > 0,
+                                rx.link(
+                                    "Follows up request #",
+                                    t["follow_up_of_number"].to_string(),
+                                    href="/portal/tickets/" + t["follow_up_of_id"].to_string(),
+                                    size="2",
+                                    class_name="follows-up",
+                                ),
+                            ),
                             spacing="2",
                             align="center",
                             wrap="wrap",

@@ -7,16 +7,30 @@ from typing import Any, ClassVar
 
 import reflex as rx
 
-from autocrm.core.db import read_session, write_session
+from autocrm.core.db import read_session
 from autocrm.models import Role
 from autocrm.services import users
-from autocrm.services.errors import DomainError
-from autocrm.state.format import field_errors, initials
-from autocrm.state.session import ADMIN
+from autocrm.services.actor import Actor
+from autocrm.state.format import form_text, initials
+from autocrm.state.roles import ADMIN
+from autocrm.state.session import Form
 from autocrm.state.staff import ListPageMixin, StaffState
 
 PER_PAGE = 50
+# A phone shows a page's people ten at a time: a search usually finds the one sooner than scrolling.
+PHONE_BATCH = 10
 ANY = "any"
+CREATE_FORM = Form(message="create_error", errors="create_errors", fields=("name", "email", "role", "password"))
+# What a role lets its holder do in the app, said in the confirmation before an admin gives it.
+ROLE_EFFECTS = {
+    "admin": "Admins work the ticket queue and manage people on this page.",
+    "agent": "Agents work the ticket queue. They cannot manage people.",
+    "customer": "Customers use the portal for their own requests and lose access to the queue.",
+}
+
+
+def _a(role: str) -> str:
+    return f"{'an' if role[0] in 'aeiou' else 'a'} {role}"
 
 
 def _row(user: dict[str, Any], me: int | None) -> dict[str, Any]:
@@ -32,6 +46,9 @@ class AdminUsersState(ListPageMixin, StaffState):
     create_errors: dict[str, str] = {}
     create_error: str = ""
     create_role: str = "agent"
+    # The role or access change waiting for the admin's confirmation: who, what, and how to say it.
+    pending: dict[str, Any] = {}
+    phone_shown: int = PHONE_BATCH
 
     @rx.var
     def range_label(self) -> str:
@@ -40,7 +57,7 @@ class AdminUsersState(ListPageMixin, StaffState):
         first = (self.page - 1) * PER_PAGE + 1
         return f"{first}–{min(self.total, self.page * PER_PAGE)} of {self.total:,}"
 
-    def _fetch(self, actor) -> None:
+    def _fetch(self, actor: Actor) -> None:
         with read_session() as session:
             result = users.list_users(
                 session,
@@ -55,12 +72,13 @@ class AdminUsersState(ListPageMixin, StaffState):
             return self._fetch(actor)
         self.rows = [_row(u.model_dump(mode="json"), actor.user_id) for u in result.items]
         self.total = result.total
+        self.phone_shown = PHONE_BATCH
         return None
 
     @rx.event
     def load(self):
         actor, refusal = self._actor(ADMIN)
-        if refusal:
+        if actor is None:
             return refusal
         self.current_view = ""
         self._fetch(actor)
@@ -74,37 +92,99 @@ class AdminUsersState(ListPageMixin, StaffState):
         self.page = 1
         return self._refresh()
 
-    def _change(self, user_id: int, done: str, **changes: Any):
-        actor, refusal = self._actor(ADMIN)
-        if refusal:
-            return refusal
-        try:
-            with write_session() as session:
-                user = users.update_user(session, actor=actor, user_id=int(user_id), **changes)
-                name = user.name
-        except DomainError as exc:
-            self._fetch(actor)
-            return rx.toast.error(exc.message)
-        self._fetch(actor)
-        return rx.toast.success(done.format(name=name))
+    @rx.var
+    def confirming(self) -> bool:
+        return bool(self.pending)
+
+    @rx.var
+    def phone_rows(self) -> list[dict[str, Any]]:
+        return self.rows[: self.phone_shown]
+
+    @rx.var
+    def phone_hidden(self) -> int:
+        return max(0, len(self.rows) - self.phone_shown)
 
     @rx.event
-    def change_role(self, user_id: int, role: str):
-        if role not in {r.value for r in Role}:
+    def show_more(self):
+        self.phone_shown += PHONE_BATCH
+
+    def _person(self, user_id: int) -> dict[str, Any] | None:
+        return next((row for row in self.rows if row.get("id") == user_id), None)
+
+    @rx.event
+    def ask_role(self, user_id: int, role: str):
+        """A role picked in the list: asks first, naming the person and what the role lets them do."""
+        person = self._person(int(user_id))
+        if person is None or role not in ROLE_EFFECTS or role == person.get("role"):
+            return
+        self.pending = {
+            "user_id": person["id"],
+            "role": role,
+            "title": f"Make {person['name']} {_a(role)}?",
+            "text": ROLE_EFFECTS[role],
+            "confirm": f"Make {role}",
+            "danger": False,
+        }
+
+    @rx.event
+    def ask_access(self, user_id: int, active: bool):
+        """The access switch: asks first, naming the person and what changes for them."""
+        person = self._person(int(user_id))
+        if person is None or bool(active) == bool(person.get("is_active")):
+            return
+        name = person["name"]
+        self.pending = {
+            "user_id": person["id"],
+            "active": bool(active),
+            "title": f"Let {name} sign in again?" if active else f"Deactivate {name}?",
+            "text": "They can sign in again with their e-mail and password."
+            if active
+            else "They lose access at their next click and can no longer sign in. You can let them in again later.",
+            "confirm": "Let them sign in" if active else "Deactivate",
+            "danger": not active,
+        }
+
+    @rx.event
+    def cancel_change(self, open_: bool = False):
+        if not open_:
+            self.pending = {}
+
+    @rx.event
+    def confirm_change(self):
+        change, self.pending = self.pending, {}
+        if not change:
             return None
-        return self._change(
-            user_id, f"{{name}} is now {'an' if role in ('agent', 'admin') else 'a'} {role}.", role=Role(role)
-        )
+        actor, refusal = self._actor(ADMIN)
+        if actor is None:
+            return refusal
+        user_id = int(change["user_id"])
+        if "role" in change:
+            role = change["role"]
+            written = self._write(
+                lambda session: users.update_user(session, actor=actor, user_id=user_id, role=Role(role)),
+                success=lambda user: f"{user.name} is now {_a(role)}.",
+            )
+        else:
+            active = bool(change["active"])
+            written = self._write(
+                lambda session: users.update_user(session, actor=actor, user_id=user_id, is_active=active),
+                success=lambda user: (
+                    f"{user.name} can sign in again." if active else f"{user.name} can no longer sign in."
+                ),
+            )
+        self._fetch(actor)
+        return written.events
 
     @rx.event
-    def set_active(self, user_id: int, active: bool):
-        return self._change(
-            user_id, "{name} can sign in again." if active else "{name} can no longer sign in.", is_active=bool(active)
-        )
+    def open_create(self):
+        self._show_create(True)
 
     @rx.event
-    def open_create(self, value: bool = True):
-        self.create_open = bool(value)
+    def set_create_open(self, value: bool):
+        self._show_create(bool(value))
+
+    def _show_create(self, shown: bool) -> None:
+        self.create_open = shown
         self.create_errors, self.create_error, self.create_role = {}, "", "agent"
 
     @rx.event
@@ -114,23 +194,22 @@ class AdminUsersState(ListPageMixin, StaffState):
     @rx.event
     def create(self, form: dict[str, Any]):
         actor, refusal = self._actor(ADMIN)
-        if refusal:
+        if actor is None:
             return refusal
-        name = form.get("name") if isinstance(form.get("name"), str) else ""
-        email = form.get("email") if isinstance(form.get("email"), str) else ""
-        password = form.get("password") if isinstance(form.get("password"), str) else ""
-        self.create_errors, self.create_error = {}, ""
-        try:
-            with write_session() as session:
-                user = users.create_user(
-                    session, actor=actor, email=email, name=name, role=Role(self.create_role), password=password or None
-                )
-                label = f"{user.name} ({user.role.value}) created."
-        except DomainError as exc:
-            self.create_errors = field_errors(exc)
-            if not self.create_errors:
-                self.create_error = exc.message
+        name = form_text(form, "name")
+        email = form_text(form, "email")
+        password = form_text(form, "password")
+        role = Role(self.create_role)
+        later = "" if password else " They can set a password with “Forgot password”."
+        written = self._write(
+            lambda session: users.create_user(
+                session, actor=actor, email=email, name=name, role=role, password=password or None
+            ),
+            form=CREATE_FORM,
+            success=lambda user: f"{user.name} ({user.role.value}) created.{later}",
+        )
+        if not written.ok:
             return None
         self.create_open = False
         self._fetch(actor)
-        return rx.toast.success(label + ("" if password else " They can set a password with “Forgot password”."))
+        return written.events

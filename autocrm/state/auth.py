@@ -9,15 +9,18 @@ import reflex as rx
 from autocrm import routes
 from autocrm.core.db import write_session
 from autocrm.services import auth
-from autocrm.services.errors import DomainError
 from autocrm.services.users import UserPublic
-from autocrm.state.format import field_errors
-from autocrm.state.session import SessionState, go_to, safe_next
+from autocrm.state.format import form_text, refusals
+from autocrm.state.session import Form, SessionState, go_to, safe_next
+
+LOGIN_FORM = Form(message="form_error", errors="errors", fields=("email", "password"))
+SIGNUP_FORM = Form(message="form_error", errors="errors", fields=("name", "email", "password"))
+RESET_FORM = Form(message="form_error", errors="errors", fields=("password", "confirm"))
 
 
-def _text(form: dict[str, Any], key: str) -> str:
-    value = form.get(key)
-    return value if isinstance(value, str) else ""
+def password_hint() -> str:
+    """What the sign-up and reset forms ask of a new password: the service's own policy."""
+    return f"At least {auth.MIN_PASSWORD_LENGTH} characters."
 
 
 class AuthFormState(SessionState):
@@ -64,7 +67,7 @@ class AuthFormState(SessionState):
 class LoginState(AuthFormState):
     @rx.event
     def submit(self, form: dict[str, Any]):
-        email, password = _text(form, "email").strip(), _text(form, "password")
+        email, password = form_text(form, "email").strip(), form_text(form, "password")
         errors = {}
         if not email:
             errors["email"] = "Enter your e-mail address."
@@ -72,35 +75,29 @@ class LoginState(AuthFormState):
             errors["password"] = "Enter your password."  # noqa: S105 (a message, not a secret)
         self.errors, self.form_error = errors, ""
         if errors:
-            return
-        try:
-            with write_session() as session:
-                user = auth.authenticate(
-                    session, email=email, password=password, client=self.router.session.client_ip or ""
-                )
-        except DomainError as exc:
-            self.form_error = exc.message
-            return
-        return self._start(user)
+            return None
+        client = self.router.session.client_ip or ""
+        written = self._write(
+            lambda session: auth.authenticate(session, email=email, password=password, client=client), form=LOGIN_FORM
+        )
+        return self._start(written.value) if written.ok else None
 
 
 class SignupState(AuthFormState):
     @rx.event
     def submit(self, form: dict[str, Any]):
-        name, email, password = _text(form, "name"), _text(form, "email"), _text(form, "password")
-        self.errors, self.form_error = {}, ""
+        name, email, password = form_text(form, "name"), form_text(form, "email"), form_text(form, "password")
+        # Every field's message at once: the service stops at the first one it refuses.
+        errors = refusals(lambda: auth.normalize_email(email), lambda: auth.check_password_policy(password))
         if not name.strip():
-            self.errors = {"name": "Enter your name."}
-            return
-        try:
-            with write_session() as session:
-                user = auth.sign_up_customer(session, email=email, name=name, password=password)
-        except DomainError as exc:
-            self.errors = field_errors(exc)
-            if not self.errors:
-                self.form_error = exc.message
-            return
-        return self._start(user, welcome=True)
+            errors = {"name": "Enter your name.", **errors}
+        self.errors, self.form_error = errors, ""
+        if errors:
+            return None
+        written = self._write(
+            lambda session: auth.sign_up_customer(session, email=email, name=name, password=password), form=SIGNUP_FORM
+        )
+        return self._start(written.value, welcome=True) if written.ok else None
 
 
 class ForgotPasswordState(AuthFormState):
@@ -114,7 +111,7 @@ class ForgotPasswordState(AuthFormState):
 
     @rx.event
     def submit(self, form: dict[str, Any]):
-        email = _text(form, "email").strip()
+        email = form_text(form, "email").strip()
         self.errors, self.form_error = {}, ""
         if not email:
             self.errors = {"email": "Enter the e-mail address of your account."}
@@ -137,22 +134,16 @@ class ResetPasswordState(AuthFormState):
 
     @rx.event
     def submit(self, form: dict[str, Any]):
-        password, confirm = _text(form, "password"), _text(form, "confirm")
+        password, confirm = form_text(form, "password"), form_text(form, "confirm")
         self.errors, self.form_error = {}, ""
         if password != confirm:
             self.errors = {"confirm": "The two passwords differ."}
-            return
-        try:
-            with write_session() as session:
-                auth.reset_password(
-                    session, token=self.router.url.query_parameters.get("token", ""), new_password=password
-                )
-        except DomainError as exc:
-            errors = field_errors(exc)
-            if "token" in errors or not errors:
-                self.form_error = exc.message
-                errors.pop("token", None)
-            self.errors = errors
-            return
-        self.done = True
-        return rx.toast.success("Password changed. Sign in with your new password.")
+            return None
+        token = self.router.url.query_parameters.get("token", "")
+        written = self._write(
+            lambda session: auth.reset_password(session, token=token, new_password=password),
+            form=RESET_FORM,
+            success="Password changed. Sign in with your new password.",
+        )
+        self.done = written.ok
+        return written.events

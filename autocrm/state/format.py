@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
 
 from autocrm.models import StatusCategory
-from autocrm.services.errors import DomainError
+from autocrm.services.errors import DomainError, ValidationFailed
 from autocrm.services.tickets import RATEABLE_CATEGORIES
+from autocrm.state.roles import STAFF
 
 
 def _parse(value: datetime | str | None) -> datetime | None:
@@ -20,6 +22,12 @@ def _parse(value: datetime | str | None) -> datetime | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value
+
+
+def form_text(form: dict[str, Any], key: str) -> str:
+    """A text field of a submitted form ('' when the browser sent none, or something else)."""
+    value = form.get(key)
+    return value if isinstance(value, str) else ""
 
 
 def relative_time(value: datetime | str | None, *, now: datetime | None = None) -> str:
@@ -71,6 +79,17 @@ def field_errors(exc: DomainError) -> dict[str, str]:
     return {key: (value[:1].upper() + value[1:]) for key, value in details.items()}
 
 
+def refusals(*checks: Callable[[], object]) -> dict[str, str]:
+    """The field messages of every one of a service's `checks` that refuses, so a form shows them all at once."""
+    messages: dict[str, str] = {}
+    for check in checks:
+        try:
+            check()
+        except ValidationFailed as exc:
+            messages.update(field_errors(exc))
+    return messages
+
+
 _PYDANTIC_MESSAGES = {
     "string_too_short": "This field is required.",
     "missing": "This field is required.",
@@ -95,6 +114,22 @@ def validation_errors(exc: ValidationError, labels: dict[str, str] | None = None
     return errors
 
 
+def refusal_messages(
+    exc: DomainError | ValidationError, *, fields: Collection[str] = (), labels: Mapping[str, str] | None = None
+) -> tuple[dict[str, str], str]:
+    """A refused write as a form shows it: (messages for the `fields` the form shows, the form-level message).
+    Whatever is not about a shown field (no field at all, or one the form lacks, like a reset link's token)
+    is the form-level message."""
+    per_field = field_errors(exc) if isinstance(exc, DomainError) else validation_errors(exc, dict(labels or {}))
+    shown = {key: message for key, message in per_field.items() if key in fields}
+    others = [message for key, message in per_field.items() if key not in fields]
+    if shown and not others:
+        return shown, ""
+    if isinstance(exc, DomainError):
+        return shown, exc.message
+    return shown, others[0] if others else "That input is not valid."
+
+
 def ticket_row(ticket: dict[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
     """A ticket's public shape plus the strings a list shows (relative and exact times, initials)."""
     row = dict(ticket)
@@ -114,6 +149,9 @@ def ticket_row(ticket: dict[str, Any], *, now: datetime | None = None) -> dict[s
     row["rating_comment"] = ticket.get("rating_comment") or ""
     row["is_done"] = ticket.get("status_category") in RATEABLE_CATEGORIES
     row["is_closed"] = ticket.get("status_category") == StatusCategory.closed
+    original = ticket.get("follow_up_of") or {}
+    row["follow_up_of_id"] = original.get("id") or 0
+    row["follow_up_of_number"] = original.get("number") or 0
     return row
 
 
@@ -122,7 +160,7 @@ def message_row(message: dict[str, Any], *, now: datetime | None = None) -> dict
     author = message.get("author") or {}
     row["author_name"] = author.get("name") or "System"
     row["author_initials"] = initials(author.get("name") or "System")
-    row["author_is_staff"] = (author.get("role") or "") in ("agent", "admin")
+    row["author_is_staff"] = (author.get("role") or "") in STAFF
     row["created_rel"] = relative_time(message.get("created_at"), now=now)
     row["created_exact"] = exact_time(message.get("created_at"))
     return row

@@ -5,19 +5,28 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
-from pydantic import ValidationError
 
 from autocrm import routes
-from autocrm.core.db import read_session, write_session
+from autocrm.core.db import read_session
 from autocrm.services import tickets
-from autocrm.services.errors import DomainError
+from autocrm.services.actor import Actor
+from autocrm.services.errors import NotFound
 from autocrm.services.tickets import MessageCreate, TicketCreate, TicketFilter
 from autocrm.state.conversation import load_conversation
-from autocrm.state.format import field_errors, ticket_row, validation_errors
-from autocrm.state.session import CUSTOMER, SessionState
+from autocrm.state.format import form_text, ticket_row
+from autocrm.state.roles import CUSTOMER
+from autocrm.state.session import Form, SessionState, id_from_path
 from autocrm.state.staff import UNSOLVED
 
 PORTAL_PAGE_SIZE = 50
+NEW_REQUEST_FORM = Form(
+    message="form_error",
+    errors="errors",
+    fields=("subject", "body"),
+    labels={"subject": "subject", "body": "description"},
+)
+REPLY_FORM = Form(message="reply_error", fields=("body",), labels={"body": "message"})
+RATING_FORM = Form(message="rating_error")
 
 
 class PortalState(SessionState):
@@ -34,7 +43,7 @@ class PortalState(SessionState):
     @rx.event
     def load(self):
         actor, refusal = self._actor(CUSTOMER)
-        if refusal:
+        if actor is None:
             return refusal
         with read_session() as session:
             open_page = tickets.list_tickets(
@@ -60,13 +69,24 @@ class NewTicketState(SessionState):
     errors: dict[str, str] = {}
     form_error: str = ""
     ready: bool = False
+    # The closed request this one follows up (`?follow_up=<id>`): its id, number and subject, or empty.
+    follow_up: dict[str, Any] = {}
 
     @rx.event
     def load(self):
-        self.errors, self.form_error, self.ready = {}, "", False
-        _actor, refusal = self._actor(CUSTOMER)
-        if refusal:
+        self.errors, self.form_error, self.ready, self.follow_up = {}, "", False, {}
+        actor, refusal = self._actor(CUSTOMER)
+        if actor is None:
             return refusal
+        original_id = id_from_path(self.router.url.query_parameters.get("follow_up", ""))
+        if original_id is not None:
+            try:
+                with read_session() as session:
+                    original = tickets.get_ticket(session, actor=actor, ticket_id=original_id)
+            except NotFound:
+                original = None
+            if original is not None:
+                self.follow_up = {"id": original.id, "number": original.number, "subject": original.subject}
         self.ready = True
         return None
 
@@ -77,8 +97,8 @@ class NewTicketState(SessionState):
 
     @rx.event
     def submit(self, form: dict[str, Any]):
-        subject = form.get("subject") if isinstance(form.get("subject"), str) else ""
-        body = form.get("body") if isinstance(form.get("body"), str) else ""
+        subject = form_text(form, "subject")
+        body = form_text(form, "body")
         errors = {}
         if not subject.strip():
             errors["subject"] = "Add a short subject, like “Card payment declined”."
@@ -88,24 +108,21 @@ class NewTicketState(SessionState):
         if errors:
             return None
         actor, refusal = self._actor(CUSTOMER)
-        if refusal:
+        if actor is None:
             return refusal
-        try:
-            data = TicketCreate(subject=subject, body=body, body_format="text")
-            with write_session() as session:
-                ticket = tickets.create_ticket(session, actor=actor, data=data)
-        except ValidationError as exc:
-            self.errors = validation_errors(exc, {"subject": "subject", "body": "description"})
+        follow_up_of_id = self.follow_up.get("id")
+        written = self._write(
+            lambda session: tickets.create_ticket(
+                session,
+                actor=actor,
+                data=TicketCreate(subject=subject, body=body, body_format="text", follow_up_of_id=follow_up_of_id),
+            ),
+            form=NEW_REQUEST_FORM,
+            success=lambda ticket: f"Request #{ticket.number} sent. Our replies appear here.",
+        )
+        if written.value is None:
             return None
-        except DomainError as exc:
-            self.errors = field_errors(exc)
-            if not self.errors:
-                self.form_error = exc.message
-            return None
-        return [
-            rx.redirect(routes.portal_ticket(ticket.id)),
-            rx.toast.success(f"Request #{ticket.number} sent. We'll reply by e-mail and here."),
-        ]
+        return [rx.redirect(routes.portal_ticket(written.value.id)), *written.events]
 
 
 class PortalTicketState(SessionState):
@@ -117,7 +134,7 @@ class PortalTicketState(SessionState):
     stars: int = 0
     rating_error: str = ""
 
-    def _reload(self, actor) -> None:
+    def _reload(self, actor: Actor) -> None:
         loaded = load_conversation(actor, self.router.url.path)
         if loaded is None:
             self.ticket, self.messages, self.not_found = {}, [], True
@@ -132,7 +149,7 @@ class PortalTicketState(SessionState):
     @rx.event
     def load(self):
         actor, refusal = self._actor(CUSTOMER)
-        if refusal:
+        if actor is None:
             return refusal
         self.loaded, self.reply_error, self.stars, self.rating_error = False, "", 0, ""
         self._reload(actor)
@@ -141,34 +158,27 @@ class PortalTicketState(SessionState):
 
     @rx.event
     def reply(self, form: dict[str, Any]):
-        body = form.get("body") if isinstance(form.get("body"), str) else ""
+        body = form_text(form, "body")
         self.reply_error = ""
         if not body.strip():
             self.reply_error = "Write a message first."
             return None
         actor, refusal = self._actor(CUSTOMER)
-        if refusal:
+        if actor is None:
             return refusal
-        try:
-            with write_session() as session:
-                tickets.add_message(
-                    session,
-                    actor=actor,
-                    ticket_id=int(self.ticket["id"]),
-                    data=MessageCreate(body=body, body_format="text"),
-                )
-        except DomainError as exc:
-            self.reply_error = field_errors(exc).get("body", exc.message)
-            return None
-        except ValidationError as exc:
-            self.reply_error = next(iter(validation_errors(exc, {"body": "message"}).values()))
-            return None
+        ticket_id = int(self.ticket["id"])
         was_done = self.ticket.get("is_done")
+        written = self._write(
+            lambda session: tickets.add_message(
+                session, actor=actor, ticket_id=ticket_id, data=MessageCreate(body=body, body_format="text")
+            ),
+            form=REPLY_FORM,
+            success="Message sent. We reopened your request." if was_done else "Message sent.",
+        )
+        if not written.ok:
+            return None
         self._reload(actor)
-        return [
-            rx.call_script("document.getElementById('reply-form')?.reset()"),
-            rx.toast.success("Message sent. We reopened your request." if was_done else "Message sent."),
-        ]
+        return [rx.call_script("document.getElementById('reply-form')?.reset()"), *written.events]
 
     @rx.event
     def choose_stars(self, stars: int):
@@ -177,21 +187,20 @@ class PortalTicketState(SessionState):
 
     @rx.event
     def rate(self, form: dict[str, Any]):
-        comment = form.get("comment") if isinstance(form.get("comment"), str) else ""
+        comment = form_text(form, "comment")
         if not self.stars:
             self.rating_error = "Choose 1 to 5 stars."
             return None
         actor, refusal = self._actor(CUSTOMER)
-        if refusal:
+        if actor is None:
             return refusal
-        try:
-            with write_session() as session:
-                tickets.rate_ticket(
-                    session, actor=actor, ticket_id=int(self.ticket["id"]), score=self.stars, comment=comment
-                )
-        except DomainError as exc:
-            self.rating_error = exc.message
-            self._reload(actor)
-            return None
+        ticket_id, stars = int(self.ticket["id"]), self.stars
+        written = self._write(
+            lambda session: tickets.rate_ticket(
+                session, actor=actor, ticket_id=ticket_id, score=stars, comment=comment
+            ),
+            form=RATING_FORM,
+            success="Thank you for your feedback!",
+        )
         self._reload(actor)
-        return rx.toast.success("Thank you for your feedback!")
+        return written.events

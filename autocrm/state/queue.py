@@ -15,7 +15,7 @@ from autocrm.services.actor import Actor
 from autocrm.services.errors import DomainError
 from autocrm.services.tickets import TicketFilter
 from autocrm.state.format import ticket_row
-from autocrm.state.session import STAFF
+from autocrm.state.roles import STAFF
 from autocrm.state.staff import UNSOLVED, VIEWS, ListPageMixin, StaffState, total_text
 
 PER_PAGE = 25
@@ -124,7 +124,7 @@ class QueueState(ListPageMixin, StaffState):
     @rx.event
     def load(self):
         actor, refusal = self._actor(STAFF)
-        if refusal:
+        if actor is None:
             return refusal
         with read_session() as session:
             self.status_options = [

@@ -8,12 +8,15 @@ access at the next click, not at the next sign-in.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import quote, urlencode
 
 import reflex as rx
+from pydantic import ValidationError
+from sqlmodel import Session
 
 from autocrm import routes
 from autocrm.core.db import read_session, write_session
@@ -21,13 +24,34 @@ from autocrm.core.settings import get_settings
 from autocrm.models import User
 from autocrm.services import auth
 from autocrm.services.actor import Actor
+from autocrm.services.errors import DomainError
 from autocrm.services.users import UserPublic
-from autocrm.state.format import initials
+from autocrm.state.format import initials, refusal_messages
 
-STAFF = ("agent", "admin")
-ADMIN = ("admin",)
-CUSTOMER = ("customer",)
 _settings = get_settings()
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Form:
+    """Where a refused write's messages land. `message` names the state's str var for the form-level message;
+    `errors` its dict var of per-field messages, for the `fields` the form shows. A form without `errors` has
+    one field (a composer's body): that field's message goes to `message` too. `labels` name fields in the
+    messages of an input shape that refused the values ("Enter a description.")."""
+
+    message: str
+    errors: str = ""
+    fields: tuple[str, ...] = ()
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Written(Generic[T]):
+    """What `SessionState._write` did: whether the write went through, its result, and the toast to return."""
+
+    ok: bool
+    value: T | None = None
+    events: list[Any] = field(default_factory=list)
 
 
 def safe_next(target: str | None) -> str:
@@ -120,6 +144,35 @@ class SessionState(rx.State):
     def _actor(self, roles: Iterable[str]) -> tuple[Actor | None, Any]:
         user, refusal = self._authorize(roles)
         return (Actor.for_user(user) if user else None), refusal
+
+    def _write(
+        self, change: Callable[[Session], T], *, form: Form | None = None, success: str | Callable[[T], str] = ""
+    ) -> Written[T]:
+        """Runs `change` as one write transaction. A refusal (a domain error, or an input shape that refused the
+        values) goes next to the fields of `form`, or into an error toast for a change made without a form;
+        a change that went through toasts `success` (a text, or one made from the result)."""
+        if form is not None:
+            self._show_refusal(form, {}, "")
+        try:
+            with write_session() as session:
+                value = change(session)
+        except (DomainError, ValidationError) as exc:
+            shown, message = refusal_messages(
+                exc, fields=form.fields if form else (), labels=form.labels if form else None
+            )
+            if form is None:
+                return Written(ok=False, events=[rx.toast.error(message)])
+            self._show_refusal(form, shown, message)
+            return Written(ok=False)
+        text = success(value) if callable(success) else success
+        return Written(ok=True, value=value, events=[rx.toast.success(text)] if text else [])
+
+    def _show_refusal(self, form: Form, shown: dict[str, str], message: str) -> None:
+        if form.errors:
+            setattr(self, form.errors, shown)
+            setattr(self, form.message, message)
+        else:
+            setattr(self, form.message, next(iter(shown.values()), message))
 
     # ---- events -----------------------------------------------------------------------------------
 

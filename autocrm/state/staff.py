@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import reflex as rx
 
@@ -11,7 +12,8 @@ from autocrm.models import StatusCategory
 from autocrm.services import tickets
 from autocrm.services.actor import Actor
 from autocrm.services.tickets import QueueTotal, TicketFilter, TicketPage
-from autocrm.state.session import STAFF, SessionState
+from autocrm.state.roles import STAFF
+from autocrm.state.session import SessionState
 
 UNSOLVED = [StatusCategory.new, StatusCategory.open, StatusCategory.pending, StatusCategory.on_hold]
 
@@ -83,16 +85,24 @@ class ListPageMixin(rx.State, mixin=True):
     q: str = ""
     loaded: bool = False
 
+    if TYPE_CHECKING:  # SessionState, the page state's other base, provides it
+
+        def _actor(self, roles: Iterable[str]) -> tuple[Actor | None, Any]: ...
+
     def _fetch(self, actor: Actor) -> None:
         raise NotImplementedError
 
     def _refresh(self):
         """Loads the page again for its (re-checked) user, or returns the redirect for someone else."""
         actor, refusal = self._actor(self.allowed_roles)
-        if refusal:
+        if actor is None:
             return refusal
         self._fetch(actor)
         return None
+
+    @rx.var
+    def has_rows(self) -> bool:
+        return bool(self.rows)
 
     @rx.var
     def has_prev(self) -> bool:

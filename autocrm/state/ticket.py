@@ -5,16 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
-from pydantic import ValidationError
 
-from autocrm.core.db import read_session, write_session
+from autocrm import routes
+from autocrm.core.db import read_session
 from autocrm.services import desk, tickets, users
-from autocrm.services.errors import DomainError
-from autocrm.services.tickets import MessageCreate, TicketUpdate
+from autocrm.services.actor import Actor
+from autocrm.services.tickets import MessageCreate, TicketCreate, TicketUpdate
 from autocrm.state.conversation import load_conversation
-from autocrm.state.format import field_errors, ticket_row, validation_errors
-from autocrm.state.session import STAFF
+from autocrm.state.format import form_text, ticket_row
+from autocrm.state.roles import STAFF
+from autocrm.state.session import Form
 from autocrm.state.staff import StaffState
+
+COMPOSER_FORM = Form(message="composer_error", fields=("body",), labels={"body": "message"})
+FOLLOW_UP_FORM = Form(
+    message="follow_up_error",
+    errors="follow_up_errors",
+    fields=("subject", "body"),
+    labels={"subject": "subject", "body": "message"},
+)
 
 
 class AgentTicketState(StaffState):
@@ -25,6 +34,10 @@ class AgentTicketState(StaffState):
     mode: str = "reply"  # "reply" or "note"
     composer_error: str = ""
     sending: bool = False
+    # A closed ticket takes no more messages: its composer can open a follow-up ticket instead.
+    following_up: bool = False
+    follow_up_errors: dict[str, str] = {}
+    follow_up_error: str = ""
 
     status_options: list[dict[str, str]] = []
     priority_options: list[dict[str, str]] = []
@@ -41,10 +54,14 @@ class AgentTicketState(StaffState):
         return self.mode == "note"
 
     @rx.var
+    def is_closed(self) -> bool:
+        return bool(self.ticket.get("is_closed"))
+
+    @rx.var
     def note_count(self) -> int:
         return sum(1 for m in self.messages if m.get("internal"))
 
-    def _reload(self, actor) -> None:
+    def _reload(self, actor: Actor) -> None:
         loaded = load_conversation(actor, self.router.url.path)
         if loaded is None:
             self.ticket, self.messages, self.not_found = {}, [], True
@@ -55,9 +72,10 @@ class AgentTicketState(StaffState):
     @rx.event
     def load(self):
         actor, refusal = self._actor(STAFF)
-        if refusal:
+        if actor is None:
             return refusal
         self.loaded, self.composer_error, self.mode = False, "", "reply"
+        self.following_up, self.follow_up_errors, self.follow_up_error = False, {}, ""
         with read_session() as session:
             self.status_options = [{"value": s.key, "label": s.name} for s in desk.statuses(session)]
             self.priority_options = [{"value": p.key, "label": p.name} for p in desk.priorities(session)]
@@ -78,21 +96,21 @@ class AgentTicketState(StaffState):
 
     def _update(self, label: str, **changes: Any):
         actor, refusal = self._actor(STAFF)
-        if refusal:
+        if actor is None:
             return refusal
-        try:
-            with write_session() as session:
-                updated = tickets.update_ticket(
-                    session, actor=actor, ticket_id=int(self.ticket["id"]), data=TicketUpdate(**changes)
-                )
-        except DomainError as exc:
+        ticket_id = int(self.ticket["id"])
+        written = self._write(
+            lambda session: tickets.update_ticket(
+                session, actor=actor, ticket_id=ticket_id, data=TicketUpdate(**changes)
+            ),
+            success=label,
+        )
+        if written.value is None:
             self._reload(actor)
-            return rx.toast.error(exc.message)
-        except ValidationError as exc:
-            return rx.toast.error(next(iter(validation_errors(exc).values()), "That change is not valid."))
-        self.ticket = ticket_row(updated.model_dump(mode="json"))
+            return written.events
+        self.ticket = ticket_row(written.value.model_dump(mode="json"))
         self._load_counts(actor)
-        return rx.toast.success(label)
+        return written.events
 
     @rx.event
     def set_status(self, value: str):
@@ -110,6 +128,13 @@ class AgentTicketState(StaffState):
 
     @rx.event
     def set_assignee(self, value: str):
+        return self._assign(value)
+
+    @rx.event
+    def assign_to_me(self):
+        return self._assign(str(self.user.get("id")))
+
+    def _assign(self, value: str):
         if not self.ticket or value == self.ticket.get("assignee_id_str"):
             return None
         if value == "none":
@@ -118,37 +143,60 @@ class AgentTicketState(StaffState):
         return self._update(f"Assigned to {name.removesuffix(' (you)')}.", assignee_id=int(value))
 
     @rx.event
-    def assign_to_me(self):
-        return self.set_assignee(str(self.user.get("id")))
+    def start_follow_up(self):
+        self.following_up = bool(self.ticket.get("is_closed"))
+        self.follow_up_errors, self.follow_up_error = {}, ""
+
+    @rx.event
+    def cancel_follow_up(self):
+        self.following_up = False
+
+    @rx.event
+    def open_follow_up(self, form: dict[str, Any]):
+        """A new ticket for the closed one's requester, linked to it; the agent goes on there."""
+        actor, refusal = self._actor(STAFF)
+        if actor is None:
+            return refusal
+        subject, body = form_text(form, "subject").strip(), form_text(form, "body").strip()
+        original_id = int(self.ticket["id"])
+        written = self._write(
+            lambda session: tickets.create_ticket(
+                session,
+                actor=actor,
+                data=TicketCreate(subject=subject, body=body, body_format="text", follow_up_of_id=original_id),
+            ),
+            form=FOLLOW_UP_FORM,
+            success=lambda ticket: f"Follow-up #{ticket.number} opened.",
+        )
+        if written.value is None:
+            return None
+        self.following_up = False
+        return [rx.redirect(routes.agent_ticket(written.value.id)), *written.events]
 
     @rx.event
     def send(self, form: dict[str, Any]):
-        body = form.get("body") if isinstance(form.get("body"), str) else ""
+        body = form_text(form, "body")
         internal = self.mode == "note"
         self.composer_error = ""
         if not body.strip():
             self.composer_error = "Write a note first." if internal else "Write a reply first."
             return None
         actor, refusal = self._actor(STAFF)
-        if refusal:
+        if actor is None:
             return refusal
-        try:
-            with write_session() as session:
-                tickets.add_message(
-                    session,
-                    actor=actor,
-                    ticket_id=int(self.ticket["id"]),
-                    data=MessageCreate(body=body, body_format="text", internal=internal),
-                )
-        except DomainError as exc:
-            self.composer_error = field_errors(exc).get("body", exc.message)
-            return None
-        except ValidationError as exc:
-            self.composer_error = next(iter(validation_errors(exc, {"body": "message"}).values()))
+        ticket_id = int(self.ticket["id"])
+        written = self._write(
+            lambda session: tickets.add_message(
+                session,
+                actor=actor,
+                ticket_id=ticket_id,
+                data=MessageCreate(body=body, body_format="text", internal=internal),
+            ),
+            form=COMPOSER_FORM,
+            success="Internal note added." if internal else "Reply sent to the customer.",
+        )
+        if not written.ok:
             return None
         self._reload(actor)
         self._load_counts(actor)
-        return [
-            rx.call_script("document.getElementById('composer-form')?.reset()"),
-            rx.toast.success("Internal note added." if internal else "Reply sent to the customer."),
-        ]
+        return [rx.call_script("document.getElementById('composer-form')?.reset()"), *written.events]

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ADMIN, AGENT
+from tests.browser.conftest import ADMIN, AGENT, PHONE, SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 
@@ -146,6 +146,10 @@ def test_admin_creates_person_and_changes_role(open_ui, unique):
     assert admin.page.locator(".user-row").count() == 1
     row.locator(".role-select").click()
     admin.page.get_by_role("option", name="Admin", exact=True).click()
+    dialog = admin.page.locator(".confirm-dialog")
+    expect(dialog).to_contain_text(f"Make Robin Newhire {unique} an admin?")
+    admin.shoot("admin-confirm-role", phone=False)
+    dialog.locator("button.confirm-change").click()
     admin.toast("is now an admin")
 
     admin.page.reload()
@@ -234,3 +238,121 @@ def test_session_survives_reload_and_logout_ends_it(open_ui):
     assert not [c for c in agent.page.context.cookies() if c["name"] == "autocrm_session"]
     agent.goto("/agent")
     agent.page.wait_for_url(re.compile(r".*/login\?next=/agent$"))
+
+
+def test_people_admin_confirms_every_change_and_pages_cards_on_a_phone(open_ui, unique):
+    admin = open_ui()
+    admin.login(ADMIN, expect="/agent")
+    admin.goto("/admin/users")
+    admin.wait_ready(".user-row")
+    admin.page.set_viewport_size(PHONE)
+    admin.wait_ready(".user-card")
+    expect(admin.page.locator(".user-card")).to_have_count(10)
+    admin.page.locator("button.show-more").click()
+    expect(admin.page.locator(".user-card")).to_have_count(20)
+    admin.page.set_viewport_size({"width": 1366, "height": 768})
+
+    admin.page.fill("#people-search", "maya.agent")
+    admin.page.press("#people-search", "Enter")
+    maya = admin.page.locator(".user-row").filter(has_text="Maya Okafor")
+    maya.locator(".active-switch").click()
+    dialog = admin.page.locator(".confirm-dialog")
+    expect(dialog).to_contain_text("Deactivate Maya Okafor?")
+    admin.shoot("admin-confirm-deactivate")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_have_count(0)
+    expect(maya).to_contain_text("Active")  # cancelled: nothing changed
+
+
+def test_closed_tickets_lock_the_composer_and_say_why(open_ui, unique):
+    customer = open_ui()
+    subject, portal_path = _new_customer_ticket(customer, unique)
+    ticket_id = portal_path.rstrip("/").rsplit("/", 1)[-1]
+    assert "e-mail" not in customer.page.locator(".composer").inner_text()
+
+    agent = open_ui()
+    agent.login(AGENT, expect="/agent")
+    agent.goto(f"/agent/tickets/{ticket_id}")
+    agent.wait_ready(".ticket-properties")
+    assert "e-mailed" not in agent.page.locator("body").inner_text()
+    expect(agent.page.locator("#composer-body")).to_be_enabled()
+    _choose(agent, ".status-select", "Closed")
+    agent.toast("Status set to Closed")
+    agent.page.locator(".composer .closed-notice").wait_for()
+    expect(agent.page.locator("#composer-body")).to_have_count(0)  # nothing to type into, and the notice says why
+    expect(agent.page.locator("button.composer-submit")).to_have_count(0)
+    agent.shoot("agent-ticket-closed")
+
+    agent.page.click("button.start-follow-up")
+    expect(agent.page.locator("#follow-up-subject")).to_have_value(subject)
+    agent.page.fill("#follow-up-body", "Calling you back about the second charge.")
+    agent.shoot("agent-follow-up")
+    agent.page.click("button.follow-up-submit")
+    agent.toast("Follow-up #")
+    agent.page.wait_for_url(lambda url: not url.rstrip("/").endswith(f"/agent/tickets/{ticket_id}"))
+    agent.page.locator(".follows-up").filter(visible=True).first.wait_for()
+    expect(agent.page.locator("#composer-body")).to_be_enabled()
+
+    customer.goto(portal_path)
+    customer.wait_ready(".composer .closed-notice")
+    expect(customer.page.locator("#reply-body")).to_have_count(0)
+    expect(customer.page.locator("button.send-reply")).to_have_count(0)
+    customer.shoot("portal-ticket-closed")
+    customer.page.click(".start-follow-up")
+    customer.page.wait_for_url(f"**/portal/new?follow_up={ticket_id}")
+    customer.wait_ready(".follow-up-of")
+    expect(customer.page.locator("#subject")).to_have_value(subject)
+    customer.page.fill("#body", "The refund has not arrived yet.")
+    customer.shoot("portal-follow-up")
+    customer.page.click("button.submit")
+    customer.toast("sent")
+    customer.page.locator(".follows-up").wait_for()
+    customer.goto("/portal")
+    customer.wait_ready(".portal-ticket")
+    assert "by e-mail" not in customer.page.locator("body").inner_text()
+
+
+def test_unknown_addresses_get_the_shell_a_message_and_a_way_back(open_ui, unique):
+    anonymous = open_ui()
+    anonymous.goto("/no-such-page")
+    anonymous.wait_ready(".way-back")
+    expect(anonymous.page.get_by_text("Page not found").first).to_be_visible()
+    expect(anonymous.page.locator(".way-back").filter(visible=True)).to_contain_text("Go to sign in")
+    anonymous.shoot("not-found-anonymous")
+
+    agent = open_ui()
+    agent.login(AGENT, expect="/agent")
+    agent.wait_ready(".queue-row")
+    agent.goto("/agent/no-such-view")
+    agent.wait_ready(".not-found")
+    expect(agent.page.locator(".sidebar")).to_be_visible()
+    expect(agent.page.locator(".sidebar")).to_contain_text("Unsolved")
+    expect(agent.page.locator(".not-found .way-back")).to_contain_text("Back to the queue")
+    agent.shoot("not-found-agent")
+    agent.page.locator(".not-found .way-back").click()
+    agent.page.wait_for_url(re.compile(r".*/agent/?$"))
+
+    customer = open_ui()
+    customer.signup(f"Nora Lost {unique}", f"nora.{unique}@example.com")
+    customer.goto("/portal/no-such-request")
+    customer.wait_ready(".not-found")
+    expect(customer.page.locator(".not-found .way-back")).to_contain_text("Back to my requests")
+    customer.shoot("not-found-customer")
+
+
+def test_queue_on_a_phone_shows_its_title_and_a_menu_with_counts(open_ui):
+    agent = open_ui()
+    agent.page.set_viewport_size(PHONE)
+    agent.login(AGENT, expect="/agent")
+    agent.wait_ready(".queue-card")
+    expect(agent.page.locator(".page-title").filter(visible=True)).to_have_text("Unsolved")
+    agent.page.get_by_role("button", name="Open navigation").click()
+    current = agent.page.locator(".mobile-nav-item[aria-current='page']")
+    expect(current).to_have_count(1)
+    expect(current).to_contain_text("Unsolved")
+    expect(current.locator(".menu-count")).to_have_text(re.compile(r"^\d[\d,.k+]*$"))
+    expect(agent.page.locator(".mobile-nav-item .menu-count")).to_have_count(4)
+    agent.page.screenshot(path=str(SCREENSHOTS / "agent-queue-menu-390x844.png"))
+    agent.page.locator(".mobile-nav-item").filter(has_text="Assigned to me").click()
+    agent.page.wait_for_url("**view=mine")
+    expect(agent.page.locator(".page-title").filter(visible=True)).to_have_text("Assigned to me")

@@ -13,9 +13,12 @@ from autocrm.models import Role
 from autocrm.services import auth, tickets
 from autocrm.services.tickets import TicketCreate
 from autocrm.state import format as fmt
+from autocrm.state.admin import AdminUsersState
 from autocrm.state.auth import LoginState, SignupState
+from autocrm.state.portal import NewTicketState, PortalTicketState
 from autocrm.state.queue import QueueState
 from autocrm.state.session import SessionState, id_from_path, safe_next
+from autocrm.state.ticket import AgentTicketState
 
 
 def _state(cls):
@@ -29,19 +32,19 @@ def _root(state):
     return state
 
 
-def _with_cookie(state, token: str = ""):
+def _with_cookie(state, token: str = "", path: str = "/"):
     """What the page's websocket handshake would bring: the HttpOnly session cookie, the server's host."""
     headers = {"host": "localhost:3000", "origin": "http://localhost:3000"}
     if token:
         headers["cookie"] = f"theme=dark; autocrm_session={token}"
-    _root(state).router = RouterData.from_router_data({"headers": headers, "asPath": "/"})
+    _root(state).router = RouterData.from_router_data({"headers": headers, "asPath": path})
     return state
 
 
-def _signed_in(cls, user):
+def _signed_in(cls, user, path: str = "/"):
     with write_session() as session:
         token = auth.start_login_session(session, user=user)
-    return _with_cookie(_state(cls), token)
+    return _with_cookie(_state(cls), token, path)
 
 
 def _navigation_target(event) -> str:
@@ -141,3 +144,106 @@ def test_queue_paging_labels_say_when_a_total_is_an_estimate():
     assert (queue.range_label, queue.page_count, queue.has_next) == ("976–1000 of 1,000+", "40+", True)
     queue.total, queue.total_label, queue.page = 51_400, "about 51,400", 1
     assert (queue.range_label, queue.page_count) == ("1–25 of about 51,400", "about 2,056")
+
+
+def test_signup_shows_every_field_error_at_once(people):
+    state = _with_cookie(_state(SignupState))
+    state.submit({"name": " ", "email": "not-an-email", "password": "short"})
+    assert state.errors == {
+        "name": "Enter your name.",
+        "email": "Enter a valid e-mail address, like name@example.com.",
+        "password": f"Use at least {auth.MIN_PASSWORD_LENGTH} characters.",
+    }
+    assert state.user == {}
+
+
+def test_password_hints_follow_the_service_policy(monkeypatch):
+    from autocrm.pages import auth as auth_pages
+
+    monkeypatch.setattr(auth, "MIN_PASSWORD_LENGTH", 12)
+    assert "At least 12 characters." in str(auth_pages.signup())
+    assert "At least 12 characters." in str(auth_pages.reset_password())
+
+
+def _ticket(people, customer, subject: str = "Card stuck in ATM"):
+    with write_session() as session:
+        return tickets.create_ticket(
+            session, actor=people.actor(customer), data=TicketCreate(subject=subject, body="Help", body_format="text")
+        )
+
+
+def test_refused_writes_land_next_to_the_form_field_or_in_a_toast(people):
+    customer = people.make(Role.customer, name="Cory Customer")
+    agent = people.make(Role.agent, name="Ada Agent")
+
+    new_request = _signed_in(NewTicketState, customer, "/portal/new")
+    new_request.load()
+    assert new_request.submit({"subject": "x" * 300, "body": "Help"}) is None
+    assert new_request.errors == {"subject": "Keep the subject under 250 characters."}
+    assert new_request.form_error == ""
+
+    ticket = _ticket(people, customer)
+    path = f"/agent/tickets/{ticket.id}"
+    agent_view = _signed_in(AgentTicketState, agent, path)
+    agent_view.load()
+    agent_view.set_status("closed")
+    assert agent_view.ticket["is_closed"]
+    # A change made without a form (the status select) says why it was refused in an error toast.
+    refused = agent_view._update("Subject changed.", subject="")
+    assert refused and "toast" in str(refused[0]).lower() and agent_view.composer_error == ""
+
+    portal_view = _signed_in(PortalTicketState, customer, f"/portal/tickets/{ticket.id}")
+    portal_view.load()
+    assert portal_view.reply({"body": "Still broken"}) is None
+    assert "closed" in portal_view.reply_error
+    assert [m["body_text"] for m in portal_view.messages] == ["Help"]
+
+
+def test_people_admin_confirms_role_and_access_changes_first(people):
+    admin = people.make(Role.admin, name="Ann Admin")
+    robin = people.make(Role.agent, name="Robin Newhire")
+    state = _signed_in(AdminUsersState, admin, "/admin/users")
+    state.load()
+
+    state.ask_role(robin.id, "admin")
+    assert state.pending["title"] == "Make Robin Newhire an admin?"
+    assert [row["role"] for row in state.rows if row["id"] == robin.id] == ["agent"]  # nothing changed yet
+    state.cancel_change(False)
+    assert state.pending == {}
+
+    state.ask_role(robin.id, "admin")
+    events = state.confirm_change()
+    assert "Robin Newhire is now an admin." in str(events)
+    assert [row["role"] for row in state.rows if row["id"] == robin.id] == ["admin"]
+
+    state.ask_access(robin.id, False)
+    assert state.pending["title"] == "Deactivate Robin Newhire?" and state.pending["danger"]
+    state.confirm_change()
+    assert [row["is_active"] for row in state.rows if row["id"] == robin.id] == [False]
+    assert state.pending == {}
+
+
+def test_a_closed_ticket_is_followed_up_from_its_composer(people):
+    customer = people.make(Role.customer, name="Cory Customer")
+    agent = people.make(Role.agent, name="Ada Agent")
+    original = _ticket(people, customer)
+    state = _signed_in(AgentTicketState, agent, f"/agent/tickets/{original.id}")
+    state.load()
+    state.start_follow_up()
+    assert not state.following_up  # an open ticket takes replies: nothing to follow up
+    state.set_status("closed")
+    state.start_follow_up()
+    assert state.following_up
+
+    assert state.open_follow_up({"subject": " ", "body": ""}) is None
+    assert set(state.follow_up_errors) == {"subject", "body"}
+    events = state.open_follow_up({"subject": "Card stuck again", "body": "Calling back."})
+    assert "Follow-up #" in str(events) and not state.following_up
+    with write_session() as session:
+        page = tickets.list_tickets(session, actor=people.actor(agent), filters=tickets.TicketFilter(q="again"))
+    follow_up = page.items[0]
+    assert follow_up.follow_up_of.id == original.id and follow_up.requester.id == customer.id
+
+    new_request = _signed_in(NewTicketState, customer, f"/portal/new?follow_up={original.id}")
+    new_request.load()
+    assert new_request.follow_up == {"id": original.id, "number": original.number, "subject": "Card stuck in ATM"}
