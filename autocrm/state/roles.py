@@ -1,9 +1,10 @@
-"""The role groups that gate pages and label authors.
+"""The role groups that gate pages and label authors, as the role strings a session carries.
 
-The rule of who is staff belongs to the users service: issue 12 adds a constant there (branch hc-accounts).
-When it lands, these names come from it; states and pages keep importing them from here.
+Who is staff is the service layer's rule (`models.enums.STAFF_ROLES`); these names are derived from it.
 """
 
-STAFF = ("agent", "admin")
-ADMIN = ("admin",)
-CUSTOMER = ("customer",)
+from autocrm.models.enums import STAFF_ROLES, Role
+
+STAFF: tuple[str, ...] = tuple(role.value for role in STAFF_ROLES)
+ADMIN: tuple[str, ...] = (Role.admin.value,)
+CUSTOMER: tuple[str, ...] = (Role.customer.value,)

@@ -8,14 +8,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import reflex as rx
 
 from autocrm.core.db import read_session
-from autocrm.models import StatusCategory
 from autocrm.services import tickets
 from autocrm.services.actor import Actor
-from autocrm.services.tickets import QueueTotal, TicketFilter, TicketPage
+from autocrm.services.tickets import UNSOLVED_CATEGORIES, QueueTotal, TicketFilter, TicketPage
 from autocrm.state.roles import STAFF
 from autocrm.state.session import SessionState
 
-UNSOLVED = [StatusCategory.new, StatusCategory.open, StatusCategory.pending, StatusCategory.on_hold]
+UNSOLVED = list(UNSOLVED_CATEGORIES)
 
 # view key -> (label, filters). The queue's filter bar starts from these presets.
 VIEWS: dict[str, tuple[str, dict]] = {

@@ -18,6 +18,8 @@ from autocrm.services.inputs import DbId, ServiceInput
 MAX_TAGS = 20
 # Once a ticket is in one of these, its requester may rate it; closed ones take no more replies.
 RATEABLE_CATEGORIES = frozenset({StatusCategory.solved, StatusCategory.closed})
+# Still waiting on someone: what "unsolved" views and the portal's open requests list.
+UNSOLVED_CATEGORIES = (StatusCategory.new, StatusCategory.open, StatusCategory.pending, StatusCategory.on_hold)
 ALLOWED_ATTACHMENT_TYPES = {
     "image/png",
     "image/jpeg",
