@@ -35,6 +35,9 @@ class User(SQLModel, table=True):
     created_at: datetime = timestamp_field(default_now=True)
     updated_at: datetime = timestamp_field(default_now=True)
     last_login_at: datetime | None = timestamp_field(nullable=True)
+    # Set once the person proved they read mail at `email` (a verification link, an admin or an SSO provider
+    # vouching for it); tickets others open for that address attach only to a verified owner.
+    email_verified_at: datetime | None = timestamp_field(nullable=True)
 
 
 class Team(SQLModel, table=True):
