@@ -99,7 +99,7 @@ def make_message(
             actor=Actor.for_user(by),
             ticket_id=ticket_id,
             data=tickets.MessageCreate(body=body, internal=internal, **fields),
-        )
+        ).message
 
 
 def make_api_key(

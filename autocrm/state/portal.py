@@ -167,13 +167,12 @@ class PortalTicketState(SessionState):
         if actor is None:
             return refusal
         ticket_id = int(self.ticket["id"])
-        was_done = self.ticket.get("is_done")
         written = self._write(
             lambda session: tickets.add_message(
                 session, actor=actor, ticket_id=ticket_id, data=MessageCreate(body=body, body_format="text")
             ),
             form=REPLY_FORM,
-            success="Message sent. We reopened your request." if was_done else "Message sent.",
+            success=lambda added: "Message sent. We reopened your request." if added.reopened else "Message sent.",
         )
         if not written.ok:
             return None

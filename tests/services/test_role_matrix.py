@@ -70,10 +70,10 @@ def desk_with_ticket(people):
         ticket = tickets.create_ticket(
             s, actor=actors["owner"], data=TicketCreate(subject="Card declined", body="Why?")
         )
-        reply = tickets.add_message(s, actor=agent, ticket_id=ticket.id, data=MessageCreate(body="Checking"))
+        reply = tickets.add_message(s, actor=agent, ticket_id=ticket.id, data=MessageCreate(body="Checking")).message
         note = tickets.add_message(
             s, actor=agent, ticket_id=ticket.id, data=MessageCreate(body="Fraud flag", internal=True)
-        )
+        ).message
         public_file = tickets.add_attachment(
             s, actor=agent, ticket_id=ticket.id, message_id=reply.id, filename="a.png", data=PNG
         )

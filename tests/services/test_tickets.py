@@ -2,7 +2,7 @@ import pytest
 from sqlmodel import select
 
 from autocrm.core.db import read_session, write_session
-from autocrm.models import AuditEntry, CustomFieldType, Message, Role, Ticket
+from autocrm.models import AuditEntry, CustomFieldType, Message, Role, SatisfactionRating, Ticket
 from autocrm.services import desk, tickets
 from autocrm.services.actor import Actor
 from autocrm.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -201,7 +201,9 @@ def test_rating_only_by_requester_once_when_solved(people):
         rating = tickets.rate_ticket(
             s, actor=Actor.for_user(customer), ticket_id=t.id, score=4, comment="Quick, thanks"
         )
-    assert rating.agent_id == agent.id
+    assert (rating.score, rating.comment) == (4, "Quick, thanks")
+    with read_session() as s:  # the rating counts for the assignee; the customer's shape does not name them
+        assert s.exec(select(SatisfactionRating.agent_id)).one() == agent.id
     with write_session() as s, pytest.raises(Conflict):
         tickets.rate_ticket(s, actor=Actor.for_user(customer), ticket_id=t.id, score=5)
     with read_session() as s:
@@ -308,10 +310,10 @@ def test_search_documents_follow_edited_and_deleted_messages(people):
     t = _open(customer, subject="Statement", body="Where is my statement")
     staff, requester = Actor.for_user(agent), Actor.for_user(customer)
     with write_session() as s:
-        reply = tickets.add_message(s, actor=staff, ticket_id=t.id, data=MessageCreate(body="Gherkin pickle"))
+        reply = tickets.add_message(s, actor=staff, ticket_id=t.id, data=MessageCreate(body="Gherkin pickle")).message
         note = tickets.add_message(
             s, actor=staff, ticket_id=t.id, data=MessageCreate(body="Walrus suspicion", internal=True)
-        )
+        ).message
     with write_session() as s:
         s.get(Message, reply.id).body_text = "Platypus reply"
         s.get(Message, note.id).internal = False  # a note made public becomes searchable for the customer

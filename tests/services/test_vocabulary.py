@@ -85,7 +85,7 @@ def test_a_retired_status_still_reads_on_the_tickets_in_it_but_takes_no_new_ones
             actor=Actor.for_user(agent),
             ticket_id=ticket.id,
             data=tickets.MessageCreate(body="Still here", body_format="text"),
-        )
+        ).message
         assert reply.body_text == "Still here"
         assert "on_hold" not in [st.key for st in desk.statuses(s)]
         with pytest.raises(ValidationFailed):

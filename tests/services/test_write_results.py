@@ -78,7 +78,7 @@ def test_a_new_message_as_returned_equals_the_message_as_read(people):
     ]
     for actor, data in writers:
         with write_session() as s:
-            added = tickets.add_message(s, actor=actor, ticket_id=ticket.id, data=data)
+            added = tickets.add_message(s, actor=actor, ticket_id=ticket.id, data=data).message
         with read_session() as s:
             conversation = tickets.list_messages(s, actor=Actor.for_user(agent), ticket_id=ticket.id)
         assert added == next(m for m in conversation if m.id == added.id)
@@ -107,3 +107,54 @@ def test_queue_totals_read_as_people_say_them(people, monkeypatch):
     with read_session() as s:
         capped = tickets.list_tickets(s, actor=Actor.for_user(agent), filters=TicketFilter(status=["new"]))
     assert (capped.total, capped.total_is_estimate, total_text(capped)) == (3, True, "3+")
+
+
+def test_a_message_says_what_it_changed_on_its_ticket(people):
+    """The portal tells a customer "we reopened your request" from this answer, not from what it saw before."""
+    agent, customer = people.make(Role.agent), people.make(Role.customer)
+    staff, requester = Actor.for_user(agent), Actor.for_user(customer)
+    with write_session() as s:
+        ticket = tickets.create_ticket(s, actor=requester, data=TicketCreate(subject="Refund", body="Where is it?"))
+
+    def add(actor: Actor, body: str, *, internal: bool = False) -> tickets.MessageAdded:
+        with write_session() as s:
+            return tickets.add_message(
+                s, actor=actor, ticket_id=ticket.id, data=MessageCreate(body=body, internal=internal)
+            )
+
+    note = add(staff, "Checking the ledger", internal=True)
+    assert (note.status_before, note.status_after, note.first_response, note.reopened) == ("new", "new", False, False)
+    answer = add(staff, "It left yesterday")
+    assert (answer.status_before, answer.status_after, answer.first_response, answer.reopened) == (
+        "new",
+        "open",
+        True,
+        False,
+    )
+    assert not add(staff, "Anything else?").first_response
+    with write_session() as s:
+        tickets.update_ticket(s, actor=staff, ticket_id=ticket.id, data=tickets.TicketUpdate(status="pending"))
+    waiting = add(requester, "Not yet arrived")
+    assert (waiting.category_before, waiting.category_after, waiting.reopened) == ("pending", "open", False)
+    with write_session() as s:
+        tickets.update_ticket(s, actor=staff, ticket_id=ticket.id, data=tickets.TicketUpdate(status="solved"))
+    again = add(requester, "It bounced back")
+    assert (again.status_before, again.category_after, again.reopened) == ("solved", "open", True)
+
+
+def test_a_rating_comes_back_as_the_customer_may_see_it(people):
+    agent, customer = people.make(Role.agent), people.make(Role.customer)
+    with write_session() as s:
+        ticket = tickets.create_ticket(
+            s, actor=Actor.for_user(customer), data=TicketCreate(subject="Card", body="Lost it")
+        )
+        tickets.update_ticket(
+            s,
+            actor=Actor.for_user(agent),
+            ticket_id=ticket.id,
+            data=tickets.TicketUpdate(status="solved", assignee_id=agent.id),
+        )
+    with write_session() as s:
+        rating = tickets.rate_ticket(s, actor=Actor.for_user(customer), ticket_id=ticket.id, score=5, comment="Fast")
+    assert rating == tickets.RatingPublic(ticket_id=ticket.id, score=5, comment="Fast", created_at=rating.created_at)
+    assert set(tickets.RatingPublic.model_fields) == {"ticket_id", "score", "comment", "created_at"}

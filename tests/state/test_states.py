@@ -11,6 +11,7 @@ from reflex.istate.data import RouterData
 from autocrm.core.db import write_session
 from autocrm.models import Role
 from autocrm.services import auth, tickets
+from autocrm.services.actor import Actor
 from autocrm.services.tickets import TicketCreate
 from autocrm.state import format as fmt
 from autocrm.state.admin import AdminUsersState
@@ -247,3 +248,27 @@ def test_a_closed_ticket_is_followed_up_from_its_composer(people):
     new_request = _signed_in(NewTicketState, customer, f"/portal/new?follow_up={original.id}")
     new_request.load()
     assert new_request.follow_up == {"id": original.id, "number": original.number, "subject": "Card stuck in ATM"}
+
+
+def test_the_portal_says_it_reopened_a_request_only_when_the_reply_did(people):
+    """The page may be stale: an agent changes the status after the customer opened it. The toast follows what the
+    reply did, not what the page showed."""
+    customer, agent = people.make(Role.customer), people.make(Role.agent)
+    ticket = _ticket(people, customer)
+    view = _signed_in(PortalTicketState, customer, f"/portal/tickets/{ticket.id}")
+
+    def set_status(status: str) -> None:
+        with write_session() as session:
+            tickets.update_ticket(
+                session, actor=Actor.for_user(agent), ticket_id=ticket.id, data=tickets.TicketUpdate(status=status)
+            )
+
+    def reply_seen_as(shown: str, actual: str) -> str:
+        set_status(shown)
+        view.load()
+        set_status(actual)
+        return " ".join(str(event) for event in view.reply({"body": f"Reply while {actual}"}))
+
+    assert "We reopened your request." in reply_seen_as("pending", "solved")
+    toast = reply_seen_as("solved", "pending")
+    assert "Message sent." in toast and "reopened" not in toast

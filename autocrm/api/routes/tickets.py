@@ -138,7 +138,7 @@ async def list_messages(key: Credential, ticket_id: TicketId) -> list[MessagePub
 async def add_message(key: Credential, ticket_id: TicketId, data: MessageCreate) -> MessagePublic:
     """`"internal": true` makes an internal note, which customers never see."""
     return await write(
-        key, lambda session, actor: tickets.add_message(session, actor=actor, ticket_id=ticket_id, data=data)
+        key, lambda session, actor: tickets.add_message(session, actor=actor, ticket_id=ticket_id, data=data).message
     )
 
 

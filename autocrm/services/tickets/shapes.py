@@ -174,6 +174,31 @@ class MessagePublic(BaseModel):
     attachments: list[AttachmentPublic] = []
 
 
+class MessageAdded(BaseModel):
+    """What `add_message` wrote and what the message changed on its ticket, so callers tell the author what
+    happened (or an event carries it) without guessing from what they saw before."""
+
+    message: MessagePublic
+    status_before: str
+    status_after: str
+    category_before: StatusCategory
+    category_after: StatusCategory
+    # This message is the ticket's first response (a public reply by staff on a ticket without one).
+    first_response: bool = False
+
+    @property
+    def reopened(self) -> bool:
+        """The message took a solved ticket back to work (a customer's reply does; closed ones take none)."""
+        return self.category_before == StatusCategory.solved and self.category_after != StatusCategory.solved
+
+
+class RatingPublic(BaseModel):
+    ticket_id: int
+    score: int
+    comment: str
+    created_at: datetime
+
+
 class AuditPublic(BaseModel):
     id: int
     created_at: datetime

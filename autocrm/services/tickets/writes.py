@@ -45,9 +45,11 @@ from autocrm.services.tickets.shapes import (
     MAX_TAGS,
     RATEABLE_CATEGORIES,
     AttachmentPublic,
+    MessageAdded,
     MessageCreate,
     MessagePublic,
     PersonRef,
+    RatingPublic,
     TeamRef,
     TicketCreate,
     TicketPublic,
@@ -389,8 +391,9 @@ def update_ticket(session: Session, *, actor: Actor, ticket_id: int, data: Ticke
     return to_public([ticket], session, with_rating=True)[0]
 
 
-def add_message(session: Session, *, actor: Actor, ticket_id: int, data: MessageCreate) -> MessagePublic:
-    """A public reply or (staff only) an internal note. A customer's reply reopens a pending or solved ticket."""
+def add_message(session: Session, *, actor: Actor, ticket_id: int, data: MessageCreate) -> MessageAdded:
+    """A public reply or (staff only) an internal note, and what it changed on the ticket. A customer's reply
+    reopens a pending or solved ticket."""
     actor.require_scope(TICKETS_WRITE)
     # Sanitize before the first statement: on SQLite that statement takes the write lock.
     body_html, body_text = clean_body(data.body, data.body_format)
@@ -421,11 +424,14 @@ def add_message(session: Session, *, actor: Actor, ticket_id: int, data: Message
     if first_response_at != ticket.first_response_at:
         changes["first_response_at"] = (ticket.first_response_at, first_response_at)
         ticket.first_response_at = first_response_at
+    status_before = ticket.status
+    category_after = status.category
     moves_to = ticket_rules.category_after_message(status.category, author_kind, internal=data.internal)
     if moves_to is not None:
         moved = desk.first_status_in(session, moves_to)
         changes["status"] = (ticket.status, moved.key)
         _apply_status(ticket, moved, at=now)
+        category_after = moved.category
     ticket.updated_at = now
     session.add(ticket)
     session.flush()
@@ -446,20 +452,27 @@ def add_message(session: Session, *, actor: Actor, ticket_id: int, data: Message
             user = session.get(User, actor.user_id)
             name = user.name if user is not None else ""
         author = PersonRef(id=actor.user_id, name=name, role=actor.role)
-    return MessagePublic(
-        id=message_id,
-        ticket_id=ticket_id,
-        internal=message.internal,
-        channel=channel,
-        author=author,
-        body_html=body_html,
-        body_text=body_text,
-        created_at=now,
-        attachments=[],
+    return MessageAdded(
+        message=MessagePublic(
+            id=message_id,
+            ticket_id=ticket_id,
+            internal=message.internal,
+            channel=channel,
+            author=author,
+            body_html=body_html,
+            body_text=body_text,
+            created_at=now,
+            attachments=[],
+        ),
+        status_before=status_before,
+        status_after=ticket.status,
+        category_before=status.category,
+        category_after=category_after,
+        first_response="first_response_at" in changes,
     )
 
 
-def rate_ticket(session: Session, *, actor: Actor, ticket_id: int, score: int, comment: str = "") -> SatisfactionRating:
+def rate_ticket(session: Session, *, actor: Actor, ticket_id: int, score: int, comment: str = "") -> RatingPublic:
     """The requester rates a solved ticket 1-5, once; the rating counts for its assignee."""
     ticket = visible_ticket(session, actor, ticket_id, scope=TICKETS_WRITE)
     if actor.user_id != ticket.requester_id:
@@ -487,7 +500,7 @@ def rate_ticket(session: Session, *, actor: Actor, ticket_id: int, score: int, c
         object_id=ticket_id,
         changes={"rating": (None, score), "rating_comment": (None, comment)},
     )
-    return rating
+    return RatingPublic(ticket_id=ticket_id, score=score, comment=comment, created_at=rating.created_at)
 
 
 def add_attachment(
