@@ -21,9 +21,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Table, event
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 from autocrm.core.settings import get_settings
 
@@ -86,6 +86,11 @@ def stored_id(row_id: int | None) -> int:
     if row_id is None:
         raise RuntimeError("This row has no id: flush it before reading its id.")
     return row_id
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The table behind a model, for the bulk paths that write with Core statements or COPY."""
+    return model.__table__  # type: ignore[attr-defined]  # SQLModel's stubs omit a table's __table__
 
 
 def make_engine(url: str) -> Engine:

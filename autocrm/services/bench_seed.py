@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session, col, func, select
 
-from autocrm.core.db import write_session
+from autocrm.core.db import stored_id, table_of, write_session
 from autocrm.models import CustomFieldType, Organization, Role, Team, TeamMembership, User
 from autocrm.models.base import utcnow
 from autocrm.services import audit, desk, imports
@@ -101,7 +101,7 @@ def _people(session: Session, rng: random.Random) -> _People:
     now = utcnow()
     password_hash = hash_password(BENCH_PASSWORD)  # one hash for every bench account keeps seeding fast
     session.execute(
-        insert(Organization.__table__),
+        insert(table_of(Organization)),
         [
             {"name": f"{rng.choice(LAST_NAMES)} {kind} {i:03d}", "domain": f"org{i:03d}.example", "created_at": now}
             for i, kind in enumerate(
@@ -111,7 +111,7 @@ def _people(session: Session, rng: random.Random) -> _People:
     )
     org_ids = list(session.exec(select(Organization.id).order_by(col(Organization.id))))
     session.execute(
-        insert(Team.__table__),
+        insert(table_of(Team)),
         [
             {
                 "name": f"{TEAM_AREAS[i % len(TEAM_AREAS)]} {REGIONS[i // len(TEAM_AREAS)]}",
@@ -121,7 +121,7 @@ def _people(session: Session, rng: random.Random) -> _People:
             for i in range(TEAMS)
         ],
     )
-    team_ids = list(session.exec(select(Team.id).order_by(col(Team.id))))
+    team_ids = [stored_id(tid) for tid in session.exec(select(Team.id).order_by(col(Team.id)))]
 
     def user(email: str, name: str, role: Role, org: int | None = None) -> dict[str, Any]:
         return {
@@ -154,11 +154,12 @@ def _people(session: Session, rng: random.Random) -> _People:
                 org,
             )
         )
-    session.execute(insert(User.__table__), rows)
+    session.execute(insert(table_of(User)), rows)
     users = list(session.exec(select(User.id, User.role, User.organization_id).order_by(col(User.id))))
-    agents = [uid for uid, role, _org in users if role == Role.agent]
+    agents = [stored_id(uid) for uid, role, _org in users if role == Role.agent]
     customers = [
-        (uid, org, customer_names[n]) for n, (uid, _role, org) in enumerate(u for u in users if u[1] == Role.customer)
+        (stored_id(uid), org, customer_names[n])
+        for n, (uid, _role, org) in enumerate(u for u in users if u[1] == Role.customer)
     ]
 
     members: dict[int, list[int]] = {tid: [] for tid in team_ids}
@@ -167,7 +168,7 @@ def _people(session: Session, rng: random.Random) -> _People:
         for team in {team_ids[n % TEAMS], team_ids[(n * 7 + 3) % TEAMS]}:
             members[team].append(agent)
             memberships.append({"team_id": team, "user_id": agent})
-    session.execute(insert(TeamMembership.__table__), memberships)
+    session.execute(insert(table_of(TeamMembership)), memberships)
 
     desk.create_custom_field(
         session, actor=ACTOR, key="plan", label="Plan", field_type=CustomFieldType.select, options=PLANS
@@ -229,7 +230,9 @@ def ticket_batch(
             else rng.choice(people.team_ids)
         )
         assignee = None if status == "new" else rng.choice(people.team_members[team] or people.agents)
-        messages = [{"author_id": customer_id, "body": f"Hi,\n\n{text}\n\nThanks,\n{first}", "created_at": created}]
+        messages: list[dict[str, Any]] = [
+            {"author_id": customer_id, "body": f"Hi,\n\n{text}\n\nThanks,\n{first}", "created_at": created}
+        ]
         at = created
         budget = min(timedelta(days=6), (now - created) * 0.9)
         wanted = rng.choices([2, 3, 4, 5, 6], weights=[30, 30, 20, 12, 8])[0]

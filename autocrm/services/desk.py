@@ -22,7 +22,7 @@ from sqlalchemy import Table, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from autocrm.core.db import stored_id
+from autocrm.core.db import stored_id, table_of
 from autocrm.models import Counter, CustomFieldDefinition, CustomFieldType, StatusCategory, TicketPriority, TicketStatus
 from autocrm.services import audit
 from autocrm.services.actor import Actor
@@ -79,7 +79,7 @@ class Vocabulary:
 
 
 # Counters are read and bumped with Core statements: the ORM's bulk-update machinery cost more than the statement.
-_COUNTERS: Table = Counter.__table__  # type: ignore[attr-defined]  # SQLModel's stubs omit every table's __table__
+_COUNTERS: Table = table_of(Counter)
 _SESSION_KEY = "autocrm.vocabulary"
 _cached: dict[str, Vocabulary] = {}  # database URL -> the last vocabulary read from it
 _cache_lock = threading.Lock()

@@ -34,6 +34,7 @@ from sqlalchemy import ARRAY, JSON, Integer, any_, bindparam, insert
 from sqlmodel import Session, col, select
 
 from autocrm.core import fulltext
+from autocrm.core.db import stored_id, table_of
 from autocrm.models import (
     Channel,
     Message,
@@ -199,16 +200,18 @@ _Checked = tuple[dict[str, Any], list[str], list[dict[str, Any]]]
 def _check(index: int, record: ImportTicket, batch: _Batch, now: datetime) -> _Checked:
     """The ticket row, its tags and its message rows, or ValidationFailed naming the record and field."""
     session = batch.session
+    # Named here, narrowed: the lambdas below run once per batch and cannot see a narrowed attribute.
+    status_key, priority_key, assignee_id, team_id = record.status, record.priority, record.assignee_id, record.team_id
     try:
         status = (
             batch.default_status
-            if record.status is None
-            else batch.once("status", record.status, lambda: desk.status_named(session, record.status))
+            if status_key is None
+            else batch.once("status", status_key, lambda: desk.status_named(session, status_key))
         )
         priority = (
             batch.default_priority
-            if record.priority is None
-            else batch.once("priority", record.priority, lambda: desk.priority_named(session, record.priority))
+            if priority_key is None
+            else batch.once("priority", priority_key, lambda: desk.priority_named(session, priority_key))
         )
         requester = batch.user(record.requester_id)
         if requester is None or not requester.is_active:
@@ -216,10 +219,10 @@ def _check(index: int, record: ImportTicket, batch: _Batch, now: datetime) -> _C
                 f"User {record.requester_id} does not exist.",
                 {"requester_id": f"User {record.requester_id} does not exist."},
             )
-        if record.assignee_id is not None:
-            batch.once("assignee", record.assignee_id, lambda: active_staff(session, record.assignee_id, "assignee_id"))
-        if record.team_id is not None:
-            batch.once("team", record.team_id, lambda: existing_team(session, record.team_id))
+        if assignee_id is not None:
+            batch.once("assignee", assignee_id, lambda: active_staff(session, assignee_id, "assignee_id"))
+        if team_id is not None:
+            batch.once("team", team_id, lambda: existing_team(session, team_id))
         tags = batch.once("tags", tuple(record.tags), lambda: clean_tags(record.tags))
         custom_fields = batch.custom_fields(record.custom_fields)
         if record.created_at > now:
@@ -312,6 +315,8 @@ def _copy_values(table: Any, columns: list[str], rows: list[dict[str, Any]], dia
 def _copy(session: Session, table: Any, columns: list[str], values: list[list[Any]]) -> None:
     """PostgreSQL COPY of prepared rows (faster than a multi-row INSERT for bulk data)."""
     raw = session.connection().connection.driver_connection
+    if raw is None:
+        raise RuntimeError("COPY needs the driver's connection, and this one has been closed.")
     with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in values:
             copy.write_row(row)
@@ -321,7 +326,7 @@ def _tickets_json(dialect: Any, checked: list[_Checked], ids: list[int]) -> tupl
     """The ticket columns and one JSON array of the batch's tickets, each with its id, its position in the
     batch (its number is the first reserved number plus that) and the text of its public messages and of
     its notes, for the search document."""
-    table = Ticket.__table__
+    table = table_of(Ticket)
     names = list(checked[0][0])
     processors = {
         name: processor
@@ -375,9 +380,9 @@ def _write_postgresql(session: Session, checked: list[_Checked]) -> tuple[int, i
         {**m, "ticket_id": tid} for tid, (_t, _tags, messages) in zip(ids, checked, strict=True) for m in messages
     ]
     message_columns = ["ticket_id", *checked[0][2][0].keys()]
-    tag_values = _copy_values(TicketTag.__table__, ["ticket_id", "tag"], tag_rows, dialect)
-    message_values = _copy_values(Message.__table__, message_columns, message_rows, dialect)
-    table = Ticket.__table__
+    tag_values = _copy_values(table_of(TicketTag), ["ticket_id", "tag"], tag_rows, dialect)
+    message_values = _copy_values(table_of(Message), message_columns, message_rows, dialect)
+    table = table_of(Ticket)
     types = [
         f"{name} {'json' if isinstance(table.c[name].type, JSON) else table.c[name].type.compile(dialect=dialect)}"
         for name in names
@@ -393,10 +398,10 @@ def _write_postgresql(session: Session, checked: list[_Checked]) -> tuple[int, i
     first, last = desk.reserve_ticket_numbers(session, len(checked))
     connection.exec_driver_sql(statement, (first, payload))
     if tag_values:
-        _copy(session, TicketTag.__table__, ["ticket_id", "tag"], tag_values)
+        _copy(session, table_of(TicketTag), ["ticket_id", "tag"], tag_values)
     # The tickets' documents already hold these messages: the search trigger must not append them again.
     _set_search_prebuilt(session, True)
-    _copy(session, Message.__table__, message_columns, message_values)
+    _copy(session, table_of(Message), message_columns, message_values)
     _set_search_prebuilt(session, False)
     return first, last, ids, len(tag_rows), len(message_rows)
 
@@ -406,7 +411,7 @@ def _write_portable(session: Session, checked: list[_Checked]) -> tuple[int, int
     ticket_rows = [{**ticket, "number": first + offset} for offset, (ticket, _tags, _messages) in enumerate(checked)]
     # No RETURNING: SQLite cannot promise its order for a multi-row insert (SQLAlchemy would fall back to
     # one INSERT per row). The numbers are ours and unique, so one indexed range read maps them to ids.
-    session.execute(insert(Ticket.__table__), ticket_rows)
+    session.execute(insert(table_of(Ticket)), ticket_rows)
     id_of = dict(
         session.execute(select(Ticket.number, Ticket.id).where(col(Ticket.number) >= first, col(Ticket.number) <= last))
         .tuples()
@@ -420,8 +425,8 @@ def _write_portable(session: Session, checked: list[_Checked]) -> tuple[int, int
         {**m, "ticket_id": tid} for tid, (_t, _tags, messages) in zip(ids, checked, strict=True) for m in messages
     ]
     if tag_rows:
-        session.execute(insert(TicketTag.__table__), tag_rows)
-    session.execute(insert(Message.__table__), message_rows)
+        session.execute(insert(table_of(TicketTag)), tag_rows)
+    session.execute(insert(table_of(Message)), message_rows)
     return first, last, ids, len(tag_rows), len(message_rows)
 
 
@@ -465,7 +470,7 @@ def import_tickets(session: Session, *, actor: Actor, records: Sequence[ImportTi
         first_number=first,
         last_number=last,
         ticket_ids=ids,
-        audit_id=entry.id,
+        audit_id=stored_id(entry.id),
     )
 
 

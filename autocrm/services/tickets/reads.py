@@ -10,6 +10,7 @@ from sqlalchemy import select as select_columns
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
+from autocrm.core.db import table_of
 from autocrm.models import (
     Attachment,
     Message,
@@ -55,7 +56,7 @@ def visible_ticket(session: Session, actor: Actor, ticket_id: int, *, scope: str
 _Requester = aliased(User, name="requester")
 _Assignee = aliased(User, name="assignee")
 _Original = aliased(Ticket, name="original")
-_TICKETS: Table = Ticket.__table__  # type: ignore[attr-defined]  # SQLModel's stubs omit every table's __table__
+_TICKETS: Table = table_of(Ticket)
 _TICKET_COLUMNS = list(_TICKETS.columns)
 
 
