@@ -66,7 +66,7 @@ def make_ticket(
     *,
     requester: UserPublic | None = None,
     by: UserPublic | None = None,
-    subject: str = "Printer on fire",
+    subject: str = "Printer is on fire",
     body: str = "<p>Help!</p>",
     **fields: Any,
 ) -> tickets.TicketPublic:

@@ -9,13 +9,12 @@ from autocrm.services import tickets
 from autocrm.services.actor import Actor
 from autocrm.services.errors import Conflict, NotFound, PermissionDenied
 from autocrm.services.tickets import MessageCreate, TicketCreate, TicketFilter, TicketRef, TicketUpdate
+from tests.factories import make_ticket
 
 
 def _closed_ticket(customer, agent):
     with write_session() as s:
-        original = tickets.create_ticket(
-            s, actor=Actor.for_user(customer), data=TicketCreate(subject="Card lost", body="Where is it?")
-        )
+        original = make_ticket(s, by=customer, subject="Card lost", body="Where is it?")
         tickets.update_ticket(s, actor=Actor.for_user(agent), ticket_id=original.id, data=TicketUpdate(status="closed"))
     with write_session() as s, pytest.raises(Conflict):
         tickets.add_message(s, actor=Actor.for_user(customer), ticket_id=original.id, data=MessageCreate(body="Hi"))

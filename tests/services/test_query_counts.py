@@ -19,7 +19,8 @@ from autocrm.core.db import get_engine, read_session, write_session
 from autocrm.models import Role, Team
 from autocrm.services import auth, imports, tickets
 from autocrm.services.actor import TICKETS_READ, TICKETS_WRITE, Actor
-from autocrm.services.tickets import MessageCreate, TicketCreate, TicketFilter, TicketUpdate
+from autocrm.services.tickets import MessageCreate, TicketFilter, TicketUpdate
+from tests.factories import make_ticket
 
 SYSTEM = Actor.system("test:counts")
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -273,9 +274,7 @@ def test_the_sidebar_counts_of_every_view_are_one_statement_and_match_the_queues
     agent, customer = people.make(Role.agent), people.make(Role.customer)
     with write_session() as s:
         for n in range(7):
-            created = tickets.create_ticket(
-                s, actor=Actor.for_user(customer), data=TicketCreate(subject=f"Card {n}", body="Stuck")
-            )
+            created = make_ticket(s, by=customer, subject=f"Card {n}", body="Stuck")
             if n % 2:
                 tickets.update_ticket(
                     s, actor=Actor.for_user(agent), ticket_id=created.id, data=TicketUpdate(assignee_id=agent.id)

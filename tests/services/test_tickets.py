@@ -7,17 +7,13 @@ from autocrm.services import desk, tickets
 from autocrm.services.actor import Actor
 from autocrm.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from autocrm.services.tickets import MessageCreate, TicketCreate, TicketFilter, TicketUpdate
-
-
-def _open(customer, subject="Printer is on fire", body="<p>Help!</p>"):
-    with write_session() as s:
-        return tickets.create_ticket(s, actor=Actor.for_user(customer), data=TicketCreate(subject=subject, body=body))
+from tests.factories import make_ticket
 
 
 def test_customer_opens_ticket_with_number_status_and_audit(people):
     customer = people.make(Role.customer)
-    first = _open(customer)
-    second = _open(customer, subject="Second")
+    first = make_ticket(by=customer)
+    second = make_ticket(by=customer, subject="Second")
     assert second.number == first.number + 1
     assert first.status == "new" and first.priority == "normal" and first.channel == "web"
     assert first.requester.id == customer.id
@@ -31,8 +27,8 @@ def test_customer_opens_ticket_with_number_status_and_audit(people):
 
 def test_script_and_event_handlers_are_stripped(people):
     customer = people.make()
-    t = _open(
-        customer,
+    t = make_ticket(
+        by=customer,
         body='<p onclick="x()">Hi<script>alert(1)</script><img src=x onerror="alert(2)"></p><a href="javascript:alert(3)">l</a>',
     )
     with read_session() as s:
@@ -46,7 +42,7 @@ def test_script_and_event_handlers_are_stripped(people):
 
 def test_customer_sees_own_tickets_only_and_never_notes(people):
     alice, bob, agent = people.make(), people.make(), people.make(Role.agent)
-    t = _open(alice)
+    t = make_ticket(by=alice)
     with write_session() as s:
         tickets.add_message(s, actor=Actor.for_user(agent), ticket_id=t.id, data=MessageCreate(body="Looking into it"))
         tickets.add_message(
@@ -68,7 +64,7 @@ def test_customer_sees_own_tickets_only_and_never_notes(people):
 
 def test_first_agent_reply_opens_ticket_and_records_first_response(people):
     customer, agent = people.make(), people.make(Role.agent)
-    t = _open(customer)
+    t = make_ticket(by=customer)
     with write_session() as s:
         tickets.add_message(
             s, actor=Actor.for_user(agent), ticket_id=t.id, data=MessageCreate(body="On it", body_format="text")
@@ -80,7 +76,7 @@ def test_first_agent_reply_opens_ticket_and_records_first_response(people):
 
 def test_bad_update_changes_nothing(people):
     customer, agent, other_customer = people.make(), people.make(Role.agent), people.make()
-    t = _open(customer)
+    t = make_ticket(by=customer)
     bad_updates = [
         TicketUpdate(status="no-such-status"),
         TicketUpdate(priority="meh"),
@@ -102,7 +98,7 @@ def test_bad_update_changes_nothing(people):
 
 def test_update_is_audited_per_field(people):
     customer, agent = people.make(), people.make(Role.agent)
-    t = _open(customer)
+    t = make_ticket(by=customer)
     with write_session() as s:
         tickets.update_ticket(
             s,
@@ -122,7 +118,7 @@ def test_update_is_audited_per_field(people):
 
 def test_customer_cannot_change_fields_or_read_audit(people):
     customer = people.make()
-    t = _open(customer)
+    t = make_ticket(by=customer)
     with write_session() as s, pytest.raises(PermissionDenied):
         tickets.update_ticket(s, actor=Actor.for_user(customer), ticket_id=t.id, data=TicketUpdate(priority="urgent"))
     with read_session() as s, pytest.raises(PermissionDenied):
@@ -139,7 +135,7 @@ def test_custom_fields_validated_against_definitions(people):
         desk.create_custom_field(s, actor=admin, key="seats", label="Seats", field_type=CustomFieldType.number)
         desk.create_custom_field(s, actor=admin, key="renewal", label="Renewal", field_type=CustomFieldType.date)
         desk.create_custom_field(s, actor=admin, key="vip", label="VIP", field_type=CustomFieldType.checkbox)
-    t = _open(customer)
+    t = make_ticket(by=customer)
     for bad in ({"plan": "gold"}, {"seats": "ten"}, {"seats": True}, {"renewal": "tomorrow"}, {"vip": "yes"}):
         with pytest.raises(ValidationFailed) as info, write_session() as s:
             tickets.update_ticket(s, actor=Actor.for_user(agent), ticket_id=t.id, data=TicketUpdate(custom_fields=bad))
@@ -156,7 +152,7 @@ def test_custom_fields_validated_against_definitions(people):
 
 def test_list_filters_sorts_and_pages(people):
     customer, agent = people.make(name="Zed Requester"), people.make(Role.agent)
-    made = [_open(customer, subject=f"Issue {i}") for i in range(7)]
+    made = [make_ticket(by=customer, subject=f"Issue {i}") for i in range(7)]
     with write_session() as s:
         tickets.update_ticket(
             s,
@@ -186,7 +182,7 @@ def test_list_filters_sorts_and_pages(people):
 
 def test_rating_only_by_requester_once_when_solved(people):
     customer, agent = people.make(), people.make(Role.agent)
-    t = _open(customer)
+    t = make_ticket(by=customer)
     with write_session() as s, pytest.raises(Conflict):
         tickets.rate_ticket(s, actor=Actor.for_user(customer), ticket_id=t.id, score=5)
     with write_session() as s:
@@ -212,7 +208,7 @@ def test_rating_only_by_requester_once_when_solved(people):
 
 def test_customer_reply_reopens_solved_ticket(people):
     customer, agent = people.make(), people.make(Role.agent)
-    t = _open(customer)
+    t = make_ticket(by=customer)
     with write_session() as s:
         tickets.update_ticket(s, actor=Actor.for_user(agent), ticket_id=t.id, data=TicketUpdate(status="solved"))
     with write_session() as s:
@@ -244,7 +240,7 @@ def test_staff_creates_ticket_for_new_requester_by_email(people):
 
 def test_attachments_checked_and_stored_outside_db(people):
     customer = people.make()
-    t = _open(customer)
+    t = make_ticket(by=customer)
     with read_session() as s:
         first_message = tickets.list_messages(s, actor=Actor.for_user(customer), ticket_id=t.id)[0]
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -286,7 +282,7 @@ def test_customers_never_match_note_words_even_beside_public_ones(people):
     """One document per ticket on PostgreSQL (notes weighted apart), separate FTS5 columns on SQLite: a
     customer's query never reaches a note's words, whatever else the conversation says."""
     customer, agent = people.make(), people.make(Role.agent)
-    t = _open(customer, subject="Card blocked", body="My card was blocked abroad")
+    t = make_ticket(by=customer, subject="Card blocked", body="My card was blocked abroad")
     staff, requester = Actor.for_user(agent), Actor.for_user(customer)
     with write_session() as s:
         tickets.add_message(
@@ -307,7 +303,7 @@ def test_customers_never_match_note_words_even_beside_public_ones(people):
 def test_search_documents_follow_edited_and_deleted_messages(people):
     """No service edits or deletes messages today, but the database keeps the documents right if anything does."""
     customer, agent = people.make(), people.make(Role.agent)
-    t = _open(customer, subject="Statement", body="Where is my statement")
+    t = make_ticket(by=customer, subject="Statement", body="Where is my statement")
     staff, requester = Actor.for_user(agent), Actor.for_user(customer)
     with write_session() as s:
         reply = tickets.add_message(s, actor=staff, ticket_id=t.id, data=MessageCreate(body="Gherkin pickle")).message
@@ -330,8 +326,8 @@ def test_search_documents_follow_edited_and_deleted_messages(people):
 def test_search_finds_ticket_numbers_and_requesters_next_to_words(people):
     customer = people.make(name="Quentin Quartz")
     other, agent = people.make(), people.make(Role.agent)
-    by_name = _open(customer, subject="Refund please", body="Refund for order 77")
-    by_word = _open(other, subject="Quartz watch", body="Broken strap")
+    by_name = make_ticket(by=customer, subject="Refund please", body="Refund for order 77")
+    by_word = make_ticket(by=other, subject="Quartz watch", body="Broken strap")
     staff = Actor.for_user(agent)
     assert _found(staff, "quartz") == ["Quartz watch", "Refund please"]  # a word, or a requester's name
     assert _found(Actor.for_user(other), "quartz") == ["Quartz watch"]  # customers: their own tickets, by words
@@ -343,7 +339,7 @@ def test_search_finds_ticket_numbers_and_requesters_next_to_words(people):
 
     # Part of a name or e-mail, case-insensitively; '%' and '_' typed in the box match only themselves.
     percent = people.make(name="Ada 100%_Sure")
-    _open(percent, subject="Percent person", body="Hello")
+    make_ticket(by=percent, subject="Percent person", body="Hello")
     assert _found(staff, "TIN QUA") == ["Refund please"]
     assert _found(staff, "100%_s") == ["Percent person"]
     assert _found(staff, "1_0%") == []

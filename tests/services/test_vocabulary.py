@@ -15,6 +15,7 @@ from autocrm.services import desk, tickets
 from autocrm.services.actor import Actor
 from autocrm.services.errors import ValidationFailed
 from autocrm.services.tickets import TicketCreate
+from tests.factories import make_ticket
 
 
 def _add_custom_field_elsewhere(database_url: str) -> None:
@@ -72,7 +73,7 @@ def test_the_copy_is_checked_with_one_read_per_session(people):
 def test_a_retired_status_still_reads_on_the_tickets_in_it_but_takes_no_new_ones(people):
     agent, customer = people.make(Role.agent), people.make(Role.customer)
     with write_session() as s:
-        ticket = tickets.create_ticket(s, actor=Actor.for_user(customer), data=TicketCreate(subject="Old", body="x"))
+        ticket = make_ticket(s, by=customer, subject="Old", body="x")
         tickets.update_ticket(
             s, actor=Actor.for_user(agent), ticket_id=ticket.id, data=tickets.TicketUpdate(status="on_hold")
         )

@@ -7,6 +7,7 @@ from autocrm.models import CustomFieldType, Role, Team
 from autocrm.services import auth, desk, tickets
 from autocrm.services.actor import TICKETS_READ, TICKETS_WRITE, Actor
 from autocrm.services.tickets import MessageCreate, TicketCreate, TicketFilter, TicketPage
+from tests.factories import make_ticket
 
 
 def test_a_new_ticket_as_returned_equals_the_ticket_as_read(people):
@@ -58,9 +59,7 @@ def test_a_new_ticket_as_returned_equals_the_ticket_as_read(people):
 def test_a_new_message_as_returned_equals_the_message_as_read(people):
     agent, customer = people.make(Role.agent), people.make(Role.customer)
     with write_session() as s:
-        ticket = tickets.create_ticket(
-            s, actor=Actor.for_user(customer), data=TicketCreate(subject="Refund", body="Where is it?")
-        )
+        ticket = make_ticket(s, by=customer, subject="Refund", body="Where is it?")
         _key, raw_key = auth.create_api_key(
             s, actor=Actor.system(), name="bot", scopes=[TICKETS_READ, TICKETS_WRITE], role=Role.agent
         )
@@ -113,8 +112,7 @@ def test_a_message_says_what_it_changed_on_its_ticket(people):
     """The portal tells a customer "we reopened your request" from this answer, not from what it saw before."""
     agent, customer = people.make(Role.agent), people.make(Role.customer)
     staff, requester = Actor.for_user(agent), Actor.for_user(customer)
-    with write_session() as s:
-        ticket = tickets.create_ticket(s, actor=requester, data=TicketCreate(subject="Refund", body="Where is it?"))
+    ticket = make_ticket(by=customer, subject="Refund", body="Where is it?")
 
     def add(actor: Actor, body: str, *, internal: bool = False) -> tickets.MessageAdded:
         with write_session() as s:
@@ -145,9 +143,7 @@ def test_a_message_says_what_it_changed_on_its_ticket(people):
 def test_a_rating_comes_back_as_the_customer_may_see_it(people):
     agent, customer = people.make(Role.agent), people.make(Role.customer)
     with write_session() as s:
-        ticket = tickets.create_ticket(
-            s, actor=Actor.for_user(customer), data=TicketCreate(subject="Card", body="Lost it")
-        )
+        ticket = make_ticket(s, by=customer, subject="Card", body="Lost it")
         tickets.update_ticket(
             s,
             actor=Actor.for_user(agent),

@@ -12,7 +12,6 @@ from autocrm.core.db import write_session
 from autocrm.models import Role
 from autocrm.services import auth, tickets
 from autocrm.services.actor import Actor
-from autocrm.services.tickets import TicketCreate
 from autocrm.state import format as fmt
 from autocrm.state.admin import AdminUsersState
 from autocrm.state.auth import LoginState, SignupState
@@ -20,6 +19,7 @@ from autocrm.state.portal import NewTicketState, PortalTicketState
 from autocrm.state.queue import QueueState
 from autocrm.state.session import SessionState, id_from_path, safe_next
 from autocrm.state.ticket import AgentTicketState
+from tests.factories import make_ticket
 
 
 def _state(cls):
@@ -108,12 +108,7 @@ def test_signup_reports_errors_next_to_the_field(people):
 def test_queue_refuses_customers_and_lists_tickets_for_agents(people):
     customer = people.make(Role.customer, name="Cory Customer")
     agent = people.make(Role.agent, name="Ada Agent")
-    with write_session() as session:
-        tickets.create_ticket(
-            session,
-            actor=people.actor(customer),
-            data=TicketCreate(subject="Card stuck in ATM", body="Help", body_format="text"),
-        )
+    make_ticket(by=customer, subject="Card stuck in ATM", body="Help", body_format="text")
 
     refused = _signed_in(QueueState, customer)
     result = refused.load()
@@ -166,13 +161,6 @@ def test_password_hints_follow_the_service_policy(monkeypatch):
     assert "At least 12 characters." in str(auth_pages.reset_password())
 
 
-def _ticket(people, customer, subject: str = "Card stuck in ATM"):
-    with write_session() as session:
-        return tickets.create_ticket(
-            session, actor=people.actor(customer), data=TicketCreate(subject=subject, body="Help", body_format="text")
-        )
-
-
 def test_refused_writes_land_next_to_the_form_field_or_in_a_toast(people):
     customer = people.make(Role.customer, name="Cory Customer")
     agent = people.make(Role.agent, name="Ada Agent")
@@ -183,7 +171,7 @@ def test_refused_writes_land_next_to_the_form_field_or_in_a_toast(people):
     assert new_request.errors == {"subject": "Keep the subject under 250 characters."}
     assert new_request.form_error == ""
 
-    ticket = _ticket(people, customer)
+    ticket = make_ticket(by=customer, subject="Card stuck in ATM", body="Help", body_format="text")
     path = f"/agent/tickets/{ticket.id}"
     agent_view = _signed_in(AgentTicketState, agent, path)
     agent_view.load()
@@ -227,7 +215,7 @@ def test_people_admin_confirms_role_and_access_changes_first(people):
 def test_a_closed_ticket_is_followed_up_from_its_composer(people):
     customer = people.make(Role.customer, name="Cory Customer")
     agent = people.make(Role.agent, name="Ada Agent")
-    original = _ticket(people, customer)
+    original = make_ticket(by=customer, subject="Card stuck in ATM", body="Help", body_format="text")
     state = _signed_in(AgentTicketState, agent, f"/agent/tickets/{original.id}")
     state.load()
     state.start_follow_up()
@@ -254,7 +242,7 @@ def test_the_portal_says_it_reopened_a_request_only_when_the_reply_did(people):
     """The page may be stale: an agent changes the status after the customer opened it. The toast follows what the
     reply did, not what the page showed."""
     customer, agent = people.make(Role.customer), people.make(Role.agent)
-    ticket = _ticket(people, customer)
+    ticket = make_ticket(by=customer, subject="Card stuck in ATM", body="Help", body_format="text")
     view = _signed_in(PortalTicketState, customer, f"/portal/tickets/{ticket.id}")
 
     def set_status(status: str) -> None:
