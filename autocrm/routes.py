@@ -14,6 +14,14 @@ PORTAL_TICKET = "/portal/tickets/[ticket_id]"
 ADMIN_USERS = "/admin/users"
 
 
+# Where the API serves a file attached to a ticket; message bodies may show these images and no others.
+ATTACHMENT_FILE = "/api/v1/attachments/"
+
+
+def attachment_file(attachment_id: int | str) -> str:
+    return f"{ATTACHMENT_FILE}{attachment_id}"
+
+
 def agent_ticket(ticket_id: int | str) -> str:
     return f"/agent/tickets/{ticket_id}"
 

@@ -132,3 +132,18 @@ def make_team(
         return users.create_team(
             s, actor=Actor.system("tests"), name=name or f"Team {next(_serial)}", member_ids=member_ids or []
         )
+
+
+def listed_for(actor: Actor, session: Session | None = None, **filters: Any) -> list[Any]:
+    """The tickets `actor`'s list shows with these filters: the queue for staff, "my requests" for a customer."""
+    from autocrm.core.db import read_session
+
+    def read(s: Session) -> list[Any]:
+        f = tickets.TicketFilter(per_page=100, **filters)
+        page = tickets.list_tickets(s, actor=actor, filters=f) if actor.is_staff else None
+        return page.items if page is not None else tickets.customer_tickets(s, actor=actor, filters=f).items
+
+    if session is not None:
+        return read(session)
+    with read_session() as own:
+        return read(own)

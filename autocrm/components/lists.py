@@ -73,3 +73,22 @@ def responsive_list(
         display=ON_PHONE,
     )
     return rx.fragment(table, cards)
+
+
+def page_buttons(*, has_prev: Any, has_next: Any, on_prev: Any, on_next: Any) -> list[rx.Component]:
+    """Previous and next page, each disabled at its end of the list."""
+    return [
+        rx.icon_button(
+            rx.icon(icon, size=16),
+            variant="soft",
+            color_scheme="gray",
+            size="2",
+            disabled=~enabled,
+            on_click=handler,
+            aria_label=label,
+        )
+        for icon, enabled, handler, label in (
+            ("chevron-left", has_prev, on_prev, "Previous page"),
+            ("chevron-right", has_next, on_next, "Next page"),
+        )
+    ]

@@ -93,6 +93,9 @@ class Ticket(SQLModel, table=True):
     custom_fields: dict[str, Any] = json_field(dict)
     created_at: datetime = timestamp_field(default_now=True)
     updated_at: datetime = timestamp_field(default_now=True)
+    # The last change its requester can see (a public message, the status, the subject): internal notes and
+    # staff-only fields move `updated_at`, which orders the agents' queue, but not this. Unset: `created_at`.
+    customer_updated_at: datetime | None = timestamp_field(nullable=True)
     first_response_at: datetime | None = timestamp_field(nullable=True)
     solved_at: datetime | None = timestamp_field(nullable=True)
     closed_at: datetime | None = timestamp_field(nullable=True)

@@ -8,7 +8,7 @@ from autocrm import routes
 from autocrm.components.badges import avatar
 from autocrm.components.forms import empty_state, field, form_callout, skeleton_rows
 from autocrm.components.layout import agent_shell
-from autocrm.components.lists import Column, responsive_list
+from autocrm.components.lists import Column, page_buttons, responsive_list
 from autocrm.components.panel import panel
 from autocrm.pages.registry import page
 from autocrm.state.admin import AdminUsersState
@@ -270,21 +270,8 @@ def admin_users() -> rx.Component:
                         rx.flex(
                             rx.text(s.range_label, size="2", color_scheme="gray"),
                             rx.spacer(),
-                            rx.icon_button(
-                                rx.icon("chevron-left", size=16),
-                                variant="soft",
-                                color_scheme="gray",
-                                disabled=~s.has_prev,
-                                on_click=s.prev_page,
-                                aria_label="Previous page",
-                            ),
-                            rx.icon_button(
-                                rx.icon("chevron-right", size=16),
-                                variant="soft",
-                                color_scheme="gray",
-                                disabled=~s.has_next,
-                                on_click=s.next_page,
-                                aria_label="Next page",
+                            *page_buttons(
+                                has_prev=s.has_prev, has_next=s.has_next, on_prev=s.prev_page, on_next=s.next_page
                             ),
                             align="center",
                             spacing="2",

@@ -9,8 +9,9 @@ from autocrm.components.badges import avatar, priority_badge, status_badge, time
 from autocrm.components.composer import closed_notice, composer
 from autocrm.components.forms import empty_state, field, form_callout, invalid, skeleton_rows
 from autocrm.components.layout import agent_shell
-from autocrm.components.lists import Column, responsive_list
+from autocrm.components.lists import Column, page_buttons, responsive_list
 from autocrm.components.panel import panel
+from autocrm.components.ticket_header import ticket_header
 from autocrm.components.timeline import timeline
 from autocrm.pages.registry import page
 from autocrm.state.queue import QueueState
@@ -212,23 +213,11 @@ def _pager() -> rx.Component:
             color_scheme="gray",
             display=["none", "inline", "inline"],
         ),
-        rx.icon_button(
-            rx.icon("chevron-left", size=16),
-            variant="soft",
-            color_scheme="gray",
-            size="2",
-            disabled=~QueueState.has_prev,
-            on_click=QueueState.prev_page,
-            aria_label="Previous page",
-        ),
-        rx.icon_button(
-            rx.icon("chevron-right", size=16),
-            variant="soft",
-            color_scheme="gray",
-            size="2",
-            disabled=~QueueState.has_next,
-            on_click=QueueState.next_page,
-            aria_label="Next page",
+        *page_buttons(
+            has_prev=QueueState.has_prev,
+            has_next=QueueState.has_next,
+            on_prev=QueueState.prev_page,
+            on_next=QueueState.next_page,
         ),
         align="center",
         spacing="2",
@@ -542,39 +531,18 @@ def _composer() -> rx.Component:
 
 def _ticket_header() -> rx.Component:
     t = AgentTicketState.ticket
-    return rx.flex(
-        rx.flex(
-            rx.heading(t["subject"], size="5", weight="bold", class_name="ticket-heading"),
-            direction="column",
-            spacing="1",
-        ),
-        rx.flex(
+    return ticket_header(
+        t,
+        facts=[
             rx.text("#", t["number"], size="2", color_scheme="gray"),
             status_badge(t["status_category"], t["status_name"]),
             priority_badge(t["priority"], t["priority_name"]),
             rx.text("from ", rx.text(t["requester_name"], weight="medium", as_="span"), size="2", color_scheme="gray"),
             rx.text("·", color_scheme="gray", size="2"),
             time_ago(t["created_rel"], t["created_exact"]),
-            rx.cond(
-                t["follow_up_of_id"].to(int) > 0,
-                rx.link(
-                    rx.icon("git-branch", size=13),
-                    "Follows up #",
-                    t["follow_up_of_number"].to_string(),
-                    href="/agent/tickets/" + t["follow_up_of_id"].to_string(),
-                    size="2",
-                    display="inline-flex",
-                    align_items="center",
-                    gap="4px",
-                    class_name="follows-up",
-                ),
-            ),
-            spacing="2",
-            align="center",
-            wrap="wrap",
-        ),
-        direction="column",
-        spacing="2",
+        ],
+        follow_up_text="Follows up #",
+        ticket_href=routes.agent_ticket(""),
     )
 
 

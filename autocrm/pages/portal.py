@@ -10,6 +10,7 @@ from autocrm.components.composer import closed_notice, composer
 from autocrm.components.forms import empty_state, field, field_error, form_callout, invalid, skeleton_rows
 from autocrm.components.layout import portal_shell
 from autocrm.components.panel import panel
+from autocrm.components.ticket_header import ticket_header
 from autocrm.components.timeline import timeline
 from autocrm.core.settings import get_settings
 from autocrm.pages.registry import page
@@ -333,30 +334,18 @@ def portal_ticket() -> rx.Component:
                         color_scheme="gray",
                         underline="none",
                     ),
-                    rx.flex(
-                        rx.heading(t["subject"], size="6", weight="bold", class_name="ticket-heading"),
-                        rx.flex(
+                    ticket_header(
+                        t,
+                        facts=[
                             status_badge(t["status_category"], t["status_name"]),
                             rx.text("Request #", t["number"], size="2", color_scheme="gray"),
                             rx.text("·", size="2", color_scheme="gray"),
                             rx.text("opened", size="2", color_scheme="gray"),
                             time_ago(t["created_rel"], t["created_exact"]),
-                            rx.cond(
-                                t["follow_up_of_id"].to(int) > 0,
-                                rx.link(
-                                    "Follows up request #",
-                                    t["follow_up_of_number"].to_string(),
-                                    href="/portal/tickets/" + t["follow_up_of_id"].to_string(),
-                                    size="2",
-                                    class_name="follows-up",
-                                ),
-                            ),
-                            spacing="2",
-                            align="center",
-                            wrap="wrap",
-                        ),
-                        direction="column",
-                        spacing="2",
+                        ],
+                        follow_up_text="Follows up request #",
+                        ticket_href=routes.portal_ticket(""),
+                        heading_size="6",
                     ),
                     timeline(s.messages, staff_view=False),
                     _rating(),

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from urllib.parse import urlsplit
 
 import nh3
+
+from autocrm import routes
 
 ALLOWED_TAGS = {
     "a",
@@ -45,20 +51,57 @@ ALLOWED_ATTRIBUTES = {
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan"},
 }
+_ATTACHMENT_SRC = re.compile(re.escape(routes.ATTACHMENT_FILE) + r"([1-9][0-9]{0,9})")
+# The attachments the message being cleaned may show as images (set per call by `sanitize_html`).
+_shown_attachments: ContextVar[frozenset[int]] = ContextVar("shown_attachments", default=frozenset())
+
+
+def _safe_url(tag: str, attribute: str, value: str) -> str | None:
+    """Links go to absolute http(s) or mailto URLs only; images are the ticket's own attachments only. A
+    relative or protocol-relative URL would act on this app with the reader's cookies (`/api/session/...`),
+    and a remote image tells its sender who read the message and when."""
+    if tag == "a" and attribute == "href":
+        url = urlsplit(value.strip())
+        if (url.scheme in ("http", "https") and url.hostname) or (url.scheme == "mailto" and url.path):
+            return value
+        return None
+    if tag == "img" and attribute == "src":
+        match = _ATTACHMENT_SRC.fullmatch(value.strip())
+        return value.strip() if match and int(match.group(1)) in _shown_attachments.get() else None
+    return value
+
+
 # Built once: configuring a cleaner costs more than cleaning a typical message with it.
 _HTML_CLEANER = nh3.Cleaner(
     tags=ALLOWED_TAGS,
     attributes=ALLOWED_ATTRIBUTES,
     url_schemes={"http", "https", "mailto"},
+    attribute_filter=_safe_url,
     link_rel="noopener noreferrer nofollow",
 )
 _TEXT_CLEANER = nh3.Cleaner(tags=set())
 _BLOCK_END = re.compile(r"(?i)<\s*(br\s*/?|/p|/div|/li|/h[1-6]|/tr|/blockquote|/pre)\s*>")
 
 
-def sanitize_html(raw: str) -> str:
-    """Keep formatting, drop scripts, event handlers and dangerous URLs."""
-    return _HTML_CLEANER.clean(raw).strip()
+@contextmanager
+def _showing(attachment_ids: frozenset[int]) -> Iterator[None]:
+    token = _shown_attachments.set(attachment_ids)
+    try:
+        yield
+    finally:
+        _shown_attachments.reset(token)
+
+
+def sanitize_html(raw: str, *, images: frozenset[int] = frozenset()) -> str:
+    """Keep formatting, drop scripts, event handlers and every URL but absolute links; `images` are the
+    attachment ids whose files the HTML may show."""
+    with _showing(images):
+        return _HTML_CLEANER.clean(raw).strip()
+
+
+def mentions_images(raw: str) -> bool:
+    """Whether sanitizing `raw` needs to know which attachments it may show."""
+    return "<img" in raw.lower()
 
 
 def html_to_text(safe_html: str) -> str:

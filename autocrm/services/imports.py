@@ -49,7 +49,7 @@ from autocrm.models.base import utcnow
 from autocrm.services import audit, desk, ticket_rules
 from autocrm.services.actor import TICKETS_WRITE, Actor
 from autocrm.services.errors import DomainError, ValidationFailed
-from autocrm.services.inputs import DbId, ServiceInput, contains_nul
+from autocrm.services.inputs import DbId, ServiceInput, Subject, contains_nul
 from autocrm.services.ticket_rules import AuthorKind, StatusTimes
 from autocrm.services.tickets import MAX_TAGS, active_staff, clean_body, clean_tags, existing_team
 
@@ -68,7 +68,7 @@ class ImportMessage(ServiceInput):
 
 
 class ImportTicket(ServiceInput):
-    subject: str = Field(min_length=1, max_length=250)
+    subject: Subject
     status: str | None = Field(default=None, max_length=40)
     priority: str | None = Field(default=None, max_length=40)
     channel: Channel = Channel.email
@@ -293,6 +293,8 @@ def _check(index: int, record: ImportTicket, batch: _Batch, now: datetime) -> _C
         "custom_fields": custom_fields,
         "created_at": record.created_at,
         "updated_at": updated_at,
+        # Its status was entered with its last change, and the requester sees the status.
+        "customer_updated_at": updated_at,
         "first_response_at": first_response_at,
         "solved_at": times.solved_at,
         "closed_at": times.closed_at,

@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 # Primary keys are 32-bit on PostgreSQL: a larger id can name no row, and would fail there, not match.
 MAX_DB_ID = 2**31 - 1
 DbId = Annotated[int, Field(ge=1, le=MAX_DB_ID)]
+
+
+def one_printable_line(value: str) -> str:
+    """Runs of whitespace become one space; control, zero-width and direction-changing characters are refused,
+    so a subject or a name cannot hide text or reorder what a list shows (`str.isprintable` refuses them all)."""
+    line = " ".join(value.split())
+    if not line.isprintable():
+        raise ValueError("must be plain text: no control, zero-width or text-direction characters")
+    return line
+
+
+# A line people read in lists (a ticket's subject): printable, one line, 1 to 250 characters.
+Subject = Annotated[str, Field(min_length=1, max_length=250), AfterValidator(one_printable_line)]
 
 
 _CONTAINERS = (dict, list, tuple, set, frozenset)

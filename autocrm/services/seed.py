@@ -336,6 +336,8 @@ def seed_demo(session: Session, *, tickets: int = 400, days: int = 90, seed: int
                 ticket.first_response_at, kind, internal=internal, at=at
             )
             ticket.updated_at = at
+            if ticket_rules.customer_sees_message(internal=internal):
+                ticket.customer_updated_at = at
             at = min(at + timedelta(minutes=rng.randint(15, 60 * 20)), now - timedelta(minutes=5))
         message_count += len(conversation)
         if category_state in (StatusCategory.solved, StatusCategory.closed):

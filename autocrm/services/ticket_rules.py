@@ -6,6 +6,8 @@ these functions, so a ticket solved, answered or reopened reads the same whichev
 - status timestamps: entering a solved status stamps `solved_at` (once), entering a closed one stamps
   `closed_at` (and `solved_at` if it was never solved), and going back to an unsolved status clears both;
 - first response: the first public reply by staff stamps `first_response_at`; notes never count;
+- what the requester sees change: a public message, the status or the subject (`customer_updated_at`); notes
+  and staff-only fields (tags, priority, assignee, team, custom fields, due date) do not;
 - replies: a closed ticket takes no more messages; the customer's public reply reopens a pending or solved
   ticket, and staff's first public reply moves a new ticket to open.
 
@@ -20,6 +22,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from autocrm.models import StatusCategory
+
+# The ticket fields its requester is shown; a change to any other is staff's business only.
+CUSTOMER_VISIBLE_FIELDS = frozenset({"subject", "status"})
 
 # A customer's public reply on a ticket waiting in one of these means it needs work again.
 _REOPENED_BY_CUSTOMER = frozenset({StatusCategory.pending, StatusCategory.solved})
@@ -75,3 +80,13 @@ def category_after_message(category: StatusCategory, author: AuthorKind, *, inte
     if author == AuthorKind.staff and category == StatusCategory.new:
         return StatusCategory.open
     return None
+
+
+def customer_sees_message(*, internal: bool) -> bool:
+    """Whether a new message changes what the requester sees (and so their ticket's "updated" time)."""
+    return not internal
+
+
+def customer_sees_changes(changed_fields: set[str] | frozenset[str]) -> bool:
+    """Whether changing these ticket fields changes what the requester sees."""
+    return bool(CUSTOMER_VISIBLE_FIELDS & changed_fields)

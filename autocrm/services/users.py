@@ -14,13 +14,16 @@ from autocrm.services import audit
 from autocrm.services.actor import USERS_READ, USERS_WRITE, Actor
 from autocrm.services.auth import check_password_policy, hash_password, normalize_email
 from autocrm.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, field_error
-from autocrm.services.inputs import is_valid_id, like_pattern
+from autocrm.services.inputs import is_valid_id, like_pattern, one_printable_line
 from autocrm.services.user_shapes import TeamPublic, UserPage, UserPublic
 
 
 def _clean_name(name: str) -> str:
-    name = " ".join((name or "").split())
-    if not name or len(name) > 200 or not name.isprintable():
+    try:
+        name = one_printable_line(name or "")
+    except ValueError:
+        name = ""
+    if not name or len(name) > 200:
         raise field_error("name", "Enter a name of 1 to 200 characters.")
     return name
 

@@ -105,6 +105,9 @@ def validation_errors(exc: ValidationError, labels: dict[str, str] | None = None
         kind = error.get("type", "")
         if kind in _PYDANTIC_MESSAGES:
             message = f"Enter a {label.lower()}." if labels and field in labels else _PYDANTIC_MESSAGES[kind]
+        elif kind == "value_error":  # a validator's own words: "Value error, must be plain text: ..."
+            reason = str((error.get("ctx") or {}).get("error") or error.get("msg", ""))
+            message = f"The {label.lower()} {reason}." if reason else "This value is not valid."
         elif kind == "string_too_long":
             limit = (error.get("ctx") or {}).get("max_length")
             message = f"Keep the {label.lower()} under {limit} characters." if limit else "This is too long."
@@ -131,12 +134,8 @@ def refusal_messages(
 
 
 def ticket_row(ticket: dict[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
-    """A ticket's public shape plus the strings a list shows (relative and exact times, initials)."""
-    row = dict(ticket)
-    row["updated_rel"] = relative_time(ticket.get("updated_at"), now=now)
-    row["updated_exact"] = exact_time(ticket.get("updated_at"))
-    row["created_rel"] = relative_time(ticket.get("created_at"), now=now)
-    row["created_exact"] = exact_time(ticket.get("created_at"))
+    """A ticket's staff shape plus the strings a list shows (relative and exact times, initials)."""
+    row = _ticket_display(ticket, now=now)
     requester = ticket.get("requester") or {}
     assignee = ticket.get("assignee") or {}
     row["requester_name"] = requester.get("name", "")
@@ -144,6 +143,20 @@ def ticket_row(ticket: dict[str, Any], *, now: datetime | None = None) -> dict[s
     row["requester_initials"] = initials(requester.get("name"))
     row["assignee_name"] = assignee.get("name", "") if assignee else ""
     row["assignee_id_str"] = str(assignee["id"]) if assignee else "none"
+    return row
+
+
+def customer_ticket_row(ticket: dict[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
+    """A ticket's customer shape (`tickets.CustomerTicket`) plus the strings the portal shows: nothing more."""
+    return _ticket_display(ticket, now=now)
+
+
+def _ticket_display(ticket: dict[str, Any], *, now: datetime | None) -> dict[str, Any]:
+    row = dict(ticket)
+    row["updated_rel"] = relative_time(ticket.get("updated_at"), now=now)
+    row["updated_exact"] = exact_time(ticket.get("updated_at"))
+    row["created_rel"] = relative_time(ticket.get("created_at"), now=now)
+    row["created_exact"] = exact_time(ticket.get("created_at"))
     row["has_rating"] = ticket.get("rating") is not None
     row["rating"] = ticket.get("rating") or 0
     row["rating_comment"] = ticket.get("rating_comment") or ""
@@ -161,6 +174,19 @@ def message_row(message: dict[str, Any], *, now: datetime | None = None) -> dict
     row["author_name"] = author.get("name") or "System"
     row["author_initials"] = initials(author.get("name") or "System")
     row["author_is_staff"] = (author.get("role") or "") in STAFF
+    row["created_rel"] = relative_time(message.get("created_at"), now=now)
+    row["created_exact"] = exact_time(message.get("created_at"))
+    return row
+
+
+def customer_message_row(message: dict[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
+    """A public message as the requester sees it (`tickets.CustomerMessage`), in the timeline's row keys."""
+    row = dict(message)
+    name = "You" if message.get("by_you") else (message.get("author_name") or "Support")
+    row["internal"] = False
+    row["author_name"] = name
+    row["author_initials"] = initials(message.get("author_name") or name)
+    row["author_is_staff"] = bool(message.get("by_staff"))
     row["created_rel"] = relative_time(message.get("created_at"), now=now)
     row["created_exact"] = exact_time(message.get("created_at"))
     return row

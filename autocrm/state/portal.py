@@ -12,11 +12,10 @@ from autocrm.services import tickets
 from autocrm.services.actor import Actor
 from autocrm.services.errors import NotFound
 from autocrm.services.tickets import MessageCreate, TicketCreate, TicketFilter
-from autocrm.state.conversation import load_conversation
-from autocrm.state.format import form_text, ticket_row
+from autocrm.state.conversation import load_customer_conversation
+from autocrm.state.format import customer_ticket_row, form_text
 from autocrm.state.roles import CUSTOMER
 from autocrm.state.session import Form, SessionState, id_from_path
-from autocrm.state.staff import UNSOLVED
 
 PORTAL_PAGE_SIZE = 50
 NEW_REQUEST_FORM = Form(
@@ -46,16 +45,18 @@ class PortalState(SessionState):
         if actor is None:
             return refusal
         with read_session() as session:
-            open_page = tickets.list_tickets(
-                session, actor=actor, filters=TicketFilter(status_category=UNSOLVED, per_page=PORTAL_PAGE_SIZE)
+            open_page = tickets.customer_tickets(
+                session,
+                actor=actor,
+                filters=TicketFilter(status_category=list(tickets.UNSOLVED_CATEGORIES), per_page=PORTAL_PAGE_SIZE),
             )
-            done_page = tickets.list_tickets(
+            done_page = tickets.customer_tickets(
                 session,
                 actor=actor,
                 filters=TicketFilter(status_category=["solved", "closed"], per_page=PORTAL_PAGE_SIZE),
             )
-        self.open_rows = [ticket_row(t.model_dump(mode="json")) for t in open_page.items]
-        self.done_rows = [ticket_row(t.model_dump(mode="json")) for t in done_page.items]
+        self.open_rows = [customer_ticket_row(t.model_dump(mode="json")) for t in open_page.items]
+        self.done_rows = [customer_ticket_row(t.model_dump(mode="json")) for t in done_page.items]
         self.loaded = True
         if self.router.url.query_parameters.get("welcome"):  # straight from sign-up
             return [
@@ -82,7 +83,7 @@ class NewTicketState(SessionState):
         if original_id is not None:
             try:
                 with read_session() as session:
-                    original = tickets.get_ticket(session, actor=actor, ticket_id=original_id)
+                    original = tickets.customer_ticket(session, actor=actor, ticket_id=original_id)
             except NotFound:
                 original = None
             if original is not None:
@@ -135,16 +136,12 @@ class PortalTicketState(SessionState):
     rating_error: str = ""
 
     def _reload(self, actor: Actor) -> None:
-        loaded = load_conversation(actor, self.router.url.path)
+        loaded = load_customer_conversation(actor, self.router.url.path)
         if loaded is None:
             self.ticket, self.messages, self.not_found = {}, [], True
             return
         self.not_found = False
-        self.ticket, rows = loaded
-        for row in rows:
-            if (row.get("author") or {}).get("id") == actor.user_id:
-                row["author_name"] = "You"
-        self.messages = rows
+        self.ticket, self.messages = loaded
 
     @rx.event
     def load(self):

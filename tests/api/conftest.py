@@ -22,7 +22,7 @@ def api(db_url, monkeypatch) -> ApiWorld:
     customer, other_customer, agent = make_user(Role.customer), make_user(Role.customer), make_user(Role.agent)
     with write_session() as session:
         ticket = make_ticket(session, requester=customer, subject="Printer on fire", body="<p>Help!</p>")
-        first_message_id = tickets.list_messages(session, actor=Actor.for_user(customer), ticket_id=ticket.id)[0].id
+        first_message_id = tickets.customer_messages(session, actor=Actor.for_user(customer), ticket_id=ticket.id)[0].id
         attachment = tickets.add_attachment(
             session,
             actor=Actor.for_user(customer),

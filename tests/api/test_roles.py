@@ -131,10 +131,12 @@ def test_customer_sees_own_tickets_only_and_never_internal_notes(api):
     make_message(ticket_id=api.ticket.id, by=api.agent, body="Customer is on the free plan", internal=True)
     as_owner, as_stranger = Actor.for_user(api.customer), Actor.for_user(api.other_customer)
     with read_session() as session:
-        assert tickets.get_ticket(session, actor=as_owner, ticket_id=api.ticket.id).id == api.ticket.id
-        assert [m.internal for m in tickets.list_messages(session, actor=as_owner, ticket_id=api.ticket.id)] == [False]
-        assert tickets.list_tickets(session, actor=as_stranger).total == 0
-        for read in (tickets.get_ticket, tickets.list_messages):
+        assert tickets.customer_ticket(session, actor=as_owner, ticket_id=api.ticket.id).id == api.ticket.id
+        assert [m.body_text for m in tickets.customer_messages(session, actor=as_owner, ticket_id=api.ticket.id)] == [
+            "Help!"
+        ]
+        assert tickets.customer_tickets(session, actor=as_stranger).total == 0
+        for read in (tickets.customer_ticket, tickets.customer_messages):
             with pytest.raises(NotFound):
                 read(session, actor=as_stranger, ticket_id=api.ticket.id)
         with pytest.raises(NotFound):

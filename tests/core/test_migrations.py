@@ -9,9 +9,9 @@ from autocrm.core import fulltext
 from autocrm.core.db import get_engine, read_session, write_session
 from autocrm.core.migrations import alembic_config, upgrade_database
 from autocrm.models import User
-from autocrm.services import desk, tickets
+from autocrm.services import desk
 from autocrm.services.actor import Actor
-from autocrm.services.tickets import TicketFilter
+from tests.factories import listed_for
 
 # The full-text search objects (FTS5 virtual table and shadow tables, the tsvector column, triggers) are made
 # by autocrm.core.fulltext, not declared in the models: leave them out of the comparison, and nothing else.
@@ -122,9 +122,7 @@ def test_upgrade_from_0002_moves_existing_tickets_into_the_new_search(db_url):
         ann, bob = (s.exec(select(User).where(User.email == e)).one() for e in ("ann@example.com", "bob@example.com"))
 
         def found(user, q):
-            return [
-                t.subject for t in tickets.list_tickets(s, actor=Actor.for_user(user), filters=TicketFilter(q=q)).items
-            ]
+            return [t.subject for t in listed_for(Actor.for_user(user), s, q=q)]
 
         assert found(bob, "lost wallet") == found(bob, "fraud") == ["Lost card"]
         assert found(ann, "stolen") == ["Lost card"]

@@ -25,9 +25,12 @@ def _row(*outcomes: str) -> dict[str, str]:
 
 #                                       owner   stranger agent admin key_read key_write
 EXPECTED = {
-    "get_ticket": _row(OK, HIDDEN, OK, OK, OK, DENIED),
-    "list_tickets": _row(OK, OK, OK, OK, OK, DENIED),
-    "list_messages": _row(OK, HIDDEN, OK, OK, OK, DENIED),
+    "get_ticket": _row(DENIED, HIDDEN, OK, OK, OK, DENIED),
+    "list_tickets": _row(DENIED, DENIED, OK, OK, OK, DENIED),
+    "list_messages": _row(DENIED, HIDDEN, OK, OK, OK, DENIED),
+    "customer_ticket": _row(OK, HIDDEN, DENIED, DENIED, DENIED, DENIED),
+    "customer_tickets": _row(OK, OK, DENIED, DENIED, DENIED, DENIED),
+    "customer_messages": _row(OK, HIDDEN, DENIED, DENIED, DENIED, DENIED),
     "ticket_audit": _row(DENIED, HIDDEN, OK, OK, OK, DENIED),
     "read_attachment": _row(OK, HIDDEN, OK, OK, OK, DENIED),
     "read_note_file": _row(HIDDEN, HIDDEN, OK, OK, OK, DENIED),
@@ -105,6 +108,9 @@ def _operations(w):
         "get_ticket": lambda s, a: tickets.get_ticket(s, actor=a, ticket_id=t),
         "list_tickets": lambda s, a: tickets.list_tickets(s, actor=a, filters=TicketFilter()),
         "list_messages": lambda s, a: tickets.list_messages(s, actor=a, ticket_id=t),
+        "customer_ticket": lambda s, a: tickets.customer_ticket(s, actor=a, ticket_id=t),
+        "customer_tickets": lambda s, a: tickets.customer_tickets(s, actor=a),
+        "customer_messages": lambda s, a: tickets.customer_messages(s, actor=a, ticket_id=t),
         "ticket_audit": lambda s, a: tickets.ticket_audit(s, actor=a, ticket_id=t),
         "read_attachment": lambda s, a: tickets.read_attachment(s, actor=a, attachment_id=w["public_file"].id),
         "read_note_file": lambda s, a: tickets.read_attachment(s, actor=a, attachment_id=w["note_file"].id),
@@ -165,8 +171,8 @@ def test_role_matrix(desk_with_ticket):
 def test_customer_lists_show_nothing_of_others_and_no_notes(desk_with_ticket):
     actors = desk_with_ticket["actors"]
     with Session(get_engine()) as s:
-        assert tickets.list_tickets(s, actor=actors["stranger"]).total == 0
-        assert tickets.list_tickets(s, actor=actors["owner"]).total == 1
-        owner_view = tickets.list_messages(s, actor=actors["owner"], ticket_id=desk_with_ticket["ticket"].id)
-        assert all(not m.internal for m in owner_view) and "Fraud flag" not in str([m.body_text for m in owner_view])
+        assert tickets.customer_tickets(s, actor=actors["stranger"]).total == 0
+        assert tickets.customer_tickets(s, actor=actors["owner"]).total == 1
+        owner_view = tickets.customer_messages(s, actor=actors["owner"], ticket_id=desk_with_ticket["ticket"].id)
+        assert "Fraud flag" not in str([m.body_text for m in owner_view]) and len(owner_view) == 2
         assert len(tickets.list_messages(s, actor=actors["agent"], ticket_id=desk_with_ticket["ticket"].id)) == 3

@@ -7,7 +7,7 @@ from autocrm.services import desk, tickets
 from autocrm.services.actor import Actor
 from autocrm.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from autocrm.services.tickets import MessageCreate, TicketCreate, TicketFilter, TicketUpdate
-from tests.factories import make_ticket
+from tests.factories import listed_for, make_ticket
 
 
 def test_customer_opens_ticket_with_number_status_and_audit(people):
@@ -50,11 +50,11 @@ def test_customer_sees_own_tickets_only_and_never_notes(people):
         )
     with read_session() as s:
         with pytest.raises(NotFound):
-            tickets.get_ticket(s, actor=Actor.for_user(bob), ticket_id=t.id)
+            tickets.customer_ticket(s, actor=Actor.for_user(bob), ticket_id=t.id)
         with pytest.raises(NotFound):
-            tickets.list_messages(s, actor=Actor.for_user(bob), ticket_id=t.id)
-        assert tickets.list_tickets(s, actor=Actor.for_user(bob)).total == 0
-        visible = tickets.list_messages(s, actor=Actor.for_user(alice), ticket_id=t.id)
+            tickets.customer_messages(s, actor=Actor.for_user(bob), ticket_id=t.id)
+        assert tickets.customer_tickets(s, actor=Actor.for_user(bob)).total == 0
+        visible = tickets.customer_messages(s, actor=Actor.for_user(alice), ticket_id=t.id)
         assert [m.body_text for m in visible] == ["Help!", "Looking into it"]
         staff_view = tickets.list_messages(s, actor=Actor.for_user(agent), ticket_id=t.id)
         assert [m.internal for m in staff_view] == [False, False, True]
@@ -203,7 +203,7 @@ def test_rating_only_by_requester_once_when_solved(people):
     with write_session() as s, pytest.raises(Conflict):
         tickets.rate_ticket(s, actor=Actor.for_user(customer), ticket_id=t.id, score=5)
     with read_session() as s:
-        assert tickets.get_ticket(s, actor=Actor.for_user(customer), ticket_id=t.id).rating == 4
+        assert tickets.customer_ticket(s, actor=Actor.for_user(customer), ticket_id=t.id).rating == 4
 
 
 def test_customer_reply_reopens_solved_ticket(people):
@@ -214,7 +214,7 @@ def test_customer_reply_reopens_solved_ticket(people):
     with write_session() as s:
         tickets.add_message(s, actor=Actor.for_user(customer), ticket_id=t.id, data=MessageCreate(body="Still broken"))
     with read_session() as s:
-        again = tickets.get_ticket(s, actor=Actor.for_user(customer), ticket_id=t.id)
+        again = tickets.get_ticket(s, actor=Actor.for_user(agent), ticket_id=t.id)
     assert again.status == "open" and again.solved_at is None
 
 
@@ -242,7 +242,7 @@ def test_attachments_checked_and_stored_outside_db(people):
     customer = people.make()
     t = make_ticket(by=customer)
     with read_session() as s:
-        first_message = tickets.list_messages(s, actor=Actor.for_user(customer), ticket_id=t.id)[0]
+        first_message = tickets.customer_messages(s, actor=Actor.for_user(customer), ticket_id=t.id)[0]
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
     with write_session() as s:
         stored = tickets.add_attachment(
@@ -272,10 +272,7 @@ def test_attachments_checked_and_stored_outside_db(people):
 
 
 def _found(actor, q):
-    with read_session() as s:
-        return sorted(
-            t.subject for t in tickets.list_tickets(s, actor=actor, filters=TicketFilter(q=q, per_page=100)).items
-        )
+    return sorted(t.subject for t in listed_for(actor, q=q))
 
 
 def test_customers_never_match_note_words_even_beside_public_ones(people):

@@ -15,7 +15,7 @@ from autocrm.services.actor import Actor
 from autocrm.state import format as fmt
 from autocrm.state.admin import AdminUsersState
 from autocrm.state.auth import LoginState, SignupState
-from autocrm.state.portal import NewTicketState, PortalTicketState
+from autocrm.state.portal import NewTicketState, PortalState, PortalTicketState
 from autocrm.state.queue import QueueState
 from autocrm.state.session import SessionState, id_from_path, safe_next
 from autocrm.state.ticket import AgentTicketState
@@ -260,3 +260,31 @@ def test_the_portal_says_it_reopened_a_request_only_when_the_reply_did(people):
     assert "We reopened your request." in reply_seen_as("pending", "solved")
     toast = reply_seen_as("solved", "pending")
     assert "Message sent." in toast and "reopened" not in toast
+
+
+def test_the_portal_holds_no_staff_field_in_its_state(people):
+    """Reflex sends every state var to the browser: the portal's must hold the customer shapes only."""
+    customer, agent = people.make(Role.customer), people.make(Role.agent)
+    ticket = make_ticket(by=customer, subject="Card stuck in ATM", body="Help", body_format="text")
+    with write_session() as session:
+        tickets.update_ticket(
+            session,
+            actor=Actor.for_user(agent),
+            ticket_id=ticket.id,
+            data=tickets.TicketUpdate(assignee_id=agent.id, priority="urgent", tags=["atm-fault"]),
+        )
+        tickets.add_message(
+            session,
+            actor=Actor.for_user(agent),
+            ticket_id=ticket.id,
+            data=tickets.MessageCreate(body="Known fault at this ATM", internal=True),
+        )
+    listing = _signed_in(PortalState, customer, "/portal")
+    listing.load()
+    view = _signed_in(PortalTicketState, customer, f"/portal/tickets/{ticket.id}")
+    view.load()
+    sent = json.dumps([listing.open_rows, listing.done_rows, view.ticket, view.messages])
+    for staff_only in ('"tags"', '"priority', '"assignee', '"team', '"custom_fields"', '"due_at"', '"requester'):
+        assert staff_only not in sent, staff_only
+    assert "atm-fault" not in sent and "Known fault" not in sent and agent.name not in sent
+    assert [row["subject"] for row in listing.open_rows] == ["Card stuck in ATM"]

@@ -4,8 +4,22 @@
 `queue` the list, its search and its totals; `writes` every change. Callers import from this package.
 """
 
-from autocrm.services.tickets.queue import SEARCH_TOTAL_CAP, SORTS, TOTAL_CAP, list_tickets, queue_totals
-from autocrm.services.tickets.reads import get_ticket, list_messages, read_attachment, ticket_audit
+from autocrm.services.tickets.queue import (
+    SEARCH_TOTAL_CAP,
+    SORTS,
+    TOTAL_CAP,
+    customer_tickets,
+    list_tickets,
+    queue_totals,
+)
+from autocrm.services.tickets.reads import (
+    customer_messages,
+    customer_ticket,
+    get_ticket,
+    list_messages,
+    read_attachment,
+    ticket_audit,
+)
 from autocrm.services.tickets.shapes import (
     ALLOWED_ATTACHMENT_TYPES,
     MAX_TAGS,
@@ -13,6 +27,9 @@ from autocrm.services.tickets.shapes import (
     UNSOLVED_CATEGORIES,
     AttachmentPublic,
     AuditPublic,
+    CustomerMessage,
+    CustomerTicket,
+    CustomerTicketPage,
     MessageAdded,
     MessageCreate,
     MessagePublic,
@@ -51,6 +68,9 @@ __all__ = [
     "TOTAL_CAP",
     "AttachmentPublic",
     "AuditPublic",
+    "CustomerMessage",
+    "CustomerTicket",
+    "CustomerTicketPage",
     "MessageAdded",
     "MessageCreate",
     "MessagePublic",
@@ -70,6 +90,9 @@ __all__ = [
     "clean_body",
     "clean_tags",
     "create_ticket",
+    "customer_messages",
+    "customer_ticket",
+    "customer_tickets",
     "existing_team",
     "get_ticket",
     "list_messages",

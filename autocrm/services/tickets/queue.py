@@ -13,8 +13,8 @@ from autocrm.core import fulltext
 from autocrm.models import Ticket, TicketStatus, TicketTag, User
 from autocrm.services.actor import TICKETS_READ, Actor
 from autocrm.services.errors import field_error
-from autocrm.services.tickets.reads import public_from, public_select
-from autocrm.services.tickets.shapes import QueueTotal, TicketFilter, TicketPage
+from autocrm.services.tickets.reads import customer_from, public_from, public_select, requester_only
+from autocrm.services.tickets.shapes import CustomerTicketPage, QueueTotal, TicketFilter, TicketPage
 
 SORTS: dict[str, tuple[Mapped[Any], bool]] = {
     "updated_at": (col(Ticket.updated_at), True),
@@ -203,6 +203,7 @@ def list_tickets(session: Session, *, actor: Actor, filters: TicketFilter | None
     the covering index, not the rows), the outer query joins the page's relations, and the total is a
     count capped at TOTAL_CAP (SEARCH_TOTAL_CAP for a search) computed in the same statement."""
     actor.require_scope(TICKETS_READ)
+    actor.require_staff()
     f = filters or TicketFilter()
     conditions = _list_conditions(session, actor, f)
     cap, searching = _cap_for(f)
@@ -239,10 +240,49 @@ def list_tickets(session: Session, *, actor: Actor, filters: TicketFilter | None
     )
 
 
+def customer_tickets(session: Session, *, actor: Actor, filters: TicketFilter | None = None) -> CustomerTicketPage:
+    """The requester's own tickets in their shape, the latest change they can see first. The staff-only
+    filters (assignee, team, tag, priority) are refused: they would tell a customer about fields they never see."""
+    requester_only(actor)
+    f = filters or TicketFilter()
+    staff_only = sorted({"assignee_id", "team_id", "tag", "priority", "requester_id"} & f.model_fields_set)
+    if staff_only:
+        raise field_error(staff_only[0], "Filter your requests by status or by words.")
+    conditions = _list_conditions(session, actor, f)
+    cap, _searching = _cap_for(f)
+    latest = func.coalesce(Ticket.customer_updated_at, Ticket.created_at)
+    offset = (f.page - 1) * f.per_page
+    total_column = _capped_count(conditions, cap)
+    statement = (
+        public_select(with_rating=True)
+        .where(*conditions)
+        .order_by(latest.desc(), col(Ticket.id).desc())
+        .offset(_inline(offset))
+        .limit(_inline(f.per_page))
+        .add_columns(total_column.label("total"))
+    )
+    rows = list(session.execute(statement))
+    if rows:
+        counted = rows[0].total
+    elif offset == 0:
+        counted = 0
+    else:  # a page past the end: the total alone
+        counted = session.execute(select(total_column)).scalar_one()
+    total, is_estimate = _read_total(counted, cap)
+    return CustomerTicketPage(
+        items=[customer_from(row, row) for row in rows],
+        total=total,
+        page=f.page,
+        per_page=f.per_page,
+        total_is_estimate=is_estimate,
+    )
+
+
 def queue_totals(session: Session, *, actor: Actor, queues: dict[str, TicketFilter]) -> dict[str, QueueTotal]:
     """The totals of several queues (the sidebar's views) in ONE statement, each counted as `list_tickets`
     counts its own."""
     actor.require_scope(TICKETS_READ)
+    actor.require_staff()
     if not queues:
         return {}
     caps, columns, searching = [], [], False

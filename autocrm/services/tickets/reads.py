@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, Table, false
@@ -15,6 +16,7 @@ from autocrm.models import (
     Attachment,
     Message,
     SatisfactionRating,
+    StatusCategory,
     Team,
     Ticket,
     TicketPriority,
@@ -24,12 +26,15 @@ from autocrm.models import (
 )
 from autocrm.services import audit
 from autocrm.services.actor import TICKETS_READ, Actor
-from autocrm.services.errors import NotFound
+from autocrm.services.errors import NotFound, PermissionDenied
 from autocrm.services.inputs import is_valid_id
 from autocrm.services.storage import get_file_store
 from autocrm.services.tickets.shapes import (
+    CUSTOMER_STATUS_NAMES,
     AttachmentPublic,
     AuditPublic,
+    CustomerMessage,
+    CustomerTicket,
     MessagePublic,
     PersonRef,
     TeamRef,
@@ -45,6 +50,12 @@ def visible_ticket(session: Session, actor: Actor, ticket_id: int, *, scope: str
     if ticket is None or (not actor.is_staff and ticket.requester_id != actor.user_id):
         raise NotFound(f"Ticket {ticket_id} not found.")
     return ticket
+
+
+def requester_only(actor: Actor) -> None:
+    """The customer's own view of their tickets is theirs: staff read the staff shapes (`get_ticket`, ...)."""
+    if actor.is_staff or actor.user_id is None:
+        raise PermissionDenied("This is the requester's view of their tickets.")
 
 
 # How a page of tickets is read: ONE statement whatever the page size and the table size.
@@ -100,8 +111,26 @@ def public_select(*, with_rating: bool = False) -> Select:
     return statement
 
 
+@dataclass(frozen=True)
+class Related:
+    """What a ticket's shapes need beyond its own columns, named as `public_select` labels them: a row of that
+    select is one, and a write that has these in hand builds one instead of reading them back."""
+
+    requester_name: str
+    requester_email: str | None
+    assignee_name: str | None
+    team_name: str | None
+    status_name: str
+    status_category: StatusCategory
+    priority_name: str
+    follow_up_of_number: int | None
+    tag_list: str | None  # comma-joined, as the aggregate gives it
+    rating_score: int | None = None
+    rating_comment: str | None = None
+
+
 def public_from(t: Any, rel: Any, *, with_rating: bool) -> TicketPublic:
-    """`t` has the ticket's fields (an ORM row or a result row), `rel` the joined columns of `public_select`."""
+    """The staff shape. `t` has the ticket's fields (an ORM row or a result row), `rel` those of `Related`."""
     rating = rel.rating_score if with_rating else None
     return TicketPublic(
         id=t.id,
@@ -130,6 +159,24 @@ def public_from(t: Any, rel: Any, *, with_rating: bool) -> TicketPublic:
     )
 
 
+def customer_from(t: Any, rel: Any) -> CustomerTicket:
+    """The requester's shape, from the same fields as `public_from` (with the rating columns)."""
+    return CustomerTicket(
+        id=t.id,
+        number=t.number,
+        subject=t.subject,
+        status_name=CUSTOMER_STATUS_NAMES[StatusCategory(rel.status_category)],
+        status_category=rel.status_category,
+        created_at=t.created_at,
+        updated_at=t.customer_updated_at or t.created_at,
+        solved_at=t.solved_at,
+        closed_at=t.closed_at,
+        follow_up_of=TicketRef(id=t.follow_up_of_id, number=rel.follow_up_of_number) if t.follow_up_of_id else None,
+        rating=rel.rating_score,
+        rating_comment=rel.rating_comment if rel.rating_score is not None else None,
+    )
+
+
 def to_public(tickets: list[Ticket], session: Session, *, with_rating: bool = False) -> list[TicketPublic]:
     """Public shapes for tickets already loaded: one query for their relations, whatever their number."""
     if not tickets:
@@ -140,13 +187,48 @@ def to_public(tickets: list[Ticket], session: Session, *, with_rating: bool = Fa
 
 
 def get_ticket(session: Session, *, actor: Actor, ticket_id: int) -> TicketPublic:
+    """The staff shape of one ticket (customers read `customer_ticket`)."""
     ticket = visible_ticket(session, actor, ticket_id)
+    actor.require_staff()
     return to_public([ticket], session, with_rating=True)[0]
 
 
+def customer_ticket(session: Session, *, actor: Actor, ticket_id: int) -> CustomerTicket:
+    """One of the requester's own tickets, in their shape; anyone else's is not found."""
+    requester_only(actor)
+    ticket = visible_ticket(session, actor, ticket_id)
+    row = session.execute(public_select(with_rating=True).where(col(Ticket.id) == ticket.id)).one()
+    return customer_from(row, row)
+
+
 def list_messages(session: Session, *, actor: Actor, ticket_id: int) -> list[MessagePublic]:
-    """The conversation in order. Customers never receive internal notes."""
+    """The whole conversation in order, internal notes included (staff only; customers read
+    `customer_messages`)."""
     visible_ticket(session, actor, ticket_id)
+    actor.require_staff()
+    return _conversation(session, ticket_id, public_only=False)
+
+
+def customer_messages(session: Session, *, actor: Actor, ticket_id: int) -> list[CustomerMessage]:
+    """The public conversation of one of the requester's own tickets, as they see it."""
+    requester_only(actor)
+    visible_ticket(session, actor, ticket_id)
+    return [
+        CustomerMessage(
+            id=m.id,
+            author_name=m.author.name if m.author else "",
+            by_staff=bool(m.author and m.author.role and m.author.role.is_staff),
+            by_you=bool(m.author and m.author.id == actor.user_id),
+            body_html=m.body_html,
+            body_text=m.body_text,
+            created_at=m.created_at,
+            attachments=m.attachments,
+        )
+        for m in _conversation(session, ticket_id, public_only=True)
+    ]
+
+
+def _conversation(session: Session, ticket_id: int, *, public_only: bool) -> list[MessagePublic]:
     # Authors and attachments joined in: 2 statements in all (the ticket, then the conversation), however
     # long the conversation. A message row repeats once per attachment; most messages have none or one.
     statement = (
@@ -163,7 +245,7 @@ def list_messages(session: Session, *, actor: Actor, ticket_id: int) -> list[Mes
         .outerjoin(Attachment, col(Attachment.message_id) == Message.id)
         .where(col(Message.ticket_id) == ticket_id)
     )
-    if not actor.is_staff:
+    if public_only:
         statement = statement.where(col(Message.internal) == false())
     statement = statement.order_by(col(Message.created_at), col(Message.id), col(Attachment.id))
     result: list[MessagePublic] = []

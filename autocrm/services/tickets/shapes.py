@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from autocrm.models import Channel, Role, StatusCategory
-from autocrm.services.inputs import DbId, ServiceInput
+from autocrm.services.inputs import DbId, ServiceInput, Subject
 
 MAX_TAGS = 20
 # Once a ticket is in one of these, its requester may rate it; closed ones take no more replies.
@@ -38,7 +38,7 @@ ALLOWED_ATTACHMENT_TYPES = {
 
 
 class TicketCreate(ServiceInput):
-    subject: str = Field(min_length=1, max_length=250)
+    subject: Subject
     body: str = Field(min_length=1, max_length=100_000)
     body_format: Literal["html", "text"] = "html"
     priority: str | None = Field(default=None, max_length=40)
@@ -58,7 +58,7 @@ class TicketCreate(ServiceInput):
 class TicketUpdate(ServiceInput):
     """Only the fields that are set change; `assignee_id: null` unassigns."""
 
-    subject: str | None = Field(default=None, min_length=1, max_length=250)
+    subject: Subject | None = None
     status: str | None = Field(default=None, max_length=40)
     priority: str | None = Field(default=None, max_length=40)
     assignee_id: DbId | None = None
@@ -152,10 +152,47 @@ class TicketPublic(BaseModel):
     rating_comment: str | None = None
 
 
+# What a customer is told of each kind of status: a desk's own status names ("Escalated to fraud") are staff's.
+CUSTOMER_STATUS_NAMES = {
+    StatusCategory.new: "Open",
+    StatusCategory.open: "Open",
+    StatusCategory.on_hold: "Open",
+    StatusCategory.pending: "Awaiting your reply",
+    StatusCategory.solved: "Solved",
+    StatusCategory.closed: "Closed",
+}
+
+
+class CustomerTicket(BaseModel):
+    """A ticket as its requester sees it, decided here once: no tags, custom fields, assignee, team, priority,
+    due date or internal status name. Customer-facing screens get this shape and nothing else."""
+
+    id: int
+    number: int
+    subject: str
+    status_name: str
+    status_category: StatusCategory
+    created_at: datetime
+    updated_at: datetime  # the last change the customer can see (`Ticket.customer_updated_at`)
+    solved_at: datetime | None
+    closed_at: datetime | None
+    follow_up_of: TicketRef | None = None
+    rating: int | None = None
+    rating_comment: str | None = None
+
+
 class TicketPage(BaseModel):
     items: list[TicketPublic]
     # Exact up to TOTAL_CAP matches (SEARCH_TOTAL_CAP for a search). Past it `total_is_estimate` is true and
     # `total` is the cap ("1,000+", "100+") for a filtered list, or the table's size estimate for the whole queue.
+    total: int
+    page: int
+    per_page: int
+    total_is_estimate: bool = False
+
+
+class CustomerTicketPage(BaseModel):
+    items: list[CustomerTicket]
     total: int
     page: int
     per_page: int
@@ -168,6 +205,19 @@ class MessagePublic(BaseModel):
     internal: bool
     channel: Channel
     author: PersonRef | None
+    body_html: str
+    body_text: str
+    created_at: datetime
+    attachments: list[AttachmentPublic] = []
+
+
+class CustomerMessage(BaseModel):
+    """A public message as the requester sees it: who wrote it by name and side, never a staff account's id."""
+
+    id: int
+    author_name: str
+    by_staff: bool
+    by_you: bool
     body_html: str
     body_text: str
     created_at: datetime

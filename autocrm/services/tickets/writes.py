@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import filetype
 from sqlmodel import Session, col, select
 
+from autocrm.core.db import stored_id
 from autocrm.core.settings import get_settings
 from autocrm.models import (
     Attachment,
@@ -34,12 +35,12 @@ from autocrm.models.base import utcnow
 from autocrm.services import audit, desk, ticket_rules
 from autocrm.services.actor import TICKETS_WRITE, Actor
 from autocrm.services.auth import normalize_email
-from autocrm.services.content import html_to_text, sanitize_html, text_to_html
+from autocrm.services.content import html_to_text, mentions_images, sanitize_html, text_to_html
 from autocrm.services.errors import Conflict, NotFound, PermissionDenied, field_error
 from autocrm.services.inputs import is_valid_id
 from autocrm.services.storage import get_file_store
 from autocrm.services.ticket_rules import AuthorKind, StatusTimes
-from autocrm.services.tickets.reads import to_public, visible_ticket
+from autocrm.services.tickets.reads import Related, public_from, to_public, visible_ticket
 from autocrm.services.tickets.shapes import (
     ALLOWED_ATTACHMENT_TYPES,
     MAX_TAGS,
@@ -50,10 +51,8 @@ from autocrm.services.tickets.shapes import (
     MessagePublic,
     PersonRef,
     RatingPublic,
-    TeamRef,
     TicketCreate,
     TicketPublic,
-    TicketRef,
     TicketUpdate,
 )
 
@@ -76,11 +75,12 @@ def clean_tags(tags: list[str]) -> list[str]:
     return sorted(cleaned)
 
 
-def clean_body(body: str, body_format: str) -> tuple[str, str]:
+def clean_body(body: str, body_format: str, *, images: frozenset[int] = frozenset()) -> tuple[str, str]:
+    """Safe HTML and its text; `images` are the attachments the body may show (see `content.sanitize_html`)."""
     limit = get_settings().message_max_chars
     if len(body) > limit:
         raise field_error("body", f"The message is longer than {limit} characters.")
-    safe = sanitize_html(text_to_html(body) if body_format == "text" else body)
+    safe = sanitize_html(text_to_html(body) if body_format == "text" else body, images=images)
     text = html_to_text(safe)
     if not text and "<img" not in safe:
         raise field_error("body", "The message is empty.")
@@ -197,6 +197,16 @@ def _resolve_requester(session: Session, actor: Actor, data: TicketCreate, origi
 # ---- use cases ---------------------------------------------------------------------------------------
 
 
+def _body_format_for(actor: Actor, data: TicketCreate | MessageCreate) -> str:
+    """Customers write plain text, and their messages come in on the channel the app sees them use: an HTML
+    body or a channel of their choosing is staff's (an agent logging a phone call, an integration's mail)."""
+    if actor.is_staff:
+        return data.body_format
+    if data.channel is not None or ("body_format" in data.model_fields_set and data.body_format != "text"):
+        raise PermissionDenied("Customers write plain text; the channel and an HTML body are set by staff.")
+    return "text"
+
+
 def create_ticket(session: Session, *, actor: Actor, data: TicketCreate) -> TicketPublic:
     actor.require_scope(TICKETS_WRITE)
     staff_only = {
@@ -214,7 +224,7 @@ def create_ticket(session: Session, *, actor: Actor, data: TicketCreate) -> Tick
             "Customers may set only a new ticket's subject, its message and the ticket it follows up."
         )
     # Sanitize before the first statement: on SQLite that statement takes the write lock.
-    body_html, body_text = clean_body(data.body, data.body_format)
+    body_html, body_text = clean_body(data.body, _body_format_for(actor, data))
     # A customer follows up their own tickets only: others' are "not found", as everywhere.
     original = (
         visible_ticket(session, actor, data.follow_up_of_id, scope=TICKETS_WRITE)
@@ -247,6 +257,7 @@ def create_ticket(session: Session, *, actor: Actor, data: TicketCreate) -> Tick
         custom_fields=custom_fields,
         created_at=now,
         updated_at=now,
+        customer_updated_at=now,
         follow_up_of_id=original.id if original is not None else None,
     )
     _apply_status(ticket, status, at=now)
@@ -290,29 +301,18 @@ def create_ticket(session: Session, *, actor: Actor, data: TicketCreate) -> Tick
         },
     )
     # Everything the public shape needs is in hand: no read-back inside the write transaction.
-    return TicketPublic(
-        id=ticket_id,
-        number=ticket.number,
-        subject=ticket.subject,
-        status=status.key,
+    related = Related(
+        requester_name=requester.name,
+        requester_email=requester.email,
+        assignee_name=assignee.name if assignee else None,
+        team_name=team.name if team else None,
         status_name=status.name,
         status_category=status.category,
-        priority=priority.key,
         priority_name=priority.name,
-        channel=channel,
-        requester=PersonRef(id=requester.id, name=requester.name, email=requester.email),
-        assignee=PersonRef(id=assignee.id, name=assignee.name) if assignee else None,
-        team=TeamRef(id=team.id, name=team.name) if team else None,
-        tags=tags,
-        custom_fields=custom_fields,
-        created_at=ticket.created_at,
-        updated_at=ticket.updated_at,
-        first_response_at=None,
-        solved_at=ticket.solved_at,
-        closed_at=ticket.closed_at,
-        due_at=None,
-        follow_up_of=TicketRef(id=original.id, number=original.number) if original is not None else None,
+        follow_up_of_number=original.number if original is not None else None,
+        tag_list=",".join(tags),
     )
+    return public_from(ticket, related, with_rating=False)
 
 
 def update_ticket(session: Session, *, actor: Actor, ticket_id: int, data: TicketUpdate) -> TicketPublic:
@@ -383,6 +383,8 @@ def update_ticket(session: Session, *, actor: Actor, ticket_id: int, data: Ticke
     changes = audit.diff(before, after)
     if changes:
         ticket.updated_at = utcnow()
+        if ticket_rules.customer_sees_changes(set(changes)):
+            ticket.customer_updated_at = ticket.updated_at
         session.add(ticket)
         audit.record(
             session, actor=actor, action="ticket.update", object_type="ticket", object_id=ticket_id, changes=changes
@@ -395,8 +397,14 @@ def add_message(session: Session, *, actor: Actor, ticket_id: int, data: Message
     """A public reply or (staff only) an internal note, and what it changed on the ticket. A customer's reply
     reopens a pending or solved ticket."""
     actor.require_scope(TICKETS_WRITE)
-    # Sanitize before the first statement: on SQLite that statement takes the write lock.
-    body_html, body_text = clean_body(data.body, data.body_format)
+    body_format = _body_format_for(actor, data)
+    # Sanitize before the first statement (on SQLite that statement takes the write lock), unless the body shows
+    # images: which it may show depends on the ticket's attachments.
+    images: frozenset[int] = frozenset()
+    if body_format == "html" and mentions_images(data.body):
+        attached = session.exec(select(Attachment.id).where(Attachment.ticket_id == ticket_id))
+        images = frozenset(stored_id(attachment_id) for attachment_id in attached)
+    body_html, body_text = clean_body(data.body, body_format, images=images)
     ticket = visible_ticket(session, actor, ticket_id, scope=TICKETS_WRITE)
     if data.internal:
         actor.require_staff()
@@ -433,6 +441,8 @@ def add_message(session: Session, *, actor: Actor, ticket_id: int, data: Message
         _apply_status(ticket, moved, at=now)
         category_after = moved.category
     ticket.updated_at = now
+    if ticket_rules.customer_sees_message(internal=data.internal):
+        ticket.customer_updated_at = now
     session.add(ticket)
     session.flush()
     message_id = _stored_id(message)
@@ -511,6 +521,9 @@ def add_attachment(
     message = session.get(Message, message_id) if is_valid_id(message_id) else None
     if message is None or message.ticket_id != ticket_id or (message.internal and not actor.is_staff):
         raise NotFound(f"Message {message_id} not found on this ticket.")
+    wrote_it = message.api_key_id == actor.api_key_id if actor.api_key_id else message.author_id == actor.user_id
+    if not wrote_it:
+        raise PermissionDenied("Attach files to a message you wrote.")
     limit = get_settings().attachment_max_bytes
     if len(data) > limit:
         raise field_error("file", f"The file is larger than {limit // (1024 * 1024)} MB.")
