@@ -353,7 +353,8 @@ def clean_domains(domains: list[str] | str) -> list[str]:
     return cleaned
 
 
-def _validated(data: SsoProviderInput) -> SsoProviderInput:
+def validated_input(data: SsoProviderInput) -> SsoProviderInput:
+    """`data` cleaned, or every field's refusal at once (no network: the issuer is `check_issuer`'s)."""
     errors: dict[str, str] = {}
     name = " ".join(data.name.split())
     if not name or len(name) > 80 or not name.isprintable():
@@ -398,7 +399,7 @@ def create_provider(
 ) -> SsoProviderPublic:
     """A new provider; `discovery` comes from `check_issuer(issuer=data.issuer)`."""
     actor.require_admin()
-    data = _validated(data)
+    data = validated_input(data)
     _require_discovery(data, discovery)
     _name_taken(session, data.name)
     provider = SsoProvider(
@@ -443,7 +444,7 @@ def update_provider(
 ) -> SsoProviderPublic:
     actor.require_admin()
     provider = _provider(session, provider_id)
-    data = _validated(data)
+    data = validated_input(data)
     _require_discovery(data, discovery)
     _name_taken(session, data.name, but=provider.id)
     before = provider.model_dump(include={"name", "issuer", "client_id", "allowed_domains", "new_user_role", "enabled"})
