@@ -321,3 +321,23 @@ def running_provider(*, client_id: str, client_secret: str, redirect_uri: str, u
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=5)
+
+
+CLIENT_ID = "autocrm-tests"
+CLIENT_SECRET = "provider-issued-secret-4f1c"  # noqa: S105 (the test provider's throwaway client secret)
+
+
+@contextmanager
+def provider_for_app() -> Iterator[IdpServer]:
+    """A provider that knows the app under test (its redirect URI from the settings), with one verified user."""
+    from autocrm.services import sso
+
+    sso.forget_discoveries()
+    user = IdpUser(sub="idp-sub-1", email="sam.sso@example.com", name="Sam Sso")
+    try:
+        with running_provider(
+            client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uri=sso.callback_url(), user=user
+        ) as provider:
+            yield provider
+    finally:
+        sso.forget_discoveries()

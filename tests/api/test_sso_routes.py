@@ -19,10 +19,8 @@ from autocrm.services import auth, sso
 from autocrm.services.actor import Actor
 from autocrm.services.sso import SsoProviderInput, SsoProviderPublic
 from tests.factories import make_user
-from tests.oidc_provider import IdpServer, IdpUser, running_provider
+from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, IdpServer, provider_for_app
 
-CLIENT_ID = "autocrm-tests"
-CLIENT_SECRET = "provider-issued-secret-4f1c"  # noqa: S105 (the test provider's throwaway client secret)
 APP = "http://localhost:3000"  # the settings' default base URL: the redirect URI the provider knows
 
 
@@ -30,13 +28,8 @@ APP = "http://localhost:3000"  # the settings' default base URL: the redirect UR
 def idp(db_url, monkeypatch) -> Iterator[IdpServer]:  # noqa: ARG001 (the database the app signs people in to)
     # These tests are about the sign-in flow, not password hashing: cheap argon2 parameters keep them fast.
     monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    sso.forget_discoveries()
-    user = IdpUser(sub="idp-sub-1", email="sam.sso@example.com", name="Sam Sso")
-    with running_provider(
-        client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uri=sso.callback_url(), user=user
-    ) as provider:
+    with provider_for_app() as provider:
         yield provider
-    sso.forget_discoveries()
 
 
 def add_provider(idp: IdpServer, **overrides) -> SsoProviderPublic:
