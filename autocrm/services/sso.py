@@ -371,6 +371,10 @@ def validated_input(data: SsoProviderInput) -> SsoProviderInput:
         domains = clean_domains(data.allowed_domains)
     except ValidationFailed as exc:
         errors.update(exc.details)
+    if data.new_user_role == Role.agent and not domains and "allowed_domains" not in errors:
+        errors["allowed_domains"] = (
+            "List your company's domains: without them anyone with an account at the provider would become an agent."
+        )
     if errors:
         raise ValidationFailed(next(iter(errors.values())), errors)
     return data.model_copy(update={"name": name, "client_id": client_id, "allowed_domains": domains})
@@ -604,10 +608,13 @@ def verify_callback(session: Session, *, sealed: str, state: str, code: str, err
         claims = _with_userinfo(
             client, discovery, _validated_claims(client, provider, discovery, dict(token), pending.nonce)
         )
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject or len(subject) > 255:  # OpenID Connect caps `sub` at 255
+        raise SsoRefused("provider")
     verified = claims.get("email_verified")
     return VerifiedSignIn(
         provider_id=provider.id or 0,
-        subject=str(claims["sub"])[:255],
+        subject=subject,
         email=str(claims.get("email") or "").strip().lower(),
         # Some providers send the JSON string "true"; anything else is not a confirmation.
         email_verified=verified is True or (isinstance(verified, str) and verified.lower() == "true"),

@@ -125,7 +125,7 @@ def test_a_verified_address_links_to_the_existing_account_and_marks_it_verified(
 
 
 def test_new_people_get_the_providers_role_and_land_on_its_home(idp):
-    provider = add_provider(idp, new_user_role="agent")
+    provider = add_provider(idp, new_user_role="agent", allowed_domains=["example.com"])
     response = sign_in(browser(), provider.id, next_path="/portal")
     assert signed_in_user(response).role == Role.agent
     assert response.headers["location"] == "/agent"  # a staff member is not sent into the portal

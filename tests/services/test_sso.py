@@ -114,6 +114,12 @@ def test_every_bad_field_is_reported_at_once_and_names_are_unique(people, idp):
         )
     assert set(refused.value.details) == {"name", "client_id", "allowed_domains", "new_user_role"}
 
+    # Agents from a provider only from named domains: else anyone with an account there would staff the desk.
+    with pytest.raises(ValidationFailed) as refused:
+        sso.validated_input(_input(idp, new_user_role=Role.agent))
+    assert set(refused.value.details) == {"allowed_domains"}
+    assert sso.validated_input(_input(idp, new_user_role=Role.agent, allowed_domains=["example.com"]))
+
     _create(admin, idp)
     with pytest.raises(Conflict):
         _create(admin, idp, name="company idp")

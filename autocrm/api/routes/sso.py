@@ -20,6 +20,7 @@ from autocrm import routes
 from autocrm.core.db import read_session, write_session
 from autocrm.core.settings import get_settings
 from autocrm.services import auth, sso
+from autocrm.services.errors import DomainError
 from autocrm.services.sso import SsoRefused
 
 router = APIRouter(prefix="/api/sso", include_in_schema=False)
@@ -74,6 +75,9 @@ async def callback(request: Request, code: str = "", state: str = "", error: str
         token, target = await run_in_threadpool(_finish, sealed[:4000], state[:200], code[:2000], error[:100])
     except SsoRefused as refused:
         response = _to_login(refused.reason)
+    except DomainError:
+        # Two first sign-ins of one person at once: the second finds the account taken. Trying again works.
+        response = _to_login("provider")
     else:
         response = RedirectResponse(target, status_code=303)
         # The same cookie as the claim route in api/routes/session.py sets after a password sign-in.
