@@ -112,6 +112,9 @@ def _input(name: str, **props) -> rx.Component:
         id=f"sso-{name}",
         width="100%",
         aria_invalid=invalid(AdminSsoState.errors, name),
+        # The app's red outline for refused inputs does not reach into the dialog (a portal outside the app's
+        # root element): the input carries it itself.
+        style={"&:has(input[aria-invalid='true'])": {"box_shadow": "inset 0 0 0 1px var(--red-8)"}},
         **props,
     )
 
@@ -185,7 +188,7 @@ def _dialog() -> rx.Component:
                             default_value=values["allowed_domains"].to(str),
                         ),
                         error=s.errors.get("allowed_domains", ""),
-                        hint="Empty: any domain. Only addresses the provider has verified can sign in.",
+                        hint="Empty: any domain (for customers only). Only addresses the provider verified can sign in.",
                         html_for="sso-allowed_domains",
                     ),
                     field(
@@ -246,6 +249,7 @@ def _redirect_uri() -> rx.Component:
                     color_scheme="gray",
                 ),
                 direction="column",
+                align="start",
                 spacing="2",
                 min_width="0",
             ),

@@ -46,7 +46,10 @@ def test_admin_adds_a_provider_and_a_visitor_signs_in_with_it(open_ui, idp, uniq
     admin.page.wait_for_selector("#provider-form")
     _fill_provider(admin, name=name, issuer="http://127.0.0.1:9/unreachable")
     admin.page.locator(".field-error").filter(has_text="Could not read").wait_for()
-    admin.shoot("admin-sso-unreachable-issuer", phone=False)
+    admin.page.locator("#sso-issuer[aria-invalid='true']").wait_for()
+    outline = admin.page.evaluate("getComputedStyle(document.querySelector('#sso-issuer').parentElement).boxShadow")
+    assert "0px 0px 0px 1px inset" in outline and "rgba(0, 6, 46" not in outline, outline  # red, not the gray border
+    admin.shoot("admin-sso-unreachable-issuer")
     assert admin.page.input_value("#sso-name") == name  # nothing typed is lost
 
     admin.page.fill("#sso-issuer", idp.issuer)
