@@ -12,6 +12,7 @@ PORTAL = "/portal"
 PORTAL_NEW = "/portal/new"
 PORTAL_TICKET = "/portal/tickets/[ticket_id]"
 ADMIN_USERS = "/admin/users"
+ADMIN_SSO = "/admin/sso"
 
 
 # Where the API serves a file attached to a ticket; message bodies may show these images and no others.

@@ -136,6 +136,10 @@ def _on_people() -> rx.Var:
     return rx.State.router.url.path.to(str).startswith(routes.ADMIN_USERS)
 
 
+def _on_sso() -> rx.Var:
+    return rx.State.router.url.path.to(str).startswith(routes.ADMIN_SSO)
+
+
 def _nav_links() -> list[rx.Component]:
     return [
         _section("Views"),
@@ -145,7 +149,11 @@ def _nav_links() -> list[rx.Component]:
         ),
         rx.cond(
             SessionState.is_admin,
-            rx.fragment(_section("Admin"), _nav_item("People", "users", routes.ADMIN_USERS, _on_people())),
+            rx.fragment(
+                _section("Admin"),
+                _nav_item("People", "users", routes.ADMIN_USERS, _on_people()),
+                _nav_item("Single sign-on", "key-round", routes.ADMIN_SSO, _on_sso()),
+            ),
         ),
     ]
 
@@ -263,6 +271,7 @@ def _mobile_nav() -> rx.Component:
                         rx.menu.separator(),
                         rx.text("Admin", size="1", weight="medium", color_scheme="gray", padding="4px 8px"),
                         _menu_item("People", "users", routes.ADMIN_USERS, _on_people()),
+                        _menu_item("Single sign-on", "key-round", routes.ADMIN_SSO, _on_sso()),
                     ),
                 ),
                 align="start",

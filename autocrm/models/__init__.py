@@ -2,6 +2,7 @@
 
 from autocrm.models.audit import AuditEntry
 from autocrm.models.enums import Channel, CustomFieldType, Role, StatusCategory
+from autocrm.models.sso import SsoProvider, UserIdentity
 from autocrm.models.tickets import (
     Attachment,
     Counter,
@@ -41,6 +42,7 @@ __all__ = [
     "Role",
     "SatisfactionRating",
     "Skill",
+    "SsoProvider",
     "StatusCategory",
     "Team",
     "TeamMembership",
@@ -49,4 +51,5 @@ __all__ = [
     "TicketStatus",
     "TicketTag",
     "User",
+    "UserIdentity",
 ]

@@ -7,9 +7,11 @@ import reflex as rx
 from autocrm import routes
 from autocrm.components.forms import field, form_callout, invalid
 from autocrm.components.layout import auth_shell
+from autocrm.components.sso import sso_buttons, sso_refusal
 from autocrm.pages.registry import page
 from autocrm.state.auth import ForgotPasswordState, LoginState, ResetPasswordState, SignupState, password_hint
 from autocrm.state.session import SessionState
+from autocrm.state.sso import SsoLoginState
 
 _hydrated = rx.State.is_hydrated
 
@@ -40,12 +42,13 @@ def _switch(text: str, link: str, href: str) -> rx.Component:
     )
 
 
-@page(route=routes.LOGIN, title="Sign in · AutoCRM", on_load=LoginState.open_page)
+@page(route=routes.LOGIN, title="Sign in · AutoCRM", on_load=[LoginState.open_page, SsoLoginState.load])
 def login() -> rx.Component:
     return auth_shell(
         "Sign in",
         rx.text("Welcome back to ", SessionState.company_name, ".", as_="span"),
         form_callout(LoginState.form_error),
+        sso_refusal(),
         rx.form(
             rx.flex(
                 field(
@@ -78,6 +81,7 @@ def login() -> rx.Component:
             reset_on_submit=False,
             id="login-form",
         ),
+        sso_buttons(),
         footer=_switch("New here?", "Create a customer account", routes.SIGNUP),
     )
 
