@@ -1,5 +1,6 @@
 """SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
 
+from autocrm.models.accounts import DeskSetting, EmailVerification, TicketVerificationHold
 from autocrm.models.audit import AuditEntry
 from autocrm.models.enums import Channel, CustomFieldType, Role, StatusCategory
 from autocrm.models.tickets import (
@@ -34,6 +35,8 @@ __all__ = [
     "Counter",
     "CustomFieldDefinition",
     "CustomFieldType",
+    "DeskSetting",
+    "EmailVerification",
     "LoginSession",
     "Message",
     "Organization",
@@ -48,5 +51,6 @@ __all__ = [
     "TicketPriority",
     "TicketStatus",
     "TicketTag",
+    "TicketVerificationHold",
     "User",
 ]
