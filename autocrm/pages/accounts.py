@@ -144,7 +144,7 @@ def setup() -> rx.Component:
                         html_for="password",
                     ),
                     rx.button(
-                        "Create the admin and open the desk",
+                        "Set up the desk",
                         type="submit",
                         size="3",
                         width="100%",

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from functools import lru_cache
 
@@ -95,8 +96,11 @@ def sign_up_customer(session: Session, *, email: str, name: str, password: str, 
     from autocrm.services import verification
     from autocrm.services.users import clean_name, create_user
 
-    errors: dict[str, str] = {}
-    for check in (lambda: normalize_email(email), lambda: clean_name(name), lambda: check_password_policy(password)):
+    errors: dict[str, str] = {} if (name or "").strip() else {"name": "Enter your name."}
+    checks: list[Callable[[], object]] = [lambda: normalize_email(email), lambda: check_password_policy(password)]
+    if not errors:
+        checks.append(lambda: clean_name(name))
+    for check in checks:
         try:
             check()
         except ValidationFailed as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -98,13 +99,15 @@ def complete_setup(session: Session, *, code: str, company: str, email: str, nam
     from autocrm.services.users import clean_name, create_user
 
     check_setup_code(session, code)
-    errors: dict[str, Any] = {}
-    for check in (
+    errors: dict[str, Any] = {} if (name or "").strip() else {"name": "Enter your name."}
+    checks: list[Callable[[], object]] = [
         lambda: _clean_company(company),
         lambda: auth.normalize_email(email),
-        lambda: clean_name(name),
         lambda: auth.check_password_policy(password),
-    ):
+    ]
+    if not errors:
+        checks.append(lambda: clean_name(name))
+    for check in checks:
         try:
             check()
         except ValidationFailed as exc:

@@ -147,9 +147,20 @@ def served_app_and_log(
 
 
 @pytest.fixture(scope="session")
-def server() -> Iterator[str]:
-    with served_app() as base:
-        yield base
+def served() -> Iterator[tuple[str, Path]]:
+    with served_app_and_log() as started:
+        yield started
+
+
+@pytest.fixture(scope="session")
+def server(served) -> str:
+    return served[0]
+
+
+@pytest.fixture(scope="session")
+def outbox(served) -> Path:
+    """The served app's outbox folder: every mail it sent, as .eml files."""
+    return served[1].parent / "outbox"
 
 
 @pytest.fixture(scope="session")

@@ -104,12 +104,6 @@ def test_signup_reports_errors_next_to_the_field(people):
     assert state.errors == {} and state.sent_to == "sam@example.com" and state.user == {}  # signed in only later
 
 
-def test_signup_shows_every_field_error_at_once_from_the_service(people):
-    state = _with_cookie(_state(SignupState))
-    state.submit({"name": " ", "email": "not-an-email", "password": "short"})
-    assert set(state.errors) == {"name", "email", "password"} and state.sent_to == ""
-
-
 def test_queue_refuses_customers_and_lists_tickets_for_agents(people):
     customer = people.make(Role.customer, name="Cory Customer")
     agent = people.make(Role.agent, name="Ada Agent")
