@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from autocrm import routes
 from autocrm.core.settings import get_settings
 
 cli = typer.Typer(help="AutoCRM: an open-source helpdesk.", no_args_is_help=True, add_completion=False)
@@ -154,14 +155,49 @@ def seed(
     )
 
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _loud(lines: list[str], color: str = typer.colors.YELLOW) -> None:
+    """A framed notice on the console that nobody starting the server can miss."""
+    width = max(len(line) for line in lines) + 4
+    typer.secho("=" * width, fg=color, bold=True)
+    for line in lines:
+        typer.secho(f"  {line}", fg=color, bold=True)
+    typer.secho("=" * width, fg=color, bold=True)
+
+
+def _print_logins(logins: dict[str, str], *, published: bool) -> None:
+    from autocrm.services.seed import DEMO_PASSWORD
+
+    if published:
+        typer.echo(f"demo logins (password {DEMO_PASSWORD}): {', '.join(logins)}")
+        return
+    typer.echo("demo logins, shown this once (store them now; other demo accounts have no password):")
+    for email, password in logins.items():
+        typer.echo(f"  {email}  {password}")
+
+
 @cli.command("serve")
 def serve(
     dev: Annotated[
         bool, typer.Option("--dev", help="Reflex dev mode with hot reload (frontend :3000, backend :8000).")
     ] = False,
-    seed_demo: Annotated[
-        bool, typer.Option("--seed-demo/--no-seed-demo", help="Seed the demo desk when the database is empty.")
-    ] = True,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo/--no-demo",
+            "--seed-demo/--no-seed-demo",
+            help="Serve the demo desk: seed it into an empty database (published password on loopback only).",
+        ),
+    ] = False,
+    host: Annotated[
+        str,
+        typer.Option(
+            envvar="AUTOCRM_HOST",
+            help="Address to answer on. Off loopback (e.g. 0.0.0.0) no account keeps the published demo password.",
+        ),
+    ] = "127.0.0.1",
     port: Annotated[
         int | None,
         typer.Option(
@@ -169,26 +205,59 @@ def serve(
         ),
     ] = None,
 ) -> None:
-    """Migrate, seed the demo on first start, then serve the app at http://localhost:3000."""
-    from autocrm.core.db import read_session
+    """Migrate, then serve the app at http://localhost:3000: the demo desk with --demo, else a first-run set-up."""
+    from autocrm.core.db import read_session, write_session
     from autocrm.core.migrations import PROJECT_ROOT
     from autocrm.services import seed as seeding
+    from autocrm.services import setup
 
     db_upgrade()
-    if seed_demo:
+    loopback = host.strip("[]").lower() in LOOPBACK_HOSTS
+    settings = get_settings()
+    url = settings.base_url if port is None else f"http://localhost:{port}"
+    if demo:
         with read_session() as session:
             empty = not seeding.demo_already_seeded(session)
         if empty:
-            seed(demo=True, tickets=400)
-    settings = get_settings()
+            with write_session() as session:
+                summary = seeding.seed_demo(session, tickets=400, published_password=loopback)
+            typer.echo(f"seeded {summary.users} users, {summary.tickets} tickets, {summary.messages} messages")
+            _print_logins(summary.logins, published=loopback)
+    if not loopback:
+        with write_session() as session:
+            retired = seeding.retire_published_passwords(session)
+        if retired:
+            _loud(["Serving off loopback: the demo accounts no longer have the published password."])
+            _print_logins(retired, published=False)
+    with read_session() as session:
+        published = seeding.carries_published_passwords(session)
+    if published:
+        _loud(
+            [
+                "DEMO DESK: made-up data, and every demo account signs in with the published",
+                f"password '{seeding.DEMO_PASSWORD}' (e.g. {seeding.DEMO_ADMIN_EMAIL}).",
+                "For real use start without --demo on an empty database. This desk answers on loopback only.",
+            ]
+        )
+    elif demo:
+        _loud(["DEMO DESK: made-up data. For real use start without --demo on an empty database."])
+    with write_session() as session:
+        setup_code = setup.open_setup(session)
+    if setup_code is not None:
+        _loud(
+            [
+                "No admin yet: set up this desk (create the first admin, name the desk) at",
+                routes.setup_link(url, setup_code),
+                "The link works until the set-up is done or the server restarts.",
+            ],
+            color=typer.colors.GREEN,
+        )
     os.environ.setdefault("AUTOCRM_DATA_DIR", str(settings.resolved_data_dir))
     os.chdir(PROJECT_ROOT)
-    args = ["reflex", "run", "--env", "dev" if dev else "prod", "--loglevel", "warning"]
-    url = settings.base_url
+    args = ["reflex", "run", "--env", "dev" if dev else "prod", "--loglevel", "warning", "--backend-host", host]
     if port is not None:
         args += ["--frontend-port", str(port)] if dev else ["--frontend-port", str(port), "--backend-port", str(port)]
-        url = f"http://localhost:{port}"
-    typer.echo(f"serving AutoCRM at {url} (data in {settings.resolved_data_dir})")
+    typer.echo(f"serving AutoCRM at {url} on {host} (data in {settings.resolved_data_dir})")
     reflex = os.path.join(os.path.dirname(sys.executable), "reflex")
     os.execv(reflex, [reflex, *args[1:]])  # noqa: S606 (our own venv's reflex, fixed arguments: no shell to inject into)
 

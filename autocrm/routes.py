@@ -5,6 +5,8 @@ LOGIN = "/login"
 SIGNUP = "/signup"
 FORGOT_PASSWORD = "/forgot-password"  # noqa: S105 (a route, not a secret)
 RESET_PASSWORD = "/reset-password"  # noqa: S105 (a route, not a secret)
+VERIFY_EMAIL = "/verify-email"
+SETUP = "/setup"
 
 AGENT_QUEUE = "/agent"
 AGENT_TICKET = "/agent/tickets/[ticket_id]"
@@ -33,6 +35,14 @@ def portal_ticket(ticket_id: int | str) -> str:
 
 def reset_password_link(base_url: str, token: str) -> str:
     return f"{base_url}{RESET_PASSWORD}?token={token}"
+
+
+def verify_email_link(base_url: str, token: str) -> str:
+    return f"{base_url}{VERIFY_EMAIL}?token={token}"
+
+
+def setup_link(base_url: str, code: str) -> str:
+    return f"{base_url}{SETUP}?code={code}"
 
 
 def home_for(role: str) -> str:

@@ -1,6 +1,7 @@
 """The command line, run the way an admin runs it: as a separate process."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -92,3 +93,73 @@ def test_demo_desk_is_believable(db_url):
         newest = s.exec(select(func.max(Ticket.created_at))).one()
         assert (newest - oldest).days >= 80
         assert seed.demo_already_seeded(s)
+
+
+def _serve_until_ready(tmp_path, *args) -> str:
+    """`autocrm serve ARGS` up to the moment it hands over to Reflex; returns what it printed. The process is
+    stopped there, before Reflex builds or binds anything."""
+    import signal
+
+    env = {**os.environ, "AUTOCRM_DATA_DIR": str(tmp_path / "data")}
+    env.pop("AUTOCRM_DATABASE_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "autocrm", "serve", "--port", "3999", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    printed = []
+    try:
+        for line in process.stdout:
+            printed.append(line)
+            if line.startswith("serving AutoCRM at"):
+                break
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+    return "".join(printed)
+
+
+def _users_in(tmp_path):
+    from autocrm.core.db import dispose_engines
+    from autocrm.core.settings import reset_settings
+
+    os.environ["AUTOCRM_DATA_DIR"] = str(tmp_path / "data")
+    reset_settings()
+    dispose_engines()
+    try:
+        with read_session() as s:
+            return {u.email: u.password_hash for u in s.exec(select(User))}
+    finally:
+        dispose_engines()
+        reset_settings()
+
+
+def test_serve_without_demo_offers_the_first_run_set_up(tmp_path, monkeypatch):
+    monkeypatch.delenv("AUTOCRM_DATABASE_URL", raising=False)
+    printed = _serve_until_ready(tmp_path)
+    assert "DEMO DESK" not in printed and "seeded" not in printed
+    assert re.search(r"http://localhost:3999/setup\?code=\S+", printed)
+    assert _users_in(tmp_path) == {}
+
+
+def test_serve_demo_on_loopback_says_so_loudly(tmp_path, monkeypatch):
+    monkeypatch.delenv("AUTOCRM_DATABASE_URL", raising=False)
+    printed = _serve_until_ready(tmp_path, "--demo")
+    assert "DEMO DESK" in printed and seed.DEMO_PASSWORD in printed and "/setup" not in printed
+    hashes = _users_in(tmp_path)
+    assert auth._verify(hashes[seed.DEMO_ADMIN_EMAIL], seed.DEMO_PASSWORD)
+
+
+def test_serve_demo_off_loopback_never_keeps_the_published_password(tmp_path, monkeypatch):
+    monkeypatch.delenv("AUTOCRM_DATABASE_URL", raising=False)
+    _run(tmp_path, "db", "upgrade")
+    _run(tmp_path, "seed", "--demo", "--tickets", "5")  # seeded earlier with the published password
+    printed = _serve_until_ready(tmp_path, "--demo", "--host", "0.0.0.0")  # noqa: S104 (stopped before it binds)
+    assert "DEMO DESK: made-up data" in printed and f"'{seed.DEMO_PASSWORD}'" not in printed
+    hashes = _users_in(tmp_path)
+    assert not any(h and auth._verify(h, seed.DEMO_PASSWORD) for h in hashes.values())
+    printed_admin = re.search(rf"{re.escape(seed.DEMO_ADMIN_EMAIL)}\s+(\S+)", printed).group(1)
+    assert auth._verify(hashes[seed.DEMO_ADMIN_EMAIL], printed_admin)

@@ -3,7 +3,7 @@
 Existing tickets take their `updated_at`: the best that is known of them.
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0011
 Create Date: 2026-12-02 14:00:00
 """
 
@@ -13,7 +13,7 @@ import autocrm.models.base
 from alembic import op
 
 revision = "0012"
-down_revision = "0007"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

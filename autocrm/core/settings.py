@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     message_max_chars: int = 100_000
     login_attempts_per_minute: int = 5
     password_reset_ttl_seconds: int = 3600
+    email_verification_ttl_seconds: int = 3 * 24 * 3600
+    # Sign-up, reset and verification mails, each counted on its own: per address, and per client address.
+    account_mails_per_address_per_hour: int = 5
+    account_mails_per_client_per_hour: int = 20
     session_ttl_seconds: int = 14 * 24 * 3600
 
     @property

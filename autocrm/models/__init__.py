@@ -1,5 +1,6 @@
 """SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
 
+from autocrm.models.accounts import DeskSetting, EmailVerification, TicketVerificationHold
 from autocrm.models.audit import AuditEntry
 from autocrm.models.enums import Channel, CustomFieldType, Role, StatusCategory
 from autocrm.models.sso import SsoProvider, UserIdentity
@@ -35,6 +36,8 @@ __all__ = [
     "Counter",
     "CustomFieldDefinition",
     "CustomFieldType",
+    "DeskSetting",
+    "EmailVerification",
     "LoginSession",
     "Message",
     "Organization",
@@ -50,6 +53,7 @@ __all__ = [
     "TicketPriority",
     "TicketStatus",
     "TicketTag",
+    "TicketVerificationHold",
     "User",
     "UserIdentity",
 ]

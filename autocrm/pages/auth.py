@@ -92,34 +92,61 @@ def signup() -> rx.Component:
         "Create your account",
         rx.text("Ask ", SessionState.company_name, " for help and follow every request in one place.", as_="span"),
         form_callout(SignupState.form_error),
-        rx.form(
+        rx.cond(
+            SignupState.sent_to,
             rx.flex(
-                field(
-                    "Full name",
-                    _input("name", SignupState, placeholder="Jane Doe", auto_complete="name", auto_focus=True),
-                    error=SignupState.errors.get("name", ""),
-                    html_for="name",
+                rx.callout(
+                    rx.text(
+                        "Check your inbox: we sent a message to ",
+                        rx.text(SignupState.sent_to, weight="bold", as_="span"),
+                        ". Open the link in it to confirm the address, then sign in.",
+                        as_="span",
+                    ),
+                    icon="mail-check",
+                    color_scheme="green",
+                    class_name="signup-sent",
                 ),
-                field(
-                    "E-mail",
-                    _input("email", SignupState, type="email", placeholder="you@example.com", auto_complete="email"),
-                    error=SignupState.errors.get("email", ""),
-                    html_for="email",
+                rx.text(
+                    "No e-mail after a few minutes? Check your spam folder. If you already have an account, "
+                    "the message says how to sign in.",
+                    size="2",
+                    color_scheme="gray",
                 ),
-                field(
-                    "Password",
-                    _input("password", SignupState, type="password", auto_complete="new-password"),
-                    error=SignupState.errors.get("password", ""),
-                    hint=password_hint(),
-                    html_for="password",
-                ),
-                _submit("Create account"),
+                rx.link(rx.button("Sign in", size="3", width="100%"), href=routes.LOGIN, width="100%"),
                 direction="column",
                 spacing="4",
             ),
-            on_submit=SignupState.submit,
-            reset_on_submit=False,
-            id="signup-form",
+            rx.form(
+                rx.flex(
+                    field(
+                        "Full name",
+                        _input("name", SignupState, placeholder="Jane Doe", auto_complete="name", auto_focus=True),
+                        error=SignupState.errors.get("name", ""),
+                        html_for="name",
+                    ),
+                    field(
+                        "E-mail",
+                        _input(
+                            "email", SignupState, type="email", placeholder="you@example.com", auto_complete="email"
+                        ),
+                        error=SignupState.errors.get("email", ""),
+                        html_for="email",
+                    ),
+                    field(
+                        "Password",
+                        _input("password", SignupState, type="password", auto_complete="new-password"),
+                        error=SignupState.errors.get("password", ""),
+                        hint=password_hint(),
+                        html_for="password",
+                    ),
+                    _submit("Create account"),
+                    direction="column",
+                    spacing="4",
+                ),
+                on_submit=SignupState.submit,
+                reset_on_submit=False,
+                id="signup-form",
+            ),
         ),
         footer=_switch("Already have an account?", "Sign in", routes.LOGIN),
     )

@@ -13,6 +13,7 @@ from autocrm.components.panel import panel
 from autocrm.components.ticket_header import ticket_header
 from autocrm.components.timeline import timeline
 from autocrm.core.settings import get_settings
+from autocrm.pages.accounts import verification_banner
 from autocrm.pages.registry import page
 from autocrm.state.portal import NewTicketState, PortalState, PortalTicketState
 from autocrm.state.session import SessionState
@@ -84,6 +85,7 @@ def portal() -> rx.Component:
                 direction="column",
                 spacing="1",
             ),
+            verification_banner(),
             rx.cond(
                 ~PortalState.loaded,
                 skeleton_rows(4, "64px"),

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from functools import lru_cache
 
@@ -26,7 +27,7 @@ from autocrm.services import audit
 from autocrm.services.actor import ALL_SCOPES, Actor
 from autocrm.services.errors import AuthenticationFailed, RateLimited, ValidationFailed, field_error
 from autocrm.services.inputs import contains_nul
-from autocrm.services.mail import OutboundMail, get_mailer
+from autocrm.services.mail import OutboundMail
 from autocrm.services.user_shapes import UserPublic
 
 _hasher = PasswordHasher()
@@ -86,10 +87,35 @@ def _throttle(*keys: str) -> None:
             raise RateLimited("Too many sign-in attempts. Wait a minute and try again.")
 
 
-def sign_up_customer(session: Session, *, email: str, name: str, password: str) -> UserPublic:
-    from autocrm.services.users import create_user
+def sign_up_customer(session: Session, *, email: str, name: str, password: str, client: str = "") -> str:
+    """Creates an unverified customer account and mails it a verification link; returns the address.
 
-    return create_user(
+    Answers the same whether or not the address already has an account (staff included): then its owner
+    gets a mail instead ("someone tried to sign up with your address"), and nothing is created. Every field's
+    error comes back at once in one ValidationFailed. Throttled per address and per client."""
+    from autocrm.services import verification
+    from autocrm.services.users import clean_name, create_user
+
+    errors: dict[str, str] = {} if (name or "").strip() else {"name": "Enter your name."}
+    checks: list[Callable[[], object]] = [lambda: normalize_email(email), lambda: check_password_policy(password)]
+    if not errors:
+        checks.append(lambda: clean_name(name))
+    for check in checks:
+        try:
+            check()
+        except ValidationFailed as exc:
+            errors.update(exc.details)
+    if errors:
+        message = next(iter(errors.values())) if len(errors) == 1 else "Check the highlighted fields."
+        raise ValidationFailed(message, errors)
+    email = normalize_email(email)
+    verification.throttle_account_mail(verification.SIGNUP_MAIL, email=email, client=client)
+    existing = session.exec(select(User).where(User.email == email)).first()
+    if existing is not None:
+        hash_password(password)  # as slow as creating the account, so timing tells nothing either
+        verification.send_signup_notice_to_owner(session, existing)
+        return email
+    created = create_user(
         session,
         actor=Actor(role=Role.customer, label="signup"),
         email=email,
@@ -98,6 +124,8 @@ def sign_up_customer(session: Session, *, email: str, name: str, password: str) 
         role=Role.customer,
         self_signup=True,
     )
+    verification.send_signup_verification(session, created.id)
+    return email
 
 
 def authenticate(session: Session, *, email: str, password: str, client: str = "") -> UserPublic:
@@ -190,12 +218,17 @@ def end_login_session(session: Session, *, token: str) -> None:
         )
 
 
-def request_password_reset(session: Session, *, email: str) -> None:
-    """Mails a single-use link if the account exists; says nothing either way (no account probing)."""
+def request_password_reset(session: Session, *, email: str, client: str = "") -> None:
+    """Mails a single-use link if the account exists; says nothing either way (no account probing).
+    Throttled per address and per client (RateLimited), counted whether or not the account exists."""
+    from autocrm.services import verification
+    from autocrm.services.setup import company_name
+
     try:
         email = normalize_email(email)
     except ValidationFailed:
         return
+    verification.throttle_account_mail(verification.RESET_MAIL, email=email, client=client)
     user = session.exec(select(User).where(User.email == email)).first()
     if user is None or not user.is_active:
         return
@@ -216,17 +249,18 @@ def request_password_reset(session: Session, *, email: str) -> None:
         object_id=user.id,
     )
     minutes = settings.password_reset_ttl_seconds // 60
-    get_mailer().send(
+    verification.mail_after_commit(
+        session,
         OutboundMail(
             to=user.email,
-            subject=f"Reset your {settings.company_name} password",
+            subject=f"Reset your {company_name(session)} password",
             text=(
                 f"Hello {user.name},\n\nSomeone asked to reset the password of your account. "
                 f"To choose a new one, open this link within {minutes} minutes:\n\n"
                 f"{routes.reset_password_link(settings.base_url, token)}\n\n"
                 "If that was not you, ignore this message: your password stays as it is.\n"
             ),
-        )
+        ),
     )
 
 
@@ -242,9 +276,20 @@ def reset_password(session: Session, *, token: str, new_password: str) -> UserPu
         raise ValidationFailed(
             "This reset link is invalid or has expired. Ask for a new one.", {"token": "invalid or expired"}
         )
-    row.used_at = utcnow()
+    now = utcnow()
+    # Every outstanding reset link of the account ends with this one, not only the link used.
+    for outstanding in session.exec(
+        select(PasswordResetToken).where(
+            PasswordResetToken.user_id == user.id, col(PasswordResetToken.used_at).is_(None)
+        )
+    ):
+        outstanding.used_at = now
+        session.add(outstanding)
     user.password_hash = hash_password(new_password)
-    user.updated_at = utcnow()
+    user.updated_at = now
+    from autocrm.services.verification import mark_verified
+
+    mark_verified(session, user, how="password-reset")  # the link came by mail to this address
     for login in session.exec(
         select(LoginSession).where(LoginSession.user_id == user.id, col(LoginSession.revoked_at).is_(None))
     ):

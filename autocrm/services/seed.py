@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import csv
 import random
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from autocrm.models import (
     User,
 )
 from autocrm.models.base import utcnow
-from autocrm.services import audit, desk, ticket_rules
+from autocrm.services import audit, desk, setup, ticket_rules
 from autocrm.services.actor import Actor
 from autocrm.services.auth import hash_password
 from autocrm.services.content import text_to_html
@@ -39,6 +40,8 @@ DEMO_PASSWORD = "autocrm-demo"  # noqa: S105 (the demo desk's published password
 DEMO_ADMIN_EMAIL = "admin@demo.autocrm.dev"
 DEMO_AGENT_EMAIL = "maya.agent@demo.autocrm.dev"
 DEMO_CUSTOMER_EMAIL = "olivia.customer@example.com"
+# The demo logins printed at start-up. Off loopback each gets a random password; the other demo people none.
+DEMO_LOGINS = (DEMO_ADMIN_EMAIL, DEMO_AGENT_EMAIL, DEMO_CUSTOMER_EMAIL)
 BANKING77 = Path(__file__).resolve().parents[1] / "seed_data" / "banking77" / "train.csv"
 
 TEAMS = {
@@ -166,6 +169,56 @@ class SeedSummary:
     users: int
     tickets: int
     messages: int
+    # e-mail -> password of the demo logins, to print once
+    logins: dict[str, str] = field(default_factory=dict)
+
+
+def random_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def _demo_credentials(session: Session, *, published: bool) -> tuple[str | None, dict[str, str | None], dict[str, str]]:
+    """(the hash every other demo account gets, the hash of each printed login, the logins to print)."""
+    if published:
+        shared = hash_password(DEMO_PASSWORD)  # one hash for every demo account keeps seeding fast
+        # Remembered so that a later start off loopback can find and replace the published password.
+        setup.set_value(session, setup.DEMO_PASSWORDS, shared)
+        return shared, dict.fromkeys(DEMO_LOGINS, shared), dict.fromkeys(DEMO_LOGINS, DEMO_PASSWORD)
+    logins = {email: random_password() for email in DEMO_LOGINS}
+    return None, {email: hash_password(password) for email, password in logins.items()}, logins
+
+
+def carries_published_passwords(session: Session) -> bool:
+    return setup.get_value(session, setup.DEMO_PASSWORDS) is not None
+
+
+def retire_published_passwords(session: Session) -> dict[str, str]:
+    """For a server off loopback: every account still on the published demo password loses it; the demo
+    logins get random ones (returned, to print once), the other demo people none (a reset gives them one)."""
+    shared = setup.get_value(session, setup.DEMO_PASSWORDS)
+    if not isinstance(shared, str):
+        return {}
+    logins: dict[str, str] = {}
+    changed = 0
+    for user in list(session.exec(select(User).where(User.password_hash == shared))):
+        if user.email in DEMO_LOGINS:
+            logins[user.email] = random_password()
+            user.password_hash = hash_password(logins[user.email])
+        else:
+            user.password_hash = None
+        user.updated_at = utcnow()
+        session.add(user)
+        changed += 1
+    setup.delete_value(session, setup.DEMO_PASSWORDS)
+    audit.record(
+        session,
+        actor=Actor.system("serve"),
+        action="seed.demo_passwords_retired",
+        object_type="desk",
+        object_id=None,
+        changes={"accounts": (changed, 0)},
+    )
+    return logins
 
 
 def load_queries() -> list[tuple[str, str]]:
@@ -197,20 +250,39 @@ def demo_already_seeded(session: Session) -> bool:
     return session.exec(select(func.count()).select_from(User)).one() > 0
 
 
-def seed_demo(session: Session, *, tickets: int = 400, days: int = 90, seed: int = 7) -> SeedSummary:
-    """Fills an empty desk. Deterministic for a given seed."""
+def seed_demo(
+    session: Session, *, tickets: int = 400, days: int = 90, seed: int = 7, published_password: bool = True
+) -> SeedSummary:
+    """Fills an empty desk. Deterministic for a given seed. With `published_password` every demo account
+    has DEMO_PASSWORD (for a server on loopback only); without it the demo logins get random passwords,
+    returned in the summary, and the other demo people none."""
     rng = random.Random(seed)
     desk.ensure_defaults(session)
     actor = Actor.system("seed:demo")
     now = utcnow()
-    password_hash = hash_password(DEMO_PASSWORD)  # one hash for every demo account keeps seeding fast
+    password_hash, login_hashes, logins = _demo_credentials(session, published=published_password)
 
     orgs = [Organization(name=name, domain=domain) for name, domain in ORGANIZATIONS]
     session.add_all(orgs)
     teams = {name: Team(name=name, description=description) for name, (description, _) in TEAMS.items()}
     session.add_all(teams.values())
-    admin = User(email=DEMO_ADMIN_EMAIL, name="Alex Admin", role=Role.admin, password_hash=password_hash)
-    agents = [User(email=email, name=name, role=Role.agent, password_hash=password_hash) for name, email in AGENTS]
+    admin = User(
+        email=DEMO_ADMIN_EMAIL,
+        name="Alex Admin",
+        role=Role.admin,
+        password_hash=login_hashes[DEMO_ADMIN_EMAIL],
+        email_verified_at=now,
+    )
+    agents = [
+        User(
+            email=email,
+            name=name,
+            role=Role.agent,
+            password_hash=login_hashes.get(email, password_hash),
+            email_verified_at=now,
+        )
+        for name, email in AGENTS
+    ]
     session.add_all([admin, *agents])
     session.flush()
     team_list = list(teams.values())
@@ -224,8 +296,9 @@ def seed_demo(session: Session, *, tickets: int = 400, days: int = 90, seed: int
             email=DEMO_CUSTOMER_EMAIL,
             name="Olivia Bennett",
             role=Role.customer,
-            password_hash=password_hash,
+            password_hash=login_hashes[DEMO_CUSTOMER_EMAIL],
             organization_id=None,
+            email_verified_at=now,
         )
     ]
     used = {DEMO_CUSTOMER_EMAIL}
@@ -244,6 +317,7 @@ def seed_demo(session: Session, *, tickets: int = 400, days: int = 90, seed: int
                 role=Role.customer,
                 password_hash=password_hash,
                 organization_id=org.id if org else None,
+                email_verified_at=now,
             )
         )
     session.add_all(customers)
@@ -376,4 +450,4 @@ def seed_demo(session: Session, *, tickets: int = 400, days: int = 90, seed: int
                 changes={"tickets": (index - index % 100, index + 1)},
             )
             session.flush()
-    return SeedSummary(users=1 + len(agents) + len(customers), tickets=tickets, messages=message_count)
+    return SeedSummary(users=1 + len(agents) + len(customers), tickets=tickets, messages=message_count, logins=logins)

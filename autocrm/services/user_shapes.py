@@ -6,6 +6,8 @@ so neither can hold them without importing the other.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict
 
 from autocrm.models import Role
@@ -20,6 +22,8 @@ class UserPublic(BaseModel):
     role: Role
     organization_id: int | None
     is_active: bool
+    # None until the owner proved the address is theirs (see services/verification.py).
+    email_verified_at: datetime | None = None
 
 
 class UserPage(BaseModel):

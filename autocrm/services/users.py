@@ -18,7 +18,7 @@ from autocrm.services.inputs import is_valid_id, like_pattern, one_printable_lin
 from autocrm.services.user_shapes import TeamPublic, UserPage, UserPublic
 
 
-def _clean_name(name: str) -> str:
+def clean_name(name: str) -> str:
     try:
         name = one_printable_line(name or "")
     except ValueError:
@@ -46,7 +46,7 @@ def create_user(
     elif role != Role.customer:
         raise PermissionDenied("Sign-up creates customer accounts only.")
     email = normalize_email(email)
-    name = _clean_name(name)
+    name = clean_name(name)
     if password is not None or self_signup:
         check_password_policy(password or "")
     if session.exec(select(User.id).where(User.email == email)).first() is not None:
@@ -59,6 +59,8 @@ def create_user(
         role=role,
         password_hash=hash_password(password) if password else None,
         organization_id=organization_id,
+        # Whoever made the account vouched for the address; a self-sign-up proves it by a mailed link.
+        email_verified_at=None if self_signup else utcnow(),
     )
     session.add(user)
     session.flush()
@@ -126,7 +128,7 @@ def update_user(
     if is_active is not None:
         user.is_active = is_active
     if name is not None:
-        user.name = _clean_name(name)
+        user.name = clean_name(name)
     changes = audit.diff(before, {"role": user.role, "is_active": user.is_active, "name": user.name})
     if changes:
         user.updated_at = utcnow()
@@ -139,7 +141,7 @@ def create_team(
     session: Session, *, actor: Actor, name: str, description: str = "", member_ids: Sequence[int] = ()
 ) -> TeamPublic:
     actor.require_admin()
-    name = _clean_name(name)
+    name = clean_name(name)
     if session.exec(select(Team.id).where(Team.name == name)).first() is not None:
         raise Conflict(f"A team named {name!r} already exists.", {"name": "taken"})
     team = Team(name=name, description=description[:1000])

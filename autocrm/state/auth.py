@@ -10,11 +10,12 @@ from autocrm import routes
 from autocrm.core.db import write_session
 from autocrm.services import auth
 from autocrm.services.users import UserPublic
-from autocrm.state.format import form_text, refusals
+from autocrm.state.format import form_text
 from autocrm.state.session import Form, SessionState, go_to, safe_next
 
 LOGIN_FORM = Form(message="form_error", errors="errors", fields=("email", "password"))
 SIGNUP_FORM = Form(message="form_error", errors="errors", fields=("name", "email", "password"))
+FORGOT_FORM = Form(message="form_error", errors="errors", fields=("email",))
 RESET_FORM = Form(message="form_error", errors="errors", fields=("password", "confirm"))
 
 
@@ -47,6 +48,7 @@ class AuthFormState(SessionState):
 
     def _skip_if_signed_in(self):
         self.errors, self.form_error, self.busy = {}, "", False
+        self._load_company_name()
         user = self._current_user()
         if user is not None:
             return rx.redirect(routes.home_for(user.role.value), replace=True)
@@ -84,20 +86,25 @@ class LoginState(AuthFormState):
 
 
 class SignupState(AuthFormState):
+    # Set once the form went through: the page then says "check your inbox", whether or not the address
+    # already had an account (the service mails its owner instead), so the page never tells which.
+    sent_to: str = ""
+
+    @rx.event
+    def open_page(self):
+        self.sent_to = ""
+        return self._skip_if_signed_in()
+
     @rx.event
     def submit(self, form: dict[str, Any]):
         name, email, password = form_text(form, "name"), form_text(form, "email"), form_text(form, "password")
-        # Every field's message at once: the service stops at the first one it refuses.
-        errors = refusals(lambda: auth.normalize_email(email), lambda: auth.check_password_policy(password))
-        if not name.strip():
-            errors = {"name": "Enter your name.", **errors}
-        self.errors, self.form_error = errors, ""
-        if errors:
-            return None
+        client = self.router.session.client_ip or ""
         written = self._write(
-            lambda session: auth.sign_up_customer(session, email=email, name=name, password=password), form=SIGNUP_FORM
+            lambda session: auth.sign_up_customer(session, email=email, name=name, password=password, client=client),
+            form=SIGNUP_FORM,
         )
-        return self._start(written.value, welcome=True) if written.ok else None
+        if written.ok:
+            self.sent_to = str(written.value)
 
 
 class ForgotPasswordState(AuthFormState):
@@ -116,9 +123,11 @@ class ForgotPasswordState(AuthFormState):
         if not email:
             self.errors = {"email": "Enter the e-mail address of your account."}
             return
-        with write_session() as session:
-            auth.request_password_reset(session, email=email)
-        self.sent, self.sent_to = True, email
+        client = self.router.session.client_ip or ""
+        written = self._write(
+            lambda session: auth.request_password_reset(session, email=email, client=client), form=FORGOT_FORM
+        )
+        self.sent, self.sent_to = written.ok, email if written.ok else ""
 
 
 class ResetPasswordState(AuthFormState):

@@ -122,6 +122,13 @@ class SessionState(rx.State):
         with read_session() as session:
             return auth.user_for_session_token(session, self._session_token() or None)
 
+    def _load_company_name(self) -> None:
+        """The desk's name as set at first run (a desk setting), shown in every shell."""
+        from autocrm.services.setup import company_name
+
+        with read_session() as session:
+            self.company_name = company_name(session)
+
     def _path(self) -> str:
         return self.router.url.path or ""
 
@@ -134,6 +141,7 @@ class SessionState(rx.State):
             target = routes.LOGIN + (f"?next={quote(back)}" if back else "")
             return None, rx.redirect(target, replace=True)
         self.user = UserPublic.model_validate(user).model_dump(mode="json")
+        self._load_company_name()
         if user.role.value not in tuple(roles):
             return None, [
                 rx.redirect(routes.home_for(user.role.value), replace=True),

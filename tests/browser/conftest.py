@@ -68,8 +68,26 @@ def _answers(url: str) -> bool:
 
 @contextmanager
 def served_app(
-    extra_env: dict[str, str] | None = None, *, log_name: str = "server.log", own_build: bool = False
+    extra_env: dict[str, str] | None = None,
+    *,
+    log_name: str = "server.log",
+    own_build: bool = False,
+    serve_args: tuple[str, ...] = ("--demo",),
 ) -> Iterator[str]:
+    """`autocrm serve` on a free port with a throw-away data dir (the demo desk unless `serve_args` say
+    otherwise); yields the base URL."""
+    with served_app_and_log(extra_env, log_name=log_name, own_build=own_build, serve_args=serve_args) as (base, _):
+        yield base
+
+
+@contextmanager
+def served_app_and_log(
+    extra_env: dict[str, str] | None = None,
+    *,
+    log_name: str = "server.log",
+    own_build: bool = False,
+    serve_args: tuple[str, ...] = ("--demo",),
+) -> Iterator[tuple[str, Path]]:
     """`autocrm serve` on a free port with a throw-away data dir; yields the base URL.
 
     A second app running at the same time needs `own_build`: the frontend build names its backend's
@@ -86,6 +104,7 @@ def served_app(
             "AUTOCRM_DATA_DIR": str(data_dir),
             "AUTOCRM_BASE_URL": base,
             "AUTOCRM_LOGIN_ATTEMPTS_PER_MINUTE": "1000",  # the tests sign in many times from one address
+            "AUTOCRM_ACCOUNT_MAILS_PER_CLIENT_PER_HOUR": "1000",  # and sign up many times
         }
         | (extra_env or {})
     )
@@ -94,7 +113,7 @@ def served_app(
     log_path = data_dir / "server.log"
     log = log_path.open("wb")
     process = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "autocrm"), "serve", "--port", str(port)],
+        [str(ROOT / ".venv" / "bin" / "autocrm"), "serve", "--port", str(port), *serve_args],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -111,7 +130,7 @@ def served_app(
                     f"autocrm serve did not answer within {START_TIMEOUT:.0f} s:\n{log_path.read_text()[-4000:]}"
                 )
             time.sleep(0.5)
-        yield base
+        yield base, log_path
     finally:
         try:
             os.killpg(process.pid, signal.SIGTERM)
@@ -128,9 +147,20 @@ def served_app(
 
 
 @pytest.fixture(scope="session")
-def server() -> Iterator[str]:
-    with served_app() as base:
-        yield base
+def served() -> Iterator[tuple[str, Path]]:
+    with served_app_and_log() as started:
+        yield started
+
+
+@pytest.fixture(scope="session")
+def server(served) -> str:
+    return served[0]
+
+
+@pytest.fixture(scope="session")
+def outbox(served) -> Path:
+    """The served app's outbox folder: every mail it sent, as .eml files."""
+    return served[1].parent / "outbox"
 
 
 @pytest.fixture(scope="session")
@@ -177,7 +207,8 @@ class UI:
         self.page.fill("#email", email)
         self.page.fill("#password", password)
         self.page.click("#signup-form button.submit")
-        self.page.wait_for_url("**/portal**")
+        self.page.locator(".signup-sent").wait_for()  # the same answer for any address: then sign in
+        self.login(email, password, expect="/portal")
 
     def shoot(self, name: str, *, phone: bool = True) -> None:
         """Screenshots at 1366x768 and 390x844; at phone width nothing may overflow sideways."""

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, func, select
 
 from autocrm.core import fulltext
 from autocrm.models import Ticket, TicketStatus, TicketTag, User
+from autocrm.services import verification
 from autocrm.services.actor import TICKETS_READ, Actor
 from autocrm.services.errors import field_error
 from autocrm.services.tickets.reads import customer_from, public_from, public_select, requester_only
@@ -102,6 +103,7 @@ def _list_conditions(session: Session, actor: Actor, f: TicketFilter) -> list[An
     conditions: list[Any] = []
     if not actor.is_staff:
         conditions.append(Ticket.requester_id == actor.user_id)
+        conditions.append(col(Ticket.id).not_in(verification.held_from(actor)))  # until the account verifies
     elif f.requester_id is not None:
         conditions.append(Ticket.requester_id == f.requester_id)
     if f.status:

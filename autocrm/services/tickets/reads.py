@@ -24,7 +24,7 @@ from autocrm.models import (
     TicketTag,
     User,
 )
-from autocrm.services import audit
+from autocrm.services import audit, verification
 from autocrm.services.actor import TICKETS_READ, Actor
 from autocrm.services.errors import NotFound, PermissionDenied
 from autocrm.services.inputs import is_valid_id
@@ -47,7 +47,9 @@ def visible_ticket(session: Session, actor: Actor, ticket_id: int, *, scope: str
     """The ticket if this actor may see it; customers are told 'not found' for others' tickets."""
     actor.require_scope(scope)
     ticket = session.get(Ticket, ticket_id) if is_valid_id(ticket_id) else None
-    if ticket is None or (not actor.is_staff and ticket.requester_id != actor.user_id):
+    if ticket is None or (
+        not actor.is_staff and (ticket.requester_id != actor.user_id or verification.is_held(session, ticket_id))
+    ):
         raise NotFound(f"Ticket {ticket_id} not found.")
     return ticket
 

@@ -32,7 +32,7 @@ from autocrm.models import (
     User,
 )
 from autocrm.models.base import utcnow
-from autocrm.services import audit, desk, ticket_rules
+from autocrm.services import audit, desk, ticket_rules, verification
 from autocrm.services.actor import TICKETS_WRITE, Actor
 from autocrm.services.auth import normalize_email
 from autocrm.services.content import html_to_text, mentions_images, sanitize_html, text_to_html
@@ -264,6 +264,7 @@ def create_ticket(session: Session, *, actor: Actor, data: TicketCreate) -> Tick
     session.add(ticket)
     session.flush()
     ticket_id = _stored_id(ticket)
+    verification.hold_if_unverified(session, actor=actor, ticket_id=ticket_id, requester_id=requester.id)
     for tag in tags:
         session.add(TicketTag(ticket_id=ticket_id, tag=tag))
     message = Message(
