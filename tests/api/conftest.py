@@ -21,7 +21,7 @@ def api(db_url, monkeypatch) -> ApiWorld:
     monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
     customer, other_customer, agent = make_user(Role.customer), make_user(Role.customer), make_user(Role.agent)
     with write_session() as session:
-        ticket = make_ticket(session, requester=customer, subject="Printer on fire", body="<p>Help!</p>")
+        ticket = make_ticket(session, requester=customer, subject="Printer on fire", body="Help!")
         first_message_id = tickets.customer_messages(session, actor=Actor.for_user(customer), ticket_id=ticket.id)[0].id
         attachment = tickets.add_attachment(
             session,

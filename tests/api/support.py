@@ -70,5 +70,14 @@ class ApiWorld:
     attachment_id: int
     keys: dict[str, str] = field(default_factory=dict)
 
+    def latest_message_id(self) -> int:
+        """The ticket's newest message: what a caller wrote just before (files go on one's own messages)."""
+        from autocrm.core.db import read_session
+        from autocrm.services import tickets
+        from autocrm.services.actor import Actor
+
+        with read_session() as session:
+            return tickets.list_messages(session, actor=Actor.system("tests"), ticket_id=self.ticket.id)[-1].id
+
     def headers(self, key_kind: str = "agent") -> dict[str, str]:
         return bearer(self.keys[key_kind])

@@ -31,7 +31,9 @@ class Endpoint:
     request: Callable[[ApiWorld], dict[str, Any]] = lambda world: {}
 
     def url(self, world: ApiWorld) -> str:
-        return self.path.format(ticket=world.ticket.id, message=world.first_message_id, attachment=world.attachment_id)
+        # {message}: the newest one, which the caller wrote with the endpoint before (the reply "On it").
+        message = world.latest_message_id() if "{message}" in self.path else None
+        return self.path.format(ticket=world.ticket.id, message=message, attachment=world.attachment_id)
 
 
 ENDPOINTS = [

@@ -82,6 +82,14 @@ def _user_by_email(email: str) -> User | None:
         return session.exec(select(User).where(User.email == email)).first()
 
 
+def _unverified_user(role: Role, email: str) -> User:
+    """An account whose owner never proved the address (as a self sign-up that never clicked its link)."""
+    made = make_user(role, email=email)
+    with write_session() as session:
+        session.get(User, made.id).email_verified_at = None
+    return _user_by_email(email)
+
+
 def test_a_first_sign_in_creates_a_verified_customer_and_a_session(idp):
     provider = add_provider(idp)
     response = sign_in(browser(), provider.id, next_path="/portal/tickets/3")
@@ -113,8 +121,8 @@ def test_a_linked_identity_signs_in_again_even_after_the_address_changes_at_the_
 
 
 def test_a_verified_address_links_to_the_existing_account_and_marks_it_verified(idp):
-    existing = make_user(Role.agent, email="sam.sso@example.com")
-    assert _user_by_email("sam.sso@example.com").email_verified_at is None
+    existing = _unverified_user(Role.agent, "sam.sso@example.com")
+    assert existing.email_verified_at is None
     provider = add_provider(idp, new_user_role="customer")
 
     response = sign_in(browser(), provider.id)
@@ -132,7 +140,7 @@ def test_new_people_get_the_providers_role_and_land_on_its_home(idp):
 
 
 def test_an_address_the_provider_did_not_verify_is_refused_and_never_linked(idp):
-    make_user(Role.customer, email="sam.sso@example.com")  # a local account whose address nobody verified
+    _unverified_user(Role.customer, "sam.sso@example.com")
     idp.user.email_verified = False
     provider = add_provider(idp)
 

@@ -27,12 +27,12 @@ def test_api_ticket_for_an_unverified_address_waits_for_verification(api):
     assert created["requester"]["id"] == squatter.id
     as_squatter = Actor.for_user(squatter)
     with read_session() as s:
-        assert tickets.list_tickets(s, actor=as_squatter, filters=TicketFilter()).items == []
+        assert tickets.customer_tickets(s, actor=as_squatter, filters=TicketFilter()).items == []
         with pytest.raises(NotFound):
-            tickets.get_ticket(s, actor=as_squatter, ticket_id=created["id"])
+            tickets.customer_ticket(s, actor=as_squatter, ticket_id=created["id"])
     with write_session() as s:
         verification.mark_verified(s, s.get(User, squatter.id), how="test")
     with read_session() as s:
-        assert [t.id for t in tickets.list_tickets(s, actor=as_squatter, filters=TicketFilter()).items] == [
+        assert [t.id for t in tickets.customer_tickets(s, actor=as_squatter, filters=TicketFilter()).items] == [
             created["id"]
         ]

@@ -49,7 +49,7 @@ def _sign_up(address: str = "new@example.com", *, client: str = "") -> User:
 
 def _customer_sees(user: User) -> set[str]:
     with read_session() as s:
-        page = tickets.list_tickets(s, actor=_actor(user), filters=TicketFilter(per_page=100))
+        page = tickets.customer_tickets(s, actor=_actor(user), filters=TicketFilter(per_page=100))
     return {t.subject for t in page.items}
 
 
@@ -118,7 +118,7 @@ def test_unverified_account_sees_only_the_tickets_it_opened_itself(db_url):
         )
     assert _customer_sees(squatter) == {"My own"}
     with pytest.raises(NotFound), read_session() as s:
-        tickets.get_ticket(s, actor=_actor(squatter), ticket_id=by_staff.id)
+        tickets.customer_ticket(s, actor=_actor(squatter), ticket_id=by_staff.id)
     # The desk still sees who the ticket is for.
     assert by_staff.requester.id == squatter.id
     with write_session() as s:
