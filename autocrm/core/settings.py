@@ -10,6 +10,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from autocrm.core.private_files import PRIVATE_DIR_MODE, private_dir, tighten_data_dir
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="AUTOCRM_", env_file=".env", extra="ignore")
@@ -32,7 +34,8 @@ class Settings(BaseSettings):
     @property
     def resolved_data_dir(self) -> Path:
         path = self.data_dir.expanduser().resolve()
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+        _secure_once(path)
         return path
 
     @property
@@ -59,15 +62,17 @@ class Settings(BaseSettings):
 
     @property
     def attachments_dir(self) -> Path:
-        path = self.resolved_data_dir / "attachments"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        return private_dir(self.resolved_data_dir / "attachments")
 
     @property
     def outbox_dir(self) -> Path:
-        path = self.resolved_data_dir / "outbox"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        return private_dir(self.resolved_data_dir / "outbox")
+
+
+@lru_cache
+def _secure_once(data_dir: Path) -> None:
+    """Create the data dir private, and tighten what an older version left readable, once per process."""
+    tighten_data_dir(data_dir)
 
 
 @lru_cache
