@@ -50,15 +50,15 @@ _HTML_READ_LIMIT = 2 * 1024 * 1024
 #   only by hash, so injected markup still cannot run script.
 # - style-src 'unsafe-inline': emotion (Reflex's CSS-in-JS) inserts <style> elements at run time, and Radix
 #   sets style attributes.
-# - img-src data: blob:: Radix and the pasted-image preview use data: and blob: URLs.
+# - img-src 'self': the UI shows no data:, blob: or remote images (message bodies' images are the ticket's own
+#   attachments); a tracking pixel pasted into a message is not loaded.
 # - connect-src: the websocket to this origin, named explicitly as ws(s) since 'self' covers ws(s) only in
 #   browsers that implement CSP 3's rule for it.
 _UI_POLICY = {
     "default-src": ["'self'"],
     "script-src": ["'self'", "'unsafe-eval'"],
     "style-src": ["'self'", "'unsafe-inline'"],
-    "img-src": ["'self'", "data:", "blob:"],
-    "font-src": ["'self'", "data:"],
+    "img-src": ["'self'"],
     "connect-src": ["'self'"],
     "object-src": ["'none'"],
     "base-uri": ["'self'"],
@@ -66,7 +66,7 @@ _UI_POLICY = {
     "frame-ancestors": ["'none'"],
 }
 # Swagger UI, served from the installed package: its own bundle and one inline start-up script; it needs no
-# eval and no websocket.
+# eval and no websocket; its CSS draws its icons as data: SVGs.
 _DOCS_POLICY = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
