@@ -18,6 +18,7 @@ import gzip
 import hashlib
 import logging
 import re
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,7 +133,7 @@ def _decoded(body: bytes, encoding: str | None) -> bytes | None:
     if encoding == "gzip":
         try:
             return gzip.decompress(body)
-        except (OSError, EOFError):
+        except (OSError, EOFError, zlib.error):
             return None
     return None
 
@@ -186,11 +187,14 @@ class SecurityHeaders:
 
     async def _refuse_origin(self, scope: Scope, send: Send) -> None:
         log.warning("Refused %s from a foreign origin", scope["path"])
+        body = b"This origin may not connect."
         start: Message = {"type": "http.response.start", "status": 403, "headers": []}
-        self._add_headers(MutableHeaders(scope=start), scope, html_scripts=None)
-        MutableHeaders(scope=start)["content-type"] = "text/plain; charset=utf-8"
+        headers = MutableHeaders(scope=start)
+        headers["content-type"] = "text/plain; charset=utf-8"
+        headers["content-length"] = str(len(body))
+        self._add_headers(headers, scope, html_scripts=None)
         await send(start)
-        await send({"type": "http.response.body", "body": b"This origin may not connect."})
+        await send({"type": "http.response.body", "body": body})
 
     def _add_headers(
         self, headers: MutableHeaders, scope: Scope, *, html_scripts: list[str] | None, with_policy: bool = True

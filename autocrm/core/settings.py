@@ -7,9 +7,10 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from autocrm.core.origins import origin_of
 from autocrm.core.private_files import PRIVATE_DIR_MODE, private_dir, tighten_data_dir
 
 
@@ -30,6 +31,12 @@ class Settings(BaseSettings):
     login_attempts_per_minute: int = 5
     password_reset_ttl_seconds: int = 3600
     session_ttl_seconds: int = 14 * 24 * 3600
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url_has_an_origin(cls, value: str) -> str:
+        origin_of(value)  # CORS, the websocket check and the CSP are built from its origin
+        return value
 
     @property
     def resolved_data_dir(self) -> Path:

@@ -260,3 +260,12 @@ def test_the_docs_page_uses_only_assets_the_app_serves(base_url):
     assert policy["script-src"] == ["'self'", sha256_source(start_script)], "no eval, no other inline script"
     assert policy["frame-ancestors"] == ["'none'"]
     assert client.get("/api/v1/openapi.json").status_code == 200
+
+
+def test_a_base_url_without_an_origin_is_a_settings_error(tmp_path):
+    from pydantic import ValidationError
+
+    from autocrm.core.settings import Settings
+
+    with pytest.raises(ValidationError, match="not an http"):
+        Settings(base_url="localhost:3000", data_dir=tmp_path, _env_file=None)
