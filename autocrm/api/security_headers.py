@@ -51,8 +51,8 @@ _HTML_READ_LIMIT = 2 * 1024 * 1024
 #   only by hash, so injected markup still cannot run script.
 # - style-src 'unsafe-inline': emotion (Reflex's CSS-in-JS) inserts <style> elements at run time, and Radix
 #   sets style attributes.
-# - img-src 'self': the UI shows no data:, blob: or remote images (message bodies' images are the ticket's own
-#   attachments); a tracking pixel pasted into a message is not loaded.
+# - img-src 'self': the UI shows no data:, blob: or remote images, so a remote image (a tracking pixel) that
+#   the sanitizer still lets into a message body is not loaded.
 # - connect-src: the websocket to this origin, named explicitly as ws(s) since 'self' covers ws(s) only in
 #   browsers that implement CSP 3's rule for it.
 _UI_POLICY = {
