@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from autocrm.core.origins import allowed_origins
 from autocrm.core.settings import get_settings
 
 _settings = get_settings()
@@ -25,5 +26,8 @@ config = rx.Config(
         ),
     ],
     disable_plugins=[rx.plugins.SitemapPlugin],
+    # CORS on the whole backend and the websocket's Origin check: only pages of AUTOCRM_BASE_URL's origin (Reflex's
+    # default, "*", echoes any origin with credentials). autocrm.api.security_headers checks the handshake as well.
+    cors_allowed_origins=list(allowed_origins(_settings.base_url)),
     **_options,
 )

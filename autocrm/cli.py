@@ -257,6 +257,9 @@ def serve(
     args = ["reflex", "run", "--env", "dev" if dev else "prod", "--loglevel", "warning", "--backend-host", host]
     if port is not None:
         args += ["--frontend-port", str(port)] if dev else ["--frontend-port", str(port), "--backend-port", str(port)]
+        if "base_url" not in settings.model_fields_set:
+            # Links, CORS and the websocket's origin check follow the base URL: make it the one served.
+            os.environ["AUTOCRM_BASE_URL"] = url
     typer.echo(f"serving AutoCRM at {url} on {host} (data in {settings.resolved_data_dir})")
     reflex = os.path.join(os.path.dirname(sys.executable), "reflex")
     os.execv(reflex, [reflex, *args[1:]])  # noqa: S606 (our own venv's reflex, fixed arguments: no shell to inject into)

@@ -10,9 +10,11 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from autocrm.api.body_limit import JSON_BODY_MAX_BYTES, MULTIPART_OVERHEAD_BYTES, RequestBodyLimit
+from autocrm.api.docs import install_docs
 from autocrm.api.errors import install_error_handlers
 from autocrm.api.routes import attachments, health, session, sso, tickets
 from autocrm.api.routing import ALL_METHODS, unmatched_api_path
+from autocrm.api.security_headers import SecurityHeaders
 from autocrm.core.settings import get_settings
 
 __all__ = ["app", "create_app", "wrap_reflex"]
@@ -24,15 +26,24 @@ def _body_limit_for(path: str) -> int:
     return JSON_BODY_MAX_BYTES
 
 
+class _Api(FastAPI):
+    """FastAPI with the security headers outermost, so even the answer to an unexpected error carries them."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack(), base_url=get_settings().base_url)
+
+
 def create_app() -> FastAPI:
-    api = FastAPI(
+    api = _Api(
         title="AutoCRM API",
         version="1",
         description="Tickets, their conversations and history. Authenticate with `Authorization: Bearer <API key>`.",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served by install_docs, from installed assets
         redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
+    install_docs(api)
     install_error_handlers(api)
     api.add_middleware(RequestBodyLimit, limit_for_path=_body_limit_for)
     api.include_router(health.router)

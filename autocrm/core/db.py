@@ -19,12 +19,14 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, event
+from sqlalchemy import Table, event, make_url
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel, create_engine
 
+from autocrm.core.private_files import ensure_private_file
 from autocrm.core.settings import get_settings
 
 
@@ -95,6 +97,9 @@ def table_of(model: type[SQLModel]) -> Table:
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        database = make_url(url).database
+        if database and database != ":memory:" and not database.startswith("file:") and Path(database).parent.is_dir():
+            ensure_private_file(Path(database))  # before SQLite makes it world-readable (and its -wal, -shm)
         # Room for every thread that may hold a connection at once (the API's workers, the UI's handlers):
         # overflow connections would close and reopen under load, re-running the PRAGMAs each time.
         engine = create_engine(

@@ -7,8 +7,11 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from autocrm.core.origins import origin_of
+from autocrm.core.private_files import PRIVATE_DIR_MODE, private_dir, tighten_data_dir
 
 
 class Settings(BaseSettings):
@@ -33,10 +36,17 @@ class Settings(BaseSettings):
     account_mails_per_client_per_hour: int = 20
     session_ttl_seconds: int = 14 * 24 * 3600
 
+    @field_validator("base_url")
+    @classmethod
+    def _base_url_has_an_origin(cls, value: str) -> str:
+        origin_of(value)  # CORS, the websocket check and the CSP are built from its origin
+        return value
+
     @property
     def resolved_data_dir(self) -> Path:
         path = self.data_dir.expanduser().resolve()
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+        _secure_once(path)
         return path
 
     @property
@@ -63,15 +73,17 @@ class Settings(BaseSettings):
 
     @property
     def attachments_dir(self) -> Path:
-        path = self.resolved_data_dir / "attachments"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        return private_dir(self.resolved_data_dir / "attachments")
 
     @property
     def outbox_dir(self) -> Path:
-        path = self.resolved_data_dir / "outbox"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        return private_dir(self.resolved_data_dir / "outbox")
+
+
+@lru_cache
+def _secure_once(data_dir: Path) -> None:
+    """Create the data dir private, and tighten what an older version left readable, once per process."""
+    tighten_data_dir(data_dir)
 
 
 @lru_cache

@@ -9,6 +9,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 
+from autocrm.core.private_files import write_private_file
 from autocrm.core.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ class OutboxMailer:
         message["Message-ID"] = f"<{uuid.uuid4()}@autocrm.local>"
         message.set_content(mail.text)
         path = self.folder / f"{uuid.uuid4().hex}.eml"
-        path.write_bytes(bytes(message))
+        write_private_file(path, bytes(message))  # it may carry a live reset link
         # The body may hold a secret link and the address is PII: log neither.
         log.warning("Outbound mail %r written to %s", mail.subject, path)
 

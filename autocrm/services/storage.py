@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Protocol
 
+from autocrm.core.private_files import private_dir, write_private_file
 from autocrm.core.settings import get_settings
 
 
@@ -31,9 +32,9 @@ class LocalFileStore:
         digest = hashlib.sha256(data).hexdigest()
         key = f"{digest[:2]}/{digest[2:18]}{secrets.token_hex(8)}"
         path = self.root / key
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         tmp = path.with_suffix(".part")
-        tmp.write_bytes(data)
+        write_private_file(tmp, data)
         tmp.replace(path)
         return key
 

@@ -183,6 +183,8 @@ class UI:
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        # Chromium logs every refusal of the Content-Security-Policy: the app must work under its own policy.
+        self.page.on("console", lambda m: self.errors.append(m.text) if "Content Security Policy" in m.text else None)
 
     def goto(self, path: str) -> None:
         self.page.goto(self.base + path)
