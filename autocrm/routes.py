@@ -12,6 +12,7 @@ PORTAL = "/portal"
 PORTAL_NEW = "/portal/new"
 PORTAL_TICKET = "/portal/tickets/[ticket_id]"
 ADMIN_USERS = "/admin/users"
+ACCOUNT_SECURITY = "/account/security"
 
 
 def agent_ticket(ticket_id: int | str) -> str:

@@ -2,6 +2,7 @@
 
 from autocrm.models.audit import AuditEntry
 from autocrm.models.enums import Channel, CustomFieldType, Role, StatusCategory
+from autocrm.models.mfa import MfaCredential, MfaRecoveryCode, MfaRoleRequirement
 from autocrm.models.tickets import (
     Attachment,
     Counter,
@@ -36,6 +37,9 @@ __all__ = [
     "CustomFieldType",
     "LoginSession",
     "Message",
+    "MfaCredential",
+    "MfaRecoveryCode",
+    "MfaRoleRequirement",
     "Organization",
     "PasswordResetToken",
     "Role",
