@@ -158,7 +158,8 @@ def _check_code(session: Session, credential: MfaCredential, code: str, *, allow
                 auth.forget_failures(limits[0])
                 return "recovery"
     auth.count_failure(limits)
-    raise AuthenticationFailed(_WRONG_CODE if allow_recovery else "That code is not right. Try the newest one.")
+    message = _WRONG_CODE if allow_recovery else "That code is not right. Try the newest one."
+    raise AuthenticationFailed(message, {"code": message})
 
 
 def _new_recovery_codes(session: Session, user_id: int) -> list[str]:
