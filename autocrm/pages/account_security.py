@@ -17,6 +17,7 @@ _hydrated = rx.State.is_hydrated
 
 def _code_input(input_id: str, errors, *, recovery: bool = False) -> rx.Component:
     return rx.input(
+        aria_label="Code from the app or a recovery code" if recovery else "Code from the app",
         name="code",
         id=input_id,
         size="3",
@@ -105,7 +106,7 @@ def _enrolling() -> rx.Component:
                         S.secret_grouped,
                         size="3",
                         variant="soft",
-                        word_break="break-all",
+                        white_space="normal",
                         class_name="mfa-secret",
                     ),
                     rx.text("Type: time-based, 6 digits, every 30 seconds.", size="1", color_scheme="gray"),
@@ -246,7 +247,7 @@ def _on() -> rx.Component:
         rx.separator(size="4"),
         _code_form(
             "New recovery codes",
-            "Makes ten new codes; the old ones stop working.",
+            "Enter a code from the app to make ten new codes; the old ones stop working.",
             "renew-code",
             S.renew_errors,
             S.renew_error,
