@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 
 import pyotp
-import reflex as rx
 from reflex.istate.data import RouterData
 
 from autocrm.core.db import write_session
@@ -122,4 +121,46 @@ def test_admins_set_the_requirement_from_the_security_page(people):
     assert security.require_admins and "/account/security?required=1" in str(events)
     security.set_required("admin", False)
     assert not security.require_admins and not security.required
-    assert isinstance(rx.State, type)
+
+
+def test_the_security_page_renews_codes_forgets_devices_and_turns_mfa_off(people):
+    agent, secret = _enrolled(people)
+    with write_session() as session:
+        token = auth.start_login_session(session, user=agent)
+    security = _router(_state(AccountSecurityState), token=token, path="/account/security")
+    security.load()
+    assert security.enabled and security.recovery_codes_left == 10 and not security.enrolling
+
+    security.renew({"code": "12"})
+    assert security.renew_errors == {"code": "That code is not right. Try the newest one."}
+    security.renew({"code": pyotp.TOTP(secret).now()})
+    assert len(security.recovery_codes) == 10 and security.showing_recovery_codes
+    assert security.recovery_codes_text.count("\n") == 9
+    codes = list(security.recovery_codes)
+    security.saved_codes()
+    assert not security.showing_recovery_codes
+
+    assert "remembered device" in str(security.forget_devices())
+    security.disable({"code": "not it"})
+    assert security.disable_errors["code"].startswith("That code is not right") and security.enabled
+    security.disable({"code": codes[0]})
+    assert not security.enabled and security.disable_errors == {}
+
+    security.start()
+    assert security.enrolling and security.secret_grouped.count(" ") == 7
+    security.cancel()
+    assert not security.enrolling and security.secret == "" and security.qr_svg == ""
+
+
+def test_the_code_step_can_switch_to_recovery_codes_and_back(people):
+    agent, _secret = _enrolled(people)
+    state = _router(_state(LoginState))
+    state.submit({"email": agent.email, "password": "correct horse"})
+    state.submit_code({"code": ""})
+    assert state.errors == {"code": "Enter the 6-digit code."}
+    state.toggle_recovery()
+    state.submit_code({"code": ""})
+    assert state.use_recovery and state.errors == {"code": "Enter a recovery code."}
+    state.back_to_password()
+    assert state.step == "password" and not state.use_recovery
+    assert state.submit_code({"code": "123456"}) is None and state.form_error.startswith("This sign-in has expired")
