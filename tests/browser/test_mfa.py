@@ -111,6 +111,7 @@ def test_a_role_that_requires_mfa_goes_to_set_up_right_after_the_password(open_u
     admin.wait_ready(".mfa-policy")
     admin.page.click(".require-agent")
     admin.toast("now required for agents")
+    admin.shoot("mfa-policy")
     try:
         agent = open_ui()
         agent.login(AGENT, DEMO_PASSWORD, expect="/account/security?required=1")
