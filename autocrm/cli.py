@@ -61,6 +61,24 @@ def create_user(
     typer.echo(f"created {user.role.value} #{user.id} {user.email}")
 
 
+@cli.command("reset-mfa")
+def reset_mfa(email: Annotated[str, typer.Option(help="The account's login e-mail.")]) -> None:
+    """Turn off an account's two-step verification (a lost phone and no recovery codes left); its sessions end."""
+    from sqlmodel import select
+
+    from autocrm.core.db import stored_id, write_session
+    from autocrm.models import User
+    from autocrm.services import mfa
+    from autocrm.services.actor import Actor
+
+    with write_session() as session:
+        user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+        if user is None:
+            raise _fail(f"no account with the e-mail {email!r}")
+        mfa.reset_for_user(session, actor=Actor.system("cli"), user_id=stored_id(user.id))
+    typer.echo(f"two-step verification is off for {user.email}; they set it up again at their next sign-in")
+
+
 @cli.command("create-api-key")
 def create_api_key(
     name: Annotated[str, typer.Option(help="What the key is for.")],

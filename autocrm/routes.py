@@ -15,6 +15,7 @@ PORTAL_NEW = "/portal/new"
 PORTAL_TICKET = "/portal/tickets/[ticket_id]"
 ADMIN_USERS = "/admin/users"
 ADMIN_SSO = "/admin/sso"
+ACCOUNT_SECURITY = "/account/security"
 
 
 # Where the API serves a file attached to a ticket; message bodies may show these images and no others.

@@ -163,3 +163,42 @@ def test_serve_demo_off_loopback_never_keeps_the_published_password(tmp_path, mo
     assert not any(h and auth._verify(h, seed.DEMO_PASSWORD) for h in hashes.values())
     printed_admin = re.search(rf"{re.escape(seed.DEMO_ADMIN_EMAIL)}\s+(\S+)", printed).group(1)
     assert auth._verify(hashes[seed.DEMO_ADMIN_EMAIL], printed_admin)
+
+
+def test_reset_mfa_turns_off_a_users_two_step_verification(tmp_path, monkeypatch):
+    import pyotp
+
+    from autocrm.core.settings import reset_settings
+    from autocrm.services import mfa
+    from autocrm.services.actor import Actor
+
+    _run(tmp_path, "db", "upgrade")
+    monkeypatch.setenv("AUTOCRM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("AUTOCRM_DATABASE_URL", raising=False)
+    reset_settings()
+    from autocrm.core.db import dispose_engines
+
+    dispose_engines()
+    try:
+        with write_session() as session:
+            from autocrm.services import users
+
+            agent = users.create_user(
+                session,
+                actor=Actor.system(),
+                email="lost@example.com",
+                name="Lost Phone",
+                role=Role.agent,
+                password="long-enough",
+            )
+        with write_session() as session:
+            secret = mfa.start_enrolment(session, actor=Actor.for_user(agent)).secret
+        with write_session() as session:
+            mfa.confirm_enrolment(session, actor=Actor.for_user(agent), code=pyotp.TOTP(secret).now())
+        assert "no account" in _run(tmp_path, "reset-mfa", "--email", "nobody@example.com", ok=False).stderr
+        assert "is off for lost@example.com" in _run(tmp_path, "reset-mfa", "--email", "Lost@Example.com").stdout
+        with read_session() as session:
+            assert mfa.status(session, actor=Actor.for_user(agent)).enabled is False
+    finally:
+        dispose_engines()
+        reset_settings()

@@ -223,6 +223,12 @@ def user_menu(show_role: bool = True) -> rx.Component:
                 ),
                 on_select=rx.toggle_color_mode,
             ),
+            rx.menu.item(
+                rx.icon("shield-check", size=14),
+                "Account security",
+                on_select=rx.redirect(routes.ACCOUNT_SECURITY),
+                class_name="account-security",
+            ),
             rx.menu.item(rx.icon("log-out", size=14), "Sign out", on_select=SessionState.logout, class_name="logout"),
             align="end",
             min_width="200px",

@@ -29,6 +29,21 @@ class Settings(BaseSettings):
     attachment_max_bytes: int = 10 * 1024 * 1024
     message_max_chars: int = 100_000
     login_attempts_per_minute: int = 5
+    # Failed sign-ins (and failed MFA codes) are free up to these counts; each further failure doubles a wait,
+    # from login_first_delay_seconds up to login_max_delay_seconds. Successes never count. Failures are
+    # forgotten login_failure_window_seconds after the first one.
+    login_free_failures: int = Field(default=5, ge=1, description="Per account from one client address.")
+    login_free_failures_per_account: int = Field(default=20, ge=1, description="Per account from all addresses.")
+    login_free_failures_per_client: int = Field(default=50, ge=1, description="Per client address, all accounts.")
+    login_first_delay_seconds: int = Field(default=2, ge=1)
+    login_max_delay_seconds: int = Field(default=900, ge=1)
+    login_failure_window_seconds: int = Field(default=3600, ge=60)
+    trusted_proxy_hops: int = Field(
+        default=0,
+        ge=0,
+        le=10,
+        description="Reverse proxies in front of the app whose X-Forwarded-For/-Proto entries are believed; 0: none.",
+    )
     password_reset_ttl_seconds: int = 3600
     email_verification_ttl_seconds: int = 3 * 24 * 3600
     # Sign-up, reset and verification mails, each counted on its own: per address, and per client address.

@@ -3,6 +3,7 @@
 from autocrm.models.accounts import DeskSetting, EmailVerification, TicketVerificationHold
 from autocrm.models.audit import AuditEntry
 from autocrm.models.enums import Channel, CustomFieldType, Role, StatusCategory
+from autocrm.models.mfa import MfaCredential, MfaRecoveryCode, MfaRoleRequirement
 from autocrm.models.sso import SsoProvider, UserIdentity
 from autocrm.models.tickets import (
     Attachment,
@@ -40,6 +41,9 @@ __all__ = [
     "EmailVerification",
     "LoginSession",
     "Message",
+    "MfaCredential",
+    "MfaRecoveryCode",
+    "MfaRoleRequirement",
     "Organization",
     "PasswordResetToken",
     "Role",

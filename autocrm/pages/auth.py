@@ -42,8 +42,74 @@ def _switch(text: str, link: str, href: str) -> rx.Component:
     )
 
 
+def _code_step() -> rx.Component:
+    """The second step for accounts with two-step verification: a code from the app, or a recovery code."""
+    return auth_shell(
+        "Two-step verification",
+        rx.cond(
+            LoginState.use_recovery,
+            "Enter one of the recovery codes you saved when you set up two-step verification.",
+            "Enter the 6-digit code your authenticator app shows for this account.",
+        ),
+        form_callout(LoginState.form_error),
+        rx.form(
+            rx.flex(
+                field(
+                    rx.cond(LoginState.use_recovery, "Recovery code", "Code from the app"),
+                    _input(
+                        "code",
+                        LoginState,
+                        auto_complete="one-time-code",
+                        input_mode=rx.cond(LoginState.use_recovery, "text", "numeric"),
+                        placeholder=rx.cond(LoginState.use_recovery, "xxxxx-xxxxx", "123456"),
+                        auto_focus=True,
+                    ),
+                    error=LoginState.errors.get("code", ""),
+                    html_for="code",
+                ),
+                rx.el.label(
+                    rx.flex(
+                        rx.checkbox(name="remember", id="remember", class_name="remember-device"),
+                        rx.text("Remember this device for 30 days", size="2"),
+                        align="center",
+                        spacing="2",
+                    ),
+                ),
+                _submit("Verify"),
+                rx.button(
+                    rx.cond(LoginState.use_recovery, "Use a code from the app instead", "Use a recovery code instead"),
+                    on_click=LoginState.toggle_recovery,
+                    type="button",
+                    variant="ghost",
+                    size="2",
+                    margin_x="auto",
+                    class_name="toggle-recovery",
+                ),
+                direction="column",
+                spacing="4",
+            ),
+            on_submit=LoginState.submit_code,
+            reset_on_submit=False,
+            id="code-form",
+        ),
+        footer=rx.button(
+            "Back to sign in",
+            on_click=LoginState.back_to_password,
+            type="button",
+            variant="ghost",
+            color_scheme="gray",
+            size="2",
+            class_name="back-to-password",
+        ),
+    )
+
+
 @page(route=routes.LOGIN, title="Sign in · AutoCRM", on_load=[LoginState.open_page, SsoLoginState.load])
 def login() -> rx.Component:
+    return rx.cond(LoginState.step == "code", _code_step(), _password_step())
+
+
+def _password_step() -> rx.Component:
     return auth_shell(
         "Sign in",
         rx.text("Welcome back to ", SessionState.company_name, ".", as_="span"),

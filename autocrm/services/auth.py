@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import re
 import secrets
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 
@@ -38,6 +41,8 @@ API_KEY_PREFIX_RE = re.compile(r"^[0-9a-f]{8}$")
 MIN_PASSWORD_LENGTH = 8
 API_KEY_PREFIX = "acrm"
 SESSION_COOKIE = "autocrm_session"
+# Set by the page that starts a sign-in, read only by the claim route (its path): binds the code to the browser.
+PRELOGIN_COOKIE = "autocrm_prelogin"
 CLAIM_TTL = timedelta(seconds=60)  # from the sign-in form to the browser's visit to the claim route
 
 
@@ -78,6 +83,52 @@ def _limiter() -> MovingWindowRateLimiter:
 
 def reset_rate_limits() -> None:
     _limiter().storage.reset()
+
+
+@dataclass(frozen=True)
+class FailureLimit:
+    """A counter of failed attempts under `key`: the first `free` cost nothing, each further one doubles a wait."""
+
+    key: str
+    free: int
+
+
+def login_failure_limits(*, email: str, client: str) -> list[FailureLimit]:
+    """The counters a password attempt for `email` from `client` counts against; the first is the pair's."""
+    settings, account = get_settings(), sha256((email or "").strip().lower())
+    limits = [FailureLimit(f"pair:{account}:{client}", settings.login_free_failures)]
+    limits.append(FailureLimit(f"account:{account}", settings.login_free_failures_per_account))
+    if client:
+        limits.append(FailureLimit(f"client:{client}", settings.login_free_failures_per_client))
+    return limits
+
+
+def refuse_while_delayed(limits: list[FailureLimit], what: str = "sign-in attempts") -> None:
+    """RateLimited while any of `limits` is in its wait after too many failures."""
+    storage, now = _limiter().storage, time.time()
+    waits = [storage.get_expiry(f"login-wait:{limit.key}") - now for limit in limits]
+    waits = [wait for wait, limit in zip(waits, limits, strict=True) if storage.get(f"login-wait:{limit.key}")]
+    if waits:
+        seconds = max(1, math.ceil(max(waits)))
+        raise RateLimited(f"Too many failed {what}. Try again in {seconds} second{'s' if seconds != 1 else ''}.")
+
+
+def count_failure(limits: list[FailureLimit]) -> None:
+    """One more failure on each of `limits`; past its free count, a wait that doubles with each failure."""
+    settings, storage = get_settings(), _limiter().storage
+    for limit in limits:
+        failures = storage.incr(f"login-failures:{limit.key}", settings.login_failure_window_seconds)
+        if failures > limit.free:
+            exponent = min(failures - limit.free - 1, 30)
+            wait = min(settings.login_first_delay_seconds * 2**exponent, settings.login_max_delay_seconds)
+            storage.clear(f"login-wait:{limit.key}")
+            storage.incr(f"login-wait:{limit.key}", wait)
+
+
+def forget_failures(limit: FailureLimit) -> None:
+    storage = _limiter().storage
+    storage.clear(f"login-failures:{limit.key}")
+    storage.clear(f"login-wait:{limit.key}")
 
 
 def _throttle(*keys: str) -> None:
@@ -129,13 +180,17 @@ def sign_up_customer(session: Session, *, email: str, name: str, password: str, 
 
 
 def authenticate(session: Session, *, email: str, password: str, client: str = "") -> UserPublic:
-    """The user whose password this is, or AuthenticationFailed; throttled per account and client."""
+    """The user whose password this is, or AuthenticationFailed. Failed attempts (never successes) slow down
+    further tries per account from this client, per account and per client (`login_free_failures*`)."""
     email = (email or "").strip().lower()
-    _throttle(f"email:{sha256(email)}", *([f"client:{client}"] if client else []))
+    limits = login_failure_limits(email=email, client=client)
+    refuse_while_delayed(limits)
     user = session.exec(select(User).where(User.email == email)).first() if EMAIL_RE.match(email) else None
     ok = _verify(user.password_hash if user else None, password or "")
     if user is None or user.password_hash is None or not ok or not user.is_active:
+        count_failure(limits)
         raise AuthenticationFailed("That e-mail and password do not match an account.")
+    forget_failures(limits[0])  # this person, from here, got it right; the account's and the client's counts stay
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
@@ -161,23 +216,44 @@ def safe_return_path(target: str | None) -> str:
     return ""
 
 
-def begin_login_session(session: Session, *, user: UserPublic) -> str:
+def new_browser_key() -> str:
+    """A random value for the browser that starts a sign-in to keep in its pre-login cookie
+    (`PRELOGIN_COOKIE`): the sign-in code only works together with it (`begin_login_session`)."""
+    return secrets.token_urlsafe(24)
+
+
+def _bound_code_hash(code: str, browser_key: str) -> str:
+    return sha256(f"{code}:{browser_key}")
+
+
+def begin_login_session(session: Session, *, user: UserPublic, browser_key: str) -> str:
     """A sign-in for a browser to complete: returns a one-time code, good for CLAIM_TTL, that the browser
     takes to the server's claim route (`claim_login_session`). The route sets the session's token as an
-    HttpOnly cookie, so no page script ever holds it. Only the code's hash is stored."""
+    HttpOnly cookie, so no page script ever holds it. The code is bound to the browser that started the
+    sign-in: the stored hash covers the code and that browser's `browser_key` (its pre-login cookie), so a
+    code sent to anyone else's browser (login CSRF: "click here within a minute") signs nobody in.
+    Call it only once every check of the sign-in (password, MFA) has passed."""
+    if not browser_key:
+        raise ValueError("a sign-in code is always bound to the browser that asked for it")
     code = secrets.token_urlsafe(32)
     session.add(
-        LoginSession(token_hash=sha256(code), user_id=user.id, expires_at=utcnow() + CLAIM_TTL, claimed_at=None)
+        LoginSession(
+            token_hash=_bound_code_hash(code, browser_key),
+            user_id=user.id,
+            expires_at=utcnow() + CLAIM_TTL,
+            claimed_at=None,
+        )
     )
     return code
 
 
-def claim_login_session(session: Session, *, code: str) -> str:
-    """Redeems a code from `begin_login_session` once: returns the new session's token (a fresh secret, not
-    the code). An unknown, used or expired code raises AuthenticationFailed."""
+def claim_login_session(session: Session, *, code: str, browser_key: str) -> str:
+    """Redeems a code from `begin_login_session` once, in the browser that holds its `browser_key`: returns
+    the new session's token (a fresh secret, not the code). An unknown, used, expired or foreign code raises
+    AuthenticationFailed."""
     row = (
-        session.exec(select(LoginSession).where(LoginSession.token_hash == sha256(code or ""))).first()
-        if code
+        session.exec(select(LoginSession).where(LoginSession.token_hash == _bound_code_hash(code, browser_key))).first()
+        if code and browser_key
         else None
     )
     now = utcnow()

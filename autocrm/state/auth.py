@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import reflex as rx
 
 from autocrm import routes
 from autocrm.core.db import write_session
-from autocrm.services import auth
+from autocrm.core.net import client_address
+from autocrm.core.settings import get_settings
+from autocrm.services import auth, mfa
 from autocrm.services.users import UserPublic
 from autocrm.state.format import form_text
-from autocrm.state.session import Form, SessionState, go_to, safe_next
+from autocrm.state.session import Form, SessionState, safe_next
 
 LOGIN_FORM = Form(message="form_error", errors="errors", fields=("email", "password"))
+CODE_FORM = Form(message="form_error", errors="errors", fields=("code",))
 SIGNUP_FORM = Form(message="form_error", errors="errors", fields=("name", "email", "password"))
 FORGOT_FORM = Form(message="form_error", errors="errors", fields=("email",))
 RESET_FORM = Form(message="form_error", errors="errors", fields=("password", "confirm"))
@@ -24,6 +28,15 @@ def password_hint() -> str:
     return f"At least {auth.MIN_PASSWORD_LENGTH} characters."
 
 
+def claim_in_this_browser(claim_url: str, browser_key: str, *, secure: bool) -> Any:
+    """Sets the short-lived pre-login cookie (sent only to the claim route) and goes to `claim_url`: a full
+    page load, so the next page's websocket handshake carries the session cookie the route sets."""
+    cookie = f"{auth.PRELOGIN_COOKIE}={browser_key}; path=/api/session; max-age=120; samesite=strict" + (
+        "; secure" if secure else ""
+    )
+    return rx.call_script(f"document.cookie = {json.dumps(cookie)}; window.location.replace({json.dumps(claim_url)})")
+
+
 class AuthFormState(SessionState):
     """Shared by the four sign-in pages: field errors, a form-level message and a busy flag."""
 
@@ -31,10 +44,12 @@ class AuthFormState(SessionState):
     form_error: str = ""
     busy: bool = False
 
-    def _start(self, user, *, welcome: bool = False) -> Any:
-        """Signs `user` in: the browser redeems a one-time code at the server, which sets the HttpOnly cookie."""
+    def _start(self, user, *, welcome: bool = False, remember_device: bool = False) -> Any:
+        """Signs `user` in (every check passed): the browser redeems a one-time code at the server, which sets
+        the HttpOnly cookie. The code works only with the pre-login cookie this page sets just before."""
+        browser_key = auth.new_browser_key()
         with write_session() as session:
-            code = auth.begin_login_session(session, user=user)
+            code = auth.begin_login_session(session, user=user, browser_key=browser_key)
         self.user = UserPublic.model_validate(user).model_dump(mode="json")
         target = safe_next(self.router.url.query_parameters.get("next"))
         if target and user.role.value == "customer" and not target.startswith(routes.PORTAL):
@@ -44,7 +59,16 @@ class AuthFormState(SessionState):
         target = target or routes.home_for(user.role.value)
         if welcome:
             target += "?welcome=1"
-        return go_to(self._server_url("/api/session/claim", code=code, next=target))
+        query = {"code": code, "next": target} | ({"remember": "1"} if remember_device else {})
+        return claim_in_this_browser(
+            self._server_url("/api/session/claim", **query), browser_key, secure=self.router.url.scheme == "https"
+        )
+
+    def _client(self) -> str:
+        """The client's address: the websocket's peer, or X-Forwarded-For through the trusted proxy hops."""
+        headers = self.router.headers.raw_headers
+        peer = headers.get("asgi-scope-client") or self.router.session.client_ip
+        return client_address(peer, headers.get("x-forwarded-for"), get_settings().trusted_proxy_hops)
 
     def _skip_if_signed_in(self):
         self.errors, self.form_error, self.busy = {}, "", False
@@ -67,6 +91,19 @@ class AuthFormState(SessionState):
 
 
 class LoginState(AuthFormState):
+    """Password, then (for accounts with two-step verification, on a device not remembered) a code. The
+    password step yields a pending sign-in kept server-side (`_pending`, never sent to the browser), not
+    a sign-in code."""
+
+    step: str = "password"
+    use_recovery: bool = False
+    _pending: str = ""
+
+    @rx.event
+    def open_page(self):
+        self.step, self.use_recovery, self._pending = "password", False, ""
+        return self._skip_if_signed_in()
+
     @rx.event
     def submit(self, form: dict[str, Any]):
         email, password = form_text(form, "email").strip(), form_text(form, "password")
@@ -78,11 +115,41 @@ class LoginState(AuthFormState):
         self.errors, self.form_error = errors, ""
         if errors:
             return None
-        client = self.router.session.client_ip or ""
+        client = self._client()
         written = self._write(
             lambda session: auth.authenticate(session, email=email, password=password, client=client), form=LOGIN_FORM
         )
-        return self._start(written.value) if written.ok else None
+        if not written.ok or written.value is None:
+            return None
+        user, device = written.value, self._cookie(mfa.DEVICE_COOKIE)
+        with write_session() as session:
+            pending = mfa.after_password(session, user=user, device_token=device)
+        if pending is None:
+            return self._start(user)
+        self._pending, self.step, self.use_recovery = pending, "code", False
+        return None
+
+    @rx.event
+    def submit_code(self, form: dict[str, Any]):
+        code, remember = form_text(form, "code").strip(), form.get("remember") in ("on", True, "true")
+        self.errors, self.form_error = {}, ""
+        if not code:
+            self.errors = {"code": "Enter a recovery code." if self.use_recovery else "Enter the 6-digit code."}
+            return None
+        pending = self._pending
+        written = self._write(lambda session: mfa.complete_sign_in(session, pending=pending, code=code), form=CODE_FORM)
+        if not written.ok or written.value is None:
+            return None
+        self._pending = ""
+        return self._start(written.value, remember_device=remember)
+
+    @rx.event
+    def toggle_recovery(self):
+        self.use_recovery, self.errors, self.form_error = not self.use_recovery, {}, ""
+
+    @rx.event
+    def back_to_password(self):
+        self.step, self.use_recovery, self._pending, self.errors, self.form_error = "password", False, "", {}, ""
 
 
 class SignupState(AuthFormState):

@@ -22,7 +22,7 @@ from autocrm import routes
 from autocrm.core.db import read_session, write_session
 from autocrm.core.settings import get_settings
 from autocrm.models import User
-from autocrm.services import auth
+from autocrm.services import auth, mfa
 from autocrm.services.actor import Actor
 from autocrm.services.errors import DomainError
 from autocrm.services.users import UserPublic
@@ -66,6 +66,15 @@ def go_to(url: str) -> Any:
     return rx.call_script(f"window.location.replace({json.dumps(url)})")
 
 
+def post_to(url: str) -> Any:
+    """A full page load by POST (a form the page submits): the server's sign-out route takes only POSTs from
+    this site's pages, so a link or an image elsewhere cannot sign anyone out."""
+    return rx.call_script(
+        "(() => { const form = document.createElement('form'); form.method = 'post'; "
+        f"form.action = {json.dumps(url)}; document.body.appendChild(form); form.submit(); }})()"
+    )
+
+
 class SessionState(rx.State):
     """Root of every AutoCRM state: page states subclass it, so they read `user` directly."""
 
@@ -102,15 +111,18 @@ class SessionState(rx.State):
 
     # ---- helpers for page states ------------------------------------------------------------------
 
-    def _session_token(self) -> str:
-        """The HttpOnly session cookie, as the browser sent it with this page's websocket handshake."""
+    def _cookie(self, name: str) -> str:
+        """A cookie (HttpOnly ones too) as the browser sent it with this page's websocket handshake."""
         cookies = SimpleCookie()
         try:
             cookies.load(self.router.headers.cookie or "")
         except CookieError:
             return ""
-        morsel = cookies.get(auth.SESSION_COOKIE)
+        morsel = cookies.get(name)
         return morsel.value if morsel else ""
+
+    def _session_token(self) -> str:
+        return self._cookie(auth.SESSION_COOKIE)
 
     def _server_url(self, path: str, **query: str) -> str:
         """A URL on this app's server (the websocket's host), with the page's origin for the way back."""
@@ -147,6 +159,11 @@ class SessionState(rx.State):
                 rx.redirect(routes.home_for(user.role.value), replace=True),
                 rx.toast.warning("That page is not available to your account.", id="forbidden"),
             ]
+        if self._path().rstrip("/") != routes.ACCOUNT_SECURITY:
+            with read_session() as session:
+                must_enrol = mfa.enrolment_required(session, user=user)
+            if must_enrol:
+                return None, rx.redirect(f"{routes.ACCOUNT_SECURITY}?required=1", replace=True)
         return user, None
 
     def _actor(self, roles: Iterable[str]) -> tuple[Actor | None, Any]:
@@ -199,7 +216,7 @@ class SessionState(rx.State):
             with write_session() as session:
                 auth.end_login_session(session, token=token)
         self.user = {}
-        return go_to(self._server_url("/api/session/logout"))
+        return post_to(self._server_url("/api/session/logout"))
 
 
 def id_from_path(path: str) -> int | None:

@@ -51,7 +51,8 @@ def _signed_in(cls, user, path: str = "/"):
 def _navigation_target(event) -> str:
     """The URL a `go_to` event sends the browser to."""
     script = str(event.args[0][1]._var_value if hasattr(event.args[0][1], "_var_value") else event.args[0][1])
-    return json.loads(script[script.index("(") + 1 : script.rindex(")")])
+    start = script.index("window.location.replace(") + len("window.location.replace(")
+    return json.loads(script[start : script.rindex(")")])
 
 
 def test_relative_and_exact_times():

@@ -2,44 +2,59 @@
 
 The cookie is HttpOnly, so page scripts (and anything injected into a page) never read it; the Reflex
 states read it from the websocket's handshake headers. The UI's sign-in form hands the browser a one-time
-code (`auth.begin_login_session`) and sends it here; this route redeems the code, sets the cookie and
-sends the browser on to the page it asked for. Not part of the public API (not in the OpenAPI schema).
+code (`auth.begin_login_session`), bound to a pre-login cookie the same page set, and sends it here; this
+route redeems the code with that cookie, sets the session cookie and sends the browser on to the page it
+asked for. Signing out is a POST from a page of this site (its Origin is checked), so no link or image on
+another site can sign anyone out. Not part of the public API (not in the OpenAPI schema).
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from autocrm.core.db import write_session
+from autocrm.core.net import origin_of, request_scheme
 from autocrm.core.settings import get_settings
-from autocrm.services import auth
-from autocrm.services.errors import AuthenticationFailed
+from autocrm.services import auth, mfa
+from autocrm.services.errors import AuthenticationFailed, PermissionDenied
 
 router = APIRouter(prefix="/api/session", include_in_schema=False)
 LOGIN_PATH = "/login"
 
 
-def _page_url(request: Request, origin: str, path: str) -> str:
-    """`path` on the UI's origin: the given origin when it names this server's host (the UI may be served on
-    another port, as in dev mode), else a path on this server. Never another host: no open redirect."""
-    asked, here = urlsplit(origin or ""), urlsplit(f"//{request.headers.get('host', '')}")
-    if (
-        asked.scheme in ("http", "https")
-        and asked.hostname
-        and asked.hostname == here.hostname
-        and not asked.path.strip("/")
-    ):
-        return f"{asked.scheme}://{asked.netloc}{path}"
+def scheme_of(request: Request) -> str:
+    """The scheme the browser used: this connection's, or the trusted proxies' X-Forwarded-Proto."""
+    hops = get_settings().trusted_proxy_hops
+    return request_scheme(request.url.scheme, request.headers.get("x-forwarded-proto"), hops)
+
+
+def _page_url(origin: str, path: str) -> str:
+    """`path` on the UI's configured origin (AUTOCRM_BASE_URL; in dev mode the UI runs on another port than
+    this server) when `origin` is exactly that origin, else a path on this server. Never another host, port
+    or scheme: no open redirect, no downgrade from https to http."""
+    configured = origin_of(get_settings().base_url)
+    if configured and origin_of(origin) == configured:
+        return configured + path
     return path
 
 
-def _claim(code: str) -> str:
+def _cookie_is_secure(request: Request) -> bool:
+    return get_settings().base_url.startswith("https://") or scheme_of(request) == "https"
+
+
+def _allowed_origins(request: Request) -> set[str]:
+    """The configured UI origin and this server's own (a same-origin request is never cross-site)."""
+    own = origin_of(f"{scheme_of(request)}://{request.headers.get('host', '')}")
+    return {origin for origin in (origin_of(get_settings().base_url), own) if origin}
+
+
+def _claim(code: str, browser_key: str, remember_device: bool) -> tuple[str, str | None]:
     with write_session() as session:
-        return auth.claim_login_session(session, code=code)
+        token = auth.claim_login_session(session, code=code, browser_key=browser_key)
+        device = mfa.remember_device(session, session_token=token) if remember_device else None
+        return token, device
 
 
 def _end(token: str) -> None:
@@ -48,13 +63,23 @@ def _end(token: str) -> None:
 
 
 @router.get("/claim")
-async def claim(request: Request, code: str = "", next: str = "/", origin: str = "") -> RedirectResponse:  # noqa: A002
+async def claim(
+    request: Request,
+    code: str = "",
+    next: str = "/",  # noqa: A002 (the query parameter's name)
+    origin: str = "",
+    remember: str = "",
+) -> RedirectResponse:
+    browser_key = request.cookies.get(auth.PRELOGIN_COOKIE, "")
     try:
-        token = await run_in_threadpool(_claim, code[:200])
+        token, device = await run_in_threadpool(_claim, code[:200], browser_key[:200], remember == "1")
     except AuthenticationFailed:
-        return RedirectResponse(_page_url(request, origin, f"{LOGIN_PATH}?expired=1"), status_code=303)
-    response = RedirectResponse(_page_url(request, origin, auth.safe_return_path(next) or "/"), status_code=303)
-    settings = get_settings()
+        response = RedirectResponse(_page_url(origin, f"{LOGIN_PATH}?expired=1"), status_code=303)
+        if browser_key:
+            response.delete_cookie(auth.PRELOGIN_COOKIE, path="/api/session")
+        return response
+    response = RedirectResponse(_page_url(origin, auth.safe_return_path(next) or "/"), status_code=303)
+    settings, secure = get_settings(), _cookie_is_secure(request)
     response.set_cookie(
         auth.SESSION_COOKIE,
         token,
@@ -62,16 +87,31 @@ async def claim(request: Request, code: str = "", next: str = "/", origin: str =
         path="/",
         httponly=True,
         samesite="lax",
-        secure=settings.base_url.startswith("https://"),
+        secure=secure,
     )
+    if device:
+        response.set_cookie(
+            mfa.DEVICE_COOKIE,
+            device,
+            max_age=mfa.DEVICE_TTL_SECONDS,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=secure,
+        )
+    response.delete_cookie(auth.PRELOGIN_COOKIE, path="/api/session")
     return response
 
 
-@router.get("/logout")
-async def logout(request: Request, origin: str = "") -> RedirectResponse:
+@router.post("/logout")
+async def logout(request: Request, origin: str = "") -> Response:
+    if request.headers.get("origin", "") not in _allowed_origins(request):
+        raise PermissionDenied("Sign out from a page of this site.")
     token = request.cookies.get(auth.SESSION_COOKIE)
     if token:
         await run_in_threadpool(_end, token[:200])
-    response = RedirectResponse(_page_url(request, origin, LOGIN_PATH), status_code=303)
-    response.delete_cookie(auth.SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    response = RedirectResponse(_page_url(origin, LOGIN_PATH), status_code=303)
+    response.delete_cookie(
+        auth.SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=_cookie_is_secure(request)
+    )
     return response
