@@ -9,7 +9,7 @@ from sqlmodel import func, select
 
 from autocrm.core.db import read_session, write_session
 from autocrm.models import Message, Organization, Role, StatusCategory, Team, Ticket, TicketStatus, User
-from autocrm.services import auth, seed
+from autocrm.services import api_keys, seed
 
 
 def _run(tmp_path, *args, ok=True):
@@ -48,7 +48,7 @@ def test_bootstrap_an_admin_and_an_api_key(tmp_path, monkeypatch):
     dispose_engines()
     try:
         with read_session() as s:
-            assert auth.api_key_actor(s, raw_key).scopes == frozenset({"tickets:read", "tickets:write"})
+            assert api_keys.api_key_actor(s, raw_key).scopes == frozenset({"tickets:read", "tickets:write"})
             assert s.exec(select(User).where(User.email == "boss@example.com")).one().role == Role.admin
     finally:
         dispose_engines()

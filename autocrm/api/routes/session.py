@@ -37,9 +37,9 @@ def _page_url(request: Request, origin: str, path: str) -> str:
     return path
 
 
-def _claim(code: str) -> str:
+def _claim(code: str, user_agent: str) -> str:
     with write_session() as session:
-        return auth.claim_login_session(session, code=code)
+        return auth.claim_login_session(session, code=code, user_agent=user_agent)
 
 
 def _end(token: str) -> None:
@@ -50,7 +50,7 @@ def _end(token: str) -> None:
 @router.get("/claim")
 async def claim(request: Request, code: str = "", next: str = "/", origin: str = "") -> RedirectResponse:  # noqa: A002
     try:
-        token = await run_in_threadpool(_claim, code[:200])
+        token = await run_in_threadpool(_claim, code[:200], request.headers.get("user-agent", ""))
     except AuthenticationFailed:
         return RedirectResponse(_page_url(request, origin, f"{LOGIN_PATH}?expired=1"), status_code=303)
     response = RedirectResponse(_page_url(request, origin, auth.safe_return_path(next) or "/"), status_code=303)
