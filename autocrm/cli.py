@@ -82,7 +82,7 @@ def create_api_key(
     expires_days: ExpiresDays = None,
     owner: Owner = None,
 ) -> None:
-    """Create an API key. The key is printed once, alone on the last line (same as `api-keys create`)."""
+    """Create an API key. The key is printed once, alone on the last line."""
     from autocrm.core.db import write_session
     from autocrm.models import Role, User
     from autocrm.models.enums import STAFF_ROLES
