@@ -12,6 +12,8 @@ PORTAL = "/portal"
 PORTAL_NEW = "/portal/new"
 PORTAL_TICKET = "/portal/tickets/[ticket_id]"
 ADMIN_USERS = "/admin/users"
+ADMIN_API_KEYS = "/admin/api-keys"
+ACCOUNT_SESSIONS = "/account/sessions"
 
 
 def agent_ticket(ticket_id: int | str) -> str:

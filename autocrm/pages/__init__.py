@@ -1,6 +1,6 @@
 """The UI's pages. Importing this package records them in `registry.PAGES`; `autocrm.autocrm` adds them."""
 
-from autocrm.pages import admin, agent, auth, not_found, portal
+from autocrm.pages import account, admin, agent, api_keys, auth, not_found, portal
 from autocrm.pages.registry import PAGES
 
-__all__ = ["PAGES", "admin", "agent", "auth", "not_found", "portal"]
+__all__ = ["PAGES", "account", "admin", "agent", "api_keys", "auth", "not_found", "portal"]
