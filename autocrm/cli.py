@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from autocrm.core.settings import get_settings
+from autocrm.services.inputs import MAX_DB_ID
 
 cli = typer.Typer(help="AutoCRM: an open-source helpdesk.", no_args_is_help=True, add_completion=False)
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -161,7 +162,9 @@ def list_api_keys() -> None:
 
 
 @keys_cli.command("revoke")
-def revoke_api_key(key_id: Annotated[int, typer.Argument(min=1, help="The key's ID (see `api-keys list`).")]) -> None:
+def revoke_api_key(
+    key_id: Annotated[int, typer.Argument(min=1, max=MAX_DB_ID, help="The key's ID (see `api-keys list`).")],
+) -> None:
     """Revoke a key: every request with it is refused from now on, on every worker."""
     from autocrm.core.db import write_session
     from autocrm.services import api_keys

@@ -96,6 +96,7 @@ def test_api_keys_list_and_revoke(tmp_path):
         ("create-api-key", "--name", "k", "--scopes", "tickets:read", "--expires-days", "0"),
         ("create-api-key", "--name", "k", "--scopes", "tickets:read", "--owner", "nobody@example.com"),
         ("api-keys", "revoke", "abc"),
+        ("api-keys", "revoke", "99999999999"),
         ("seed",),
         ("no-such-command",),
     ],

@@ -123,6 +123,7 @@ class AdminApiKeysState(StaffState):
         if actor is None:
             return refusal
         self.current_view = ""
+        self._show_create(False)  # a secret left from an earlier visit is not shown, nor kept, again
         self._fetch(actor)
         self._load_counts(actor)
         self.loaded = True
