@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from autocrm.api import create_app
 from autocrm.core.db import write_session
-from autocrm.models import Role
+from autocrm.models import ApiKey, Role
+from autocrm.models.base import utcnow
 from autocrm.services import users
 from autocrm.services.actor import KEYS_MANAGE, TICKETS_READ, Actor
 from tests.api.support import assert_error, bearer
@@ -84,3 +91,22 @@ def test_the_endpoints_are_in_the_openapi_with_their_response_model(api):
     assert revoke["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/ApiKeyPublic")
     assert revoke["responses"]["404"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorEnvelope")
     assert "key_hash" not in spec["components"]["schemas"]["ApiKeyPublic"]["properties"]
+
+
+def test_a_revoke_or_an_expiry_reaches_every_worker_at_once(api):
+    """Two app instances stand for two worker processes: nothing about a key is cached in either."""
+    manager = make_api_key(role=Role.admin, scopes=[KEYS_MANAGE])
+    one, two = api.client, TestClient(create_app())
+    for raw in (api.keys["agent"], api.keys["read_only"]):
+        assert two.get("/api/v1/tickets", headers=bearer(raw)).status_code == 200
+    keys = {key["prefix"]: key["id"] for key in one.get("/api/v1/api-keys", headers=bearer(manager)).json()}
+    assert (
+        one.delete(f"/api/v1/api-keys/{keys[_prefix(api.keys['agent'])]}", headers=bearer(manager)).status_code == 200
+    )
+    assert_error(two.get("/api/v1/tickets", headers=bearer(api.keys["agent"])), 401, "unauthenticated")
+    with write_session() as s:
+        row = s.exec(select(ApiKey).where(ApiKey.prefix == _prefix(api.keys["read_only"]))).one()
+        row.expires_at = utcnow() - timedelta(seconds=1)
+        s.add(row)
+    error = assert_error(two.get("/api/v1/tickets", headers=bearer(api.keys["read_only"])), 401, "unauthenticated")
+    assert "expired" in error["message"]
