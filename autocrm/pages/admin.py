@@ -110,8 +110,15 @@ PEOPLE_COLUMNS = [
 def _card(row) -> rx.Component:
     return rx.flex(
         _who(row),
-        rx.flex(_role_select(row), rx.spacer(), _active_switch(row), align="center", spacing="3"),
-        rx.flex(_end_sessions(row), justify="end"),
+        rx.flex(
+            _role_select(row),
+            _active_switch(row),
+            rx.spacer(),
+            _end_sessions(row),
+            align="center",
+            spacing="3",
+            wrap="wrap",
+        ),
         direction="column",
         spacing="3",
         padding="12px",
