@@ -11,6 +11,7 @@ import typer
 
 from autocrm import routes
 from autocrm.core.settings import get_settings
+from autocrm.services.inputs import MAX_DB_ID
 
 cli = typer.Typer(help="AutoCRM: an open-source helpdesk.", no_args_is_help=True, add_completion=False)
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -79,17 +80,33 @@ def reset_mfa(email: Annotated[str, typer.Option(help="The account's login e-mai
     typer.echo(f"two-step verification is off for {user.email}; they set it up again at their next sign-in")
 
 
+ExpiresDays = Annotated[
+    int | None,
+    typer.Option("--expires-days", min=1, max=3650, help="Expire the key after this many days (default: never)."),
+]
+Owner = Annotated[
+    str | None,
+    typer.Option(
+        "--owner",
+        help="E-mail of the admin the key belongs to: it stops working if they are deactivated or demoted. "
+        "Default: no account (the key answers to whoever runs the server).",
+    ),
+]
+
+
 @cli.command("create-api-key")
 def create_api_key(
     name: Annotated[str, typer.Option(help="What the key is for.")],
     scopes: Annotated[str, typer.Option(help="Comma-separated, e.g. tickets:read,tickets:write")],
     role: Annotated[str, typer.Option(help="agent or admin: what the key may do.")] = "agent",
+    expires_days: ExpiresDays = None,
+    owner: Owner = None,
 ) -> None:
     """Create an API key. The key is printed once, alone on the last line."""
     from autocrm.core.db import write_session
-    from autocrm.models import Role
+    from autocrm.models import Role, User
     from autocrm.models.enums import STAFF_ROLES
-    from autocrm.services import auth
+    from autocrm.services import api_keys
     from autocrm.services.actor import Actor
     from autocrm.services.errors import DomainError
 
@@ -98,15 +115,87 @@ def create_api_key(
     scope_list = [s.strip() for s in scopes.split(",") if s.strip()]
     try:
         with write_session() as session:
-            key, raw = auth.create_api_key(
-                session, actor=Actor.system("cli"), name=name, scopes=scope_list, role=Role(role)
+            actor = Actor.system("cli")
+            if owner is not None:
+                from sqlmodel import select
+
+                user = session.exec(select(User).where(User.email == owner.strip().lower())).first()
+                if user is None:
+                    raise _fail(f"--owner: there is no account {owner!r}")
+                actor = Actor(role=user.role, label=f"cli:user:{user.id}", user_id=user.id, name=user.name)
+            key, raw = api_keys.create_api_key(
+                session, actor=actor, name=name, scopes=scope_list, role=Role(role), expires_in_days=expires_days
             )
     except DomainError as exc:
         raise _fail(exc.message) from None
+    lasts = f", expiring {key.expires_at:%Y-%m-%d %H:%M} UTC" if key.expires_at else ", never expiring"
     typer.echo(
-        f"created API key #{key.id} {key.name!r} with scopes {','.join(key.scopes)}; store it now, it is not shown again:"
+        f"created API key #{key.id} {key.name!r} with scopes {','.join(key.scopes)}{lasts}; "
+        "store it now, it is not shown again:"
     )
     typer.echo(raw)
+
+
+keys_cli = typer.Typer(help="API keys: list, create, revoke.", no_args_is_help=True)
+cli.add_typer(keys_cli, name="api-keys")
+keys_cli.command("create")(create_api_key)
+
+
+def _when(value: object) -> str:
+    from datetime import datetime
+
+    return f"{value:%Y-%m-%d %H:%M}" if isinstance(value, datetime) else "-"
+
+
+@keys_cli.command("list")
+def list_api_keys() -> None:
+    """Every key, newest first, with its scopes, creator, last use, expiry and state (times in UTC)."""
+    from autocrm.core.db import read_session
+    from autocrm.services import api_keys
+    from autocrm.services.actor import Actor
+
+    with read_session() as session:
+        keys = api_keys.list_api_keys(session, actor=Actor.system("cli"))
+    if not keys:
+        typer.echo("no API keys yet: create one with `autocrm api-keys create`")
+        return
+    header = ("ID", "NAME", "PREFIX", "SCOPES", "ROLE", "CREATOR", "CREATED", "LAST USED", "EXPIRES", "STATE")
+    rows = [
+        (
+            str(key.id),
+            key.name,
+            f"{api_keys.API_KEY_PREFIX}_{key.prefix}",
+            ",".join(key.scopes),
+            key.role.value,
+            key.created_by_name or "command line",
+            _when(key.created_at),
+            _when(key.last_used_at) if key.last_used_at else "never",
+            _when(key.expires_at) if key.expires_at else "never",
+            key.state.value,
+        )
+        for key in keys
+    ]
+    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
+    for row in (header, *rows):
+        typer.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+@keys_cli.command("revoke")
+def revoke_api_key(
+    key_id: Annotated[int, typer.Argument(min=1, max=MAX_DB_ID, help="The key's ID (see `api-keys list`).")],
+) -> None:
+    """Revoke a key: every request with it is refused from now on, on every worker."""
+    from autocrm.core.db import write_session
+    from autocrm.services import api_keys
+    from autocrm.services.actor import Actor
+    from autocrm.services.errors import DomainError
+
+    try:
+        with write_session() as session:
+            key = api_keys.revoke_api_key(session, actor=Actor.system("cli"), key_id=key_id)
+    except DomainError as exc:
+        raise _fail(exc.message) from None
+    typer.echo(f"API key #{key.id} {key.name!r} ({api_keys.API_KEY_PREFIX}_{key.prefix}) is revoked")
 
 
 @cli.command("seed")

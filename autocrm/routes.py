@@ -26,6 +26,10 @@ def attachment_file(attachment_id: int | str) -> str:
     return f"{ATTACHMENT_FILE}{attachment_id}"
 
 
+ADMIN_API_KEYS = "/admin/api-keys"
+ACCOUNT_SESSIONS = "/account/sessions"
+
+
 def agent_ticket(ticket_id: int | str) -> str:
     return f"/agent/tickets/{ticket_id}"
 

@@ -397,7 +397,7 @@ def http_scenarios(args: argparse.Namespace) -> None:
 
     from autocrm.core.db import get_engine, read_session, write_session
     from autocrm.models import Role, StatusCategory, Ticket, TicketStatus, User
-    from autocrm.services import auth
+    from autocrm.services import api_keys
     from autocrm.services.actor import TICKETS_READ, TICKETS_WRITE, Actor
 
     api_init = ROOT / "autocrm" / "api" / "__init__.py"
@@ -407,7 +407,7 @@ def http_scenarios(args: argparse.Namespace) -> None:
     from autocrm.api import create_app
 
     with write_session() as s:
-        _key, raw_key = auth.create_api_key(
+        _key, raw_key = api_keys.create_api_key(
             s,
             actor=Actor.system("bench"),
             name=f"bench {time.time():.0f}",

@@ -15,9 +15,8 @@ from typing import Any
 from sqlmodel import Session
 
 from autocrm.core.db import write_session
-from autocrm.models import ApiKey, Role
-from autocrm.models.base import utcnow
-from autocrm.services import auth, tickets, users
+from autocrm.models import Role
+from autocrm.services import api_keys, tickets, users
 from autocrm.services.actor import ALL_SCOPES, Actor
 from autocrm.services.users import TeamPublic, UserPublic
 
@@ -109,18 +108,23 @@ def make_api_key(
     scopes: list[str] | tuple[str, ...] = ALL_SCOPES,
     role: Role = Role.agent,
     revoked: bool = False,
+    by: UserPublic | None = None,
+    expires_in_days: int | None = None,
 ) -> str:
-    """The raw secret of a new key made through `auth.create_api_key`; revoked=True revokes it at once."""
+    """The raw secret of a new key made through `api_keys.create_api_key` by the admin `by` (default: the
+    command line, as `autocrm create-api-key` makes keys); revoked=True revokes it at once."""
+    actor = Actor.for_user(by) if by is not None else Actor.system("tests")
     with _within(session) as s:
-        key, raw = auth.create_api_key(
-            s, actor=Actor.system("tests"), name=name or f"key {next(_serial)}", scopes=list(scopes), role=role
+        key, raw = api_keys.create_api_key(
+            s,
+            actor=actor,
+            name=name or f"key {next(_serial)}",
+            scopes=list(scopes),
+            role=role,
+            expires_in_days=expires_in_days,
         )
         if revoked:
-            # No service revokes keys yet: stamp the row as that service will.
-            row = s.get(ApiKey, key.id)
-            assert row is not None
-            row.revoked_at = utcnow()
-            s.add(row)
+            api_keys.revoke_api_key(s, actor=actor, key_id=key.id)
     return raw
 
 

@@ -10,7 +10,7 @@ from sqlmodel import func, select
 
 from autocrm.core.db import read_session, write_session
 from autocrm.models import Message, Organization, Role, StatusCategory, Team, Ticket, TicketStatus, User
-from autocrm.services import auth, seed
+from autocrm.services import api_keys, auth, seed
 
 
 def _run(tmp_path, *args, ok=True):
@@ -49,11 +49,41 @@ def test_bootstrap_an_admin_and_an_api_key(tmp_path, monkeypatch):
     dispose_engines()
     try:
         with read_session() as s:
-            assert auth.api_key_actor(s, raw_key).scopes == frozenset({"tickets:read", "tickets:write"})
+            assert api_keys.api_key_actor(s, raw_key).scopes == frozenset({"tickets:read", "tickets:write"})
             assert s.exec(select(User).where(User.email == "boss@example.com")).one().role == Role.admin
     finally:
         dispose_engines()
         reset_settings()
+
+
+def test_api_keys_list_and_revoke(tmp_path):
+    _run(tmp_path, "db", "upgrade")
+    _run(
+        tmp_path,
+        *("create-user", "--email", "boss@example.com", "--name", "Boss", "--role", "admin"),
+        *("--password", "long-enough"),
+    )
+    assert "no API keys yet" in _run(tmp_path, "api-keys", "list").stdout
+    made = _run(tmp_path, "create-api-key", "--name", "ci", "--scopes", "tickets:read").stdout
+    assert "never expiring" in made
+    owned = _run(
+        tmp_path,
+        *("api-keys", "create", "--name", "zapier", "--scopes", "tickets:read,tickets:write"),
+        *("--expires-days", "30", "--owner", "boss@example.com"),
+    ).stdout
+    assert "expiring 20" in owned
+    header, *rows = _run(tmp_path, "api-keys", "list").stdout.strip().splitlines()
+    assert header.split()[:7] == ["ID", "NAME", "PREFIX", "SCOPES", "ROLE", "CREATOR", "CREATED"]
+    assert "LAST USED" in header and "EXPIRES" in header and header.endswith("STATE")
+    zapier, ci = rows  # newest first
+    assert zapier.split()[1:6] == ["zapier", zapier.split()[2], "tickets:read,tickets:write", "agent", "Boss"]
+    assert zapier.split()[2].startswith("acrm_") and zapier.endswith("active")
+    assert "command line" in ci and ci.split()[0] == "1" and "never" in ci
+
+    assert "is revoked" in _run(tmp_path, "api-keys", "revoke", "1").stdout
+    assert _run(tmp_path, "api-keys", "list").stdout.strip().splitlines()[-1].endswith("revoked")
+    failed = _run(tmp_path, "api-keys", "revoke", "99", ok=False)
+    assert "no API key #99" in failed.stderr and "Traceback" not in failed.stderr
 
 
 @pytest.mark.parametrize(
@@ -64,6 +94,10 @@ def test_bootstrap_an_admin_and_an_api_key(tmp_path, monkeypatch):
         ("create-user", "--email", "a@example.com", "--name", "A", "--role", "agent", "--password", "short"),
         ("create-api-key", "--name", "k", "--scopes", "tickets:delete"),
         ("create-api-key", "--name", "k", "--scopes", "tickets:read", "--role", "customer"),
+        ("create-api-key", "--name", "k", "--scopes", "tickets:read", "--expires-days", "0"),
+        ("create-api-key", "--name", "k", "--scopes", "tickets:read", "--owner", "nobody@example.com"),
+        ("api-keys", "revoke", "abc"),
+        ("api-keys", "revoke", "99999999999"),
         ("seed",),
         ("no-such-command",),
     ],

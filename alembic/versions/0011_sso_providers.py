@@ -1,7 +1,7 @@
 """sso_provider and user_identity: OpenID Connect providers set up by admins, and the accounts linked to them
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-02 14:00:00
 """
 
@@ -12,7 +12,7 @@ import autocrm.models.base
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -26,7 +26,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from autocrm.core.db import get_engine, read_session, write_session
-from autocrm.services import auth
+from autocrm.services import api_keys
 from autocrm.services.actor import Actor
 from autocrm.services.errors import AuthenticationFailed
 from autocrm.services.inputs import MAX_DB_ID
@@ -70,7 +70,7 @@ class ApiCredential:
     raw_key: str
 
     def actor(self, session: Session) -> Actor:
-        return auth.api_key_actor(session, self.raw_key)
+        return api_keys.api_key_actor(session, self.raw_key)
 
 
 async def api_key(
@@ -101,7 +101,7 @@ async def verify_pending_key(request: Request) -> None:
 
 def _look_up(raw_key: str) -> Actor:
     with read_session() as session:
-        return auth.api_key_actor(session, raw_key)
+        return api_keys.api_key_actor(session, raw_key)
 
 
 async def read(key: ApiCredential, work: Callable[[Session, Actor], T]) -> T:

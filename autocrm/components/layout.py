@@ -140,6 +140,10 @@ def _on_sso() -> rx.Var:
     return rx.State.router.url.path.to(str).startswith(routes.ADMIN_SSO)
 
 
+def _on_keys() -> rx.Var:
+    return rx.State.router.url.path.to(str).startswith(routes.ADMIN_API_KEYS)
+
+
 def _nav_links() -> list[rx.Component]:
     return [
         _section("Views"),
@@ -152,7 +156,8 @@ def _nav_links() -> list[rx.Component]:
             rx.fragment(
                 _section("Admin"),
                 _nav_item("People", "users", routes.ADMIN_USERS, _on_people()),
-                _nav_item("Single sign-on", "key-round", routes.ADMIN_SSO, _on_sso()),
+                _nav_item("Single sign-on", "shield-check", routes.ADMIN_SSO, _on_sso()),
+                _nav_item("API keys", "key-round", routes.ADMIN_API_KEYS, _on_keys()),
             ),
         ),
     ]
@@ -217,6 +222,12 @@ def user_menu(show_role: bool = True) -> rx.Component:
             ),
             rx.menu.separator(),
             rx.menu.item(
+                rx.icon("monitor-smartphone", size=14),
+                "Your sessions",
+                on_select=rx.redirect(routes.ACCOUNT_SESSIONS),
+                class_name="sessions-link",
+            ),
+            rx.menu.item(
                 rx.color_mode_cond(
                     light=rx.flex(rx.icon("moon", size=14), "Dark theme", align="center", spacing="2"),
                     dark=rx.flex(rx.icon("sun", size=14), "Light theme", align="center", spacing="2"),
@@ -277,7 +288,8 @@ def _mobile_nav() -> rx.Component:
                         rx.menu.separator(),
                         rx.text("Admin", size="1", weight="medium", color_scheme="gray", padding="4px 8px"),
                         _menu_item("People", "users", routes.ADMIN_USERS, _on_people()),
-                        _menu_item("Single sign-on", "key-round", routes.ADMIN_SSO, _on_sso()),
+                        _menu_item("Single sign-on", "shield-check", routes.ADMIN_SSO, _on_sso()),
+                        _menu_item("API keys", "key-round", routes.ADMIN_API_KEYS, _on_keys()),
                     ),
                 ),
                 align="start",

@@ -84,6 +84,10 @@ class LoginSession(SQLModel, table=True):
     revoked_at: datetime | None = timestamp_field(nullable=True)
     # Unset while the sign-in waits for its browser to redeem the one-time code (`auth.begin_login_session`).
     claimed_at: datetime | None = timestamp_field(nullable=True)
+    # The browser that redeemed the code, as it named itself, so its owner can tell their sessions apart.
+    user_agent: str = Field(default="", max_length=512, sa_column_kwargs={"server_default": ""})
+    # When the session last made a request, to the minute (`sessions.SEEN_EVERY`): not written per request.
+    last_seen_at: datetime | None = timestamp_field(nullable=True)
 
 
 class PasswordResetToken(SQLModel, table=True):
@@ -111,7 +115,12 @@ class ApiKey(SQLModel, table=True):
     role: Role = Field(
         sa_column=Column(SAEnum(Role, name="api_key_role", native_enum=False, length=16), nullable=False)
     )
+    # The admin who made the key: it works only while they are an active admin. None for keys made on the
+    # command line (by whoever runs the server), which answer to no account.
     created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = timestamp_field(default_now=True)
+    # Written at most once a minute per key (`api_keys.LAST_USE_EVERY`), not on every request.
     last_used_at: datetime | None = timestamp_field(nullable=True)
     revoked_at: datetime | None = timestamp_field(nullable=True)
+    # None: the key never expires.
+    expires_at: datetime | None = timestamp_field(nullable=True)

@@ -1,6 +1,29 @@
 """The UI's pages. Importing this package records them in `registry.PAGES`; `autocrm.autocrm` adds them."""
 
-from autocrm.pages import account_security, accounts, admin, admin_sso, agent, auth, not_found, portal
+from autocrm.pages import (
+    account,
+    account_security,
+    accounts,
+    admin,
+    admin_sso,
+    agent,
+    api_keys,
+    auth,
+    not_found,
+    portal,
+)
 from autocrm.pages.registry import PAGES
 
-__all__ = ["PAGES", "account_security", "accounts", "admin", "admin_sso", "agent", "auth", "not_found", "portal"]
+__all__ = [
+    "PAGES",
+    "account",
+    "account_security",
+    "accounts",
+    "admin",
+    "admin_sso",
+    "agent",
+    "api_keys",
+    "auth",
+    "not_found",
+    "portal",
+]

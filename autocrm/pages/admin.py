@@ -85,17 +85,40 @@ def _who(row) -> rx.Component:
     )
 
 
+def _end_sessions(row) -> rx.Component:
+    return rx.button(
+        rx.icon("log-out", size=12),
+        "End sessions",
+        size="1",
+        variant="soft",
+        color_scheme="gray",
+        on_click=AdminUsersState.ask_end_sessions(row["id"]),  # type: ignore[operator]  # see _role_select
+        disabled=row["is_me"].to(bool),
+        class_name="end-sessions",
+        title="Sign them out of every browser",
+    )
+
+
 PEOPLE_COLUMNS = [
     Column("Person", _who, cell_props={"max_width": "0"}),
     Column("Role", _role_select, width="150px"),
     Column("Access", _active_switch, width="160px"),
+    Column("Sessions", _end_sessions, width="140px"),
 ]
 
 
 def _card(row) -> rx.Component:
     return rx.flex(
         _who(row),
-        rx.flex(_role_select(row), rx.spacer(), _active_switch(row), align="center", spacing="3"),
+        rx.flex(
+            _role_select(row),
+            _active_switch(row),
+            rx.spacer(),
+            _end_sessions(row),
+            align="center",
+            spacing="3",
+            wrap="wrap",
+        ),
         direction="column",
         spacing="3",
         padding="12px",

@@ -12,7 +12,9 @@ TICKETS_READ = "tickets:read"
 TICKETS_WRITE = "tickets:write"
 USERS_READ = "users:read"
 USERS_WRITE = "users:write"
-ALL_SCOPES = (TICKETS_READ, TICKETS_WRITE, USERS_READ, USERS_WRITE)
+# Listing and revoking API keys (`api_keys`); only an admin key may use it.
+KEYS_MANAGE = "keys:manage"
+ALL_SCOPES = (TICKETS_READ, TICKETS_WRITE, USERS_READ, USERS_WRITE, KEYS_MANAGE)
 
 
 @dataclass(frozen=True)

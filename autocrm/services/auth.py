@@ -1,9 +1,8 @@
-"""Passwords, sign-up, login with throttling, browser sessions, password resets and API keys."""
+"""Passwords, sign-up, login with throttling, browser sessions and password resets (API keys: `api_keys`)."""
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import math
 import re
 import secrets
@@ -23,13 +22,11 @@ from sqlmodel import Session, col, select
 from autocrm import routes
 from autocrm.core.db import stored_id
 from autocrm.core.settings import get_settings
-from autocrm.models import ApiKey, LoginSession, PasswordResetToken, Role, User
+from autocrm.models import LoginSession, PasswordResetToken, Role, User
 from autocrm.models.base import utcnow
-from autocrm.models.enums import STAFF_ROLES
-from autocrm.services import audit
-from autocrm.services.actor import ALL_SCOPES, Actor
+from autocrm.services import audit, usage
+from autocrm.services.actor import Actor
 from autocrm.services.errors import AuthenticationFailed, RateLimited, ValidationFailed, field_error
-from autocrm.services.inputs import contains_nul
 from autocrm.services.mail import OutboundMail
 from autocrm.services.user_shapes import UserPublic
 
@@ -37,9 +34,7 @@ _hasher = PasswordHasher()
 # Verified when the e-mail is unknown, so a miss costs as much as a hit.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 EMAIL_RE = re.compile(r"^[^@\s<>\x00-\x1f]+@[^@\s<>\x00-\x1f]+\.[^@\s<>\x00-\x1f]+$")
-API_KEY_PREFIX_RE = re.compile(r"^[0-9a-f]{8}$")
 MIN_PASSWORD_LENGTH = 8
-API_KEY_PREFIX = "acrm"
 SESSION_COOKIE = "autocrm_session"
 # Set by the page that starts a sign-in, read only by the claim route (its path): binds the code to the browser.
 PRELOGIN_COOKIE = "autocrm_prelogin"
@@ -247,10 +242,11 @@ def begin_login_session(session: Session, *, user: UserPublic, browser_key: str)
     return code
 
 
-def claim_login_session(session: Session, *, code: str, browser_key: str) -> str:
+def claim_login_session(session: Session, *, code: str, browser_key: str, user_agent: str = "") -> str:
     """Redeems a code from `begin_login_session` once, in the browser that holds its `browser_key`: returns
     the new session's token (a fresh secret, not the code). An unknown, used, expired or foreign code raises
-    AuthenticationFailed."""
+    AuthenticationFailed. `user_agent` is the redeeming browser's, kept so its owner can tell their sessions
+    apart (`sessions`)."""
     row = (
         session.exec(select(LoginSession).where(LoginSession.token_hash == _bound_code_hash(code, browser_key))).first()
         if code and browser_key
@@ -265,6 +261,8 @@ def claim_login_session(session: Session, *, code: str, browser_key: str) -> str
     token = secrets.token_urlsafe(32)
     row.token_hash = sha256(token)
     row.claimed_at = now
+    row.last_seen_at = now
+    row.user_agent = usage.clean_user_agent(user_agent)
     row.expires_at = now + timedelta(seconds=get_settings().session_ttl_seconds)
     session.add(row)
     return token
@@ -274,10 +272,15 @@ def user_for_session_token(session: Session, token: str | None) -> User | None:
     if not token:
         return None
     row = session.exec(select(LoginSession).where(LoginSession.token_hash == sha256(token))).first()
-    if row is None or row.claimed_at is None or row.revoked_at is not None or row.expires_at <= utcnow():
+    now = utcnow()
+    if row is None or row.claimed_at is None or row.revoked_at is not None or row.expires_at <= now:
         return None
     user = session.get(User, row.user_id)
-    return user if user and user.is_active else None
+    if user is None or not user.is_active:
+        return None
+    if usage.use_is_due(row.last_seen_at, now):
+        usage.note_session_seen(session, login_session_id=stored_id(row.id), now=now)
+    return user
 
 
 def end_login_session(session: Session, *, token: str) -> None:
@@ -381,53 +384,3 @@ def reset_password(session: Session, *, token: str, new_password: str) -> UserPu
         changes={"password": ("***", "***")},
     )
     return UserPublic.model_validate(user)
-
-
-def create_api_key(
-    session: Session, *, actor: Actor, name: str, scopes: list[str], role: Role = Role.agent
-) -> tuple[ApiKey, str]:
-    """A new key and its secret, which is shown this once and never stored."""
-    actor.require_admin()
-    name = (name or "").strip()
-    if not name or len(name) > 120:
-        raise field_error("name", "Give the key a name of 1 to 120 characters.")
-    unknown = sorted(set(scopes) - set(ALL_SCOPES))
-    if unknown or not scopes:
-        raise field_error(
-            "scopes",
-            f"Choose scopes from: {', '.join(ALL_SCOPES)}." + (f" Unknown: {', '.join(unknown)}." if unknown else ""),
-        )
-    if role not in STAFF_ROLES:
-        raise field_error("role", "API keys act as an agent or an admin.")
-    prefix = secrets.token_hex(4)
-    secret = secrets.token_urlsafe(32)
-    raw = f"{API_KEY_PREFIX}_{prefix}_{secret}"
-    key = ApiKey(
-        name=name,
-        prefix=prefix,
-        key_hash=sha256(raw),
-        scopes=sorted(set(scopes)),
-        role=role,
-        created_by_id=actor.user_id,
-    )
-    session.add(key)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="api_key.create",
-        object_type="api_key",
-        object_id=key.id,
-        changes={"name": (None, name), "scopes": (None, key.scopes), "role": (None, role)},
-    )
-    return key, raw
-
-
-def api_key_actor(session: Session, raw_key: str | None) -> Actor:
-    parts = (raw_key or "").split("_", 2)
-    if len(parts) != 3 or parts[0] != API_KEY_PREFIX or not API_KEY_PREFIX_RE.match(parts[1]) or contains_nul(parts[2]):
-        raise AuthenticationFailed("Send a valid API key as 'Authorization: Bearer <key>'.")
-    key = session.exec(select(ApiKey).where(ApiKey.prefix == parts[1])).first()
-    if key is None or key.revoked_at is not None or not hmac.compare_digest(key.key_hash, sha256(raw_key or "")):
-        raise AuthenticationFailed("Send a valid API key as 'Authorization: Bearer <key>'.")
-    return Actor.for_api_key(key)

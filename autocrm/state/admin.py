@@ -9,7 +9,7 @@ import reflex as rx
 
 from autocrm.core.db import read_session
 from autocrm.models import Role
-from autocrm.services import users
+from autocrm.services import sessions, users
 from autocrm.services.actor import Actor
 from autocrm.state.format import form_text, initials
 from autocrm.state.roles import ADMIN
@@ -145,6 +145,22 @@ class AdminUsersState(ListPageMixin, StaffState):
         }
 
     @rx.event
+    def ask_end_sessions(self, user_id: int):
+        """ "End sessions": asks first; then every browser the person is signed in on is signed out."""
+        person = self._person(int(user_id))
+        if person is None or person.get("is_me"):
+            return
+        self.pending = {
+            "user_id": person["id"],
+            "end_sessions": True,
+            "title": f"Sign {person['name']} out everywhere?",
+            "text": "Every browser they are signed in on is signed out at its next click. "
+            "They can sign in again unless you also deactivate them.",
+            "confirm": "End sessions",
+            "danger": True,
+        }
+
+    @rx.event
     def cancel_change(self, open_: bool = False):
         if not open_:
             self.pending = {}
@@ -158,6 +174,17 @@ class AdminUsersState(ListPageMixin, StaffState):
         if actor is None:
             return refusal
         user_id = int(change["user_id"])
+        if change.get("end_sessions"):
+            name = str((self._person(user_id) or {}).get("name", "They"))
+            ended = self._write(
+                lambda session: sessions.end_all_sessions(session, actor=actor, user_id=user_id),
+                success=lambda count: (
+                    f"{name} is signed out of {count} session{'s' if count != 1 else ''}."
+                    if count
+                    else f"{name} was not signed in anywhere."
+                ),
+            )
+            return ended.events
         if "role" in change:
             role = change["role"]
             written = self._write(

@@ -75,6 +75,8 @@ def test_openapi_documents_every_endpoint_the_bearer_scheme_and_the_error_envelo
         "/api/v1/tickets/{ticket_id}/audit": ["get"],
         "/api/v1/tickets/{ticket_id}/messages/{message_id}/attachments": ["post"],
         "/api/v1/attachments/{attachment_id}": ["get"],
+        "/api/v1/api-keys": ["get"],
+        "/api/v1/api-keys/{key_id}": ["delete"],
     }
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     patch = spec["paths"]["/api/v1/tickets/{ticket_id}"]["patch"]

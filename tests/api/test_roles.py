@@ -14,7 +14,7 @@ import pytest
 
 from autocrm.core.db import read_session, write_session
 from autocrm.models import Role
-from autocrm.services import auth, tickets
+from autocrm.services import api_keys, tickets
 from autocrm.services.actor import TICKETS_READ, TICKETS_WRITE, Actor
 from autocrm.services.errors import NotFound, PermissionDenied, ValidationFailed
 from autocrm.services.tickets import MessageCreate, TicketUpdate
@@ -122,7 +122,7 @@ def test_write_by_a_key_is_attributed_to_that_key(api):
 
 def test_api_keys_never_act_as_customers(db_url):
     with write_session() as session, pytest.raises(ValidationFailed) as info:
-        auth.create_api_key(
+        api_keys.create_api_key(
             session, actor=Actor.system(), name="customer key", scopes=[TICKETS_READ], role=Role.customer
         )
     assert "role" in info.value.details

@@ -12,7 +12,7 @@ from sqlmodel import func, select
 from autocrm.core.db import read_session, write_session
 from autocrm.core.settings import get_settings, reset_settings
 from autocrm.models import EmailVerification, Role, User
-from autocrm.services import auth, seed, setup, tickets, verification
+from autocrm.services import api_keys, auth, seed, setup, tickets, verification
 from autocrm.services.errors import NotFound, PermissionDenied, RateLimited, ValidationFailed
 from autocrm.services.tickets import TicketCreate, TicketFilter
 from tests.factories import TEST_PASSWORD, make_api_key, make_user
@@ -113,7 +113,7 @@ def test_unverified_account_sees_only_the_tickets_it_opened_itself(db_url):
         )
         tickets.create_ticket(
             s,
-            actor=auth.api_key_actor(s, key),
+            actor=api_keys.api_key_actor(s, key),
             data=TicketCreate(subject="Payroll", body="secret", body_format="text", requester_id=squatter.id),
         )
     assert _customer_sees(squatter) == {"My own"}

@@ -8,8 +8,8 @@ from sqlmodel import select
 
 from autocrm.core.db import read_session, write_session
 from autocrm.core.settings import reset_settings
-from autocrm.models import AuditEntry, Role, User
-from autocrm.services import auth, users
+from autocrm.models import ApiKey, AuditEntry, Role, User
+from autocrm.services import api_keys, auth, users
 from autocrm.services.actor import Actor
 from autocrm.services.errors import AuthenticationFailed, PermissionDenied, RateLimited, ValidationFailed
 from autocrm.services.users import TeamPublic, UserPublic
@@ -139,17 +139,19 @@ def test_expired_reset_token_is_refused(db_url, monkeypatch):
 
 def test_api_keys_are_stored_hashed_and_scoped(db_url):
     with write_session() as s:
-        key, raw = auth.create_api_key(s, actor=Actor.system(), name="zapier", scopes=["tickets:read"])
-    assert raw.startswith("acrm_") and raw not in (key.key_hash, key.prefix)
+        key, raw = api_keys.create_api_key(s, actor=Actor.system(), name="zapier", scopes=["tickets:read"])
+    assert raw.startswith("acrm_") and raw != key.prefix and "key_hash" not in key.model_dump()
     with read_session() as s:
-        actor = auth.api_key_actor(s, raw)
+        assert s.get(ApiKey, key.id).key_hash == auth.sha256(raw)
+    with read_session() as s:
+        actor = api_keys.api_key_actor(s, raw)
         assert actor.scopes == frozenset({"tickets:read"}) and actor.role == Role.agent
         with pytest.raises(AuthenticationFailed):
-            auth.api_key_actor(s, raw[:-1] + ("A" if raw[-1] != "A" else "B"))
+            api_keys.api_key_actor(s, raw[:-1] + ("A" if raw[-1] != "A" else "B"))
         with pytest.raises(PermissionDenied):
             actor.require_scope("tickets:write")
     with pytest.raises(ValidationFailed), write_session() as s:
-        auth.create_api_key(s, actor=Actor.system(), name="bad", scopes=["tickets:delete"])
+        api_keys.create_api_key(s, actor=Actor.system(), name="bad", scopes=["tickets:delete"])
 
 
 def test_only_admins_manage_users_and_keys(people):
@@ -162,7 +164,7 @@ def test_only_admins_manage_users_and_keys(people):
         with pytest.raises(PermissionDenied), write_session() as s:
             users.update_user(s, actor=actor, user_id=customer.id, role=Role.admin)
         with pytest.raises(PermissionDenied), write_session() as s:
-            auth.create_api_key(s, actor=actor, name="k", scopes=["tickets:read"])
+            api_keys.create_api_key(s, actor=actor, name="k", scopes=["tickets:read"])
     with pytest.raises(PermissionDenied), write_session() as s:
         users.create_user(
             s,

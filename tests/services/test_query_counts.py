@@ -17,7 +17,7 @@ from sqlalchemy import event
 
 from autocrm.core.db import get_engine, read_session, write_session
 from autocrm.models import Role, Team
-from autocrm.services import auth, imports, tickets
+from autocrm.services import api_keys, imports, tickets
 from autocrm.services.actor import TICKETS_READ, TICKETS_WRITE, Actor
 from autocrm.services.tickets import MessageCreate, TicketFilter, TicketUpdate
 from tests.factories import listed_for, make_ticket
@@ -181,7 +181,7 @@ def test_api_list_statements_do_not_grow(people):
     desk = Desk(people)
     desk.add(10)
     with write_session() as s:
-        _key, raw = auth.create_api_key(s, actor=SYSTEM, name="counts", scopes=[TICKETS_READ, TICKETS_WRITE])
+        _key, raw = api_keys.create_api_key(s, actor=SYSTEM, name="counts", scopes=[TICKETS_READ, TICKETS_WRITE])
     client = TestClient(create_app())
     headers = {"Authorization": f"Bearer {raw}"}
 
@@ -192,6 +192,8 @@ def test_api_list_statements_do_not_grow(people):
         assert response.json()["items"]
         return len(statements)
 
+    # The key's first use notes its last-use time (once a minute): counted here, it would be one scenario's.
+    api_statements()
     scenarios = {
         "list": {},
         "filter": {"status": "open,pending", "assignee": desk.agents[1].id},

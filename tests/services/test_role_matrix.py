@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from autocrm.core.db import get_engine, write_session
 from autocrm.models import CustomFieldType, Role
-from autocrm.services import auth, desk, tickets, users
+from autocrm.services import api_keys, desk, tickets, users
 from autocrm.services.actor import Actor
 from autocrm.services.errors import NotFound, PermissionDenied
 from autocrm.services.tickets import MessageCreate, TicketCreate, TicketFilter, TicketUpdate
@@ -63,12 +63,12 @@ def desk_with_ticket(people):
         "admin": people.make(Role.admin),
     }
     with write_session() as s:
-        _, read_key = auth.create_api_key(s, actor=Actor.system(), name="reader", scopes=["tickets:read"])
-        _, write_key = auth.create_api_key(s, actor=Actor.system(), name="writer", scopes=["tickets:write"])
+        _, read_key = api_keys.create_api_key(s, actor=Actor.system(), name="reader", scopes=["tickets:read"])
+        _, write_key = api_keys.create_api_key(s, actor=Actor.system(), name="writer", scopes=["tickets:write"])
     with write_session() as s:
         actors = {name: Actor.for_user(user) for name, user in world.items()}
-        actors["key_read"] = auth.api_key_actor(s, read_key)
-        actors["key_write"] = auth.api_key_actor(s, write_key)
+        actors["key_read"] = api_keys.api_key_actor(s, read_key)
+        actors["key_write"] = api_keys.api_key_actor(s, write_key)
         agent = actors["agent"]
         ticket = tickets.create_ticket(
             s, actor=actors["owner"], data=TicketCreate(subject="Card declined", body="Why?")
@@ -139,7 +139,7 @@ def _operations(w):
         "create_custom_field": lambda s, a: desk.create_custom_field(
             s, actor=a, key="plan", label="Plan", field_type=CustomFieldType.text
         ),
-        "create_api_key": lambda s, a: auth.create_api_key(s, actor=a, name="k", scopes=["tickets:read"]),
+        "create_api_key": lambda s, a: api_keys.create_api_key(s, actor=a, name="k", scopes=["tickets:read"]),
     }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from autocrm.core.db import read_session, write_session
 from autocrm.models import CustomFieldType, Role, Team
-from autocrm.services import auth, desk, tickets
+from autocrm.services import api_keys, desk, tickets
 from autocrm.services.actor import TICKETS_READ, TICKETS_WRITE, Actor
 from autocrm.services.tickets import MessageCreate, TicketCreate, TicketFilter, TicketPage
 from tests.factories import make_ticket
@@ -60,11 +60,11 @@ def test_a_new_message_as_returned_equals_the_message_as_read(people):
     agent, customer = people.make(Role.agent), people.make(Role.customer)
     with write_session() as s:
         ticket = make_ticket(s, by=customer, subject="Refund", body="Where is it?")
-        _key, raw_key = auth.create_api_key(
+        _key, raw_key = api_keys.create_api_key(
             s, actor=Actor.system(), name="bot", scopes=[TICKETS_READ, TICKETS_WRITE], role=Role.agent
         )
     with read_session() as s:
-        bot = auth.api_key_actor(s, raw_key)
+        bot = api_keys.api_key_actor(s, raw_key)
     writers = [
         (Actor.for_user(agent), MessageCreate(body="Looking into it", body_format="text")),
         (Actor.for_user(agent), MessageCreate(body="<p>check the <i>ledger</i></p>", internal=True)),

@@ -50,9 +50,9 @@ def _allowed_origins(request: Request) -> set[str]:
     return {origin for origin in (origin_of(get_settings().base_url), own) if origin}
 
 
-def _claim(code: str, browser_key: str, remember_device: bool) -> tuple[str, str | None]:
+def _claim(code: str, browser_key: str, remember_device: bool, user_agent: str) -> tuple[str, str | None]:
     with write_session() as session:
-        token = auth.claim_login_session(session, code=code, browser_key=browser_key)
+        token = auth.claim_login_session(session, code=code, browser_key=browser_key, user_agent=user_agent)
         device = mfa.remember_device(session, session_token=token) if remember_device else None
         return token, device
 
@@ -72,7 +72,9 @@ async def claim(
 ) -> RedirectResponse:
     browser_key = request.cookies.get(auth.PRELOGIN_COOKIE, "")
     try:
-        token, device = await run_in_threadpool(_claim, code[:200], browser_key[:200], remember == "1")
+        token, device = await run_in_threadpool(
+            _claim, code[:200], browser_key[:200], remember == "1", request.headers.get("user-agent", "")
+        )
     except AuthenticationFailed:
         response = RedirectResponse(_page_url(origin, f"{LOGIN_PATH}?expired=1"), status_code=303)
         if browser_key:
