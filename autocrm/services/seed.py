@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlmodel import Session, func, select
 
+from autocrm.core.db import stored_id
 from autocrm.models import (
     Channel,
     Message,
@@ -287,9 +288,9 @@ def seed_demo(
     session.flush()
     team_list = list(teams.values())
     for index, agent in enumerate(agents):
-        session.add(TeamMembership(team_id=team_list[index % 3].id, user_id=agent.id))
+        session.add(TeamMembership(team_id=stored_id(team_list[index % 3].id), user_id=stored_id(agent.id)))
         if index % 4 == 0:
-            session.add(TeamMembership(team_id=team_list[(index + 1) % 3].id, user_id=agent.id))
+            session.add(TeamMembership(team_id=stored_id(team_list[(index + 1) % 3].id), user_id=stored_id(agent.id)))
 
     customers = [
         User(
@@ -366,7 +367,7 @@ def seed_demo(
             status=statuses[category_state].key,
             priority=priority,
             channel=rng.choices([Channel.web, Channel.email, Channel.chat, Channel.phone], weights=[45, 35, 15, 5])[0],
-            requester_id=customer.id,
+            requester_id=stored_id(customer.id),
             organization_id=customer.organization_id,
             assignee_id=assignee.id if assignee else None,
             team_id=team.id,
@@ -396,7 +397,7 @@ def seed_demo(
             html = text_to_html(body)
             session.add(
                 Message(
-                    ticket_id=ticket.id,
+                    ticket_id=stored_id(ticket.id),
                     author_id=author.id,
                     internal=internal,
                     channel=ticket.channel,
@@ -424,8 +425,8 @@ def seed_demo(
             if rng.random() < 0.45:
                 session.add(
                     SatisfactionRating(
-                        ticket_id=ticket.id,
-                        requester_id=customer.id,
+                        ticket_id=stored_id(ticket.id),
+                        requester_id=stored_id(customer.id),
                         agent_id=assignee.id if assignee else None,
                         score=rng.choices([5, 4, 3, 2, 1], weights=[55, 25, 10, 6, 4])[0],
                         comment=rng.choice(["", "", "Fast and friendly.", "Took a while but solved.", "Thanks!"]),
@@ -438,7 +439,7 @@ def seed_demo(
         if customer.organization_id:
             tags.add("business")
         for tag in tags:
-            session.add(TicketTag(ticket_id=ticket.id, tag=tag))
+            session.add(TicketTag(ticket_id=stored_id(ticket.id), tag=tag))
         session.add(ticket)
         if (index + 1) % 100 == 0 or index + 1 == tickets:
             audit.record(
