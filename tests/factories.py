@@ -66,7 +66,7 @@ def make_ticket(
     requester: UserPublic | None = None,
     by: UserPublic | None = None,
     subject: str = "Printer is on fire",
-    body: str = "<p>Help!</p>",
+    body: str = "Help!",
     **fields: Any,
 ) -> tickets.TicketPublic:
     """A ticket opened by `by` (default: its requester, a new customer unless given) through

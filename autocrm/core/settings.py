@@ -28,7 +28,6 @@ class Settings(BaseSettings):
 
     attachment_max_bytes: int = 10 * 1024 * 1024
     message_max_chars: int = 100_000
-    login_attempts_per_minute: int = 5
     # Failed sign-ins (and failed MFA codes) are free up to these counts; each further failure doubles a wait,
     # from login_first_delay_seconds up to login_max_delay_seconds. Successes never count. Failures are
     # forgotten login_failure_window_seconds after the first one.

@@ -14,7 +14,6 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from limits import RateLimitItemPerMinute
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from sqlmodel import Session, col, select
@@ -124,13 +123,6 @@ def forget_failures(limit: FailureLimit) -> None:
     storage = _limiter().storage
     storage.clear(f"login-failures:{limit.key}")
     storage.clear(f"login-wait:{limit.key}")
-
-
-def _throttle(*keys: str) -> None:
-    per_minute = RateLimitItemPerMinute(get_settings().login_attempts_per_minute)
-    for key in keys:
-        if not _limiter().hit(per_minute, "login", key):
-            raise RateLimited("Too many sign-in attempts. Wait a minute and try again.")
 
 
 def sign_up_customer(session: Session, *, email: str, name: str, password: str, client: str = "") -> str:

@@ -28,7 +28,7 @@ from sqlmodel import Session, col, func, select
 from autocrm.core.db import stored_id, table_of, write_session
 from autocrm.models import CustomFieldType, Organization, Role, Team, TeamMembership, User
 from autocrm.models.base import utcnow
-from autocrm.services import audit, desk, imports
+from autocrm.services import audit, desk, imports, setup
 from autocrm.services.actor import Actor
 from autocrm.services.auth import hash_password
 from autocrm.services.seed import (
@@ -100,6 +100,8 @@ def _people(session: Session, rng: random.Random) -> _People:
     desk.ensure_defaults(session)
     now = utcnow()
     password_hash = hash_password(BENCH_PASSWORD)  # one hash for every bench account keeps seeding fast
+    # Published in the README: a server off loopback retires it (`seed.retire_published_passwords`).
+    setup.set_value(session, setup.DEMO_PASSWORDS, password_hash)
     session.execute(
         insert(table_of(Organization)),
         [

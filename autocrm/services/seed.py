@@ -194,15 +194,16 @@ def carries_published_passwords(session: Session) -> bool:
 
 
 def retire_published_passwords(session: Session) -> dict[str, str]:
-    """For a server off loopback: every account still on the published demo password loses it; the demo
-    logins get random ones (returned, to print once), the other demo people none (a reset gives them one)."""
+    """For a server off loopback: every account still on a published password (the demo's, or the bench
+    desk's) loses it; the demo logins and every admin get random ones (returned, to print once), the other
+    people none (a reset gives them one)."""
     shared = setup.get_value(session, setup.DEMO_PASSWORDS)
     if not isinstance(shared, str):
         return {}
     logins: dict[str, str] = {}
     changed = 0
     for user in list(session.exec(select(User).where(User.password_hash == shared))):
-        if user.email in DEMO_LOGINS:
+        if user.email in DEMO_LOGINS or user.role == Role.admin:
             logins[user.email] = random_password()
             user.password_hash = hash_password(logins[user.email])
         else:

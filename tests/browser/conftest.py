@@ -103,7 +103,7 @@ def served_app_and_log(
         | {
             "AUTOCRM_DATA_DIR": str(data_dir),
             "AUTOCRM_BASE_URL": base,
-            "AUTOCRM_LOGIN_ATTEMPTS_PER_MINUTE": "1000",  # the tests sign in many times from one address
+            "AUTOCRM_LOGIN_FREE_FAILURES_PER_CLIENT": "1000",  # the tests sign in many times from one address
             "AUTOCRM_ACCOUNT_MAILS_PER_CLIENT_PER_HOUR": "1000",  # and sign up many times
         }
         | (extra_env or {})

@@ -283,3 +283,19 @@ def test_published_demo_passwords_are_retired_for_a_server_off_loopback(db_url):
     assert all(h is None or not auth._verify(h, seed.DEMO_PASSWORD) for h in hashes)
     with write_session() as s:
         assert seed.retire_published_passwords(s) == {}
+
+
+def test_the_bench_desks_published_password_is_retired_off_loopback_too(db_url):
+    from autocrm.services import bench_seed
+
+    bench_seed.seed_bench(tickets=5)
+    with read_session() as s:
+        assert seed.carries_published_passwords(s)
+    with write_session() as s:
+        logins = seed.retire_published_passwords(s)
+    assert set(logins) == {bench_seed.BENCH_ADMIN_EMAIL}  # the admins keep a way in, printed once
+    with read_session() as s:
+        hashes = s.exec(select(User.password_hash)).all()
+    assert all(h is None or not auth._verify(h, bench_seed.BENCH_PASSWORD) for h in set(hashes))
+    with write_session() as s:
+        assert auth.authenticate(s, email=bench_seed.BENCH_ADMIN_EMAIL, password=logins[bench_seed.BENCH_ADMIN_EMAIL])

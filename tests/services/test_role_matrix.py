@@ -40,7 +40,7 @@ EXPECTED = {
     "reply": _row(OK, HIDDEN, OK, OK, DENIED, OK),
     "internal_note": _row(DENIED, HIDDEN, OK, OK, DENIED, OK),
     "rate_ticket": _row(OK, HIDDEN, DENIED, DENIED, DENIED, DENIED),
-    "add_attachment": _row(OK, HIDDEN, OK, OK, DENIED, OK),
+    "add_attachment": _row(DENIED, HIDDEN, OK, DENIED, DENIED, DENIED),  # on the agent's reply: theirs alone
     "list_staff": _row(DENIED, DENIED, OK, OK, OK, OK),
     "list_users": _row(DENIED, DENIED, DENIED, OK, DENIED, DENIED),
     "create_user": _row(DENIED, DENIED, DENIED, OK, DENIED, DENIED),

@@ -24,10 +24,11 @@ SAFARI_IPHONE = (
 
 def _sign_in(user, user_agent: str = CHROME_LINUX) -> str:
     """A claimed browser session, as the sign-in form and the claim route make it; returns its token."""
+    browser_key = f"browser-{user_agent[:20]}"  # the pre-login cookie the sign-in page set in that browser
     with write_session() as s:
-        code = auth.begin_login_session(s, user=user)
+        code = auth.begin_login_session(s, user=user, browser_key=browser_key)
     with write_session() as s:
-        return auth.claim_login_session(s, code=code, user_agent=user_agent)
+        return auth.claim_login_session(s, code=code, browser_key=browser_key, user_agent=user_agent)
 
 
 def _row(token: str) -> LoginSession:
@@ -71,7 +72,7 @@ def test_a_user_sees_their_live_sessions_with_device_and_this_one_first(people):
     laptop = _sign_in(user, CHROME_LINUX + "\x00\n")
     _sign_in(other)
     with write_session() as s:
-        auth.begin_login_session(s, user=user)  # started but never claimed: not a session yet
+        auth.begin_login_session(s, user=user, browser_key="unclaimed")  # started, never claimed: not a session yet
         auth.end_login_session(s, token=_sign_in(user))  # signed out: gone
     with read_session() as s:
         listed = sessions.list_sessions(s, actor=Actor.for_user(user), current_token=laptop)
