@@ -11,7 +11,7 @@ bash scripts/services.sh
 
 # The floor is what the whole suite reached when it was set, minus a point. Raise it as coverage grows;
 # never lower it without saying why in the commit.
-COVERAGE_FLOOR=80
+COVERAGE_FLOOR=85
 
 echo "test: ruff format --check, ruff check, mypy"
 .venv/bin/ruff format --check --quiet .
