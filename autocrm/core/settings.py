@@ -25,6 +25,14 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(default=None, description="Unset: generated into the data dir.")
     base_url: str = "http://localhost:3000"
     company_name: str = "AutoCRM Support"
+    smtp_url: str | None = Field(
+        default=None,
+        repr=False,  # it may carry the SMTP password
+        description="smtp://user:pass@host:587?starttls=1 or smtps://host:465; unset: .eml files in the outbox.",
+    )
+    mail_from: str | None = Field(
+        default=None, description="The From address of every mail (replies go to it too); unset: support@autocrm.local."
+    )
 
     attachment_max_bytes: int = 10 * 1024 * 1024
     message_max_chars: int = 100_000
