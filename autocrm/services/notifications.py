@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 _UNSUBSCRIBE_SALT = "autocrm.notifications-off"
 _REPLY_TOKEN_BYTES = 6  # 12 hex digits: enough that a guessed token is refused, short enough for an address
 _THREAD_DEPTH = 20  # References names at most this many earlier mails
-BAD_LINK = "This link is not valid. Use the link from one of our most recent e-mails."
+BAD_LINK = "This link is not valid: it may be cut short, or the address it was sent to has changed since."
 
 
 # ---------------------------------------------------------------- tokens ---------------------------------------
