@@ -27,6 +27,11 @@ class TicketFacts:
     unsubscribe_link: str | None  # customers' mails only
 
 
+def one_line(value: str) -> str:
+    """A value fit for a header: a line break in it would end the header (and mail headers must not)."""
+    return " ".join(value.split())
+
+
 def _paragraphs(text: str) -> str:
     """Plain text as HTML paragraphs, escaped, its line breaks kept."""
     blocks = [block for block in text.replace("\r\n", "\n").split("\n\n") if block.strip()]
@@ -60,7 +65,7 @@ def _html(facts: TicketFacts, body: str, *, button: str) -> str:
 
 
 def ticket_created(facts: TicketFacts) -> Rendered:
-    subject = f"[#{facts.number}] We received your request: {facts.subject}"
+    subject = f"[#{facts.number}] We received your request: {one_line(facts.subject)}"
     text = (
         f"Hello {facts.recipient_name},\n\n"
         f"Thank you for contacting {facts.desk}. Your request has the number #{facts.number}:\n\n"
@@ -79,7 +84,7 @@ def ticket_created(facts: TicketFacts) -> Rendered:
 
 
 def agent_replied(facts: TicketFacts, *, author: str, reply: str) -> Rendered:
-    subject = f"[#{facts.number}] New reply: {facts.subject}"
+    subject = f"[#{facts.number}] New reply: {one_line(facts.subject)}"
     text = (
         f"Hello {facts.recipient_name},\n\n{author} replied to your request #{facts.number}:\n\n"
         f"{reply.strip()}\n\n"
@@ -94,7 +99,7 @@ def agent_replied(facts: TicketFacts, *, author: str, reply: str) -> Rendered:
 
 
 def ticket_solved(facts: TicketFacts) -> Rendered:
-    subject = f"[#{facts.number}] Your request is solved: {facts.subject}"
+    subject = f"[#{facts.number}] Your request is solved: {one_line(facts.subject)}"
     text = (
         f"Hello {facts.recipient_name},\n\nWe marked your request #{facts.number} as solved:\n\n"
         f"  {facts.subject}\n\n"
@@ -113,7 +118,7 @@ def ticket_solved(facts: TicketFacts) -> Rendered:
 
 
 def ticket_assigned(facts: TicketFacts, *, assigned_by: str, requester: str) -> Rendered:
-    subject = f"[#{facts.number}] Assigned to you: {facts.subject}"
+    subject = f"[#{facts.number}] Assigned to you: {one_line(facts.subject)}"
     text = (
         f"Hello {facts.recipient_name},\n\n{assigned_by} assigned ticket #{facts.number} to you.\n\n"
         f"  {facts.subject}\n  Requester: {requester}\n\n{facts.link}\n" + _text_footer(facts)

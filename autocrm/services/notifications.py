@@ -177,8 +177,16 @@ def _thread_headers(session: Session, ticket_id: int, recipient: str) -> dict[st
     return {"In-Reply-To": earlier[0], "References": " ".join(reversed(earlier))}
 
 
+# Changes that arrive in bulk from another system: mailing each would flood the people in them.
+_SILENT_VIA = frozenset({"import"})
+
+
+def _wants_mail(event: Event, recipient: User) -> bool:
+    return event.via not in _SILENT_VIA and recipient.is_active and recipient.email_notifications
+
+
 def _should_mail(event: Event, recipient: User) -> bool:
-    return recipient.is_active and recipient.email_notifications and recipient.id != event.actor_user_id
+    return _wants_mail(event, recipient) and recipient.id != event.actor_user_id
 
 
 def _facts(ticket: _Ticket, recipient: User, *, for_customer: bool) -> TicketFacts:
@@ -229,7 +237,7 @@ def _send(
             html=rendered.html,
             message_id=message_id,
             reply_to=reply_to_address(number),
-            sender_name=ticket.desk,
+            sender_name=notification_templates.one_line(ticket.desk),
             headers=headers,
         )
     )
@@ -244,7 +252,7 @@ def ticket_created(session: Session, event: Event) -> None:
     if ticket is None:
         return
     requester = ticket.requester
-    if not (requester.is_active and requester.email_notifications):
+    if not _wants_mail(event, requester):
         return
     rendered = notification_templates.ticket_created(_facts(ticket, requester, for_customer=True))
     _send(session, event, ticket, requester, kind="created", rendered=rendered, customer=True)

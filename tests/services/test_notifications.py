@@ -16,6 +16,7 @@ from autocrm.core.db import read_session, write_session
 from autocrm.core.settings import get_settings
 from autocrm.models import OutboundMailRecord, Role, User
 from autocrm.services import notifications
+from autocrm.services.actor import Actor
 from autocrm.services.errors import NotFound
 from autocrm.services.events import Event
 from tests.factories import make_message, make_ticket
@@ -23,14 +24,14 @@ from tests.factories import make_message, make_ticket
 _event_ids = itertools.count(1000)
 
 
-def _event(type_: str, ticket_id: int, *, by: Any = None, **data: Any) -> Event:
+def _event(type_: str, ticket_id: int, *, by: Any = None, via: str = "web", **data: Any) -> Event:
     return Event(
         id=next(_event_ids),
         type=type_,
         actor_label=f"user:{by.id}" if by is not None else "system",
         actor_user_id=by.id if by is not None else None,
         actor_role=by.role.value if by is not None else "admin",
-        via="web",
+        via=via,
         ticket_id=ticket_id,
         data=data,
         created_at=datetime.now(UTC),
@@ -238,3 +239,28 @@ def test_the_mails_threads_and_unsubscribe_link_work_end_to_end(people):
         notifications.set_notifications_by_token(session, token=token, on=False)
     with read_session() as session:
         assert session.get(User, customer.id).email_notifications is False
+
+
+def test_a_signed_in_person_switches_their_own_notifications(people):
+    customer = people.make(Role.customer)
+    with write_session() as session:
+        off = notifications.set_own_notifications(session, actor=people.actor(customer), on=False)
+    assert off.email_notifications is False
+    with read_session() as session:
+        assert session.get(User, customer.id).email_notifications is False
+        from autocrm.models import AuditEntry
+
+        actions = session.exec(select(AuditEntry.action).where(AuditEntry.object_id == customer.id)).all()
+    assert "user.notifications_off" in actions
+    with write_session() as session, pytest.raises(NotFound):
+        notifications.set_own_notifications(session, actor=Actor.system("tests"), on=True)
+
+
+def test_imported_tickets_mail_nobody(people):
+    customer, agent, ticket = _ticket(people)
+    _run(notifications.ticket_created, _event("ticket.created", ticket.id, via="import"))
+    _run(
+        notifications.ticket_solved,
+        _event("ticket.updated", ticket.id, via="import", changes={"status": ["open", "solved"]}),
+    )
+    assert _mails() == []

@@ -126,3 +126,43 @@ def test_settings_never_show_the_smtp_url(smtp_env, monkeypatch):
     monkeypatch.setenv("AUTOCRM_SMTP_URL", "smtp://u:hunter2@mail.example:587")
     reset_settings()
     assert "hunter2" not in repr(get_settings())
+
+
+def test_a_notification_handler_delivers_through_smtp(people, tmp_path, monkeypatch):
+    """The ticket-created acknowledgement, through STARTTLS with a login, as a desk with SMTP set sends it."""
+    from datetime import UTC, datetime
+
+    from autocrm.core.db import write_session
+    from autocrm.models import Role
+    from autocrm.services import notifications
+    from autocrm.services.events import Event
+    from tests.factories import make_ticket
+
+    customer = people.make(Role.customer)
+    ticket = make_ticket(requester=customer, subject="Over SMTP")
+    for server in _serve(tmp_path, tls="starttls", auth=("desk", "pw")):
+        monkeypatch.setenv(
+            "AUTOCRM_SMTP_URL", f"smtp://desk:pw@{HOST}:{server.port}?starttls=1&cafile={server.cert_file}"
+        )
+        monkeypatch.setenv("AUTOCRM_MAIL_FROM", "help@desk.example")
+        reset_settings()
+        event = Event(
+            id=1,
+            type="ticket.created",
+            actor_label=f"user:{customer.id}",
+            actor_user_id=customer.id,
+            actor_role="customer",
+            via="web",
+            ticket_id=ticket.id,
+            data={},
+            created_at=datetime.now(UTC),
+        )
+        for _ in range(2):  # the second run finds the first's record and sends nothing
+            with write_session() as session:
+                notifications.ticket_created(session, event)
+        (delivered,) = server.messages
+        sender, recipients, message = delivered
+        assert (sender, recipients) == ("help@desk.example", [customer.email])
+        assert f"#{ticket.number}" in message["Subject"]
+        assert message["Reply-To"] == f"help+{notifications.reply_token(ticket.number)}@desk.example"
+        assert message["From"] == "AutoCRM Support <help@desk.example>", "the desk's name shows as the sender"
