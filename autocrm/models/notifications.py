@@ -18,6 +18,8 @@ class OutboundMailRecord(SQLModel, table=True):
     event_id: int
     kind: str = Field(max_length=40)  # created | reply | solved | assigned
     message_id: str = Field(max_length=255, unique=True)  # "<ticket-12-345.reply@host>", threads the ticket's mails
+    # The conversation entry the mail carries (a reply's text), so an answer to the mail can name what it answers.
+    conversation_message_id: int | None = Field(default=None, foreign_key="message.id", ondelete="SET NULL")
     recipient_id: int | None = Field(default=None, foreign_key="user_account.id", index=True, ondelete="SET NULL")
     recipient: str = Field(max_length=254)
     sent_at: datetime = timestamp_field(default_now=True)

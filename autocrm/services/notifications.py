@@ -203,7 +203,15 @@ def _facts(ticket: _Ticket, recipient: User, *, for_customer: bool) -> TicketFac
 
 
 def _send(
-    session: Session, event: Event, ticket: _Ticket, recipient: User, *, kind: str, rendered: Rendered, customer: bool
+    session: Session,
+    event: Event,
+    ticket: _Ticket,
+    recipient: User,
+    *,
+    kind: str,
+    rendered: Rendered,
+    customer: bool,
+    conversation_message_id: int | None = None,
 ) -> None:
     already = session.exec(
         select(OutboundMailRecord.id).where(OutboundMailRecord.event_id == event.id, OutboundMailRecord.kind == kind)
@@ -224,6 +232,7 @@ def _send(
             event_id=event.id,
             kind=kind,
             message_id=message_id,
+            conversation_message_id=conversation_message_id,
             recipient_id=recipient.id,
             recipient=recipient.email,
         )
@@ -274,7 +283,16 @@ def agent_replied(session: Session, event: Event) -> None:
         author=author.name if author is not None else ticket.desk,
         reply=message.body_text,
     )
-    _send(session, event, ticket, ticket.requester, kind="reply", rendered=rendered, customer=True)
+    _send(
+        session,
+        event,
+        ticket,
+        ticket.requester,
+        kind="reply",
+        rendered=rendered,
+        customer=True,
+        conversation_message_id=message.id,
+    )
 
 
 def _change(event: Event, field: str) -> tuple[Any, Any] | None:

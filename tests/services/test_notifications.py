@@ -116,6 +116,9 @@ def test_a_public_reply_is_mailed_with_its_text_and_chained_to_the_earlier_mails
     assert second["In-Reply-To"] == first["Message-ID"]
     assert second["References"] == first["Message-ID"]
     assert second["Message-ID"] == f"<ticket-{ticket.number}-{event.id}.reply@localhost>"
+    with read_session() as session:
+        record = session.exec(select(OutboundMailRecord).where(OutboundMailRecord.kind == "reply")).one()
+    assert (record.message_id, record.conversation_message_id) == (second["Message-ID"], reply.id)
 
 
 def test_internal_notes_are_never_mailed(people):
