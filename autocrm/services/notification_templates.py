@@ -50,7 +50,8 @@ def _html(facts: TicketFacts, body: str, *, button: str) -> str:
     if facts.unsubscribe_link:
         footer += f' · <a href="{escape(facts.unsubscribe_link)}" style="color:#6b7280">Stop these e-mails</a>'
     return (
-        '<!doctype html><html><body style="margin:0;padding:24px;background:#f6f7f9;'
+        '<!doctype html><html><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"></head><body style="margin:0;padding:24px;background:#f6f7f9;'
         'font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;color:#1f2937">'
         '<div style="max-width:560px;margin:0 auto;background:#ffffff;border:1px solid #e5e7eb;'
         'border-radius:8px;padding:24px">'
