@@ -51,6 +51,15 @@ def notifications_off_link(base_url: str, token: str) -> str:
     return f"{base_url}{NOTIFICATIONS_OFF}?token={token}"
 
 
+# A notification mail's List-Unsubscribe URL: a mail client's one-click POST (RFC 8058), a browser's GET goes on
+# to NOTIFICATIONS_OFF.
+NOTIFICATIONS_ONE_CLICK_OFF = "/api/v1/notifications/off"
+
+
+def notifications_one_click_off_link(base_url: str, token: str) -> str:
+    return f"{base_url}{NOTIFICATIONS_ONE_CLICK_OFF}?token={token}"
+
+
 def setup_link(base_url: str, code: str) -> str:
     return f"{base_url}{SETUP}?code={code}"
 

@@ -224,7 +224,9 @@ def _send(
     headers["X-AutoCRM-Ticket"] = reply_token(number)
     headers["Auto-Submitted"] = "auto-generated"  # RFC 3834: auto-responders do not answer it
     if customer:
-        headers["List-Unsubscribe"] = f"<{unsubscribe_link(recipient)}>"
+        one_click = routes.notifications_one_click_off_link(get_settings().base_url, unsubscribe_token(recipient))
+        headers["List-Unsubscribe"] = f"<{one_click}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     # The row first: a concurrent second run collides on its unique key instead of mailing twice.
     session.add(
         OutboundMailRecord(

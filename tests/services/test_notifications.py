@@ -81,7 +81,9 @@ def test_the_requester_gets_an_acknowledgement_with_the_number(people):
     assert mail["Reply-To"] == f"support+{token}@autocrm.local"
     assert notifications.ticket_number_of_reply_token(token) == ticket.number
     assert notifications.ticket_number_of_reply_token(f"t{ticket.number + 1}.{token.split('.')[1]}") is None
-    assert mail["List-Unsubscribe"].startswith("<http://localhost:3000/notifications/off?token=")
+    assert mail["List-Unsubscribe"].startswith("<http://localhost:3000/api/v1/notifications/off?token=")
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "http://localhost:3000/notifications/off?token=" in _parts(mail)["text/plain"]
     with read_session() as session:
         (record,) = session.exec(select(OutboundMailRecord)).all()
     assert (record.ticket_id, record.kind, record.message_id, record.recipient) == (
