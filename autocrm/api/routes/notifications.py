@@ -10,7 +10,6 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from autocrm import routes
-from autocrm.api.errors import ErrorEnvelope
 from autocrm.core.db import write_session
 from autocrm.services import notifications
 from autocrm.services.notifications import NotificationPreference
@@ -24,7 +23,8 @@ def _turn_off(token: str) -> NotificationPreference:
         return notifications.set_notifications_by_token(session, token=token, on=False)
 
 
-@router.post(ONE_CLICK_OFF, responses={404: {"model": ErrorEnvelope, "description": "The token is not valid"}})
+# Not in the API's schema: mail clients call it, not API clients (like the session routes).
+@router.post(ONE_CLICK_OFF, include_in_schema=False)
 async def one_click_off(token: str = "") -> NotificationPreference:
     """Turns the token's person's notification mails off (what a mail client's "Unsubscribe" button posts)."""
     return await run_in_threadpool(_turn_off, token)
