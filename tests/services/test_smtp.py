@@ -166,3 +166,32 @@ def test_a_notification_handler_delivers_through_smtp(people, tmp_path, monkeypa
         assert f"#{ticket.number}" in message["Subject"]
         assert message["Reply-To"] == f"help+{notifications.reply_token(ticket.number)}@desk.example"
         assert message["From"] == "AutoCRM Support <help@desk.example>", "the desk's name shows as the sender"
+
+
+def test_a_bad_smtp_url_is_refused_at_start_without_echoing_it(smtp_env, monkeypatch):
+    from pydantic import ValidationError
+
+    from autocrm.core.settings import Settings
+
+    for bad in ("http://u:hunter2@mail.example", "smtp://u:hunter2@mail.example:port"):
+        monkeypatch.setenv("AUTOCRM_SMTP_URL", bad)
+        with pytest.raises(ValidationError) as caught:
+            Settings()
+        assert "hunter2" not in str(caught.value)
+        assert "AUTOCRM_SMTP_URL" in str(caught.value)
+
+
+def test_an_unreachable_smtp_server_does_not_fail_the_committed_request(people, monkeypatch, caplog):
+    """A password reset commits; its mail fails to send; the request still succeeds and the log says so."""
+    from autocrm.core.db import write_session
+    from autocrm.models import Role
+    from autocrm.services import auth
+    from tests.smtp_server import free_port
+
+    customer = people.make(Role.customer)
+    monkeypatch.setenv("AUTOCRM_SMTP_URL", f"smtp://u:hunter2@{HOST}:{free_port()}")  # nothing listens there
+    reset_settings()
+    with write_session() as session:
+        auth.request_password_reset(session, email=customer.email)
+    assert "could not be sent" in caplog.text
+    assert "hunter2" not in caplog.text and customer.email not in caplog.text
