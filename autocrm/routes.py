@@ -16,6 +16,7 @@ PORTAL_TICKET = "/portal/tickets/[ticket_id]"
 ADMIN_USERS = "/admin/users"
 ADMIN_SSO = "/admin/sso"
 ACCOUNT_SECURITY = "/account/security"
+NOTIFICATIONS_OFF = "/notifications/off"
 
 
 # Where the API serves a file attached to a ticket; message bodies may show these images and no others.
@@ -44,6 +45,19 @@ def reset_password_link(base_url: str, token: str) -> str:
 
 def verify_email_link(base_url: str, token: str) -> str:
     return f"{base_url}{VERIFY_EMAIL}?token={token}"
+
+
+def notifications_off_link(base_url: str, token: str) -> str:
+    return f"{base_url}{NOTIFICATIONS_OFF}?token={token}"
+
+
+# A notification mail's List-Unsubscribe URL: a mail client's one-click POST (RFC 8058), a browser's GET goes on
+# to NOTIFICATIONS_OFF.
+NOTIFICATIONS_ONE_CLICK_OFF = "/api/v1/notifications/off"
+
+
+def notifications_one_click_off_link(base_url: str, token: str) -> str:
+    return f"{base_url}{NOTIFICATIONS_ONE_CLICK_OFF}?token={token}"
 
 
 def setup_link(base_url: str, code: str) -> str:

@@ -6,6 +6,7 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,7 +16,8 @@ from autocrm.core.private_files import PRIVATE_DIR_MODE, private_dir, tighten_da
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="AUTOCRM_", env_file=".env", extra="ignore")
+    # hide_input_in_errors: a bad value is never echoed (AUTOCRM_SMTP_URL and AUTOCRM_SECRET_KEY hold secrets).
+    model_config = SettingsConfigDict(env_prefix="AUTOCRM_", env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     data_dir: Path = Field(default=Path("data"), description="Every file the embedded mode writes lives here.")
     database_url: str | None = Field(default=None, description="Unset: SQLite in the data dir.")
@@ -25,6 +27,14 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(default=None, description="Unset: generated into the data dir.")
     base_url: str = "http://localhost:3000"
     company_name: str = "AutoCRM Support"
+    smtp_url: str | None = Field(
+        default=None,
+        repr=False,  # it may carry the SMTP password
+        description="smtp://user:pass@host:587?starttls=1 or smtps://host:465; unset: .eml files in the outbox.",
+    )
+    mail_from: str | None = Field(
+        default=None, description="The From address of every mail (replies go to it too); unset: support@autocrm.local."
+    )
 
     attachment_max_bytes: int = 10 * 1024 * 1024
     message_max_chars: int = 100_000
@@ -49,6 +59,22 @@ class Settings(BaseSettings):
     account_mails_per_address_per_hour: int = 5
     account_mails_per_client_per_hour: int = 20
     session_ttl_seconds: int = 14 * 24 * 3600
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url_is_usable(cls, value: str | None) -> str | None:
+        """Refused at start-up, not at the first mail; the message names no part of the URL."""
+        if value:
+            parts = urlsplit(value)
+            try:
+                parts.port  # noqa: B018 (urlsplit checks the port only when it is read)
+            except ValueError:
+                raise ValueError("AUTOCRM_SMTP_URL has a port that is not a number") from None
+            if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+                raise ValueError(
+                    "AUTOCRM_SMTP_URL must look like smtp://user:pass@host:587?starttls=1 or smtps://host:465"
+                )
+        return value or None
 
     @field_validator("base_url")
     @classmethod

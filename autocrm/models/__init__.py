@@ -4,6 +4,7 @@ from autocrm.models.accounts import DeskSetting, EmailVerification, TicketVerifi
 from autocrm.models.audit import AuditEntry
 from autocrm.models.enums import Channel, CustomFieldType, Role, StatusCategory
 from autocrm.models.mfa import MfaCredential, MfaRecoveryCode, MfaRoleRequirement
+from autocrm.models.notifications import OutboundMailRecord
 from autocrm.models.sso import SsoProvider, UserIdentity
 from autocrm.models.tickets import (
     Attachment,
@@ -45,6 +46,7 @@ __all__ = [
     "MfaRecoveryCode",
     "MfaRoleRequirement",
     "Organization",
+    "OutboundMailRecord",
     "PasswordResetToken",
     "Role",
     "SatisfactionRating",

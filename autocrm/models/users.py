@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Column, Field, SQLModel, UniqueConstraint
 
@@ -38,6 +39,9 @@ class User(SQLModel, table=True):
     # Set once the person proved they read mail at `email` (a verification link, an admin or an SSO provider
     # vouching for it); tickets others open for that address attach only to a verified owner.
     email_verified_at: datetime | None = timestamp_field(nullable=True)
+    # Off: no notification mails about tickets (the mailed unsubscribe link or the person's own switch).
+    # Account mails (resets, verification) still go.
+    email_notifications: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
 
 
 class Team(SQLModel, table=True):

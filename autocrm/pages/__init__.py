@@ -10,6 +10,7 @@ from autocrm.pages import (
     api_keys,
     auth,
     not_found,
+    notifications,
     portal,
 )
 from autocrm.pages.registry import PAGES
@@ -25,5 +26,6 @@ __all__ = [
     "api_keys",
     "auth",
     "not_found",
+    "notifications",
     "portal",
 ]

@@ -17,7 +17,9 @@ for the address, and a passwordless requester account can only be entered throug
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
+import smtplib
 from datetime import timedelta
 from typing import Any
 
@@ -45,6 +47,8 @@ SIGNUP_MAIL = "mail-signup"
 RESET_MAIL = "mail-reset"
 VERIFY_MAIL = "mail-verify"
 
+log = logging.getLogger(__name__)
+
 
 def throttle_account_mail(namespace: str, *, email: str, client: str = "") -> None:
     """RateLimited once this address, or this client, asked for too many mails of this kind in an hour.
@@ -64,7 +68,12 @@ def mail_after_commit(session: Session, mail: OutboundMail) -> None:
     """Sends `mail` once the write commits, never from inside the transaction (and never if it rolls back)."""
 
     def send(_session: Any) -> None:
-        get_mailer().send(mail)
+        try:
+            get_mailer().send(mail)
+        except (OSError, smtplib.SMTPException):
+            # The change is committed: an unreachable SMTP server must not turn it into an error page. The
+            # person can ask again; the log says which mail failed (never to whom: the address is PII).
+            log.exception("Outbound mail %r could not be sent", mail.subject)
 
     event.listen(session, "after_commit", send, once=True)
 

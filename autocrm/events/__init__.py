@@ -1,0 +1,1 @@
+"""Where the event stream's listeners are declared (see listeners.py)."""
