@@ -1,0 +1,35 @@
+"""The ONE place listeners are declared.
+
+- `IN_TRANSACTION`: called by `emit` with the writer's session, before anyone sees the change (routing and
+  SLA will be these). They must be quick and may raise a domain error to refuse the write.
+- `AFTER_COMMIT`: side effects (mail, push, webhooks, indexing). `emit` writes one job row per listener; the
+  job runner runs it after the commit, in its own write transaction, retrying on failure. A handler must be
+  idempotent: it may run twice for one event (a worker killed after the work, before marking it done).
+
+The listener name is stable: it keys the job row (one job per event id and listener name). A listener never
+gets an event its own work emitted (`Event.caused_by`), see `services/events.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlmodel import Session
+
+from autocrm.services.events import Event
+
+AfterCommit = Callable[[Session, Event], None]
+InTransaction = Callable[[Session, Event], None]
+
+IN_TRANSACTION: dict[str, list[tuple[str, InTransaction]]] = {}
+
+AFTER_COMMIT: dict[str, list[tuple[str, AfterCommit]]] = {}
+
+
+def after_commit_handler(name: str) -> AfterCommit | None:
+    """The after-commit handler called `name`, whatever event type it listens to."""
+    for handlers in AFTER_COMMIT.values():
+        for listener, handler in handlers:
+            if listener == name:
+                return handler
+    return None
