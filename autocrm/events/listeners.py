@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
+from autocrm.services import verification
 from autocrm.services.events import Event
 
 AfterCommit = Callable[[Session, Event], None]
@@ -23,7 +24,12 @@ InTransaction = Callable[[Session, Event], None]
 
 IN_TRANSACTION: dict[str, list[tuple[str, InTransaction]]] = {}
 
-AFTER_COMMIT: dict[str, list[tuple[str, AfterCommit]]] = {}
+AFTER_COMMIT: dict[str, list[tuple[str, AfterCommit]]] = {
+    # The account mails (sign-up verification, password reset, "someone signed up with your address").
+    verification.VERIFICATION_REQUESTED: [("mail.account", verification.send_account_mail)],
+    verification.RESET_MAIL_REQUESTED: [("mail.account", verification.send_account_mail)],
+    verification.SIGNUP_ATTEMPT_ON_EXISTING: [("mail.account", verification.send_account_mail)],
+}
 
 
 def after_commit_handler(name: str) -> AfterCommit | None:
