@@ -259,11 +259,3 @@ def work(stop: threading.Event, *, batch: int = 20, poll_seconds: float | None =
             jobs = []
         if not jobs:
             wakeup.wait(poll)
-
-
-def start_in_thread() -> tuple[threading.Thread, threading.Event]:
-    """The in-process consumer (tests' servers): a daemon thread running `work` until the event is set."""
-    stop = threading.Event()
-    thread = threading.Thread(target=work, args=(stop,), name="autocrm-jobs", daemon=True)
-    thread.start()
-    return thread, stop
