@@ -285,6 +285,52 @@ def _print_logins(logins: dict[str, str], *, published: bool) -> None:
         typer.echo(f"  {email}  {password}")
 
 
+@cli.command("worker")
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Run the jobs due now, then exit.")] = False,
+    batch: Annotated[int, typer.Option(min=1, max=500, help="Jobs claimed at a time.")] = 20,
+    exit_with_parent: Annotated[
+        bool, typer.Option("--exit-with-parent", hidden=True, help="Stop when the process that started it ends.")
+    ] = False,
+) -> None:
+    """Run after-commit listeners and scheduled jobs until stopped (SIGTERM or Ctrl-C). Start any number."""
+    import signal
+    import threading
+
+    from autocrm.events import runner
+
+    if once:
+        typer.echo(f"ran {runner.run_pending_jobs()} jobs")
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    if exit_with_parent:
+        parent = os.getppid()
+
+        def watch_parent() -> None:
+            while not stop.wait(1.0):
+                if os.getppid() != parent:
+                    stop.set()
+
+        threading.Thread(target=watch_parent, name="autocrm-parent-watch", daemon=True).start()
+    typer.echo(f"job worker {runner.worker_name()} started", err=True)
+    runner.work(stop, batch=batch)
+
+
+def _start_job_consumer() -> None:
+    """The embedded default's consumer: a `autocrm worker` child that ends when the server does, so nothing
+    else has to be started. With `autocrm worker` processes of its own a deployment may skip it
+    (AUTOCRM_SERVE_WORKER=0)."""
+    import subprocess
+
+    if not get_settings().serve_worker:
+        return
+    subprocess.Popen(  # noqa: S603 (our own interpreter and module, fixed arguments)
+        [sys.executable, "-m", "autocrm", "worker", "--exit-with-parent"], start_new_session=False
+    )
+
+
 @cli.command("serve")
 def serve(
     dev: Annotated[
@@ -368,6 +414,7 @@ def serve(
             # Links, CORS and the websocket's origin check follow the base URL: make it the one served.
             os.environ["AUTOCRM_BASE_URL"] = url
     typer.echo(f"serving AutoCRM at {url} on {host} (data in {settings.resolved_data_dir})")
+    _start_job_consumer()
     reflex = os.path.join(os.path.dirname(sys.executable), "reflex")
     os.execv(reflex, [reflex, *args[1:]])  # noqa: S606 (our own venv's reflex, fixed arguments: no shell to inject into)
 

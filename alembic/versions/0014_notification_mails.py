@@ -1,7 +1,7 @@
 """Notification mails: the outbound_mail record (one per event and kind) and user_account.email_notifications
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-02 15:00:00
 """
 
@@ -11,7 +11,7 @@ import autocrm.models.base
 from alembic import op
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -59,6 +59,16 @@ class Settings(BaseSettings):
     account_mails_per_address_per_hour: int = 5
     account_mails_per_client_per_hour: int = 20
     session_ttl_seconds: int = 14 * 24 * 3600
+    # The job runner (`autocrm worker`, or the one `autocrm serve` starts): an idle worker looks for due jobs this
+    # often; a claimed job is another worker's to take once its lease runs out; a failing job is retried after
+    # base * 2^(attempt - 1) seconds (capped, with jitter) until its last attempt, then marked failed.
+    job_poll_seconds: float = Field(default=0.5, gt=0, le=60)
+    job_lease_seconds: int = Field(default=60, ge=1)
+    job_max_attempts: int = Field(default=10, ge=1)
+    job_retry_base_seconds: float = Field(default=2.0, gt=0)
+    job_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    serve_worker: bool = Field(default=True, description="`autocrm serve` starts a job worker as its child.")
+    event_retention_days: int = Field(default=30, ge=1, description="Outbox rows older than this are cleaned up.")
 
     @field_validator("smtp_url")
     @classmethod

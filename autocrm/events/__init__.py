@@ -1,1 +1,2 @@
-"""Where the event stream's listeners are declared (see listeners.py)."""
+"""The event stream's consumers: listeners (declared in `listeners`), scheduled jobs (`schedule`) and the job
+runner that runs both (`runner`). What emits events is `autocrm.services.events`."""

@@ -1,6 +1,13 @@
-"""STAND-IN for the event core's listener registry (issue 14): the ONE place listeners are declared.
+"""The ONE place listeners are declared.
 
-The events-core branch owns this module; at merge its version is kept and the mail lines below re-added.
+- `IN_TRANSACTION`: called by `emit` with the writer's session, before anyone sees the change (routing and
+  SLA will be these). They must be quick and may raise a domain error to refuse the write.
+- `AFTER_COMMIT`: side effects (mail, push, webhooks, indexing). `emit` writes one job row per listener; the
+  job runner runs it after the commit, in its own write transaction, retrying on failure. A handler must be
+  idempotent: it may run twice for one event (a worker killed after the work, before marking it done).
+
+The listener name is stable: it keys the job row (one job per event id and listener name). A listener never
+gets an event its own work emitted (`Event.caused_by`), see `services/events.py`.
 """
 
 from __future__ import annotations
@@ -9,12 +16,20 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
-from autocrm.services import notifications
+from autocrm.services import notifications, verification
 from autocrm.services.events import Event
 
 AfterCommit = Callable[[Session, Event], None]
+InTransaction = Callable[[Session, Event], None]
+
+IN_TRANSACTION: dict[str, list[tuple[str, InTransaction]]] = {}
 
 AFTER_COMMIT: dict[str, list[tuple[str, AfterCommit]]] = {
+    # The account mails (sign-up verification, password reset, "someone signed up with your address").
+    verification.VERIFICATION_REQUESTED: [("mail.account", verification.send_account_mail)],
+    verification.RESET_MAIL_REQUESTED: [("mail.account", verification.send_account_mail)],
+    verification.SIGNUP_ATTEMPT_ON_EXISTING: [("mail.account", verification.send_account_mail)],
+    # Notification mails to customers and agents (`services/notifications.py`).
     "ticket.created": [("mail.ticket_created", notifications.ticket_created)],
     "message.created": [("mail.agent_replied", notifications.agent_replied)],
     "ticket.updated": [
@@ -22,3 +37,12 @@ AFTER_COMMIT: dict[str, list[tuple[str, AfterCommit]]] = {
         ("mail.ticket_assigned", notifications.ticket_assigned),
     ],
 }
+
+
+def after_commit_handler(name: str) -> AfterCommit | None:
+    """The after-commit handler called `name`, whatever event type it listens to."""
+    for handlers in AFTER_COMMIT.values():
+        for listener, handler in handlers:
+            if listener == name:
+                return handler
+    return None

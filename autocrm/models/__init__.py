@@ -3,6 +3,7 @@
 from autocrm.models.accounts import DeskSetting, EmailVerification, TicketVerificationHold
 from autocrm.models.audit import AuditEntry
 from autocrm.models.enums import Channel, CustomFieldType, Role, StatusCategory
+from autocrm.models.events import EventRecord, Job, JobStatus
 from autocrm.models.mfa import MfaCredential, MfaRecoveryCode, MfaRoleRequirement
 from autocrm.models.notifications import OutboundMailRecord
 from autocrm.models.sso import SsoProvider, UserIdentity
@@ -40,6 +41,9 @@ __all__ = [
     "CustomFieldType",
     "DeskSetting",
     "EmailVerification",
+    "EventRecord",
+    "Job",
+    "JobStatus",
     "LoginSession",
     "Message",
     "MfaCredential",

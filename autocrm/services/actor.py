@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from autocrm.models import ApiKey, Role, User
 from autocrm.services.errors import PermissionDenied
@@ -17,6 +18,14 @@ KEYS_MANAGE = "keys:manage"
 ALL_SCOPES = (TICKETS_READ, TICKETS_WRITE, USERS_READ, USERS_WRITE, KEYS_MANAGE)
 
 
+class ActorKind(StrEnum):
+    """What is acting: events record it as their `via`, and a system actor's message is not an agent's reply."""
+
+    person = "person"
+    api_key = "api_key"
+    system = "system"  # the CLI, the seed, imports, jobs, rules and the bot
+
+
 @dataclass(frozen=True)
 class Actor:
     role: Role
@@ -27,6 +36,7 @@ class Actor:
     scopes: frozenset[str] | None = None
     # The signed-in person's display name, so what they write can name its author without a lookup.
     name: str | None = None
+    kind: ActorKind = ActorKind.person
 
     @classmethod
     def for_user(cls, user: User | UserPublic) -> Actor:
@@ -34,11 +44,17 @@ class Actor:
 
     @classmethod
     def for_api_key(cls, key: ApiKey) -> Actor:
-        return cls(role=key.role, label=f"api_key:{key.id}:{key.name}", api_key_id=key.id, scopes=frozenset(key.scopes))
+        return cls(
+            role=key.role,
+            label=f"api_key:{key.id}:{key.name}",
+            api_key_id=key.id,
+            scopes=frozenset(key.scopes),
+            kind=ActorKind.api_key,
+        )
 
     @classmethod
     def system(cls, label: str = "system") -> Actor:
-        return cls(role=Role.admin, label=label)
+        return cls(role=Role.admin, label=label, kind=ActorKind.system)
 
     @property
     def is_staff(self) -> bool:

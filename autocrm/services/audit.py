@@ -40,10 +40,15 @@ def record(
         action=action,
         object_type=object_type,
         object_id=object_id,
-        changes={field: [_plain(before), _plain(after)] for field, (before, after) in (changes or {}).items()},
+        changes=plain_changes(changes or {}),
     )
     session.add(entry)
     return entry
+
+
+def plain_changes(changes: dict[str, tuple[Any, Any]]) -> dict[str, list[Any]]:
+    """`changes` as JSON: each field's [before, after] with enums, dates and sets made plain."""
+    return {field: [_plain(before), _plain(after)] for field, (before, after) in changes.items()}
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, tuple[Any, Any]]:

@@ -332,6 +332,8 @@ def request_password_reset(session: Session, *, email: str, client: str = "") ->
                 "If that was not you, ignore this message: your password stays as it is.\n"
             ),
         ),
+        event_type=verification.RESET_MAIL_REQUESTED,
+        user_id=user.id,
     )
 
 

@@ -46,7 +46,7 @@ from autocrm.models import (
     User,
 )
 from autocrm.models.base import utcnow
-from autocrm.services import audit, desk, ticket_rules
+from autocrm.services import audit, desk, events, ticket_rules
 from autocrm.services.actor import TICKETS_WRITE, Actor
 from autocrm.services.errors import DomainError, ValidationFailed
 from autocrm.services.inputs import DbId, ServiceInput, Subject, contains_nul
@@ -465,6 +465,13 @@ def import_tickets(session: Session, *, actor: Actor, records: Sequence[ImportTi
         },
     )
     session.flush()
+    events.emit(
+        session,
+        "ticket.imported",
+        actor=actor,
+        via="import",
+        data={"tickets": len(ids), "first_number": first, "last_number": last, "ticket_ids": ids},
+    )
     return ImportResult(
         tickets=len(ids),
         messages=messages,

@@ -5,7 +5,8 @@ these functions, so a ticket solved, answered or reopened reads the same whichev
 
 - status timestamps: entering a solved status stamps `solved_at` (once), entering a closed one stamps
   `closed_at` (and `solved_at` if it was never solved), and going back to an unsolved status clears both;
-- first response: the first public reply by staff stamps `first_response_at`; notes never count;
+- first response: the first public reply by staff stamps `first_response_at`; notes never count, and nor does
+  a reply by the system (the bot, a rule, a channel);
 - what the requester sees change: a public message, the status or the subject (`customer_updated_at`); notes
   and staff-only fields (tags, priority, assignee, team, custom fields, due date) do not;
 - replies: a closed ticket takes no more messages; the customer's public reply reopens a pending or solved
@@ -35,6 +36,9 @@ class AuthorKind(StrEnum):
 
     customer = "customer"  # the requester, or anyone else who is not staff
     staff = "staff"  # an agent or an admin, signed in or through an API key
+    # the bot, a rule, a channel or the system: its reply neither counts as the first response nor moves a new
+    # ticket to open, since no agent has looked at the ticket yet
+    system = "system"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from autocrm.core.db import stored_id
 from autocrm.models import Organization, Role, Team, TeamMembership, User
 from autocrm.models.base import utcnow
 from autocrm.models.enums import STAFF_ROLES
-from autocrm.services import audit
+from autocrm.services import audit, events
 from autocrm.services.actor import USERS_READ, USERS_WRITE, Actor
 from autocrm.services.auth import check_password_policy, hash_password, normalize_email
 from autocrm.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, field_error
@@ -74,6 +74,7 @@ def create_user(
         object_id=user.id,
         changes={"email": (None, email), "name": (None, name), "role": (None, role)},
     )
+    events.emit(session, "user.created", actor=actor, data={"user_id": user.id, "role": role.value})
     return UserPublic.model_validate(user)
 
 
@@ -134,6 +135,9 @@ def update_user(
         user.updated_at = utcnow()
         session.add(user)
         audit.record(session, actor=actor, action="user.update", object_type="user", object_id=user.id, changes=changes)
+        events.emit(
+            session, "user.updated", actor=actor, data={"user_id": user.id, "changes": audit.plain_changes(changes)}
+        )
     return UserPublic.model_validate(user)
 
 

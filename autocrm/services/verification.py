@@ -16,26 +16,29 @@ for the address, and a passwordless requester account can only be entered throug
 
 from __future__ import annotations
 
+import base64
 import hmac
-import logging
+import json
 import secrets
-import smtplib
 from datetime import timedelta
 from typing import Any
 
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import RateLimitItemPerHour
-from sqlalchemy import event
 from sqlmodel import Session, col, delete, select
 
 from autocrm import routes
 from autocrm.core.db import stored_id
 from autocrm.core.settings import get_settings
-from autocrm.models import EmailVerification, Role, TicketVerificationHold, User
+from autocrm.models import EmailVerification, EventRecord, Role, TicketVerificationHold, User
 from autocrm.models.base import utcnow
-from autocrm.services import audit, auth
+from autocrm.services import audit, auth, events
 from autocrm.services.actor import Actor
 from autocrm.services.errors import PermissionDenied, RateLimited, ValidationFailed
+from autocrm.services.events import Event
 from autocrm.services.mail import OutboundMail, get_mailer
 from autocrm.services.user_shapes import UserPublic
 
@@ -46,8 +49,6 @@ INVALID_LINK = "This verification link is invalid, expired or already used. Sign
 SIGNUP_MAIL = "mail-signup"
 RESET_MAIL = "mail-reset"
 VERIFY_MAIL = "mail-verify"
-
-log = logging.getLogger(__name__)
 
 
 def throttle_account_mail(namespace: str, *, email: str, client: str = "") -> None:
@@ -64,18 +65,49 @@ def throttle_account_mail(namespace: str, *, email: str, client: str = "") -> No
             raise RateLimited("Too many e-mails asked for. Wait an hour and try again.")
 
 
-def mail_after_commit(session: Session, mail: OutboundMail) -> None:
-    """Sends `mail` once the write commits, never from inside the transaction (and never if it rolls back)."""
+# The account mails' events, each followed by the `send_account_mail` listener.
+VERIFICATION_REQUESTED = "account.verification_requested"
+RESET_MAIL_REQUESTED = "account.password_reset_requested"
+SIGNUP_ATTEMPT_ON_EXISTING = "account.signup_attempt_on_existing"
+_MAIL_SEAL = "account-mail"
 
-    def send(_session: Any) -> None:
-        try:
-            get_mailer().send(mail)
-        except (OSError, smtplib.SMTPException):
-            # The change is committed: an unreachable SMTP server must not turn it into an error page. The
-            # person can ask again; the log says which mail failed (never to whom: the address is PII).
-            log.exception("Outbound mail %r could not be sent", mail.subject)
 
-    event.listen(session, "after_commit", send, once=True)
+def _mail_fernet() -> Fernet:
+    key = HKDF(algorithm=SHA256(), length=32, salt=None, info=f"autocrm:{_MAIL_SEAL}".encode()).derive(
+        get_settings().resolved_secret_key.encode()
+    )
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def mail_after_commit(session: Session, mail: OutboundMail, *, event_type: str, user_id: int | None) -> None:
+    """Emits `event_type` carrying `mail`, which the job runner sends once the write commits (never if it rolls
+    back, and again after a crash until it is sent). The mail holds a live link, so the outbox keeps it sealed
+    with a key derived from the secret key, and only until it is sent."""
+    sealed = _mail_fernet().encrypt(json.dumps({"to": mail.to, "subject": mail.subject, "text": mail.text}).encode())
+    events.emit(
+        session,
+        event_type,
+        actor=Actor.system("accounts"),
+        data={"user_id": user_id, "mail": sealed.decode()},
+    )
+
+
+def send_account_mail(session: Session, event: Event) -> None:
+    """The after-commit listener of the account mails: sends the sealed mail, then drops it from the outbox row
+    in the same transaction as the job is marked done (a second run finds nothing left to send)."""
+    row = session.get(EventRecord, event.id)
+    sealed = row.data.get("mail") if row is not None else None
+    if row is None or not sealed:
+        return
+    try:
+        mail = json.loads(_mail_fernet().decrypt(str(sealed).encode()))
+    except InvalidToken:
+        # The secret key changed since: the link inside would not work either. Nothing to send.
+        mail = None
+    if mail is not None:
+        get_mailer().send(OutboundMail(to=mail["to"], subject=mail["subject"], text=mail["text"]))
+    row.data = {key: value for key, value in row.data.items() if key != "mail"} | {"sent": mail is not None}
+    session.add(row)
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -128,7 +160,8 @@ def _expire_links(session: Session, user: User) -> None:
 def send_signup_verification(session: Session, user_id: int) -> None:
     user = session.get(User, user_id)
     if user is not None:
-        mail_after_commit(session, _verification_mail(session, user, intro="Thanks for creating an account."))
+        mail = _verification_mail(session, user, intro="Thanks for creating an account.")
+        mail_after_commit(session, mail, event_type=VERIFICATION_REQUESTED, user_id=user.id)
 
 
 def send_signup_notice_to_owner(session: Session, user: User) -> None:
@@ -148,6 +181,8 @@ def send_signup_notice_to_owner(session: Session, user: User) -> None:
                 "If it was not you, ignore this message: nothing changed.\n"
             ),
         ),
+        event_type=SIGNUP_ATTEMPT_ON_EXISTING,
+        user_id=user.id,
     )
 
 
@@ -159,7 +194,8 @@ def resend_verification(session: Session, *, actor: Actor, client: str = "") -> 
     if is_verified(user):
         return
     throttle_account_mail(VERIFY_MAIL, email=user.email, client=client)
-    mail_after_commit(session, _verification_mail(session, user, intro="You asked for a new confirmation link."))
+    mail = _verification_mail(session, user, intro="You asked for a new confirmation link.")
+    mail_after_commit(session, mail, event_type=VERIFICATION_REQUESTED, user_id=user.id)
     audit.record(session, actor=actor, action="auth.verification_sent", object_type="user", object_id=user.id)
 
 

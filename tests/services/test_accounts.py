@@ -11,6 +11,7 @@ from sqlmodel import func, select
 
 from autocrm.core.db import read_session, write_session
 from autocrm.core.settings import get_settings, reset_settings
+from autocrm.events.runner import run_pending_jobs
 from autocrm.models import EmailVerification, Role, User
 from autocrm.services import api_keys, auth, seed, setup, tickets, verification
 from autocrm.services.errors import NotFound, PermissionDenied, RateLimited, ValidationFailed
@@ -21,7 +22,8 @@ PASSWORD = "s3cret-pass"  # noqa: S105 (a test account's password)
 
 
 def _mails() -> list[tuple[str, str, str]]:
-    """(to, subject, body) of every mail in the outbox."""
+    """(to, subject, body) of every mail in the outbox, once the mail jobs due have run."""
+    run_pending_jobs()
     out = []
     for path in get_settings().outbox_dir.glob("*.eml"):
         message = email.message_from_bytes(path.read_bytes(), policy=policy.default)

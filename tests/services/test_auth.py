@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from autocrm.core.db import read_session, write_session
 from autocrm.core.settings import reset_settings
+from autocrm.events.runner import run_pending_jobs
 from autocrm.models import ApiKey, AuditEntry, Role, User
 from autocrm.services import api_keys, auth, users
 from autocrm.services.actor import Actor
@@ -107,6 +108,7 @@ def test_password_reset_is_single_use_and_time_limited(db_url, tmp_path):
         auth.request_password_reset(s, email="nobody@example.com")  # silently ignored
     from autocrm.core.settings import get_settings
 
+    run_pending_jobs()
     mails = [m for m in get_settings().outbox_dir.glob("*.eml") if "reset-password" in _mail_text(m)]
     assert len(mails) == 1
     body = _mail_text(mails[0])
@@ -130,6 +132,7 @@ def test_expired_reset_token_is_refused(db_url, monkeypatch):
         auth.request_password_reset(s, email="new@example.com")
     from autocrm.core.settings import get_settings
 
+    run_pending_jobs()
     token = re.search(
         r"reset-password\?token=(\S+)", "".join(map(_mail_text, get_settings().outbox_dir.glob("*.eml")))
     )[1]

@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from autocrm.core.db import read_session, write_session
 from autocrm.core.settings import get_settings
+from autocrm.events.runner import run_pending_jobs
 from autocrm.models import Role, User
 from autocrm.services import auth, setup
 from autocrm.state.accounts import SetupState, VerificationBannerState, VerifyEmailState
@@ -17,6 +18,7 @@ from tests.state.test_states import _signed_in, _state, _with_cookie
 
 
 def _verify_links(address: str) -> set[str]:
+    run_pending_jobs()
     bodies = [
         email.message_from_bytes(path.read_bytes(), policy=policy.default)
         for path in get_settings().outbox_dir.glob("*.eml")

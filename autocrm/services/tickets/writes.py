@@ -32,8 +32,8 @@ from autocrm.models import (
     User,
 )
 from autocrm.models.base import utcnow
-from autocrm.services import audit, desk, ticket_rules, verification
-from autocrm.services.actor import TICKETS_WRITE, Actor
+from autocrm.services import audit, desk, events, ticket_rules, verification
+from autocrm.services.actor import TICKETS_WRITE, Actor, ActorKind
 from autocrm.services.auth import normalize_email
 from autocrm.services.content import html_to_text, mentions_images, sanitize_html, text_to_html
 from autocrm.services.errors import Conflict, NotFound, PermissionDenied, field_error
@@ -301,6 +301,18 @@ def create_ticket(session: Session, *, actor: Actor, data: TicketCreate) -> Tick
             **({"follow_up_of_id": (None, original.id)} if original is not None else {}),
         },
     )
+    events.emit(
+        session,
+        "ticket.created",
+        actor=actor,
+        ticket_id=ticket_id,
+        data={
+            "number": ticket.number,
+            "message_id": message_id,
+            "channel": channel.value,
+            "requester_id": requester.id,
+        },
+    )
     # Everything the public shape needs is in hand: no read-back inside the write transaction.
     related = Related(
         requester_name=requester.name,
@@ -391,6 +403,13 @@ def update_ticket(session: Session, *, actor: Actor, ticket_id: int, data: Ticke
             session, actor=actor, action="ticket.update", object_type="ticket", object_id=ticket_id, changes=changes
         )
         session.flush()
+        events.emit(
+            session,
+            "ticket.updated",
+            actor=actor,
+            ticket_id=ticket_id,
+            data={"changes": audit.plain_changes(changes)},
+        )
     return to_public([ticket], session, with_rating=True)[0]
 
 
@@ -426,7 +445,13 @@ def add_message(session: Session, *, actor: Actor, ticket_id: int, data: Message
     )
     session.add(message)
     changes: dict[str, tuple[Any, Any]] = {}
-    author_kind = AuthorKind.staff if actor.is_staff else AuthorKind.customer
+    author_kind = (
+        AuthorKind.system
+        if actor.kind == ActorKind.system
+        else AuthorKind.staff
+        if actor.is_staff
+        else AuthorKind.customer
+    )
     first_response_at = ticket_rules.first_response_after(
         ticket.first_response_at, author_kind, internal=data.internal, at=now
     )
@@ -454,6 +479,19 @@ def add_message(session: Session, *, actor: Actor, ticket_id: int, data: Message
         object_type="ticket",
         object_id=ticket_id,
         changes={"message_id": (None, message_id), "internal": (None, data.internal), **changes},
+    )
+    events.emit(
+        session,
+        "message.created",
+        actor=actor,
+        ticket_id=ticket_id,
+        data={
+            "message_id": message_id,
+            "internal": data.internal,
+            "channel": channel.value,
+            "author_kind": author_kind.value,
+            "changes": audit.plain_changes(changes),
+        },
     )
     # A new message has no attachments yet, and its author is the actor: no read-back.
     author = None
@@ -511,6 +549,13 @@ def rate_ticket(session: Session, *, actor: Actor, ticket_id: int, score: int, c
         object_id=ticket_id,
         changes={"rating": (None, score), "rating_comment": (None, comment)},
     )
+    events.emit(
+        session,
+        "rating.submitted",
+        actor=actor,
+        ticket_id=ticket_id,
+        data={"rating_id": rating.id, "score": score, "agent_id": ticket.assignee_id},
+    )
     return RatingPublic(ticket_id=ticket_id, score=score, comment=comment, created_at=rating.created_at)
 
 
@@ -562,5 +607,12 @@ def add_attachment(
         object_type="ticket",
         object_id=ticket_id,
         changes={"attachment": (None, {"id": attachment.id, "filename": attachment.filename, "size": attachment.size})},
+    )
+    events.emit(
+        session,
+        "attachment.added",
+        actor=actor,
+        ticket_id=ticket_id,
+        data={"attachment_id": attachment.id, "message_id": message.id, "content_type": content_type},
     )
     return AttachmentPublic(id=attachment.id, filename=attachment.filename, content_type=content_type, size=len(data))

@@ -1,0 +1,261 @@
+"""The job runner: after-commit listeners and scheduled jobs, in both modes, with the same code.
+
+The `job` table is the record of work to do (no queue library holds the only copy of a job). A worker:
+
+1. claims due rows in a short write transaction: `FOR UPDATE SKIP LOCKED` on PostgreSQL, so workers never
+   claim the same row; on SQLite the single writer (BEGIN IMMEDIATE) serializes claims. A claim sets the row
+   `running`, counts the attempt, stamps a fresh claim token and moves `due_at` to the end of the lease;
+2. runs the handler in its own write transaction and, in that same transaction, marks the row done, but only
+   if its claim token is still the one it took (a worker whose lease ran out and was re-claimed by another
+   rolls its work back instead of finishing it twice);
+3. on an exception rolls the handler back and sets the row `pending` again after an exponential backoff with
+   jitter, or `failed` after the last attempt.
+
+A worker killed at any moment (SIGKILL included) leaves its claimed rows `running` with a lease that runs out:
+any worker claims them again then. So every job runs at least once, and handlers are idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import threading
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from autocrm.core.db import read_session, stored_id, table_of, write_session
+from autocrm.core.settings import get_settings
+from autocrm.events import listeners, schedule, wakeup
+from autocrm.models import EventRecord, Job, JobStatus
+from autocrm.models.base import utcnow
+from autocrm.services.events import Event, running_listener
+
+log = logging.getLogger(__name__)
+
+_SCHEDULE_PREFIX = "schedule:"
+_DUE = (JobStatus.pending, JobStatus.running)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    name: str
+    event_id: int | None
+    attempts: int
+    claim: str
+
+
+class _LeaseLost(Exception):
+    """Another worker re-claimed the job while this one ran it: this run's work must not commit."""
+
+
+def backoff_seconds(attempts: int) -> float:
+    """The wait before the next try after `attempts` failed ones: doubling from the base, capped, with jitter
+    (a random half to all of it, so jobs that failed together do not come back together)."""
+    settings = get_settings()
+    delay = min(settings.job_retry_max_seconds, settings.job_retry_base_seconds * 2 ** max(attempts - 1, 0))
+    return delay * random.uniform(0.5, 1.0)  # noqa: S311 (jitter, not a secret)
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    return col(Job.status).in_(_DUE) & (col(Job.due_at) <= now)
+
+
+def ensure_scheduled() -> None:
+    """Adds a row for every declared scheduled job that has none yet (due at once); leaves existing rows be."""
+    rows = [
+        {
+            "key": _SCHEDULE_PREFIX + job.name,
+            "name": job.name,
+            "status": JobStatus.pending,
+            "due_at": utcnow(),
+            "attempts": 0,
+            "created_at": utcnow(),
+        }
+        for job in schedule.SCHEDULE
+    ]
+    if not rows:
+        return
+    with write_session() as session:
+        table = table_of(Job)
+        dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(dialect_insert(table).values(rows).on_conflict_do_nothing(index_elements=["key"]))
+
+
+def any_due() -> bool:
+    """A cheap read first, so an idle SQLite worker does not take the write lock at every poll."""
+    with read_session() as session:
+        return session.exec(select(Job.id).where(_due(utcnow())).limit(1)).first() is not None
+
+
+def claim(*, worker: str, limit: int = 20) -> list[Claimed]:
+    """Takes up to `limit` due jobs (pending and due, or running with an expired lease) for `worker`."""
+    now = utcnow()
+    token = f"{worker}:{uuid.uuid4().hex[:12]}"
+    with write_session() as session:
+        query = select(Job.id).where(_due(now)).order_by(col(Job.due_at), col(Job.id)).limit(limit)
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        ids = list(session.exec(query))
+        if not ids:
+            return []
+        session.execute(
+            update(table_of(Job))
+            .where(col(Job.id).in_(ids))
+            .values(
+                status=JobStatus.running,
+                attempts=Job.attempts + 1,
+                claim=token,
+                due_at=now + timedelta(seconds=get_settings().job_lease_seconds),
+            )
+        )
+        rows = session.exec(select(Job.id, Job.name, Job.event_id, Job.attempts).where(col(Job.id).in_(ids)))
+        return [
+            Claimed(id=stored_id(job_id), name=name, event_id=event_id, attempts=attempts, claim=token)
+            for job_id, name, event_id, attempts in sorted(rows)
+        ]
+
+
+def _finish(session: Session, job: Claimed, **values: object) -> None:
+    result = session.execute(
+        update(table_of(Job))
+        .where(col(Job.id) == job.id, col(Job.claim) == job.claim, col(Job.status) == JobStatus.running)
+        .values(**values)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
+        raise _LeaseLost
+
+
+def _handler_for(job: Claimed) -> Callable[[Session], None] | str:
+    """What to run for `job` inside its transaction, or why there is nothing to run."""
+    if job.event_id is None:
+        scheduled = schedule.scheduled_job(job.name)
+        if scheduled is None:
+            return f"no scheduled job is called {job.name!r} any more"
+
+        def run_scheduled(session: Session) -> None:
+            with running_listener(job.name, None):
+                scheduled.run(session)
+
+        return run_scheduled
+    handler = listeners.after_commit_handler(job.name)
+    if handler is None:
+        return f"no after-commit listener is called {job.name!r} any more"
+    listener = handler
+    event_id = job.event_id
+
+    def run_listener(session: Session) -> None:
+        row = session.get(EventRecord, event_id)
+        if row is None:
+            return  # cleaned up: nothing left to follow
+        event = Event.from_record(row)
+        with running_listener(job.name, event):
+            listener(session, event)
+
+    return run_listener
+
+
+def run_job(job: Claimed) -> str:
+    """Runs one claimed job; returns its outcome: "done", "retry", "failed" or "lost" (lease taken over)."""
+    settings = get_settings()
+    handler = _handler_for(job)
+    try:
+        if isinstance(handler, str):
+            raise LookupError(handler)
+        with write_session() as session:
+            handler(session)
+            now = utcnow()
+            if job.event_id is None:
+                every = schedule.scheduled_job(job.name)
+                rearm = timedelta(seconds=every.every_seconds if every is not None else 3600)
+                _finish(session, job, status=JobStatus.pending, due_at=now + rearm, attempts=0, claim=None)
+            else:
+                _finish(session, job, status=JobStatus.done, finished_at=now, claim=None, last_error=None)
+        return "done"
+    except _LeaseLost:
+        log.warning("Job %s (%s): its lease ran out and another worker took it over", job.id, job.name)
+        return "lost"
+    except Exception as exc:  # any failure of a handler is the job's, never the worker's
+        error = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000]
+        log.warning("Job %s (%s) failed on attempt %s: %s", job.id, job.name, job.attempts, error)
+        gave_up = job.attempts >= settings.job_max_attempts
+        now = utcnow()
+        values: dict[str, object]
+        if gave_up and job.event_id is not None:
+            values = {"status": JobStatus.failed, "finished_at": now, "claim": None, "last_error": error}
+        elif gave_up:  # a scheduled job is never given up on: it waits for its next turn
+            every = schedule.scheduled_job(job.name)
+            wait = every.every_seconds if every is not None else 3600
+            values = {"status": JobStatus.pending, "due_at": now + timedelta(seconds=wait), "attempts": 0}
+            values |= {"claim": None, "last_error": error}
+        else:
+            values = {"status": JobStatus.pending, "due_at": now + timedelta(seconds=backoff_seconds(job.attempts))}
+            values |= {"claim": None, "last_error": error}
+        try:
+            with write_session() as session:
+                _finish(session, job, **values)
+        except _LeaseLost:
+            return "lost"
+        return "failed" if gave_up and job.event_id is not None else "retry"
+
+
+def run_pending_jobs(*, worker: str = "inline", limit: int = 10_000) -> int:
+    """Runs every job due now, here and synchronously (tests; `autocrm worker --once`); returns how many ran.
+    A job that fails is retried later, not in this call."""
+    ran = 0
+    while ran < limit:
+        jobs = claim(worker=worker, limit=min(50, limit - ran))
+        if not jobs:
+            return ran
+        for job in jobs:
+            run_job(job)
+            ran += 1
+    return ran
+
+
+def release(jobs: list[Claimed]) -> None:
+    """Hands claimed jobs that were not started back at once (a worker stopping), without counting the try."""
+    if not jobs:
+        return
+    with write_session() as session:
+        for job in jobs:
+            session.execute(
+                update(table_of(Job))
+                .where(col(Job.id) == job.id, col(Job.claim) == job.claim, col(Job.status) == JobStatus.running)
+                .values(status=JobStatus.pending, due_at=utcnow(), attempts=Job.attempts - 1, claim=None)
+            )
+
+
+def worker_name() -> str:
+    return f"{os.uname().nodename}:{os.getpid()}"
+
+
+def work(stop: threading.Event, *, batch: int = 20, poll_seconds: float | None = None) -> None:
+    """Runs jobs until `stop` is set: claim a batch, run it, and when nothing is due wait for a wake-up or the
+    next poll. Errors reaching the database are logged and retried at the next poll."""
+    worker = worker_name()
+    poll = poll_seconds if poll_seconds is not None else get_settings().job_poll_seconds
+    ensure_scheduled()
+    wakeup.listen_for_remote_wakeups(stop)
+    while not stop.is_set():
+        try:
+            jobs = claim(worker=worker, limit=batch) if any_due() else []
+            for index, job in enumerate(jobs):
+                if stop.is_set():
+                    release(jobs[index:])
+                    break
+                run_job(job)
+        except Exception:  # the database away for a moment must not end the worker
+            log.exception("The job runner could not reach the database; trying again")
+            jobs = []
+        if not jobs:
+            wakeup.wait(poll)

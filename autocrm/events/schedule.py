@@ -1,0 +1,46 @@
+"""The ONE place scheduled jobs are declared (SLA checks, mail polling and the like will join them).
+
+Each scheduled job is one `job` row (key "schedule:<name>") that the runner re-arms `every_seconds` after each
+run, so it runs on one worker at a time however many there are, and a run lost with its worker runs again once
+its lease ends. A scheduled job must be idempotent, like every job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import Session, col, delete, select
+
+from autocrm.core.settings import get_settings
+from autocrm.models import EventRecord, Job, JobStatus
+from autocrm.models.base import utcnow
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    name: str
+    every_seconds: float
+    run: Callable[[Session], None]
+
+
+def clean_up_outbox(session: Session) -> None:
+    """Drops events older than the retention whose jobs are all done, with those jobs. Failed jobs and their
+    events stay, for someone to look at."""
+    before = utcnow() - timedelta(days=get_settings().event_retention_days)
+    unfinished = select(Job.event_id).where(col(Job.event_id).is_not(None), col(Job.status) != JobStatus.done)
+    old = select(EventRecord.id).where(col(EventRecord.created_at) < before, col(EventRecord.id).not_in(unfinished))
+    session.exec(delete(Job).where(col(Job.event_id).in_(old)))
+    session.exec(
+        delete(EventRecord).where(col(EventRecord.created_at) < before, col(EventRecord.id).not_in(unfinished))
+    )
+
+
+SCHEDULE: list[ScheduledJob] = [
+    ScheduledJob("outbox.clean_up", every_seconds=3600, run=clean_up_outbox),
+]
+
+
+def scheduled_job(name: str) -> ScheduledJob | None:
+    return next((job for job in SCHEDULE if job.name == name), None)
