@@ -22,7 +22,9 @@ def _verify_links(outbox: Path, to: str) -> list[str]:
     for path in sorted(outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns):
         message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
         if str(message["To"]) == to:
-            links += re.findall(r"(http\S+/verify-email\?token=\S+)", message.get_content())
+            links += re.findall(
+                r"(http\S+/verify-email\?token=\S+)", message.get_body(preferencelist=("plain",)).get_content()
+            )
     return links
 
 

@@ -27,7 +27,10 @@ def _mails() -> list[tuple[str, str, str]]:
     out = []
     for path in get_settings().outbox_dir.glob("*.eml"):
         message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
-        out.append((str(message["To"]), str(message["Subject"]), message.get_content()))
+        # Notification mails are text and HTML: read their text part, as the account mails' only one.
+        out.append(
+            (str(message["To"]), str(message["Subject"]), message.get_body(preferencelist=("plain",)).get_content())
+        )
     return out
 
 

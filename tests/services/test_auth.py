@@ -17,7 +17,8 @@ from autocrm.services.users import TeamPublic, UserPublic
 
 
 def _mail_text(path) -> str:
-    return email.message_from_bytes(path.read_bytes(), policy=policy.default).get_content()
+    message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    return message.get_body(preferencelist=("plain",)).get_content()
 
 
 def _sign_up(email="new@example.com", password="s3cret-pass"):

@@ -27,7 +27,7 @@ def _verify_links(address: str) -> set[str]:
         token
         for message in bodies
         if message["To"] == address
-        for token in re.findall(r"verify-email\?token=(\S+)", message.get_content())
+        for token in re.findall(r"verify-email\?token=(\S+)", message.get_body(preferencelist=("plain",)).get_content())
     }
 
 
