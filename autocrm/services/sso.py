@@ -20,7 +20,6 @@ Network calls (discovery, token, JWKS, userinfo) take a read session at most, ne
 
 from __future__ import annotations
 
-import base64
 import hmac
 import json
 import time
@@ -36,8 +35,6 @@ from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.httpx_client import OAuth2Client
 from authlib.oidc.core import CodeIDToken
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives.hashes import SHA256
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -46,6 +43,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session, col, func, select
 
 from autocrm import routes
+from autocrm.core.sealing import sealer
 from autocrm.core.settings import get_settings
 from autocrm.models import Role, SsoProvider, User, UserIdentity
 from autocrm.models.base import utcnow
@@ -171,10 +169,7 @@ class VerifiedSignIn:
 
 
 def _fernet(purpose: str) -> Fernet:
-    key = HKDF(algorithm=SHA256(), length=32, salt=None, info=f"autocrm:{purpose}".encode()).derive(
-        get_settings().resolved_secret_key.encode()
-    )
-    return Fernet(base64.urlsafe_b64encode(key))
+    return sealer(purpose)
 
 
 def _seal_secret(secret: str) -> str:

@@ -16,7 +16,6 @@ for the address, and a passwordless requester account can only be entered throug
 
 from __future__ import annotations
 
-import base64
 import hmac
 import json
 import secrets
@@ -24,14 +23,13 @@ from datetime import timedelta
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives.hashes import SHA256
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import RateLimitItemPerHour
 from sqlmodel import Session, col, delete, select
 
 from autocrm import routes
 from autocrm.core.db import stored_id
+from autocrm.core.sealing import sealer
 from autocrm.core.settings import get_settings
 from autocrm.models import EmailVerification, EventRecord, Role, TicketVerificationHold, User
 from autocrm.models.base import utcnow
@@ -73,10 +71,7 @@ _MAIL_SEAL = "account-mail"
 
 
 def _mail_fernet() -> Fernet:
-    key = HKDF(algorithm=SHA256(), length=32, salt=None, info=f"autocrm:{_MAIL_SEAL}".encode()).derive(
-        get_settings().resolved_secret_key.encode()
-    )
-    return Fernet(base64.urlsafe_b64encode(key))
+    return sealer(_MAIL_SEAL)
 
 
 def mail_after_commit(session: Session, mail: OutboundMail, *, event_type: str, user_id: int | None) -> None:

@@ -44,6 +44,20 @@ def _cookie_is_secure(request: Request) -> bool:
     return get_settings().base_url.startswith("https://") or scheme_of(request) == "https"
 
 
+def set_session_cookie(response: Response, request: Request, token: str) -> None:
+    """The browser session's cookie, the same after any kind of sign-in (password, code, SSO): HttpOnly,
+    Secure when the app or this request is on https."""
+    response.set_cookie(
+        auth.SESSION_COOKIE,
+        token,
+        max_age=get_settings().session_ttl_seconds,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=_cookie_is_secure(request),
+    )
+
+
 def _allowed_origins(request: Request) -> set[str]:
     """The configured UI origin and this server's own (a same-origin request is never cross-site)."""
     own = origin_of(f"{scheme_of(request)}://{request.headers.get('host', '')}")
@@ -81,16 +95,7 @@ async def claim(
             response.delete_cookie(auth.PRELOGIN_COOKIE, path="/api/session")
         return response
     response = RedirectResponse(_page_url(origin, auth.safe_return_path(next) or "/"), status_code=303)
-    settings, secure = get_settings(), _cookie_is_secure(request)
-    response.set_cookie(
-        auth.SESSION_COOKIE,
-        token,
-        max_age=settings.session_ttl_seconds,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=secure,
-    )
+    set_session_cookie(response, request, token)
     if device:
         response.set_cookie(
             mfa.DEVICE_COOKIE,
@@ -99,7 +104,7 @@ async def claim(
             path="/",
             httponly=True,
             samesite="lax",
-            secure=secure,
+            secure=_cookie_is_secure(request),
         )
     response.delete_cookie(auth.PRELOGIN_COOKIE, path="/api/session")
     return response

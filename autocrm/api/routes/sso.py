@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from autocrm import routes
+from autocrm.api.routes.session import set_session_cookie
 from autocrm.core.db import read_session, write_session
 from autocrm.core.settings import get_settings
 from autocrm.services import auth, sso
@@ -80,15 +81,6 @@ async def callback(request: Request, code: str = "", state: str = "", error: str
         response = _to_login("provider")
     else:
         response = RedirectResponse(target, status_code=303)
-        # The same cookie as the claim route in api/routes/session.py sets after a password sign-in.
-        response.set_cookie(
-            auth.SESSION_COOKIE,
-            token,
-            max_age=get_settings().session_ttl_seconds,
-            path="/",
-            httponly=True,
-            samesite="lax",
-            secure=_secure(),
-        )
+        set_session_cookie(response, request, token)
     response.delete_cookie(sso.PENDING_COOKIE, path=COOKIE_PATH, httponly=True, samesite="lax")
     return response
