@@ -5,6 +5,7 @@ from reflex_base.components.component import ComponentStyle
 
 from autocrm.api import wrap_reflex
 from autocrm.pages import PAGES
+from autocrm.state import live
 
 STYLE: ComponentStyle = {
     "font_family": "Inter, ui-sans-serif, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
@@ -32,6 +33,10 @@ STYLE: ComponentStyle = {
     },
     ".message-body img": {"max_width": "100%"},
     ".queue-row td": {"vertical_align": "middle"},
+    # Rows someone else changed since the agent looked: a tinted row with an accent edge until opened.
+    ".queue-row-fresh td": {"background": "var(--accent-2)"},
+    ".queue-row-fresh td:first-child": {"box_shadow": "inset 3px 0 0 var(--accent-9)"},
+    ".queue-card-fresh": {"background": "var(--accent-2)", "box_shadow": "inset 3px 0 0 var(--accent-9)"},
     # The queue scrolls inside its card under a fixed header, so the filters and the pager stay in view.
     ".queue-table, .queue-table .rt-ScrollAreaRoot, .queue-table .rt-ScrollAreaViewport": {
         "max_height": "max(280px, calc(100vh - 186px))",
@@ -57,3 +62,6 @@ app = rx.App(
 
 for render, options in PAGES:
     app.add_page(render, **options)
+
+# Ticket changes from any source reach the open pages without a reload (one feed reader per process).
+app.register_lifespan_task(live.follow_the_feed)

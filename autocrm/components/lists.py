@@ -34,7 +34,7 @@ def responsive_list(
     columns: list[Column],
     card: Render,
     row_props: Callable[[Any], dict[str, Any]] | None = None,
-    row_class: str = "",
+    row_class: str | Callable[[Any], Any] = "",
     table_class: str = "",
     phone_rows: Any = None,
     phone_footer: rx.Component | None = None,
@@ -54,7 +54,7 @@ def responsive_list(
                     lambda row: rx.table.row(
                         *(rx.table.cell(c.cell(row), **c.cell_props) for c in columns),
                         align="center",
-                        class_name=row_class,
+                        class_name=row_class(row) if callable(row_class) else row_class,
                         **(row_props(row) if row_props else {}),
                     ),
                 )

@@ -105,19 +105,33 @@ def _ticket_href(row) -> rx.Var:
     return "/agent/tickets/" + row["id"].to_string()
 
 
+def _fresh_badge(row) -> rx.Component:
+    """Someone else changed the ticket since this agent looked at it."""
+    return rx.cond(
+        row["fresh"], rx.badge("Updated", size="1", variant="soft", class_name="fresh-badge", flex_shrink="0")
+    )
+
+
 def _subject_link(row) -> rx.Component:
-    return rx.link(
-        row["subject"],
-        href=_ticket_href(row),
-        color="inherit",
-        weight="medium",
-        size="2",
-        underline="hover",
-        class_name="ticket-subject",
-        display="block",
-        overflow="hidden",
-        text_overflow="ellipsis",
-        white_space="nowrap",
+    return rx.flex(
+        _fresh_badge(row),
+        rx.link(
+            row["subject"],
+            href=_ticket_href(row),
+            color="inherit",
+            weight="medium",
+            size="2",
+            underline="hover",
+            class_name="ticket-subject",
+            display="block",
+            overflow="hidden",
+            text_overflow="ellipsis",
+            white_space="nowrap",
+            min_width="0",
+        ),
+        align="center",
+        spacing="2",
+        min_width="0",
     )
 
 
@@ -155,7 +169,12 @@ def _queue_card(row) -> rx.Component:
                 align="center",
                 spacing="2",
             ),
-            rx.text(row["subject"], size="2", weight="medium", class_name="ticket-subject"),
+            rx.flex(
+                _fresh_badge(row),
+                rx.text(row["subject"], size="2", weight="medium", class_name="ticket-subject"),
+                align="center",
+                spacing="2",
+            ),
             rx.flex(
                 status_badge(row["status_category"], row["status_name"]),
                 priority_badge(row["priority"], row["priority_name"]),
@@ -181,7 +200,7 @@ def _queue_card(row) -> rx.Component:
         color="inherit",
         display="block",
         border_bottom="1px solid var(--gray-4)",
-        class_name="queue-card",
+        class_name=rx.cond(row["fresh"], "queue-card queue-card-fresh", "queue-card"),
     )
 
 
@@ -191,11 +210,11 @@ def _queue_list() -> rx.Component:
         columns=QUEUE_COLUMNS,
         card=_queue_card,
         row_props=lambda row: {
-            "on_click": rx.redirect(_ticket_href(row)),
+            "on_click": QueueState.open_ticket(row["id"]),  # type: ignore[operator]  # Reflex's event typing
             "cursor": "pointer",
             "_hover": {"background": "var(--gray-3)"},
         },
-        row_class="queue-row",
+        row_class=lambda row: rx.cond(row["fresh"], "queue-row queue-row-fresh", "queue-row"),
         table_class="queue-table",
     )
 

@@ -137,6 +137,7 @@ def emit(
     with session.no_autoflush:
         event_id = session.execute(_INSERT_EVENT, {field: getattr(event, field) for field in _COLUMNS}).scalar_one()
     event = replace(event, id=event_id)
+    session.info[_EVENTS_ADDED] = True
     if event.depth > MAX_DEPTH:
         log.warning("Event %s (%s) is %s listeners deep: no listener gets it", event.id, type, event.depth)
         return
@@ -164,6 +165,7 @@ def _wake_after_commit(session: Session) -> None:
 
 
 _JOBS_ADDED = "autocrm_jobs_added"
+_EVENTS_ADDED = "autocrm_events_added"
 
 
 @sa_event.listens_for(Session, "after_commit")
@@ -172,8 +174,13 @@ def _on_commit(session: Session) -> None:
         from autocrm.events import wakeup
 
         wakeup.notify()
+    if session.info.pop(_EVENTS_ADDED, False):
+        from autocrm.events import feed
+
+        feed.committed()
 
 
 @sa_event.listens_for(Session, "after_rollback")
 def _on_rollback(session: Session) -> None:
     session.info.pop(_JOBS_ADDED, None)
+    session.info.pop(_EVENTS_ADDED, None)

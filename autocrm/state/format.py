@@ -133,9 +133,11 @@ def refusal_messages(
     return shown, others[0] if others else "That input is not valid."
 
 
-def ticket_row(ticket: dict[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
-    """A ticket's staff shape plus the strings a list shows (relative and exact times, initials)."""
+def ticket_row(ticket: dict[str, Any], *, now: datetime | None = None, fresh: bool = False) -> dict[str, Any]:
+    """A ticket's staff shape plus the strings a list shows (relative and exact times, initials), and whether
+    someone else changed it since the agent last looked (`fresh`)."""
     row = _ticket_display(ticket, now=now)
+    row["fresh"] = fresh
     requester = ticket.get("requester") or {}
     assignee = ticket.get("assignee") or {}
     row["requester_name"] = requester.get("name", "")

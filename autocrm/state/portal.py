@@ -12,6 +12,7 @@ from autocrm.services import tickets
 from autocrm.services.actor import Actor
 from autocrm.services.errors import NotFound
 from autocrm.services.tickets import MessageCreate, TicketCreate, TicketFilter
+from autocrm.state import live
 from autocrm.state.conversation import load_customer_conversation
 from autocrm.state.format import customer_ticket_row, form_text
 from autocrm.state.roles import CUSTOMER
@@ -39,11 +40,7 @@ class PortalState(SessionState):
     def has_tickets(self) -> bool:
         return bool(self.open_rows or self.done_rows)
 
-    @rx.event
-    def load(self):
-        actor, refusal = self._actor(CUSTOMER)
-        if actor is None:
-            return refusal
+    def _fetch(self, actor: Actor) -> None:
         with read_session() as session:
             open_page = tickets.customer_tickets(
                 session,
@@ -57,6 +54,21 @@ class PortalState(SessionState):
             )
         self.open_rows = [customer_ticket_row(t.model_dump(mode="json")) for t in open_page.items]
         self.done_rows = [customer_ticket_row(t.model_dump(mode="json")) for t in done_page.items]
+        if actor.user_id is not None:
+            live.watch(self, user_id=actor.user_id, staff=False)
+
+    def _live_refresh(self, batch: live.Batch) -> None:
+        """One of my tickets changed (never for a note: see `live.Watch.wants`): my lists as they are now."""
+        user = batch.user(self._session_token())
+        if user is not None and user.role.value in CUSTOMER:
+            self._fetch(Actor.for_user(user))
+
+    @rx.event
+    def load(self):
+        actor, refusal = self._actor(CUSTOMER)
+        if actor is None:
+            return refusal
+        self._fetch(actor)
         self.loaded = True
         if self.router.url.query_parameters.get("welcome"):  # straight from sign-up
             return [
@@ -142,6 +154,14 @@ class PortalTicketState(SessionState):
             return
         self.not_found = False
         self.ticket, self.messages = loaded
+        if actor.user_id is not None:
+            live.watch(self, user_id=actor.user_id, staff=False, ticket_id=int(self.ticket["id"]))
+
+    def _live_refresh(self, batch: live.Batch) -> None:
+        """An agent replied or changed this request's status: the public conversation as it is now."""
+        user = batch.user(self._session_token())
+        if user is not None and user.role.value in CUSTOMER:
+            self._reload(Actor.for_user(user))
 
     @rx.event
     def load(self):

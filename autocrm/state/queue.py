@@ -13,7 +13,8 @@ from autocrm.core.db import read_session
 from autocrm.services import desk, tickets, users
 from autocrm.services.actor import Actor
 from autocrm.services.errors import DomainError
-from autocrm.services.tickets import TicketFilter
+from autocrm.services.tickets import TicketFilter, TicketPage
+from autocrm.state import live
 from autocrm.state.format import ticket_row
 from autocrm.state.roles import STAFF
 from autocrm.state.staff import UNSOLVED, VIEWS, ListPageMixin, StaffState, total_text
@@ -102,24 +103,44 @@ class QueueState(ListPageMixin, StaffState):
                 view = "all"
         self.current_view = view
 
-    def _fetch(self, actor: Actor) -> None:
-        try:
-            with read_session() as session:
-                result = tickets.list_tickets(session, actor=actor, filters=self._filters())
-        except (DomainError, ValidationError) as exc:
-            self.error = getattr(exc, "message", "Those filters are not valid.")
+    def _fetch(self, actor: Actor, batch: live.Batch | None = None) -> None:
+        filters = self._filters()
+
+        def query() -> TicketPage | str:
+            try:
+                with read_session() as session:
+                    return tickets.list_tickets(session, actor=actor, filters=filters)
+            except (DomainError, ValidationError) as exc:
+                return getattr(exc, "message", "Those filters are not valid.")
+
+        key = ("queue", actor.user_id, filters.model_dump_json())
+        result = batch.shared(key, query) if batch is not None else query()
+        if isinstance(result, str):
+            self.error = result
             self.rows, self.total, self.total_is_estimate, self.total_label = [], 0, False, ""
             return
         if result.items == [] and result.total and self.page > 1:
             self.page = max(1, math.ceil(result.total / PER_PAGE))
-            return self._fetch(actor)
+            return self._fetch(actor, batch)
         self.error = ""
-        self.rows = [ticket_row(t.model_dump(mode="json")) for t in result.items]
+        fresh = set(self.fresh_ids)
+        self.rows = [ticket_row(t.model_dump(mode="json"), fresh=t.id in fresh) for t in result.items]
         self.total = result.total
         self.total_is_estimate = result.total_is_estimate
         self.total_label = total_text(result)
         self._sync_view()
-        self._load_counts(actor)
+        self._load_counts(actor, batch)
+        if actor.user_id is not None:
+            live.watch(self, user_id=actor.user_id, staff=True)
+
+    def _live_refresh(self, batch: live.Batch) -> None:
+        """Another tab, the customer, the API or a job changed tickets: show the rows and counts as they are
+        now, with the tickets someone else changed marked until this agent opens them."""
+        user = batch.user(self._session_token())
+        if user is None or user.role.value not in STAFF:
+            return
+        self._mark_fresh(batch.ticket_ids(not_by=user.id))
+        self._fetch(Actor.for_user(user), batch)
 
     @rx.event
     def load(self):
@@ -201,4 +222,5 @@ class QueueState(ListPageMixin, StaffState):
 
     @rx.event
     def open_ticket(self, ticket_id: int):
+        self._mark_seen(int(ticket_id))
         return rx.redirect(routes.agent_ticket(ticket_id))

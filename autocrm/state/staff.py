@@ -11,6 +11,7 @@ from autocrm.core.db import read_session
 from autocrm.services import tickets
 from autocrm.services.actor import Actor
 from autocrm.services.tickets import UNSOLVED_CATEGORIES, QueueTotal, TicketFilter, TicketPage
+from autocrm.state import live
 from autocrm.state.roles import STAFF
 from autocrm.state.session import SessionState
 
@@ -41,18 +42,37 @@ def count_badge(page: TicketPage | QueueTotal) -> str:
     return total_text(page)
 
 
+FRESH_LIMIT = 500
+
+
 class StaffState(SessionState):
     """Base of the agent and admin page states."""
 
     view_counts: dict[str, str] = {}
     current_view: str = ""
+    # Tickets someone else changed since this tab showed them: marked in the queue until the agent opens one.
+    fresh_ids: list[int] = []
 
-    def _load_counts(self, actor: Actor) -> None:
-        with read_session() as session:
-            totals = tickets.queue_totals(
-                session, actor=actor, queues={key: TicketFilter(**preset) for key, (_label, preset) in VIEWS.items()}
-            )
-        self.view_counts = {key: count_badge(total) for key, total in totals.items()}
+    def _load_counts(self, actor: Actor, batch: live.Batch | None = None) -> None:
+        def count() -> dict[str, str]:
+            with read_session() as session:
+                totals = tickets.queue_totals(
+                    session,
+                    actor=actor,
+                    queues={key: TicketFilter(**preset) for key, (_label, preset) in VIEWS.items()},
+                )
+            return {key: count_badge(total) for key, total in totals.items()}
+
+        self.view_counts = batch.shared(("counts", actor.user_id), count) if batch is not None else count()
+
+    def _mark_fresh(self, ticket_ids: set[int]) -> None:
+        if ticket_ids:
+            kept = [ticket_id for ticket_id in self.fresh_ids if ticket_id not in ticket_ids]
+            self.fresh_ids = (sorted(ticket_ids) + kept)[:FRESH_LIMIT]
+
+    def _mark_seen(self, ticket_id: int) -> None:
+        if ticket_id in self.fresh_ids:
+            self.fresh_ids = [other for other in self.fresh_ids if other != ticket_id]
 
     @rx.var
     def count_unsolved(self) -> str:

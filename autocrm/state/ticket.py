@@ -11,6 +11,7 @@ from autocrm.core.db import read_session
 from autocrm.services import desk, tickets, users
 from autocrm.services.actor import Actor
 from autocrm.services.tickets import MessageCreate, TicketCreate, TicketUpdate
+from autocrm.state import live
 from autocrm.state.conversation import load_conversation
 from autocrm.state.format import form_text, ticket_row
 from autocrm.state.roles import STAFF
@@ -61,13 +62,31 @@ class AgentTicketState(StaffState):
     def note_count(self) -> int:
         return sum(1 for m in self.messages if m.get("internal"))
 
-    def _reload(self, actor: Actor) -> None:
-        loaded = load_conversation(actor, self.router.url.path)
+    def _reload(self, actor: Actor, batch: live.Batch | None = None) -> None:
+        path = self.router.url.path
+        key = ("conversation", actor.user_id, path)
+        loaded = batch.shared(key, lambda: load_conversation(actor, path)) if batch else load_conversation(actor, path)
         if loaded is None:
             self.ticket, self.messages, self.not_found = {}, [], True
             return
         self.not_found = False
         self.ticket, self.messages = loaded
+        self._mark_seen(int(self.ticket["id"]))
+        if actor.user_id is not None:
+            live.watch(self, user_id=actor.user_id, staff=True, ticket_id=int(self.ticket["id"]))
+
+    def _live_refresh(self, batch: live.Batch) -> None:
+        """Someone changed tickets: this one's conversation, status, priority and assignee as they are now if it
+        was among them, and the sidebar's counts either way."""
+        user = batch.user(self._session_token())
+        if user is None or user.role.value not in STAFF:
+            return
+        actor = Actor.for_user(user)
+        changed = batch.ticket_ids()
+        self._mark_fresh(batch.ticket_ids(not_by=user.id) - {int(self.ticket.get("id") or 0)})
+        if self.ticket and int(self.ticket["id"]) in changed:
+            self._reload(actor, batch)
+        self._load_counts(actor, batch)
 
     @rx.event
     def load(self):

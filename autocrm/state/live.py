@@ -1,0 +1,203 @@
+"""Live screens: a ticket change from any source (an agent, the customer, the API, a job, another process)
+reaches the pages that show it, without a reload.
+
+One task per backend process (`follow_the_feed`, a Reflex lifespan task) reads the committed ticket changes
+from the outbox (`autocrm.events.feed`) and, for each tab on this process whose page shows something a change
+touched, refreshes that page's state through `app.modify_state`; Reflex sends the tab the difference. So there
+is one feed reader and at most one Redis subscription per process, however many tabs are open, and a tab's page
+state is what it would load itself: the same services, the same role checks, the same customer shapes.
+
+Pages take part by calling `watch(...)` in their on_load and by implementing `_live_refresh(batch)`. A tab
+watches one page at a time (its latest on_load); a tab that closed or moved to a page that does not watch
+drops out at the next push.
+
+Who is told about what (`Watch.wants`): staff pages hear every ticket change (the sidebar's counts may move);
+a customer's pages hear only changes to their own tickets, never an internal note or a file on one (the
+refresh itself reads the customer shapes, which hold no notes, so nothing leaks even if a change slipped by).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+import reflex as rx
+
+from autocrm.core.db import read_session
+from autocrm.core.settings import get_settings
+from autocrm.events import feed
+from autocrm.events.feed import Change
+from autocrm.models import User
+from autocrm.services import auth
+
+log = logging.getLogger(__name__)
+
+# The feed is read at least this often even when no ring arrives (a writer in a process that could not ring).
+POLL_SECONDS = 0.5
+# Tabs refreshed at once: enough to overlap Redis round trips, few enough not to starve the tabs' own events.
+PUSH_CONCURRENCY = 16
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Watch:
+    """What one tab's page shows, as far as deciding which changes concern it."""
+
+    state: type[rx.State]
+    path: str
+    user_id: int
+    staff: bool
+    ticket_id: int | None = None  # a ticket page's ticket; None for a list
+
+    def wants(self, change: Change) -> bool:
+        if self.staff:
+            return True
+        return (
+            change.requester_id == self.user_id
+            and not change.internal
+            and (self.ticket_id is None or change.ticket_id == self.ticket_id)
+        )
+
+
+@dataclass
+class Batch:
+    """The changes of one push, and what tabs refreshing for them share: a refresh asks `shared` for a
+    result by a key (who is asking and what they show), so two hundred tabs of one view read it once."""
+
+    changes: list[Change]
+    _memo: dict[Hashable, Any] = field(default_factory=dict)
+
+    def shared(self, key: Hashable, compute: Callable[[], T]) -> T:
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def user(self, session_token: str) -> User | None:
+        """The session's user, checked again for this push (a revoked session gets nothing more)."""
+
+        def look_up() -> User | None:
+            with read_session() as session:
+                return auth.user_for_session_token(session, session_token or None)
+
+        return self.shared(("user", session_token), look_up)
+
+    def ticket_ids(self, *, not_by: int | None = None) -> set[int]:
+        return {c.ticket_id for c in self.changes if not_by is None or c.actor_user_id != not_by}
+
+
+class LivePage(Protocol):
+    def _live_refresh(self, batch: Batch) -> None: ...
+
+
+WATCHES: dict[str, Watch] = {}  # client token -> its tab's page
+
+
+def watch(state: rx.State, *, user_id: int, staff: bool, ticket_id: int | None = None) -> None:
+    """Called by a page's on_load: this tab shows `state`'s page for the user from now on."""
+    token = state.router.session.client_token
+    if token:
+        WATCHES[token] = Watch(
+            state=type(state), path=_route_of(state), user_id=user_id, staff=staff, ticket_id=ticket_id
+        )
+
+
+def _route_of(state: rx.State) -> str:
+    return (state.router.url.path or "").rstrip("/")
+
+
+async def follow_the_feed(app: rx.App) -> None:
+    """The lifespan task: read the feed when rung (or every `POLL_SECONDS`) and push to the tabs here."""
+    loop = asyncio.get_running_loop()
+    rung = asyncio.Event()
+
+    def ring() -> None:
+        loop.call_soon_threadsafe(rung.set)
+
+    stop_ringing = feed.on_commit(ring)
+    listener = asyncio.create_task(_rings_from_redis(rung)) if get_settings().redis_url else None
+    try:
+        tail = await asyncio.to_thread(feed.OutboxTail)
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(rung.wait(), timeout=POLL_SECONDS)
+            rung.clear()
+            try:
+                changes = await asyncio.to_thread(tail.read)
+                if changes:
+                    await push(app, changes)
+            except Exception:  # the database away for a moment must not end live updates for good
+                log.exception("Live updates could not read or push the latest changes; trying again")
+                await asyncio.sleep(POLL_SECONDS)
+    finally:
+        stop_ringing()
+        if listener is not None:
+            listener.cancel()
+
+
+async def _rings_from_redis(rung: asyncio.Event) -> None:
+    """This process's one subscription to the rings of commits in other processes."""
+    import redis.asyncio as aioredis
+
+    url = get_settings().redis_url or ""
+    while True:
+        try:
+            client = aioredis.Redis.from_url(url)
+            async with client.pubsub(ignore_subscribe_messages=True) as pubsub:
+                await pubsub.subscribe(feed.CHANNEL)
+                async for _message in pubsub.listen():
+                    rung.set()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # Redis away: the poll carries on, and we subscribe again
+            log.warning("Live-update rings from Redis paused: %s", exc)
+            await asyncio.sleep(2)
+
+
+def tabs_here(app: rx.App) -> dict[str, Watch]:
+    """The watching tabs whose socket is on this process; the others (closed, or on another worker, which
+    pushes to them itself) are forgotten."""
+    namespace = app.event_namespace
+    if namespace is None:
+        return {}
+    # A private attribute of Reflex 0.10 (checked on upgrade): which process holds each tab's socket.
+    tokens = namespace._token_manager
+    here = {
+        token: w
+        for token, w in list(WATCHES.items())
+        if (record := tokens.token_to_socket.get(token)) is not None and record.instance_id == tokens.instance_id
+    }
+    for token in WATCHES.keys() - here.keys():
+        WATCHES.pop(token, None)
+    return here
+
+
+async def push(app: rx.App, changes: list[Change]) -> int:
+    """Refreshes every tab here that `changes` concern; returns how many were refreshed."""
+    targets = [(token, w) for token, w in tabs_here(app).items() if any(w.wants(c) for c in changes)]
+    if not targets:
+        return 0
+    batch = Batch(changes)
+    gate = asyncio.Semaphore(PUSH_CONCURRENCY)
+
+    async def refresh(token: str, w: Watch) -> None:
+        async with gate, app.modify_state(rx.BaseStateToken(ident=token, cls=w.state)) as root:
+            page = await root.get_state(w.state)
+            route = _route_of(page)
+            if route and route != w.path:  # the tab moved on without a watching page's on_load
+                if WATCHES.get(token) is w:
+                    WATCHES.pop(token, None)
+                return
+            page_changes = [c for c in changes if w.wants(c)]
+            page_batch = batch if len(page_changes) == len(changes) else Batch(page_changes, batch._memo)
+            live_page: LivePage = page  # type: ignore[assignment]  # every watching page implements it
+            live_page._live_refresh(page_batch)
+
+    results = await asyncio.gather(*(refresh(token, w) for token, w in targets), return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            log.warning("A live update could not reach one tab: %r", result)
+    return len(targets)
