@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import re
 import statistics
@@ -37,14 +36,16 @@ sys.path.insert(0, str(ROOT))
 PG_ADMIN = os.environ.get("AUTOCRM_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("AUTOCRM_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 AGENT = "maya.agent@demo.autocrm.dev"
-PORT = 3917  # fixed, so both modes reuse one frontend build
 HYDRATE = "reflex___state____state.hydrate_and_load"
+HTTP = httpx.Client(
+    timeout=10, trust_env=False, follow_redirects=True
+)  # one client: each new one loads the CA bundle again
 
 
-def _env(mode: str, data_dir: Path) -> dict[str, str]:
+def _env(mode: str, data_dir: Path, port: int) -> dict[str, str]:
     from tests.browser.conftest import _project_env
 
-    env = _project_env() | {"AUTOCRM_DATA_DIR": str(data_dir), "AUTOCRM_BASE_URL": f"http://localhost:{PORT}"}
+    env = _project_env() | {"AUTOCRM_DATA_DIR": str(data_dir), "AUTOCRM_BASE_URL": f"http://localhost:{port}"}
     if mode == "scale-out":
         from sqlalchemy import create_engine, text
 
@@ -65,7 +66,7 @@ def _wait_for(url: str, process: subprocess.Popen, log: Path) -> None:
         if process.poll() is not None:
             raise SystemExit(f"autocrm serve exited:\n{log.read_text()[-3000:]}")
         try:
-            if httpx.get(url, timeout=3).status_code == 200:
+            if HTTP.get(url).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
@@ -121,11 +122,15 @@ class Tab:
         self.client.on("event", self._on_update, namespace="/_event")
 
     async def _on_update(self, update: dict[str, Any]) -> None:
-        text = json.dumps(update.get("delta", {}))
-        if "rows_rx_state_" in text:
+        # Looks only at the queue's rows (no re-encoding): the tabs share the two cores with the server.
+        for values in update.get("delta", {}).values():
+            rows = values.get("rows_rx_state_")
+            if rows is None:
+                continue
             self.loaded.set()
-        if self.waiting_for and self.waiting_for in text and self.waiting_for not in self.arrived:
-            self.arrived[self.waiting_for] = time.perf_counter()
+            marker = self.waiting_for
+            if marker and marker not in self.arrived and any(row.get("subject") == marker for row in rows):
+                self.arrived[marker] = time.perf_counter()
 
     async def open(self) -> None:
         router = {"pathname": "/agent/", "asPath": "/agent/"}
@@ -148,11 +153,8 @@ class Tab:
 
 
 def _patch(base: str, key: str, ticket_id: int, subject: str) -> None:
-    response = httpx.patch(
-        f"{base}/api/v1/tickets/{ticket_id}",
-        json={"subject": subject},
-        headers={"Authorization": f"Bearer {key}"},
-        timeout=10,
+    response = HTTP.patch(
+        f"{base}/api/v1/tickets/{ticket_id}", json={"subject": subject}, headers={"Authorization": f"Bearer {key}"}
     )
     response.raise_for_status()
 
@@ -199,13 +201,16 @@ def main() -> None:
     parser.add_argument("--writes", type=int, default=20)
     args = parser.parse_args()
 
+    from tests.browser.conftest import _free_port
+
+    port = _free_port()
     data_dir = Path(tempfile.mkdtemp(prefix="autocrm-bench-live-"))
-    env = _env(args.mode, data_dir)
-    base = f"http://localhost:{PORT}"
+    env = _env(args.mode, data_dir, port)
+    base = f"http://localhost:{port}"
     log = data_dir / "server.log"
     processes = [
         subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "autocrm"), "serve", "--port", str(PORT), "--demo"],
+            [str(ROOT / ".venv" / "bin" / "autocrm"), "serve", "--port", str(port), "--demo"],
             cwd=ROOT,
             env=env,
             stdout=log.open("wb"),
@@ -244,8 +249,10 @@ def main() -> None:
         for process in processes:
             try:
                 os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout=20)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
                 pass
         if args.mode == "scale-out":
             import redis

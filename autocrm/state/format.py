@@ -133,11 +133,22 @@ def refusal_messages(
     return shown, others[0] if others else "That input is not valid."
 
 
-def ticket_row(ticket: dict[str, Any], *, now: datetime | None = None, fresh: bool = False) -> dict[str, Any]:
-    """A ticket's staff shape plus the strings a list shows (relative and exact times, initials), and whether
-    someone else changed it since the agent last looked (`fresh`)."""
+# What a queue row shows: each tab holds a page of these and gets them again at every live update, so only these.
+QUEUE_ROW_FIELDS = (
+    "id", "number", "subject", "status_category", "status_name", "priority", "priority_name",
+    "requester_name", "requester_initials", "assignee_name", "updated_rel", "updated_exact",
+)  # fmt: skip
+
+
+def queue_row(ticket: dict[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
+    """A ticket as the agent's queue lists it (`fresh`: someone else changed it since the agent looked)."""
+    row = ticket_row(ticket, now=now)
+    return {field: row[field] for field in QUEUE_ROW_FIELDS} | {"fresh": False}
+
+
+def ticket_row(ticket: dict[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
+    """A ticket's staff shape plus the strings a list shows (relative and exact times, initials)."""
     row = _ticket_display(ticket, now=now)
-    row["fresh"] = fresh
     requester = ticket.get("requester") or {}
     assignee = ticket.get("assignee") or {}
     row["requester_name"] = requester.get("name", "")

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 # The feed is read at least this often even when no ring arrives (a writer in a process that could not ring).
 POLL_SECONDS = 0.5
 # Tabs refreshed at once: enough to overlap Redis round trips, few enough not to starve the tabs' own events.
-PUSH_CONCURRENCY = 16
+PUSH_CONCURRENCY = 32
 T = TypeVar("T")
 
 

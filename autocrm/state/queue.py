@@ -15,7 +15,7 @@ from autocrm.services.actor import Actor
 from autocrm.services.errors import DomainError
 from autocrm.services.tickets import TicketFilter, TicketPage
 from autocrm.state import live
-from autocrm.state.format import ticket_row
+from autocrm.state.format import queue_row
 from autocrm.state.roles import STAFF
 from autocrm.state.staff import UNSOLVED, VIEWS, ListPageMixin, StaffState, total_text
 
@@ -101,33 +101,42 @@ class QueueState(ListPageMixin, StaffState):
                 view = {"me": "mine", "none": "unassigned", ANY: "unsolved"}.get(self.assignee, "")
             elif self.status == ANY and self.assignee == ANY:
                 view = "all"
-        self.current_view = view
+        if view != self.current_view:
+            self.current_view = view
 
     def _fetch(self, actor: Actor, batch: live.Batch | None = None) -> None:
         filters = self._filters()
 
-        def query() -> TicketPage | str:
+        def read() -> tuple[TicketPage, list[dict[str, Any]]] | str:
             try:
                 with read_session() as session:
-                    return tickets.list_tickets(session, actor=actor, filters=filters)
+                    page = tickets.list_tickets(session, actor=actor, filters=filters)
             except (DomainError, ValidationError) as exc:
                 return getattr(exc, "message", "Those filters are not valid.")
+            return page, [queue_row(t.model_dump(mode="json")) for t in page.items]
 
         key = ("queue", actor.user_id, filters.model_dump_json())
-        result = batch.shared(key, query) if batch is not None else query()
-        if isinstance(result, str):
-            self.error = result
+        found = batch.shared(key, read) if batch is not None else read()
+        if isinstance(found, str):
+            self.error = found
             self.rows, self.total, self.total_is_estimate, self.total_label = [], 0, False, ""
             return
+        result, rows = found
         if result.items == [] and result.total and self.page > 1:
             self.page = max(1, math.ceil(result.total / PER_PAGE))
             return self._fetch(actor, batch)
-        self.error = ""
+        if self.error:
+            self.error = ""
         fresh = set(self.fresh_ids)
-        self.rows = [ticket_row(t.model_dump(mode="json"), fresh=t.id in fresh) for t in result.items]
-        self.total = result.total
-        self.total_is_estimate = result.total_is_estimate
-        self.total_label = total_text(result)
+        self.rows = [row | {"fresh": True} if row["id"] in fresh else row for row in rows]
+        # Assigned only when they change, so a live update sends a tab only what moved.
+        for name, value in (
+            ("total", result.total),
+            ("total_is_estimate", result.total_is_estimate),
+            ("total_label", total_text(result)),
+        ):
+            if getattr(self, name) != value:
+                setattr(self, name, value)
         self._sync_view()
         self._load_counts(actor, batch)
         if actor.user_id is not None:

@@ -63,7 +63,9 @@ class StaffState(SessionState):
                 )
             return {key: count_badge(total) for key, total in totals.items()}
 
-        self.view_counts = batch.shared(("counts", actor.user_id), count) if batch is not None else count()
+        counts = batch.shared(("counts", actor.user_id), count) if batch is not None else count()
+        if counts != self.view_counts:  # a live update sends only what moved
+            self.view_counts = counts
 
     def _mark_fresh(self, ticket_ids: set[int]) -> None:
         if ticket_ids:
