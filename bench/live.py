@@ -46,6 +46,7 @@ def _env(mode: str, data_dir: Path, port: int) -> dict[str, str]:
     from tests.browser.conftest import _project_env
 
     env = _project_env() | {"AUTOCRM_DATA_DIR": str(data_dir), "AUTOCRM_BASE_URL": f"http://localhost:{port}"}
+    env |= {k: v for k, v in os.environ.items() if k == "AUTOCRM_LIVE_POLL_SECONDS"}
     if mode == "scale-out":
         from sqlalchemy import create_engine, text
 

@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     job_retry_max_seconds: float = Field(default=3600.0, gt=0)
     serve_worker: bool = Field(default=True, description="`autocrm serve` starts a job worker as its child.")
     event_retention_days: int = Field(default=30, ge=1, description="Outbox rows older than this are cleaned up.")
+    # Live screens read the feed when a commit rings them, and at least this often (a writer that cannot ring).
+    live_poll_seconds: float = Field(default=0.5, gt=0, le=60)
 
     @field_validator("smtp_url")
     @classmethod

@@ -36,8 +36,6 @@ from autocrm.services import auth
 
 log = logging.getLogger(__name__)
 
-# The feed is read at least this often even when no ring arrives (a writer in a process that could not ring).
-POLL_SECONDS = 0.5
 # Tabs refreshed at once: enough to overlap Redis round trips, few enough not to starve the tabs' own events.
 PUSH_CONCURRENCY = 32
 T = TypeVar("T")
@@ -110,7 +108,8 @@ def _route_of(state: rx.State) -> str:
 
 
 async def follow_the_feed(app: rx.App) -> None:
-    """The lifespan task: read the feed when rung (or every `POLL_SECONDS`) and push to the tabs here."""
+    """The lifespan task: read the feed when rung (or every `AUTOCRM_LIVE_POLL_SECONDS`) and push to the tabs here."""
+    poll_seconds = get_settings().live_poll_seconds
     loop = asyncio.get_running_loop()
     rung = asyncio.Event()
 
@@ -123,7 +122,7 @@ async def follow_the_feed(app: rx.App) -> None:
         tail = await asyncio.to_thread(feed.OutboxTail)
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(rung.wait(), timeout=POLL_SECONDS)
+                await asyncio.wait_for(rung.wait(), timeout=poll_seconds)
             rung.clear()
             try:
                 changes = await asyncio.to_thread(tail.read)
@@ -131,7 +130,7 @@ async def follow_the_feed(app: rx.App) -> None:
                     await push(app, changes)
             except Exception:  # the database away for a moment must not end live updates for good
                 log.exception("Live updates could not read or push the latest changes; trying again")
-                await asyncio.sleep(POLL_SECONDS)
+                await asyncio.sleep(poll_seconds)
     finally:
         stop_ringing()
         if listener is not None:
