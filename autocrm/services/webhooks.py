@@ -500,7 +500,12 @@ def fan_out(session: Session, event: Event) -> None:
         return
     subscribers = [
         row
-        for row in session.exec(select(WebhookSubscription).where(col(WebhookSubscription.active).is_(True)))
+        for row in session.exec(
+            # A subscription hears of events from its creation on, even when the fan-out runs later.
+            select(WebhookSubscription).where(
+                col(WebhookSubscription.active).is_(True), col(WebhookSubscription.created_at) <= event.created_at
+            )
+        )
         if kind in row.events
     ]
     if not subscribers:
