@@ -43,7 +43,6 @@ log = logging.getLogger(__name__)
 
 _SCHEDULE_PREFIX = "schedule:"
 _DUE = (JobStatus.pending, JobStatus.running)
-_SENDING_POLL_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -247,12 +246,12 @@ def work(stop: threading.Event, *, batch: int = 20, poll_seconds: float | None =
     poll = poll_seconds if poll_seconds is not None else get_settings().job_poll_seconds
     ensure_scheduled()
     wakeup.listen_for_remote_wakeups(stop)
-    # Webhook deliveries go out from the sender's own threads (a slow receiver may take its whole timeout);
-    # this loop only claims them for its free threads, between jobs.
-    sender = webhook_delivery.Sender(worker)
+    # Webhook deliveries go out from the sender's own claim loop and threads (a slow receiver may take its
+    # whole timeout); this loop only nudges it when a job ran (a fan-out adds deliveries) or a wake-up came.
+    sender = webhook_delivery.Sender(worker, poll_seconds=poll)
+    sender.start(stop)
     try:
         while not stop.is_set():
-            started = 0
             try:
                 jobs = claim(worker=worker, limit=batch) if any_due() else []
                 for index, job in enumerate(jobs):
@@ -260,13 +259,10 @@ def work(stop: threading.Event, *, batch: int = 20, poll_seconds: float | None =
                         release(jobs[index:])
                         break
                     run_job(job)
-                started = sender.dispatch()
             except Exception:  # the database away for a moment must not end the worker
                 log.exception("The job runner could not reach the database; trying again")
                 jobs = []
-            if not jobs and not started:
-                # While deliveries are in flight, look again soon: a finished one frees a thread (and may let
-                # the next delivery of its ticket go).
-                wakeup.wait(min(poll, _SENDING_POLL_SECONDS) if sender.busy else poll)
+            if jobs or wakeup.wait(poll):
+                sender.nudge()
     finally:
         sender.shutdown()

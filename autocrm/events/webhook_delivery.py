@@ -148,13 +148,17 @@ class _Attempt:
 def _attempt(delivery: ClaimedDelivery) -> _Attempt | str:
     """Sends it once; a string says why there was nothing to send (the subscription is gone or off)."""
     with read_session() as session:
-        subscription = session.get(WebhookSubscription, delivery.subscription_id)
-        row = session.get(WebhookDelivery, delivery.id)
-        if subscription is None or row is None:
+        found = session.exec(
+            select(WebhookSubscription, WebhookDelivery.payload)
+            .join(WebhookDelivery, col(WebhookDelivery.subscription_id) == col(WebhookSubscription.id))
+            .where(col(WebhookDelivery.id) == delivery.id)
+        ).first()
+        if found is None:
             return "The subscription was deleted."
+        subscription, payload = found
         if not subscription.active:
             return "The subscription is turned off."
-        secret, url, payload = webhooks.signing_secret(subscription), subscription.url, row.payload
+        secret, url = webhooks.signing_secret(subscription), subscription.url
     started = time.perf_counter()
     try:
         destination = webhooks.checked_destination(url)
@@ -217,9 +221,6 @@ def send(delivery: ClaimedDelivery) -> str:
             return "lost"
         if disable:
             webhooks.disable_gone(session, subscription_id=delivery.subscription_id)
-        if values["status"] != DeliveryStatus.pending:
-            # The next delivery of this subscription for this ticket, held back behind this one, may go now.
-            webhooks.wake_senders_after_commit(session)
     if values["status"] != DeliveryStatus.delivered:
         log.info("Webhook delivery %s (attempt %s): %s", delivery.id, delivery.attempts, values.get("last_error"))
     return str(values["status"])
@@ -242,27 +243,46 @@ def run_pending_deliveries(*, worker: str = "inline", limit: int = 10_000) -> in
 
 
 class Sender:
-    """The job runner's webhook sending: claims only as many deliveries as it has free threads."""
+    """The job runner's webhook sending: a claim loop of its own (so deliveries never wait for a batch of jobs)
+    that claims only as many due deliveries as it has free sending threads."""
 
-    def __init__(self, worker: str, threads: int | None = None) -> None:
+    def __init__(self, worker: str, *, threads: int | None = None, poll_seconds: float | None = None) -> None:
         self.worker = worker
         self.threads = threads or get_settings().webhook_send_threads
+        self.poll = poll_seconds if poll_seconds is not None else get_settings().job_poll_seconds
         self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="autocrm-webhook")
         self._lock = threading.Lock()
         self._in_flight = 0
+        self._wake = threading.Event()
+        self._loop: threading.Thread | None = None
 
-    @property
-    def busy(self) -> bool:
-        with self._lock:
-            return self._in_flight > 0
+    def nudge(self) -> None:
+        """Something may be due now: a job ran (a fan-out adds deliveries), a wake-up came, a thread is free."""
+        self._wake.set()
 
-    def dispatch(self) -> int:
-        """Claims due deliveries for the free threads and starts sending them; returns how many started."""
-        with self._lock:
-            free = self.threads - self._in_flight
-        if free <= 0 or not any_due():
+    def start(self, stop: threading.Event) -> None:
+        self._loop = threading.Thread(target=self._run, args=(stop,), name="autocrm-webhook-claims", daemon=True)
+        self._loop.start()
+
+    def _run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                with self._lock:
+                    free = self.threads - self._in_flight
+                started = self.dispatch(free) if free > 0 else 0
+            except Exception:  # the database away for a moment must not end the loop
+                log.exception("The webhook sender could not reach the database; trying again")
+                started, free = 0, 0
+            if started and started == free:
+                continue  # every thread got one: there may be more due
+            self._wake.wait(self.poll)
+            self._wake.clear()
+
+    def dispatch(self, limit: int) -> int:
+        """Claims up to `limit` due deliveries and starts sending them; returns how many started."""
+        if not any_due():
             return 0
-        claimed = claim(worker=self.worker, limit=free)
+        claimed = claim(worker=self.worker, limit=limit)
         with self._lock:
             self._in_flight += len(claimed)
         for delivery in claimed:
@@ -277,7 +297,12 @@ class Sender:
         finally:
             with self._lock:
                 self._in_flight -= 1
+            self.nudge()
 
     def shutdown(self) -> None:
-        """Waits for the sends in flight (each ends within the timeout) so their outcome is recorded."""
+        """Stops claiming and waits for the sends in flight (each ends within the timeout) so their outcome is
+        recorded. The caller has set the `stop` given to `start`."""
+        self.nudge()
+        if self._loop is not None:
+            self._loop.join(timeout=self.poll + 5)
         self._pool.shutdown(wait=True)

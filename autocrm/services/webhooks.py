@@ -452,16 +452,20 @@ def webhook_type(event: Event) -> str | None:
 
 
 def _payload_data(session: Session, event: Event, kind: str) -> dict[str, Any] | None:
-    """The public shapes the REST API returns for what the event is about (None: it is gone)."""
+    """The public shape the REST API returns for what the event is about (None: it is gone): the ticket for
+    ticket events, the message, rating or attachment (with its ticket's id) for the others."""
     if event.ticket_id is None:
         return None
-    try:
-        ticket = tickets.get_ticket(session, actor=_SYSTEM, ticket_id=event.ticket_id)
-    except NotFound:
-        return None
-    data: dict[str, Any] = {"ticket": ticket.model_dump(mode="json")}
-    if kind == TICKET_UPDATED:
-        data["changes"] = event.data.get("changes", {})
+    data: dict[str, Any] = {"ticket_id": event.ticket_id}
+    if kind in (TICKET_CREATED, TICKET_UPDATED):
+        try:
+            data["ticket"] = tickets.get_ticket(session, actor=_SYSTEM, ticket_id=event.ticket_id).model_dump(
+                mode="json"
+            )
+        except NotFound:
+            return None
+        if kind == TICKET_UPDATED:
+            data["changes"] = event.data.get("changes", {})
     elif kind in (MESSAGE_CREATED, MESSAGE_INTERNAL_CREATED):
         message_id = event.data.get("message_id")
         messages = tickets.list_messages(session, actor=_SYSTEM, ticket_id=event.ticket_id)
