@@ -28,6 +28,7 @@ def attachment_file(attachment_id: int | str) -> str:
 
 
 ADMIN_API_KEYS = "/admin/api-keys"
+ADMIN_WEBHOOKS = "/admin/webhooks"
 ACCOUNT_SESSIONS = "/account/sessions"
 
 

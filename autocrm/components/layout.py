@@ -144,6 +144,10 @@ def _on_keys() -> rx.Var:
     return rx.State.router.url.path.to(str).startswith(routes.ADMIN_API_KEYS)
 
 
+def _on_webhooks() -> rx.Var:
+    return rx.State.router.url.path.to(str).startswith(routes.ADMIN_WEBHOOKS)
+
+
 def _nav_links() -> list[rx.Component]:
     return [
         _section("Views"),
@@ -158,6 +162,7 @@ def _nav_links() -> list[rx.Component]:
                 _nav_item("People", "users", routes.ADMIN_USERS, _on_people()),
                 _nav_item("Single sign-on", "shield-check", routes.ADMIN_SSO, _on_sso()),
                 _nav_item("API keys", "key-round", routes.ADMIN_API_KEYS, _on_keys()),
+                _nav_item("Webhooks", "webhook", routes.ADMIN_WEBHOOKS, _on_webhooks()),
             ),
         ),
     ]
@@ -290,6 +295,7 @@ def _mobile_nav() -> rx.Component:
                         _menu_item("People", "users", routes.ADMIN_USERS, _on_people()),
                         _menu_item("Single sign-on", "shield-check", routes.ADMIN_SSO, _on_sso()),
                         _menu_item("API keys", "key-round", routes.ADMIN_API_KEYS, _on_keys()),
+                        _menu_item("Webhooks", "webhook", routes.ADMIN_WEBHOOKS, _on_webhooks()),
                     ),
                 ),
                 align="start",

@@ -71,6 +71,16 @@ class Settings(BaseSettings):
     event_retention_days: int = Field(default=30, ge=1, description="Outbox rows older than this are cleaned up.")
     # Live screens read the feed when a commit rings them, and at least this often (a writer that cannot ring).
     live_poll_seconds: float = Field(default=0.5, gt=0, le=60)
+    # Webhooks: receivers on loopback, private, link-local or reserved addresses are refused (SSRF) unless this
+    # is set (tests, a desk whose receivers live on its own network). A delivery that gets no 2xx is retried
+    # with backoff (base * 2^(attempt - 1), capped, with jitter) for the retry window, then marked failed.
+    webhook_allow_private: bool = Field(default=False)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_retry_window_seconds: int = Field(default=24 * 3600, ge=1)
+    webhook_retry_base_seconds: float = Field(default=5.0, gt=0)
+    webhook_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    webhook_lease_seconds: int = Field(default=60, ge=1)
+    webhook_send_threads: int = Field(default=4, ge=1, le=64, description="Deliveries a worker sends at once.")
 
     @field_validator("smtp_url")
     @classmethod

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
-from autocrm.services import notifications, verification
+from autocrm.services import notifications, verification, webhooks
 from autocrm.services.events import Event
 
 AfterCommit = Callable[[Session, Event], None]
@@ -30,12 +30,22 @@ AFTER_COMMIT: dict[str, list[tuple[str, AfterCommit]]] = {
     verification.RESET_MAIL_REQUESTED: [("mail.account", verification.send_account_mail)],
     verification.SIGNUP_ATTEMPT_ON_EXISTING: [("mail.account", verification.send_account_mail)],
     # Notification mails to customers and agents (`services/notifications.py`).
-    "ticket.created": [("mail.ticket_created", notifications.ticket_created)],
-    "message.created": [("mail.agent_replied", notifications.agent_replied)],
+    "ticket.created": [
+        ("mail.ticket_created", notifications.ticket_created),
+        ("webhooks.fan_out", webhooks.fan_out),
+    ],
+    "message.created": [
+        ("mail.agent_replied", notifications.agent_replied),
+        ("webhooks.fan_out", webhooks.fan_out),
+    ],
     "ticket.updated": [
         ("mail.ticket_solved", notifications.ticket_solved),
         ("mail.ticket_assigned", notifications.ticket_assigned),
+        ("webhooks.fan_out", webhooks.fan_out),
     ],
+    # Webhooks (`services/webhooks.py`): one delivery row per matching subscription, sent by the job runner.
+    "rating.submitted": [("webhooks.fan_out", webhooks.fan_out)],
+    "attachment.added": [("webhooks.fan_out", webhooks.fan_out)],
 }
 
 

@@ -34,7 +34,7 @@ from sqlmodel import Session, col, select
 
 from autocrm.core.db import read_session, stored_id, table_of, write_session
 from autocrm.core.settings import get_settings
-from autocrm.events import listeners, schedule, wakeup
+from autocrm.events import listeners, schedule, wakeup, webhook_delivery
 from autocrm.models import EventRecord, Job, JobStatus
 from autocrm.models.base import utcnow
 from autocrm.services.events import Event, running_listener
@@ -246,16 +246,23 @@ def work(stop: threading.Event, *, batch: int = 20, poll_seconds: float | None =
     poll = poll_seconds if poll_seconds is not None else get_settings().job_poll_seconds
     ensure_scheduled()
     wakeup.listen_for_remote_wakeups(stop)
-    while not stop.is_set():
-        try:
-            jobs = claim(worker=worker, limit=batch) if any_due() else []
-            for index, job in enumerate(jobs):
-                if stop.is_set():
-                    release(jobs[index:])
-                    break
-                run_job(job)
-        except Exception:  # the database away for a moment must not end the worker
-            log.exception("The job runner could not reach the database; trying again")
-            jobs = []
-        if not jobs:
-            wakeup.wait(poll)
+    # Webhook deliveries go out from the sender's own claim loop and threads (a slow receiver may take its
+    # whole timeout); this loop only nudges it when a job ran (a fan-out adds deliveries) or a wake-up came.
+    sender = webhook_delivery.Sender(worker, poll_seconds=poll)
+    sender.start(stop)
+    try:
+        while not stop.is_set():
+            try:
+                jobs = claim(worker=worker, limit=batch) if any_due() else []
+                for index, job in enumerate(jobs):
+                    if stop.is_set():
+                        release(jobs[index:])
+                        break
+                    run_job(job)
+            except Exception:  # the database away for a moment must not end the worker
+                log.exception("The job runner could not reach the database; trying again")
+                jobs = []
+            if jobs or wakeup.wait(poll):
+                sender.nudge()
+    finally:
+        sender.shutdown()

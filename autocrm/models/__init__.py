@@ -29,6 +29,7 @@ from autocrm.models.users import (
     TeamMembership,
     User,
 )
+from autocrm.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "AgentSkill",
@@ -39,6 +40,7 @@ __all__ = [
     "Counter",
     "CustomFieldDefinition",
     "CustomFieldType",
+    "DeliveryStatus",
     "DeskSetting",
     "EmailVerification",
     "EventRecord",
@@ -66,4 +68,6 @@ __all__ = [
     "TicketVerificationHold",
     "User",
     "UserIdentity",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

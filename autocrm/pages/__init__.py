@@ -12,6 +12,7 @@ from autocrm.pages import (
     not_found,
     notifications,
     portal,
+    webhooks,
 )
 from autocrm.pages.registry import PAGES
 
@@ -28,4 +29,5 @@ __all__ = [
     "not_found",
     "notifications",
     "portal",
+    "webhooks",
 ]

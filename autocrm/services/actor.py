@@ -15,7 +15,9 @@ USERS_READ = "users:read"
 USERS_WRITE = "users:write"
 # Listing and revoking API keys (`api_keys`); only an admin key may use it.
 KEYS_MANAGE = "keys:manage"
-ALL_SCOPES = (TICKETS_READ, TICKETS_WRITE, USERS_READ, USERS_WRITE, KEYS_MANAGE)
+# Webhook subscriptions and their deliveries (`webhooks`); only an admin key may use it.
+WEBHOOKS_MANAGE = "webhooks:manage"
+ALL_SCOPES = (TICKETS_READ, TICKETS_WRITE, USERS_READ, USERS_WRITE, KEYS_MANAGE, WEBHOOKS_MANAGE)
 
 
 class ActorKind(StrEnum):

@@ -77,6 +77,10 @@ def test_openapi_documents_every_endpoint_the_bearer_scheme_and_the_error_envelo
         "/api/v1/attachments/{attachment_id}": ["get"],
         "/api/v1/api-keys": ["get"],
         "/api/v1/api-keys/{key_id}": ["delete"],
+        "/api/v1/webhooks": ["get", "post"],
+        "/api/v1/webhooks/{webhook_id}": ["delete", "get", "patch"],
+        "/api/v1/webhooks/{webhook_id}/deliveries": ["get"],
+        "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry": ["post"],
     }
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     patch = spec["paths"]["/api/v1/tickets/{ticket_id}"]["patch"]

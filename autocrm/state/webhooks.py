@@ -1,0 +1,311 @@
+"""Admin: webhooks. Subscribe a URL to events (its signing secret is shown once), change what it hears or turn
+it off, delete it after a confirmation, and follow one subscription's deliveries (retrying one by hand)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import reflex as rx
+
+from autocrm.core.db import read_session
+from autocrm.services import webhooks
+from autocrm.services.webhooks import EVENT_TYPES, DeliveryPublic, WebhookCreate, WebhookPublic, WebhookUpdate
+from autocrm.state.format import exact_time, form_text, relative_time
+from autocrm.state.roles import ADMIN
+from autocrm.state.session import Form
+from autocrm.state.staff import StaffState
+
+EDIT_FORM = Form(
+    message="edit_error",
+    errors="edit_errors",
+    fields=("url", "events", "description", "active"),
+    labels={"url": "URL", "description": "Description"},
+)
+# What each event type is, said next to its checkbox.
+EVENT_HINTS = {
+    "ticket.created": "A ticket is opened, by anyone, on any channel",
+    "ticket.updated": "A ticket's status, priority, assignee, tags or fields change",
+    "message.created": "A public reply is added (never an internal note)",
+    "message.internal_created": "An internal note is added: only for receivers your team trusts with notes",
+    "rating.submitted": "A requester rates a solved ticket",
+    "attachment.added": "A file is attached to a message",
+}
+DELIVERY_TEXT = {"pending": "Retrying", "running": "Sending", "delivered": "Delivered", "failed": "Failed"}
+DELIVERY_COLORS = {"pending": "amber", "running": "blue", "delivered": "grass", "failed": "red"}
+
+
+def webhook_row(hook: WebhookPublic, *, now: datetime | None = None) -> dict[str, Any]:
+    now = now or datetime.now(UTC)
+    if hook.active:
+        state, color = "Active", "grass"
+    elif hook.disabled_reason:
+        state, color = "Disabled", "red"
+    else:
+        state, color = "Paused", "gray"
+    return {
+        "id": hook.id,
+        "url": hook.url,
+        "description": hook.description or "No description",
+        "events": list(hook.events),
+        "active": hook.active,
+        "state": state,
+        "state_color": color,
+        "state_hint": hook.disabled_reason or "",
+        "created_rel": relative_time(hook.created_at, now=now),
+        "created_exact": exact_time(hook.created_at),
+    }
+
+
+def _until(when: datetime, now: datetime) -> str:
+    """How long until a future moment: 'due now', 'in 40 s', 'in 12 min', 'in 3 h'."""
+    seconds = int((when - now).total_seconds())
+    if seconds <= 0:
+        return "due now"
+    if seconds < 60:
+        return f"in {seconds} s"
+    if seconds < 3600:
+        return f"in {seconds // 60} min"
+    return f"in {seconds // 3600} h"
+
+
+def delivery_row(delivery: DeliveryPublic, *, now: datetime | None = None) -> dict[str, Any]:
+    now = now or datetime.now(UTC)
+    code = delivery.response_code
+    answer = f"HTTP {code}" if code is not None else delivery.last_error or "Not tried yet"
+    next_try = delivery.next_attempt_at
+    duration = f"{delivery.duration_ms} ms" if delivery.duration_ms is not None else "–"
+    next_label = "–" if next_try is None else _until(next_try, now)
+    return {
+        "id": delivery.id,
+        "event_type": delivery.event_type,
+        "ticket": f"#{delivery.ticket_id}" if delivery.ticket_id else "",
+        "webhook_id": delivery.webhook_id,
+        "ref": " · ".join(
+            part for part in (f"#{delivery.ticket_id}" if delivery.ticket_id else "", delivery.webhook_id) if part
+        ),
+        "status": DELIVERY_TEXT.get(delivery.status, delivery.status),
+        "status_color": DELIVERY_COLORS.get(delivery.status, "gray"),
+        "attempts": str(delivery.attempts),
+        "answer": answer,
+        "answer_detail": delivery.last_error or "",
+        "duration": duration,
+        "created_rel": relative_time(delivery.created_at, now=now),
+        "created_exact": exact_time(delivery.created_at),
+        "next_try": next_label,
+        "next_try_exact": exact_time(next_try) if next_try else "",
+        "retryable": delivery.status != "running",
+        "facts": f"Tries {delivery.attempts} · took {duration} · next {next_label}",
+    }
+
+
+class AdminWebhooksState(StaffState):
+    rows: list[dict[str, Any]] = []
+    loaded: bool = False
+
+    # The create / edit dialog: editing_id 0 makes a new subscription.
+    edit_open: bool = False
+    editing_id: int = 0
+    edit_url: str = ""
+    edit_description: str = ""
+    edit_events: list[str] = []
+    edit_active: bool = True
+    edit_errors: dict[str, str] = {}
+    edit_error: str = ""
+    # The new subscription's secret, shown once in the dialog that made it; cleared when that dialog closes.
+    secret: str = ""
+    # The subscription waiting for the admin's "Delete" confirmation.
+    pending: dict[str, Any] = {}
+    # The subscription whose deliveries are shown, and those deliveries.
+    watched: dict[str, Any] = {}
+    deliveries: list[dict[str, Any]] = []
+
+    @rx.var
+    def has_rows(self) -> bool:
+        return bool(self.rows)
+
+    @rx.var
+    def event_chosen(self) -> dict[str, bool]:
+        return {event: event in self.edit_events for event in EVENT_TYPES}
+
+    @rx.var
+    def showing_secret(self) -> bool:
+        return bool(self.secret)
+
+    @rx.var
+    def confirming(self) -> bool:
+        return bool(self.pending)
+
+    @rx.var
+    def watching(self) -> bool:
+        return bool(self.watched)
+
+    @rx.var
+    def has_deliveries(self) -> bool:
+        return bool(self.deliveries)
+
+    @rx.var
+    def editing(self) -> bool:
+        return self.editing_id > 0
+
+    def _fetch(self) -> None:
+        actor, _ = self._actor(ADMIN)
+        if actor is None:
+            return
+        with read_session() as session:
+            hooks = webhooks.list_webhooks(session, actor=actor)
+            watched_id = int(self.watched.get("id", 0)) if self.watched else 0
+            found = [hook for hook in hooks if hook.id == watched_id]
+            deliveries = webhooks.list_deliveries(session, actor=actor, webhook_id=watched_id) if found else []
+        now = datetime.now(UTC)
+        self.rows = [webhook_row(hook, now=now) for hook in hooks]
+        self.watched = webhook_row(found[0], now=now) if found else {}
+        self.deliveries = [delivery_row(delivery, now=now) for delivery in deliveries]
+
+    @rx.event
+    def load(self):
+        actor, refusal = self._actor(ADMIN)
+        if actor is None:
+            return refusal
+        self.current_view = ""
+        self._show_edit(False)  # a secret left from an earlier visit is not shown, nor kept, again
+        self.watched, self.deliveries = {}, []
+        self._fetch()
+        self._load_counts(actor)
+        self.loaded = True
+        return None
+
+    @rx.event
+    def refresh(self):
+        self._fetch()
+
+    # ---- making and changing a subscription --------------------------------------------------------------
+
+    def _show_edit(self, shown: bool, row: dict[str, Any] | None = None) -> None:
+        self.edit_open = shown
+        self.edit_errors, self.edit_error, self.secret = {}, "", ""
+        self.editing_id = int(row["id"]) if row else 0
+        self.edit_url = row["url"] if row else ""
+        self.edit_description = row["description"] if row and row["description"] != "No description" else ""
+        self.edit_events = list(row["events"]) if row else ["ticket.created"]
+        self.edit_active = bool(row["active"]) if row else True
+
+    @rx.event
+    def open_create(self):
+        self._show_edit(True)
+
+    @rx.event
+    def open_edit(self, webhook_id: int):
+        row = next((r for r in self.rows if r.get("id") == int(webhook_id)), None)
+        if row is not None:
+            self._show_edit(True, row)
+
+    @rx.event
+    def set_edit_open(self, value: bool):
+        self._show_edit(bool(value))
+
+    @rx.event
+    def toggle_event(self, event: str, checked: bool):
+        if event not in EVENT_TYPES:
+            return
+        chosen = set(self.edit_events) - {event}
+        if checked:
+            chosen.add(event)
+        self.edit_events = [e for e in EVENT_TYPES if e in chosen]
+
+    @rx.event
+    def set_edit_active(self, value: bool):
+        self.edit_active = bool(value)
+
+    @rx.event
+    def save(self, form: dict[str, Any]):
+        actor, refusal = self._actor(ADMIN)
+        if actor is None:
+            return refusal
+        url, description = form_text(form, "url"), form_text(form, "description")
+        self.edit_url, self.edit_description = url, description
+        events, active = list(self.edit_events), self.edit_active
+        if self.editing_id:
+            webhook_id = self.editing_id
+            written = self._write(
+                lambda session: webhooks.update_webhook(
+                    session,
+                    actor=actor,
+                    webhook_id=webhook_id,
+                    data=WebhookUpdate(url=url, events=events, description=description, active=active),
+                ),
+                form=EDIT_FORM,
+                success="Webhook saved.",
+            )
+            if written.ok:
+                self._show_edit(False)
+                self._fetch()
+            return written.events
+        created = self._write(
+            lambda session: webhooks.create_webhook(
+                session,
+                actor=actor,
+                data=WebhookCreate(url=url, events=events, description=description, active=active),
+            ),
+            form=EDIT_FORM,
+        )
+        if created.ok and created.value is not None:
+            self.secret = created.value.secret
+            self._fetch()
+        return None
+
+    # ---- deleting -----------------------------------------------------------------------------------------
+
+    @rx.event
+    def ask_delete(self, webhook_id: int):
+        row = next((r for r in self.rows if r.get("id") == int(webhook_id)), None)
+        if row is not None:
+            self.pending = {"id": row["id"], "title": f"Delete the webhook to {row['url']}?"}
+
+    @rx.event
+    def cancel_delete(self, open_: bool = False):
+        if not open_:
+            self.pending = {}
+
+    @rx.event
+    def confirm_delete(self):
+        pending, self.pending = self.pending, {}
+        if not pending:
+            return None
+        actor, refusal = self._actor(ADMIN)
+        if actor is None:
+            return refusal
+        webhook_id = int(pending["id"])
+        written = self._write(
+            lambda session: webhooks.delete_webhook(session, actor=actor, webhook_id=webhook_id),
+            success="Webhook deleted: nothing more is sent to it.",
+        )
+        self._fetch()
+        return written.events
+
+    # ---- deliveries ---------------------------------------------------------------------------------------
+
+    @rx.event
+    def watch(self, webhook_id: int):
+        row = next((r for r in self.rows if r.get("id") == int(webhook_id)), None)
+        self.watched = row or {}
+        self._fetch()
+
+    @rx.event
+    def unwatch(self):
+        self.watched, self.deliveries = {}, []
+
+    @rx.event
+    def retry(self, delivery_id: int):
+        actor, refusal = self._actor(ADMIN)
+        if actor is None:
+            return refusal
+        if not self.watched:
+            return None
+        webhook_id, delivery = int(self.watched["id"]), int(delivery_id)
+        written = self._write(
+            lambda session: webhooks.retry_delivery(session, actor=actor, webhook_id=webhook_id, delivery_id=delivery),
+            success="Sending it again now.",
+        )
+        self._fetch()
+        return written.events
