@@ -32,6 +32,7 @@ SCOPE_HINTS = {
     "users:read": "Read people",
     "users:write": "Change people",
     "keys:manage": "List and revoke API keys (admin keys only)",
+    "webhooks:manage": "Set up, change and remove webhooks, and retry deliveries (admin keys only)",
 }
 STATE_TEXT = {
     ApiKeyState.active: "Active",
