@@ -29,12 +29,15 @@ PG_ADMIN = os.environ.get("AUTOCRM_BENCH_PG_ADMIN_URL", "postgresql+psycopg://po
 def _measure(writes: int, listeners: int) -> list[float]:
     from autocrm.core.db import write_session
     from autocrm.events import listeners as registry
+    from autocrm.events.listeners import Listener
     from autocrm.models import Role
     from autocrm.services import events, tickets
     from autocrm.services.actor import Actor
     from tests.factories import make_ticket, make_user
 
-    registry.AFTER_COMMIT["message.created"] = [(f"bench.noop{i}", lambda _s, _e: None) for i in range(listeners)]
+    registry.AFTER_COMMIT["message.created"] = [
+        Listener(f"bench.noop{i}", lambda _s, _e: None) for i in range(listeners)
+    ]
     agent = make_user(Role.agent)
     ticket = make_ticket(by=agent, requester=make_user(Role.customer))
     actor = Actor.for_user(agent)

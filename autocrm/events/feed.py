@@ -3,8 +3,9 @@
 The outbox is the feed, so writers do nothing for it beyond emitting their events: a reader (one per backend
 process, `autocrm.state.live`) keeps the id of the last event it read and asks for the ones after it. A commit
 that emitted events rings the reader at once: in this process through `on_commit` callbacks, in other
-processes through Redis pub/sub (`CHANNEL`) when `AUTOCRM_REDIS_URL` is set. A short poll covers writers that
-can ring neither (a worker child on the embedded default), so a missed ring costs at most one poll.
+processes through Redis pub/sub (`CHANNEL`) when `AUTOCRM_REDIS_URL` is set, else through the data folder's
+doorbell (`core.doorbell`: the embedded default's worker child, an API served alone). A short poll covers a
+ring that got lost, so a missed ring costs at most one poll.
 
 On PostgreSQL ids are handed out at insert but become visible at commit, so a transaction that took id 10 may
 commit after one that took id 11 was read. The reader remembers such gaps and asks for them again until they
@@ -23,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
+from autocrm.core import doorbell
 from autocrm.core.db import read_session, stored_id, table_of
 from autocrm.core.settings import get_settings
 from autocrm.models import EventRecord, Message, Ticket
@@ -30,6 +32,7 @@ from autocrm.models import EventRecord, Message, Ticket
 log = logging.getLogger(__name__)
 
 CHANNEL = "autocrm:live"
+DOORBELL = "live"
 # Event types that change what a ticket's screens show. Others (accounts, mails queued) push nothing.
 TICKET_EVENTS = frozenset(
     {"ticket.created", "ticket.updated", "ticket.imported", "message.created", "rating.submitted", "attachment.added"}
@@ -159,6 +162,7 @@ def committed() -> None:
             log.debug("A live-feed reader could not be rung", exc_info=True)
     url = get_settings().redis_url
     if not url:
+        doorbell.ring(DOORBELL)
         return
     try:
         client = _redis_clients.get(url)

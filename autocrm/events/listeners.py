@@ -8,51 +8,67 @@
 
 The listener name is stable: it keys the job row (one job per event id and listener name). A listener never
 gets an event its own work emitted (`Event.caused_by`), see `services/events.py`.
+
+`wants` says from the event alone whether the listener has anything to do with it, so `emit` writes no job
+that would only be dropped (a note is never mailed). The handler still checks the stored rows: the event is
+what was true then. `rows_only` marks a listener whose work is only rows in this database (no mail, no
+request out): the runner runs a batch of those in one transaction, each in a savepoint of its own, so a
+busy desk pays one commit per batch, not per job. A listener that reaches outside gets a transaction to
+itself, so a crash repeats at most one mail.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlmodel import Session
 
 from autocrm.services import notifications, verification, webhooks
 from autocrm.services.events import Event
 
-AfterCommit = Callable[[Session, Event], None]
-InTransaction = Callable[[Session, Event], None]
+Handler = Callable[[Session, Event], None]
 
-IN_TRANSACTION: dict[str, list[tuple[str, InTransaction]]] = {}
 
-AFTER_COMMIT: dict[str, list[tuple[str, AfterCommit]]] = {
+@dataclass(frozen=True)
+class Listener:
+    name: str
+    handler: Handler
+    wants: Callable[[Event], bool] | None = None
+    rows_only: bool = False
+
+
+_ACCOUNT_MAIL = Listener("mail.account", verification.send_account_mail)
+_WEBHOOKS = Listener("webhooks.fan_out", webhooks.fan_out, rows_only=True)
+
+IN_TRANSACTION: dict[str, list[Listener]] = {}
+
+AFTER_COMMIT: dict[str, list[Listener]] = {
     # The account mails (sign-up verification, password reset, "someone signed up with your address").
-    verification.VERIFICATION_REQUESTED: [("mail.account", verification.send_account_mail)],
-    verification.RESET_MAIL_REQUESTED: [("mail.account", verification.send_account_mail)],
-    verification.SIGNUP_ATTEMPT_ON_EXISTING: [("mail.account", verification.send_account_mail)],
-    # Notification mails to customers and agents (`services/notifications.py`).
-    "ticket.created": [
-        ("mail.ticket_created", notifications.ticket_created),
-        ("webhooks.fan_out", webhooks.fan_out),
-    ],
+    verification.VERIFICATION_REQUESTED: [_ACCOUNT_MAIL],
+    verification.RESET_MAIL_REQUESTED: [_ACCOUNT_MAIL],
+    verification.SIGNUP_ATTEMPT_ON_EXISTING: [_ACCOUNT_MAIL],
+    # Notification mails to customers and agents (`services/notifications.py`), and webhooks
+    # (`services/webhooks.py`: one delivery row per matching subscription, sent by the job runner's sender).
+    "ticket.created": [Listener("mail.ticket_created", notifications.ticket_created), _WEBHOOKS],
     "message.created": [
-        ("mail.agent_replied", notifications.agent_replied),
-        ("webhooks.fan_out", webhooks.fan_out),
+        Listener("mail.agent_replied", notifications.agent_replied, wants=notifications.is_public_staff_reply),
+        _WEBHOOKS,
     ],
     "ticket.updated": [
-        ("mail.ticket_solved", notifications.ticket_solved),
-        ("mail.ticket_assigned", notifications.ticket_assigned),
-        ("webhooks.fan_out", webhooks.fan_out),
+        Listener("mail.ticket_solved", notifications.ticket_solved, wants=notifications.changes_status),
+        Listener("mail.ticket_assigned", notifications.ticket_assigned, wants=notifications.assigns_someone),
+        _WEBHOOKS,
     ],
-    # Webhooks (`services/webhooks.py`): one delivery row per matching subscription, sent by the job runner.
-    "rating.submitted": [("webhooks.fan_out", webhooks.fan_out)],
-    "attachment.added": [("webhooks.fan_out", webhooks.fan_out)],
+    "rating.submitted": [_WEBHOOKS],
+    "attachment.added": [_WEBHOOKS],
 }
 
 
-def after_commit_handler(name: str) -> AfterCommit | None:
-    """The after-commit handler called `name`, whatever event type it listens to."""
-    for handlers in AFTER_COMMIT.values():
-        for listener, handler in handlers:
-            if listener == name:
-                return handler
+def after_commit_listener(name: str) -> Listener | None:
+    """The after-commit listener called `name`, whatever event type it listens to."""
+    for declared in AFTER_COMMIT.values():
+        for listener in declared:
+            if listener.name == name:
+                return listener
     return None

@@ -135,8 +135,9 @@ def _finish(session: Session, job: Claimed, **values: object) -> None:
         raise _LeaseLost
 
 
-def _handler_for(job: Claimed) -> Callable[[Session], None] | str:
-    """What to run for `job` inside its transaction, or why there is nothing to run."""
+def _handler_for(job: Claimed) -> tuple[Callable[[Session], None], bool] | str:
+    """What to run for `job` inside its transaction and whether it may share one (see `Listener.rows_only`),
+    or why there is nothing to run."""
     if job.event_id is None:
         scheduled = schedule.scheduled_job(job.name)
         if scheduled is None:
@@ -146,11 +147,11 @@ def _handler_for(job: Claimed) -> Callable[[Session], None] | str:
             with running_listener(job.name, None):
                 scheduled.run(session)
 
-        return run_scheduled
-    handler = listeners.after_commit_handler(job.name)
-    if handler is None:
+        return run_scheduled, False
+    listener = listeners.after_commit_listener(job.name)
+    if listener is None:
         return f"no after-commit listener is called {job.name!r} any more"
-    listener = handler
+    handler = listener.handler
     event_id = job.event_id
 
     def run_listener(session: Session) -> None:
@@ -159,53 +160,118 @@ def _handler_for(job: Claimed) -> Callable[[Session], None] | str:
             return  # cleaned up: nothing left to follow
         event = Event.from_record(row)
         with running_listener(job.name, event):
-            listener(session, event)
+            handler(session, event)
 
-    return run_listener
+    return run_listener, listener.rows_only
+
+
+def _done(session: Session, job: Claimed) -> None:
+    """Marks the job done (a scheduled one: due again at its next turn) in the handler's transaction."""
+    now = utcnow()
+    if job.event_id is None:
+        every = schedule.scheduled_job(job.name)
+        rearm = timedelta(seconds=every.every_seconds if every is not None else 3600)
+        _finish(session, job, status=JobStatus.pending, due_at=now + rearm, attempts=0, claim=None)
+    else:
+        _finish(session, job, status=JobStatus.done, finished_at=now, claim=None, last_error=None)
+
+
+def _failed(job: Claimed, exc: Exception) -> tuple[str, dict[str, object]]:
+    """The outcome ("retry" or "failed") of a try that raised, and the row's values for it."""
+    settings = get_settings()
+    error = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000]
+    log.warning("Job %s (%s) failed on attempt %s: %s", job.id, job.name, job.attempts, error)
+    gave_up = job.attempts >= settings.job_max_attempts
+    now = utcnow()
+    if gave_up and job.event_id is not None:
+        return "failed", {"status": JobStatus.failed, "finished_at": now, "claim": None, "last_error": error}
+    if gave_up:  # a scheduled job is never given up on: it waits for its next turn
+        every = schedule.scheduled_job(job.name)
+        wait = every.every_seconds if every is not None else 3600
+        values: dict[str, object] = {"status": JobStatus.pending, "due_at": now + timedelta(seconds=wait)}
+        return "retry", values | {"attempts": 0, "claim": None, "last_error": error}
+    due = now + timedelta(seconds=backoff_seconds(job.attempts))
+    return "retry", {"status": JobStatus.pending, "due_at": due, "claim": None, "last_error": error}
+
+
+def _lost(job: Claimed) -> str:
+    log.warning("Job %s (%s): its lease ran out and another worker took it over", job.id, job.name)
+    return "lost"
 
 
 def run_job(job: Claimed) -> str:
     """Runs one claimed job; returns its outcome: "done", "retry", "failed" or "lost" (lease taken over)."""
-    settings = get_settings()
     handler = _handler_for(job)
     try:
         if isinstance(handler, str):
             raise LookupError(handler)
         with write_session() as session:
-            handler(session)
-            now = utcnow()
-            if job.event_id is None:
-                every = schedule.scheduled_job(job.name)
-                rearm = timedelta(seconds=every.every_seconds if every is not None else 3600)
-                _finish(session, job, status=JobStatus.pending, due_at=now + rearm, attempts=0, claim=None)
-            else:
-                _finish(session, job, status=JobStatus.done, finished_at=now, claim=None, last_error=None)
+            handler[0](session)
+            _done(session, job)
         return "done"
     except _LeaseLost:
-        log.warning("Job %s (%s): its lease ran out and another worker took it over", job.id, job.name)
-        return "lost"
+        return _lost(job)
     except Exception as exc:  # any failure of a handler is the job's, never the worker's
-        error = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000]
-        log.warning("Job %s (%s) failed on attempt %s: %s", job.id, job.name, job.attempts, error)
-        gave_up = job.attempts >= settings.job_max_attempts
-        now = utcnow()
-        values: dict[str, object]
-        if gave_up and job.event_id is not None:
-            values = {"status": JobStatus.failed, "finished_at": now, "claim": None, "last_error": error}
-        elif gave_up:  # a scheduled job is never given up on: it waits for its next turn
-            every = schedule.scheduled_job(job.name)
-            wait = every.every_seconds if every is not None else 3600
-            values = {"status": JobStatus.pending, "due_at": now + timedelta(seconds=wait), "attempts": 0}
-            values |= {"claim": None, "last_error": error}
-        else:
-            values = {"status": JobStatus.pending, "due_at": now + timedelta(seconds=backoff_seconds(job.attempts))}
-            values |= {"claim": None, "last_error": error}
+        outcome, values = _failed(job, exc)
         try:
             with write_session() as session:
                 _finish(session, job, **values)
         except _LeaseLost:
             return "lost"
-        return "failed" if gave_up and job.event_id is not None else "retry"
+        return outcome
+
+
+def run_rows_only(jobs: list[Claimed]) -> list[str]:
+    """Runs jobs whose listeners only write rows here in one transaction, each in a savepoint of its own: a
+    job that fails or lost its lease rolls back alone (and a failure is recorded in the same commit). If the
+    commit itself fails, the jobs stay claimed and their leases run out, as when a worker dies."""
+    outcomes: list[str] = []
+    with write_session() as session:
+        for job in jobs:
+            handler = _handler_for(job)
+            try:
+                if isinstance(handler, str):
+                    raise LookupError(handler)
+                with session.begin_nested():
+                    handler[0](session)
+                    _done(session, job)
+                outcomes.append("done")
+            except _LeaseLost:
+                outcomes.append(_lost(job))
+            except Exception as exc:  # the job's failure, never the batch's
+                outcome, values = _failed(job, exc)
+                try:
+                    with session.begin_nested():
+                        _finish(session, job, **values)
+                    outcomes.append(outcome)
+                except _LeaseLost:
+                    outcomes.append("lost")
+    return outcomes
+
+
+def _shares_transaction(job: Claimed) -> bool:
+    handler = _handler_for(job)
+    return not isinstance(handler, str) and handler[1]
+
+
+def run_claimed(jobs: list[Claimed], stop: threading.Event | None = None) -> int:
+    """Runs a claimed batch in order: runs of rows-only jobs together, every other job alone. With `stop` set
+    midway, hands the jobs not yet started back. Returns how many ran."""
+    ran = 0
+    while ran < len(jobs):
+        if stop is not None and stop.is_set():
+            release(jobs[ran:])
+            break
+        together = 0
+        while ran + together < len(jobs) and _shares_transaction(jobs[ran + together]):
+            together += 1
+        if together:
+            run_rows_only(jobs[ran : ran + together])
+            ran += together
+        else:
+            run_job(jobs[ran])
+            ran += 1
+    return ran
 
 
 def run_pending_jobs(*, worker: str = "inline", limit: int = 10_000) -> int:
@@ -216,9 +282,7 @@ def run_pending_jobs(*, worker: str = "inline", limit: int = 10_000) -> int:
         jobs = claim(worker=worker, limit=min(50, limit - ran))
         if not jobs:
             return ran
-        for job in jobs:
-            run_job(job)
-            ran += 1
+        ran += run_claimed(jobs)
     return ran
 
 
@@ -254,11 +318,7 @@ def work(stop: threading.Event, *, batch: int = 20, poll_seconds: float | None =
         while not stop.is_set():
             try:
                 jobs = claim(worker=worker, limit=batch) if any_due() else []
-                for index, job in enumerate(jobs):
-                    if stop.is_set():
-                        release(jobs[index:])
-                        break
-                    run_job(job)
+                run_claimed(jobs, stop)
             except Exception:  # the database away for a moment must not end the worker
                 log.exception("The job runner could not reach the database; trying again")
                 jobs = []

@@ -2,7 +2,8 @@
 (`AUTOCRM_JOB_POLL_SECONDS`), and a lost one costs at most that wait.
 
 In one process a threading.Event. With `AUTOCRM_REDIS_URL` set, a commit that added jobs also publishes on a
-Redis channel and every worker process listens on it (one subscription per process).
+Redis channel and every worker process listens on it (one subscription per process); without Redis, it rings
+the other processes of the same data folder through `core.doorbell` (the embedded default's worker child).
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ import logging
 import threading
 from typing import Any
 
+from autocrm.core import doorbell
 from autocrm.core.settings import get_settings
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "autocrm:jobs"
+DOORBELL = "jobs"
 _wake = threading.Event()
 _clients: dict[str, Any] = {}
 
@@ -32,11 +35,13 @@ def _redis(url: str) -> Any:
 def notify() -> None:
     _wake.set()
     url = get_settings().redis_url
-    if url:
-        try:
-            _redis(url).publish(CHANNEL, b"1")
-        except Exception as exc:  # a wake-up is an optimisation: the workers' poll finds the job anyway
-            log.warning("Could not publish a job wake-up to Redis: %s", exc)
+    if not url:
+        doorbell.ring(DOORBELL)
+        return
+    try:
+        _redis(url).publish(CHANNEL, b"1")
+    except Exception as exc:  # a wake-up is an optimisation: the workers' poll finds the job anyway
+        log.warning("Could not publish a job wake-up to Redis: %s", exc)
 
 
 def wait(timeout: float) -> bool:
@@ -47,9 +52,12 @@ def wait(timeout: float) -> bool:
 
 
 def listen_for_remote_wakeups(stop: threading.Event) -> None:
-    """With Redis configured, a daemon thread that turns published wake-ups into local ones until `stop`."""
+    """A daemon thread that turns other processes' wake-ups (through Redis when configured, else the data
+    folder's doorbell) into local ones until `stop`."""
     url = get_settings().redis_url
     if not url:
+        stop_listening = doorbell.listen(DOORBELL, _wake.set)
+        threading.Thread(target=lambda: (stop.wait(), stop_listening()), daemon=True).start()
         return
 
     def listen() -> None:

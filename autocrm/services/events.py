@@ -141,20 +141,29 @@ def emit(
     if event.depth > MAX_DEPTH:
         log.warning("Event %s (%s) is %s listeners deep: no listener gets it", event.id, type, event.depth)
         return
-    for name, handler in listeners.IN_TRANSACTION.get(type, []):
-        if name != event.caused_by:
-            with running_listener(name, event):
-                handler(session, event)
+    for listener in listeners.IN_TRANSACTION.get(type, []):
+        if listener.name != event.caused_by and (listener.wants is None or listener.wants(event)):
+            with running_listener(listener.name, event):
+                listener.handler(session, event)
     jobs = [
-        {"key": job_key(event.id, name), "name": name, "event_id": event.id, "due_at": event.created_at}
-        for name, _ in listeners.AFTER_COMMIT.get(type, [])
-        if name != event.caused_by
+        {"key": job_key(event.id, listener.name), "name": listener.name, "event_id": event.id}
+        for listener in listeners.AFTER_COMMIT.get(type, [])
+        if listener.name != event.caused_by and (listener.wants is None or listener.wants(event))
     ]
     if jobs:
         with session.no_autoflush:
             session.execute(
                 _INSERT_JOBS,
-                [{**job, "status": "pending", "attempts": 0, "created_at": event.created_at} for job in jobs],
+                [
+                    {
+                        **job,
+                        "status": "pending",
+                        "attempts": 0,
+                        "due_at": event.created_at,
+                        "created_at": event.created_at,
+                    }
+                    for job in jobs
+                ],
             )
         _wake_after_commit(session)
 
@@ -170,6 +179,9 @@ _EVENTS_ADDED = "autocrm_events_added"
 
 @sa_event.listens_for(Session, "after_commit")
 def _on_commit(session: Session) -> None:
+    # SQLAlchemy calls this for a released savepoint too: only the outermost commit makes the rows visible.
+    if session.in_nested_transaction():
+        return
     if session.info.pop(_JOBS_ADDED, False):
         from autocrm.events import wakeup
 
@@ -182,5 +194,7 @@ def _on_commit(session: Session) -> None:
 
 @sa_event.listens_for(Session, "after_rollback")
 def _on_rollback(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint rolled back: what the outer transaction added still commits
     session.info.pop(_JOBS_ADDED, None)
     session.info.pop(_EVENTS_ADDED, None)

@@ -269,9 +269,26 @@ def ticket_created(session: Session, event: Event) -> None:
     _send(session, event, ticket, requester, kind="created", rendered=rendered, customer=True)
 
 
+# What each listener is for, read off the event alone: `emit` writes no job for an event its listener would
+# only look at and drop (a note is never mailed, a change of tags mails no one).
+
+
+def is_public_staff_reply(event: Event) -> bool:
+    return not event.data.get("internal", True) and event.data.get("author_kind") != "customer"
+
+
+def changes_status(event: Event) -> bool:
+    return _change(event, "status") is not None
+
+
+def assigns_someone(event: Event) -> bool:
+    assignee = _change(event, "assignee_id")
+    return assignee is not None and assignee[1] is not None and assignee[1] != assignee[0]
+
+
 def agent_replied(session: Session, event: Event) -> None:
     """A public reply by staff (or the desk's bot, a rule): its text to the requester. Never a note."""
-    if event.data.get("internal", True) or event.data.get("author_kind") == "customer":
+    if not is_public_staff_reply(event):
         return
     ticket = _load(session, event)
     message = session.get(Message, event.data.get("message_id"))
@@ -323,7 +340,7 @@ def ticket_solved(session: Session, event: Event) -> None:
 def ticket_assigned(session: Session, event: Event) -> None:
     """Someone else assigned the ticket to an agent: tell that agent."""
     assignee_change = _change(event, "assignee_id")
-    if assignee_change is None or assignee_change[1] is None or assignee_change[1] == assignee_change[0]:
+    if assignee_change is None or not assigns_someone(event):
         return
     ticket = _load(session, event)
     assignee = session.get(User, assignee_change[1])

@@ -468,9 +468,11 @@ def _payload_data(session: Session, event: Event, kind: str) -> dict[str, Any] |
             data["changes"] = event.data.get("changes", {})
     elif kind in (MESSAGE_CREATED, MESSAGE_INTERNAL_CREATED):
         message_id = event.data.get("message_id")
-        messages = tickets.list_messages(session, actor=_SYSTEM, ticket_id=event.ticket_id)
-        message = next((m for m in messages if m.id == message_id), None)
-        if message is None:
+        if not isinstance(message_id, int):
+            return None
+        try:
+            message = tickets.get_message(session, actor=_SYSTEM, ticket_id=event.ticket_id, message_id=message_id)
+        except NotFound:
             return None
         data["message"] = message.model_dump(mode="json")
     elif kind == RATING_SUBMITTED:
@@ -552,6 +554,8 @@ _DELIVERIES_ADDED = "autocrm_webhook_deliveries_added"
 
 @sa_event.listens_for(Session, "after_commit")
 def _on_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a released savepoint (see services/events.py): wait for the outermost commit
     if session.info.pop(_DELIVERIES_ADDED, False):
         from autocrm.events import wakeup
 
@@ -560,7 +564,8 @@ def _on_commit(session: Session) -> None:
 
 @sa_event.listens_for(Session, "after_rollback")
 def _on_rollback(session: Session) -> None:
-    session.info.pop(_DELIVERIES_ADDED, None)
+    if not session.in_nested_transaction():
+        session.info.pop(_DELIVERIES_ADDED, None)
 
 
 # --- What an answer means ------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from typing import Any, Protocol, TypeVar
 
 import reflex as rx
 
+from autocrm.core import doorbell
 from autocrm.core.db import read_session
 from autocrm.core.settings import get_settings
 from autocrm.events import feed
@@ -117,7 +118,9 @@ async def follow_the_feed(app: rx.App) -> None:
         loop.call_soon_threadsafe(rung.set)
 
     stop_ringing = feed.on_commit(ring)
-    listener = asyncio.create_task(_rings_from_redis(rung)) if get_settings().redis_url else None
+    redis_url = get_settings().redis_url
+    listener = asyncio.create_task(_rings_from_redis(rung)) if redis_url else None
+    stop_doorbell = None if redis_url else doorbell.listen(feed.DOORBELL, ring)
     try:
         tail = await asyncio.to_thread(feed.OutboxTail)
         while True:
@@ -135,6 +138,8 @@ async def follow_the_feed(app: rx.App) -> None:
         stop_ringing()
         if listener is not None:
             listener.cancel()
+        if stop_doorbell is not None:
+            stop_doorbell()
 
 
 async def _rings_from_redis(rung: asyncio.Event) -> None:

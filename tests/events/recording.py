@@ -32,8 +32,9 @@ def deliveries(session: Session) -> dict[int, int]:
 
 def declare(event_type: str) -> None:
     from autocrm.events import listeners
+    from autocrm.events.listeners import Listener
 
-    listeners.AFTER_COMMIT.setdefault(event_type, []).append((LISTENER, record_delivery))
+    listeners.AFTER_COMMIT.setdefault(event_type, []).append(Listener(LISTENER, record_delivery))
 
 
 if __name__ == "__main__":

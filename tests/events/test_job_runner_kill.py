@@ -14,6 +14,7 @@ from sqlmodel import col, func, select
 
 from autocrm.core.db import read_session, write_session
 from autocrm.events import listeners
+from autocrm.events.listeners import Listener
 from autocrm.models import Job, JobStatus
 from autocrm.services import events
 from autocrm.services.actor import Actor
@@ -47,7 +48,7 @@ def _wait_for(check, seconds: float) -> None:
 
 
 def test_sigkilled_workers_lose_no_job(db_url, tmp_path, monkeypatch):
-    monkeypatch.setitem(listeners.AFTER_COMMIT, "test.kill", [(LISTENER, record_delivery)])
+    monkeypatch.setitem(listeners.AFTER_COMMIT, "test.kill", [Listener(LISTENER, record_delivery)])
     env = {
         **os.environ,
         "AUTOCRM_DATABASE_URL": db_url,
@@ -93,7 +94,7 @@ def test_sigkilled_workers_lose_no_job(db_url, tmp_path, monkeypatch):
 
 
 def test_worker_once_runs_the_due_jobs_and_exits(db_url, tmp_path, monkeypatch):
-    monkeypatch.setitem(listeners.AFTER_COMMIT, "test.once", [(LISTENER, record_delivery)])
+    monkeypatch.setitem(listeners.AFTER_COMMIT, "test.once", [Listener(LISTENER, record_delivery)])
     with write_session() as s:
         for _ in range(3):
             events.emit(s, "test.once", actor=Actor.system())

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from autocrm.core.db import read_session, table_of, write_session
 from autocrm.core.settings import reset_settings
 from autocrm.events import listeners, runner, schedule
+from autocrm.events.listeners import Listener
 from autocrm.models import EventRecord, Job, JobStatus, Role
 from autocrm.models.base import utcnow
 from autocrm.services import events, tickets
@@ -22,7 +23,7 @@ from tests.factories import make_ticket
 
 @pytest.fixture
 def recorder(db_url, monkeypatch):
-    monkeypatch.setitem(listeners.AFTER_COMMIT, "ticket.created", [(LISTENER, record_delivery)])
+    monkeypatch.setitem(listeners.AFTER_COMMIT, "ticket.created", [Listener(LISTENER, record_delivery)])
     return db_url
 
 
@@ -76,7 +77,7 @@ def test_a_failing_job_is_retried_with_backoff_then_marked_failed(recorder, monk
         failures.append(event.id)
         raise ConnectionError("mail server away")
 
-    monkeypatch.setitem(listeners.AFTER_COMMIT, "ticket.created", [(LISTENER, flaky)])
+    monkeypatch.setitem(listeners.AFTER_COMMIT, "ticket.created", [Listener(LISTENER, flaky)])
     make_ticket()
     before = utcnow()
     assert runner.run_pending_jobs() == 1
@@ -109,7 +110,7 @@ def test_a_job_that_fails_once_is_done_on_the_retry(recorder, monkeypatch):
             raise TimeoutError("slow")
         record_delivery(session, event)
 
-    monkeypatch.setitem(listeners.AFTER_COMMIT, "ticket.created", [(LISTENER, fails_first)])
+    monkeypatch.setitem(listeners.AFTER_COMMIT, "ticket.created", [Listener(LISTENER, fails_first)])
     make_ticket()
     runner.run_pending_jobs()
     _make_due()
@@ -158,7 +159,7 @@ def test_a_listener_that_writes_does_not_wake_itself(db_url, people, monkeypatch
             data=TicketUpdate(tags=[f"seen-{len(seen)}"]),
         )
 
-    monkeypatch.setitem(listeners.AFTER_COMMIT, "ticket.updated", [("rules.tag", tag_urgent)])
+    monkeypatch.setitem(listeners.AFTER_COMMIT, "ticket.updated", [Listener("rules.tag", tag_urgent)])
     with write_session() as s:
         tickets.update_ticket(s, actor=people.actor(agent), ticket_id=ticket.id, data=TicketUpdate(priority="high"))
     for _ in range(5):
@@ -183,8 +184,8 @@ def test_two_listeners_waking_each_other_stop_at_the_depth_limit(db_url, monkeyp
         runs.append(("pong", event.depth))
         events.emit(session, "test.ping", actor=Actor.system("rule"), via="rule")
 
-    monkeypatch.setitem(listeners.AFTER_COMMIT, "test.ping", [("rules.ping", ping)])
-    monkeypatch.setitem(listeners.AFTER_COMMIT, "test.pong", [("rules.pong", pong)])
+    monkeypatch.setitem(listeners.AFTER_COMMIT, "test.ping", [Listener("rules.ping", ping)])
+    monkeypatch.setitem(listeners.AFTER_COMMIT, "test.pong", [Listener("rules.pong", pong)])
     with write_session() as s:
         events.emit(s, "test.ping", actor=Actor.system())
     for _ in range(10):
@@ -206,7 +207,7 @@ def test_an_in_transaction_listener_that_writes_runs_once_in_the_writers_transac
             session, actor=Actor.system("rule:route"), ticket_id=event.ticket_id, data=TicketUpdate(priority="urgent")
         )
 
-    monkeypatch.setitem(listeners.IN_TRANSACTION, "ticket.updated", [("rules.route", route)])
+    monkeypatch.setitem(listeners.IN_TRANSACTION, "ticket.updated", [Listener("rules.route", route)])
     with pytest.raises(RuntimeError), write_session() as s:
         tickets.update_ticket(s, actor=people.actor(agent), ticket_id=ticket.id, data=TicketUpdate(status="pending"))
         raise RuntimeError("rolled back: the listener's change goes with it")
@@ -244,3 +245,70 @@ def test_the_scheduled_clean_up_drops_old_finished_events_and_is_re_armed(db_url
     assert scheduled.key == "schedule:outbox.clean_up" and scheduled.status == JobStatus.pending
     assert scheduled.due_at >= utcnow() + timedelta(minutes=59)
     assert runner.run_pending_jobs() == 0
+
+
+def test_rows_only_jobs_share_one_commit_and_a_failing_one_rolls_back_alone(db_url, monkeypatch):
+    """A batch of rows-only jobs commits once; one that raises keeps none of its rows and is retried, the
+    others are done, and a job whose lease was taken over mid-batch commits nothing."""
+    commits = []
+
+    def fails_on_the_second(session, event):
+        record_delivery(session, event)
+        if event.data["n"] == 2:
+            raise ValueError("a bad row")
+
+    monkeypatch.setitem(listeners.AFTER_COMMIT, "test.rows", [Listener(LISTENER, fails_on_the_second, rows_only=True)])
+    with write_session() as s:
+        for n in range(5):
+            events.emit(s, "test.rows", actor=Actor.system(), data={"n": n})
+    claimed = runner.claim(worker="a", limit=10)
+    assert len(claimed) == 5
+    with write_session() as s:  # the fourth job's lease ran out and another worker took it
+        s.execute(update(table_of(Job)).where(col(Job.id) == claimed[3].id).values(claim="someone-else"))
+
+    from sqlalchemy import event as sa_event
+    from sqlmodel import Session
+
+    def count(session):
+        if not session.in_nested_transaction():  # released savepoints are announced too
+            commits.append(1)
+
+    sa_event.listen(Session, "after_commit", count)
+    try:
+        assert runner.run_claimed(claimed) == 5
+    finally:
+        sa_event.remove(Session, "after_commit", count)
+    assert len(commits) == 1
+    with read_session() as s:
+        ids = {row.id: row.data["n"] for row in s.exec(select(EventRecord).where(EventRecord.type == "test.rows"))}
+    delivered = {ids[event_id] for event_id in _delivered()}
+    assert delivered == {0, 1, 4}
+    status = {job.event_id: job for job in _jobs()}
+    by_n = {n: status[event_id] for event_id, n in ids.items()}
+    assert [by_n[n].status for n in range(5)] == [
+        JobStatus.done,
+        JobStatus.done,
+        JobStatus.pending,  # retried later, with its error
+        JobStatus.running,  # still the other worker's
+        JobStatus.done,
+    ]
+    assert "ValueError: a bad row" in by_n[2].last_error
+
+
+def test_emit_writes_no_job_for_a_listener_that_does_not_want_the_event(db_url, people):
+    """A note is never mailed, so a note makes no `mail.agent_replied` job (a public reply does)."""
+    agent = people.make(Role.agent)
+    ticket = make_ticket(by=agent, requester=people.make(Role.customer))
+    for internal in (True, False):
+        with write_session() as s:
+            tickets.add_message(
+                s,
+                actor=people.actor(agent),
+                ticket_id=ticket.id,
+                data=tickets.MessageCreate(body="Checked the logs", internal=internal),
+            )
+    mail_jobs = _jobs("mail.agent_replied")
+    with read_session() as s:
+        events_of = [s.get(EventRecord, job.event_id) for job in mail_jobs]
+    assert [event.data["internal"] for event in events_of] == [False]
+    assert len(_jobs("webhooks.fan_out")) == 3  # the ticket's creation and both messages

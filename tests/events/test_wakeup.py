@@ -14,6 +14,7 @@ import redis
 from autocrm.core.db import read_session, write_session
 from autocrm.core.settings import reset_settings
 from autocrm.events import listeners, wakeup
+from autocrm.events.listeners import Listener
 from autocrm.services import events
 from autocrm.services.actor import Actor
 from tests.events.recording import LISTENER, deliveries, record_delivery
@@ -43,7 +44,7 @@ def test_a_wake_up_published_on_redis_wakes_a_listening_worker(monkeypatch):
 
 
 def test_a_commit_that_adds_jobs_wakes_this_process_and_a_rollback_does_not(db_url, monkeypatch):
-    monkeypatch.setitem(listeners.AFTER_COMMIT, "test.wake", [(LISTENER, record_delivery)])
+    monkeypatch.setitem(listeners.AFTER_COMMIT, "test.wake", [Listener(LISTENER, record_delivery)])
     wakeup.wait(0)  # forget earlier wake-ups
     try:
         with write_session() as s:
@@ -57,18 +58,22 @@ def test_a_commit_that_adds_jobs_wakes_this_process_and_a_rollback_does_not(db_u
     assert wakeup.wait(0)
 
 
-@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # the scale-out mode: PostgreSQL + Redis
-def test_a_commit_in_one_process_wakes_an_idle_worker_in_another_through_redis(db_url, tmp_path, monkeypatch):
-    """The worker polls only every 60 s: the job runs in well under that only if the commit's Redis wake-up
-    reaches the worker process."""
-    monkeypatch.setitem(listeners.AFTER_COMMIT, "test.remote_wake", [(LISTENER, record_delivery)])
-    monkeypatch.setenv("AUTOCRM_REDIS_URL", REDIS)
+@pytest.mark.parametrize(
+    ("db_url", "redis_url"),
+    [("postgresql", REDIS), ("sqlite", "")],  # scale-out through Redis; the embedded default's doorbell
+    indirect=["db_url"],
+    ids=["postgresql-redis", "sqlite-doorbell"],
+)
+def test_a_commit_in_one_process_wakes_an_idle_worker_in_another(db_url, redis_url, monkeypatch):
+    """The worker polls only every 60 s: the job runs in well under that only if the commit's wake-up reaches
+    the worker process (through Redis, or without it through the data folder's doorbell)."""
+    monkeypatch.setitem(listeners.AFTER_COMMIT, "test.remote_wake", [Listener(LISTENER, record_delivery)])
+    monkeypatch.setenv("AUTOCRM_REDIS_URL", redis_url)
     reset_settings()
     env = {
         **os.environ,
         "AUTOCRM_DATABASE_URL": db_url,
-        "AUTOCRM_DATA_DIR": str(tmp_path / "data"),
-        "AUTOCRM_REDIS_URL": REDIS,
+        "AUTOCRM_REDIS_URL": redis_url,
         "AUTOCRM_JOB_POLL_SECONDS": "60",
     }
     worker = subprocess.Popen(  # noqa: S603 (our interpreter, our module)
@@ -82,7 +87,7 @@ def test_a_commit_in_one_process_wakes_an_idle_worker_in_another_through_redis(d
     try:
         assert worker.stderr is not None
         assert "started" in worker.stderr.readline()  # its first poll is behind it once it says so
-        time.sleep(1)  # and its subscription is in place
+        time.sleep(1)  # and its subscription (or doorbell) is in place
         started = time.monotonic()
         with write_session() as s:
             events.emit(s, "test.remote_wake", actor=Actor.system())
@@ -91,7 +96,7 @@ def test_a_commit_in_one_process_wakes_an_idle_worker_in_another_through_redis(d
                 if deliveries(s):
                     break
             time.sleep(0.05)
-        assert time.monotonic() - started < 20, "the worker was not woken through Redis"
+        assert time.monotonic() - started < 20, "the worker was not woken"
     finally:
         worker.kill()
         worker.wait()

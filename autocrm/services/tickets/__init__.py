@@ -15,6 +15,7 @@ from autocrm.services.tickets.queue import (
 from autocrm.services.tickets.reads import (
     customer_messages,
     customer_ticket,
+    get_message,
     get_ticket,
     list_messages,
     read_attachment,
@@ -94,6 +95,7 @@ __all__ = [
     "customer_ticket",
     "customer_tickets",
     "existing_team",
+    "get_message",
     "get_ticket",
     "list_messages",
     "list_tickets",

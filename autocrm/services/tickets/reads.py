@@ -211,6 +211,16 @@ def list_messages(session: Session, *, actor: Actor, ticket_id: int) -> list[Mes
     return _conversation(session, ticket_id, public_only=False)
 
 
+def get_message(session: Session, *, actor: Actor, ticket_id: int, message_id: int) -> MessagePublic:
+    """One message of a ticket, notes included (staff only), in the shape `list_messages` gives it."""
+    visible_ticket(session, actor, ticket_id)
+    actor.require_staff()
+    found = _conversation(session, ticket_id, public_only=False, message_id=message_id)
+    if not found:
+        raise NotFound(f"Message {message_id} not found.")
+    return found[0]
+
+
 def customer_messages(session: Session, *, actor: Actor, ticket_id: int) -> list[CustomerMessage]:
     """The public conversation of one of the requester's own tickets, as they see it."""
     requester_only(actor)
@@ -230,7 +240,9 @@ def customer_messages(session: Session, *, actor: Actor, ticket_id: int) -> list
     ]
 
 
-def _conversation(session: Session, ticket_id: int, *, public_only: bool) -> list[MessagePublic]:
+def _conversation(
+    session: Session, ticket_id: int, *, public_only: bool, message_id: int | None = None
+) -> list[MessagePublic]:
     # Authors and attachments joined in: 2 statements in all (the ticket, then the conversation), however
     # long the conversation. A message row repeats once per attachment; most messages have none or one.
     statement = (
@@ -249,6 +261,8 @@ def _conversation(session: Session, ticket_id: int, *, public_only: bool) -> lis
     )
     if public_only:
         statement = statement.where(col(Message.internal) == false())
+    if message_id is not None:
+        statement = statement.where(col(Message.id) == message_id)
     statement = statement.order_by(col(Message.created_at), col(Message.id), col(Attachment.id))
     result: list[MessagePublic] = []
     for m, name, role, file_id, filename, content_type, size in session.execute(statement).tuples():
