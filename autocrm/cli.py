@@ -297,21 +297,26 @@ def worker(
     import signal
     import threading
 
-    from autocrm.events import runner
+    from autocrm.events import runner, wakeup
 
     if once:
         typer.echo(f"ran {runner.run_pending_jobs()} jobs")
         return
     stop = threading.Event()
+
+    def request_stop(*_: object) -> None:
+        stop.set()
+        wakeup.wake_here()  # an idle loop stops now, not at the end of its poll
+
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, request_stop)
     if exit_with_parent:
         parent = os.getppid()
 
         def watch_parent() -> None:
             while not stop.wait(1.0):
                 if os.getppid() != parent:
-                    stop.set()
+                    request_stop()
 
         threading.Thread(target=watch_parent, name="autocrm-parent-watch", daemon=True).start()
     typer.echo(f"job worker {runner.worker_name()} started", err=True)

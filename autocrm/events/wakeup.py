@@ -44,6 +44,11 @@ def notify() -> None:
         log.warning("Could not publish a job wake-up to Redis: %s", exc)
 
 
+def wake_here() -> None:
+    """Wakes this process's idle loop (it is stopping, say) without telling any other process."""
+    _wake.set()
+
+
 def wait(timeout: float) -> bool:
     """Sleeps until woken or `timeout` seconds pass; True if woken."""
     woken = _wake.wait(timeout)

@@ -128,7 +128,9 @@ class QueueState(ListPageMixin, StaffState):
         if self.error:
             self.error = ""
         fresh = set(self.fresh_ids)
-        self.rows = [row | {"fresh": True} if row["id"] in fresh else row for row in rows]
+        marked = [row | {"fresh": True} if row["id"] in fresh else row for row in rows]
+        if marked != self.rows:  # a change to a ticket on another page sends this tab no rows
+            self.rows = marked
         # Assigned only when they change, so a live update sends a tab only what moved.
         for name, value in (
             ("total", result.total),
@@ -139,7 +141,7 @@ class QueueState(ListPageMixin, StaffState):
                 setattr(self, name, value)
         self._sync_view()
         self._load_counts(actor, batch)
-        if actor.user_id is not None:
+        if actor.user_id is not None and batch is None:  # a live refresh is already watching
             live.watch(self, user_id=actor.user_id, staff=True)
 
     def _live_refresh(self, batch: live.Batch) -> None:
