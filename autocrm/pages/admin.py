@@ -6,6 +6,7 @@ import reflex as rx
 
 from autocrm import routes
 from autocrm.components.badges import avatar
+from autocrm.components.confirm import confirm_dialog
 from autocrm.components.forms import empty_state, field, form_callout, skeleton_rows
 from autocrm.components.layout import agent_shell
 from autocrm.components.lists import Column, page_buttons, responsive_list
@@ -158,31 +159,14 @@ def _people_list() -> rx.Component:
 
 
 def _confirm_dialog() -> rx.Component:
-    s = AdminUsersState
-    change = s.pending
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(change["title"].to(str)),
-            rx.alert_dialog.description(change["text"].to(str), size="2", color_scheme="gray"),
-            rx.flex(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(
-                    rx.button(
-                        change["confirm"].to(str),
-                        color_scheme=rx.cond(change["danger"].to(bool), "red", "indigo"),
-                        on_click=s.confirm_change,
-                        class_name="confirm-change",
-                    )
-                ),
-                spacing="3",
-                justify="end",
-                margin_top="16px",
-            ),
-            max_width="440px",
-            class_name="confirm-dialog",
-        ),
-        open=s.confirming,
-        on_open_change=s.cancel_change,
+    change = AdminUsersState.pending
+    return confirm_dialog(
+        AdminUsersState,
+        description=change["text"].to(str),
+        confirm_label=change["confirm"].to(str),
+        on_confirm=AdminUsersState.confirm_change,
+        class_name="confirm-change",
+        danger=change["danger"].to(bool),
     )
 
 

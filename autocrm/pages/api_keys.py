@@ -7,10 +7,12 @@ import reflex as rx
 
 from autocrm import routes
 from autocrm.components.badges import time_ago
+from autocrm.components.confirm import confirm_dialog
 from autocrm.components.forms import empty_state, field, field_error, form_callout, skeleton_rows
 from autocrm.components.layout import agent_shell
 from autocrm.components.lists import Column, responsive_list
 from autocrm.components.panel import panel
+from autocrm.components.secret import MONO, shown_once
 from autocrm.pages.registry import page
 from autocrm.services.actor import ALL_SCOPES
 from autocrm.services.api_keys import EXPIRY_CHOICES_DAYS
@@ -18,7 +20,6 @@ from autocrm.state.api_keys import NEVER, SCOPE_HINTS, AdminApiKeysState, expiry
 
 ROLE_OPTIONS = [("agent", "Agent"), ("admin", "Admin")]
 EXPIRY_OPTIONS = [*((str(days), expiry_label(str(days))) for days in EXPIRY_CHOICES_DAYS), (NEVER, expiry_label(NEVER))]
-MONO = "var(--code-font-family, ui-monospace, SFMono-Regular, Menlo, monospace)"
 
 
 def _ellipsis(text, **props) -> rx.Component:
@@ -201,35 +202,13 @@ def _create_form() -> rx.Component:
 
 
 def _secret_view() -> rx.Component:
-    s = AdminApiKeysState
-    return rx.flex(
-        rx.callout(
-            "Copy this key now and store it where the app keeps its secrets. It is not shown again.",
-            icon="triangle-alert",
-            color_scheme="amber",
-            size="1",
-        ),
-        rx.box(
-            rx.text(s.secret, font_family=MONO, size="2", word_break="break-all", class_name="new-key-secret"),
-            padding="10px 12px",
-            border="1px solid var(--gray-6)",
-            border_radius="var(--radius-2)",
-            background="var(--gray-2)",
-        ),
-        rx.flex(
-            rx.button(
-                rx.icon("copy", size=14),
-                "Copy key",
-                variant="soft",
-                on_click=[rx.set_clipboard(s.secret), rx.toast.success("Key copied.")],
-                class_name="copy-key",
-            ),
-            rx.dialog.close(rx.button("Done", class_name="secret-done")),
-            spacing="3",
-            justify="end",
-        ),
-        direction="column",
-        spacing="4",
+    return shown_once(
+        AdminApiKeysState.secret,
+        warning="Copy this key now and store it where the app keeps its secrets. It is not shown again.",
+        copy_label="Copy key",
+        copied="Key copied.",
+        value_class="new-key-secret",
+        copy_class="copy-key",
     )
 
 
@@ -258,29 +237,13 @@ def _create_dialog() -> rx.Component:
 
 
 def _confirm_dialog() -> rx.Component:
-    s = AdminApiKeysState
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(s.pending["title"].to(str)),
-            rx.alert_dialog.description(
-                "Apps using this key get “401 Unauthorized” from their next request. A revoked key cannot be "
-                "used again: make a new one if an app still needs access.",
-                size="2",
-                color_scheme="gray",
-            ),
-            rx.flex(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(
-                    rx.button("Revoke key", color_scheme="red", on_click=s.confirm_revoke, class_name="confirm-revoke")
-                ),
-                spacing="3",
-                justify="end",
-                margin_top="16px",
-            ),
-            max_width="440px",
-        ),
-        open=s.confirming,
-        on_open_change=s.cancel_revoke,
+    return confirm_dialog(
+        AdminApiKeysState,
+        description="Apps using this key get “401 Unauthorized” from their next request. A revoked key cannot be "
+        "used again: make a new one if an app still needs access.",
+        confirm_label="Revoke key",
+        on_confirm=AdminApiKeysState.confirm_revoke,
+        class_name="confirm-revoke",
     )
 
 

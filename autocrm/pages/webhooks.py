@@ -7,15 +7,16 @@ import reflex as rx
 
 from autocrm import routes
 from autocrm.components.badges import time_ago
+from autocrm.components.confirm import confirm_dialog
 from autocrm.components.forms import empty_state, field, field_error, form_callout, skeleton_rows
 from autocrm.components.layout import agent_shell
 from autocrm.components.lists import Column, responsive_list
 from autocrm.components.panel import panel
+from autocrm.components.secret import MONO, shown_once
 from autocrm.pages.registry import page
 from autocrm.services.webhooks import EVENT_TYPES
 from autocrm.state.webhooks import EVENT_HINTS, AdminWebhooksState
 
-MONO = "var(--code-font-family, ui-monospace, SFMono-Regular, Menlo, monospace)"
 S = AdminWebhooksState
 
 
@@ -284,34 +285,13 @@ def _edit_form() -> rx.Component:
 
 
 def _secret_view() -> rx.Component:
-    return rx.flex(
-        rx.callout(
-            "Copy this signing secret now and give it to the receiver. It is not shown again.",
-            icon="triangle-alert",
-            color_scheme="amber",
-            size="1",
-        ),
-        rx.box(
-            rx.text(S.secret, font_family=MONO, size="2", word_break="break-all", class_name="new-hook-secret"),
-            padding="10px 12px",
-            border="1px solid var(--gray-6)",
-            border_radius="var(--radius-2)",
-            background="var(--gray-2)",
-        ),
-        rx.flex(
-            rx.button(
-                rx.icon("copy", size=14),
-                "Copy secret",
-                variant="soft",
-                on_click=[rx.set_clipboard(S.secret), rx.toast.success("Secret copied.")],
-                class_name="copy-secret",
-            ),
-            rx.dialog.close(rx.button("Done", class_name="secret-done")),
-            spacing="3",
-            justify="end",
-        ),
-        direction="column",
-        spacing="4",
+    return shown_once(
+        S.secret,
+        warning="Copy this signing secret now and give it to the receiver. It is not shown again.",
+        copy_label="Copy secret",
+        copied="Secret copied.",
+        value_class="new-hook-secret",
+        copy_class="copy-secret",
     )
 
 
@@ -341,30 +321,13 @@ def _edit_dialog() -> rx.Component:
 
 
 def _confirm_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(S.pending["title"].to(str), word_break="break-all"),
-            rx.alert_dialog.description(
-                "Events are no longer sent there, and its delivery history is deleted with it. Deliveries not "
-                "sent yet are dropped.",
-                size="2",
-                color_scheme="gray",
-            ),
-            rx.flex(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(
-                    rx.button(
-                        "Delete webhook", color_scheme="red", on_click=S.confirm_delete, class_name="confirm-delete"
-                    )
-                ),
-                spacing="3",
-                justify="end",
-                margin_top="16px",
-            ),
-            max_width="440px",
-        ),
-        open=S.confirming,
-        on_open_change=S.cancel_delete,
+    return confirm_dialog(
+        S,
+        description="Events are no longer sent there, and its delivery history is deleted with it. Deliveries not "
+        "sent yet are dropped.",
+        confirm_label="Delete webhook",
+        on_confirm=S.confirm_delete,
+        class_name="confirm-delete",
     )
 
 

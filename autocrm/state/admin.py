@@ -11,6 +11,7 @@ from autocrm.core.db import read_session
 from autocrm.models import Role
 from autocrm.services import sessions, users
 from autocrm.services.actor import Actor
+from autocrm.state.confirm import ConfirmMixin
 from autocrm.state.format import form_text, initials
 from autocrm.state.roles import ADMIN
 from autocrm.state.session import Form
@@ -37,7 +38,7 @@ def _row(user: dict[str, Any], me: int | None) -> dict[str, Any]:
     return {**user, "initials": initials(user.get("name")), "is_me": user.get("id") == me}
 
 
-class AdminUsersState(ListPageMixin, StaffState):
+class AdminUsersState(ConfirmMixin, ListPageMixin, StaffState):
     allowed_roles: ClassVar[tuple[str, ...]] = ADMIN
     per_page: ClassVar[int] = PER_PAGE
     role: str = ANY
@@ -46,8 +47,6 @@ class AdminUsersState(ListPageMixin, StaffState):
     create_errors: dict[str, str] = {}
     create_error: str = ""
     create_role: str = "agent"
-    # The role or access change waiting for the admin's confirmation: who, what, and how to say it.
-    pending: dict[str, Any] = {}
     phone_shown: int = PHONE_BATCH
 
     @rx.var
@@ -93,10 +92,6 @@ class AdminUsersState(ListPageMixin, StaffState):
         return self._refresh()
 
     @rx.var
-    def confirming(self) -> bool:
-        return bool(self.pending)
-
-    @rx.var
     def phone_rows(self) -> list[dict[str, Any]]:
         return self.rows[: self.phone_shown]
 
@@ -117,14 +112,14 @@ class AdminUsersState(ListPageMixin, StaffState):
         person = self._person(int(user_id))
         if person is None or role not in ROLE_EFFECTS or role == person.get("role"):
             return
-        self.pending = {
-            "user_id": person["id"],
-            "role": role,
-            "title": f"Make {person['name']} {_a(role)}?",
-            "text": ROLE_EFFECTS[role],
-            "confirm": f"Make {role}",
-            "danger": False,
-        }
+        self._ask(
+            user_id=person["id"],
+            role=role,
+            title=f"Make {person['name']} {_a(role)}?",
+            text=ROLE_EFFECTS[role],
+            confirm=f"Make {role}",
+            danger=False,
+        )
 
     @rx.event
     def ask_access(self, user_id: int, active: bool):
@@ -133,16 +128,16 @@ class AdminUsersState(ListPageMixin, StaffState):
         if person is None or bool(active) == bool(person.get("is_active")):
             return
         name = person["name"]
-        self.pending = {
-            "user_id": person["id"],
-            "active": bool(active),
-            "title": f"Let {name} sign in again?" if active else f"Deactivate {name}?",
-            "text": "They can sign in again with their e-mail and password."
+        self._ask(
+            user_id=person["id"],
+            active=bool(active),
+            title=f"Let {name} sign in again?" if active else f"Deactivate {name}?",
+            text="They can sign in again with their e-mail and password."
             if active
             else "They lose access at their next click and can no longer sign in. You can let them in again later.",
-            "confirm": "Let them sign in" if active else "Deactivate",
-            "danger": not active,
-        }
+            confirm="Let them sign in" if active else "Deactivate",
+            danger=not active,
+        )
 
     @rx.event
     def ask_end_sessions(self, user_id: int):
@@ -150,24 +145,19 @@ class AdminUsersState(ListPageMixin, StaffState):
         person = self._person(int(user_id))
         if person is None or person.get("is_me"):
             return
-        self.pending = {
-            "user_id": person["id"],
-            "end_sessions": True,
-            "title": f"Sign {person['name']} out everywhere?",
-            "text": "Every browser they are signed in on is signed out at its next click. "
+        self._ask(
+            user_id=person["id"],
+            end_sessions=True,
+            title=f"Sign {person['name']} out everywhere?",
+            text="Every browser they are signed in on is signed out at its next click. "
             "They can sign in again unless you also deactivate them.",
-            "confirm": "End sessions",
-            "danger": True,
-        }
-
-    @rx.event
-    def cancel_change(self, open_: bool = False):
-        if not open_:
-            self.pending = {}
+            confirm="End sessions",
+            danger=True,
+        )
 
     @rx.event
     def confirm_change(self):
-        change, self.pending = self.pending, {}
+        change = self._take_pending()
         if not change:
             return None
         actor, refusal = self._actor(ADMIN)

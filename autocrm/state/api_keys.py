@@ -13,6 +13,7 @@ from autocrm.models import Role
 from autocrm.services import api_keys
 from autocrm.services.actor import ALL_SCOPES, TICKETS_READ, Actor
 from autocrm.services.api_keys import EXPIRY_CHOICES_DAYS, ApiKeyPublic, ApiKeyState
+from autocrm.state.confirm import ConfirmMixin
 from autocrm.state.format import exact_time, form_text, relative_time
 from autocrm.state.roles import ADMIN
 from autocrm.state.session import Form
@@ -80,7 +81,7 @@ def key_row(key: ApiKeyPublic, *, now: datetime | None = None) -> dict[str, Any]
     }
 
 
-class AdminApiKeysState(StaffState):
+class AdminApiKeysState(ConfirmMixin, StaffState):
     rows: list[dict[str, Any]] = []
     loaded: bool = False
 
@@ -93,8 +94,6 @@ class AdminApiKeysState(StaffState):
     # The new key's secret, shown once in the dialog that made it; cleared when that dialog closes.
     secret: str = ""
     secret_name: str = ""
-    # The key waiting for the admin's "Revoke" confirmation.
-    pending: dict[str, Any] = {}
 
     @rx.var
     def has_rows(self) -> bool:
@@ -107,10 +106,6 @@ class AdminApiKeysState(StaffState):
     @rx.var
     def showing_secret(self) -> bool:
         return bool(self.secret)
-
-    @rx.var
-    def confirming(self) -> bool:
-        return bool(self.pending)
 
     def _fetch(self, actor: Actor) -> None:
         with read_session() as session:
@@ -193,16 +188,11 @@ class AdminApiKeysState(StaffState):
         row = next((r for r in self.rows if r.get("id") == int(key_id)), None)
         if row is None or not row.get("revocable"):
             return
-        self.pending = {"id": row["id"], "title": f"Revoke “{row['name']}”?"}
-
-    @rx.event
-    def cancel_revoke(self, open_: bool = False):
-        if not open_:
-            self.pending = {}
+        self._ask(id=row["id"], title=f"Revoke “{row['name']}”?")
 
     @rx.event
     def confirm_revoke(self):
-        pending, self.pending = self.pending, {}
+        pending = self._take_pending()
         if not pending:
             return None
         actor, refusal = self._actor(ADMIN)

@@ -11,6 +11,7 @@ import reflex as rx
 from autocrm.core.db import read_session
 from autocrm.services import webhooks
 from autocrm.services.webhooks import EVENT_TYPES, DeliveryPublic, WebhookCreate, WebhookPublic, WebhookUpdate
+from autocrm.state.confirm import ConfirmMixin
 from autocrm.state.format import exact_time, form_text, relative_time
 from autocrm.state.roles import ADMIN
 from autocrm.state.session import Form
@@ -99,7 +100,7 @@ def delivery_row(delivery: DeliveryPublic, *, now: datetime | None = None) -> di
     }
 
 
-class AdminWebhooksState(StaffState):
+class AdminWebhooksState(ConfirmMixin, StaffState):
     rows: list[dict[str, Any]] = []
     loaded: bool = False
 
@@ -114,8 +115,6 @@ class AdminWebhooksState(StaffState):
     edit_error: str = ""
     # The new subscription's secret, shown once in the dialog that made it; cleared when that dialog closes.
     secret: str = ""
-    # The subscription waiting for the admin's "Delete" confirmation.
-    pending: dict[str, Any] = {}
     # The subscription whose deliveries are shown, and those deliveries.
     watched: dict[str, Any] = {}
     deliveries: list[dict[str, Any]] = []
@@ -131,10 +130,6 @@ class AdminWebhooksState(StaffState):
     @rx.var
     def showing_secret(self) -> bool:
         return bool(self.secret)
-
-    @rx.var
-    def confirming(self) -> bool:
-        return bool(self.pending)
 
     @rx.var
     def watching(self) -> bool:
@@ -260,16 +255,11 @@ class AdminWebhooksState(StaffState):
     def ask_delete(self, webhook_id: int):
         row = next((r for r in self.rows if r.get("id") == int(webhook_id)), None)
         if row is not None:
-            self.pending = {"id": row["id"], "title": f"Delete the webhook to {row['url']}?"}
-
-    @rx.event
-    def cancel_delete(self, open_: bool = False):
-        if not open_:
-            self.pending = {}
+            self._ask(id=row["id"], title=f"Delete the webhook to {row['url']}?")
 
     @rx.event
     def confirm_delete(self):
-        pending, self.pending = self.pending, {}
+        pending = self._take_pending()
         if not pending:
             return None
         actor, refusal = self._actor(ADMIN)

@@ -198,7 +198,7 @@ def test_people_admin_confirms_role_and_access_changes_first(people):
     state.ask_role(robin.id, "admin")
     assert state.pending["title"] == "Make Robin Newhire an admin?"
     assert [row["role"] for row in state.rows if row["id"] == robin.id] == ["agent"]  # nothing changed yet
-    state.cancel_change(False)
+    state.cancel_pending(False)
     assert state.pending == {}
 
     state.ask_role(robin.id, "admin")

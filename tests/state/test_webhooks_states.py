@@ -56,7 +56,7 @@ def test_the_webhooks_admin_creates_edits_follows_and_deletes(people):
 
     state.ask_delete(row["id"])
     assert state.confirming and URL in state.pending["title"]
-    state.cancel_delete(False)
+    state.cancel_pending(False)
     assert not state.confirming
     state.ask_delete(row["id"])
     state.confirm_delete()
