@@ -22,7 +22,6 @@ import os
 import random
 import threading
 import traceback
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,7 +33,7 @@ from sqlmodel import Session, col, select
 
 from autocrm.core.db import read_session, stored_id, table_of, write_session
 from autocrm.core.settings import get_settings
-from autocrm.events import listeners, schedule, wakeup, webhook_delivery
+from autocrm.events import leases, listeners, schedule, wakeup, webhook_delivery
 from autocrm.models import EventRecord, Job, JobStatus
 from autocrm.models.base import utcnow
 from autocrm.services.events import Event, running_listener
@@ -99,28 +98,21 @@ def any_due() -> bool:
 
 def claim(*, worker: str, limit: int = 20) -> list[Claimed]:
     """Takes up to `limit` due jobs (pending and due, or running with an expired lease) for `worker`."""
-    now = utcnow()
-    token = f"{worker}:{uuid.uuid4().hex[:12]}"
     with write_session() as session:
-        query = select(Job.id).where(_due(now)).order_by(col(Job.due_at), col(Job.id)).limit(limit)
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        ids = list(session.exec(query))
-        if not ids:
-            return []
-        session.execute(
-            update(table_of(Job))
-            .where(col(Job.id).in_(ids))
-            .values(
-                status=JobStatus.running,
-                attempts=Job.attempts + 1,
-                claim=token,
-                due_at=now + timedelta(seconds=get_settings().job_lease_seconds),
-            )
+        claimed = leases.claim_due(
+            session,
+            Job,
+            due=_due(utcnow()),
+            order_by=[col(Job.due_at), col(Job.id)],
+            worker=worker,
+            limit=limit,
+            lease_seconds=get_settings().job_lease_seconds,
         )
-        rows = session.exec(select(Job.id, Job.name, Job.event_id, Job.attempts).where(col(Job.id).in_(ids)))
+        if claimed is None:
+            return []
+        rows = session.exec(select(Job.id, Job.name, Job.event_id, Job.attempts).where(col(Job.id).in_(claimed.ids)))
         return [
-            Claimed(id=stored_id(job_id), name=name, event_id=event_id, attempts=attempts, claim=token)
+            Claimed(id=stored_id(job_id), name=name, event_id=event_id, attempts=attempts, claim=claimed.token)
             for job_id, name, event_id, attempts in sorted(rows)
         ]
 

@@ -19,10 +19,9 @@ import json
 import logging
 import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import httpx
 from sqlalchemy import ColumnElement, exists, update
@@ -32,6 +31,7 @@ from standardwebhooks import Webhook
 
 from autocrm.core.db import read_session, stored_id, table_of, write_session
 from autocrm.core.settings import get_settings
+from autocrm.events import leases
 from autocrm.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from autocrm.models.base import utcnow
 from autocrm.services import webhooks
@@ -70,26 +70,19 @@ def any_due() -> bool:
 
 
 def claim(*, worker: str, limit: int) -> list[ClaimedDelivery]:
-    now = utcnow()
-    token = f"{worker}:{uuid.uuid4().hex[:12]}"
     with write_session() as session:
-        query = select(WebhookDelivery.id).where(_due(now)).order_by(col(WebhookDelivery.id)).limit(limit)
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True, of=table_of(WebhookDelivery))
-        ids = list(session.exec(query))
-        if not ids:
-            return []
-        session.execute(
-            update(table_of(WebhookDelivery))
-            .where(col(WebhookDelivery.id).in_(ids))
-            .values(
-                status=DeliveryStatus.running,
-                attempts=WebhookDelivery.attempts + 1,
-                claim=token,
-                due_at=now + timedelta(seconds=get_settings().webhook_lease_seconds),
-            )
+        claimed = leases.claim_due(
+            session,
+            WebhookDelivery,
+            due=_due(utcnow()),
+            order_by=[col(WebhookDelivery.id)],
+            worker=worker,
+            limit=limit,
+            lease_seconds=get_settings().webhook_lease_seconds,
         )
-        rows = session.exec(select(WebhookDelivery).where(col(WebhookDelivery.id).in_(ids)))
+        if claimed is None:
+            return []
+        rows = session.exec(select(WebhookDelivery).where(col(WebhookDelivery.id).in_(claimed.ids)))
         return sorted(
             (
                 ClaimedDelivery(
@@ -98,7 +91,7 @@ def claim(*, worker: str, limit: int) -> list[ClaimedDelivery]:
                     event_id=row.event_id,
                     attempts=row.attempts,
                     created_at=row.created_at,
-                    claim=token,
+                    claim=claimed.token,
                 )
                 for row in rows
             ),
