@@ -12,9 +12,13 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from autocrm.core.settings import get_settings
 
 
-def sealer(purpose: str) -> Fernet:
-    """The Fernet for `purpose`: a different purpose cannot open what this one sealed."""
-    key = HKDF(algorithm=SHA256(), length=32, salt=None, info=f"autocrm:{purpose}".encode()).derive(
+def derived_key(purpose: str) -> bytes:
+    """32 bytes for `purpose`, derived from the secret key: a different purpose gets an unrelated key."""
+    return HKDF(algorithm=SHA256(), length=32, salt=None, info=f"autocrm:{purpose}".encode()).derive(
         get_settings().resolved_secret_key.encode()
     )
-    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def sealer(purpose: str) -> Fernet:
+    """The Fernet for `purpose`: a different purpose cannot open what this one sealed."""
+    return Fernet(base64.urlsafe_b64encode(derived_key(purpose)))

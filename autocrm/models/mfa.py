@@ -16,7 +16,9 @@ class MfaCredential(SQLModel, table=True):
     __tablename__ = "mfa_credential"
 
     user_id: int = Field(foreign_key="user_account.id", primary_key=True, ondelete="CASCADE")
-    # Kept as is: the server must compute the same codes as the app. Never leaves the service layer after
+    # Sealed (AES-GCM under a key derived from the secret key, bound to the user): the server must compute the
+    # same codes as the app, so it is kept, but a copy of the database alone does not give it away. Rows from
+    # before sealing hold the base32 secret itself until its next use. Never leaves the service layer after
     # enrolment.
     secret: str = Field(max_length=64)
     created_at: datetime = timestamp_field(default_now=True)

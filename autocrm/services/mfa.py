@@ -10,8 +10,11 @@ authenticator; a new password, a new authenticator or "forget devices" makes eve
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
+import os
 import re
 import secrets
 import time
@@ -19,11 +22,14 @@ from typing import Any
 
 import pyotp
 import segno
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from autocrm.core.db import stored_id
+from autocrm.core.sealing import derived_key
 from autocrm.core.settings import get_settings
 from autocrm.models import LoginSession, MfaCredential, MfaRecoveryCode, MfaRoleRequirement, Role, User
 from autocrm.models.base import utcnow
@@ -63,6 +69,37 @@ class MfaPolicy(BaseModel):
 
 
 # ---- reading ------------------------------------------------------------------------------------------
+
+
+# ---- the authenticator secret, sealed at rest ----------------------------------------------------------------
+# AES-GCM rather than the Fernet of `core.sealing.sealer`: a 20-byte secret sealed this way is 64 characters,
+# which the column holds, and the user's id is bound in, so a sealed secret copied to another row opens nowhere.
+
+_SEAL_PURPOSE = "totp-secret"  # noqa: S105 (a key-derivation label, not a secret)
+_PLAIN_SECRET = re.compile(r"^[A-Z2-7]{32}$")  # what rows from before sealing hold
+
+
+def _associated(user_id: int) -> bytes:
+    return f"autocrm:totp:{user_id}".encode()
+
+
+def _sealed_secret(secret: str, user_id: int) -> str:
+    nonce = os.urandom(12)
+    sealed = AESGCM(derived_key(_SEAL_PURPOSE)).encrypt(nonce, base64.b32decode(secret), _associated(user_id))
+    return base64.urlsafe_b64encode(nonce + sealed).decode()
+
+
+def _secret_of(credential: MfaCredential) -> str:
+    """The base32 secret; "" when it cannot be opened (the secret key changed): then no code matches."""
+    stored = credential.secret
+    if _PLAIN_SECRET.match(stored):
+        return stored
+    try:
+        blob = base64.urlsafe_b64decode(stored.encode())
+        raw = AESGCM(derived_key(_SEAL_PURPOSE)).decrypt(blob[:12], blob[12:], _associated(credential.user_id))
+    except (InvalidTag, ValueError, binascii.Error):
+        return ""
+    return base64.b32encode(raw).decode()
 
 
 def _credential(session: Session, user_id: int | None) -> MfaCredential | None:
@@ -130,11 +167,16 @@ def _unused_recovery_codes(session: Session, user_id: int | None) -> list[MfaRec
 
 def _totp_matches(credential: MfaCredential, code: str) -> bool:
     """A code of the previous, current or next 30-second step (clocks drift), newer than the last one used."""
-    totp = pyotp.TOTP(credential.secret)
+    secret = _secret_of(credential)
+    if not secret:
+        return False
+    totp = pyotp.TOTP(secret)
     now_step = int(time.time()) // totp.interval
     for step in (now_step - 1, now_step, now_step + 1):
         if step > credential.last_used_step and hmac.compare_digest(totp.generate_otp(step), code):
             credential.last_used_step = step
+            if _PLAIN_SECRET.match(credential.secret):  # a row from before sealing: sealed from now on
+                credential.secret = _sealed_secret(secret, credential.user_id)
             return True
     return False
 
@@ -180,7 +222,7 @@ def start_enrolment(session: Session, *, actor: Actor) -> MfaEnrolment:
     if _enabled_credential(session, user.id) is not None:
         raise Conflict("Two-step verification is already on. Turn it off first to set up another app.")
     credential = _credential(session, user.id) or MfaCredential(user_id=stored_id(user.id), secret="")
-    credential.secret = pyotp.random_base32()
+    credential.secret = _sealed_secret(pyotp.random_base32(), credential.user_id)
     credential.created_at = utcnow()
     credential.last_used_step = 0
     session.add(credential)
@@ -189,9 +231,10 @@ def start_enrolment(session: Session, *, actor: Actor) -> MfaEnrolment:
 
 
 def enrolment_of(credential: MfaCredential, user: User) -> MfaEnrolment:
-    uri = pyotp.TOTP(credential.secret).provisioning_uri(name=user.email, issuer_name=get_settings().company_name)
+    secret = _secret_of(credential)
+    uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=get_settings().company_name)
     qr_svg = segno.make(uri, error="m").svg_inline(scale=5, border=3, dark="#000", light="#fff", omitsize=False)
-    return MfaEnrolment(secret=credential.secret, provisioning_uri=uri, qr_svg=qr_svg)
+    return MfaEnrolment(secret=secret, provisioning_uri=uri, qr_svg=qr_svg)
 
 
 def confirm_enrolment(session: Session, *, actor: Actor, code: str) -> list[str]:
@@ -342,7 +385,7 @@ def _binding(user: User, credential: MfaCredential | None) -> str:
     (a new password or a new authenticator unbinds every device), and the device epoch."""
     parts = [
         user.password_hash or "",
-        credential.secret if credential else "",
+        _secret_of(credential) if credential else "",  # the secret, not its sealing: resealing unbinds nothing
         str(credential.device_epoch if credential else 0),
     ]
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]

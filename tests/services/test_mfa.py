@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from sqlmodel import select
 
 from autocrm.core.db import read_session, write_session
+from autocrm.core.settings import reset_settings
 from autocrm.models import AuditEntry, MfaCredential, MfaRecoveryCode, Role
 from autocrm.services import auth, mfa
 from autocrm.services.actor import Actor
@@ -244,3 +245,52 @@ def test_an_admin_resets_a_users_mfa_and_their_sessions_end(people):
         assert mfa.status(session, actor=people.actor(agent)).enabled is False
         assert auth.user_for_session_token(session, token) is None
     assert _actions(agent.id)[-1] == "mfa.reset"
+
+
+def _stored_secret(user_id: int) -> str:
+    with read_session() as session:
+        return session.get(MfaCredential, user_id).secret
+
+
+def test_the_authenticator_secret_is_sealed_at_rest_and_bound_to_its_user(people, monkeypatch):
+    """A copy of the database does not hold the secret that makes the codes: it is sealed under a key derived
+    from the desk's secret key and bound to its user; under another secret key no code matches."""
+    agent, other = people.make(Role.agent), people.make(Role.agent)
+    secret, _codes = _enrol(agent)
+    _enrol(other)
+    stored = _stored_secret(agent.id)
+    assert secret not in stored and len(stored) <= 64
+    with write_session() as session:  # a sealed secret copied to another person's row opens nowhere
+        row = session.get(MfaCredential, other.id)
+        row.secret = stored
+        session.add(row)
+    with write_session() as session:
+        pending = mfa.after_password(session, user=other)
+    with pytest.raises(AuthenticationFailed), write_session() as session:
+        mfa.complete_sign_in(session, pending=pending, code=_code(secret, 1))
+
+    monkeypatch.setenv("AUTOCRM_SECRET_KEY", "another-secret-key")
+    reset_settings()
+    with write_session() as session:
+        pending = mfa.after_password(session, user=agent)
+    with pytest.raises(AuthenticationFailed), write_session() as session:
+        mfa.complete_sign_in(session, pending=pending, code=_code(secret, 1))
+
+
+def test_a_secret_kept_before_sealing_still_works_and_is_sealed_at_its_next_use(people):
+    agent = people.make(Role.agent)
+    secret, _codes = _enrol(agent)
+    with write_session() as session:
+        session_token = auth.start_login_session(session, user=agent)
+        device = mfa.remember_device(session, session_token=session_token)
+        row = session.get(MfaCredential, agent.id)
+        row.secret = secret  # as rows were stored before sealing
+        session.add(row)
+    with write_session() as session:
+        assert mfa.after_password(session, user=agent, device_token=device) is None  # still the same binding
+        pending = mfa.after_password(session, user=agent)
+    with write_session() as session:
+        assert mfa.complete_sign_in(session, pending=pending, code=_code(secret, 1)).id == agent.id
+    assert secret not in _stored_secret(agent.id)
+    with write_session() as session:  # resealing unbinds no remembered device
+        assert mfa.after_password(session, user=agent, device_token=device) is None
