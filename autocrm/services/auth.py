@@ -186,12 +186,22 @@ def authenticate(session: Session, *, email: str, password: str, client: str = "
     return UserPublic.model_validate(user)
 
 
-def start_login_session(session: Session, *, user: UserPublic) -> str:
-    """A new browser session; returns the token for the cookie (only its hash is stored)."""
+def start_login_session(session: Session, *, user: UserPublic, user_agent: str = "") -> str:
+    """A new browser session; returns the token for the cookie (only its hash is stored). `user_agent` is the
+    browser's, as in `claim_login_session`."""
     token = secrets.token_urlsafe(32)
     ttl = timedelta(seconds=get_settings().session_ttl_seconds)
     now = utcnow()
-    session.add(LoginSession(token_hash=sha256(token), user_id=user.id, expires_at=now + ttl, claimed_at=now))
+    session.add(
+        LoginSession(
+            token_hash=sha256(token),
+            user_id=user.id,
+            expires_at=now + ttl,
+            claimed_at=now,
+            last_seen_at=now,
+            user_agent=usage.clean_user_agent(user_agent),
+        )
+    )
     return token
 
 

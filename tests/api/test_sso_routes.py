@@ -14,7 +14,7 @@ from sqlmodel import col, select
 
 from autocrm.api import create_app
 from autocrm.core.db import read_session, write_session
-from autocrm.models import AuditEntry, Role, User, UserIdentity
+from autocrm.models import AuditEntry, LoginSession, Role, User, UserIdentity
 from autocrm.services import auth, sso
 from autocrm.services.actor import Actor
 from autocrm.services.sso import SsoProviderInput, SsoProviderPublic
@@ -226,3 +226,15 @@ def test_the_routes_are_not_in_the_openapi_schema(idp):  # noqa: ARG001 (the app
     paths = browser().get("/api/v1/openapi.json").json()["paths"]
     assert not [path for path in paths if path.startswith("/api/sso")]
     assert browser().get("/api/sso/start", params={"provider": "x"}).status_code == 422
+
+
+def test_an_sso_session_names_its_browser_in_the_sessions_list(idp):
+    """Like a password sign-in, the session remembers the browser that made it, so its owner can tell it apart."""
+    provider = add_provider(idp)
+    client = browser()
+    client.headers["user-agent"] = "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"
+    user = signed_in_user(sign_in(client, provider.id))
+    assert user is not None
+    with read_session() as session:
+        row = session.exec(select(LoginSession).where(LoginSession.user_id == user.id)).one()
+    assert "Firefox" in row.user_agent and row.last_seen_at is not None

@@ -41,12 +41,12 @@ def _start(provider_id: int, next_path: str) -> tuple[str, str]:
         return sso.start_sign_in(session, provider_id=provider_id, next_path=next_path)
 
 
-def _finish(sealed: str, state: str, code: str, error: str) -> tuple[str, str]:
+def _finish(sealed: str, state: str, code: str, error: str, user_agent: str) -> tuple[str, str]:
     with read_session() as session:
         verified = sso.verify_callback(session, sealed=sealed, state=state, code=code, error=error)
     with write_session() as session:
         user = sso.sign_in(session, verified=verified)
-        token = auth.start_login_session(session, user=user)
+        token = auth.start_login_session(session, user=user, user_agent=user_agent)
     return token, sso.landing_path(user, verified.next_path)
 
 
@@ -73,7 +73,10 @@ async def start(provider: int = 0, next: str = "") -> RedirectResponse:  # noqa:
 async def callback(request: Request, code: str = "", state: str = "", error: str = "") -> RedirectResponse:
     sealed = request.cookies.get(sso.PENDING_COOKIE, "")
     try:
-        token, target = await run_in_threadpool(_finish, sealed[:4000], state[:200], code[:2000], error[:100])
+        user_agent = request.headers.get("user-agent", "")
+        token, target = await run_in_threadpool(
+            _finish, sealed[:4000], state[:200], code[:2000], error[:100], user_agent
+        )
     except SsoRefused as refused:
         response = _to_login(refused.reason)
     except DomainError:
