@@ -58,6 +58,8 @@ class TeamMembership(SQLModel, table=True):
 
     team_id: int = Field(foreign_key="team.id", primary_key=True, ondelete="CASCADE")
     user_id: int = Field(foreign_key="user_account.id", primary_key=True, ondelete="CASCADE", index=True)
+    # A team lead reviews the team's work: today, approving shared macros.
+    lead: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class Skill(SQLModel, table=True):

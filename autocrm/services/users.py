@@ -166,3 +166,24 @@ def create_team(
         changes={"name": (None, name), "members": (None, list(member_ids))},
     )
     return TeamPublic(id=team_id, name=team.name, description=team.description, member_ids=list(member_ids))
+
+
+def set_team_lead(session: Session, *, actor: Actor, team_id: int, user_id: int, lead: bool) -> None:
+    """Makes a team's member its lead (or not): leads approve shared macros."""
+    actor.require_admin()
+    membership = session.get(TeamMembership, (team_id, user_id))
+    if membership is None:
+        raise NotFound(f"User {user_id} is not a member of team {team_id}.")
+    if membership.lead == lead:
+        return
+    membership.lead = lead
+    session.add(membership)
+    audit.record(
+        session,
+        actor=actor,
+        action="team.lead",
+        object_type="team",
+        object_id=team_id,
+        changes={"lead": (None if lead else user_id, user_id if lead else None)},
+    )
+    events.emit(session, "team.lead_changed", actor=actor, data={"team_id": team_id, "user_id": user_id, "lead": lead})

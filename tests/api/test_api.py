@@ -81,6 +81,14 @@ def test_openapi_documents_every_endpoint_the_bearer_scheme_and_the_error_envelo
         "/api/v1/webhooks/{webhook_id}": ["delete", "get", "patch"],
         "/api/v1/webhooks/{webhook_id}/deliveries": ["get"],
         "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry": ["post"],
+        "/api/v1/macros": ["get", "post"],
+        "/api/v1/macros/{macro_id}": ["get", "patch"],
+        "/api/v1/macros/{macro_id}/versions": ["get"],
+        "/api/v1/macros/{macro_id}/diff": ["get"],
+        "/api/v1/macros/{macro_id}/submit": ["post"],
+        "/api/v1/macros/{macro_id}/approve": ["post"],
+        "/api/v1/macros/{macro_id}/reject": ["post"],
+        "/api/v1/tickets/{ticket_id}/apply-macro": ["post"],
     }
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     patch = spec["paths"]["/api/v1/tickets/{ticket_id}"]["patch"]
