@@ -12,7 +12,18 @@ from starlette.types import ASGIApp
 from autocrm.api.body_limit import JSON_BODY_MAX_BYTES, MULTIPART_OVERHEAD_BYTES, RequestBodyLimit
 from autocrm.api.docs import install_docs
 from autocrm.api.errors import install_error_handlers
-from autocrm.api.routes import api_keys, attachments, health, macros, notifications, session, sso, tickets, webhooks
+from autocrm.api.routes import (
+    api_keys,
+    attachments,
+    health,
+    macros,
+    metrics,
+    notifications,
+    session,
+    sso,
+    tickets,
+    webhooks,
+)
 from autocrm.api.routing import ALL_METHODS, unmatched_api_path
 from autocrm.api.security_headers import SecurityHeaders
 from autocrm.core.settings import get_settings
@@ -52,6 +63,7 @@ def create_app() -> FastAPI:
     api.include_router(api_keys.router)
     api.include_router(webhooks.router)
     api.include_router(macros.router)
+    api.include_router(metrics.router)
     api.include_router(session.router)
     api.include_router(sso.router)
     api.include_router(notifications.router)
