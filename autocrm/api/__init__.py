@@ -21,6 +21,7 @@ from autocrm.api.routes import (
     notifications,
     session,
     sso,
+    ticket_context,
     tickets,
     webhooks,
 )
@@ -64,6 +65,7 @@ def create_app() -> FastAPI:
     api.include_router(webhooks.router)
     api.include_router(macros.router)
     api.include_router(metrics.router)
+    api.include_router(ticket_context.router)
     api.include_router(session.router)
     api.include_router(sso.router)
     api.include_router(notifications.router)

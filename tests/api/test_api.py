@@ -90,6 +90,8 @@ def test_openapi_documents_every_endpoint_the_bearer_scheme_and_the_error_envelo
         "/api/v1/macros/{macro_id}/reject": ["post"],
         "/api/v1/tickets/{ticket_id}/apply-macro": ["post"],
         "/api/v1/metrics/agents/{agent_id}": ["get"],
+        "/api/v1/tickets/{ticket_id}/timeline": ["get"],
+        "/api/v1/tickets/{ticket_id}/requester": ["get"],
     }
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     patch = spec["paths"]["/api/v1/tickets/{ticket_id}"]["patch"]

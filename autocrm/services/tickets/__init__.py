@@ -45,6 +45,13 @@ from autocrm.services.tickets.shapes import (
     TicketRef,
     TicketUpdate,
 )
+from autocrm.services.tickets.timeline import (
+    ENTRY_KINDS,
+    RequesterContext,
+    TimelineEntry,
+    requester_context,
+    timeline,
+)
 from autocrm.services.tickets.writes import (
     TAG_RE,
     active_staff,
@@ -60,13 +67,14 @@ from autocrm.services.tickets.writes import (
 
 __all__ = [
     "ALLOWED_ATTACHMENT_TYPES",
+    "ENTRY_KINDS",
     "MAX_TAGS",
     "RATEABLE_CATEGORIES",
-    "UNSOLVED_CATEGORIES",
     "SEARCH_TOTAL_CAP",
     "SORTS",
     "TAG_RE",
     "TOTAL_CAP",
+    "UNSOLVED_CATEGORIES",
     "AttachmentPublic",
     "AuditPublic",
     "CustomerMessage",
@@ -78,6 +86,7 @@ __all__ = [
     "PersonRef",
     "QueueTotal",
     "RatingPublic",
+    "RequesterContext",
     "TeamRef",
     "TicketCreate",
     "TicketFilter",
@@ -85,6 +94,7 @@ __all__ = [
     "TicketPublic",
     "TicketRef",
     "TicketUpdate",
+    "TimelineEntry",
     "active_staff",
     "add_attachment",
     "add_message",
@@ -102,6 +112,8 @@ __all__ = [
     "queue_totals",
     "rate_ticket",
     "read_attachment",
+    "requester_context",
     "ticket_audit",
+    "timeline",
     "update_ticket",
 ]
