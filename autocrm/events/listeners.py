@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from autocrm.services import notifications, verification, webhooks
+from autocrm.services import inbox, notifications, verification, webhooks
 from autocrm.services.events import Event
 
 Handler = Callable[[Session, Event], None]
@@ -53,6 +53,8 @@ AFTER_COMMIT: dict[str, list[Listener]] = {
     "ticket.created": [Listener("mail.ticket_created", notifications.ticket_created), _WEBHOOKS],
     "message.created": [
         Listener("mail.agent_replied", notifications.agent_replied, wants=notifications.is_public_staff_reply),
+        # Teammates @mentioned in a note get an inbox row (the bell) and a `notification.created` event.
+        Listener("inbox.mentions", inbox.notify_mentions, wants=inbox.wants_mentions, rows_only=True),
         _WEBHOOKS,
     ],
     "ticket.updated": [

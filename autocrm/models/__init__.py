@@ -4,6 +4,7 @@ from autocrm.models.accounts import DeskSetting, EmailVerification, TicketVerifi
 from autocrm.models.audit import AuditEntry
 from autocrm.models.enums import Channel, CustomFieldType, Role, StatusCategory
 from autocrm.models.events import EventRecord, Job, JobStatus
+from autocrm.models.inbox import InboxNotification
 from autocrm.models.macros import Macro, MacroVersion
 from autocrm.models.mfa import MfaCredential, MfaRecoveryCode, MfaRoleRequirement
 from autocrm.models.notifications import OutboundMailRecord
@@ -45,6 +46,7 @@ __all__ = [
     "DeskSetting",
     "EmailVerification",
     "EventRecord",
+    "InboxNotification",
     "Job",
     "JobStatus",
     "LoginSession",

@@ -48,6 +48,8 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "img": {"src", "alt", "title"},
+    # A teammate mentioned in a note, as the editor marks them (`services/inbox.py` reads the id).
+    "span": {"data-type", "data-id", "data-label"},
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan"},
 }
