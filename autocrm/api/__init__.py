@@ -19,6 +19,7 @@ from autocrm.api.routes import (
     macros,
     metrics,
     notifications,
+    routing,
     session,
     sso,
     ticket_context,
@@ -66,6 +67,7 @@ def create_app() -> FastAPI:
     api.include_router(macros.router)
     api.include_router(metrics.router)
     api.include_router(ticket_context.router)
+    api.include_router(routing.router)
     api.include_router(session.router)
     api.include_router(sso.router)
     api.include_router(notifications.router)

@@ -24,10 +24,12 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from autocrm.services import inbox, notifications, verification, webhooks
+from autocrm.services import inbox, notifications, routing, verification, webhooks
 from autocrm.services.events import Event
 
-Handler = Callable[[Session, Event], None]
+# An in-transaction handler returns True when it changed the rows being written (the writer reads them
+# again); what an after-commit handler returns is ignored.
+Handler = Callable[[Session, Event], object]
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,13 @@ class Listener:
 _ACCOUNT_MAIL = Listener("mail.account", verification.send_account_mail)
 _WEBHOOKS = Listener("webhooks.fan_out", webhooks.fan_out, rows_only=True)
 
-IN_TRANSACTION: dict[str, list[Listener]] = {}
+_ROUTING = Listener(routing.LISTENER, routing.run_rules)
+
+IN_TRANSACTION: dict[str, list[Listener]] = {
+    # Routing rules act on a ticket before anyone sees it (`services/routing.py`).
+    "ticket.created": [_ROUTING],
+    "ticket.updated": [_ROUTING],
+}
 
 AFTER_COMMIT: dict[str, list[Listener]] = {
     # The account mails (sign-up verification, password reset, "someone signed up with your address").

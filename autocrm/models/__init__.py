@@ -8,6 +8,7 @@ from autocrm.models.inbox import InboxNotification
 from autocrm.models.macros import Macro, MacroVersion
 from autocrm.models.mfa import MfaCredential, MfaRecoveryCode, MfaRoleRequirement
 from autocrm.models.notifications import OutboundMailRecord
+from autocrm.models.routing import RoutingRule
 from autocrm.models.sso import SsoProvider, UserIdentity
 from autocrm.models.tickets import (
     Attachment,
@@ -60,6 +61,7 @@ __all__ = [
     "OutboundMailRecord",
     "PasswordResetToken",
     "Role",
+    "RoutingRule",
     "SatisfactionRating",
     "Skill",
     "SsoProvider",

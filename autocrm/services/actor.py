@@ -17,7 +17,9 @@ USERS_WRITE = "users:write"
 KEYS_MANAGE = "keys:manage"
 # Webhook subscriptions and their deliveries (`webhooks`); only an admin key may use it.
 WEBHOOKS_MANAGE = "webhooks:manage"
-ALL_SCOPES = (TICKETS_READ, TICKETS_WRITE, USERS_READ, USERS_WRITE, KEYS_MANAGE, WEBHOOKS_MANAGE)
+# Routing rules (`routing`); only an admin key may use it.
+ROUTING_MANAGE = "routing:manage"
+ALL_SCOPES = (TICKETS_READ, TICKETS_WRITE, USERS_READ, USERS_WRITE, KEYS_MANAGE, WEBHOOKS_MANAGE, ROUTING_MANAGE)
 
 
 class ActorKind(StrEnum):
@@ -39,6 +41,8 @@ class Actor:
     # The signed-in person's display name, so what they write can name its author without a lookup.
     name: str | None = None
     kind: ActorKind = ActorKind.person
+    # What events record as their `via` when it is not the kind's own ("rule" for a routing rule's writes).
+    via: str | None = None
 
     @classmethod
     def for_user(cls, user: User | UserPublic) -> Actor:
@@ -55,8 +59,8 @@ class Actor:
         )
 
     @classmethod
-    def system(cls, label: str = "system") -> Actor:
-        return cls(role=Role.admin, label=label, kind=ActorKind.system)
+    def system(cls, label: str = "system", *, via: str | None = None) -> Actor:
+        return cls(role=Role.admin, label=label, kind=ActorKind.system, via=via)
 
     @property
     def is_staff(self) -> bool:

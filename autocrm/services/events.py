@@ -95,6 +95,8 @@ _INSERT_JOBS = insert(table_of(Job))
 
 
 def via_of(actor: Actor) -> str:
+    if actor.via is not None:
+        return actor.via
     if _running.get() is not None or actor.kind == ActorKind.system:
         return "system"
     if actor.api_key_id is not None or actor.kind == ActorKind.api_key:
@@ -114,8 +116,9 @@ def emit(
     ticket_id: int | None = None,
     data: dict[str, Any] | None = None,
     via: str | None = None,
-) -> None:
-    """Adds the event to the outbox in the caller's transaction (and runs in-transaction listeners)."""
+) -> bool:
+    """Adds the event to the outbox in the caller's transaction and runs the in-transaction listeners; True
+    when one of them says it changed something (a routing rule), so the writer reads its rows again."""
     from autocrm.events import listeners
 
     running = _running.get()
@@ -140,11 +143,12 @@ def emit(
     session.info[_EVENTS_ADDED] = True
     if event.depth > MAX_DEPTH:
         log.warning("Event %s (%s) is %s listeners deep: no listener gets it", event.id, type, event.depth)
-        return
+        return False
+    changed = False
     for listener in listeners.IN_TRANSACTION.get(type, []):
         if listener.name != event.caused_by and (listener.wants is None or listener.wants(event)):
             with running_listener(listener.name, event):
-                listener.handler(session, event)
+                changed = bool(listener.handler(session, event)) or changed
     jobs = [
         {"key": job_key(event.id, listener.name), "name": listener.name, "event_id": event.id}
         for listener in listeners.AFTER_COMMIT.get(type, [])
@@ -166,6 +170,7 @@ def emit(
                 ],
             )
         _wake_after_commit(session)
+    return changed
 
 
 def _wake_after_commit(session: Session) -> None:

@@ -92,6 +92,10 @@ def test_openapi_documents_every_endpoint_the_bearer_scheme_and_the_error_envelo
         "/api/v1/metrics/agents/{agent_id}": ["get"],
         "/api/v1/tickets/{ticket_id}/timeline": ["get"],
         "/api/v1/tickets/{ticket_id}/requester": ["get"],
+        "/api/v1/routing/rules": ["get", "post"],
+        "/api/v1/routing/rules/{rule_id}": ["delete", "get", "patch"],
+        "/api/v1/routing/rules/order": ["post"],
+        "/api/v1/routing/test": ["post"],
     }
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     patch = spec["paths"]["/api/v1/tickets/{ticket_id}"]["patch"]

@@ -301,7 +301,7 @@ def create_ticket(session: Session, *, actor: Actor, data: TicketCreate) -> Tick
             **({"follow_up_of_id": (None, original.id)} if original is not None else {}),
         },
     )
-    events.emit(
+    routed = events.emit(
         session,
         "ticket.created",
         actor=actor,
@@ -313,6 +313,9 @@ def create_ticket(session: Session, *, actor: Actor, data: TicketCreate) -> Tick
             "requester_id": requester.id,
         },
     )
+    if routed:
+        # A routing rule changed the new ticket (team, assignee, tags): read what it is now.
+        return to_public([ticket], session)[0]
     # Everything the public shape needs is in hand: no read-back inside the write transaction.
     related = Related(
         requester_name=requester.name,
