@@ -21,6 +21,7 @@ from autocrm.api.routes import (
     notifications,
     routing,
     session,
+    sla,
     sso,
     ticket_context,
     tickets,
@@ -68,6 +69,7 @@ def create_app() -> FastAPI:
     api.include_router(metrics.router)
     api.include_router(ticket_context.router)
     api.include_router(routing.router)
+    api.include_router(sla.router)
     api.include_router(session.router)
     api.include_router(sso.router)
     api.include_router(notifications.router)

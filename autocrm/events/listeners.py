@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from autocrm.services import inbox, notifications, routing, verification, webhooks
+from autocrm.services import inbox, notifications, routing, sla, verification, webhooks
 from autocrm.services.events import Event
 
 # An in-transaction handler returns True when it changed the rows being written (the writer reads them
@@ -44,11 +44,14 @@ _ACCOUNT_MAIL = Listener("mail.account", verification.send_account_mail)
 _WEBHOOKS = Listener("webhooks.fan_out", webhooks.fan_out, rows_only=True)
 
 _ROUTING = Listener(routing.LISTENER, routing.run_rules)
+_SLA = Listener(sla.LISTENER, sla.follow_ticket)
 
 IN_TRANSACTION: dict[str, list[Listener]] = {
-    # Routing rules act on a ticket before anyone sees it (`services/routing.py`).
-    "ticket.created": [_ROUTING],
-    "ticket.updated": [_ROUTING],
+    # Routing rules act on a ticket before anyone sees it (`services/routing.py`); the SLA clock follows every
+    # change that can move it, after the rules (`services/sla.py`).
+    "ticket.created": [_ROUTING, _SLA],
+    "ticket.updated": [_ROUTING, _SLA],
+    "message.created": [_SLA],
 }
 
 AFTER_COMMIT: dict[str, list[Listener]] = {

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, delete, select
 from autocrm.core.settings import get_settings
 from autocrm.models import EventRecord, Job, JobStatus
 from autocrm.models.base import utcnow
+from autocrm.services import sla
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ def clean_up_outbox(session: Session) -> None:
 
 SCHEDULE: list[ScheduledJob] = [
     ScheduledJob("outbox.clean_up", every_seconds=3600, run=clean_up_outbox),
+    # `sla.breached` once per ticket and target whose due time passed (`services/sla.py`).
+    ScheduledJob("sla.check", every_seconds=60, run=sla.run_breach_check),
 ]
 
 

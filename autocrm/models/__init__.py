@@ -9,6 +9,7 @@ from autocrm.models.macros import Macro, MacroVersion
 from autocrm.models.mfa import MfaCredential, MfaRecoveryCode, MfaRoleRequirement
 from autocrm.models.notifications import OutboundMailRecord
 from autocrm.models.routing import RoutingRule
+from autocrm.models.sla import BusinessCalendar, SlaPolicy, TicketSla
 from autocrm.models.sso import SsoProvider, UserIdentity
 from autocrm.models.tickets import (
     Attachment,
@@ -39,6 +40,7 @@ __all__ = [
     "ApiKey",
     "Attachment",
     "AuditEntry",
+    "BusinessCalendar",
     "Channel",
     "Counter",
     "CustomFieldDefinition",
@@ -64,6 +66,7 @@ __all__ = [
     "RoutingRule",
     "SatisfactionRating",
     "Skill",
+    "SlaPolicy",
     "SsoProvider",
     "StatusCategory",
     "Team",
@@ -71,6 +74,7 @@ __all__ = [
     "Ticket",
     "TicketPriority",
     "TicketStatus",
+    "TicketSla",
     "TicketTag",
     "TicketVerificationHold",
     "User",

@@ -34,7 +34,7 @@ SCOPE_HINTS = {
     "users:write": "Change people",
     "keys:manage": "List and revoke API keys (admin keys only)",
     "webhooks:manage": "Set up, change and remove webhooks, and retry deliveries (admin keys only)",
-    "routing:manage": "Write, reorder and try routing rules (admin keys only)",
+    "routing:manage": "Routing rules, SLA policies and business calendars (admin keys only)",
 }
 STATE_TEXT = {
     ApiKeyState.active: "Active",

@@ -67,3 +67,41 @@ def test_rights_and_bad_rules(api):
     assert_error(
         api.client.post("/api/v1/routing/rules/order", json={"ids": [1, 2]}, headers=headers), 422, "validation_failed"
     )
+
+
+def test_sla_policies_and_a_tickets_state_over_http(api):
+    headers = _manager()
+    calendar = api.client.post(
+        "/api/v1/sla/calendars",
+        json={
+            "name": "Office",
+            "time_zone": "Europe/Berlin",
+            "weekly": {"0": [{"start": "09:00", "end": "17:00"}]},
+            "country": "DE",
+        },
+        headers=headers,
+    )
+    assert calendar.status_code == 201, calendar.text
+    policy = api.client.post(
+        "/api/v1/sla/policies",
+        json={"name": "Std", "calendar_id": calendar.json()["id"], "targets": {"normal": {"first_response": 60}}},
+        headers=headers,
+    )
+    assert policy.status_code == 201, policy.text
+    assert [p["name"] for p in api.client.get("/api/v1/sla/policies", headers=headers).json()] == ["Std"]
+    state = api.client.get(f"/api/v1/tickets/{api.ticket.id}/sla", headers=api.headers("agent"))
+    assert state.status_code == 200 and state.json()["state"] == "none"  # the ticket predates the policy
+    bad = api.client.post(
+        "/api/v1/sla/policies", json={"name": "x", "targets": {"normal": {"first_response": 0}}}, headers=headers
+    )
+    assert_error(bad, 422, "validation_failed")
+    assert_error(
+        api.client.post(
+            "/api/v1/sla/calendars", json={"name": "x", "time_zone": "UTC", "weekly": {"9": []}}, headers=headers
+        ),
+        422,
+        "validation_failed",
+    )
+    assert_error(
+        api.client.patch("/api/v1/sla/policies/99999", json={"enabled": False}, headers=headers), 404, "not_found"
+    )

@@ -234,7 +234,8 @@ def test_the_scheduled_clean_up_drops_old_finished_events_and_is_re_armed(db_url
             s.add(
                 Job(key=f"event:{rows[f'test.{kind}'].id}:x", name="x", event_id=rows[f"test.{kind}"].id, status=status)
             )
-    assert [job.name for job in schedule.SCHEDULE] == ["outbox.clean_up"]
+    assert "outbox.clean_up" in [job.name for job in schedule.SCHEDULE]
+    monkeypatch.setattr(schedule, "SCHEDULE", [schedule.scheduled_job("outbox.clean_up")])
     runner.ensure_scheduled()
     runner.ensure_scheduled()  # once per job, however many workers start
     assert runner.run_pending_jobs() == 1
