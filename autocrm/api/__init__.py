@@ -16,6 +16,7 @@ from autocrm.api.routes import (
     api_keys,
     attachments,
     health,
+    kb,
     macros,
     metrics,
     notifications,
@@ -70,6 +71,7 @@ def create_app() -> FastAPI:
     api.include_router(ticket_context.router)
     api.include_router(routing.router)
     api.include_router(sla.router)
+    api.include_router(kb.router)
     api.include_router(session.router)
     api.include_router(sso.router)
     api.include_router(notifications.router)

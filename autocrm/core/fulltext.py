@@ -294,9 +294,12 @@ def is_fts_name(name: str | None) -> bool:
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:  # noqa: ARG001 (Alembic's hook signature)
     """Alembic filter: the search objects are not in the models, and are not drift."""
+    from autocrm.core import kb_fulltext
+
     if type_ == "column":
-        return not (name == SEARCH_COLUMN and getattr(getattr(obj, "table", None), "name", None) == "ticket")
-    return not (type_ in ("table", "index") and is_fts_name(name))
+        table = getattr(getattr(obj, "table", None), "name", None)
+        return not (name == SEARCH_COLUMN and table in ("ticket", "kb_chunk"))
+    return not (type_ in ("table", "index") and (is_fts_name(name) or kb_fulltext.is_kb_search_name(name)))
 
 
 # ---- query terms ----------------------------------------------------------------------------

@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     webhook_retry_max_seconds: float = Field(default=3600.0, gt=0)
     webhook_lease_seconds: int = Field(default=60, ge=1)
     webhook_send_threads: int = Field(default=4, ge=1, le=64, description="Deliveries a worker sends at once.")
+    chroma_url: str | None = Field(
+        default=None, description="A Chroma server for the knowledge base's vectors; unset: on disk in the data dir."
+    )
 
     @field_validator("smtp_url")
     @classmethod

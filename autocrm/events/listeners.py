@@ -24,8 +24,9 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from autocrm.services import inbox, notifications, routing, sla, verification, webhooks
+from autocrm.services import inbox, kb, notifications, routing, sla, verification, webhooks
 from autocrm.services.events import Event
+from autocrm.services.kb import index as kb_index
 
 # An in-transaction handler returns True when it changed the rows being written (the writer reads them
 # again); what an after-commit handler returns is ignored.
@@ -75,6 +76,8 @@ AFTER_COMMIT: dict[str, list[Listener]] = {
     ],
     "rating.submitted": [_WEBHOOKS],
     "attachment.added": [_WEBHOOKS],
+    # Search follows every publish, edit, unpublish and delete: the passages' vectors, made off the write path.
+    kb.ARTICLE_CHANGED: [Listener(kb_index.LISTENER, kb_index.embed_pending)],
 }
 
 

@@ -5,6 +5,7 @@ from autocrm.models.audit import AuditEntry
 from autocrm.models.enums import Channel, CustomFieldType, Role, StatusCategory
 from autocrm.models.events import EventRecord, Job, JobStatus
 from autocrm.models.inbox import InboxNotification
+from autocrm.models.kb import KbArticle, KbArticleVersion, KbCategory, KbChunk, KbFeedback, KbIndexState
 from autocrm.models.macros import Macro, MacroVersion
 from autocrm.models.mfa import MfaCredential, MfaRecoveryCode, MfaRoleRequirement
 from autocrm.models.notifications import OutboundMailRecord
@@ -52,6 +53,12 @@ __all__ = [
     "InboxNotification",
     "Job",
     "JobStatus",
+    "KbArticle",
+    "KbArticleVersion",
+    "KbCategory",
+    "KbChunk",
+    "KbFeedback",
+    "KbIndexState",
     "LoginSession",
     "Macro",
     "MacroVersion",

@@ -42,6 +42,8 @@ class User(SQLModel, table=True):
     # Off: no notification mails about tickets (the mailed unsubscribe link or the person's own switch).
     # Account mails (resets, verification) still go.
     email_notifications: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
+    # An agent who may write and publish knowledge-base articles (admins always may).
+    kb_editor: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class Team(SQLModel, table=True):

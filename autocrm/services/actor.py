@@ -19,7 +19,20 @@ KEYS_MANAGE = "keys:manage"
 WEBHOOKS_MANAGE = "webhooks:manage"
 # Routing rules (`routing`); only an admin key may use it.
 ROUTING_MANAGE = "routing:manage"
-ALL_SCOPES = (TICKETS_READ, TICKETS_WRITE, USERS_READ, USERS_WRITE, KEYS_MANAGE, WEBHOOKS_MANAGE, ROUTING_MANAGE)
+# Reading the knowledge base (every role, within what it may see) and writing it (admins and KB editors).
+KB_READ = "kb:read"
+KB_WRITE = "kb:write"
+ALL_SCOPES = (
+    TICKETS_READ,
+    TICKETS_WRITE,
+    USERS_READ,
+    USERS_WRITE,
+    KEYS_MANAGE,
+    WEBHOOKS_MANAGE,
+    ROUTING_MANAGE,
+    KB_READ,
+    KB_WRITE,
+)
 
 
 class ActorKind(StrEnum):

@@ -187,3 +187,26 @@ def set_team_lead(session: Session, *, actor: Actor, team_id: int, user_id: int,
         changes={"lead": (None if lead else user_id, user_id if lead else None)},
     )
     events.emit(session, "team.lead_changed", actor=actor, data={"team_id": team_id, "user_id": user_id, "lead": lead})
+
+
+def set_kb_editor(session: Session, *, actor: Actor, user_id: int, editor: bool) -> None:
+    """Lets an agent write and publish knowledge-base articles (or no longer); admins always may."""
+    actor.require_admin()
+    user = session.get(User, user_id)
+    if user is None or not user.role.is_staff:
+        raise NotFound(f"No agent {user_id}.")
+    if user.kb_editor == editor:
+        return
+    user.kb_editor = editor
+    session.add(user)
+    audit.record(
+        session,
+        actor=actor,
+        action="user.kb_editor",
+        object_type="user",
+        object_id=user_id,
+        changes={"kb_editor": (not editor, editor)},
+    )
+    events.emit(
+        session, "user.updated", actor=actor, data={"user_id": user_id, "changes": {"kb_editor": [not editor, editor]}}
+    )

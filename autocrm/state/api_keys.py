@@ -35,6 +35,8 @@ SCOPE_HINTS = {
     "keys:manage": "List and revoke API keys (admin keys only)",
     "webhooks:manage": "Set up, change and remove webhooks, and retry deliveries (admin keys only)",
     "routing:manage": "Routing rules, SLA policies and business calendars (admin keys only)",
+    "kb:read": "Read and search the knowledge base",
+    "kb:write": "Write and publish knowledge-base articles (admins and KB editors)",
 }
 STATE_TEXT = {
     ApiKeyState.active: "Active",

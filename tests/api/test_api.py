@@ -100,6 +100,14 @@ def test_openapi_documents_every_endpoint_the_bearer_scheme_and_the_error_envelo
         "/api/v1/sla/policies": ["get", "post"],
         "/api/v1/sla/policies/{policy_id}": ["patch"],
         "/api/v1/tickets/{ticket_id}/sla": ["get"],
+        "/api/v1/kb/articles": ["get", "post"],
+        "/api/v1/kb/articles/{article_id}": ["delete", "get", "patch"],
+        "/api/v1/kb/articles/{article_id}/versions": ["get"],
+        "/api/v1/kb/articles/{article_id}/diff": ["get"],
+        "/api/v1/kb/articles/{article_id}/feedback": ["post"],
+        "/api/v1/kb/categories": ["get", "post"],
+        "/api/v1/kb/translations/missing": ["get"],
+        "/api/v1/kb/search": ["get"],
     }
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     patch = spec["paths"]["/api/v1/tickets/{ticket_id}"]["patch"]

@@ -1,0 +1,138 @@
+"""The dense half of knowledge-base search: passage vectors, made after the write and kept in Chroma.
+
+The database is the record: each chunk's vector is stored on its row by the `kb.index` after-commit job
+(`embed_pending`), never inside the article's transaction, so a failing model never fails a save and a job run
+twice only finds nothing left to do. Every run bumps the desk's index generation; a process's Chroma
+collection (`core/vectors.py`) is caught up from the rows whenever the generation moved (`sync`): chunks it
+lacks are added with their stored vectors and chunks gone from the database are removed. Chunk ids are never
+reused for another text, so comparing ids is enough.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+
+import numpy as np
+from sqlmodel import Session, col, select
+
+from autocrm.core import vectors
+from autocrm.core.db import stored_id
+from autocrm.core.embedding import embedder
+from autocrm.models import KbChunk, KbIndexState
+from autocrm.services.events import Event
+
+LISTENER = "kb.index"
+EMBED_BATCH = 256
+SYNC_BATCH = 1000
+_ID_PREFIX = "c"
+# Nearest neighbours always exist; below this cosine a passage is about something else (MiniLM puts unrelated
+# sentences at 0.0-0.2), and answering with it would only push keyword matches down.
+MIN_SIMILARITY = 0.25
+
+
+def ensure_state(session: Session) -> KbIndexState:
+    state = session.get(KbIndexState, 1)
+    if state is None:
+        state = KbIndexState(id=1, index_key=secrets.token_hex(8), generation=0)
+        session.add(state)
+        session.flush()
+    return state
+
+
+def embed_pending(session: Session, event: Event | None = None) -> int:  # noqa: ARG001 (a listener's signature)
+    """Stores a vector on every chunk that has none yet, then moves the generation on; the number embedded."""
+    done = 0
+    while True:
+        batch = session.exec(
+            select(KbChunk).where(col(KbChunk.embedding).is_(None)).order_by(col(KbChunk.id)).limit(EMBED_BATCH)
+        ).all()
+        if not batch:
+            break
+        vectors_ = embedder().embed([_passage_text(chunk) for chunk in batch])
+        for chunk, vector in zip(batch, vectors_, strict=True):
+            chunk.embedding = vector.tobytes()
+            session.add(chunk)
+        session.flush()
+        done += len(batch)
+    state = ensure_state(session)
+    state.generation += 1
+    session.add(state)
+    session.flush()
+    index = vectors.index_for(state.index_key)
+    if index.shared:
+        # On a server every process reads the same collection: catch it up once here rather than at the next
+        # search of every app process.
+        sync(session)
+    return done
+
+
+def _passage_text(chunk: KbChunk) -> str:
+    return f"{chunk.heading}\n{chunk.text}" if chunk.text else chunk.heading
+
+
+def sync(session: Session) -> vectors.VectorIndex | None:
+    """This process's collection, caught up with the stored vectors; None before anything was indexed."""
+    state = session.get(KbIndexState, 1)
+    if state is None:
+        return None
+    index = vectors.index_for(state.index_key)
+    generation = state.generation
+    if index.synced_generation == generation:
+        return index
+    with index.lock:
+        if index.synced_generation >= generation:
+            return index
+        stored = {stored_id(i) for i in session.exec(select(KbChunk.id).where(col(KbChunk.embedding).is_not(None)))}
+        held = {int(i[len(_ID_PREFIX) :]) for i in index.collection.get(include=[])["ids"]}
+        gone = sorted(held - stored)
+        for start in range(0, len(gone), SYNC_BATCH):
+            index.collection.delete(ids=[f"{_ID_PREFIX}{i}" for i in gone[start : start + SYNC_BATCH]])
+        new = sorted(stored - held)
+        for start in range(0, len(new), SYNC_BATCH):
+            _add(session, index, new[start : start + SYNC_BATCH])
+        index.synced_generation = generation
+    return index
+
+
+def _add(session: Session, index: vectors.VectorIndex, chunk_ids: Sequence[int]) -> None:
+    rows = [
+        row
+        for row in session.exec(select(KbChunk).where(col(KbChunk.id).in_(chunk_ids))).all()
+        if row.embedding is not None
+    ]
+    if not rows:
+        return
+    index.collection.upsert(
+        ids=[f"{_ID_PREFIX}{row.id}" for row in rows],
+        embeddings=np.vstack([np.frombuffer(row.embedding or b"", dtype=np.float32) for row in rows]),
+        metadatas=[
+            {"article_id": row.article_id, "group_id": row.group_id, "locale": row.locale, "visibility": row.visibility}
+            for row in rows
+        ],
+    )
+
+
+def nearest(
+    session: Session, query: str, *, locales: Sequence[str] | None, visibilities: Sequence[str], limit: int
+) -> list[int]:
+    """Chunk ids nearest to the query, best first."""
+    index = sync(session)
+    if index is None or index.collection.count() == 0:
+        return []
+    conditions: list[dict[str, object]] = [{"visibility": {"$in": list(visibilities)}}]
+    if locales is not None:
+        conditions.append({"locale": {"$in": list(locales)}})
+    where = conditions[0] if len(conditions) == 1 else {"$and": conditions}
+    found = index.collection.query(
+        query_embeddings=embedder().embed([query]),
+        n_results=min(limit, index.collection.count()),
+        where=where,  # type: ignore[arg-type]
+        include=["distances"],
+    )
+    distances = (found["distances"] or [[]])[0]
+    return [
+        int(i[len(_ID_PREFIX) :])
+        for i, distance in zip(found["ids"][0], distances, strict=True)
+        if 1.0 - distance >= MIN_SIMILARITY
+    ]

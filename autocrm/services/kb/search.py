@@ -1,0 +1,206 @@
+"""Knowledge-base search: keyword and dense retrieval over passages, fused, answered as articles.
+
+- **Keyword**: the database's own index (`core/kb_fulltext.py`): any of the query's words, prefixes from three
+  letters, ranked by BM25 on SQLite and `ts_rank_cd` on PostgreSQL (stemmed per locale there), headings (the
+  title and section) weighed above text.
+- **Dense**: the passage vectors (`index.py`), MiniLM over Chroma.
+- **Fusion**: reciprocal rank fusion over translation groups (an article and its translations are one answer):
+  each list ranks the groups by their best passage, a group scores sum(1 / (K + rank)). The answer is the
+  group's article in the reader's locale when it has a published one the reader may see, else the best-ranked
+  one; its snippet is its best passage with the query's words marked.
+- **Locales**: the reader's locale and the desk's default (its fallback); `cross_locale` searches every locale,
+  so a question can find an article written in another language (the dense model is English-trained: words
+  shared across languages and the translations linked in one group carry the rest).
+- **Visibility**: customers search public articles only; staff internal ones too. Only published articles
+  have passages, so drafts and archived articles are never found.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from typing import Literal
+
+from pydantic import BaseModel
+from sqlalchemy import bindparam, text
+from sqlmodel import Session, col, select
+
+from autocrm.core import fulltext, kb_fulltext
+from autocrm.core.db import stored_id
+from autocrm.models import KbArticle, KbChunk
+from autocrm.models.kb import ArticleStatus
+from autocrm.services.actor import KB_READ, Actor
+from autocrm.services.kb import index
+from autocrm.services.kb.articles import DEFAULT_LOCALE, LOCALES, article_url, readable_visibilities
+
+RRF_K = 60
+CANDIDATES = 50
+SNIPPET_CHARS = 220
+Mode = Literal["hybrid", "keyword", "dense"]
+
+
+class SearchHit(BaseModel):
+    article_id: int
+    title: str
+    locale: str
+    snippet: str  # plain text, HTML-escaped, with the query's words in <mark>
+    score: float
+    url: str
+
+
+class SearchResults(BaseModel):
+    items: list[SearchHit]
+
+
+def search(
+    session: Session,
+    *,
+    actor: Actor,
+    q: str,
+    locale: str | None = None,
+    limit: int = 10,
+    cross_locale: bool = False,
+    mode: Mode = "hybrid",
+) -> SearchResults:
+    actor.require_scope(KB_READ)
+    query = q.strip()
+    words = fulltext.terms(query)
+    if not words:
+        return SearchResults(items=[])
+    reader_locale = locale or DEFAULT_LOCALE
+    locales = None if cross_locale else sorted({reader_locale, DEFAULT_LOCALE})
+    visibilities = readable_visibilities(actor)
+    ranked: list[list[int]] = []
+    if mode in ("hybrid", "keyword"):
+        ranked.append(keyword_chunks(session, words, locales=locales, visibilities=visibilities, limit=CANDIDATES))
+    if mode in ("hybrid", "dense"):
+        ranked.append(index.nearest(session, query, locales=locales, visibilities=visibilities, limit=CANDIDATES))
+    chunk_ids = list(dict.fromkeys(i for lst in ranked for i in lst))
+    if not chunk_ids:
+        return SearchResults(items=[])
+    chunks = {stored_id(c.id): c for c in session.exec(select(KbChunk).where(col(KbChunk.id).in_(chunk_ids))).all()}
+    scores: dict[int, float] = {}
+    best_chunk: dict[int, tuple[float, int]] = {}  # article id -> (its passage's best fused score, chunk id)
+    chunk_scores: dict[int, float] = {}
+    for lst in ranked:
+        group_rank: dict[int, int] = {}
+        for position, chunk_id in enumerate(c for c in lst if c in chunks):
+            chunk_scores[chunk_id] = chunk_scores.get(chunk_id, 0.0) + 1.0 / (RRF_K + position + 1)
+            group = chunks[chunk_id].group_id
+            group_rank.setdefault(group, len(group_rank) + 1)
+        for group, rank in group_rank.items():
+            scores[group] = scores.get(group, 0.0) + 1.0 / (RRF_K + rank)
+    for chunk_id, score in chunk_scores.items():
+        article_id = chunks[chunk_id].article_id
+        if article_id not in best_chunk or score > best_chunk[article_id][0]:
+            best_chunk[article_id] = (score, chunk_id)
+    top_groups = sorted(scores, key=lambda g: (-scores[g], g))[: max(limit, 1) * 2]
+    answers = _answers(session, top_groups, best_chunk, reader_locale=reader_locale, visibilities=visibilities)
+    items = []
+    for group in top_groups:
+        article = answers.get(group)
+        if article is None:
+            continue
+        best = best_chunk.get(stored_id(article.id))
+        passage = chunks[best[1]] if best is not None else _first_chunk(session, stored_id(article.id))
+        items.append(
+            SearchHit(
+                article_id=stored_id(article.id),
+                title=article.title,
+                locale=article.locale,
+                snippet=snippet(passage.text if passage is not None else article.body_text, words),
+                score=round(scores[group], 6),
+                url=article_url(article),
+            )
+        )
+        if len(items) == limit:
+            break
+    return SearchResults(items=items)
+
+
+def _answers(
+    session: Session,
+    groups: Sequence[int],
+    best_chunk: dict[int, tuple[float, int]],
+    *,
+    reader_locale: str,
+    visibilities: Sequence[str],
+) -> dict[int, KbArticle]:
+    """Per group, the article to answer with: the reader's locale when published and visible, else the one
+    whose passage ranked best."""
+    if not groups:
+        return {}
+    articles = session.exec(
+        select(KbArticle).where(
+            col(KbArticle.group_id).in_(groups),
+            KbArticle.status == ArticleStatus.published,
+            col(KbArticle.visibility).in_(visibilities),
+        )
+    ).all()
+    chosen: dict[int, KbArticle] = {}
+    for article in articles:
+        group = stored_id(article.group_id)
+        current = chosen.get(group)
+        if current is None or _preference(article, best_chunk, reader_locale) > _preference(
+            current, best_chunk, reader_locale
+        ):
+            chosen[group] = article
+    return chosen
+
+
+def _preference(article: KbArticle, best_chunk: dict[int, tuple[float, int]], reader_locale: str) -> tuple[int, float]:
+    return (1 if article.locale == reader_locale else 0, best_chunk.get(stored_id(article.id), (0.0, 0))[0])
+
+
+def _first_chunk(session: Session, article_id: int) -> KbChunk | None:
+    return session.exec(
+        select(KbChunk).where(KbChunk.article_id == article_id).order_by(col(KbChunk.position)).limit(1)
+    ).first()
+
+
+def keyword_chunks(
+    session: Session, words: list[str], *, locales: Sequence[str] | None, visibilities: Sequence[str], limit: int
+) -> list[int]:
+    """Chunk ids matching any of the words, best first."""
+    dialect = session.get_bind().dialect.name
+    params: dict[str, object] = {"visibilities": list(visibilities), "limit": limit}
+    locale_filter = ""
+    if locales is not None:
+        locale_filter = "AND c.locale IN :locales"
+        params["locales"] = list(locales)
+    if dialect == "sqlite":
+        params["match"] = " OR ".join(f'"{w}"*' if len(w) >= 3 else f'"{w}"' for w in words)
+        statement = text(
+            f"""SELECT c.id FROM {kb_fulltext.FTS_TABLE} f JOIN kb_chunk c ON c.id = f.rowid
+                WHERE {kb_fulltext.FTS_TABLE} MATCH :match AND c.visibility IN :visibilities {locale_filter}
+                ORDER BY bm25({kb_fulltext.FTS_TABLE}, 3.0, 1.0), c.id LIMIT :limit"""  # noqa: S608 (names are constants)
+        )
+    else:
+        configs = sorted({kb_fulltext.ts_config(loc) for loc in (locales or LOCALES)} | {"simple"})
+        params["tsquery"] = " | ".join(f"{w}:*" if len(w) >= 3 else w for w in words)
+        combined = " || ".join(f"to_tsquery('{config}', :tsquery)" for config in configs)
+        statement = text(
+            f"""SELECT c.id FROM kb_chunk c, (SELECT {combined} AS q) AS query
+                WHERE c.{kb_fulltext.SEARCH_COLUMN} @@ query.q AND c.visibility IN :visibilities {locale_filter}
+                ORDER BY ts_rank_cd(c.{kb_fulltext.SEARCH_COLUMN}, query.q) DESC, c.id LIMIT :limit"""  # noqa: S608
+        )
+    statement = statement.bindparams(bindparam("visibilities", expanding=True))
+    if locales is not None:
+        statement = statement.bindparams(bindparam("locales", expanding=True))
+    return [row[0] for row in session.execute(statement, params).all()]
+
+
+def snippet(passage: str, words: list[str]) -> str:
+    """About SNIPPET_CHARS of the passage around its first matching word, escaped, the words in <mark>."""
+    pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\w*", re.IGNORECASE)
+    first = pattern.search(passage)
+    start = max(0, (first.start() if first else 0) - SNIPPET_CHARS // 3)
+    if start:
+        space = passage.find(" ", start)
+        start = space + 1 if 0 <= space < start + 20 else start
+    piece = passage[start : start + SNIPPET_CHARS]
+    cut = len(passage) > start + SNIPPET_CHARS
+    escaped = html.escape(piece)
+    marked = pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped)
+    return ("… " if start else "") + marked + (" …" if cut else "")
