@@ -6,6 +6,7 @@ from reflex_base.components.component import ComponentStyle
 from autocrm.api import wrap_reflex
 from autocrm.pages import PAGES
 from autocrm.state import live
+from autocrm.state.locale import LocaleMiddleware
 
 STYLE: ComponentStyle = {
     "font_family": "Inter, ui-sans-serif, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
@@ -59,6 +60,9 @@ app = rx.App(
     api_transformer=wrap_reflex,
     head_components=[rx.el.meta(name="theme-color", content="#3e63dd")],
 )
+
+# First, before Reflex's own hydration: every event, hydration included, runs in the tab's language.
+app.add_middleware(LocaleMiddleware(), index=0)
 
 for render, options in PAGES:
     app.add_page(render, **options)

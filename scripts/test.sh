@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything (Python packages, bun, Debian's chromium), makes sure PostgreSQL and Redis run,
 # then runs the gates and the whole test suite, browser tests included:
-#   ruff (format and lint), mypy, then pytest with the coverage floor.
+#   ruff (format and lint), mypy, the translation catalogs' check, then pytest with the coverage floor.
 # Extra arguments go to pytest and run just those tests (the coverage floor applies to the whole suite only).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -17,6 +17,8 @@ echo "test: ruff format --check, ruff check, mypy"
 .venv/bin/ruff format --check --quiet .
 .venv/bin/ruff check --quiet .
 .venv/bin/mypy --no-error-summary
+echo "test: translation catalogs (scripts/i18n.sh check)"
+bash scripts/i18n.sh check
 
 if [ $# -eq 0 ]; then
   exec .venv/bin/python -m pytest --cov --cov-report=term:skip-covered --cov-fail-under="$COVERAGE_FLOOR"

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(default=None, description="Unset: generated into the data dir.")
     base_url: str = "http://localhost:3000"
     company_name: str = "AutoCRM Support"
+    default_locale: str = Field(
+        default="en", description="The desk's language when neither the profile nor the browser names one we have."
+    )
     smtp_url: str | None = Field(
         default=None,
         repr=False,  # it may carry the SMTP password
@@ -100,6 +103,16 @@ class Settings(BaseSettings):
                     "AUTOCRM_SMTP_URL must look like smtp://user:pass@host:587?starttls=1 or smtps://host:465"
                 )
         return value or None
+
+    @field_validator("default_locale")
+    @classmethod
+    def _default_locale_is_supported(cls, value: str) -> str:
+        from autocrm.core.i18n import SUPPORTED_LOCALES, normalize_locale
+
+        locale = normalize_locale(value)
+        if locale is None:
+            raise ValueError(f"AUTOCRM_DEFAULT_LOCALE must be one of {', '.join(SUPPORTED_LOCALES)}")
+        return locale
 
     @field_validator("base_url")
     @classmethod

@@ -6,22 +6,24 @@ import reflex as rx
 
 from autocrm import routes
 from autocrm.components.forms import empty_state
+from autocrm.components.i18n import tr
 from autocrm.components.layout import agent_shell, auth_shell, portal_shell
 from autocrm.components.panel import panel
+from autocrm.core.i18n import N_
 from autocrm.pages.registry import page
 from autocrm.state.not_found import NotFoundState
 from autocrm.state.roles import STAFF
 
-EXPLANATION = "There is no page at this address. The link may be old, or mistyped."
+EXPLANATION = N_("There is no page at this address. The link may be old, or mistyped.")
 
 
 def _message(back_label: str, back_href: str) -> rx.Component:
     return panel(
         empty_state(
             "map-pin-off",
-            "Page not found",
-            EXPLANATION,
-            rx.link(rx.button(rx.icon("arrow-left", size=14), back_label), href=back_href, class_name="way-back"),
+            tr("Page not found"),
+            tr(EXPLANATION),
+            rx.link(rx.button(rx.icon("arrow-left", size=14), tr(back_label)), href=back_href, class_name="way-back"),
         ),
         class_name="not-found",
     )
@@ -33,13 +35,13 @@ def not_found() -> rx.Component:
         NotFoundState.checked,
         rx.match(
             NotFoundState.user_role,
-            ("customer", portal_shell(_message("Back to my requests", routes.PORTAL))),
-            (*STAFF, agent_shell(_message("Back to the queue", routes.AGENT_QUEUE), title="Page not found")),
+            ("customer", portal_shell(_message(N_("Back to my requests"), routes.PORTAL))),
+            (*STAFF, agent_shell(_message(N_("Back to the queue"), routes.AGENT_QUEUE), title=tr("Page not found"))),
             auth_shell(
-                "Page not found",
-                EXPLANATION,
+                tr("Page not found"),
+                tr(EXPLANATION),
                 rx.link(
-                    rx.button("Go to sign in", size="3", width="100%"),
+                    rx.button(tr("Go to sign in"), size="3", width="100%"),
                     href=routes.LOGIN,
                     class_name="way-back",
                     width="100%",

@@ -64,10 +64,10 @@ class QueueState(ListPageMixin, StaffState):
     @rx.var
     def range_label(self) -> str:
         if not self.total:
-            return "No tickets"
+            return self._t("No tickets")
         first = (self.page - 1) * PER_PAGE + 1
         last = min(self.total, self.page * PER_PAGE)
-        return f"{first}–{last} of {self.total_label}"
+        return self._t("{first}–{last} of {total}", first=first, last=last, total=self.total_label)
 
     @rx.var
     def has_next(self) -> bool:

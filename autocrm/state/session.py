@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from autocrm import routes
+from autocrm.core import i18n
 from autocrm.core.db import read_session, write_session
 from autocrm.core.settings import get_settings
 from autocrm.models import User
@@ -80,6 +81,13 @@ class SessionState(rx.State):
 
     user: dict[str, Any] = {}
     company_name: str = _settings.company_name
+    # The tab's language: `chosen_locale` is what the language switch picked in this tab (the profile's
+    # choice comes with `user`); `locale` is what the last event negotiated, and `ui_text` its catalog,
+    # which `components.i18n.tr()` reads, so a switch re-renders every text without a reload.
+    chosen_locale: str = ""
+    locale: str = ""
+    ui_text: dict[str, str] = {}
+    ui_plurals: dict[str, list[str]] = {}
 
     @rx.var
     def signed_in(self) -> bool:
@@ -109,7 +117,38 @@ class SessionState(rx.State):
     def is_admin(self) -> bool:
         return self.user.get("role") == "admin"
 
+    @rx.var
+    def language_name(self) -> str:
+        return i18n.LOCALE_NAMES.get(self.locale or i18n.default_locale(), "")
+
     # ---- helpers for page states ------------------------------------------------------------------
+
+    def _t(self, msgid: str, /, **params: Any) -> str:
+        """`i18n.t` for computed vars: reading `self.locale` makes a language switch recompute the var."""
+        with i18n.using_locale(self.locale):
+            return i18n.t(msgid, **params)
+
+    def _ngettext(self, singular: str, plural: str, n: int, /, **params: Any) -> str:
+        with i18n.using_locale(self.locale):
+            return i18n.ngettext(singular, plural, n, **params)
+
+    def _negotiated_locale(self) -> str:
+        """This tab's choice, else the profile's, else the browser's Accept-Language, else the desk's default."""
+        return i18n.negotiate(
+            chosen=self.chosen_locale or str(self.user.get("locale") or ""),
+            accept_language=self.router.headers.accept_language,
+        )
+
+    def _apply_locale(self) -> str:
+        """Make the negotiated locale current for this event (services' `t()` reads it) and, when it
+        changed, send the tab its catalog. Called before every event by `state.locale.LocaleMiddleware`."""
+        locale = self._negotiated_locale()
+        i18n.set_locale(locale)
+        if locale != self.locale:
+            self.locale = locale
+            self.ui_text = i18n.catalog(locale)
+            self.ui_plurals = i18n.plural_catalog(locale)
+        return locale
 
     def _cookie(self, name: str) -> str:
         """A cookie (HttpOnly ones too) as the browser sent it with this page's websocket handshake."""
@@ -200,6 +239,16 @@ class SessionState(rx.State):
             setattr(self, form.message, next(iter(shown.values()), message))
 
     # ---- events -----------------------------------------------------------------------------------
+
+    @rx.event
+    def set_language(self, locale: str):
+        """The language switch: applies at once in this tab (every `tr()` text follows `ui_text`)."""
+        chosen = i18n.normalize_locale(locale)
+        if chosen is None:
+            return None
+        self.chosen_locale = chosen
+        self._apply_locale()
+        return None
 
     @rx.event
     def redirect_home(self):

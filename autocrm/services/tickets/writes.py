@@ -18,6 +18,7 @@ import filetype
 from sqlmodel import Session, col, select
 
 from autocrm.core.db import stored_id
+from autocrm.core.i18n import ngettext, t
 from autocrm.core.settings import get_settings
 from autocrm.models import (
     Attachment,
@@ -71,7 +72,9 @@ def clean_tags(tags: list[str]) -> list[str]:
         if tag not in cleaned:
             cleaned.append(tag)
     if len(cleaned) > MAX_TAGS:
-        raise field_error("tags", f"A ticket takes at most {MAX_TAGS} tags.")
+        raise field_error(
+            "tags", ngettext("A ticket takes at most {n} tag.", "A ticket takes at most {n} tags.", MAX_TAGS)
+        )
     return sorted(cleaned)
 
 
@@ -79,11 +82,11 @@ def clean_body(body: str, body_format: str, *, images: frozenset[int] = frozense
     """Safe HTML and its text; `images` are the attachments the body may show (see `content.sanitize_html`)."""
     limit = get_settings().message_max_chars
     if len(body) > limit:
-        raise field_error("body", f"The message is longer than {limit} characters.")
+        raise field_error("body", t("The message is longer than {limit} characters.", limit=limit))
     safe = sanitize_html(text_to_html(body) if body_format == "text" else body, images=images)
     text = html_to_text(safe)
     if not text and "<img" not in safe:
-        raise field_error("body", "The message is empty.")
+        raise field_error("body", t("The message is empty."))
     return safe, text
 
 
@@ -368,7 +371,7 @@ def update_ticket(session: Session, *, actor: Actor, ticket_id: int, data: Ticke
         and (status is None or status.category == StatusCategory.closed)
         and fields - {"tags"}
     ):
-        raise Conflict("This ticket is closed. Reopen it by changing its status first.")
+        raise Conflict(t("This ticket is closed. Reopen it by changing its status first."))
 
     if data.subject is not None:
         ticket.subject = data.subject
@@ -433,7 +436,7 @@ def add_message(session: Session, *, actor: Actor, ticket_id: int, data: Message
         actor.require_staff()
     status = desk.status_of(session, ticket.status)
     if not ticket_rules.takes_messages(status.category):
-        raise Conflict("This ticket is closed. Open a new ticket instead.")
+        raise Conflict(t("This ticket is closed. Open a new ticket instead."))
     now = utcnow()
     channel = data.channel or (Channel.api if actor.api_key_id else Channel.web)
     message = Message(
@@ -530,7 +533,7 @@ def rate_ticket(session: Session, *, actor: Actor, ticket_id: int, score: int, c
     if actor.user_id != ticket.requester_id:
         raise PermissionDenied("Only the customer who asked may rate a ticket.")
     if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
-        raise field_error("score", "Choose 1 to 5 stars.")
+        raise field_error("score", t("Choose 1 to 5 stars."))
     comment = (comment or "").strip()
     if len(comment) > 2000:
         raise field_error("comment", "Keep the comment under 2000 characters.")

@@ -1,0 +1,46 @@
+"""Translated text in components and pages, which are compiled once into the frontend.
+
+`tr("Queue")` is a Var reading the tab's catalog (`SessionState.ui_text`), falling back to the English msgid, so
+the language switch re-renders every text at once. Placeholders take plain values or Vars:
+`tr("Ticket #{number}", number=TicketState.number)`. `tr_n` picks a plural form in the browser.
+Python that runs per event (states, services) uses `autocrm.core.i18n.t()` instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from autocrm.core import i18n
+from autocrm.state.session import SessionState
+
+# The class attributes are Vars at compile time (mypy sees the instance types).
+_UI_TEXT: Any = SessionState.ui_text
+_UI_PLURALS: Any = SessionState.ui_plurals
+
+
+def _fill(text: Any, params: dict[str, Any]) -> Any:
+    for name, value in params.items():
+        text = text.replace("{" + name + "}", value.to(str) if isinstance(value, rx.Var) else str(value))
+    return text
+
+
+def tr(msgid: str, /, **params: Any) -> Any:
+    """`msgid` in the tab's language (a str Var), `{name}` placeholders filled from `params`."""
+    text = _UI_TEXT.get(msgid, msgid).to(str)
+    return _fill(text, params)
+
+
+def tr_n(singular: str, plural: str, n: Any, /, **params: Any) -> Any:
+    """The plural form for `n` (an int Var). Every supported language has two forms: French takes the singular
+    for 0 and 1, the others for 1 only (the .po files' Plural-Forms say the same)."""
+    forms = _UI_PLURALS.get(singular, [singular, plural]).to(list[str])
+    uses_singular = rx.cond(SessionState.locale == "fr", n <= 1, n == 1)
+    text = rx.cond(uses_singular, forms[0], forms[1]).to(str)
+    return _fill(text, {"n": n, **params})
+
+
+def language_names() -> list[tuple[str, str]]:
+    """(locale, the language named in itself) for the language switch."""
+    return [(locale, i18n.LOCALE_NAMES[locale]) for locale in i18n.SUPPORTED_LOCALES]

@@ -1,0 +1,58 @@
+"""The tab's language in Reflex states: negotiated before each event, switched live, read by tr()."""
+
+from __future__ import annotations
+
+import reflex as rx
+from reflex.istate.data import RouterData
+
+from autocrm.components.i18n import language_names, tr, tr_n
+from autocrm.core.i18n import get_locale, t, using_locale
+from autocrm.state.queue import QueueState
+
+
+def _state(cls, accept_language: str = ""):
+    root = rx.State(_reflex_internal_init=True)
+    headers = {"host": "localhost:3000", "origin": "http://localhost:3000"}
+    if accept_language:
+        headers["accept-language"] = accept_language
+    root.router = RouterData.from_router_data({"headers": headers, "asPath": "/"})
+    return root.get_substate(cls.get_full_name().split(".")[1:])
+
+
+def test_each_event_runs_in_the_browsers_language_until_the_tab_chooses_one():
+    with using_locale(None):
+        queue = _state(QueueState, accept_language="pt-BR,de-AT;q=0.9,en;q=0.5")
+        assert queue._apply_locale() == "de"
+        assert get_locale() == "de"  # what the handler and the services it calls now use
+        assert t("Page not found") == "Seite nicht gefunden"
+        assert queue.ui_text["Page not found"] == "Seite nicht gefunden"
+        assert queue.range_label == "Keine Tickets"
+
+        queue.set_language("fr")
+        assert (queue.locale, queue.chosen_locale, queue.language_name) == ("fr", "fr", "Français")
+        assert queue.ui_text["Page not found"] == "Page introuvable"
+        assert queue.ui_plurals["A ticket takes at most {n} tag."][1] == "Un ticket accepte au plus {n} étiquettes."
+        assert queue.range_label == "Aucun ticket"
+
+        queue.set_language("tlh")  # not a language we have: nothing changes
+        assert queue.locale == "fr"
+
+
+def test_without_a_header_or_a_choice_the_desks_default_applies():
+    with using_locale(None):
+        queue = _state(QueueState)
+        assert queue._apply_locale() == "en"
+        assert queue.ui_text == {}
+        assert queue.range_label == "No tickets"
+
+
+def test_tr_reads_the_tabs_catalog_with_the_english_fallback():
+    text = str(tr("Back to the queue"))
+    assert "ui_text" in text
+    assert "Back to the queue" in text
+    counted = str(tr_n("{n} open ticket", "{n} open tickets", QueueState.total))
+    assert "ui_plurals" in counted
+    filled = str(tr("Hello {name}", name=QueueState.q))
+    assert '.replaceAll("{name}", ' in filled
+    assert "JSON.stringify" not in filled
+    assert language_names() == [("en", "English"), ("es", "Español"), ("de", "Deutsch"), ("fr", "Français")]
