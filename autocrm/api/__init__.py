@@ -12,6 +12,7 @@ from starlette.types import ASGIApp
 from autocrm.api.body_limit import JSON_BODY_MAX_BYTES, MULTIPART_OVERHEAD_BYTES, RequestBodyLimit
 from autocrm.api.docs import install_docs
 from autocrm.api.errors import install_error_handlers
+from autocrm.api.locale import RequestLocale
 from autocrm.api.routes import (
     api_keys,
     attachments,
@@ -61,6 +62,7 @@ def create_app() -> FastAPI:
     install_docs(api)
     install_error_handlers(api)
     api.add_middleware(RequestBodyLimit, limit_for_path=_body_limit_for)
+    api.add_middleware(RequestLocale)
     api.include_router(health.router)
     api.include_router(tickets.router)
     api.include_router(attachments.router)

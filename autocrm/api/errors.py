@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from autocrm.api.deps import verify_pending_key
 from autocrm.api.routing import allowed_methods
+from autocrm.core.i18n import t
 from autocrm.services.errors import (
     AuthenticationFailed,
     Conflict,
@@ -133,14 +134,14 @@ async def _request_validation_error(request: Request, exc: RequestValidationErro
         return error_response(
             status=400,
             code="invalid_json",
-            message=f"The request body is not valid JSON: {reason}.",
+            message=t("The request body is not valid JSON: {reason}.", reason=reason),
             details={"body": reason},
         )
     details = validation_details(errors)
     return error_response(
         status=422,
         code=ValidationFailed.code,
-        message=f"Some fields are not valid: {', '.join(details)}.",
+        message=t("Some fields are not valid: {fields}.", fields=", ".join(details)),
         details=details,
     )
 
@@ -157,7 +158,7 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     # Method and path only: bodies and query strings carry customers' personal data.
     logger.error("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return error_response(status=500, message="Something went wrong on our side. Try again later.")
+    return error_response(status=500, message=t("Something went wrong on our side. Try again later."))
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from autocrm.components.i18n import tr
+from autocrm.state.roles import ROLE_LABELS
+
 # By status *category*, so a desk's own statuses get the color of what they mean.
 STATUS_COLORS = {
     "new": "cyan",
@@ -25,7 +28,7 @@ def _match(value, table: dict[str, str], default: str):
 def status_badge(category, name, size: str = "1") -> rx.Component:
     return rx.badge(
         rx.box(width="6px", height="6px", border_radius="50%", background="currentColor", flex_shrink="0"),
-        name,
+        tr(name),
         color_scheme=_match(category, STATUS_COLORS, "gray"),
         variant="soft",
         radius="full",
@@ -42,7 +45,7 @@ def priority_badge(key, name, size: str = "1") -> rx.Component:
             *((k, rx.icon(icon, size=12)) for k, icon in PRIORITY_ICONS.items()),
             rx.icon("equal", size=12),
         ),
-        name,
+        tr(name),
         color_scheme=_match(key, PRIORITY_COLORS, "gray"),
         variant="surface",
         size=size,
@@ -52,7 +55,8 @@ def priority_badge(key, name, size: str = "1") -> rx.Component:
 
 
 def role_badge(role) -> rx.Component:
-    return rx.badge(role, color_scheme=_match(role, ROLE_COLORS, "gray"), variant="soft", text_transform="capitalize")
+    label = rx.match(role, *((key, tr(name)) for key, name in ROLE_LABELS.items()), role)
+    return rx.badge(label, color_scheme=_match(role, ROLE_COLORS, "gray"), variant="soft")
 
 
 def time_ago(relative, exact, **props) -> rx.Component:

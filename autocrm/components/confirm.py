@@ -6,6 +6,8 @@ from typing import Any
 
 import reflex as rx
 
+from autocrm.components.i18n import tr
+
 
 def _color(danger: bool | rx.Var) -> str | rx.Var:
     if isinstance(danger, rx.Var):
@@ -28,7 +30,7 @@ def confirm_dialog(
             rx.alert_dialog.title(state.pending["title"].to(str), overflow_wrap="anywhere"),
             rx.alert_dialog.description(description, size="2", color_scheme="gray"),
             rx.flex(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.cancel(rx.button(tr("Cancel"), variant="soft", color_scheme="gray")),
                 rx.alert_dialog.action(
                     rx.button(
                         confirm_label,

@@ -6,6 +6,8 @@ from typing import Any
 
 import reflex as rx
 
+from autocrm.components.i18n import text_of
+
 
 def field_error(message) -> rx.Component:
     return rx.cond(
@@ -35,7 +37,7 @@ def field(
 ) -> rx.Component:
     """A label, its control, then either the inline error or a hint."""
     below: list[rx.Component] = []
-    hint_text = rx.text(hint, size="1", color_scheme="gray") if hint else None
+    hint_text = rx.text(hint, size="1", color_scheme="gray") if hint is not None else None
     if error is not None:
         below.append(rx.cond(error, field_error(error), hint_text or rx.fragment()))
     elif hint_text is not None:
@@ -69,8 +71,8 @@ def empty_state(icon: str, title: str, text, *actions: rx.Component) -> rx.Compo
             background="var(--accent-3)",
             color="var(--accent-11)",
         ),
-        rx.heading(title, size="3", weight="medium", text_align="center"),
-        rx.text(text, size="2", color_scheme="gray", text_align="center", max_width="420px"),
+        rx.heading(text_of(title), size="3", weight="medium", text_align="center"),
+        rx.text(text_of(text), size="2", color_scheme="gray", text_align="center", max_width="420px"),
         rx.flex(*actions, spacing="2", margin_top="8px", wrap="wrap", justify="center") if actions else rx.fragment(),
         direction="column",
         align="center",

@@ -18,6 +18,7 @@ from autocrm.state.session import SessionState
 # The class attributes are Vars at compile time (mypy sees the instance types).
 _UI_TEXT: Any = SessionState.ui_text
 _UI_PLURALS: Any = SessionState.ui_plurals
+_SET_LANGUAGE: Any = SessionState.set_language
 
 
 def _fill(text: Any, params: dict[str, Any]) -> Any:
@@ -26,8 +27,11 @@ def _fill(text: Any, params: dict[str, Any]) -> Any:
     return text
 
 
-def tr(msgid: str, /, **params: Any) -> Any:
-    """`msgid` in the tab's language (a str Var), `{name}` placeholders filled from `params`."""
+def tr(msgid: Any, /, **params: Any) -> Any:
+    """`msgid` in the tab's language (a str Var), `{name}` placeholders filled from `params`. A Var msgid (a
+    label a state holds, a desk's status name) is looked up in the browser: what the catalog lacks shows as is."""
+    if isinstance(msgid, rx.Var):
+        msgid = msgid.to(str)
     text = _UI_TEXT.get(msgid, msgid).to(str)
     return _fill(text, params)
 
@@ -41,6 +45,50 @@ def tr_n(singular: str, plural: str, n: Any, /, **params: Any) -> Any:
     return _fill(text, {"n": n, **params})
 
 
+def text_of(value: Any) -> Any:
+    """A component helper's label: a plain str is a msgid (translated here), a Var or component stays as given.
+    Helpers that do this are listed as extraction keywords in `core/i18n_tools.py`, so their literal labels need
+    no marking."""
+    return tr(value) if isinstance(value, str) else value
+
+
 def language_names() -> list[tuple[str, str]]:
     """(locale, the language named in itself) for the language switch."""
     return [(locale, i18n.LOCALE_NAMES[locale]) for locale in i18n.SUPPORTED_LOCALES]
+
+
+def language_switch() -> rx.Component:
+    """The language menu of the top bar and the portal header: applies at once, saved on the profile."""
+    return rx.menu.root(
+        rx.menu.trigger(
+            rx.button(
+                rx.icon("languages", size=15),
+                rx.text(SessionState.language_name, as_="span", display=["none", "none", "inline"]),
+                variant="ghost",
+                color_scheme="gray",
+                size="2",
+                aria_label=tr("Language"),
+                class_name="language-switch",
+                white_space="nowrap",
+            ),
+        ),
+        rx.menu.content(
+            *(
+                rx.menu.item(
+                    rx.flex(
+                        rx.text(name, flex="1"),
+                        rx.cond(SessionState.locale == locale, rx.icon("check", size=14), rx.fragment()),
+                        align="center",
+                        spacing="3",
+                        width="100%",
+                    ),
+                    on_select=_SET_LANGUAGE(locale),
+                    custom_attrs={"lang": locale},
+                    class_name=f"language-{locale}",
+                )
+                for locale, name in language_names()
+            ),
+            align="end",
+            min_width="160px",
+        ),
+    )

@@ -6,7 +6,9 @@ import reflex as rx
 
 from autocrm import routes
 from autocrm.components.badges import avatar
+from autocrm.components.i18n import language_switch, text_of, tr
 from autocrm.components.panel import panel
+from autocrm.core.i18n import N_
 from autocrm.state.session import SessionState
 from autocrm.state.staff import StaffState
 
@@ -51,8 +53,8 @@ def auth_shell(title: str, subtitle, *children: rx.Component, footer: rx.Compone
             panel(
                 rx.flex(
                     rx.flex(
-                        rx.heading(title, size="5", weight="bold"),
-                        rx.text(subtitle, size="2", color_scheme="gray"),
+                        rx.heading(text_of(title), size="5", weight="bold"),
+                        rx.text(text_of(subtitle), size="2", color_scheme="gray"),
                         direction="column",
                         spacing="1",
                     ),
@@ -86,7 +88,7 @@ def _nav_item(label: str, icon: str, href: str, active, count=None) -> rx.Compon
     return rx.link(
         rx.flex(
             rx.icon(icon, size=16, flex_shrink="0"),
-            rx.text(label, size="2", weight="medium", flex="1"),
+            rx.text(text_of(label), size="2", weight="medium", flex="1"),
             rx.cond(active, rx.text(count, size="1", weight="medium"), rx.text(count, size="1", color_scheme="gray"))
             if count is not None
             else rx.fragment(),
@@ -107,7 +109,7 @@ def _nav_item(label: str, icon: str, href: str, active, count=None) -> rx.Compon
 
 def _section(label: str) -> rx.Component:
     return rx.text(
-        label,
+        text_of(label),
         size="1",
         weight="medium",
         color_scheme="gray",
@@ -119,10 +121,10 @@ def _section(label: str) -> rx.Component:
 
 # The agent's views, in the sidebar on a laptop and in the menu on a phone: (key, label, icon, live count).
 VIEW_LINKS = [
-    ("unsolved", "Unsolved", "inbox", StaffState.count_unsolved),
-    ("mine", "Assigned to me", "user-round", StaffState.count_mine),
-    ("unassigned", "Unassigned", "user-round-x", StaffState.count_unassigned),
-    ("all", "All tickets", "layers", StaffState.count_all),
+    ("unsolved", N_("Unsolved"), "inbox", StaffState.count_unsolved),
+    ("mine", N_("Assigned to me"), "user-round", StaffState.count_mine),
+    ("unassigned", N_("Unassigned"), "user-round-x", StaffState.count_unassigned),
+    ("all", N_("All tickets"), "layers", StaffState.count_all),
 ]
 
 
@@ -158,7 +160,7 @@ def _nav_links() -> list[rx.Component]:
         rx.cond(
             SessionState.is_admin,
             rx.fragment(
-                _section("Admin"),
+                _section("Administration"),
                 _nav_item("People", "users", routes.ADMIN_USERS, _on_people()),
                 _nav_item("Single sign-on", "shield-check", routes.ADMIN_SSO, _on_sso()),
                 _nav_item("API keys", "key-round", routes.ADMIN_API_KEYS, _on_keys()),
@@ -210,7 +212,7 @@ def user_menu(show_role: bool = True) -> rx.Component:
                 variant="ghost",
                 color_scheme="gray",
                 size="2",
-                aria_label="Account menu",
+                aria_label=tr("Account menu"),
                 class_name="user-menu",
             ),
         ),
@@ -218,9 +220,7 @@ def user_menu(show_role: bool = True) -> rx.Component:
             rx.flex(
                 rx.text(SessionState.user_name, size="2", weight="medium"),
                 rx.text(SessionState.user_email, size="1", color_scheme="gray"),
-                rx.text(SessionState.user_role, size="1", color_scheme="gray", text_transform="capitalize")
-                if show_role
-                else rx.fragment(),
+                rx.text(SessionState.user_role_label, size="1", color_scheme="gray") if show_role else rx.fragment(),
                 direction="column",
                 padding="6px 8px",
                 spacing="1",
@@ -228,24 +228,26 @@ def user_menu(show_role: bool = True) -> rx.Component:
             rx.menu.separator(),
             rx.menu.item(
                 rx.icon("monitor-smartphone", size=14),
-                "Your sessions",
+                tr("Your sessions"),
                 on_select=rx.redirect(routes.ACCOUNT_SESSIONS),
                 class_name="sessions-link",
             ),
             rx.menu.item(
                 rx.color_mode_cond(
-                    light=rx.flex(rx.icon("moon", size=14), "Dark theme", align="center", spacing="2"),
-                    dark=rx.flex(rx.icon("sun", size=14), "Light theme", align="center", spacing="2"),
+                    light=rx.flex(rx.icon("moon", size=14), tr("Dark theme"), align="center", spacing="2"),
+                    dark=rx.flex(rx.icon("sun", size=14), tr("Light theme"), align="center", spacing="2"),
                 ),
                 on_select=rx.toggle_color_mode,
             ),
             rx.menu.item(
                 rx.icon("shield-check", size=14),
-                "Account security",
+                tr("Account security"),
                 on_select=rx.redirect(routes.ACCOUNT_SECURITY),
                 class_name="account-security",
             ),
-            rx.menu.item(rx.icon("log-out", size=14), "Sign out", on_select=SessionState.logout, class_name="logout"),
+            rx.menu.item(
+                rx.icon("log-out", size=14), tr("Sign out"), on_select=SessionState.logout, class_name="logout"
+            ),
             align="end",
             min_width="200px",
         ),
@@ -256,7 +258,7 @@ def _menu_item(label: str, icon: str, href: str, active: rx.Var, count: rx.Var |
     return rx.menu.item(
         rx.flex(
             rx.icon(icon, size=14, flex_shrink="0"),
-            rx.text(label, flex="1"),
+            rx.text(text_of(label), flex="1"),
             rx.text(count, size="1", color_scheme="gray", class_name="menu-count")
             if count is not None
             else rx.fragment(),
@@ -278,11 +280,11 @@ def _mobile_nav() -> rx.Component:
         rx.menu.root(
             rx.menu.trigger(
                 rx.icon_button(
-                    rx.icon("menu", size=18), variant="ghost", color_scheme="gray", aria_label="Open navigation"
+                    rx.icon("menu", size=18), variant="ghost", color_scheme="gray", aria_label=tr("Open navigation")
                 )
             ),
             rx.menu.content(
-                rx.text("Views", size="1", weight="medium", color_scheme="gray", padding="4px 8px"),
+                rx.text(tr("Views"), size="1", weight="medium", color_scheme="gray", padding="4px 8px"),
                 *(
                     _menu_item(label, icon, f"{routes.AGENT_QUEUE}?view={key}", _on_view(key), count)
                     for key, label, icon, count in VIEW_LINKS
@@ -291,7 +293,9 @@ def _mobile_nav() -> rx.Component:
                     SessionState.is_admin,
                     rx.fragment(
                         rx.menu.separator(),
-                        rx.text("Admin", size="1", weight="medium", color_scheme="gray", padding="4px 8px"),
+                        rx.text(
+                            tr("Administration"), size="1", weight="medium", color_scheme="gray", padding="4px 8px"
+                        ),
                         _menu_item("People", "users", routes.ADMIN_USERS, _on_people()),
                         _menu_item("Single sign-on", "shield-check", routes.ADMIN_SSO, _on_sso()),
                         _menu_item("API keys", "key-round", routes.ADMIN_API_KEYS, _on_keys()),
@@ -324,6 +328,7 @@ def agent_shell(*children: rx.Component, title=None, actions: rx.Component | Non
         else rx.box(rx.link(brand("2"), href=routes.AGENT_QUEUE, underline="none", color="inherit"), display=MOBILE),
         rx.spacer(),
         actions or rx.fragment(),
+        language_switch(),
         user_menu(),
         align="center",
         spacing="3",
@@ -362,7 +367,7 @@ def portal_shell(*children: rx.Component) -> rx.Component:
             ),
             rx.spacer(),
             rx.link(
-                rx.text("My requests", size="2", weight="medium"),
+                rx.text(tr("My requests"), size="2", weight="medium"),
                 href=routes.PORTAL,
                 color_scheme="gray",
                 underline="none",
@@ -371,9 +376,9 @@ def portal_shell(*children: rx.Component) -> rx.Component:
             rx.link(
                 rx.button(
                     rx.icon("plus", size=14),
-                    rx.text("New request", as_="span", display=["none", "inline", "inline"]),
+                    rx.text(tr("New request"), as_="span", display=["none", "inline", "inline"]),
                     size="2",
-                    aria_label="New request",
+                    aria_label=tr("New request"),
                     white_space="nowrap",
                 ),
                 href=routes.PORTAL_NEW,
@@ -381,6 +386,7 @@ def portal_shell(*children: rx.Component) -> rx.Component:
                 class_name="new-request",
                 flex_shrink="0",
             ),
+            language_switch(),
             user_menu(show_role=False),
             align="center",
             spacing="4",

@@ -8,7 +8,9 @@ from typing import Any
 
 import reflex as rx
 
+from autocrm.components.i18n import text_of, tr
 from autocrm.components.panel import panel
+from autocrm.core.i18n import N_
 
 # Radix breakpoints: phones and small tablets get cards, from `md` (1024 px) up a table.
 ON_LAPTOP = ["none", "none", "block"]
@@ -45,7 +47,10 @@ def responsive_list(
         rx.table.root(
             rx.table.header(
                 rx.table.row(
-                    *(rx.table.column_header_cell(c.header, **({"width": c.width} if c.width else {})) for c in columns)
+                    *(
+                        rx.table.column_header_cell(text_of(c.header), **({"width": c.width} if c.width else {}))
+                        for c in columns
+                    )
                 )
             ),
             rx.table.body(
@@ -85,10 +90,10 @@ def page_buttons(*, has_prev: Any, has_next: Any, on_prev: Any, on_next: Any) ->
             size="2",
             disabled=~enabled,
             on_click=handler,
-            aria_label=label,
+            aria_label=tr(label),
         )
         for icon, enabled, handler, label in (
-            ("chevron-left", has_prev, on_prev, "Previous page"),
-            ("chevron-right", has_next, on_next, "Next page"),
+            ("chevron-left", has_prev, on_prev, N_("Previous page")),
+            ("chevron-right", has_next, on_next, N_("Next page")),
         )
     ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from autocrm.components.i18n import tr
+
 MONO = "var(--code-font-family, ui-monospace, SFMono-Regular, Menlo, monospace)"  # keys, secrets, URLs
 
 
@@ -28,7 +30,7 @@ def shown_once(
                 on_click=[rx.set_clipboard(secret), rx.toast.success(copied)],
                 class_name=copy_class,
             ),
-            rx.dialog.close(rx.button("Done", class_name="secret-done")),
+            rx.dialog.close(rx.button(tr("Done"), class_name="secret-done")),
             spacing="3",
             justify="end",
         ),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from autocrm.components.forms import form_callout
+from autocrm.components.i18n import tr
 from autocrm.state.sso import SsoLoginState
 
 
@@ -17,8 +18,7 @@ def _button(provider) -> rx.Component:
     return rx.button(
         rx.icon("key-round", size=16),
         rx.text(
-            "Sign in with ",
-            provider["name"].to(str),
+            tr("Sign in with {provider}", provider=provider["name"].to(str)),
             as_="span",
             overflow="hidden",
             text_overflow="ellipsis",

@@ -7,11 +7,14 @@ from typing import Any
 
 import reflex as rx
 
+from autocrm.components.i18n import tr
+
 
 def ticket_header(
     ticket: Any, *, facts: list[rx.Component], follow_up_text: str, ticket_href: str, heading_size: str = "5"
 ) -> rx.Component:
-    """`ticket` is a ticket row var (`state.format`'s keys); `ticket_href` + id links the ticket it follows up."""
+    """`ticket` is a ticket row var (`state.format`'s keys); `ticket_href` + id links the ticket it follows up;
+    `follow_up_text` is a msgid with a `{number}` placeholder."""
     return rx.flex(
         rx.heading(ticket["subject"], size=heading_size, weight="bold", class_name="ticket-heading"),
         rx.flex(
@@ -20,8 +23,7 @@ def ticket_header(
                 ticket["follow_up_of_id"].to(int) > 0,
                 rx.link(
                     rx.icon("git-branch", size=13),
-                    follow_up_text,
-                    ticket["follow_up_of_number"].to_string(),
+                    tr(follow_up_text, number=ticket["follow_up_of_number"].to_string()),
                     href=ticket_href + ticket["follow_up_of_id"].to_string(),
                     size="2",
                     display="inline-flex",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from autocrm.components.badges import avatar, time_ago
+from autocrm.components.i18n import tr
 
 
 def _message(m, staff_view: bool) -> rx.Component:
@@ -22,7 +23,7 @@ def _message(m, staff_view: bool) -> rx.Component:
             internal,
             rx.badge(
                 rx.icon("lock", size=11),
-                "Internal note",
+                tr("Internal note"),
                 color_scheme="amber",
                 variant="solid",
                 size="1",

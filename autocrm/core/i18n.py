@@ -35,10 +35,13 @@ import string
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import format_skeleton, format_time, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -51,6 +54,7 @@ LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 DOMAIN = "messages"
 
 _current_locale: ContextVar[str | None] = ContextVar("autocrm_locale", default=None)
+_current_time_zone: ContextVar[str | None] = ContextVar("autocrm_time_zone", default=None)
 _FORMATTER = string.Formatter()
 _TAG = re.compile(r"^[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*$")
 
@@ -198,3 +202,90 @@ def placeholders(text: str) -> set[str]:
         return {field for _, field, _, _ in _FORMATTER.parse(text) if field is not None}
     except ValueError:
         return {"<unbalanced braces>"}
+
+
+# ---- time zones and formatting ---------------------------------------------------------------------------------
+
+
+def zone(name: str | None) -> tzinfo:
+    """The zone of an IANA name; UTC for an empty or unknown one."""
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return UTC
+
+
+def default_time_zone() -> str:
+    from autocrm.core.settings import get_settings
+
+    return get_settings().default_time_zone
+
+
+def get_time_zone() -> str:
+    """The reader's time zone (their profile's), else the desk's default."""
+    return _current_time_zone.get() or default_time_zone()
+
+
+def set_time_zone(name: str | None) -> Token[str | None]:
+    return _current_time_zone.set(name or None)
+
+
+@contextmanager
+def using_time_zone(name: str | None) -> Iterator[str]:
+    token = set_time_zone(name)
+    try:
+        yield get_time_zone()
+    finally:
+        _current_time_zone.reset(token)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def format_number(value: float | int) -> str:
+    """1234.5 -> "1,234.5" (en), "1.234,5" (de, es), "1 234,5" (fr)."""
+    return format_decimal(value, locale=get_locale())
+
+
+def format_date(value: datetime, *, with_year: bool = True) -> str:
+    """A short date in the reader's zone and language: "4 Mar 2026", "4 mar 2026", "4. März 2026"."""
+    local = _aware(value).astimezone(zone(get_time_zone()))
+    return format_skeleton("yMMMd" if with_year else "MMMd", local, locale=get_locale())
+
+
+def format_datetime(value: datetime) -> str:
+    """The exact time in the reader's zone and language, the zone named: "Wed, Mar 4, 2026, 14:05 (UTC)"."""
+    zone_name = get_time_zone()
+    local = _aware(value).astimezone(zone(zone_name))
+    locale = get_locale()
+    return (
+        f"{format_skeleton('yMMMEd', local, locale=locale)}, {format_time(local, 'short', locale=locale)} ({zone_name})"
+    )
+
+
+def format_relative(value: datetime, *, now: datetime | None = None) -> str:
+    """How long ago, as people say it: "just now", "5 min. ago" / "hace 5 min", "yesterday", then a date."""
+    now = now or datetime.now(UTC)
+    when = _aware(value)
+    seconds = (now - when).total_seconds()
+    if seconds < 45:
+        return t("just now")
+    local_now, local_when = now.astimezone(zone(get_time_zone())), when.astimezone(zone(get_time_zone()))
+    if seconds < 24 * 3600:
+        return format_timedelta(when - now, add_direction=True, format="short", threshold=1, locale=get_locale())
+    days = int(seconds // (24 * 3600))
+    if days == 1:
+        return t("yesterday")
+    if days < 7:
+        return format_timedelta(
+            timedelta(days=-days), add_direction=True, format="short", threshold=1, locale=get_locale()
+        )
+    return format_date(when, with_year=local_when.year != local_now.year)
+
+
+def format_duration(seconds: float) -> str:
+    """A length of time in words of the reader's language: "3 hours", "2 días", "45 Minuten"."""
+    return format_timedelta(timedelta(seconds=seconds), threshold=1, locale=get_locale())

@@ -33,6 +33,13 @@ KEYWORDS: dict[str, Any] = {
     "_ngettext": (1, 2),
     "tr": None,
     "tr_n": (1, 2),
+    # Component helpers that translate their own str labels (components/i18n.text_of): what they are given
+    # literally is extracted without an N_() at every call.
+    "_nav_item": None,
+    "_section": None,
+    "_menu_item": None,
+    "auth_shell": None,
+    "empty_state": (2,),
 }
 COMMENT_TAGS = ("Translators:",)
 TEMPLATE_PATH = LOCALE_DIR / f"{DOMAIN}.pot"

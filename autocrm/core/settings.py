@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(default=None, description="Unset: generated into the data dir.")
     base_url: str = "http://localhost:3000"
     company_name: str = "AutoCRM Support"
+    default_time_zone: str = Field(default="UTC", description="The zone times are shown in for people who chose none.")
     default_locale: str = Field(
         default="en", description="The desk's language when neither the profile nor the browser names one we have."
     )
@@ -113,6 +114,17 @@ class Settings(BaseSettings):
         if locale is None:
             raise ValueError(f"AUTOCRM_DEFAULT_LOCALE must be one of {', '.join(SUPPORTED_LOCALES)}")
         return locale
+
+    @field_validator("default_time_zone")
+    @classmethod
+    def _default_time_zone_exists(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("AUTOCRM_DEFAULT_TIME_ZONE must be an IANA time zone such as Europe/Madrid") from None
+        return value
 
     @field_validator("base_url")
     @classmethod

@@ -44,6 +44,9 @@ class User(SQLModel, table=True):
     email_notifications: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
     # An agent who may write and publish knowledge-base articles (admins always may).
     kb_editor: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # The person's own language and time zone (IANA name); None: the browser's language, the desk's zone.
+    locale: str | None = Field(default=None, max_length=8)
+    time_zone: str | None = Field(default=None, max_length=64)
 
 
 class Team(SQLModel, table=True):

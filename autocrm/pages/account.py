@@ -7,6 +7,7 @@ import reflex as rx
 from autocrm import routes
 from autocrm.components.badges import time_ago
 from autocrm.components.forms import skeleton_rows
+from autocrm.components.i18n import tr
 from autocrm.components.layout import agent_shell, portal_shell
 from autocrm.components.lists import Column, responsive_list
 from autocrm.pages.registry import page
@@ -30,7 +31,9 @@ def _device(row) -> rx.Component:
                 rx.text(row["device"], size="2", weight="medium", class_name="session-device"),
                 rx.cond(
                     row["current"],
-                    rx.badge("This device", color_scheme="grass", variant="soft", size="1", class_name="this-device"),
+                    rx.badge(
+                        tr("This device"), color_scheme="grass", variant="soft", size="1", class_name="this-device"
+                    ),
                 ),
                 spacing="2",
                 align="center",
@@ -57,9 +60,9 @@ def _device(row) -> rx.Component:
 def _end(row) -> rx.Component:
     return rx.cond(
         row["current"],
-        rx.text("Signed in here", size="1", color_scheme="gray"),
+        rx.text(tr("Signed in here"), size="1", color_scheme="gray"),
         rx.button(
-            "Sign out",
+            tr("Sign out"),
             size="1",
             variant="soft",
             color_scheme="red",
@@ -72,9 +75,9 @@ def _end(row) -> rx.Component:
 
 
 COLUMNS = [
-    Column("Device", _device, cell_props={"max_width": "0"}),
-    Column("Signed in", lambda row: time_ago(row["created_rel"], row["created_exact"]), width="130px"),
-    Column("Last active", lambda row: time_ago(row["seen_rel"], row["seen_exact"]), width="130px"),
+    Column(tr("Device"), _device, cell_props={"max_width": "0"}),
+    Column(tr("Signed in"), lambda row: time_ago(row["created_rel"], row["created_exact"]), width="130px"),
+    Column(tr("Last active"), lambda row: time_ago(row["seen_rel"], row["seen_exact"]), width="130px"),
     Column("", _end, width="110px"),
 ]
 
@@ -83,9 +86,10 @@ def _card(row) -> rx.Component:
     return rx.flex(
         _device(row),
         rx.flex(
-            rx.text("Signed in ", size="1", color_scheme="gray"),
+            rx.text(tr("Signed in"), size="1", color_scheme="gray"),
             time_ago(row["created_rel"], row["created_exact"], size="1"),
-            rx.text(" · Last active ", size="1", color_scheme="gray"),
+            rx.text("·", size="1", color_scheme="gray"),
+            rx.text(tr("Last active"), size="1", color_scheme="gray"),
             time_ago(row["seen_rel"], row["seen_exact"], size="1"),
             rx.spacer(),
             _end(row),
@@ -105,17 +109,21 @@ def _confirm_others() -> rx.Component:
     s = AccountSessionsState
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Sign out everywhere else?"),
+            rx.alert_dialog.title(tr("Sign out everywhere else?")),
             rx.alert_dialog.description(
-                "Every other browser signed in to your account is signed out at its next click. This one stays "
-                "signed in.",
+                tr(
+                    "Every other browser signed in to your account is signed out at its next click. This one stays "
+                    "signed in."
+                ),
                 size="2",
                 color_scheme="gray",
             ),
             rx.flex(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.cancel(rx.button(tr("Cancel"), variant="soft", color_scheme="gray")),
                 rx.alert_dialog.action(
-                    rx.button("Sign them out", color_scheme="red", on_click=s.end_others, class_name="confirm-others")
+                    rx.button(
+                        tr("Sign them out"), color_scheme="red", on_click=s.end_others, class_name="confirm-others"
+                    )
                 ),
                 spacing="3",
                 justify="end",
@@ -131,18 +139,20 @@ def _confirm_others() -> rx.Component:
 def _content(*, heading: bool) -> rx.Component:
     s = AccountSessionsState
     return rx.flex(
-        rx.heading("Your sessions", size="6", weight="bold") if heading else rx.fragment(),
+        rx.heading(tr("Your sessions"), size="6", weight="bold") if heading else rx.fragment(),
         rx.flex(
             rx.text(
-                "The browsers signed in to your account. If you do not recognise one, sign it out and change "
-                "your password.",
+                tr(
+                    "The browsers signed in to your account. If you do not recognise one, sign it out and change "
+                    "your password."
+                ),
                 size="2",
                 color_scheme="gray",
                 flex="1 1 300px",
             ),
             rx.button(
                 rx.icon("log-out", size=14),
-                "Sign out everywhere else",
+                tr("Sign out everywhere else"),
                 variant="soft",
                 color_scheme="red",
                 disabled=s.other_count == 0,
@@ -169,7 +179,7 @@ def account_sessions() -> rx.Component:
         rx.cond(
             s.is_customer,
             portal_shell(_content(heading=True)),
-            agent_shell(_content(heading=False), title="Your sessions"),
+            agent_shell(_content(heading=False), title=tr("Your sessions")),
         ),
         rx.box(skeleton_rows(4), padding="24px", max_width="880px", margin="0 auto"),
     )

@@ -7,6 +7,7 @@ import reflex as rx
 
 from autocrm import routes
 from autocrm.components.forms import field, form_callout, invalid, skeleton_rows
+from autocrm.components.i18n import tr
 from autocrm.components.layout import agent_shell, portal_shell
 from autocrm.components.panel import panel
 from autocrm.pages.registry import page
@@ -33,8 +34,8 @@ def _code_input(input_id: str, errors, *, recovery: bool = False) -> rx.Componen
 def _status_badge() -> rx.Component:
     return rx.cond(
         S.enabled,
-        rx.badge(rx.icon("shield-check", size=12), "On", color_scheme="green", size="2", class_name="mfa-status"),
-        rx.badge("Off", color_scheme="gray", size="2", class_name="mfa-status"),
+        rx.badge(rx.icon("shield-check", size=12), tr("On"), color_scheme="green", size="2", class_name="mfa-status"),
+        rx.badge(tr("Off"), color_scheme="gray", size="2", class_name="mfa-status"),
     )
 
 
@@ -45,15 +46,17 @@ def _section_title(title: str, *extra: rx.Component) -> rx.Component:
 def _off() -> rx.Component:
     return rx.flex(
         rx.text(
-            "Each sign-in then asks for a 6-digit code from an authenticator app on your phone "
-            "(such as Google Authenticator, Microsoft Authenticator, 1Password or Aegis), as well as your password.",
+            tr(
+                "Each sign-in then asks for a 6-digit code from an authenticator app on your phone "
+                "(such as Google Authenticator, Microsoft Authenticator, 1Password or Aegis), as well as your password."
+            ),
             size="2",
             color_scheme="gray",
         ),
         rx.box(
             rx.button(
                 rx.icon("smartphone", size=16),
-                "Set up two-step verification",
+                tr("Set up two-step verification"),
                 on_click=S.start,
                 size="3",
                 disabled=~_hydrated,
@@ -87,7 +90,7 @@ def _enrolling() -> rx.Component:
     return rx.flex(
         _step(
             "1",
-            "Scan this QR code with your authenticator app",
+            tr("Scan this QR code with your authenticator app"),
             rx.flex(
                 rx.box(
                     rx.html(S.qr_svg),
@@ -101,7 +104,7 @@ def _enrolling() -> rx.Component:
                     custom_attrs={"role": "img", "aria-label": "QR code for your authenticator app"},
                 ),
                 rx.flex(
-                    rx.text("Can't scan it? Enter this key in the app instead:", size="2", color_scheme="gray"),
+                    rx.text(tr("Can't scan it? Enter this key in the app instead:"), size="2", color_scheme="gray"),
                     rx.code(
                         S.secret_grouped,
                         size="3",
@@ -109,7 +112,7 @@ def _enrolling() -> rx.Component:
                         white_space="normal",
                         class_name="mfa-secret",
                     ),
-                    rx.text("Type: time-based, 6 digits, every 30 seconds.", size="1", color_scheme="gray"),
+                    rx.text(tr("Type: time-based, 6 digits, every 30 seconds."), size="1", color_scheme="gray"),
                     direction="column",
                     spacing="2",
                     min_width="0",
@@ -122,19 +125,26 @@ def _enrolling() -> rx.Component:
         ),
         _step(
             "2",
-            "Enter the 6-digit code the app shows",
+            tr("Enter the 6-digit code the app shows"),
             rx.form(
                 rx.flex(
                     field(
-                        "Code from the app",
+                        tr("Code from the app"),
                         _code_input("enrol-code", S.errors),
                         error=S.errors.get("code", ""),
                         html_for="enrol-code",
                     ),
                     rx.flex(
-                        rx.button("Turn on", type="submit", size="3", disabled=~_hydrated, class_name="mfa-confirm"),
                         rx.button(
-                            "Cancel", type="button", size="3", variant="soft", color_scheme="gray", on_click=S.cancel
+                            tr("Turn on"), type="submit", size="3", disabled=~_hydrated, class_name="mfa-confirm"
+                        ),
+                        rx.button(
+                            tr("Cancel"),
+                            type="button",
+                            size="3",
+                            variant="soft",
+                            color_scheme="gray",
+                            on_click=S.cancel,
                         ),
                         spacing="3",
                     ),
@@ -155,10 +165,12 @@ def _enrolling() -> rx.Component:
 def _recovery_codes() -> rx.Component:
     return panel(
         rx.flex(
-            _section_title("Your recovery codes"),
+            _section_title(tr("Your recovery codes")),
             rx.callout(
-                "Save these codes somewhere safe now: they are shown only this once. If you lose your phone, "
-                "each code signs you in one time instead of a code from the app.",
+                tr(
+                    "Save these codes somewhere safe now: they are shown only this once. If you lose your phone, "
+                    "each code signs you in one time instead of a code from the app."
+                ),
                 icon="triangle-alert",
                 color_scheme="amber",
                 size="1",
@@ -180,12 +192,12 @@ def _recovery_codes() -> rx.Component:
             rx.flex(
                 rx.button(
                     rx.icon("copy", size=14),
-                    "Copy codes",
+                    tr("Copy codes"),
                     variant="soft",
                     size="2",
-                    on_click=[rx.set_clipboard(S.recovery_codes_text), rx.toast.success("Codes copied.")],
+                    on_click=[rx.set_clipboard(S.recovery_codes_text), rx.toast.success(tr("Codes copied."))],
                 ),
-                rx.button("I have saved them", size="2", on_click=S.saved_codes, class_name="codes-saved"),
+                rx.button(tr("I have saved them"), size="2", on_click=S.saved_codes, class_name="codes-saved"),
                 spacing="3",
                 wrap="wrap",
             ),
@@ -228,8 +240,10 @@ def _code_form(
 def _on() -> rx.Component:
     return rx.flex(
         rx.text(
-            "Each sign-in asks for a code from your authenticator app, except on devices you chose to remember "
-            "for 30 days.",
+            tr(
+                "Each sign-in asks for a code from your authenticator app, except on devices you chose to remember "
+                "for 30 days."
+            ),
             size="2",
             color_scheme="gray",
         ),
@@ -246,22 +260,22 @@ def _on() -> rx.Component:
         ),
         rx.separator(size="4"),
         _code_form(
-            "New recovery codes",
-            "Enter a code from the app to make ten new codes; the old ones stop working.",
+            tr("New recovery codes"),
+            tr("Enter a code from the app to make ten new codes; the old ones stop working."),
             "renew-code",
             S.renew_errors,
             S.renew_error,
             S.renew,
-            rx.button("Make new codes", type="submit", size="3", variant="soft", disabled=~_hydrated),
+            rx.button(tr("Make new codes"), type="submit", size="3", variant="soft", disabled=~_hydrated),
             recovery=False,
         ),
         rx.separator(size="4"),
         rx.flex(
-            rx.text("Remembered devices", size="2", weight="medium"),
-            rx.text("Make every device you chose to remember ask for a code again.", size="2", color_scheme="gray"),
+            rx.text(tr("Remembered devices"), size="2", weight="medium"),
+            rx.text(tr("Make every device you chose to remember ask for a code again."), size="2", color_scheme="gray"),
             rx.box(
                 rx.button(
-                    "Forget remembered devices",
+                    tr("Forget remembered devices"),
                     size="2",
                     variant="soft",
                     color_scheme="gray",
@@ -274,13 +288,13 @@ def _on() -> rx.Component:
         ),
         rx.separator(size="4"),
         _code_form(
-            "Turn off two-step verification",
-            "Enter a code from the app or a recovery code. Your recovery codes and remembered devices go with it.",
+            tr("Turn off two-step verification"),
+            tr("Enter a code from the app or a recovery code. Your recovery codes and remembered devices go with it."),
             "disable-code",
             S.disable_errors,
             S.disable_error,
             S.disable,
-            rx.button("Turn off", type="submit", size="3", color_scheme="red", variant="soft", disabled=~_hydrated),
+            rx.button(tr("Turn off"), type="submit", size="3", color_scheme="red", variant="soft", disabled=~_hydrated),
             recovery=True,
         ),
         direction="column",
@@ -305,15 +319,17 @@ def _policy() -> rx.Component:
 
     return panel(
         rx.flex(
-            _section_title("Desk policy"),
+            _section_title(tr("Desk policy")),
             rx.text(
-                "Require two-step verification of every user of a role. Those who have not set it up are taken to "
-                "this page right after their password and can use nothing else until they have.",
+                tr(
+                    "Require two-step verification of every user of a role. Those who have not set it up are taken to "
+                    "this page right after their password and can use nothing else until they have."
+                ),
                 size="2",
                 color_scheme="gray",
             ),
-            switch("admin", "Require for admins", S.require_admins),
-            switch("agent", "Require for agents", S.require_agents),
+            switch("admin", tr("Require for admins"), S.require_admins),
+            switch("agent", tr("Require for agents"), S.require_agents),
             direction="column",
             spacing="3",
         ),
@@ -331,7 +347,7 @@ def _content() -> rx.Component:
         rx.cond(S.showing_recovery_codes, _recovery_codes()),
         panel(
             rx.flex(
-                _section_title("Two-step verification", _status_badge()),
+                _section_title(tr("Two-step verification"), _status_badge()),
                 rx.cond(
                     ~S.loaded,
                     skeleton_rows(2),
@@ -354,6 +370,6 @@ def _content() -> rx.Component:
 def account_security() -> rx.Component:
     return rx.cond(
         S.user_role == "customer",
-        portal_shell(rx.heading("Account security", size="6", margin_bottom="16px"), _content()),
-        agent_shell(_content(), title="Account security"),
+        portal_shell(rx.heading(tr("Account security"), size="6", margin_bottom="16px"), _content()),
+        agent_shell(_content(), title=tr("Account security")),
     )

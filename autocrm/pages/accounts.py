@@ -6,6 +6,7 @@ import reflex as rx
 
 from autocrm import routes
 from autocrm.components.forms import field, form_callout, invalid
+from autocrm.components.i18n import tr
 from autocrm.components.layout import auth_shell
 from autocrm.pages.registry import page
 from autocrm.state.accounts import SetupState, VerificationBannerState, VerifyEmailState
@@ -22,14 +23,16 @@ def verification_banner() -> rx.Component:
         rx.callout(
             rx.flex(
                 rx.text(
-                    "Confirm your e-mail address: open the link we sent to ",
-                    rx.text(s.user_email, weight="bold", as_="span"),
-                    ". Until then you see only the requests you opened here yourself.",
+                    tr(
+                        "Confirm your e-mail address: open the link we sent to {email}. "
+                        "Until then you see only the requests you opened here yourself.",
+                        email=s.user_email,
+                    ),
                     as_="span",
                 ),
                 rx.button(
                     rx.icon("mail", size=14),
-                    rx.cond(s.resent_to, "Send it again", "Resend the link"),
+                    rx.cond(s.resent_to, tr("Send it again"), tr("Resend the link")),
                     on_click=s.resend,
                     size="1",
                     variant="soft",
@@ -57,8 +60,8 @@ def verification_banner() -> rx.Component:
 def verify_email() -> rx.Component:
     s = VerifyEmailState
     return auth_shell(
-        "Confirm your e-mail address",
-        "Opening the link from our e-mail proves the address is yours.",
+        tr("Confirm your e-mail address"),
+        tr("Opening the link from our e-mail proves the address is yours."),
         rx.match(
             s.status,
             (
@@ -66,8 +69,10 @@ def verify_email() -> rx.Component:
                 rx.flex(
                     rx.callout(
                         rx.text(
-                            rx.text(s.verified_email, weight="bold", as_="span"),
-                            " is confirmed. Your account now shows every request the team opened for you.",
+                            tr(
+                                "{email} is confirmed. Your account now shows every request the team opened for you.",
+                                email=s.verified_email,
+                            ),
                             as_="span",
                         ),
                         icon="circle-check",
@@ -76,8 +81,8 @@ def verify_email() -> rx.Component:
                     ),
                     rx.cond(
                         s.signed_in_customer,
-                        rx.link(rx.button("Go to my requests", size="3", width="100%"), href=routes.PORTAL),
-                        rx.link(rx.button("Sign in", size="3", width="100%"), href=routes.LOGIN),
+                        rx.link(rx.button(tr("Go to my requests"), size="3", width="100%"), href=routes.PORTAL),
+                        rx.link(rx.button(tr("Sign in"), size="3", width="100%"), href=routes.LOGIN),
                     ),
                     direction="column",
                     spacing="4",
@@ -88,16 +93,16 @@ def verify_email() -> rx.Component:
                 rx.flex(
                     rx.callout(s.message, icon="circle-alert", color_scheme="red", class_name="verify-failed"),
                     rx.text(
-                        "Sign in and use “Resend the link” in your requests to get a new one.",
+                        tr("Sign in and use “Resend the link” in your requests to get a new one."),
                         size="2",
                         color_scheme="gray",
                     ),
-                    rx.link(rx.button("Sign in", size="3", width="100%"), href=routes.LOGIN),
+                    rx.link(rx.button(tr("Sign in"), size="3", width="100%"), href=routes.LOGIN),
                     direction="column",
                     spacing="4",
                 ),
             ),
-            rx.flex(rx.spinner(size="2"), rx.text("Checking the link…", size="2"), align="center", gap="2"),
+            rx.flex(rx.spinner(size="2"), rx.text(tr("Checking the link…"), size="2"), align="center", gap="2"),
         ),
     )
 
@@ -110,41 +115,41 @@ def _input(name: str, **props) -> rx.Component:
 def setup() -> rx.Component:
     s = SetupState
     return auth_shell(
-        "Set up your help desk",
-        "Name your desk and create its first admin account. This page works once, until an admin exists.",
+        tr("Set up your help desk"),
+        tr("Name your desk and create its first admin account. This page works once, until an admin exists."),
         form_callout(s.form_error),
         rx.cond(
             s.code_ok,
             rx.form(
                 rx.flex(
                     field(
-                        "Desk name",
-                        _input("company_name", placeholder="Acme Support", auto_focus=True),
+                        tr("Desk name"),
+                        _input("company_name", placeholder=tr("Acme Support"), auto_focus=True),
                         error=s.errors.get("company_name", ""),
-                        hint="Customers see it in the portal and in e-mails.",
+                        hint=tr("Customers see it in the portal and in e-mails."),
                         html_for="company_name",
                     ),
                     field(
-                        "Your name",
-                        _input("name", placeholder="Jane Doe", auto_complete="name"),
+                        tr("Your name"),
+                        _input("name", placeholder=tr("Jane Doe"), auto_complete="name"),
                         error=s.errors.get("name", ""),
                         html_for="name",
                     ),
                     field(
-                        "Your e-mail",
+                        tr("Your e-mail"),
                         _input("email", type="email", placeholder="you@example.com", auto_complete="email"),
                         error=s.errors.get("email", ""),
                         html_for="email",
                     ),
                     field(
-                        "Password",
+                        tr("Password"),
                         _input("password", type="password", auto_complete="new-password"),
                         error=s.errors.get("password", ""),
-                        hint=password_hint(),
+                        hint=tr(password_hint()[0], **password_hint()[1]),
                         html_for="password",
                     ),
                     rx.button(
-                        "Set up the desk",
+                        tr("Set up the desk"),
                         type="submit",
                         size="3",
                         width="100%",

@@ -8,19 +8,23 @@ from autocrm import routes
 from autocrm.components.badges import avatar
 from autocrm.components.confirm import confirm_dialog
 from autocrm.components.forms import empty_state, field, form_callout, skeleton_rows
+from autocrm.components.i18n import tr
 from autocrm.components.layout import agent_shell
 from autocrm.components.lists import Column, page_buttons, responsive_list
 from autocrm.components.panel import panel
+from autocrm.core.i18n import N_
 from autocrm.pages.registry import page
 from autocrm.state.admin import AdminUsersState
+from autocrm.state.roles import ROLE_LABELS
 
-ROLE_OPTIONS = [("customer", "Customer"), ("agent", "Agent"), ("admin", "Admin")]
+ROLE_OPTIONS = [(role, ROLE_LABELS[role]) for role in ("customer", "agent", "admin")]
+ROLE_GROUPS = [("customer", N_("Customers")), ("agent", N_("Agents")), ("admin", N_("Admins"))]
 
 
 def _role_select(row) -> rx.Component:
     return rx.select.root(
-        rx.select.trigger(aria_label="Role", width="120px", class_name="role-select"),
-        rx.select.content(*[rx.select.item(label, value=value) for value, label in ROLE_OPTIONS]),
+        rx.select.trigger(aria_label=tr("Role"), width="120px", class_name="role-select"),
+        rx.select.content(*[rx.select.item(tr(label), value=value) for value, label in ROLE_OPTIONS]),
         value=row["role"].to(str),
         # mypy types @rx.event handlers as EventNamespace (Reflex's decorator is a class whose __new__ returns
         # the callback): calling one with arguments is right at run time.
@@ -37,11 +41,11 @@ def _active_switch(row) -> rx.Component:
             on_change=lambda checked: AdminUsersState.ask_access(row["id"], checked),  # type: ignore[operator]  # see _role_select
             disabled=row["is_me"].to(bool),
             size="1",
-            aria_label="May sign in",
+            aria_label=tr("May sign in"),
             class_name="active-switch",
         ),
         rx.text(
-            rx.cond(row["is_active"], "Active", "Deactivated"),
+            rx.cond(row["is_active"], tr("Active"), tr("Deactivated")),
             size="1",
             color_scheme=rx.cond(row["is_active"], "grass", "gray"),
         ),
@@ -63,7 +67,7 @@ def _who(row) -> rx.Component:
                     text_overflow="ellipsis",
                     white_space="nowrap",
                 ),
-                rx.cond(row["is_me"], rx.badge("You", size="1", variant="soft", color_scheme="gray")),
+                rx.cond(row["is_me"], rx.badge(tr("You"), size="1", variant="soft", color_scheme="gray")),
                 spacing="2",
                 align="center",
                 min_width="0",
@@ -89,22 +93,22 @@ def _who(row) -> rx.Component:
 def _end_sessions(row) -> rx.Component:
     return rx.button(
         rx.icon("log-out", size=12),
-        "End sessions",
+        tr("End sessions"),
         size="1",
         variant="soft",
         color_scheme="gray",
         on_click=AdminUsersState.ask_end_sessions(row["id"]),  # type: ignore[operator]  # see _role_select
         disabled=row["is_me"].to(bool),
         class_name="end-sessions",
-        title="Sign them out of every browser",
+        title=tr("Sign them out of every browser"),
     )
 
 
 PEOPLE_COLUMNS = [
-    Column("Person", _who, cell_props={"max_width": "0"}),
-    Column("Role", _role_select, width="150px"),
-    Column("Access", _active_switch, width="160px"),
-    Column("Sessions", _end_sessions, width="140px"),
+    Column(tr("Person"), _who, cell_props={"max_width": "0"}),
+    Column(tr("Role"), _role_select, width="150px"),
+    Column(tr("Access"), _active_switch, width="160px"),
+    Column(tr("Sessions"), _end_sessions, width="140px"),
 ]
 
 
@@ -133,9 +137,7 @@ def _show_more() -> rx.Component:
     return rx.cond(
         s.phone_hidden > 0,
         rx.button(
-            "Show ",
-            s.phone_hidden.to_string(),
-            " more on this page",
+            tr("Show {n} more on this page", n=s.phone_hidden.to_string()),
             variant="soft",
             color_scheme="gray",
             width="100%",
@@ -174,9 +176,9 @@ def _create_dialog() -> rx.Component:
     s = AdminUsersState
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("Add a person"),
+            rx.dialog.title(tr("Add a person")),
             rx.dialog.description(
-                "Agents and admins work in the queue; customers use the portal.",
+                tr("Agents and admins work in the queue; customers use the portal."),
                 size="2",
                 color_scheme="gray",
                 margin_bottom="16px",
@@ -185,37 +187,39 @@ def _create_dialog() -> rx.Component:
                 rx.flex(
                     form_callout(s.create_error),
                     field(
-                        "Full name",
-                        rx.input(name="name", id="new-name", placeholder="Jane Doe"),
+                        tr("Full name"),
+                        rx.input(name="name", id="new-name", placeholder=tr("Jane Doe")),
                         error=s.create_errors.get("name", ""),
                         html_for="new-name",
                     ),
                     field(
-                        "E-mail",
+                        tr("E-mail"),
                         rx.input(name="email", id="new-email", type="email", placeholder="jane@company.com"),
                         error=s.create_errors.get("email", ""),
                         html_for="new-email",
                     ),
                     field(
-                        "Role",
+                        tr("Role"),
                         rx.select.root(
-                            rx.select.trigger(width="100%", aria_label="Role of the new person"),
-                            rx.select.content(*[rx.select.item(label, value=value) for value, label in ROLE_OPTIONS]),
+                            rx.select.trigger(width="100%", aria_label=tr("Role of the new person")),
+                            rx.select.content(
+                                *[rx.select.item(tr(label), value=value) for value, label in ROLE_OPTIONS]
+                            ),
                             value=s.create_role,
                             on_change=s.set_create_role,
                         ),
                         error=s.create_errors.get("role", ""),
                     ),
                     field(
-                        "Password",
+                        tr("Password"),
                         rx.input(name="password", id="new-password", type="password", auto_complete="new-password"),
                         error=s.create_errors.get("password", ""),
-                        hint="Optional. Leave empty and they can set one with “Forgot password”.",
+                        hint=tr("Optional. Leave empty and they can set one with “Forgot password”."),
                         html_for="new-password",
                     ),
                     rx.flex(
-                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
-                        rx.button("Add person", type="submit", class_name="create-user-submit"),
+                        rx.dialog.close(rx.button(tr("Cancel"), variant="soft", color_scheme="gray", type="button")),
+                        rx.button(tr("Add person"), type="submit", class_name="create-user-submit"),
                         spacing="3",
                         justify="end",
                         margin_top="8px",
@@ -243,10 +247,10 @@ def admin_users() -> rx.Component:
                     rx.input(
                         rx.input.slot(rx.icon("search", size=15)),
                         name="q",
-                        placeholder="Search name or e-mail…",
+                        placeholder=tr("Search name or e-mail…"),
                         type="search",
                         width="100%",
-                        aria_label="Search people",
+                        aria_label=tr("Search people"),
                         id="people-search",
                     ),
                     on_submit=s.search,
@@ -254,15 +258,17 @@ def admin_users() -> rx.Component:
                     flex="1 1 240px",
                 ),
                 rx.select.root(
-                    rx.select.trigger(aria_label="Role filter", min_width="130px"),
+                    rx.select.trigger(aria_label=tr("Role filter"), min_width="130px"),
                     rx.select.content(
-                        rx.select.item("Every role", value="any"),
-                        *[rx.select.item(label + "s", value=value) for value, label in ROLE_OPTIONS],
+                        rx.select.item(tr("Every role"), value="any"),
+                        *[rx.select.item(tr(label), value=value) for value, label in ROLE_GROUPS],
                     ),
                     value=s.role,
                     on_change=s.set_role_filter,
                 ),
-                rx.button(rx.icon("user-plus", size=14), "Add person", on_click=s.open_create, class_name="add-person"),
+                rx.button(
+                    rx.icon("user-plus", size=14), tr("Add person"), on_click=s.open_create, class_name="add-person"
+                ),
                 spacing="2",
                 wrap="wrap",
                 align="center",
@@ -285,7 +291,9 @@ def admin_users() -> rx.Component:
                         ),
                     ),
                     panel(
-                        empty_state("users", "Nobody matches", "Try another name or e-mail, or add the person."),
+                        empty_state(
+                            "users", tr("Nobody matches"), tr("Try another name or e-mail, or add the person.")
+                        ),
                         dashed=True,
                     ),
                 ),
@@ -295,5 +303,5 @@ def admin_users() -> rx.Component:
             direction="column",
             spacing="3",
         ),
-        title="People",
+        title=tr("People"),
     )

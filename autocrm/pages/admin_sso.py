@@ -6,13 +6,15 @@ import reflex as rx
 
 from autocrm import routes
 from autocrm.components.forms import empty_state, field, form_callout, invalid, skeleton_rows
+from autocrm.components.i18n import tr
 from autocrm.components.layout import agent_shell
 from autocrm.components.lists import Column, responsive_list
 from autocrm.components.panel import panel
 from autocrm.pages.registry import page
+from autocrm.state.roles import ROLE_LABELS
 from autocrm.state.sso import AdminSsoState
 
-ROLE_OPTIONS = [("customer", "Customer"), ("agent", "Agent")]
+ROLE_OPTIONS = [(role, ROLE_LABELS[role]) for role in ("customer", "agent")]
 
 
 def _who(row) -> rx.Component:
@@ -34,9 +36,17 @@ def _who(row) -> rx.Component:
 def _newcomers(row) -> rx.Component:
     domains = row["allowed_domains"].to(list[str])
     return rx.flex(
-        rx.text("New people become ", rx.text(row["new_user_role"], weight="medium", as_="span"), "s", size="2"),
         rx.text(
-            rx.cond(domains.length() > 0, "Only " + domains.join(", "), "Any e-mail domain"),
+            rx.match(
+                row["new_user_role"],
+                ("agent", tr("New people become agents")),
+                ("admin", tr("New people become admins")),
+                tr("New people become customers"),
+            ),
+            size="2",
+        ),
+        rx.text(
+            rx.cond(domains.length() > 0, tr("Only {domains}", domains=domains.join(", ")), tr("Any e-mail domain")),
             size="1",
             color_scheme="gray",
             overflow="hidden",
@@ -63,10 +73,14 @@ def _switch(row) -> rx.Component:
             checked=row["enabled"].to(bool),
             on_change=lambda checked: AdminSsoState.set_enabled(row["id"], checked),  # type: ignore[operator]  # see pages/admin.py _role_select
             size="1",
-            aria_label="Offer on the sign-in page",
+            aria_label=tr("Offer on the sign-in page"),
             class_name="provider-enabled",
         ),
-        rx.text(rx.cond(row["enabled"], "On", "Off"), size="1", color_scheme=rx.cond(row["enabled"], "grass", "gray")),
+        rx.text(
+            rx.cond(row["enabled"], tr("On"), tr("Off")),
+            size="1",
+            color_scheme=rx.cond(row["enabled"], "grass", "gray"),
+        ),
         align="center",
         spacing="2",
     )
@@ -75,7 +89,7 @@ def _switch(row) -> rx.Component:
 def _edit(row) -> rx.Component:
     return rx.button(
         rx.icon("pencil", size=14),
-        "Edit",
+        tr("Edit"),
         size="1",
         variant="soft",
         color_scheme="gray",
@@ -85,10 +99,10 @@ def _edit(row) -> rx.Component:
 
 
 COLUMNS = [
-    Column("Provider", _who, cell_props={"max_width": "0"}),
-    Column("New people", _newcomers, width="260px", cell_props={"max_width": "0"}),
-    Column("Linked", _linked, width="110px"),
-    Column("Sign-in page", _switch, width="130px"),
+    Column(tr("Provider"), _who, cell_props={"max_width": "0"}),
+    Column(tr("New people"), _newcomers, width="260px", cell_props={"max_width": "0"}),
+    Column(tr("Linked"), _linked, width="110px"),
+    Column(tr("Sign-in page"), _switch, width="130px"),
     Column("", _edit, width="90px"),
 ]
 
@@ -124,9 +138,9 @@ def _dialog() -> rx.Component:
     values = s.editing
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title(rx.cond(s.is_new, "Add a sign-in provider", "Edit the sign-in provider")),
+            rx.dialog.title(rx.cond(s.is_new, tr("Add a sign-in provider"), tr("Edit the sign-in provider"))),
             rx.dialog.description(
-                "Any OpenID Connect provider, such as Google Workspace, Entra ID, Okta or Keycloak.",
+                tr("Any OpenID Connect provider, such as Google Workspace, Entra ID, Okta or Keycloak."),
                 size="2",
                 color_scheme="gray",
                 margin_bottom="16px",
@@ -135,14 +149,14 @@ def _dialog() -> rx.Component:
                 rx.flex(
                     form_callout(s.form_error),
                     field(
-                        "Name on the button",
-                        _input("name", placeholder="Company Google", default_value=values["name"].to(str)),
+                        tr("Name on the button"),
+                        _input("name", placeholder=tr("Company Google"), default_value=values["name"].to(str)),
                         error=s.errors.get("name", ""),
-                        hint="People see “Sign in with” and this name.",
+                        hint=tr("People see “Sign in with” and this name."),
                         html_for="sso-name",
                     ),
                     field(
-                        "Issuer URL",
+                        tr("Issuer URL"),
                         _input(
                             "issuer",
                             type="url",
@@ -150,22 +164,22 @@ def _dialog() -> rx.Component:
                             default_value=values["issuer"].to(str),
                         ),
                         error=s.errors.get("issuer", ""),
-                        hint="Saving reads its /.well-known/openid-configuration to check it.",
+                        hint=tr("Saving reads its /.well-known/openid-configuration to check it."),
                         html_for="sso-issuer",
                     ),
                     field(
-                        "Client ID",
+                        tr("Client ID"),
                         _input("client_id", default_value=values["client_id"].to(str), auto_complete="off"),
                         error=s.errors.get("client_id", ""),
                         html_for="sso-client_id",
                     ),
                     field(
-                        "Client secret",
+                        tr("Client secret"),
                         _input(
                             "client_secret",
                             type="password",
                             auto_complete="new-password",
-                            placeholder=rx.cond(values["has_client_secret"].to(bool), "•••••••• (stored)", ""),
+                            placeholder=rx.cond(values["has_client_secret"].to(bool), tr("•••••••• (stored)"), ""),
                         ),
                         error=s.errors.get("client_secret", ""),
                         html_for="sso-client_secret",
@@ -173,46 +187,52 @@ def _dialog() -> rx.Component:
                     rx.text(
                         rx.cond(
                             values["has_client_secret"].to(bool),
-                            "Stored encrypted and never shown again. Leave empty to keep it.",
-                            "Stored encrypted and never shown again. Leave empty for a public client (PKCE only).",
+                            tr("Stored encrypted and never shown again. Leave empty to keep it."),
+                            tr("Stored encrypted and never shown again. Leave empty for a public client (PKCE only)."),
                         ),
                         size="1",
                         color_scheme="gray",
                         margin_top="-10px",
                     ),
                     field(
-                        "Allowed e-mail domains",
+                        tr("Allowed e-mail domains"),
                         _input(
                             "allowed_domains",
-                            placeholder="example.com, example.org",
+                            placeholder=tr("example.com, example.org"),
                             default_value=values["allowed_domains"].to(str),
                         ),
                         error=s.errors.get("allowed_domains", ""),
-                        hint="Empty: any domain (for customers only). Only addresses the provider verified can sign in.",
+                        hint=tr(
+                            "Empty: any domain (for customers only). Only addresses the provider verified can sign in."
+                        ),
                         html_for="sso-allowed_domains",
                     ),
                     field(
-                        "New people become",
+                        tr("New people become"),
                         rx.select.root(
-                            rx.select.trigger(width="100%", aria_label="Role for new people"),
-                            rx.select.content(*[rx.select.item(label, value=value) for value, label in ROLE_OPTIONS]),
+                            rx.select.trigger(width="100%", aria_label=tr("Role for new people")),
+                            rx.select.content(
+                                *[rx.select.item(tr(label), value=value) for value, label in ROLE_OPTIONS]
+                            ),
                             value=s.edit_role,
                             on_change=s.set_edit_role,
                         ),
                         error=s.errors.get("new_user_role", ""),
-                        hint="For someone with no account yet. Existing accounts keep their role.",
+                        hint=tr("For someone with no account yet. Existing accounts keep their role."),
                     ),
                     rx.el.label(
                         rx.flex(
                             rx.switch(checked=s.edit_enabled, on_change=s.set_edit_enabled, size="2"),
-                            rx.text("Show its button on the sign-in page", size="2"),
+                            rx.text(tr("Show its button on the sign-in page"), size="2"),
                             align="center",
                             spacing="2",
                         ),
                     ),
                     rx.flex(
-                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
-                        rx.button(rx.cond(s.is_new, "Add provider", "Save"), type="submit", class_name="save-provider"),
+                        rx.dialog.close(rx.button(tr("Cancel"), variant="soft", color_scheme="gray", type="button")),
+                        rx.button(
+                            rx.cond(s.is_new, tr("Add provider"), tr("Save")), type="submit", class_name="save-provider"
+                        ),
                         spacing="3",
                         justify="end",
                         margin_top="8px",
@@ -238,13 +258,15 @@ def _redirect_uri() -> rx.Component:
             rx.icon("info", size=16, flex_shrink="0", color="var(--accent-11)", margin_top="2px"),
             rx.flex(
                 rx.text(
-                    "Register this app at the provider as a web application with this redirect URI:",
+                    tr("Register this app at the provider as a web application with this redirect URI:"),
                     size="2",
                 ),
                 rx.code(AdminSsoState.callback_url, size="2", class_name="callback-url", word_break="break-all"),
                 rx.text(
-                    "Scopes: openid, email, profile. People are linked to an existing account only by an e-mail "
-                    "address the provider has verified.",
+                    tr(
+                        "Scopes: openid, email, profile. People are linked to an existing account only by an e-mail "
+                        "address the provider has verified."
+                    ),
                     size="1",
                     color_scheme="gray",
                 ),
@@ -274,10 +296,12 @@ def admin_sso() -> rx.Component:
                     panel(
                         empty_state(
                             "key-round",
-                            "No sign-in providers yet",
-                            "Add your company's identity provider, and a “Sign in with” button appears on the "
-                            "sign-in page.",
-                            rx.button(rx.icon("plus", size=14), "Add provider", on_click=s.open_new),
+                            tr("No sign-in providers yet"),
+                            tr(
+                                "Add your company's identity provider, and a “Sign in with” button appears on the "
+                                "sign-in page."
+                            ),
+                            rx.button(rx.icon("plus", size=14), tr("Add provider"), on_click=s.open_new),
                         ),
                         dashed=True,
                     ),
@@ -287,6 +311,6 @@ def admin_sso() -> rx.Component:
             direction="column",
             spacing="3",
         ),
-        title="Single sign-on",
-        actions=rx.button(rx.icon("plus", size=14), "Add provider", on_click=s.open_new, class_name="add-provider"),
+        title=tr("Single sign-on"),
+        actions=rx.button(rx.icon("plus", size=14), tr("Add provider"), on_click=s.open_new, class_name="add-provider"),
     )

@@ -8,20 +8,25 @@ from autocrm import routes
 from autocrm.components.badges import avatar, priority_badge, status_badge, time_ago
 from autocrm.components.composer import closed_notice, composer
 from autocrm.components.forms import empty_state, field, form_callout, invalid, skeleton_rows
+from autocrm.components.i18n import tr
 from autocrm.components.layout import agent_shell
 from autocrm.components.lists import Column, page_buttons, responsive_list
 from autocrm.components.panel import panel
 from autocrm.components.ticket_header import ticket_header
 from autocrm.components.timeline import timeline
+from autocrm.core.i18n import N_
 from autocrm.pages.registry import page
 from autocrm.state.queue import QueueState
 from autocrm.state.ticket import AgentTicketState
+
+# The options' labels are msgids the states hold (a name keyed by a constant, so extraction skips the key).
+LABEL = "label"
 
 
 def _select(value, options, on_change, label: str, width: str = "auto") -> rx.Component:
     return rx.select.root(
         rx.select.trigger(aria_label=label, min_width=width, variant="surface"),
-        rx.select.content(rx.foreach(options, lambda o: rx.select.item(o["label"], value=o["value"]))),
+        rx.select.content(rx.foreach(options, lambda o: rx.select.item(tr(o[LABEL]), value=o["value"]))),
         value=value,
         on_change=on_change,
         size="2",
@@ -38,13 +43,13 @@ def _filter_bar() -> rx.Component:
                 rx.input.slot(rx.icon("search", size=15)),
                 name="q",
                 id="queue-search",
-                placeholder="Search subject, number, requester…",
+                placeholder=tr("Search subject, number, requester…"),
                 default_value=QueueState.q,
                 key=QueueState.q,
                 type="search",
                 size="2",
                 width="100%",
-                aria_label="Search tickets",
+                aria_label=tr("Search tickets"),
             ),
             on_submit=QueueState.search,
             reset_on_submit=False,
@@ -52,10 +57,10 @@ def _filter_bar() -> rx.Component:
             min_width="200px",
         ),
         rx.flex(
-            _select(QueueState.status, QueueState.status_options, QueueState.set_status, "Status", "130px"),
-            _select(QueueState.priority, QueueState.priority_options, QueueState.set_priority, "Priority", "124px"),
-            _select(QueueState.assignee, QueueState.assignee_options, QueueState.set_assignee, "Assignee", "124px"),
-            _select(QueueState.sort, QueueState.sort_options, QueueState.set_sort, "Sort", "160px"),
+            _select(QueueState.status, QueueState.status_options, QueueState.set_status, tr("Status"), "130px"),
+            _select(QueueState.priority, QueueState.priority_options, QueueState.set_priority, tr("Priority"), "124px"),
+            _select(QueueState.assignee, QueueState.assignee_options, QueueState.set_assignee, tr("Assignee"), "124px"),
+            _select(QueueState.sort, QueueState.sort_options, QueueState.set_sort, tr("Sort"), "160px"),
             spacing="2",
             wrap="wrap",
         ),
@@ -97,7 +102,7 @@ def _person(name, initials=None) -> rx.Component:
             spacing="2",
             min_width="0",
         ),
-        rx.text("Unassigned", size="2", color_scheme="gray"),
+        rx.text(tr("Unassigned"), size="2", color_scheme="gray"),
     )
 
 
@@ -108,7 +113,7 @@ def _ticket_href(row) -> rx.Var:
 def _fresh_badge(row) -> rx.Component:
     """Someone else changed the ticket since this agent looked at it."""
     return rx.cond(
-        row["fresh"], rx.badge("Updated", size="1", variant="soft", class_name="fresh-badge", flex_shrink="0")
+        row["fresh"], rx.badge(tr("Updated"), size="1", variant="soft", class_name="fresh-badge", flex_shrink="0")
     )
 
 
@@ -141,18 +146,18 @@ QUEUE_COLUMNS = [
         lambda row: rx.text("#", row["number"], size="2", color_scheme="gray", white_space="nowrap"),
         width="76px",
     ),
-    Column("Subject", _subject_link, cell_props={"max_width": "0", "width": "40%"}),
+    Column(tr("Subject"), _subject_link, cell_props={"max_width": "0", "width": "40%"}),
     Column(
-        "Requester",
+        tr("Requester"),
         lambda row: _person(row["requester_name"], row["requester_initials"]),
         width="180px",
         cell_props={"max_width": "180px"},
     ),
-    Column("Status", lambda row: status_badge(row["status_category"], row["status_name"]), width="150px"),
-    Column("Priority", lambda row: priority_badge(row["priority"], row["priority_name"]), width="110px"),
-    Column("Assignee", lambda row: _person(row["assignee_name"]), width="160px", cell_props={"max_width": "160px"}),
+    Column(tr("Status"), lambda row: status_badge(row["status_category"], row["status_name"]), width="150px"),
+    Column(tr("Priority"), lambda row: priority_badge(row["priority"], row["priority_name"]), width="110px"),
+    Column(tr("Assignee"), lambda row: _person(row["assignee_name"]), width="160px", cell_props={"max_width": "160px"}),
     Column(
-        _sort_header("Updated", "updated_at"),
+        _sort_header(tr("Updated"), "updated_at"),
         lambda row: time_ago(row["updated_rel"], row["updated_exact"]),
         width="116px",
     ),
@@ -224,10 +229,7 @@ def _pager() -> rx.Component:
         rx.text(QueueState.range_label, size="2", color_scheme="gray", class_name="range-label"),
         rx.spacer(),
         rx.text(
-            "Page ",
-            QueueState.page,
-            " of ",
-            QueueState.page_count,
+            tr("Page {page} of {pages}", page=QueueState.page, pages=QueueState.page_count),
             size="2",
             color_scheme="gray",
             display=["none", "inline", "inline"],
@@ -259,14 +261,14 @@ def _queue_body() -> rx.Component:
                         QueueState.filtered,
                         empty_state(
                             "search-x",
-                            "No tickets match",
-                            "Try another search word, or clear the filters to see the whole queue.",
-                            rx.button("Clear filters", variant="soft", on_click=QueueState.clear_filters),
+                            tr("No tickets match"),
+                            tr("Try another search word, or clear the filters to see the whole queue."),
+                            rx.button(tr("Clear filters"), variant="soft", on_click=QueueState.clear_filters),
                         ),
                         empty_state(
                             "party-popper",
-                            "Nothing here",
-                            "No tickets in this view. New requests from customers appear here as they arrive.",
+                            tr("Nothing here"),
+                            tr("No tickets in this view. New requests from customers appear here as they arrive."),
                         ),
                     ),
                     dashed=True,
@@ -306,7 +308,7 @@ def _prop(label: str, control: rx.Component) -> rx.Component:
 def _full_select(value, options, on_change, label: str, class_name: str) -> rx.Component:
     return rx.select.root(
         rx.select.trigger(aria_label=label, width="100%", class_name=class_name),
-        rx.select.content(rx.foreach(options, lambda o: rx.select.item(o["label"], value=o["value"]))),
+        rx.select.content(rx.foreach(options, lambda o: rx.select.item(tr(o[LABEL]), value=o["value"]))),
         value=value,
         on_change=on_change,
         size="2",
@@ -318,39 +320,39 @@ def _properties() -> rx.Component:
     return panel(
         rx.flex(
             _prop(
-                "Status",
+                tr("Status"),
                 _full_select(
                     t["status"].to(str),
                     AgentTicketState.status_options,
                     AgentTicketState.set_status,
-                    "Status",
+                    tr("Status"),
                     "status-select",
                 ),
             ),
             _prop(
-                "Priority",
+                tr("Priority"),
                 _full_select(
                     t["priority"].to(str),
                     AgentTicketState.priority_options,
                     AgentTicketState.set_priority,
-                    "Priority",
+                    tr("Priority"),
                     "priority-select",
                 ),
             ),
             _prop(
-                "Assignee",
+                tr("Assignee"),
                 rx.flex(
                     _full_select(
                         t["assignee_id_str"].to(str),
                         AgentTicketState.assignee_options,
                         AgentTicketState.set_assignee,
-                        "Assignee",
+                        tr("Assignee"),
                         "assignee-select",
                     ),
                     rx.cond(
                         t["assignee_id_str"].to(str) != AgentTicketState.user["id"].to_string(),
                         rx.button(
-                            "Assign to me",
+                            tr("Assign to me"),
                             size="1",
                             variant="ghost",
                             on_click=AgentTicketState.assign_to_me,
@@ -365,7 +367,7 @@ def _properties() -> rx.Component:
             ),
             rx.separator(size="4"),
             _prop(
-                "Requester",
+                tr("Requester"),
                 rx.flex(
                     avatar(t["requester_initials"], size="2", color="gray"),
                     rx.flex(
@@ -379,7 +381,7 @@ def _properties() -> rx.Component:
                 ),
             ),
             _prop(
-                "Tags",
+                tr("Tags"),
                 rx.cond(
                     t["tags"].to(list).length() > 0,
                     rx.flex(
@@ -389,28 +391,28 @@ def _properties() -> rx.Component:
                         spacing="1",
                         wrap="wrap",
                     ),
-                    rx.text("No tags", size="2", color_scheme="gray"),
+                    rx.text(tr("No tags"), size="2", color_scheme="gray"),
                 ),
             ),
             rx.flex(
-                rx.text("Channel", size="1", color_scheme="gray"),
+                rx.text(tr("Channel"), size="1", color_scheme="gray"),
                 rx.spacer(),
                 rx.text(t["channel"], size="1", text_transform="capitalize"),
             ),
             rx.flex(
-                rx.text("Created", size="1", color_scheme="gray"),
+                rx.text(tr("Created"), size="1", color_scheme="gray"),
                 rx.spacer(),
                 time_ago(t["created_rel"], t["created_exact"], size="1"),
             ),
             rx.flex(
-                rx.text("Updated", size="1", color_scheme="gray"),
+                rx.text(tr("Updated"), size="1", color_scheme="gray"),
                 rx.spacer(),
                 time_ago(t["updated_rel"], t["updated_exact"], size="1"),
             ),
             rx.cond(
                 t["has_rating"],
                 rx.flex(
-                    rx.text("Rating", size="1", color_scheme="gray"),
+                    rx.text(tr("Rating"), size="1", color_scheme="gray"),
                     rx.spacer(),
                     rx.text(t["rating"], "/5 ★", size="1", weight="medium", color="var(--amber-11)"),
                 ),
@@ -428,11 +430,11 @@ def _composer_toolbar() -> rx.Component:
     return rx.flex(
         rx.segmented_control.root(
             rx.segmented_control.item(
-                rx.flex(rx.icon("reply", size=14), "Public reply", align="center", spacing="1"),
+                rx.flex(rx.icon("reply", size=14), tr("Public reply"), align="center", spacing="1"),
                 value="reply",
             ),
             rx.segmented_control.item(
-                rx.flex(rx.icon("lock", size=14), "Internal note", align="center", spacing="1"),
+                rx.flex(rx.icon("lock", size=14), tr("Internal note"), align="center", spacing="1"),
                 value="note",
             ),
             value=s.mode,
@@ -442,7 +444,7 @@ def _composer_toolbar() -> rx.Component:
         ),
         rx.spacer(),
         rx.text(
-            rx.cond(s.is_note, "Only your team sees notes", "The customer sees replies in the portal"),
+            rx.cond(s.is_note, tr("Only your team sees notes"), tr("The customer sees replies in the portal")),
             size="1",
             color=rx.cond(s.is_note, "var(--amber-11)", "var(--gray-11)"),
             display=["none", "inline", "inline"],
@@ -454,11 +456,11 @@ def _composer_toolbar() -> rx.Component:
 
 def _closed_notice() -> rx.Component:
     return closed_notice(
-        "This ticket is closed",
-        "It takes no more replies or notes. A follow-up ticket continues the conversation, linked to this one.",
+        tr("This ticket is closed"),
+        tr("It takes no more replies or notes. A follow-up ticket continues the conversation, linked to this one."),
         rx.button(
             rx.icon("git-branch-plus", size=14),
-            "Open a follow-up ticket",
+            tr("Open a follow-up ticket"),
             variant="soft",
             type="button",
             on_click=AgentTicketState.start_follow_up,
@@ -474,18 +476,18 @@ def _follow_up_composer() -> rx.Component:
         form_id="follow-up-form",
         on_submit=s.open_follow_up,
         body_id="follow-up-body",
-        label="First message",
+        label=tr("First message"),
         label_visible=True,
-        placeholder="What the follow-up is about. The customer sees it in the portal.",
+        placeholder=tr("What the follow-up is about. The customer sees it in the portal."),
         error=s.follow_up_errors.get("body", ""),
         toolbar=rx.flex(
-            rx.heading("Follow-up ticket", size="3"),
+            rx.heading(tr("Follow-up ticket"), size="3"),
             rx.text(
-                "A new ticket for ",
-                t["requester_name"].to(str),
-                ", linked to #",
-                t["number"].to_string(),
-                ".",
+                tr(
+                    "A new ticket for {name}, linked to #{number}.",
+                    name=t["requester_name"].to(str),
+                    number=t["number"].to_string(),
+                ),
                 size="2",
                 color_scheme="gray",
             ),
@@ -495,7 +497,7 @@ def _follow_up_composer() -> rx.Component:
         fields=[
             form_callout(s.follow_up_error),
             field(
-                "Subject",
+                tr("Subject"),
                 rx.input(
                     name="subject",
                     id="follow-up-subject",
@@ -509,14 +511,14 @@ def _follow_up_composer() -> rx.Component:
         ],
         actions=[
             rx.button(
-                "Cancel",
+                tr("Cancel"),
                 variant="soft",
                 color_scheme="gray",
                 type="button",
                 on_click=s.cancel_follow_up,
             )
         ],
-        submit_label="Open follow-up ticket",
+        submit_label=tr("Open follow-up ticket"),
         submit_icon=rx.icon("git-branch-plus", size=14),
         submit_class="follow-up-submit",
         rule="3px solid var(--accent-8)",
@@ -529,13 +531,13 @@ def _composer() -> rx.Component:
         form_id="composer-form",
         on_submit=s.send,
         body_id="composer-body",
-        label=rx.cond(s.is_note, "Internal note", "Reply"),
+        label=rx.cond(s.is_note, tr("Internal note"), tr("Reply")),
         placeholder=rx.cond(
             s.is_closed,
-            "Closed tickets take no more messages.",
-            rx.cond(s.is_note, "Add a note for your team…", "Write your reply to the customer…"),
+            tr("Closed tickets take no more messages."),
+            rx.cond(s.is_note, tr("Add a note for your team…"), tr("Write your reply to the customer…")),
         ),
-        submit_label=rx.cond(s.is_note, "Add internal note", "Send reply"),
+        submit_label=rx.cond(s.is_note, tr("Add internal note"), tr("Send reply")),
         submit_icon=rx.cond(s.is_note, rx.icon("lock", size=14), rx.icon("send", size=14)),
         submit_class="composer-submit",
         submit_color=rx.cond(s.is_note, "amber", "indigo"),
@@ -556,11 +558,11 @@ def _ticket_header() -> rx.Component:
             rx.text("#", t["number"], size="2", color_scheme="gray"),
             status_badge(t["status_category"], t["status_name"]),
             priority_badge(t["priority"], t["priority_name"]),
-            rx.text("from ", rx.text(t["requester_name"], weight="medium", as_="span"), size="2", color_scheme="gray"),
+            rx.text(tr("from {name}", name=t["requester_name"].to(str)), size="2", color_scheme="gray"),
             rx.text("·", color_scheme="gray", size="2"),
             time_ago(t["created_rel"], t["created_exact"]),
         ],
-        follow_up_text="Follows up #",
+        follow_up_text=N_("Follows up #{number}"),
         ticket_href=routes.agent_ticket(""),
     )
 
@@ -581,9 +583,9 @@ def agent_ticket() -> rx.Component:
                 s.not_found,
                 empty_state(
                     "file-question",
-                    "Ticket not found",
-                    "It may have been deleted, or the link is wrong. Go back to the queue to find it.",
-                    rx.link(rx.button("Back to the queue", variant="soft"), href=routes.AGENT_QUEUE),
+                    tr("Ticket not found"),
+                    tr("It may have been deleted, or the link is wrong. Go back to the queue to find it."),
+                    rx.link(rx.button(tr("Back to the queue"), variant="soft"), href=routes.AGENT_QUEUE),
                 ),
                 rx.flex(
                     _ticket_header(),
@@ -607,7 +609,7 @@ def agent_ticket() -> rx.Component:
             ),
         ),
         title=rx.flex(
-            rx.link("Tickets", href=routes.AGENT_QUEUE, color_scheme="gray", underline="hover"),
+            rx.link(tr("Tickets"), href=routes.AGENT_QUEUE, color_scheme="gray", underline="hover"),
             rx.icon("chevron-right", size=14, color="var(--gray-9)"),
             rx.text(s.ticket_title, as_="span", overflow="hidden", text_overflow="ellipsis", white_space="nowrap"),
             align="center",

@@ -9,6 +9,7 @@ from autocrm import routes
 from autocrm.components.badges import time_ago
 from autocrm.components.confirm import confirm_dialog
 from autocrm.components.forms import empty_state, field, field_error, form_callout, skeleton_rows
+from autocrm.components.i18n import tr
 from autocrm.components.layout import agent_shell
 from autocrm.components.lists import Column, responsive_list
 from autocrm.components.panel import panel
@@ -16,10 +17,11 @@ from autocrm.components.secret import MONO, shown_once
 from autocrm.pages.registry import page
 from autocrm.services.actor import ALL_SCOPES
 from autocrm.services.api_keys import EXPIRY_CHOICES_DAYS
-from autocrm.state.api_keys import NEVER, SCOPE_HINTS, AdminApiKeysState, expiry_label
+from autocrm.state.api_keys import NEVER, SCOPE_HINTS, AdminApiKeysState
+from autocrm.state.roles import ROLE_LABELS
 
-ROLE_OPTIONS = [("agent", "Agent"), ("admin", "Admin")]
-EXPIRY_OPTIONS = [*((str(days), expiry_label(str(days))) for days in EXPIRY_CHOICES_DAYS), (NEVER, expiry_label(NEVER))]
+ROLE_OPTIONS = [(role, ROLE_LABELS[role]) for role in ("agent", "admin")]
+EXPIRY_OPTIONS = [*((str(days), tr("{n} days", n=days)) for days in EXPIRY_CHOICES_DAYS), (NEVER, tr("Never expires"))]
 
 
 def _ellipsis(text, **props) -> rx.Component:
@@ -75,7 +77,7 @@ def _revoke(row) -> rx.Component:
     return rx.cond(
         row["revocable"],
         rx.button(
-            "Revoke",
+            tr("Revoke"),
             size="1",
             variant="soft",
             color_scheme="red",
@@ -89,13 +91,13 @@ def _revoke(row) -> rx.Component:
 
 
 COLUMNS = [
-    Column("Key", _key, cell_props={"max_width": "0"}),
-    Column("Scopes", _scopes, width="210px"),
-    Column("Role", _role, width="80px"),
-    Column("Created by", _creator, width="150px", cell_props={"max_width": "0"}),
-    Column("Last used", lambda row: time_ago(row["last_used_rel"], row["last_used_exact"]), width="105px"),
-    Column("Expires", lambda row: rx.text(row["expires"], size="2", title=row["expires_exact"]), width="110px"),
-    Column("State", _state, width="100px"),
+    Column(tr("Key"), _key, cell_props={"max_width": "0"}),
+    Column(tr("Scopes"), _scopes, width="210px"),
+    Column(tr("Role"), _role, width="80px"),
+    Column(tr("Created by"), _creator, width="150px", cell_props={"max_width": "0"}),
+    Column(tr("Last used"), lambda row: time_ago(row["last_used_rel"], row["last_used_exact"]), width="105px"),
+    Column(tr("Expires"), lambda row: rx.text(row["expires"], size="2", title=row["expires_exact"]), width="110px"),
+    Column(tr("State"), _state, width="100px"),
     Column("", _revoke, width="84px"),
 ]
 
@@ -109,10 +111,10 @@ def _card(row) -> rx.Component:
         rx.flex(_key(row), rx.spacer(), _state(row), align="start", spacing="3"),
         _scopes(row),
         rx.grid(
-            _fact("Created by", _creator(row)),
-            _fact("Last used", time_ago(row["last_used_rel"], row["last_used_exact"])),
-            _fact("Role", rx.box(_role(row))),
-            _fact("Expires", rx.text(row["expires"], size="2")),
+            _fact(tr("Created by"), _creator(row)),
+            _fact(tr("Last used"), time_ago(row["last_used_rel"], row["last_used_exact"])),
+            _fact(tr("Role"), rx.box(_role(row))),
+            _fact(tr("Expires"), rx.text(row["expires"], size="2")),
             columns="2",
             gap="10px 16px",
         ),
@@ -152,34 +154,34 @@ def _create_form() -> rx.Component:
         rx.flex(
             form_callout(s.create_error),
             field(
-                "Name",
-                rx.input(name="name", id="key-name", placeholder="Zapier, nightly export…", max_length=120),
+                tr("Name"),
+                rx.input(name="name", id="key-name", placeholder=tr("Zapier, nightly export…"), max_length=120),
                 error=s.create_errors.get("name", ""),
-                hint="Say which app uses it: one key per app, so you can revoke one alone.",
+                hint=tr("Say which app uses it: one key per app, so you can revoke one alone."),
                 html_for="key-name",
             ),
             field(
-                "Acts as",
+                tr("Acts as"),
                 rx.select.root(
-                    rx.select.trigger(width="100%", aria_label="Role of the key"),
-                    rx.select.content(*[rx.select.item(label, value=value) for value, label in ROLE_OPTIONS]),
+                    rx.select.trigger(width="100%", aria_label=tr("Role of the key")),
+                    rx.select.content(*[rx.select.item(tr(label), value=value) for value, label in ROLE_OPTIONS]),
                     value=s.create_role,
                     on_change=s.set_create_role,
                 ),
                 error=s.create_errors.get("role", ""),
-                hint="The key stops working if you are deactivated or stop being an admin.",
+                hint=tr("The key stops working if you are deactivated or stop being an admin."),
             ),
             rx.flex(
-                rx.text("Scopes", size="2", weight="medium"),
+                rx.text(tr("Scopes"), size="2", weight="medium"),
                 rx.flex(*[_scope_choice(scope) for scope in ALL_SCOPES], direction="column", spacing="2"),
                 field_error(s.create_errors.get("scopes", "")),
                 direction="column",
                 gap="8px",
             ),
             field(
-                "Expires",
+                tr("Expires"),
                 rx.select.root(
-                    rx.select.trigger(width="100%", aria_label="When the key expires", class_name="key-expiry"),
+                    rx.select.trigger(width="100%", aria_label=tr("When the key expires"), class_name="key-expiry"),
                     rx.select.content(*[rx.select.item(label, value=value) for value, label in EXPIRY_OPTIONS]),
                     value=s.create_expiry,
                     on_change=s.set_create_expiry,
@@ -187,8 +189,8 @@ def _create_form() -> rx.Component:
                 error=s.create_errors.get("expires_in_days", ""),
             ),
             rx.flex(
-                rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
-                rx.button("Create key", type="submit", class_name="create-key-submit"),
+                rx.dialog.close(rx.button(tr("Cancel"), variant="soft", color_scheme="gray", type="button")),
+                rx.button(tr("Create key"), type="submit", class_name="create-key-submit"),
                 spacing="3",
                 justify="end",
                 margin_top="8px",
@@ -205,7 +207,7 @@ def _secret_view() -> rx.Component:
     return shown_once(
         AdminApiKeysState.secret,
         warning="Copy this key now and store it where the app keeps its secrets. It is not shown again.",
-        copy_label="Copy key",
+        copy_label=tr("Copy key"),
         copied="Key copied.",
         value_class="new-key-secret",
         copy_class="copy-key",
@@ -216,12 +218,12 @@ def _create_dialog() -> rx.Component:
     s = AdminApiKeysState
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title(rx.cond(s.showing_secret, "Key “" + s.secret_name + "” created", "New API key")),
+            rx.dialog.title(rx.cond(s.showing_secret, "Key “" + s.secret_name + "” created", tr("New API key"))),
             rx.dialog.description(
                 rx.cond(
                     s.showing_secret,
-                    "Send it as “Authorization: Bearer <key>”.",
-                    "Apps use a key to call the REST API under /api/v1.",
+                    tr("Send it as “Authorization: Bearer <key>”."),
+                    tr("Apps use a key to call the REST API under /api/v1."),
                 ),
                 size="2",
                 color_scheme="gray",
@@ -239,9 +241,11 @@ def _create_dialog() -> rx.Component:
 def _confirm_dialog() -> rx.Component:
     return confirm_dialog(
         AdminApiKeysState,
-        description="Apps using this key get “401 Unauthorized” from their next request. A revoked key cannot be "
-        "used again: make a new one if an app still needs access.",
-        confirm_label="Revoke key",
+        description=tr(
+            "Apps using this key get “401 Unauthorized” from their next request. A revoked key cannot be "
+            "used again: make a new one if an app still needs access."
+        ),
+        confirm_label=tr("Revoke key"),
         on_confirm=AdminApiKeysState.confirm_revoke,
         class_name="confirm-revoke",
     )
@@ -254,13 +258,15 @@ def admin_api_keys() -> rx.Component:
         rx.flex(
             rx.flex(
                 rx.text(
-                    "Keys let other apps use the REST API. Each acts as an agent or an admin, within its scopes, "
-                    "and only while the admin who made it is an active admin.",
+                    tr(
+                        "Keys let other apps use the REST API. Each acts as an agent or an admin, within its scopes, "
+                        "and only while the admin who made it is an active admin."
+                    ),
                     size="2",
                     color_scheme="gray",
                     flex="1 1 320px",
                 ),
-                rx.button(rx.icon("plus", size=14), "New key", on_click=s.open_create, class_name="new-key"),
+                rx.button(rx.icon("plus", size=14), tr("New key"), on_click=s.open_create, class_name="new-key"),
                 spacing="3",
                 wrap="wrap",
                 align="center",
@@ -274,9 +280,9 @@ def admin_api_keys() -> rx.Component:
                     panel(
                         empty_state(
                             "key-round",
-                            "No API keys yet",
-                            "Make one key per app that calls the API, so you can revoke one without the others.",
-                            rx.button(rx.icon("plus", size=14), "New key", on_click=s.open_create),
+                            tr("No API keys yet"),
+                            tr("Make one key per app that calls the API, so you can revoke one without the others."),
+                            rx.button(rx.icon("plus", size=14), tr("New key"), on_click=s.open_create),
                         ),
                         dashed=True,
                     ),
@@ -287,5 +293,5 @@ def admin_api_keys() -> rx.Component:
             direction="column",
             spacing="3",
         ),
-        title="API keys",
+        title=tr("API keys"),
     )

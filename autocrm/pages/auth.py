@@ -6,6 +6,7 @@ import reflex as rx
 
 from autocrm import routes
 from autocrm.components.forms import field, form_callout, invalid
+from autocrm.components.i18n import tr
 from autocrm.components.layout import auth_shell
 from autocrm.components.sso import sso_buttons, sso_refusal
 from autocrm.pages.registry import page
@@ -45,17 +46,17 @@ def _switch(text: str, link: str, href: str) -> rx.Component:
 def _code_step() -> rx.Component:
     """The second step for accounts with two-step verification: a code from the app, or a recovery code."""
     return auth_shell(
-        "Two-step verification",
+        tr("Two-step verification"),
         rx.cond(
             LoginState.use_recovery,
-            "Enter one of the recovery codes you saved when you set up two-step verification.",
-            "Enter the 6-digit code your authenticator app shows for this account.",
+            tr("Enter one of the recovery codes you saved when you set up two-step verification."),
+            tr("Enter the 6-digit code your authenticator app shows for this account."),
         ),
         form_callout(LoginState.form_error),
         rx.form(
             rx.flex(
                 field(
-                    rx.cond(LoginState.use_recovery, "Recovery code", "Code from the app"),
+                    rx.cond(LoginState.use_recovery, tr("Recovery code"), tr("Code from the app")),
                     _input(
                         "code",
                         LoginState,
@@ -70,14 +71,18 @@ def _code_step() -> rx.Component:
                 rx.el.label(
                     rx.flex(
                         rx.checkbox(name="remember", id="remember", class_name="remember-device"),
-                        rx.text("Remember this device for 30 days", size="2"),
+                        rx.text(tr("Remember this device for 30 days"), size="2"),
                         align="center",
                         spacing="2",
                     ),
                 ),
-                _submit("Verify"),
+                _submit(tr("Verify")),
                 rx.button(
-                    rx.cond(LoginState.use_recovery, "Use a code from the app instead", "Use a recovery code instead"),
+                    rx.cond(
+                        LoginState.use_recovery,
+                        tr("Use a code from the app instead"),
+                        tr("Use a recovery code instead"),
+                    ),
                     on_click=LoginState.toggle_recovery,
                     type="button",
                     variant="ghost",
@@ -93,7 +98,7 @@ def _code_step() -> rx.Component:
             id="code-form",
         ),
         footer=rx.button(
-            "Back to sign in",
+            tr("Back to sign in"),
             on_click=LoginState.back_to_password,
             type="button",
             variant="ghost",
@@ -111,14 +116,14 @@ def login() -> rx.Component:
 
 def _password_step() -> rx.Component:
     return auth_shell(
-        "Sign in",
-        rx.text("Welcome back to ", SessionState.company_name, ".", as_="span"),
+        tr("Sign in"),
+        rx.text(tr("Welcome back to {desk}.", desk=SessionState.company_name), as_="span"),
         form_callout(LoginState.form_error),
         sso_refusal(),
         rx.form(
             rx.flex(
                 field(
-                    "E-mail",
+                    tr("E-mail"),
                     _input(
                         "email",
                         LoginState,
@@ -131,15 +136,17 @@ def _password_step() -> rx.Component:
                     html_for="email",
                 ),
                 field(
-                    "Password",
+                    tr("Password"),
                     _input("password", LoginState, type="password", auto_complete="current-password"),
                     error=LoginState.errors.get("password", ""),
                     html_for="password",
                 ),
                 rx.flex(
-                    rx.link("Forgot password?", href=routes.FORGOT_PASSWORD, size="2"), justify="end", margin_top="-8px"
+                    rx.link(tr("Forgot password?"), href=routes.FORGOT_PASSWORD, size="2"),
+                    justify="end",
+                    margin_top="-8px",
                 ),
-                _submit("Sign in"),
+                _submit(tr("Sign in")),
                 direction="column",
                 spacing="4",
             ),
@@ -148,24 +155,29 @@ def _password_step() -> rx.Component:
             id="login-form",
         ),
         sso_buttons(),
-        footer=_switch("New here?", "Create a customer account", routes.SIGNUP),
+        footer=_switch(tr("New here?"), tr("Create a customer account"), routes.SIGNUP),
     )
 
 
 @page(route=routes.SIGNUP, title="Create an account · AutoCRM", on_load=SignupState.open_page)
 def signup() -> rx.Component:
     return auth_shell(
-        "Create your account",
-        rx.text("Ask ", SessionState.company_name, " for help and follow every request in one place.", as_="span"),
+        tr("Create your account"),
+        rx.text(
+            tr("Ask {desk} for help and follow every request in one place.", desk=SessionState.company_name),
+            as_="span",
+        ),
         form_callout(SignupState.form_error),
         rx.cond(
             SignupState.sent_to,
             rx.flex(
                 rx.callout(
                     rx.text(
-                        "Check your inbox: we sent a message to ",
-                        rx.text(SignupState.sent_to, weight="bold", as_="span"),
-                        ". Open the link in it to confirm the address, then sign in.",
+                        tr(
+                            "Check your inbox: we sent a message to {email}. "
+                            "Open the link in it to confirm the address, then sign in.",
+                            email=SignupState.sent_to,
+                        ),
                         as_="span",
                     ),
                     icon="mail-check",
@@ -173,25 +185,27 @@ def signup() -> rx.Component:
                     class_name="signup-sent",
                 ),
                 rx.text(
-                    "No e-mail after a few minutes? Check your spam folder. If you already have an account, "
-                    "the message says how to sign in.",
+                    tr(
+                        "No e-mail after a few minutes? Check your spam folder. If you already have an account, "
+                        "the message says how to sign in."
+                    ),
                     size="2",
                     color_scheme="gray",
                 ),
-                rx.link(rx.button("Sign in", size="3", width="100%"), href=routes.LOGIN, width="100%"),
+                rx.link(rx.button(tr("Sign in"), size="3", width="100%"), href=routes.LOGIN, width="100%"),
                 direction="column",
                 spacing="4",
             ),
             rx.form(
                 rx.flex(
                     field(
-                        "Full name",
-                        _input("name", SignupState, placeholder="Jane Doe", auto_complete="name", auto_focus=True),
+                        tr("Full name"),
+                        _input("name", SignupState, placeholder=tr("Jane Doe"), auto_complete="name", auto_focus=True),
                         error=SignupState.errors.get("name", ""),
                         html_for="name",
                     ),
                     field(
-                        "E-mail",
+                        tr("E-mail"),
                         _input(
                             "email", SignupState, type="email", placeholder="you@example.com", auto_complete="email"
                         ),
@@ -199,13 +213,13 @@ def signup() -> rx.Component:
                         html_for="email",
                     ),
                     field(
-                        "Password",
+                        tr("Password"),
                         _input("password", SignupState, type="password", auto_complete="new-password"),
                         error=SignupState.errors.get("password", ""),
-                        hint=password_hint(),
+                        hint=tr(password_hint()[0], **password_hint()[1]),
                         html_for="password",
                     ),
-                    _submit("Create account"),
+                    _submit(tr("Create account")),
                     direction="column",
                     spacing="4",
                 ),
@@ -214,23 +228,25 @@ def signup() -> rx.Component:
                 id="signup-form",
             ),
         ),
-        footer=_switch("Already have an account?", "Sign in", routes.LOGIN),
+        footer=_switch(tr("Already have an account?"), tr("Sign in"), routes.LOGIN),
     )
 
 
 @page(route=routes.FORGOT_PASSWORD, title="Forgot password · AutoCRM", on_load=ForgotPasswordState.open_page)
 def forgot_password() -> rx.Component:
     return auth_shell(
-        "Reset your password",
-        "Enter the e-mail address of your account and we'll send you a link to choose a new password.",
+        tr("Reset your password"),
+        tr("Enter the e-mail address of your account and we'll send you a link to choose a new password."),
         rx.cond(
             ForgotPasswordState.sent,
             rx.flex(
                 rx.callout(
                     rx.text(
-                        "If an account exists for ",
-                        rx.text(ForgotPasswordState.sent_to, weight="bold", as_="span"),
-                        ", we sent a link to reset its password. It works for one hour.",
+                        tr(
+                            "If an account exists for {email}, we sent a link to reset its password. "
+                            "It works for one hour.",
+                            email=ForgotPasswordState.sent_to,
+                        ),
                         as_="span",
                     ),
                     icon="mail-check",
@@ -238,7 +254,7 @@ def forgot_password() -> rx.Component:
                     class_name="reset-sent",
                 ),
                 rx.text(
-                    "No e-mail after a few minutes? Check your spam folder, or try again.",
+                    tr("No e-mail after a few minutes? Check your spam folder, or try again."),
                     size="2",
                     color_scheme="gray",
                 ),
@@ -248,7 +264,7 @@ def forgot_password() -> rx.Component:
             rx.form(
                 rx.flex(
                     field(
-                        "E-mail",
+                        tr("E-mail"),
                         _input(
                             "email",
                             ForgotPasswordState,
@@ -260,7 +276,7 @@ def forgot_password() -> rx.Component:
                         error=ForgotPasswordState.errors.get("email", ""),
                         html_for="email",
                     ),
-                    _submit("Send reset link"),
+                    _submit(tr("Send reset link")),
                     direction="column",
                     spacing="4",
                 ),
@@ -268,28 +284,28 @@ def forgot_password() -> rx.Component:
                 reset_on_submit=False,
             ),
         ),
-        footer=_switch("Remembered it?", "Back to sign in", routes.LOGIN),
+        footer=_switch(tr("Remembered it?"), tr("Back to sign in"), routes.LOGIN),
     )
 
 
 @page(route=routes.RESET_PASSWORD, title="Choose a new password · AutoCRM", on_load=ResetPasswordState.open_reset)
 def reset_password() -> rx.Component:
     return auth_shell(
-        "Choose a new password",
-        "Pick a new password. Changing it signs you out everywhere else.",
+        tr("Choose a new password"),
+        tr("Pick a new password. Changing it signs you out everywhere else."),
         form_callout(ResetPasswordState.form_error),
         rx.cond(
             ResetPasswordState.done,
             rx.flex(
-                rx.callout("Your password has been changed.", icon="circle-check", color_scheme="green"),
-                rx.link(rx.button("Sign in", size="3", width="100%"), href=routes.LOGIN, width="100%"),
+                rx.callout(tr("Your password has been changed."), icon="circle-check", color_scheme="green"),
+                rx.link(rx.button(tr("Sign in"), size="3", width="100%"), href=routes.LOGIN, width="100%"),
                 direction="column",
                 spacing="4",
             ),
             rx.form(
                 rx.flex(
                     field(
-                        "New password",
+                        tr("New password"),
                         _input(
                             "password",
                             ResetPasswordState,
@@ -298,16 +314,16 @@ def reset_password() -> rx.Component:
                             auto_focus=True,
                         ),
                         error=ResetPasswordState.errors.get("password", ""),
-                        hint=password_hint(),
+                        hint=tr(password_hint()[0], **password_hint()[1]),
                         html_for="password",
                     ),
                     field(
-                        "Repeat the new password",
+                        tr("Repeat the new password"),
                         _input("confirm", ResetPasswordState, type="password", auto_complete="new-password"),
                         error=ResetPasswordState.errors.get("confirm", ""),
                         html_for="confirm",
                     ),
-                    _submit("Change password"),
+                    _submit(tr("Change password")),
                     direction="column",
                     spacing="4",
                 ),
@@ -315,7 +331,7 @@ def reset_password() -> rx.Component:
                 reset_on_submit=False,
             ),
         ),
-        footer=_switch("Need a new link?", "Ask again", routes.FORGOT_PASSWORD),
+        footer=_switch(tr("Need a new link?"), tr("Ask again"), routes.FORGOT_PASSWORD),
     )
 
 

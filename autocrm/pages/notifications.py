@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from autocrm import routes
+from autocrm.components.i18n import tr
 from autocrm.components.layout import auth_shell
 from autocrm.pages.registry import page
 from autocrm.state.notifications import NotificationsOffState
@@ -17,15 +18,15 @@ def _address() -> rx.Component:
 
 
 def _to_requests() -> rx.Component:
-    return rx.link(rx.button("Go to my requests", size="3", width="100%"), href=routes.PORTAL)
+    return rx.link(rx.button(tr("Go to my requests"), size="3", width="100%"), href=routes.PORTAL)
 
 
 @page(route=routes.NOTIFICATIONS_OFF, title="E-mail notifications · AutoCRM", on_load=NotificationsOffState.turn_off)
 def notifications_off() -> rx.Component:
     s = NotificationsOffState
     return auth_shell(
-        "E-mail notifications",
-        rx.text("Updates about your requests from ", s.company_name, ".", as_="span"),
+        tr("E-mail notifications"),
+        rx.text(tr("Updates about your requests from {desk}.", desk=s.company_name), as_="span"),
         rx.match(
             s.status,
             (
@@ -33,9 +34,10 @@ def notifications_off() -> rx.Component:
                 rx.flex(
                     rx.callout(
                         rx.text(
-                            "E-mail notifications are off for ",
-                            _address(),
-                            ". We no longer e-mail you about your requests.",
+                            tr(
+                                "E-mail notifications are off for {email}. We no longer e-mail you about your requests.",
+                                email=NotificationsOffState.address,
+                            ),
                             as_="span",
                         ),
                         icon="bell-off",
@@ -43,14 +45,16 @@ def notifications_off() -> rx.Component:
                         class_name="notifications-off-done",
                     ),
                     rx.text(
-                        "Your requests and our answers stay in the portal. E-mails about your account, such as "
-                        "password resets, still arrive.",
+                        tr(
+                            "Your requests and our answers stay in the portal. E-mails about your account, such as "
+                            "password resets, still arrive."
+                        ),
                         size="2",
                         color_scheme="gray",
                     ),
                     rx.button(
                         rx.icon("bell", size=16),
-                        "Turn notifications back on",
+                        tr("Turn notifications back on"),
                         on_click=s.turn_on,
                         variant="soft",
                         size="3",
@@ -68,9 +72,11 @@ def notifications_off() -> rx.Component:
                 rx.flex(
                     rx.callout(
                         rx.text(
-                            "E-mail notifications are on again for ",
-                            _address(),
-                            ". We e-mail you again when your requests are opened, answered or solved.",
+                            tr(
+                                "E-mail notifications are on again for {email}. "
+                                "We e-mail you again when your requests are opened, answered or solved.",
+                                email=NotificationsOffState.address,
+                            ),
                             as_="span",
                         ),
                         icon="bell-ring",
@@ -79,7 +85,7 @@ def notifications_off() -> rx.Component:
                     ),
                     rx.button(
                         rx.icon("bell-off", size=16),
-                        "Turn them off again",
+                        tr("Turn them off again"),
                         on_click=s.turn_off_again,
                         variant="soft",
                         color_scheme="gray",
@@ -98,17 +104,20 @@ def notifications_off() -> rx.Component:
                 rx.flex(
                     rx.callout(s.message, icon="circle-alert", color_scheme="red", class_name="notifications-failed"),
                     rx.text(
-                        "Nothing was changed. Use the link from one of our most recent e-mails.",
+                        tr("Nothing was changed. Use the link from one of our most recent e-mails."),
                         size="2",
                         color_scheme="gray",
                     ),
-                    rx.link(rx.button("Sign in", size="3", width="100%"), href=routes.LOGIN),
+                    rx.link(rx.button(tr("Sign in"), size="3", width="100%"), href=routes.LOGIN),
                     direction="column",
                     spacing="4",
                 ),
             ),
             rx.flex(
-                rx.spinner(size="2"), rx.text("Turning e-mail notifications off…", size="2"), align="center", gap="2"
+                rx.spinner(size="2"),
+                rx.text(tr("Turning e-mail notifications off…"), size="2"),
+                align="center",
+                gap="2",
             ),
         ),
     )

@@ -8,10 +8,12 @@ from autocrm import routes
 from autocrm.components.badges import status_badge, time_ago
 from autocrm.components.composer import closed_notice, composer
 from autocrm.components.forms import empty_state, field, field_error, form_callout, invalid, skeleton_rows
+from autocrm.components.i18n import tr
 from autocrm.components.layout import portal_shell
 from autocrm.components.panel import panel
 from autocrm.components.ticket_header import ticket_header
 from autocrm.components.timeline import timeline
+from autocrm.core.i18n import N_
 from autocrm.core.settings import get_settings
 from autocrm.pages.accounts import verification_banner
 from autocrm.pages.registry import page
@@ -30,7 +32,7 @@ def _ticket_card(row) -> rx.Component:
                     rx.flex(
                         rx.text("#", row["number"], size="1", color_scheme="gray"),
                         rx.text("·", size="1", color_scheme="gray"),
-                        rx.text("Updated", size="1", color_scheme="gray"),
+                        rx.text(tr("Updated"), size="1", color_scheme="gray"),
                         time_ago(row["updated_rel"], row["updated_exact"], size="1"),
                         spacing="1",
                         align="center",
@@ -74,11 +76,12 @@ def portal() -> rx.Component:
     return portal_shell(
         rx.flex(
             rx.flex(
-                rx.heading("My requests", size="6", weight="bold"),
+                rx.heading(tr("My requests"), size="6", weight="bold"),
                 rx.text(
-                    "Hi ",
-                    SessionState.user_first_name,
-                    ". Follow your requests and our replies here.",
+                    tr(
+                        "Hi {name}. Follow your requests and our replies here.",
+                        name=SessionState.user_first_name,
+                    ),
                     size="2",
                     color_scheme="gray",
                 ),
@@ -92,17 +95,17 @@ def portal() -> rx.Component:
                 rx.cond(
                     PortalState.has_tickets,
                     rx.flex(
-                        _section("Open", PortalState.open_rows),
-                        _section("Solved", PortalState.done_rows),
+                        _section(tr("Open requests"), PortalState.open_rows),
+                        _section(tr("Solved requests"), PortalState.done_rows),
                         direction="column",
                         spacing="5",
                     ),
                     panel(
                         empty_state(
                             "message-circle-question",
-                            "No requests yet",
-                            "Tell us what you need help with and a member of our team will get back to you.",
-                            rx.link(rx.button(rx.icon("plus", size=14), "New request"), href=routes.PORTAL_NEW),
+                            tr("No requests yet"),
+                            tr("Tell us what you need help with and a member of our team will get back to you."),
+                            rx.link(rx.button(rx.icon("plus", size=14), tr("New request")), href=routes.PORTAL_NEW),
                         ),
                     ),
                 ),
@@ -119,16 +122,16 @@ def portal_new() -> rx.Component:
     return portal_shell(
         rx.flex(
             rx.link(
-                rx.flex(rx.icon("arrow-left", size=14), "My requests", align="center", spacing="1"),
+                rx.flex(rx.icon("arrow-left", size=14), tr("My requests"), align="center", spacing="1"),
                 href=routes.PORTAL,
                 size="2",
                 color_scheme="gray",
                 underline="none",
             ),
             rx.flex(
-                rx.heading(rx.cond(s.follow_up, "Follow-up request", "New request"), size="6", weight="bold"),
+                rx.heading(rx.cond(s.follow_up, tr("Follow-up request"), tr("New request")), size="6", weight="bold"),
                 rx.text(
-                    "Describe the problem in a few sentences. The more we know, the faster we can help.",
+                    tr("Describe the problem in a few sentences. The more we know, the faster we can help."),
                     size="2",
                     color_scheme="gray",
                 ),
@@ -139,11 +142,11 @@ def portal_new() -> rx.Component:
                 s.follow_up,
                 rx.callout(
                     rx.text(
-                        "This request follows up request #",
-                        s.follow_up["number"].to_string(),
-                        " “",
-                        s.follow_up["subject"].to(str),
-                        "”, which is closed.",
+                        tr(
+                            "This request follows up request #{number} “{subject}”, which is closed.",
+                            number=s.follow_up["number"].to_string(),
+                            subject=s.follow_up["subject"].to(str),
+                        ),
                         as_="span",
                     ),
                     icon="git-branch",
@@ -156,19 +159,19 @@ def portal_new() -> rx.Component:
                 form_id="new-request-form",
                 on_submit=s.submit,
                 body_id="body",
-                label="Description",
+                label=tr("Description"),
                 label_visible=True,
-                placeholder="What happened, when, and what you expected instead…",
+                placeholder=tr("What happened, when, and what you expected instead…"),
                 rows="8",
                 error=s.errors.get("body", ""),
                 fields=[
                     field(
-                        "Subject",
+                        tr("Subject"),
                         rx.input(
                             name="subject",
                             id="subject",
                             size="3",
-                            placeholder="e.g. My card payment was declined",
+                            placeholder=tr("e.g. My card payment was declined"),
                             default_value=s.follow_up["subject"].to(str),
                             key=s.follow_up["id"].to_string(),
                             max_length=250,
@@ -180,11 +183,11 @@ def portal_new() -> rx.Component:
                 ],
                 actions=[
                     rx.link(
-                        rx.button("Cancel", variant="soft", color_scheme="gray", type="button"),
+                        rx.button(tr("Cancel"), variant="soft", color_scheme="gray", type="button"),
                         href=routes.PORTAL,
                     )
                 ],
-                submit_label="Send request",
+                submit_label=tr("Send request"),
                 submit_icon=rx.icon("send", size=14),
                 submit_class="submit",
                 ready=s.ready,
@@ -231,28 +234,28 @@ def _rating() -> rx.Component:
             rx.cond(
                 t["has_rating"],
                 rx.flex(
-                    rx.text("Your rating", size="2", weight="medium"),
+                    rx.text(tr("Your rating"), size="2", weight="medium"),
                     _stars(t["rating"].to(int), interactive=False),
                     rx.cond(t["rating_comment"], rx.text("“", t["rating_comment"], "”", size="2", color_scheme="gray")),
-                    rx.text("Thank you for telling us how we did.", size="1", color_scheme="gray"),
+                    rx.text(tr("Thank you for telling us how we did."), size="1", color_scheme="gray"),
                     direction="column",
                     spacing="2",
                     class_name="given-rating",
                 ),
                 rx.form(
                     rx.flex(
-                        rx.heading("How did we do?", size="3"),
-                        rx.text("Rate the help you got on this request.", size="2", color_scheme="gray"),
+                        rx.heading(tr("How did we do?"), size="3"),
+                        rx.text(tr("Rate the help you got on this request."), size="2", color_scheme="gray"),
                         _stars(s.stars, interactive=True),
                         rx.text_area(
                             name="comment",
-                            placeholder="Anything we should know? (optional)",
+                            placeholder=tr("Anything we should know? (optional)"),
                             rows="3",
                             max_length=2000,
-                            aria_label="Comment",
+                            aria_label=tr("Comment"),
                         ),
                         field_error(s.rating_error),
-                        rx.flex(rx.button("Send rating", type="submit", class_name="send-rating"), justify="end"),
+                        rx.flex(rx.button(tr("Send rating"), type="submit", class_name="send-rating"), justify="end"),
                         direction="column",
                         spacing="3",
                     ),
@@ -269,10 +272,10 @@ def _rating() -> rx.Component:
 
 def _closed_notice() -> rx.Component:
     return closed_notice(
-        "This request is closed",
-        "It takes no more messages. Need more help with it? Open a follow-up request.",
+        tr("This request is closed"),
+        tr("It takes no more messages. Need more help with it? Open a follow-up request."),
         rx.link(
-            rx.button(rx.icon("git-branch-plus", size=14), "Open a follow-up request", variant="soft"),
+            rx.button(rx.icon("git-branch-plus", size=14), tr("Open a follow-up request"), variant="soft"),
             href=routes.PORTAL_NEW + "?follow_up=" + PortalTicketState.ticket["id"].to_string(),
             class_name="start-follow-up",
         ),
@@ -285,19 +288,19 @@ def _reply_box() -> rx.Component:
         form_id="reply-form",
         on_submit=s.reply,
         body_id="reply-body",
-        label="Your message",
+        label=tr("Your message"),
         rows="4",
         placeholder=rx.cond(
             s.ticket["is_closed"],
-            "Closed requests take no more messages.",
+            tr("Closed requests take no more messages."),
             rx.cond(
                 s.ticket["is_done"],
-                "Still need help? Write here to reopen the request…",
-                "Add more details or answer our questions…",
+                tr("Still need help? Write here to reopen the request…"),
+                tr("Add more details or answer our questions…"),
             ),
         ),
         error=s.reply_error,
-        submit_label="Send",
+        submit_label=tr("Send"),
         submit_icon=rx.icon("send", size=14),
         submit_class="send-reply",
         locked=s.ticket["is_closed"].to(bool),
@@ -323,14 +326,14 @@ def portal_ticket() -> rx.Component:
                 panel(
                     empty_state(
                         "file-question",
-                        "Request not found",
-                        "This request does not exist or belongs to another account.",
-                        rx.link(rx.button("Back to my requests", variant="soft"), href=routes.PORTAL),
+                        tr("Request not found"),
+                        tr("This request does not exist or belongs to another account."),
+                        rx.link(rx.button(tr("Back to my requests"), variant="soft"), href=routes.PORTAL),
                     )
                 ),
                 rx.flex(
                     rx.link(
-                        rx.flex(rx.icon("arrow-left", size=14), "My requests", align="center", spacing="1"),
+                        rx.flex(rx.icon("arrow-left", size=14), tr("My requests"), align="center", spacing="1"),
                         href=routes.PORTAL,
                         size="2",
                         color_scheme="gray",
@@ -340,12 +343,14 @@ def portal_ticket() -> rx.Component:
                         t,
                         facts=[
                             status_badge(t["status_category"], t["status_name"]),
-                            rx.text("Request #", t["number"], size="2", color_scheme="gray"),
+                            rx.text(
+                                tr("Request #{number}", number=t["number"].to_string()), size="2", color_scheme="gray"
+                            ),
                             rx.text("·", size="2", color_scheme="gray"),
-                            rx.text("opened", size="2", color_scheme="gray"),
+                            rx.text(tr("opened"), size="2", color_scheme="gray"),
                             time_ago(t["created_rel"], t["created_exact"]),
                         ],
-                        follow_up_text="Follows up request #",
+                        follow_up_text=N_("Follows up request #{number}"),
                         ticket_href=routes.portal_ticket(""),
                         heading_size="6",
                     ),

@@ -9,6 +9,7 @@ from autocrm import routes
 from autocrm.components.badges import time_ago
 from autocrm.components.confirm import confirm_dialog
 from autocrm.components.forms import empty_state, field, field_error, form_callout, skeleton_rows
+from autocrm.components.i18n import tr
 from autocrm.components.layout import agent_shell
 from autocrm.components.lists import Column, responsive_list
 from autocrm.components.panel import panel
@@ -56,7 +57,7 @@ def _actions(row) -> rx.Component:
     # callback): calling one with arguments is right at run time.
     return rx.flex(
         rx.button(
-            "Deliveries",
+            tr("Deliveries"),
             size="1",
             variant="soft",
             on_click=S.watch(row["id"]),  # type: ignore[operator]
@@ -86,10 +87,10 @@ def _actions(row) -> rx.Component:
 
 
 COLUMNS = [
-    Column("Endpoint", _endpoint, cell_props={"max_width": "0"}),
-    Column("Events", _events, width="290px"),
-    Column("State", _state, width="90px"),
-    Column("Created", lambda row: time_ago(row["created_rel"], row["created_exact"]), width="100px"),
+    Column(tr("Endpoint"), _endpoint, cell_props={"max_width": "0"}),
+    Column(tr("Events"), _events, width="290px"),
+    Column(tr("State"), _state, width="90px"),
+    Column(tr("Created"), lambda row: time_ago(row["created_rel"], row["created_exact"]), width="100px"),
     Column("", _actions, width="170px"),
 ]
 
@@ -133,7 +134,7 @@ def _retry(row) -> rx.Component:
         row["retryable"],
         rx.button(
             rx.icon("rotate-cw", size=12),
-            "Retry",
+            tr("Retry"),
             size="1",
             variant="soft",
             on_click=S.retry(row["id"]),  # type: ignore[operator]  # see _actions
@@ -143,13 +144,13 @@ def _retry(row) -> rx.Component:
 
 
 DELIVERY_COLUMNS = [
-    Column("Event", _delivery_event, cell_props={"max_width": "0"}),
-    Column("Status", _delivery_status, width="100px"),
-    Column("Tries", lambda row: rx.text(row["attempts"], size="2"), width="56px"),
-    Column("Last answer", _answer, width="220px", cell_props={"max_width": "0"}),
-    Column("Took", lambda row: rx.text(row["duration"], size="2"), width="70px"),
-    Column("Next try", lambda row: rx.text(row["next_try"], size="2", title=row["next_try_exact"]), width="90px"),
-    Column("Created", lambda row: time_ago(row["created_rel"], row["created_exact"]), width="90px"),
+    Column(tr("Event"), _delivery_event, cell_props={"max_width": "0"}),
+    Column(tr("Status"), _delivery_status, width="100px"),
+    Column(tr("Tries"), lambda row: rx.text(row["attempts"], size="2"), width="56px"),
+    Column(tr("Last answer"), _answer, width="220px", cell_props={"max_width": "0"}),
+    Column(tr("Took"), lambda row: rx.text(row["duration"], size="2"), width="70px"),
+    Column(tr("Next try"), lambda row: rx.text(row["next_try"], size="2", title=row["next_try_exact"]), width="90px"),
+    Column(tr("Created"), lambda row: time_ago(row["created_rel"], row["created_exact"]), width="90px"),
     Column("", _retry, width="80px"),
 ]
 
@@ -173,14 +174,14 @@ def _deliveries() -> rx.Component:
         rx.flex(
             rx.flex(
                 rx.flex(
-                    rx.heading("Deliveries", size="3"),
+                    rx.heading(tr("Deliveries"), size="3"),
                     _ellipsis(S.watched["url"].to(str), size="1", color_scheme="gray", font_family=MONO),
                     direction="column",
                     min_width="0",
                     flex="1",
                 ),
-                rx.button(rx.icon("refresh-cw", size=12), "Refresh", size="1", variant="soft", on_click=S.refresh),
-                rx.button("Close", size="1", variant="soft", color_scheme="gray", on_click=S.unwatch),
+                rx.button(rx.icon("refresh-cw", size=12), tr("Refresh"), size="1", variant="soft", on_click=S.refresh),
+                rx.button(tr("Close"), size="1", variant="soft", color_scheme="gray", on_click=S.unwatch),
                 spacing="2",
                 align="center",
             ),
@@ -190,8 +191,8 @@ def _deliveries() -> rx.Component:
                 panel(
                     empty_state(
                         "send",
-                        "Nothing delivered yet",
-                        "Each event this webhook listens to is listed here once it happens, with every try.",
+                        tr("Nothing delivered yet"),
+                        tr("Each event this webhook listens to is listed here once it happens, with every try."),
                     ),
                     dashed=True,
                 ),
@@ -229,7 +230,7 @@ def _edit_form() -> rx.Component:
         rx.flex(
             form_callout(S.edit_error),
             field(
-                "URL",
+                tr("URL"),
                 rx.input(
                     name="url",
                     id="hook-url",
@@ -238,15 +239,15 @@ def _edit_form() -> rx.Component:
                     max_length=2000,
                 ),
                 error=S.edit_errors.get("url", ""),
-                hint="Where the desk POSTs each event. Public addresses only.",
+                hint=tr("Where the desk POSTs each event. Public addresses only."),
                 html_for="hook-url",
             ),
             field(
-                "Description",
+                tr("Description"),
                 rx.input(
                     name="description",
                     id="hook-description",
-                    placeholder="CRM sync, Slack bridge…",
+                    placeholder=tr("CRM sync, Slack bridge…"),
                     default_value=S.edit_description,
                     max_length=500,
                 ),
@@ -254,7 +255,7 @@ def _edit_form() -> rx.Component:
                 html_for="hook-description",
             ),
             rx.flex(
-                rx.text("Events", size="2", weight="medium"),
+                rx.text(tr("Events"), size="2", weight="medium"),
                 rx.flex(*[_event_choice(event) for event in EVENT_TYPES], direction="column", spacing="2"),
                 field_error(S.edit_errors.get("events", "")),
                 direction="column",
@@ -263,15 +264,17 @@ def _edit_form() -> rx.Component:
             rx.el.label(
                 rx.flex(
                     rx.switch(checked=S.edit_active, on_change=S.set_edit_active, class_name="hook-active"),
-                    rx.text("Active: deliver events now", size="2"),
+                    rx.text(tr("Active: deliver events now"), size="2"),
                     spacing="2",
                     align="center",
                 ),
                 cursor="pointer",
             ),
             rx.flex(
-                rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
-                rx.button(rx.cond(S.editing, "Save", "Create webhook"), type="submit", class_name="hook-submit"),
+                rx.dialog.close(rx.button(tr("Cancel"), variant="soft", color_scheme="gray", type="button")),
+                rx.button(
+                    rx.cond(S.editing, tr("Save"), tr("Create webhook")), type="submit", class_name="hook-submit"
+                ),
                 spacing="3",
                 justify="end",
                 margin_top="8px",
@@ -288,7 +291,7 @@ def _secret_view() -> rx.Component:
     return shown_once(
         S.secret,
         warning="Copy this signing secret now and give it to the receiver. It is not shown again.",
-        copy_label="Copy secret",
+        copy_label=tr("Copy secret"),
         copied="Secret copied.",
         value_class="new-hook-secret",
         copy_class="copy-secret",
@@ -299,13 +302,15 @@ def _edit_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title(
-                rx.cond(S.showing_secret, "Webhook created", rx.cond(S.editing, "Edit webhook", "New webhook"))
+                rx.cond(
+                    S.showing_secret, tr("Webhook created"), rx.cond(S.editing, tr("Edit webhook"), tr("New webhook"))
+                )
             ),
             rx.dialog.description(
                 rx.cond(
                     S.showing_secret,
-                    "Receivers check each delivery's webhook-signature header with it (Standard Webhooks).",
-                    "The desk POSTs a signed JSON body for each event you choose, retrying for 24 hours.",
+                    tr("Receivers check each delivery's webhook-signature header with it (Standard Webhooks)."),
+                    tr("The desk POSTs a signed JSON body for each event you choose, retrying for 24 hours."),
                 ),
                 size="2",
                 color_scheme="gray",
@@ -323,9 +328,11 @@ def _edit_dialog() -> rx.Component:
 def _confirm_dialog() -> rx.Component:
     return confirm_dialog(
         S,
-        description="Events are no longer sent there, and its delivery history is deleted with it. Deliveries not "
-        "sent yet are dropped.",
-        confirm_label="Delete webhook",
+        description=tr(
+            "Events are no longer sent there, and its delivery history is deleted with it. Deliveries not "
+            "sent yet are dropped."
+        ),
+        confirm_label=tr("Delete webhook"),
         on_confirm=S.confirm_delete,
         class_name="confirm-delete",
     )
@@ -337,13 +344,15 @@ def admin_webhooks() -> rx.Component:
         rx.flex(
             rx.flex(
                 rx.text(
-                    "Webhooks tell other apps what happens on the desk as it happens: each event is POSTed, signed "
-                    "with the webhook's secret, and retried until the receiver answers 2xx.",
+                    tr(
+                        "Webhooks tell other apps what happens on the desk as it happens: each event is POSTed, signed "
+                        "with the webhook's secret, and retried until the receiver answers 2xx."
+                    ),
                     size="2",
                     color_scheme="gray",
                     flex="1 1 320px",
                 ),
-                rx.button(rx.icon("plus", size=14), "New webhook", on_click=S.open_create, class_name="new-hook"),
+                rx.button(rx.icon("plus", size=14), tr("New webhook"), on_click=S.open_create, class_name="new-hook"),
                 spacing="3",
                 wrap="wrap",
                 align="center",
@@ -357,9 +366,9 @@ def admin_webhooks() -> rx.Component:
                     panel(
                         empty_state(
                             "webhook",
-                            "No webhooks yet",
-                            "Add one to send ticket, message and rating events to another app.",
-                            rx.button(rx.icon("plus", size=14), "New webhook", on_click=S.open_create),
+                            tr("No webhooks yet"),
+                            tr("Add one to send ticket, message and rating events to another app."),
+                            rx.button(rx.icon("plus", size=14), tr("New webhook"), on_click=S.open_create),
                         ),
                         dashed=True,
                     ),
@@ -371,5 +380,5 @@ def admin_webhooks() -> rx.Component:
             direction="column",
             spacing="3",
         ),
-        title="Webhooks",
+        title=tr("Webhooks"),
     )

@@ -23,20 +23,27 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from autocrm.core.db import stored_id, table_of
+from autocrm.core.i18n import N_
 from autocrm.models import Counter, CustomFieldDefinition, CustomFieldType, StatusCategory, TicketPriority, TicketStatus
 from autocrm.services import audit
 from autocrm.services.actor import Actor
 from autocrm.services.errors import Conflict, ValidationFailed, field_error
 
 DEFAULT_STATUSES = [
-    ("new", "New", StatusCategory.new),
-    ("open", "Open", StatusCategory.open),
-    ("pending", "Waiting on customer", StatusCategory.pending),
-    ("on_hold", "On hold", StatusCategory.on_hold),
-    ("solved", "Solved", StatusCategory.solved),
-    ("closed", "Closed", StatusCategory.closed),
+    ("new", N_("New"), StatusCategory.new),
+    ("open", N_("Open"), StatusCategory.open),
+    ("pending", N_("Waiting on customer"), StatusCategory.pending),
+    ("on_hold", N_("On hold"), StatusCategory.on_hold),
+    ("solved", N_("Solved"), StatusCategory.solved),
+    ("closed", N_("Closed"), StatusCategory.closed),
 ]
-DEFAULT_PRIORITIES = [("low", "Low", 0), ("normal", "Normal", 1), ("high", "High", 2), ("urgent", "Urgent", 3)]
+# The names are the desk's data (admins rename them); these defaults are msgids too, so screens show them translated.
+DEFAULT_PRIORITIES = [
+    ("low", N_("Low"), 0),
+    ("normal", N_("Normal"), 1),
+    ("high", N_("High"), 2),
+    ("urgent", N_("Urgent"), 3),
+]
 TICKET_NUMBER_COUNTER = "ticket_number"
 VOCABULARY_COUNTER = "vocabulary"
 

@@ -24,6 +24,9 @@ class UserPublic(BaseModel):
     is_active: bool
     # None until the owner proved the address is theirs (see services/verification.py).
     email_verified_at: datetime | None = None
+    # None: not chosen (the browser's language, the desk's time zone apply).
+    locale: str | None = None
+    time_zone: str | None = None
 
 
 class UserPage(BaseModel):

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, func, select
 
+from autocrm.core import i18n
 from autocrm.core.db import stored_id
+from autocrm.core.i18n import t
 from autocrm.models import Organization, Role, Team, TeamMembership, User
 from autocrm.models.base import utcnow
 from autocrm.models.enums import STAFF_ROLES
@@ -210,3 +213,47 @@ def set_kb_editor(session: Session, *, actor: Actor, user_id: int, editor: bool)
     events.emit(
         session, "user.updated", actor=actor, data={"user_id": user_id, "changes": {"kb_editor": [not editor, editor]}}
     )
+
+
+def set_own_preferences(
+    session: Session, *, actor: Actor, locale: str | None = None, time_zone: str | None = None
+) -> UserPublic:
+    """A signed-in person's own language and time zone ("" clears one: the browser's and the desk's apply)."""
+    user = session.get(User, actor.user_id) if actor.user_id is not None else None
+    if user is None or not user.is_active:
+        raise NotFound(t("Only a signed-in person has preferences."))
+    before = {"locale": user.locale, "time_zone": user.time_zone}
+    if locale is not None:
+        chosen = i18n.normalize_locale(locale) if locale else None
+        if locale and chosen is None:
+            raise field_error(
+                "locale", t("Choose one of the languages: {languages}.", languages=", ".join(i18n.SUPPORTED_LOCALES))
+            )
+        user.locale = chosen
+    if time_zone is not None:
+        if time_zone and not is_time_zone(time_zone):
+            raise field_error(
+                "time_zone", t("{zone} is not a time zone: use a name such as Europe/Madrid.", zone=time_zone)
+            )
+        user.time_zone = time_zone or None
+    changes = audit.diff(before, {"locale": user.locale, "time_zone": user.time_zone})
+    if changes:
+        user.updated_at = utcnow()
+        session.add(user)
+        audit.record(
+            session, actor=actor, action="user.preferences", object_type="user", object_id=user.id, changes=changes
+        )
+        events.emit(
+            session, "user.updated", actor=actor, data={"user_id": user.id, "changes": audit.plain_changes(changes)}
+        )
+    return UserPublic.model_validate(user)
+
+
+def is_time_zone(name: str) -> bool:
+    if len(name) > 64 or name.startswith(("/", ".")) or ".." in name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

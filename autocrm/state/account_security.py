@@ -13,6 +13,7 @@ import reflex as rx
 
 from autocrm import routes
 from autocrm.core.db import read_session
+from autocrm.core.i18n import t
 from autocrm.models import Role
 from autocrm.services import mfa
 from autocrm.state.format import form_text
@@ -112,7 +113,7 @@ class AccountSecurityState(SessionState):
         written = self._write(
             lambda session: mfa.confirm_enrolment(session, actor=actor, code=code),
             form=ENROL_FORM,
-            success="Two-step verification is on.",
+            success=t("Two-step verification is on."),
         )
         if written.ok and written.value is not None:
             self.enrolling, self.secret, self.qr_svg, self.recovery_codes = False, "", "", written.value
@@ -136,7 +137,7 @@ class AccountSecurityState(SessionState):
         written = self._write(
             lambda session: mfa.renew_recovery_codes(session, actor=actor, code=code),
             form=RENEW_FORM,
-            success="New recovery codes made. The old ones no longer work.",
+            success=t("New recovery codes made. The old ones no longer work."),
         )
         if written.ok and written.value is not None:
             self.recovery_codes = written.value
@@ -152,7 +153,7 @@ class AccountSecurityState(SessionState):
         written = self._write(
             lambda session: mfa.disable(session, actor=actor, code=code),
             form=DISABLE_FORM,
-            success="Two-step verification is off.",
+            success=t("Two-step verification is off."),
         )
         if written.ok:
             self.recovery_codes = []
@@ -166,7 +167,7 @@ class AccountSecurityState(SessionState):
             return refusal
         return self._write(
             lambda session: mfa.forget_devices(session, actor=actor),
-            success="Every remembered device asks for a code at its next sign-in.",
+            success=t("Every remembered device asks for a code at its next sign-in."),
         ).events
 
     @rx.event

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 import reflex as rx
 
 from autocrm.core.db import read_session
+from autocrm.core.i18n import t
 from autocrm.models import Role
 from autocrm.services import sessions, users
 from autocrm.services.actor import Actor
@@ -165,7 +166,7 @@ class AdminUsersState(ConfirmMixin, ListPageMixin, StaffState):
             return refusal
         user_id = int(change["user_id"])
         if change.get("end_sessions"):
-            name = str((self._person(user_id) or {}).get("name", "They"))
+            name = str((self._person(user_id) or {}).get("name", t("They")))
             ended = self._write(
                 lambda session: sessions.end_all_sessions(session, actor=actor, user_id=user_id),
                 success=lambda count: (

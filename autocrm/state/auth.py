@@ -9,6 +9,7 @@ import reflex as rx
 
 from autocrm import routes
 from autocrm.core.db import write_session
+from autocrm.core.i18n import N_, t
 from autocrm.core.net import client_address
 from autocrm.core.settings import get_settings
 from autocrm.services import auth, mfa
@@ -23,9 +24,13 @@ FORGOT_FORM = Form(message="form_error", errors="errors", fields=("email",))
 RESET_FORM = Form(message="form_error", errors="errors", fields=("password", "confirm"))
 
 
-def password_hint() -> str:
-    """What the sign-up and reset forms ask of a new password: the service's own policy."""
-    return f"At least {auth.MIN_PASSWORD_LENGTH} characters."
+PASSWORD_HINT = N_("At least {n} characters.")
+
+
+def password_hint() -> tuple[str, dict[str, int]]:
+    """What the sign-up and reset forms ask of a new password (the service's own policy): a msgid and its
+    placeholders, for the page's `tr()`."""
+    return PASSWORD_HINT, {"n": auth.MIN_PASSWORD_LENGTH}
 
 
 def claim_in_this_browser(claim_url: str, browser_key: str, *, secure: bool) -> Any:
@@ -219,7 +224,7 @@ class ResetPasswordState(AuthFormState):
         written = self._write(
             lambda session: auth.reset_password(session, token=token, new_password=password),
             form=RESET_FORM,
-            success="Password changed. Sign in with your new password.",
+            success=t("Password changed. Sign in with your new password."),
         )
         self.done = written.ok
         return written.events

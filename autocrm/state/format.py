@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from autocrm.core import i18n
 from autocrm.models import StatusCategory
 from autocrm.services.errors import DomainError, ValidationFailed
 from autocrm.services.tickets import RATEABLE_CATEGORIES
@@ -31,35 +32,15 @@ def form_text(form: dict[str, Any], key: str) -> str:
 
 
 def relative_time(value: datetime | str | None, *, now: datetime | None = None) -> str:
-    """'just now', '5 min ago', '3 h ago', 'yesterday', '4 days ago', then a date."""
+    """'just now', '5 min. ago', 'yesterday', '4 days ago', then a date: in the reader's language and zone."""
     when = _parse(value)
-    if when is None:
-        return ""
-    now = now or datetime.now(UTC)
-    seconds = int((now - when).total_seconds())
-    if seconds < 45:
-        return "just now"
-    minutes = seconds // 60
-    if minutes < 60:
-        return f"{max(minutes, 1)} min ago"
-    hours = minutes // 60
-    if hours < 24:
-        return f"{hours} h ago"
-    days = hours // 24
-    if days == 1:
-        return "yesterday"
-    if days < 7:
-        return f"{days} days ago"
-    if when.year == now.year:
-        return f"{when.day} {when:%b}"
-    return f"{when.day} {when:%b %Y}"
+    return i18n.format_relative(when, now=now) if when is not None else ""
 
 
 def exact_time(value: datetime | str | None) -> str:
+    """The exact time in the reader's language and time zone, the zone named (the hover of a relative time)."""
     when = _parse(value)
-    if when is None:
-        return ""
-    return f"{when.astimezone(UTC):%a %d %b %Y, %H:%M} UTC"
+    return i18n.format_datetime(when) if when is not None else ""
 
 
 def initials(name: str | None) -> str:

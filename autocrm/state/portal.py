@@ -8,6 +8,7 @@ import reflex as rx
 
 from autocrm import routes
 from autocrm.core.db import read_session
+from autocrm.core.i18n import t
 from autocrm.services import tickets
 from autocrm.services.actor import Actor
 from autocrm.services.errors import NotFound
@@ -216,7 +217,7 @@ class PortalTicketState(SessionState):
                 session, actor=actor, ticket_id=ticket_id, score=stars, comment=comment
             ),
             form=RATING_FORM,
-            success="Thank you for your feedback!",
+            success=t("Thank you for your feedback!"),
         )
         self._reload(actor)
         return written.events

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from autocrm import routes
 from autocrm.core.db import read_session
+from autocrm.core.i18n import N_, t
 from autocrm.services import desk, tickets, users
 from autocrm.services.actor import Actor
 from autocrm.services.errors import DomainError
@@ -21,12 +22,12 @@ from autocrm.state.staff import UNSOLVED, VIEWS, ListPageMixin, StaffState, tota
 
 PER_PAGE = 25
 SORT_OPTIONS = [
-    ("-updated_at", "Recently updated"),
-    ("updated_at", "Least recently updated"),
-    ("-created_at", "Newest first"),
-    ("created_at", "Oldest first"),
-    ("-number", "Highest number"),
-    ("number", "Lowest number"),
+    ("-updated_at", N_("Recently updated")),
+    ("updated_at", N_("Least recently updated")),
+    ("-created_at", N_("Newest first")),
+    ("created_at", N_("Oldest first")),
+    ("-number", N_("Highest number")),
+    ("number", N_("Lowest number")),
 ]
 ANY = "any"
 UNSOLVED_KEY = "_unsolved"
@@ -51,8 +52,8 @@ class QueueState(ListPageMixin, StaffState):
     @rx.var
     def view_title(self) -> str:
         if self.current_view in VIEWS:
-            return VIEWS[self.current_view][0]
-        return "Search results" if self.q else "Filtered tickets"
+            return self._t(VIEWS[self.current_view][0])
+        return self._t("Search results") if self.q else self._t("Filtered tickets")
 
     @rx.var
     def page_count(self) -> str:
@@ -112,7 +113,7 @@ class QueueState(ListPageMixin, StaffState):
                 with read_session() as session:
                     page = tickets.list_tickets(session, actor=actor, filters=filters)
             except (DomainError, ValidationError) as exc:
-                return getattr(exc, "message", "Those filters are not valid.")
+                return getattr(exc, "message", t("Those filters are not valid."))
             return page, [queue_row(t.model_dump(mode="json")) for t in page.items]
 
         key = ("queue", actor.user_id, filters.model_dump_json())
@@ -160,18 +161,19 @@ class QueueState(ListPageMixin, StaffState):
             return refusal
         with read_session() as session:
             self.status_options = [
-                {"value": UNSOLVED_KEY, "label": "Unsolved"},
-                {"value": ANY, "label": "Any status"},
+                # Labels are msgids: the page translates them in the browser, so a language switch applies.
+                {"value": UNSOLVED_KEY, "label": N_("Unsolved")},
+                {"value": ANY, "label": N_("Any status")},
                 *({"value": s.key, "label": s.name} for s in desk.statuses(session)),
             ]
             self.priority_options = [
-                {"value": ANY, "label": "Any priority"},
+                {"value": ANY, "label": N_("Any priority")},
                 *({"value": p.key, "label": p.name} for p in desk.priorities(session)),
             ]
             self.assignee_options = [
-                {"value": ANY, "label": "Anyone"},
-                {"value": "me", "label": "Me"},
-                {"value": "none", "label": "Unassigned"},
+                {"value": ANY, "label": N_("Anyone")},
+                {"value": "me", "label": N_("Me")},
+                {"value": "none", "label": N_("Unassigned")},
                 *(
                     {"value": str(u.id), "label": u.name}
                     for u in users.list_staff(session, actor=actor)

@@ -21,13 +21,15 @@ from sqlmodel import Session
 from autocrm import routes
 from autocrm.core import i18n
 from autocrm.core.db import read_session, write_session
+from autocrm.core.i18n import t
 from autocrm.core.settings import get_settings
 from autocrm.models import User
-from autocrm.services import auth, mfa
+from autocrm.services import auth, mfa, users
 from autocrm.services.actor import Actor
 from autocrm.services.errors import DomainError
 from autocrm.services.users import UserPublic
 from autocrm.state.format import initials, refusal_messages
+from autocrm.state.roles import ROLE_LABELS
 
 _settings = get_settings()
 T = TypeVar("T")
@@ -110,6 +112,11 @@ class SessionState(rx.State):
         return str(self.user.get("role", ""))
 
     @rx.var
+    def user_role_label(self) -> str:
+        role = str(self.user.get("role", ""))
+        return self._t(ROLE_LABELS[role]) if role in ROLE_LABELS else role
+
+    @rx.var
     def user_initials(self) -> str:
         return initials(self.user.get("name"))
 
@@ -144,6 +151,7 @@ class SessionState(rx.State):
         changed, send the tab its catalog. Called before every event by `state.locale.LocaleMiddleware`."""
         locale = self._negotiated_locale()
         i18n.set_locale(locale)
+        i18n.set_time_zone(str(self.user.get("time_zone") or "") or None)
         if locale != self.locale:
             self.locale = locale
             self.ui_text = i18n.catalog(locale)
@@ -192,11 +200,12 @@ class SessionState(rx.State):
             target = routes.LOGIN + (f"?next={quote(back)}" if back else "")
             return None, rx.redirect(target, replace=True)
         self.user = UserPublic.model_validate(user).model_dump(mode="json")
+        self._apply_locale()  # the profile's language, now that we know whose tab this is
         self._load_company_name()
         if user.role.value not in tuple(roles):
             return None, [
                 rx.redirect(routes.home_for(user.role.value), replace=True),
-                rx.toast.warning("That page is not available to your account.", id="forbidden"),
+                rx.toast.warning(t("That page is not available to your account."), id="forbidden"),
             ]
         if self._path().rstrip("/") != routes.ACCOUNT_SECURITY:
             with read_session() as session:
@@ -248,6 +257,13 @@ class SessionState(rx.State):
             return None
         self.chosen_locale = chosen
         self._apply_locale()
+        user = self._current_user() if self.user else None
+        if user is not None and user.locale != chosen:
+            # Signed in: the choice follows the person to their other devices and into their mails.
+            with write_session() as session:
+                self.user = users.set_own_preferences(session, actor=Actor.for_user(user), locale=chosen).model_dump(
+                    mode="json"
+                )
         return None
 
     @rx.event

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import reflex as rx
 
 from autocrm.core.db import read_session
+from autocrm.core.i18n import N_, format_number, t
 from autocrm.services import tickets
 from autocrm.services.actor import Actor
 from autocrm.services.tickets import UNSOLVED_CATEGORIES, QueueTotal, TicketFilter, TicketPage
@@ -19,20 +20,20 @@ UNSOLVED = list(UNSOLVED_CATEGORIES)
 
 # view key -> (label, filters). The queue's filter bar starts from these presets.
 VIEWS: dict[str, tuple[str, dict]] = {
-    "unsolved": ("Unsolved", {"status_category": UNSOLVED}),
-    "mine": ("Assigned to me", {"status_category": UNSOLVED, "assignee_id": "me"}),
-    "unassigned": ("Unassigned", {"status_category": UNSOLVED, "assignee_id": "none"}),
-    "all": ("All tickets", {}),
+    "unsolved": (N_("Unsolved"), {"status_category": UNSOLVED}),
+    "mine": (N_("Assigned to me"), {"status_category": UNSOLVED, "assignee_id": "me"}),
+    "unassigned": (N_("Unassigned"), {"status_category": UNSOLVED, "assignee_id": "none"}),
+    "all": (N_("All tickets"), {}),
 }
 
 
 def total_text(page: TicketPage | QueueTotal) -> str:
     """A queue's size as people read it: exact, "1,000+" past the counting cap, or "about 17,500"."""
     if not page.total_is_estimate:
-        return f"{page.total:,}"
+        return format_number(page.total)
     if page.total <= tickets.TOTAL_CAP:
-        return f"{page.total:,}+"
-    return f"about {round(page.total, -2):,}"
+        return f"{format_number(page.total)}+"
+    return t("about {n}", n=format_number(round(page.total, -2)))
 
 
 def count_badge(page: TicketPage | QueueTotal) -> str:

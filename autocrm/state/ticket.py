@@ -8,6 +8,7 @@ import reflex as rx
 
 from autocrm import routes
 from autocrm.core.db import read_session
+from autocrm.core.i18n import t
 from autocrm.services import desk, tickets, users
 from autocrm.services.actor import Actor
 from autocrm.services.tickets import MessageCreate, TicketCreate, TicketUpdate
@@ -157,7 +158,7 @@ class AgentTicketState(StaffState):
         if not self.ticket or value == self.ticket.get("assignee_id_str"):
             return None
         if value == "none":
-            return self._update("Ticket unassigned.", assignee_id=None)
+            return self._update(t("Ticket unassigned."), assignee_id=None)
         name = next((o["label"] for o in self.assignee_options if o["value"] == value), "")
         return self._update(f"Assigned to {name.removesuffix(' (you)')}.", assignee_id=int(value))
 

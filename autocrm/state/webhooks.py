@@ -9,6 +9,7 @@ from typing import Any
 import reflex as rx
 
 from autocrm.core.db import read_session
+from autocrm.core.i18n import t
 from autocrm.services import webhooks
 from autocrm.services.webhooks import EVENT_TYPES, DeliveryPublic, WebhookCreate, WebhookPublic, WebhookUpdate
 from autocrm.state.confirm import ConfirmMixin
@@ -230,7 +231,7 @@ class AdminWebhooksState(ConfirmMixin, StaffState):
                     data=WebhookUpdate(url=url, events=events, description=description, active=active),
                 ),
                 form=EDIT_FORM,
-                success="Webhook saved.",
+                success=t("Webhook saved."),
             )
             if written.ok:
                 self._show_edit(False)
@@ -268,7 +269,7 @@ class AdminWebhooksState(ConfirmMixin, StaffState):
         webhook_id = int(pending["id"])
         written = self._write(
             lambda session: webhooks.delete_webhook(session, actor=actor, webhook_id=webhook_id),
-            success="Webhook deleted: nothing more is sent to it.",
+            success=t("Webhook deleted: nothing more is sent to it."),
         )
         self._fetch()
         return written.events
@@ -295,7 +296,7 @@ class AdminWebhooksState(ConfirmMixin, StaffState):
         webhook_id, delivery = int(self.watched["id"]), int(delivery_id)
         written = self._write(
             lambda session: webhooks.retry_delivery(session, actor=actor, webhook_id=webhook_id, delivery_id=delivery),
-            success="Sending it again now.",
+            success=t("Sending it again now."),
         )
         self._fetch()
         return written.events

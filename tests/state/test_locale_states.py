@@ -56,3 +56,39 @@ def test_tr_reads_the_tabs_catalog_with_the_english_fallback():
     assert '.replaceAll("{name}", ' in filled
     assert "JSON.stringify" not in filled
     assert language_names() == [("en", "English"), ("es", "Español"), ("de", "Deutsch"), ("fr", "Français")]
+
+
+def test_a_signed_in_persons_switch_is_saved_and_their_profile_language_applies_in_a_new_tab(db_url):
+    from autocrm.core.db import read_session, write_session
+    from autocrm.models import Role, User
+    from autocrm.services import auth
+    from tests.factories import make_user
+
+    agent = make_user(Role.agent)
+    with write_session() as session:
+        token = auth.start_login_session(session, user=agent)
+
+    def signed_in_tab(accept_language: str):
+        queue = _state(QueueState, accept_language=accept_language)
+        root = queue.parent_state
+        while root.parent_state is not None:
+            root = root.parent_state
+        headers = dict(root.router.headers.raw_headers) | {"cookie": f"autocrm_session={token}"}
+        root.router = RouterData.from_router_data({"headers": headers, "asPath": "/agent"})
+        return queue
+
+    with using_locale(None):
+        first = signed_in_tab("en-US")
+        first._authorize(["agent", "admin"])
+        assert first.locale == "en"
+        first.set_language("es")
+        assert first.user["locale"] == "es" and first.range_label == "No hay tickets"
+        with read_session() as session:
+            assert session.get(User, agent.id).locale == "es"
+
+        # Another device: the browser says German, the profile says Spanish; the profile wins once known.
+        second = signed_in_tab("de-DE")
+        assert second._apply_locale() == "de"
+        second._authorize(["agent", "admin"])
+        assert second.locale == "es"
+        assert second.ui_text["Unsolved"] == "Sin resolver"

@@ -1,0 +1,49 @@
+"""The API's human messages follow Accept-Language; its codes never change."""
+
+from __future__ import annotations
+
+from tests.api.support import assert_error
+
+
+def _reply(api, **headers):
+    return api.client.post(
+        f"/api/v1/tickets/{api.ticket.id}/messages", headers={**api.headers(), **headers}, json={"body": "Hello"}
+    )
+
+
+def test_the_message_follows_accept_language_and_the_code_stays(api):
+    closed = api.client.patch(f"/api/v1/tickets/{api.ticket.id}", headers=api.headers(), json={"status": "closed"})
+    assert closed.status_code == 200, closed.text
+    english = _reply(api)
+    assert assert_error(english, 409, "conflict")["message"] == "This ticket is closed. Open a new ticket instead."
+    assert english.headers["Content-Language"] == "en"
+
+    spanish = _reply(api, **{"Accept-Language": "es-MX,es;q=0.9,en;q=0.5"})
+    error = assert_error(spanish, 409, "conflict")
+    assert error["message"] == "Este ticket está cerrado. Abre un ticket nuevo."
+    assert spanish.headers["Content-Language"] == "es"
+    assert "Accept-Language" in spanish.headers["Vary"]
+
+    # A language we do not have: the desk's default.
+    ignored = _reply(api, **{"Accept-Language": "ja"})
+    assert assert_error(ignored, 409)["message"] == "This ticket is closed. Open a new ticket instead."
+
+
+def test_the_apis_own_errors_are_translated_too(api):
+    response = api.client.post(
+        f"/api/v1/tickets/{api.ticket.id}/messages",
+        headers={**api.headers(), "Accept-Language": "de", "Content-Type": "application/json"},
+        content=b"{not json",
+    )
+    error = assert_error(response, 400, "invalid_json")
+    assert error["message"].startswith("Der Anfragetext ist kein gültiges JSON:")
+
+    response = api.client.post(
+        f"/api/v1/tickets/{api.ticket.id}/messages",
+        headers={**api.headers(), "Accept-Language": "fr"},
+        json={"body": "x", "author_id": 1},
+    )
+    assert (
+        assert_error(response, 422, "validation_failed")["message"]
+        == "Certains champs ne sont pas valides : author_id."
+    )
