@@ -32,7 +32,10 @@ def _message(m, staff_view: bool) -> rx.Component:
             rx.cond(
                 from_staff,
                 rx.badge(
-                    "Support" if not staff_view else "Public reply", color_scheme="indigo", variant="soft", size="1"
+                    tr("Support") if not staff_view else tr("Public reply"),
+                    color_scheme="indigo",
+                    variant="soft",
+                    size="1",
                 ),
             ),
         ),

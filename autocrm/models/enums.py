@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from autocrm.core.i18n import N_
+
 
 class Role(StrEnum):
     customer = "customer"
@@ -36,6 +38,18 @@ class Channel(StrEnum):
     sms = "sms"
     social = "social"
     api = "api"
+
+
+# How each channel is named on screen (msgids: translated where shown).
+CHANNEL_LABELS: dict[str, str] = {
+    Channel.web.value: N_("Web"),
+    Channel.email.value: N_("E-mail"),
+    Channel.chat.value: N_("Chat"),
+    Channel.phone.value: N_("Phone"),
+    Channel.sms.value: N_("SMS"),
+    Channel.social.value: N_("Social media"),
+    Channel.api.value: N_("API"),
+}
 
 
 class CustomFieldType(StrEnum):

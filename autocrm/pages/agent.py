@@ -15,6 +15,7 @@ from autocrm.components.panel import panel
 from autocrm.components.ticket_header import ticket_header
 from autocrm.components.timeline import timeline
 from autocrm.core.i18n import N_
+from autocrm.models.enums import CHANNEL_LABELS
 from autocrm.pages.registry import page
 from autocrm.state.queue import QueueState
 from autocrm.state.ticket import AgentTicketState
@@ -159,7 +160,7 @@ QUEUE_COLUMNS = [
     Column(
         _sort_header(tr("Updated"), "updated_at"),
         lambda row: time_ago(row["updated_rel"], row["updated_exact"]),
-        width="116px",
+        width="132px",  # "il y a 6 min", "hace 3 días"
     ),
 ]
 
@@ -397,7 +398,10 @@ def _properties() -> rx.Component:
             rx.flex(
                 rx.text(tr("Channel"), size="1", color_scheme="gray"),
                 rx.spacer(),
-                rx.text(t["channel"], size="1", text_transform="capitalize"),
+                rx.text(
+                    rx.match(t["channel"], *((key, tr(label)) for key, label in CHANNEL_LABELS.items()), t["channel"]),
+                    size="1",
+                ),
             ),
             rx.flex(
                 rx.text(tr("Created"), size="1", color_scheme="gray"),

@@ -27,7 +27,7 @@ from typing import Any, Protocol, TypeVar
 
 import reflex as rx
 
-from autocrm.core import doorbell
+from autocrm.core import doorbell, i18n
 from autocrm.core.db import read_session
 from autocrm.core.settings import get_settings
 from autocrm.events import feed
@@ -71,6 +71,8 @@ class Batch:
     _memo: dict[Hashable, Any] = field(default_factory=dict)
 
     def shared(self, key: Hashable, compute: Callable[[], T]) -> T:
+        # What a refresh computes holds words and times: tabs share it only within one language and zone.
+        key = (key, i18n.get_locale(), i18n.get_time_zone())
         if key not in self._memo:
             self._memo[key] = compute()
         return self._memo[key]
@@ -198,7 +200,10 @@ async def push(app: rx.App, changes: list[Change]) -> int:
             page_changes = [c for c in changes if w.wants(c)]
             page_batch = batch if len(page_changes) == len(changes) else Batch(page_changes, batch._memo)
             live_page: LivePage = page  # type: ignore[assignment]  # every watching page implements it
-            live_page._live_refresh(page_batch)
+            # This task is no tab's event: the refresh speaks the tab's language, in its reader's zone.
+            tab: Any = page
+            with i18n.using_locale(tab.locale or None), i18n.using_time_zone(tab.user.get("time_zone") or None):
+                live_page._live_refresh(page_batch)
 
     results = await asyncio.gather(*(refresh(token, w) for token, w in targets), return_exceptions=True)
     for result in results:

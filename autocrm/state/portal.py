@@ -73,7 +73,7 @@ class PortalState(SessionState):
         self.loaded = True
         if self.router.url.query_parameters.get("welcome"):  # straight from sign-up
             return [
-                rx.toast.success(f"Welcome, {self.user_first_name}! Your account is ready.", id="welcome"),
+                rx.toast.success(t("Welcome, {name}! Your account is ready.", name=self.user_first_name), id="welcome"),
                 rx.call_script("history.replaceState(history.state, '', location.pathname)"),  # once, not on reload
             ]
         return None
@@ -115,9 +115,9 @@ class NewTicketState(SessionState):
         body = form_text(form, "body")
         errors = {}
         if not subject.strip():
-            errors["subject"] = "Add a short subject, like “Card payment declined”."
+            errors["subject"] = t("Add a short subject, like “Card payment declined”.")
         if not body.strip():
-            errors["body"] = "Describe what happened, so we can help on the first reply."
+            errors["body"] = t("Describe what happened, so we can help on the first reply.")
         self.errors, self.form_error = errors, ""
         if errors:
             return None
@@ -132,7 +132,7 @@ class NewTicketState(SessionState):
                 data=TicketCreate(subject=subject, body=body, body_format="text", follow_up_of_id=follow_up_of_id),
             ),
             form=NEW_REQUEST_FORM,
-            success=lambda ticket: f"Request #{ticket.number} sent. Our replies appear here.",
+            success=lambda ticket: t("Request #{number} sent. Our replies appear here.", number=ticket.number),
         )
         if written.value is None:
             return None
@@ -179,7 +179,7 @@ class PortalTicketState(SessionState):
         body = form_text(form, "body")
         self.reply_error = ""
         if not body.strip():
-            self.reply_error = "Write a message first."
+            self.reply_error = t("Write a message first.")
             return None
         actor, refusal = self._actor(CUSTOMER)
         if actor is None:
@@ -190,7 +190,9 @@ class PortalTicketState(SessionState):
                 session, actor=actor, ticket_id=ticket_id, data=MessageCreate(body=body, body_format="text")
             ),
             form=REPLY_FORM,
-            success=lambda added: "Message sent. We reopened your request." if added.reopened else "Message sent.",
+            success=lambda added: (
+                t("Message sent. We reopened your request.") if added.reopened else t("Message sent.")
+            ),
         )
         if not written.ok:
             return None
@@ -206,7 +208,7 @@ class PortalTicketState(SessionState):
     def rate(self, form: dict[str, Any]):
         comment = form_text(form, "comment")
         if not self.stars:
-            self.rating_error = "Choose 1 to 5 stars."
+            self.rating_error = t("Choose 1 to 5 stars.")
             return None
         actor, refusal = self._actor(CUSTOMER)
         if actor is None:

@@ -28,6 +28,7 @@ from autocrm.services import auth, mfa, users
 from autocrm.services.actor import Actor
 from autocrm.services.errors import DomainError
 from autocrm.services.users import UserPublic
+from autocrm.state import live
 from autocrm.state.format import initials, refusal_messages
 from autocrm.state.roles import ROLE_LABELS
 
@@ -250,8 +251,9 @@ class SessionState(rx.State):
     # ---- events -----------------------------------------------------------------------------------
 
     @rx.event
-    def set_language(self, locale: str):
-        """The language switch: applies at once in this tab (every `tr()` text follows `ui_text`)."""
+    async def set_language(self, locale: str):
+        """The language switch: applies at once in this tab (every `tr()` text follows `ui_text`, and the page
+        reads its rows again so times and state-made words follow too)."""
         chosen = i18n.normalize_locale(locale)
         if chosen is None:
             return None
@@ -264,7 +266,14 @@ class SessionState(rx.State):
                 self.user = users.set_own_preferences(session, actor=Actor.for_user(user), locale=chosen).model_dump(
                     mode="json"
                 )
-        return None
+        watching = live.WATCHES.get(self.router.session.client_token)
+        if watching is not None and issubclass(watching.state, SessionState):
+            # The page reads its rows again (a page may say how, else its live refresh with no changes).
+            page: Any = await self.get_state(watching.state)
+            refresh = getattr(page, "_refresh_for_language", None)
+            refresh() if refresh is not None else page._live_refresh(live.Batch([]))
+        # The page's language for screen readers, spell-checkers and the browser's own translate offer.
+        return rx.call_script(f"document.documentElement.lang = {json.dumps(chosen)}")
 
     @rx.event
     def redirect_home(self):

@@ -8,7 +8,7 @@ import reflex as rx
 
 from autocrm import routes
 from autocrm.core.db import read_session
-from autocrm.core.i18n import t
+from autocrm.core.i18n import N_, t
 from autocrm.services import desk, tickets, users
 from autocrm.services.actor import Actor
 from autocrm.services.tickets import MessageCreate, TicketCreate, TicketUpdate
@@ -48,7 +48,7 @@ class AgentTicketState(StaffState):
     @rx.var
     def ticket_title(self) -> str:
         if not self.ticket:
-            return "Ticket"
+            return self._t("Ticket")
         return f"#{self.ticket.get('number')} {self.ticket.get('subject', '')}"
 
     @rx.var
@@ -89,6 +89,14 @@ class AgentTicketState(StaffState):
             self._reload(actor, batch)
         self._load_counts(actor, batch)
 
+    def _refresh_for_language(self) -> None:
+        """The language switch: the conversation's times and labels again, in the new language."""
+        user = self._current_user()
+        if user is not None and user.role.value in STAFF and self.ticket:
+            actor = Actor.for_user(user)
+            self._reload(actor)
+            self._load_counts(actor)
+
     @rx.event
     def load(self):
         actor, refusal = self._actor(STAFF)
@@ -99,8 +107,12 @@ class AgentTicketState(StaffState):
         with read_session() as session:
             self.status_options = [{"value": s.key, "label": s.name} for s in desk.statuses(session)]
             self.priority_options = [{"value": p.key, "label": p.name} for p in desk.priorities(session)]
-            self.assignee_options = [{"value": "none", "label": "Unassigned"}] + [
-                {"value": str(u.id), "label": u.name + (" (you)" if u.id == actor.user_id else "")}
+            self.assignee_options = [{"value": "none", "label": N_("Unassigned"), "name": ""}] + [
+                {
+                    "value": str(u.id),
+                    "label": t("{name} (you)", name=u.name) if u.id == actor.user_id else u.name,
+                    "name": u.name,
+                }
                 for u in users.list_staff(session, actor=actor)
             ]
         self._reload(actor)
@@ -137,14 +149,14 @@ class AgentTicketState(StaffState):
         if not self.ticket or value == self.ticket.get("status"):
             return None
         name = next((o["label"] for o in self.status_options if o["value"] == value), value)
-        return self._update(f"Status set to {name}.", status=value)
+        return self._update(t("Status set to {name}.", name=t(name)), status=value)
 
     @rx.event
     def set_priority(self, value: str):
         if not self.ticket or value == self.ticket.get("priority"):
             return None
         name = next((o["label"] for o in self.priority_options if o["value"] == value), value)
-        return self._update(f"Priority set to {name}.", priority=value)
+        return self._update(t("Priority set to {name}.", name=t(name)), priority=value)
 
     @rx.event
     def set_assignee(self, value: str):
@@ -159,8 +171,8 @@ class AgentTicketState(StaffState):
             return None
         if value == "none":
             return self._update(t("Ticket unassigned."), assignee_id=None)
-        name = next((o["label"] for o in self.assignee_options if o["value"] == value), "")
-        return self._update(f"Assigned to {name.removesuffix(' (you)')}.", assignee_id=int(value))
+        name = next((o["name"] for o in self.assignee_options if o["value"] == value), "")
+        return self._update(t("Assigned to {name}.", name=name), assignee_id=int(value))
 
     @rx.event
     def start_follow_up(self):
@@ -186,7 +198,7 @@ class AgentTicketState(StaffState):
                 data=TicketCreate(subject=subject, body=body, body_format="text", follow_up_of_id=original_id),
             ),
             form=FOLLOW_UP_FORM,
-            success=lambda ticket: f"Follow-up #{ticket.number} opened.",
+            success=lambda ticket: t("Follow-up #{number} opened.", number=ticket.number),
         )
         if written.value is None:
             return None
@@ -199,7 +211,7 @@ class AgentTicketState(StaffState):
         internal = self.mode == "note"
         self.composer_error = ""
         if not body.strip():
-            self.composer_error = "Write a note first." if internal else "Write a reply first."
+            self.composer_error = t("Write a note first.") if internal else t("Write a reply first.")
             return None
         actor, refusal = self._actor(STAFF)
         if actor is None:
@@ -213,7 +225,7 @@ class AgentTicketState(StaffState):
                 data=MessageCreate(body=body, body_format="text", internal=internal),
             ),
             form=COMPOSER_FORM,
-            success="Internal note added." if internal else "Reply sent to the customer.",
+            success=t("Internal note added.") if internal else t("Reply sent to the customer."),
         )
         if not written.ok:
             return None

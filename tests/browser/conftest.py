@@ -176,9 +176,10 @@ def browser():
 class UI:
     """A browser tab on the running app, with the few moves every test makes."""
 
-    def __init__(self, browser, base: str) -> None:
+    def __init__(self, browser, base: str, locale: str | None = None) -> None:
         self.base = base
-        self.context = browser.new_context(viewport=DESKTOP, base_url=base)
+        # `locale` is the browser's language (navigator.language and the Accept-Language it sends).
+        self.context = browser.new_context(viewport=DESKTOP, base_url=base, **({"locale": locale} if locale else {}))
         self.context.set_default_timeout(15_000)
         self.page = self.context.new_page()
         self.errors: list[str] = []
@@ -237,8 +238,8 @@ class UI:
 def open_ui(server, browser):
     opened: list[UI] = []
 
-    def make() -> UI:
-        ui = UI(browser, server)
+    def make(locale: str | None = None) -> UI:
+        ui = UI(browser, server, locale)
         opened.append(ui)
         return ui
 

@@ -9,6 +9,13 @@ from autocrm.core import i18n, i18n_tools
 from autocrm.core.i18n import N_, get_locale, negotiate, ngettext, parse_accept_language, t, using_locale
 
 
+@pytest.fixture(autouse=True)
+def no_locale_chosen():
+    """Each test starts where no adapter chose a language (a state test before it may have set one)."""
+    with using_locale(None), i18n.using_time_zone(None):
+        yield
+
+
 def test_t_translates_into_the_current_locale_and_fills_placeholders():
     assert t("Page not found") == "Page not found"
     with using_locale("es"):
@@ -173,3 +180,28 @@ def test_update_adds_new_msgids_empty_and_drops_vanished_ones(tmp_path, monkeypa
     assert '"Old"' not in text
     assert 'msgid "New"' in text
     assert "POT-Creation-Date: 2026-01-01" in text  # fixed: branches' updates do not conflict on it
+
+
+def test_dates_numbers_and_durations_follow_the_locale_and_the_zone():
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+    with using_locale("de"), i18n.using_time_zone("Europe/Berlin"):
+        assert i18n.format_relative(now - timedelta(minutes=5), now=now) == "vor 5 Min."
+        assert i18n.format_relative(now - timedelta(days=1, hours=1), now=now) == "gestern"
+        assert (
+            i18n.format_datetime(datetime(2026, 11, 26, 9, 5, tzinfo=UTC))
+            == "Do., 26. Nov. 2026, 10:05 (Europe/Berlin)"
+        )
+        assert i18n.format_number(1234.5) == "1.234,5"
+        assert i18n.format_duration(3 * 3600) == "3 Stunden"
+    with using_locale("es"):
+        assert i18n.format_relative(now - timedelta(days=4), now=now) == "hace 4 d"
+        assert i18n.format_date(datetime(2025, 3, 4, tzinfo=UTC)) == "4 mar 2025"
+    with using_locale("fr"):
+        assert i18n.format_relative(now - timedelta(seconds=5), now=now) == "à l'instant"
+        assert i18n.format_number(1234.5) == "1\u202f234,5"
+    # Late on the 26th in UTC is already the 27th in Tokyo.
+    with using_locale("en"), i18n.using_time_zone("Asia/Tokyo"):
+        assert i18n.format_date(datetime(2026, 11, 26, 20, 0, tzinfo=UTC), with_year=False) == "Nov 27"
+    assert i18n.zone("Not/AZone") is UTC

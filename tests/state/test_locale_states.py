@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
 from reflex.istate.data import RouterData
 
@@ -28,13 +30,13 @@ def test_each_event_runs_in_the_browsers_language_until_the_tab_chooses_one():
         assert queue.ui_text["Page not found"] == "Seite nicht gefunden"
         assert queue.range_label == "Keine Tickets"
 
-        queue.set_language("fr")
+        asyncio.run(queue.set_language("fr"))
         assert (queue.locale, queue.chosen_locale, queue.language_name) == ("fr", "fr", "Français")
         assert queue.ui_text["Page not found"] == "Page introuvable"
         assert queue.ui_plurals["A ticket takes at most {n} tag."][1] == "Un ticket accepte au plus {n} étiquettes."
         assert queue.range_label == "Aucun ticket"
 
-        queue.set_language("tlh")  # not a language we have: nothing changes
+        asyncio.run(queue.set_language("tlh"))  # not a language we have: nothing changes
         assert queue.locale == "fr"
 
 
@@ -81,7 +83,7 @@ def test_a_signed_in_persons_switch_is_saved_and_their_profile_language_applies_
         first = signed_in_tab("en-US")
         first._authorize(["agent", "admin"])
         assert first.locale == "en"
-        first.set_language("es")
+        asyncio.run(first.set_language("es"))
         assert first.user["locale"] == "es" and first.range_label == "No hay tickets"
         with read_session() as session:
             assert session.get(User, agent.id).locale == "es"

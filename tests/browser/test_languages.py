@@ -1,0 +1,86 @@
+"""The language follows the browser, then the switch: live on the queue, a ticket and the portal, no reload;
+screenshots of the queue and the portal in every language."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import AGENT
+
+pytestmark = pytest.mark.browser
+
+# A text each screen shows, per language (from the catalogs): the proof a switch reached the page.
+QUEUE_VIEW = {"en": "Unsolved", "es": "Sin resolver", "de": "Ungelöst", "fr": "Non résolus"}
+SORT_HEADER = {"en": "Requester", "es": "Solicitante", "de": "Anfragende", "fr": "Demandeur"}
+TICKET_TAB = {"en": "Public reply", "es": "Respuesta pública", "de": "Öffentliche Antwort", "fr": "Réponse publique"}
+PORTAL_TITLE = {"en": "My requests", "es": "Mis solicitudes", "de": "Meine Anfragen", "fr": "Mes demandes"}
+NAMES = {"en": "English", "es": "Español", "de": "Deutsch", "fr": "Français"}
+
+
+def _switch(ui, locale: str) -> None:
+    ui.page.locator(".language-switch").filter(visible=True).first.click()
+    ui.page.locator(f".language-{locale}").click()
+
+
+def _mark_page(ui) -> None:
+    """A flag on the window: a reload would drop it, so it proves a switch applied without one."""
+    ui.page.evaluate("window.__no_reload = true")
+
+
+def _not_reloaded(ui) -> None:
+    assert ui.page.evaluate("window.__no_reload === true")
+
+
+def test_the_agent_switches_language_live_on_the_queue_and_a_ticket(open_ui):
+    agent = open_ui(locale="de-DE")
+    agent.login(AGENT, expect="/agent")
+    agent.wait_ready(".queue-row")
+    # Maya chose no language: the browser's German applies, before any switch.
+    expect(agent.page.locator(".page-title").filter(visible=True)).to_have_text(QUEUE_VIEW["de"])
+    _mark_page(agent)
+    try:
+        for locale in ("fr", "es", "en", "de"):
+            _switch(agent, locale)
+            expect(agent.page.locator(".page-title").filter(visible=True)).to_have_text(QUEUE_VIEW[locale])
+            expect(agent.page.locator("th").filter(has_text=SORT_HEADER[locale]).first).to_be_visible()
+            expect(agent.page.locator("html")).to_have_attribute("lang", locale)
+            agent.shoot(f"i18n-queue-{locale}")
+        _not_reloaded(agent)
+
+        agent.page.locator(".queue-row .ticket-subject").first.click()
+        agent.page.wait_for_url(re.compile(r".*/agent/tickets/\d+"))
+        agent.wait_ready(".timeline")
+        expect(agent.page.get_by_text(TICKET_TAB["de"]).first).to_be_visible()
+        _mark_page(agent)
+        _switch(agent, "fr")
+        expect(agent.page.get_by_text(TICKET_TAB["fr"]).first).to_be_visible()
+        # Times are words too: the conversation's come again in French ("il y a 10 h"), not German.
+        expect(agent.page.locator(".timeline")).to_contain_text("il y a")
+        expect(agent.page.locator(".timeline")).not_to_contain_text("vor ")
+        _not_reloaded(agent)
+        agent.shoot("i18n-ticket-fr")
+
+        # Saved on her profile: a new browser in English still shows French once she signs in.
+        other = open_ui(locale="en-US")
+        other.login(AGENT, expect="/agent")
+        other.wait_ready(".queue-row")
+        expect(other.page.locator(".page-title").filter(visible=True)).to_have_text(QUEUE_VIEW["fr"])
+    finally:
+        _switch(agent, "en")  # the other tests of this session expect Maya's English
+        expect(agent.page.get_by_text(TICKET_TAB["en"]).first).to_be_visible()
+
+
+def test_a_customer_switches_the_portal_live(open_ui, unique):
+    customer = open_ui(locale="es-ES")
+    customer.signup(f"Lucía Prueba {unique}", f"lucia.{unique}@example.com")
+    expect(customer.page.get_by_role("heading", name=PORTAL_TITLE["es"])).to_be_visible()
+    customer.wait_ready("text=Aún no hay solicitudes")
+    _mark_page(customer)
+    for locale in ("de", "fr", "en", "es"):
+        _switch(customer, locale)
+        expect(customer.page.get_by_role("heading", name=PORTAL_TITLE[locale])).to_be_visible()
+        customer.shoot(f"i18n-portal-{locale}")
+    _not_reloaded(customer)
