@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from autocrm.core.db import read_session, write_session
 from autocrm.models import Message, Organization, Role, StatusCategory, Team, Ticket, TicketStatus, User
@@ -127,6 +127,13 @@ def test_demo_desk_is_believable(db_url):
         newest = s.exec(select(func.max(Ticket.created_at))).one()
         assert (newest - oldest).days >= 80
         assert seed.demo_already_seeded(s)
+        # A few customers write in Spanish and German, and their tickets read so.
+        speakers = s.exec(select(User).where(col(User.locale).in_(["es", "de"]))).all()
+        assert sorted(u.locale or "" for u in speakers) == ["de", "de", "es", "es"]
+        for speaker in speakers:
+            subjects = {t.subject for t in s.exec(select(Ticket).where(Ticket.requester_id == speaker.id))}
+            local = {subject for subject, _ in seed.LOCAL_QUERIES[speaker.locale or ""]}
+            assert subjects and subjects <= local
 
 
 def _serve_until_ready(tmp_path, *args) -> str:

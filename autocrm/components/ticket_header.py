@@ -16,7 +16,13 @@ def ticket_header(
     """`ticket` is a ticket row var (`state.format`'s keys); `ticket_href` + id links the ticket it follows up;
     `follow_up_text` is a msgid with a `{number}` placeholder."""
     return rx.flex(
-        rx.heading(ticket["subject"], size=heading_size, weight="bold", class_name="ticket-heading"),
+        rx.heading(
+            ticket["subject"],
+            size=heading_size,
+            weight="bold",
+            class_name="ticket-heading",
+            custom_attrs={"dir": "auto"},
+        ),
         rx.flex(
             *facts,
             rx.cond(

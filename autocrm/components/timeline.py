@@ -51,7 +51,8 @@ def _message(m, staff_view: bool) -> rx.Component:
         avatar(m["author_initials"], size="2", color=rx.cond(internal, "amber", rx.cond(from_staff, "indigo", "gray"))),
         rx.box(
             who,
-            rx.box(rx.html(m["body_html"]), class_name="message-body", margin_top="6px"),
+            # dir="auto": a message in Arabic or Hebrew lays out right to left by its own first strong letter.
+            rx.box(rx.html(m["body_html"]), class_name="message-body", margin_top="6px", custom_attrs={"dir": "auto"}),
             rx.cond(
                 m["attachments"].to(list).length() > 0,
                 rx.flex(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from autocrm.core.db import stored_id
 from autocrm.models import (
@@ -172,6 +172,52 @@ class SeedSummary:
     messages: int
     # e-mail -> password of the demo logins, to print once
     logins: dict[str, str] = field(default_factory=dict)
+
+
+# A few customers write in their own language (their profile says so, and their mails and portal follow it):
+# (first name, last name, locale), and what they ask, with the replies their agents wrote in that language.
+MULTILINGUAL_CUSTOMERS = [
+    ("Lucía", "Fernández", "es"),
+    ("Javier", "Morales", "es"),
+    ("Jonas", "Becker", "de"),
+    ("Anna", "Schmidt", "de"),
+]
+LOCAL_QUERIES = {
+    "es": [
+        (
+            "Me han cobrado dos veces el mismo pago",
+            "Ayer pagué con la tarjeta en una tienda y en la app veo el cargo dos veces. ¿Podéis devolverme uno?",
+        ),
+        (
+            "No me llega la transferencia",
+            "Hice una transferencia a mi cuenta de otro banco hace tres días y todavía no ha llegado. ¿Qué pasa?",
+        ),
+        (
+            "Tarjeta bloqueada en el extranjero",
+            "Estoy de viaje en Portugal y la tarjeta no funciona en ningún cajero. ¿Está bloqueada?",
+        ),
+    ],
+    "de": [
+        (
+            "Karte wurde abgelehnt",
+            "Meine Karte wurde heute im Supermarkt abgelehnt, obwohl genug Geld auf dem Konto ist. Woran liegt das?",
+        ),
+        (
+            "Überweisung noch nicht angekommen",
+            "Ich habe vor zwei Tagen Geld überwiesen, aber der Empfänger hat noch nichts bekommen. Können Sie nachsehen?",
+        ),
+        (
+            "Gebühr für Bargeldabhebung",
+            "Warum wurde mir für eine Abhebung am Automaten eine Gebühr berechnet? Ich dachte, das ist kostenlos.",
+        ),
+    ],
+}
+LOCAL_REPLIES = {
+    "es": "Hola, {first}:\n\nGracias por escribirnos. Lo hemos revisado y ya está solucionado; si vuelve a pasar, respóndenos aquí.\n\nUn saludo",
+    "de": "Hallo {first},\n\ndanke für Ihre Nachricht. Wir haben es geprüft und behoben; "
+    "falls es wieder passiert, antworten Sie einfach hier.\n\nViele Grüße",
+}
+LOCAL_FOLLOW_UPS = {"es": "¡Muchas gracias! Ya funciona.", "de": "Vielen Dank, jetzt klappt es!"}
 
 
 def random_password() -> str:
@@ -452,4 +498,36 @@ def seed_demo(
                 changes={"tickets": (index - index % 100, index + 1)},
             )
             session.flush()
+    _speak_their_languages(session, customers)
     return SeedSummary(users=1 + len(agents) + len(customers), tickets=tickets, messages=message_count, logins=logins)
+
+
+def _speak_their_languages(session: Session, customers: list[User]) -> None:
+    """A few of the demo customers become Spanish and German speakers: their profile's language, and their
+    tickets' subjects and conversations (the agents' public replies too) in it. Internal notes stay English."""
+    picked = customers[5 : 5 + 4 * 7 : 7]  # never Olivia (the first), spread over the list
+    for customer, (first, last, locale) in zip(picked, MULTILINGUAL_CUSTOMERS, strict=False):
+        customer.name, customer.locale = f"{first} {last}", locale
+        domain = customer.email.split("@", 1)[1]
+        customer.email = f"{first}.{last}".lower().replace("í", "i").replace("á", "a") + f"@{domain}"
+        session.add(customer)
+        rows = session.exec(select(Ticket).where(Ticket.requester_id == customer.id).order_by(col(Ticket.id))).all()
+        for index, ticket in enumerate(rows):
+            subject, text = LOCAL_QUERIES[locale][index % len(LOCAL_QUERIES[locale])]
+            ticket.subject = subject
+            session.add(ticket)
+            said_first = False
+            for message in session.exec(
+                select(Message).where(Message.ticket_id == ticket.id).order_by(col(Message.id))
+            ):
+                if message.internal:
+                    continue
+                if message.author_id == customer.id:
+                    body = f"Hola,\n\n{text}\n\n{first}" if locale == "es" else f"Hallo,\n\n{text}\n\n{first}"
+                    body = body if not said_first else LOCAL_FOLLOW_UPS[locale]
+                    said_first = True
+                else:
+                    body = LOCAL_REPLIES[locale].format(first=first)
+                message.body_text, message.body_html = body, text_to_html(body)
+                session.add(message)
+    session.flush()
