@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
+from autocrm.core.i18n import get_locale, t
+
 
 @dataclass(frozen=True)
 class Rendered:
@@ -39,18 +41,19 @@ def _paragraphs(text: str) -> str:
 
 
 def _text_footer(facts: TicketFacts) -> str:
-    lines = ["", "--", f"{facts.desk} · request #{facts.number}"]
+    lines = ["", "--", t("{desk} · request #{number}", desk=facts.desk, number=facts.number)]
     if facts.unsubscribe_link:
-        lines.append(f"Stop these e-mails: {facts.unsubscribe_link}")
+        lines.append(t("Stop these e-mails: {link}", link=facts.unsubscribe_link))
     return "\n".join(lines) + "\n"
 
 
 def _html(facts: TicketFacts, body: str, *, button: str) -> str:
-    footer = f"{escape(facts.desk)} · request #{facts.number}"
+    footer = escape(t("{desk} · request #{number}", desk=facts.desk, number=facts.number))
     if facts.unsubscribe_link:
-        footer += f' · <a href="{escape(facts.unsubscribe_link)}" style="color:#6b7280">Stop these e-mails</a>'
+        stop = escape(t("Stop these e-mails"))
+        footer += f' · <a href="{escape(facts.unsubscribe_link)}" style="color:#6b7280">{stop}</a>'
     return (
-        '<!doctype html><html><head><meta charset="utf-8">'
+        f'<!doctype html><html lang="{escape(get_locale())}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1"></head><body style="margin:0;padding:24px;background:#f6f7f9;'
         'font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;color:#1f2937">'
         '<div style="max-width:560px;margin:0 auto;background:#ffffff;border:1px solid #e5e7eb;'
@@ -65,69 +68,106 @@ def _html(facts: TicketFacts, body: str, *, button: str) -> str:
     )
 
 
+def _hello(facts: TicketFacts) -> str:
+    return t("Hello {name},", name=facts.recipient_name)
+
+
+def _boxed(value: str) -> str:
+    return f'<p style="padding:8px 12px;background:#f3f4f6;border-radius:6px" dir="auto">{escape(value)}</p>'
+
+
+def _bold_number(facts: TicketFacts) -> str:
+    return f"<strong>#{facts.number}</strong>"
+
+
+# The templates render in the current locale: the sender wraps each in `i18n.using_locale(recipient's)`.
+# HTML parts fill placeholders with escaped values (and the number's <strong>), so translations stay plain text.
+
+
 def ticket_created(facts: TicketFacts) -> Rendered:
-    subject = f"[#{facts.number}] We received your request: {one_line(facts.subject)}"
+    subject = t("[#{number}] We received your request: {subject}", number=facts.number, subject=one_line(facts.subject))
+    thanks = t(
+        "Thank you for contacting {desk}. Your request has the number {number}:", desk="{desk}", number="{number}"
+    )
+    answer = t("We will answer as soon as we can. You can reply to this e-mail or follow your request here:")
+    online = t("We will answer as soon as we can. You can reply to this e-mail or follow your request online.")
     text = (
-        f"Hello {facts.recipient_name},\n\n"
-        f"Thank you for contacting {facts.desk}. Your request has the number #{facts.number}:\n\n"
-        f"  {facts.subject}\n\n"
-        "We will answer as soon as we can. You can reply to this e-mail or follow your request here:\n\n"
-        f"{facts.link}\n" + _text_footer(facts)
+        f"{_hello(facts)}\n\n"
+        + thanks.format(desk=facts.desk, number=f"#{facts.number}")
+        + f"\n\n  {facts.subject}\n\n{answer}\n\n{facts.link}\n"
+        + _text_footer(facts)
     )
     body = (
-        f"<p>Hello {escape(facts.recipient_name)},</p>"
-        f"<p>Thank you for contacting {escape(facts.desk)}. Your request has the number "
-        f"<strong>#{facts.number}</strong>:</p>"
-        f'<p style="padding:8px 12px;background:#f3f4f6;border-radius:6px">{escape(facts.subject)}</p>'
-        "<p>We will answer as soon as we can. You can reply to this e-mail or follow your request online.</p>"
+        f"<p>{escape(_hello(facts))}</p>"
+        f"<p>{escape(thanks).format(desk=escape(facts.desk), number=_bold_number(facts))}</p>"
+        f"{_boxed(facts.subject)}"
+        f"<p>{escape(online)}</p>"
     )
-    return Rendered(subject, text, _html(facts, body, button="View your request"))
+    return Rendered(subject, text, _html(facts, body, button=t("View your request")))
 
 
 def agent_replied(facts: TicketFacts, *, author: str, reply: str) -> Rendered:
-    subject = f"[#{facts.number}] New reply: {one_line(facts.subject)}"
+    subject = t("[#{number}] New reply: {subject}", number=facts.number, subject=one_line(facts.subject))
+    replied = t("{author} replied to your request {number}:", author="{author}", number="{number}")
     text = (
-        f"Hello {facts.recipient_name},\n\n{author} replied to your request #{facts.number}:\n\n"
-        f"{reply.strip()}\n\n"
-        f"Reply to this e-mail or answer here:\n\n{facts.link}\n" + _text_footer(facts)
+        f"{_hello(facts)}\n\n"
+        + replied.format(author=author, number=f"#{facts.number}")
+        + f"\n\n{reply.strip()}\n\n"
+        + t("Reply to this e-mail or answer here:")
+        + f"\n\n{facts.link}\n"
+        + _text_footer(facts)
     )
     body = (
-        f"<p>Hello {escape(facts.recipient_name)},</p>"
-        f"<p>{escape(author)} replied to your request <strong>#{facts.number}</strong>:</p>"
-        f'<div style="border-left:3px solid #3e63dd;padding:4px 12px;margin:12px 0">{_paragraphs(reply)}</div>'
+        f"<p>{escape(_hello(facts))}</p>"
+        f"<p>{escape(replied).format(author=escape(author), number=_bold_number(facts))}</p>"
+        f'<div style="border-left:3px solid #3e63dd;padding:4px 12px;margin:12px 0" dir="auto">{_paragraphs(reply)}</div>'
     )
-    return Rendered(subject, text, _html(facts, body, button="Answer online"))
+    return Rendered(subject, text, _html(facts, body, button=t("Answer online")))
 
 
 def ticket_solved(facts: TicketFacts) -> Rendered:
-    subject = f"[#{facts.number}] Your request is solved: {one_line(facts.subject)}"
+    subject = t("[#{number}] Your request is solved: {subject}", number=facts.number, subject=one_line(facts.subject))
+    solved = t("We marked your request {number} as solved:", number="{number}")
     text = (
-        f"Hello {facts.recipient_name},\n\nWe marked your request #{facts.number} as solved:\n\n"
-        f"  {facts.subject}\n\n"
-        "How did we do? Rate our help on your request's page:\n\n"
-        f"{facts.link}\n\n"
-        "If something is still wrong, reply to this e-mail and we will look again.\n" + _text_footer(facts)
+        f"{_hello(facts)}\n\n"
+        + solved.format(number=f"#{facts.number}")
+        + f"\n\n  {facts.subject}\n\n"
+        + t("How did we do? Rate our help on your request's page:")
+        + f"\n\n{facts.link}\n\n"
+        + t("If something is still wrong, reply to this e-mail and we will look again.")
+        + "\n"
+        + _text_footer(facts)
     )
     body = (
-        f"<p>Hello {escape(facts.recipient_name)},</p>"
-        f"<p>We marked your request <strong>#{facts.number}</strong> as solved:</p>"
-        f'<p style="padding:8px 12px;background:#f3f4f6;border-radius:6px">{escape(facts.subject)}</p>'
-        "<p>How did we do? Rate our help on your request's page. If something is still wrong, reply to this "
-        "e-mail and we will look again.</p>"
+        f"<p>{escape(_hello(facts))}</p>"
+        f"<p>{escape(solved).format(number=_bold_number(facts))}</p>"
+        f"{_boxed(facts.subject)}"
+        "<p>"
+        + escape(
+            t(
+                "How did we do? Rate our help on your request's page. "
+                "If something is still wrong, reply to this e-mail and we will look again."
+            )
+        )
+        + "</p>"
     )
-    return Rendered(subject, text, _html(facts, body, button="Rate our help"))
+    return Rendered(subject, text, _html(facts, body, button=t("Rate our help")))
 
 
 def ticket_assigned(facts: TicketFacts, *, assigned_by: str, requester: str) -> Rendered:
-    subject = f"[#{facts.number}] Assigned to you: {one_line(facts.subject)}"
+    subject = t("[#{number}] Assigned to you: {subject}", number=facts.number, subject=one_line(facts.subject))
+    assigned = t("{person} assigned ticket {number} to you.", person="{person}", number="{number}")
+    requester_line = t("Requester: {name}", name=requester)
     text = (
-        f"Hello {facts.recipient_name},\n\n{assigned_by} assigned ticket #{facts.number} to you.\n\n"
-        f"  {facts.subject}\n  Requester: {requester}\n\n{facts.link}\n" + _text_footer(facts)
+        f"{_hello(facts)}\n\n"
+        + assigned.format(person=assigned_by, number=f"#{facts.number}")
+        + f"\n\n  {facts.subject}\n  {requester_line}\n\n{facts.link}\n"
+        + _text_footer(facts)
     )
     body = (
-        f"<p>Hello {escape(facts.recipient_name)},</p>"
-        f"<p>{escape(assigned_by)} assigned ticket <strong>#{facts.number}</strong> to you.</p>"
+        f"<p>{escape(_hello(facts))}</p>"
+        f"<p>{escape(assigned).format(person=escape(assigned_by), number=_bold_number(facts))}</p>"
         f'<p style="padding:8px 12px;background:#f3f4f6;border-radius:6px">{escape(facts.subject)}<br>'
-        f'<span style="color:#6b7280">Requester: {escape(requester)}</span></p>'
+        f'<span style="color:#6b7280">{escape(requester_line)}</span></p>'
     )
-    return Rendered(subject, text, _html(facts, body, button="Open the ticket"))
+    return Rendered(subject, text, _html(facts, body, button=t("Open the ticket")))

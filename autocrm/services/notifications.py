@@ -25,6 +25,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from autocrm import routes
+from autocrm.core.i18n import t, using_locale
 from autocrm.core.settings import get_settings
 from autocrm.models import Message, OutboundMailRecord, StatusCategory, Ticket, TicketStatus, User
 from autocrm.services import audit, notification_templates
@@ -265,7 +266,8 @@ def ticket_created(session: Session, event: Event) -> None:
     requester = ticket.requester
     if not _wants_mail(event, requester):
         return
-    rendered = notification_templates.ticket_created(_facts(ticket, requester, for_customer=True))
+    with using_locale(requester.locale):
+        rendered = notification_templates.ticket_created(_facts(ticket, requester, for_customer=True))
     _send(session, event, ticket, requester, kind="created", rendered=rendered, customer=True)
 
 
@@ -297,11 +299,12 @@ def agent_replied(session: Session, event: Event) -> None:
     if not _should_mail(event, ticket.requester):
         return
     author = session.get(User, message.author_id) if message.author_id is not None else None
-    rendered = notification_templates.agent_replied(
-        _facts(ticket, ticket.requester, for_customer=True),
-        author=author.name if author is not None else ticket.desk,
-        reply=message.body_text,
-    )
+    with using_locale(ticket.requester.locale):
+        rendered = notification_templates.agent_replied(
+            _facts(ticket, ticket.requester, for_customer=True),
+            author=author.name if author is not None else ticket.desk,
+            reply=message.body_text,
+        )
     _send(
         session,
         event,
@@ -333,7 +336,8 @@ def ticket_solved(session: Session, event: Event) -> None:
     ticket = _load(session, event)
     if ticket is None or not _should_mail(event, ticket.requester):
         return
-    rendered = notification_templates.ticket_solved(_facts(ticket, ticket.requester, for_customer=True))
+    with using_locale(ticket.requester.locale):
+        rendered = notification_templates.ticket_solved(_facts(ticket, ticket.requester, for_customer=True))
     _send(session, event, ticket, ticket.requester, kind="solved", rendered=rendered, customer=True)
 
 
@@ -347,9 +351,10 @@ def ticket_assigned(session: Session, event: Event) -> None:
     if ticket is None or assignee is None or not assignee.role.is_staff or not _should_mail(event, assignee):
         return
     by = session.get(User, event.actor_user_id) if event.actor_user_id is not None else None
-    rendered = notification_templates.ticket_assigned(
-        _facts(ticket, assignee, for_customer=False),
-        assigned_by=by.name if by is not None else "The desk",
-        requester=f"{ticket.requester.name} <{ticket.requester.email}>",
-    )
+    with using_locale(assignee.locale):
+        rendered = notification_templates.ticket_assigned(
+            _facts(ticket, assignee, for_customer=False),
+            assigned_by=by.name if by is not None else t("The desk"),
+            requester=f"{ticket.requester.name} <{ticket.requester.email}>",
+        )
     _send(session, event, ticket, assignee, kind="assigned", rendered=rendered, customer=False)

@@ -15,10 +15,11 @@ from sqlmodel import select
 from autocrm.core.db import read_session, write_session
 from autocrm.core.settings import get_settings
 from autocrm.models import OutboundMailRecord, Role, User
-from autocrm.services import notifications
+from autocrm.services import notifications, tickets, users
 from autocrm.services.actor import Actor
 from autocrm.services.errors import NotFound
 from autocrm.services.events import Event
+from autocrm.services.tickets import TicketUpdate
 from tests.factories import make_message, make_ticket
 
 _event_ids = itertools.count(1000)
@@ -280,3 +281,32 @@ def test_the_handlers_are_declared_after_commit_under_stable_names():
     assert declared["mail.ticket_solved"] is notifications.ticket_solved
     assert declared["mail.ticket_assigned"] is notifications.ticket_assigned
     assert "mail.agent_replied" in [listener.name for listener in AFTER_COMMIT["message.created"]]
+
+
+def test_each_recipient_is_mailed_in_their_own_language(people):
+    customer, agent, ticket = _ticket(people)
+    with write_session() as session:
+        users.set_own_preferences(session, actor=Actor.for_user(customer), locale="es")
+        users.set_own_preferences(session, actor=Actor.for_user(agent), locale="de")
+    _run(notifications.ticket_created, _event("ticket.created", ticket.id, by=customer))
+    (mail,) = _mails()
+    assert mail["Subject"].startswith(f"[#{ticket.number}] Hemos recibido tu solicitud: ")
+    parts = _parts(mail)
+    assert "Hola, Jane <Doe>:" in parts["text/plain"]
+    assert f"Tu solicitud tiene el número #{ticket.number}:" in parts["text/plain"]
+    assert f"el número <strong>#{ticket.number}</strong>:" in parts["text/html"]
+    assert '<html lang="es">' in parts["text/html"] and "Jane &lt;Doe&gt;" in parts["text/html"]
+    assert "Dejar de recibir estos correos" in parts["text/plain"]
+
+    admin = people.make(Role.admin, name="Alex Admin")
+    with write_session() as session:
+        tickets.update_ticket(
+            session, actor=Actor.for_user(admin), ticket_id=ticket.id, data=TicketUpdate(assignee_id=agent.id)
+        )
+    _run(
+        notifications.ticket_assigned,
+        _event("ticket.updated", ticket.id, by=admin, changes={"assignee_id": [None, agent.id]}),
+    )
+    assigned = _mails()[-1]
+    assert assigned["Subject"].startswith(f"[#{ticket.number}] Ihnen zugewiesen: ")
+    assert f"Alex Admin hat Ihnen Ticket #{ticket.number} zugewiesen." in _parts(assigned)["text/plain"]
