@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from autocrm.core.i18n import t
 from autocrm.models import ApiKey, Role, User
 from autocrm.services.errors import PermissionDenied
 from autocrm.services.user_shapes import UserPublic
@@ -85,12 +86,12 @@ class Actor:
 
     def require_scope(self, scope: str) -> None:
         if self.scopes is not None and scope not in self.scopes:
-            raise PermissionDenied(f"This API key lacks the '{scope}' scope.", {"required_scope": scope})
+            raise PermissionDenied(t("This API key lacks the '{scope}' scope.", scope=scope), {"required_scope": scope})
 
     def require_staff(self) -> None:
         if not self.is_staff:
-            raise PermissionDenied("Only agents and admins may do this.")
+            raise PermissionDenied(t("Only agents and admins may do this."))
 
     def require_admin(self) -> None:
         if not self.is_admin:
-            raise PermissionDenied("Only admins may do this.")
+            raise PermissionDenied(t("Only admins may do this."))

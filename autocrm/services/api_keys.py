@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from autocrm.core.db import stored_id
+from autocrm.core.i18n import t
 from autocrm.models import ApiKey, Role, User
 from autocrm.models.base import utcnow
 from autocrm.models.enums import STAFF_ROLES
@@ -123,10 +124,12 @@ def create_api_key(
     actor.require_admin()
     if actor.api_key_id is not None:
         # A key minting keys would make keys that answer to nobody's account.
-        raise PermissionDenied("API keys cannot make API keys. An admin makes them on the API keys page.")
+        raise PermissionDenied(t("API keys cannot make API keys. An admin makes them on the API keys page."))
     name = (name or "").strip()
     if not name or len(name) > MAX_NAME_LENGTH or not name.isprintable():
-        raise field_error("name", f"Give the key a name of 1 to {MAX_NAME_LENGTH} characters.")
+        raise field_error(
+            "name", t("Give the key a name of 1 to {MAX_NAME_LENGTH} characters.", MAX_NAME_LENGTH=MAX_NAME_LENGTH)
+        )
     unknown = sorted(set(scopes) - set(ALL_SCOPES))
     if unknown or not scopes:
         raise field_error(
@@ -134,12 +137,15 @@ def create_api_key(
             f"Choose scopes from: {', '.join(ALL_SCOPES)}." + (f" Unknown: {', '.join(unknown)}." if unknown else ""),
         )
     if role not in STAFF_ROLES:
-        raise field_error("role", "API keys act as an agent or an admin.")
+        raise field_error("role", t("API keys act as an agent or an admin."))
     if expires_in_days is not None and not 1 <= expires_in_days <= MAX_EXPIRY_DAYS:
-        raise field_error("expires_in_days", f"A key lasts 1 to {MAX_EXPIRY_DAYS} days, or never expires.")
+        raise field_error(
+            "expires_in_days",
+            t("A key lasts 1 to {MAX_EXPIRY_DAYS} days, or never expires.", MAX_EXPIRY_DAYS=MAX_EXPIRY_DAYS),
+        )
     creator = session.get(User, actor.user_id) if actor.user_id is not None else None
     if actor.user_id is not None and not _creator_may_use(creator):
-        raise PermissionDenied("Only active admins may make API keys.")
+        raise PermissionDenied(t("Only active admins may make API keys."))
     now = utcnow()
     prefix = secrets.token_hex(4)
     raw = f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
@@ -183,7 +189,7 @@ def revoke_api_key(session: Session, *, actor: Actor, key_id: int) -> ApiKeyPubl
     _require_manager(actor)
     found = _with_creator(session, col(ApiKey.id) == key_id)
     if not found:
-        raise NotFound(f"There is no API key #{key_id}.")
+        raise NotFound(t("There is no API key #{key_id}.", key_id=key_id))
     key, creator = found[0]
     now = utcnow()
     if key.revoked_at is None:
@@ -213,12 +219,12 @@ def api_key_actor(session: Session, raw_key: str | None) -> Actor:
     # Said plainly: whoever sends the secret holds the key, so its state is theirs to know.
     state = _state(key, creator, now)
     if state is ApiKeyState.revoked:
-        raise AuthenticationFailed("This API key has been revoked. Ask an admin for a new one.")
+        raise AuthenticationFailed(t("This API key has been revoked. Ask an admin for a new one."))
     if state is ApiKeyState.expired:
-        raise AuthenticationFailed("This API key has expired. Ask an admin for a new one.")
+        raise AuthenticationFailed(t("This API key has expired. Ask an admin for a new one."))
     if state is ApiKeyState.suspended:
         raise AuthenticationFailed(
-            "This API key no longer works: the admin who made it is deactivated or no longer an admin."
+            t("This API key no longer works: the admin who made it is deactivated or no longer an admin.")
         )
     if usage.use_is_due(key.last_used_at, now):
         usage.note_key_use(session, key_id=stored_id(key.id), now=now)

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from autocrm import routes
 from autocrm.core.db import stored_id
+from autocrm.core.i18n import N_, ngettext, t
 from autocrm.core.settings import get_settings
 from autocrm.models import LoginSession, PasswordResetToken, Role, User
 from autocrm.models.base import utcnow
@@ -51,15 +52,17 @@ def hash_password(password: str) -> str:
 def normalize_email(email: str) -> str:
     email = (email or "").strip().lower()
     if len(email) > 254 or not EMAIL_RE.match(email):
-        raise field_error("email", "Enter a valid e-mail address, like name@example.com.")
+        raise field_error("email", t("Enter a valid e-mail address, like name@example.com."))
     return email
 
 
 def check_password_policy(password: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise field_error("password", f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+        raise field_error(
+            "password", t("Use at least {MIN_PASSWORD_LENGTH} characters.", MIN_PASSWORD_LENGTH=MIN_PASSWORD_LENGTH)
+        )
     if len(password) > 256:
-        raise field_error("password", "Use at most 256 characters.")
+        raise field_error("password", t("Use at most 256 characters."))
 
 
 def _verify(password_hash: str | None, password: str) -> bool:
@@ -97,14 +100,21 @@ def login_failure_limits(*, email: str, client: str) -> list[FailureLimit]:
     return limits
 
 
-def refuse_while_delayed(limits: list[FailureLimit], what: str = "sign-in attempts") -> None:
+def refuse_while_delayed(limits: list[FailureLimit], what: str = N_("sign-in attempts")) -> None:
     """RateLimited while any of `limits` is in its wait after too many failures."""
     storage, now = _limiter().storage, time.time()
     waits = [storage.get_expiry(f"login-wait:{limit.key}") - now for limit in limits]
     waits = [wait for wait, limit in zip(waits, limits, strict=True) if storage.get(f"login-wait:{limit.key}")]
     if waits:
         seconds = max(1, math.ceil(max(waits)))
-        raise RateLimited(f"Too many failed {what}. Try again in {seconds} second{'s' if seconds != 1 else ''}.")
+        raise RateLimited(
+            ngettext(
+                "Too many failed {what}. Try again in {n} second.",
+                "Too many failed {what}. Try again in {n} seconds.",
+                seconds,
+                what=t(what),
+            )
+        )
 
 
 def count_failure(limits: list[FailureLimit]) -> None:
@@ -176,7 +186,7 @@ def authenticate(session: Session, *, email: str, password: str, client: str = "
     ok = _verify(user.password_hash if user else None, password or "")
     if user is None or user.password_hash is None or not ok or not user.is_active:
         count_failure(limits)
-        raise AuthenticationFailed("That e-mail and password do not match an account.")
+        raise AuthenticationFailed(t("That e-mail and password do not match an account."))
     forget_failures(limits[0])  # this person, from here, got it right; the account's and the client's counts stay
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -256,10 +266,10 @@ def claim_login_session(session: Session, *, code: str, browser_key: str, user_a
     )
     now = utcnow()
     if row is None or row.claimed_at is not None or row.revoked_at is not None or row.expires_at <= now:
-        raise AuthenticationFailed("This sign-in has expired. Please sign in again.")
+        raise AuthenticationFailed(t("This sign-in has expired. Please sign in again."))
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
-        raise AuthenticationFailed("This sign-in has expired. Please sign in again.")
+        raise AuthenticationFailed(t("This sign-in has expired. Please sign in again."))
     token = secrets.token_urlsafe(32)
     row.token_hash = sha256(token)
     row.claimed_at = now
@@ -352,12 +362,12 @@ def reset_password(session: Session, *, token: str, new_password: str) -> UserPu
     row = session.exec(select(PasswordResetToken).where(PasswordResetToken.token_hash == sha256(token or ""))).first()
     if row is None or row.used_at is not None or row.expires_at <= utcnow():
         raise ValidationFailed(
-            "This reset link is invalid or has expired. Ask for a new one.", {"token": "invalid or expired"}
+            t("This reset link is invalid or has expired. Ask for a new one."), {"token": "invalid or expired"}
         )
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
         raise ValidationFailed(
-            "This reset link is invalid or has expired. Ask for a new one.", {"token": "invalid or expired"}
+            t("This reset link is invalid or has expired. Ask for a new one."), {"token": "invalid or expired"}
         )
     now = utcnow()
     # Every outstanding reset link of the account ends with this one, not only the link used.

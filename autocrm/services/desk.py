@@ -23,7 +23,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from autocrm.core.db import stored_id, table_of
-from autocrm.core.i18n import N_
+from autocrm.core.i18n import N_, t
 from autocrm.models import Counter, CustomFieldDefinition, CustomFieldType, StatusCategory, TicketPriority, TicketStatus
 from autocrm.services import audit
 from autocrm.services.actor import Actor
@@ -188,7 +188,7 @@ def status_named(session: Session, key: str) -> StatusInfo:
     status = vocabulary(session).statuses.get(key) if isinstance(key, str) else None
     if status is None or not status.is_active:
         known = ", ".join(s.key for s in statuses(session))
-        raise field_error("status", f"Unknown status {key!r}. Use one of: {known}.")
+        raise field_error("status", t("Unknown status {key}. Use one of: {known}.", key=repr(key), known=known))
     return status
 
 
@@ -196,7 +196,7 @@ def first_status_in(session: Session, category: StatusCategory) -> StatusInfo:
     for status in statuses(session):
         if status.category == category:
             return status
-    raise ValidationFailed(f"The desk has no active status in category {category.value!r}.")
+    raise ValidationFailed(t("The desk has no active status in category {value}.", value=repr(category.value)))
 
 
 def priority_named(session: Session, key: str | None) -> PriorityInfo:
@@ -206,12 +206,12 @@ def priority_named(session: Session, key: str | None) -> PriorityInfo:
         if default is not None:
             return default
         if not active:
-            raise ValidationFailed("The desk has no active priority.")
+            raise ValidationFailed(t("The desk has no active priority."))
         return active[0]
     priority = vocabulary(session).priorities.get(key) if isinstance(key, str) else None
     if priority is None or not priority.is_active:
         known = ", ".join(p.key for p in active)
-        raise field_error("priority", f"Unknown priority {key!r}. Use one of: {known}.")
+        raise field_error("priority", t("Unknown priority {key}. Use one of: {known}.", key=repr(key), known=known))
     return priority
 
 
@@ -227,12 +227,12 @@ def create_custom_field(
 ) -> CustomFieldInfo:
     actor.require_admin()
     if not key or not key.replace("_", "").isalnum() or len(key) > 60:
-        raise field_error("key", "Use letters, digits and underscores, at most 60 characters.")
+        raise field_error("key", t("Use letters, digits and underscores, at most 60 characters."))
     if session.exec(select(CustomFieldDefinition.id).where(CustomFieldDefinition.key == key)).first() is not None:
-        raise Conflict(f"A custom field {key!r} already exists.", {"key": "taken"})
+        raise Conflict(t("A custom field {key} already exists.", key=repr(key)), {"key": "taken"})
     field_type = CustomFieldType(field_type)
     if field_type == CustomFieldType.select and not options:
-        raise field_error("options", "A select field needs at least one option.")
+        raise field_error("options", t("A select field needs at least one option."))
     definition = CustomFieldDefinition(
         key=key, label=label[:120] or key, field_type=field_type, options=list(options), required=required
     )
@@ -298,7 +298,7 @@ def validate_custom_fields(
     Callers validating many records (imports) pass `definitions` loaded once.
     """
     if not isinstance(values, dict):
-        raise field_error("custom_fields", "Custom fields must be an object of field key to value.")
+        raise field_error("custom_fields", t("Custom fields must be an object of field key to value."))
     if definitions is None:
         definitions = custom_field_definitions(session)
     merged = dict(current or {})
@@ -320,7 +320,7 @@ def validate_custom_fields(
             if definition.required and merged.get(key) in (None, ""):
                 errors[f"custom_fields.{key}"] = f"{definition.label} is required"
     if errors:
-        raise ValidationFailed("Some custom fields are not valid.", errors)
+        raise ValidationFailed(t("Some custom fields are not valid."), errors)
     return merged
 
 
@@ -335,7 +335,7 @@ def reserve_ticket_numbers(session: Session, count: int) -> tuple[int, int]:
     )
     last = result.scalar_one_or_none()
     if last is None:
-        raise ValidationFailed("The desk is not initialised: run 'autocrm db upgrade'.")
+        raise ValidationFailed(t("The desk is not initialised: run 'autocrm db upgrade'."))
     return last - count + 1, last
 
 

@@ -35,6 +35,7 @@ from sqlmodel import Session, col, select
 
 from autocrm.core import fulltext
 from autocrm.core.db import stored_id, table_of
+from autocrm.core.i18n import t
 from autocrm.models import (
     Channel,
     Message,
@@ -176,7 +177,7 @@ def _record_error(index: int, exc: DomainError, prefix: str = "") -> ValidationF
     details = {f"records[{index}].{prefix}{field}": message for field, message in exc.details.items()} or {
         f"records[{index}]": exc.message
     }
-    return ValidationFailed(f"Record {index}: {exc.message}", details)
+    return ValidationFailed(t("Record {index}: {message}", index=index, message=exc.message), details)
 
 
 def _parse(index: int, record: ImportTicket | dict[str, Any]) -> ImportTicket:
@@ -189,7 +190,13 @@ def _parse(index: int, record: ImportTicket | dict[str, Any]) -> ImportTicket:
         field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"])
         name = f"records[{index}]{field}"
         raise ValidationFailed(
-            f"Record {index}: {field.lstrip('.') or 'record'}: {error['msg']}", {name: error["msg"]}
+            t(
+                "Record {index}: {value}: {value2}",
+                index=index,
+                value=field.lstrip(".") or "record",
+                value2=error["msg"],
+            ),
+            {name: error["msg"]},
         ) from None
 
 
@@ -216,7 +223,7 @@ def _check(index: int, record: ImportTicket, batch: _Batch, now: datetime) -> _C
         requester = batch.user(record.requester_id)
         if requester is None or not requester.is_active:
             raise ValidationFailed(
-                f"User {record.requester_id} does not exist.",
+                t("User {requester_id} does not exist.", requester_id=record.requester_id),
                 {"requester_id": f"User {record.requester_id} does not exist."},
             )
         if assignee_id is not None:
@@ -226,7 +233,7 @@ def _check(index: int, record: ImportTicket, batch: _Batch, now: datetime) -> _C
         tags = batch.once("tags", tuple(record.tags), lambda: clean_tags(record.tags))
         custom_fields = batch.custom_fields(record.custom_fields)
         if record.created_at > now:
-            raise ValidationFailed("created_at is in the future.", {"created_at": "must not be in the future"})
+            raise ValidationFailed(t("created_at is in the future."), {"created_at": "must not be in the future"})
     except DomainError as exc:
         raise _record_error(index, exc) from None
 
@@ -239,16 +246,18 @@ def _check(index: int, record: ImportTicket, batch: _Batch, now: datetime) -> _C
             author = batch.user(m.author_id)
             if author is None:
                 raise ValidationFailed(
-                    f"User {m.author_id} does not exist.", {"author_id": f"User {m.author_id} does not exist."}
+                    t("User {author_id} does not exist.", author_id=m.author_id),
+                    {"author_id": f"User {m.author_id} does not exist."},
                 )
             if m.internal and not author.role.is_staff:
                 raise ValidationFailed(
-                    "Only agents and admins write internal notes.",
+                    t("Only agents and admins write internal notes."),
                     {"internal": "only staff authors write internal notes"},
                 )
             if m.created_at < record.created_at:
                 raise ValidationFailed(
-                    "A message is older than its ticket.", {"created_at": "must not be before the ticket's created_at"}
+                    t("A message is older than its ticket."),
+                    {"created_at": "must not be before the ticket's created_at"},
                 )
             # Imports repeat bodies (signatures, canned replies): each distinct one is cleaned once per batch.
             body_html, body_text = batch.once(
@@ -276,7 +285,7 @@ def _check(index: int, record: ImportTicket, batch: _Batch, now: datetime) -> _C
     updated_at = record.updated_at or last_at
     if updated_at < last_at:
         raise ValidationFailed(
-            f"Record {index}: updated_at is older than the last message.",
+            t("Record {index}: updated_at is older than the last message.", index=index),
             {f"records[{index}].updated_at": "must not be before the last message"},
         )
     # The ticket entered its status with its last change.
@@ -437,9 +446,11 @@ def import_tickets(session: Session, *, actor: Actor, records: Sequence[ImportTi
     actor.require_scope(TICKETS_WRITE)
     actor.require_admin()
     if not records:
-        raise ValidationFailed("Nothing to import: the batch is empty.", {"records": "empty"})
+        raise ValidationFailed(t("Nothing to import: the batch is empty."), {"records": "empty"})
     if len(records) > MAX_BATCH:
-        raise ValidationFailed(f"A batch takes at most {MAX_BATCH} tickets.", {"records": f"more than {MAX_BATCH}"})
+        raise ValidationFailed(
+            t("A batch takes at most {MAX_BATCH} tickets.", MAX_BATCH=MAX_BATCH), {"records": f"more than {MAX_BATCH}"}
+        )
     parsed = [_parse(index, record) for index, record in enumerate(records)]
     batch = _Batch(session, actor, parsed)
     now = utcnow() + CLOCK_SKEW

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, col, func, select, update
 
 from autocrm.core.db import stored_id
+from autocrm.core.i18n import t
 from autocrm.models import InboxNotification, Message, User
 from autocrm.models.base import utcnow
 from autocrm.services import audit, events
@@ -122,7 +123,7 @@ def notify_mentions(session: Session, event: Event) -> None:
 
 def _person(actor: Actor) -> int:
     if actor.user_id is None:
-        raise PermissionDenied("Only people have an inbox: an API key has none.")
+        raise PermissionDenied(t("Only people have an inbox: an API key has none."))
     return actor.user_id
 
 

@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, col, func, select
 
 from autocrm.core.db import stored_id
+from autocrm.core.i18n import t
 from autocrm.models import Macro, MacroVersion, TeamMembership, User
 from autocrm.models.base import utcnow
 from autocrm.models.macros import MacroScope, VersionState
@@ -164,13 +165,13 @@ def _macro(session: Session, actor: Actor, macro_id: int) -> Macro:
     actor.require_staff()
     macro = session.get(Macro, macro_id)
     if macro is None or not _visible(actor, macro):
-        raise NotFound(f"There is no macro #{macro_id}.")
+        raise NotFound(t("There is no macro #{macro_id}.", macro_id=macro_id))
     return macro
 
 
 def _require_editor(actor: Actor, macro: Macro) -> None:
     if macro.scope == MacroScope.personal and macro.owner_id != actor.user_id:
-        raise PermissionDenied("Only its owner may change a personal macro.")
+        raise PermissionDenied(t("Only its owner may change a personal macro."))
 
 
 # ---- validation ----------------------------------------------------------------------------------------
@@ -205,7 +206,7 @@ def _valid_actions(session: Session, actions: MacroActions) -> dict[str, Any]:
         tickets.existing_team(session, actions.team_id)
     add, remove = clean_tags(actions.add_tags), clean_tags(actions.remove_tags)
     if set(add) & set(remove):
-        raise field_error("actions", "A tag cannot be both added and removed.")
+        raise field_error("actions", t("A tag cannot be both added and removed."))
     plain = actions.model_dump(exclude_none=True)
     plain["add_tags"], plain["remove_tags"] = add, remove
     return {key: value for key, value in plain.items() if value not in ([], None)}
@@ -214,7 +215,7 @@ def _valid_actions(session: Session, actions: MacroActions) -> dict[str, Any]:
 def _clean_name(name: str) -> str:
     name = " ".join(name.split())
     if not name or not name.isprintable():
-        raise field_error("name", "Give the macro a name of plain text.")
+        raise field_error("name", t("Give the macro a name of plain text."))
     return name
 
 
@@ -345,11 +346,11 @@ def create_macro(session: Session, *, actor: Actor, data: MacroCreate) -> MacroP
     actor.require_staff()
     actor.require_scope(TICKETS_WRITE)
     if data.scope == MacroScope.personal and actor.user_id is None:
-        raise field_error("scope", "An API key has no personal macros: make it shared.")
+        raise field_error("scope", t("An API key has no personal macros: make it shared."))
     name, body = _clean_name(data.name), _clean_body(session, data.body)
     actions = _valid_actions(session, data.actions)
     if not body and not actions:
-        raise field_error("body", "A macro needs a body or at least one action.")
+        raise field_error("body", t("A macro needs a body or at least one action."))
     macro = Macro(scope=data.scope, owner_id=actor.user_id if data.scope == MacroScope.personal else None)
     session.add(macro)
     session.flush()
@@ -370,13 +371,13 @@ def update_macro(session: Session, *, actor: Actor, macro_id: int, data: MacroUp
     _require_editor(actor, macro)
     latest = session.get(MacroVersion, macro.latest_version_id)
     if latest is None:
-        raise NotFound(f"There is no macro #{macro_id}.")
+        raise NotFound(t("There is no macro #{macro_id}.", macro_id=macro_id))
     changes: dict[str, tuple[Any, Any]] = {}
     name = _clean_name(data.name) if data.name is not None else latest.name
     body = _clean_body(session, data.body) if data.body is not None else latest.body
     actions = _valid_actions(session, data.actions) if data.actions is not None else dict(latest.actions)
     if not body and not actions:
-        raise field_error("body", "A macro needs a body or at least one action.")
+        raise field_error("body", t("A macro needs a body or at least one action."))
     if (name, body, actions) != (latest.name, latest.body, dict(latest.actions)):
         version = _add_version(session, actor, macro, name=name, body=body, actions=actions)
         changes.update(
@@ -388,7 +389,7 @@ def update_macro(session: Session, *, actor: Actor, macro_id: int, data: MacroUp
         changes["version"] = (latest.number, version.number)
     if data.archived is not None and data.archived != macro.archived:
         if macro.scope == MacroScope.shared and not can_review(session, actor):
-            raise PermissionDenied("Only team leads and admins archive shared macros.")
+            raise PermissionDenied(t("Only team leads and admins archive shared macros."))
         changes["archived"] = (macro.archived, data.archived)
         macro.archived = data.archived
         macro.updated_at = utcnow()
@@ -401,7 +402,7 @@ def update_macro(session: Session, *, actor: Actor, macro_id: int, data: MacroUp
 def _latest(session: Session, macro: Macro) -> MacroVersion:
     version = session.get(MacroVersion, macro.latest_version_id)
     if version is None:
-        raise NotFound(f"There is no macro #{macro.id}.")
+        raise NotFound(t("There is no macro #{id}.", id=macro.id))
     return version
 
 
@@ -410,12 +411,12 @@ def submit_macro(session: Session, *, actor: Actor, macro_id: int) -> MacroPubli
     actor.require_scope(TICKETS_WRITE)
     macro = _macro(session, actor, macro_id)
     if macro.scope != MacroScope.shared:
-        raise Conflict("A personal macro needs no approval: it is usable as saved.")
+        raise Conflict(t("A personal macro needs no approval: it is usable as saved."))
     version = _latest(session, macro)
     if version.state not in (VersionState.draft, VersionState.rejected):
-        raise Conflict(f"Version {version.number} is {version.state}, not a draft.")
+        raise Conflict(t("Version {number} is {state}, not a draft.", number=version.number, state=version.state))
     if version.state == VersionState.rejected:
-        raise Conflict("This version was sent back: save a changed version, then submit that.")
+        raise Conflict(t("This version was sent back: save a changed version, then submit that."))
     version.state = VersionState.pending
     session.add(version)
     _audit_and_emit(
@@ -431,21 +432,33 @@ def review_macro(
     actor.require_scope(TICKETS_WRITE)
     macro = _macro(session, actor, macro_id)
     if not can_review(session, actor):
-        raise PermissionDenied("Only team leads and admins approve shared macros.")
+        raise PermissionDenied(t("Only team leads and admins approve shared macros."))
     if macro.scope != MacroScope.shared:
-        raise Conflict("A personal macro needs no approval.")
+        raise Conflict(t("A personal macro needs no approval."))
     latest = _latest(session, macro)
     if version is not None and version != latest.number:
-        raise Conflict(f"Version {version} is not the newest (version {latest.number} is): review that one.")
+        raise Conflict(
+            t(
+                "Version {version} is not the newest (version {number} is): review that one.",
+                version=version,
+                number=latest.number,
+            )
+        )
     if latest.state != VersionState.pending:
-        raise Conflict(f"Version {latest.number} is {latest.state}: only a submitted version can be reviewed.")
+        raise Conflict(
+            t(
+                "Version {number} is {state}: only a submitted version can be reviewed.",
+                number=latest.number,
+                state=latest.state,
+            )
+        )
     if latest.author_id is not None and latest.author_id == actor.user_id and not actor.is_admin:
-        raise PermissionDenied("Someone else must approve your own version.")
+        raise PermissionDenied(t("Someone else must approve your own version."))
     comment = comment.strip()
     if len(comment) > 1000:
-        raise field_error("comment", "Keep the comment under 1,000 characters.")
+        raise field_error("comment", t("Keep the comment under 1,000 characters."))
     if not approve and not comment:
-        raise field_error("comment", "Say what should change, so the author can fix it.")
+        raise field_error("comment", t("Say what should change, so the author can fix it."))
     latest.state = VersionState.approved if approve else VersionState.rejected
     latest.reviewer_id = actor.user_id
     latest.review_comment = comment
@@ -534,7 +547,7 @@ def version_diff(session: Session, *, actor: Actor, macro_id: int, from_version:
     }
     missing = [n for n in (from_version, to_version) if n not in rows]
     if missing:
-        raise NotFound(f"Macro #{macro_id} has no version {missing[0]}.")
+        raise NotFound(t("Macro #{macro_id} has no version {value}.", macro_id=macro_id, value=missing[0]))
     old, new = rows[from_version], rows[to_version]
     fields = {
         key: [before, after]
@@ -591,7 +604,7 @@ def _resolved_actions(actions: dict[str, Any], actor: Actor) -> dict[str, Any]:
     resolved = dict(actions)
     if resolved.get("assignee_id") == "me":
         if actor.user_id is None:
-            raise field_error("actions.assignee_id", "An API key cannot be assigned tickets: use a person's id.")
+            raise field_error("actions.assignee_id", t("An API key cannot be assigned tickets: use a person's id."))
         resolved["assignee_id"] = actor.user_id
     for key in ("assignee_id", "team_id"):
         if resolved.get(key) == "none":
@@ -627,10 +640,10 @@ def _update_for(ticket: tickets.TicketPublic, actions: dict[str, Any]) -> tuple[
 def _usable_version(session: Session, actor: Actor, macro_id: int) -> tuple[Macro, MacroVersion]:
     macro = _macro(session, actor, macro_id)
     if macro.archived:
-        raise Conflict("This macro is archived.")
+        raise Conflict(t("This macro is archived."))
     version = session.get(MacroVersion, macro.approved_version_id) if macro.approved_version_id else None
     if version is None:
-        raise Conflict("This shared macro has no approved version yet: a team lead or an admin must approve it.")
+        raise Conflict(t("This shared macro has no approved version yet: a team lead or an admin must approve it."))
     return macro, version
 
 
@@ -672,7 +685,7 @@ def apply_macro(
     ticket = tickets.get_ticket(session, actor=actor, ticket_id=ticket_id)
     version = session.get(MacroVersion, _usable_version(session, actor, macro_id)[0].approved_version_id)
     if version is None:  # pragma: no cover - _usable_version refuses this
-        raise Conflict("This macro has no approved version.")
+        raise Conflict(t("This macro has no approved version."))
     update, changes = _update_for(ticket, _resolved_actions(dict(version.actions), actor))
     text = preview.body if body is None else body
     message_id = None
@@ -686,7 +699,7 @@ def apply_macro(
             tickets.update_ticket(session, actor=actor, ticket_id=ticket_id, data=update)
     except ValidationFailed as error:
         raise ValidationFailed(
-            f"The macro's actions no longer fit this desk: {error.message}", error.details
+            t("The macro's actions no longer fit this desk: {message}", message=error.message), error.details
         ) from error
     audit.record(
         session,

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from autocrm.core.i18n import t
 from autocrm.models import AuditEntry, Message, SatisfactionRating, StatusCategory, Ticket, User
 from autocrm.services import desk
 from autocrm.services.actor import TICKETS_READ, Actor
@@ -86,7 +87,7 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise field_error(
-            "time_zone", f"Unknown time zone {name!r}: use an IANA name such as Europe/Berlin."
+            "time_zone", t("Unknown time zone {name}: use an IANA name such as Europe/Berlin.", name=repr(name))
         ) from error
 
 
@@ -220,7 +221,7 @@ def _may_read(actor: Actor, agent_id: int) -> None:
     actor.require_scope(TICKETS_READ)
     actor.require_staff()
     if not actor.is_admin and actor.user_id != agent_id:
-        raise PermissionDenied("Agents see their own figures; admins see everyone's.")
+        raise PermissionDenied(t("Agents see their own figures; admins see everyone's."))
 
 
 def agent_metrics(
@@ -238,14 +239,14 @@ def agent_metrics(
     _may_read(actor, agent_id)
     agent = session.get(User, agent_id)
     if agent is None or not agent.role.is_staff:
-        raise NotFound(f"There is no agent #{agent_id}.")
+        raise NotFound(t("There is no agent #{agent_id}.", agent_id=agent_id))
     zone = _zone(time_zone)
     end = _aware(end, zone) if end is not None else (now or datetime.now(UTC))
     start = _aware(start, zone) if start is not None else end - timedelta(days=30)
     if start >= end:
-        raise field_error("from", "The period must start before it ends.")
+        raise field_error("from", t("The period must start before it ends."))
     if end - start > MAX_PERIOD:
-        raise field_error("from", "Ask for at most 400 days at a time.")
+        raise field_error("from", t("Ask for at most 400 days at a time."))
     length = end - start
     rows = _rows(session, agent_id, start - length, end)
     series: list[SeriesPoint] = []

@@ -29,6 +29,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from autocrm.core.db import stored_id
+from autocrm.core.i18n import N_, t
 from autocrm.core.sealing import derived_key
 from autocrm.core.settings import get_settings
 from autocrm.models import LoginSession, MfaCredential, MfaRecoveryCode, MfaRoleRequirement, Role, User
@@ -139,7 +140,7 @@ def enrolment_required(session: Session, *, user: User | UserPublic) -> bool:
 def _signed_in_user(session: Session, actor: Actor) -> User:
     user = session.get(User, actor.user_id) if actor.user_id is not None else None
     if user is None or not user.is_active:
-        raise PermissionDenied("Sign in to change your two-step verification.")
+        raise PermissionDenied(t("Sign in to change your two-step verification."))
     return user
 
 
@@ -185,7 +186,7 @@ def _check_code(session: Session, credential: MfaCredential, code: str, *, allow
     """Which kind of code `code` is ('totp' or 'recovery') if it is valid now; throttled per user: failures
     past the free count wait, doubling. A recovery code is spent. Else AuthenticationFailed."""
     limits = _code_limits(credential.user_id)
-    auth.refuse_while_delayed(limits, "codes")
+    auth.refuse_while_delayed(limits, N_("codes"))
     code = (code or "").strip().replace(" ", "")
     if _TOTP_RE.match(code) and _totp_matches(credential, code):
         session.add(credential)
@@ -220,7 +221,7 @@ def start_enrolment(session: Session, *, actor: Actor) -> MfaEnrolment:
     an enrolment not yet confirmed; refused while two-step verification is on (turn it off first)."""
     user = _signed_in_user(session, actor)
     if _enabled_credential(session, user.id) is not None:
-        raise Conflict("Two-step verification is already on. Turn it off first to set up another app.")
+        raise Conflict(t("Two-step verification is already on. Turn it off first to set up another app."))
     credential = _credential(session, user.id) or MfaCredential(user_id=stored_id(user.id), secret="")
     credential.secret = _sealed_secret(pyotp.random_base32(), credential.user_id)
     credential.created_at = utcnow()
@@ -243,9 +244,9 @@ def confirm_enrolment(session: Session, *, actor: Actor, code: str) -> list[str]
     user = _signed_in_user(session, actor)
     credential = _credential(session, user.id)
     if credential is None or credential.confirmed_at is not None:
-        raise Conflict("Start the set-up again: there is no authenticator waiting to be confirmed.")
+        raise Conflict(t("Start the set-up again: there is no authenticator waiting to be confirmed."))
     if not _TOTP_RE.match((code or "").strip().replace(" ", "")):
-        raise field_error("code", "Enter the 6-digit code your app shows.")
+        raise field_error("code", t("Enter the 6-digit code your app shows."))
     try:
         _check_code(session, credential, code, allow_recovery=False)
     except AuthenticationFailed as refused:
@@ -269,7 +270,7 @@ def renew_recovery_codes(session: Session, *, actor: Actor, code: str) -> list[s
     user = _signed_in_user(session, actor)
     credential = _enabled_credential(session, user.id)
     if credential is None:
-        raise Conflict("Turn on two-step verification first.")
+        raise Conflict(t("Turn on two-step verification first."))
     try:
         _check_code(session, credential, code, allow_recovery=False)
     except AuthenticationFailed as refused:
@@ -285,7 +286,7 @@ def disable(session: Session, *, actor: Actor, code: str) -> None:
     user = _signed_in_user(session, actor)
     credential = _enabled_credential(session, user.id)
     if credential is None:
-        raise Conflict("Two-step verification is already off.")
+        raise Conflict(t("Two-step verification is already off."))
     try:
         _check_code(session, credential, code, allow_recovery=True)
     except AuthenticationFailed as refused:
@@ -306,7 +307,7 @@ def forget_devices(session: Session, *, actor: Actor) -> None:
     user = _signed_in_user(session, actor)
     credential = _enabled_credential(session, user.id)
     if credential is None:
-        raise Conflict("Two-step verification is off: no device is remembered.")
+        raise Conflict(t("Two-step verification is off: no device is remembered."))
     credential.device_epoch += 1
     session.add(credential)
     audit.record(session, actor=actor, action="mfa.devices_forgotten", object_type="user", object_id=user.id)
@@ -328,7 +329,7 @@ def set_required(session: Session, *, actor: Actor, role: Role, required: bool) 
     without it are sent to set it up at their next click, before they reach anything else."""
     actor.require_admin()
     if role not in STAFF_ROLES:
-        raise field_error("role", "Two-step verification can be required of agents and admins.")
+        raise field_error("role", t("Two-step verification can be required of agents and admins."))
     row = session.get(MfaRoleRequirement, role.value)
     if required and row is None:
         session.add(MfaRoleRequirement(role=role.value, set_by_id=actor.user_id))
@@ -354,7 +355,7 @@ def reset_for_user(session: Session, *, actor: Actor, user_id: int) -> None:
     actor.require_admin()
     user = session.get(User, user_id)
     if user is None:
-        raise field_error("user_id", "No such user.")
+        raise field_error("user_id", t("No such user."))
     if _credential(session, user_id) is None:
         return
     _remove(session, user_id)
@@ -435,7 +436,7 @@ def complete_sign_in(session: Session, *, pending: str, code: str) -> UserPublic
         or not user.is_active
         or not hmac.compare_digest(str(value.get("b", "")), _binding(user, credential))
     ):
-        raise AuthenticationFailed("This sign-in has expired. Enter your password again.")
+        raise AuthenticationFailed(t("This sign-in has expired. Enter your password again."))
     kind = _check_code(session, credential, code, allow_recovery=True)
     audit.record(
         session,

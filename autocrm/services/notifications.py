@@ -142,7 +142,7 @@ def set_own_notifications(session: Session, *, actor: Actor, on: bool) -> Notifi
     """A signed-in person's own switch (the portal's)."""
     user = session.get(User, actor.user_id) if actor.user_id is not None else None
     if user is None:
-        raise NotFound("Only a signed-in person has notification settings.")
+        raise NotFound(t("Only a signed-in person has notification settings."))
     return _set_preference(session, user, on=on, actor=actor)
 
 

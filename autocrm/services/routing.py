@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
 from autocrm.core.db import stored_id
+from autocrm.core.i18n import t
 from autocrm.models import Message, RoutingRule, Team, Ticket, User
 from autocrm.models.base import utcnow
 from autocrm.services import audit, desk, events, rule_conditions, tickets
@@ -110,7 +111,7 @@ def _require_manager(actor: Actor) -> None:
 def _clean_name(name: str) -> str:
     name = " ".join(name.split())
     if not name or not name.isprintable():
-        raise field_error("name", "Give the rule a name of plain text.")
+        raise field_error("name", t("Give the rule a name of plain text."))
     return name
 
 
@@ -123,11 +124,11 @@ def _valid_actions(session: Session, actions: RuleActions) -> dict[str, Any]:
         desk.priority_named(session, actions.priority)
     add, remove = tickets.clean_tags(actions.add_tags), tickets.clean_tags(actions.remove_tags)
     if set(add) & set(remove):
-        raise field_error("actions", "A tag cannot be both added and removed.")
+        raise field_error("actions", t("A tag cannot be both added and removed."))
     plain = {**actions.model_dump(exclude_none=True), "add_tags": add, "remove_tags": remove}
     cleaned = {key: value for key, value in plain.items() if value not in ([], None)}
     if not cleaned:
-        raise field_error("actions", "A rule needs at least one action.")
+        raise field_error("actions", t("A rule needs at least one action."))
     return cleaned
 
 
@@ -149,7 +150,7 @@ def _public(row: RoutingRule) -> RulePublic:
 def _rule(session: Session, rule_id: int) -> RoutingRule:
     row = session.get(RoutingRule, rule_id)
     if row is None:
-        raise NotFound(f"There is no routing rule #{rule_id}.")
+        raise NotFound(t("There is no routing rule #{rule_id}.", rule_id=rule_id))
     return row
 
 
@@ -195,7 +196,7 @@ def create_rule(session: Session, *, actor: Actor, data: RuleCreate) -> RulePubl
     actions = _valid_actions(session, data.actions)
     existing = _ordered(session)
     if len(existing) >= MAX_RULES:
-        raise field_error("name", f"A desk keeps at most {MAX_RULES} rules.")
+        raise field_error("name", t("A desk keeps at most {MAX_RULES} rules.", MAX_RULES=MAX_RULES))
     row = RoutingRule(
         name=name,
         position=(existing[-1].position + 1) if existing else 0,
@@ -263,7 +264,7 @@ def reorder_rules(session: Session, *, actor: Actor, ids: list[int]) -> list[Rul
     _require_manager(actor)
     rows = _ordered(session)
     if sorted(ids) != sorted(stored_id(r.id) for r in rows) or len(set(ids)) != len(ids):
-        raise field_error("ids", "Name every rule exactly once, in the new order.")
+        raise field_error("ids", t("Name every rule exactly once, in the new order."))
     by_id = {stored_id(r.id): r for r in rows}
     before = [stored_id(r.id) for r in rows]
     for position, rule_id in enumerate(ids):

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from autocrm.core.i18n import t
 from autocrm.services.errors import ValidationFailed
 
 MAX_DEPTH = 5
@@ -78,7 +79,7 @@ Condition = Test | Group
 
 
 def _fail(path: str, message: str) -> ValidationFailed:
-    return ValidationFailed(f"{path}: {message}", {path: message})
+    return ValidationFailed(t("{path}: {message}", path=path, message=message), {path: message})
 
 
 def parse(raw: Any, *, path: str = "conditions", depth: int = 0, counted: list[int] | None = None) -> Condition:

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from autocrm.core.db import stored_id
+from autocrm.core.i18n import t
 from autocrm.models import LoginSession, User
 from autocrm.models.base import utcnow
 from autocrm.services import audit
@@ -95,14 +96,14 @@ def _public(row: LoginSession, current_hash: str) -> SessionPublic:
 
 def _require_person(actor: Actor) -> None:
     if actor.api_key_id is not None:
-        raise PermissionDenied("Browser sessions are managed in the app, not with an API key.")
+        raise PermissionDenied(t("Browser sessions are managed in the app, not with an API key."))
 
 
 def _may_manage(actor: Actor, user_id: int) -> None:
     _require_person(actor)
     if actor.user_id != user_id and not actor.is_admin:
         # A person asking about someone else's sessions learns nothing, not even that they exist.
-        raise NotFound("That session has ended or is not yours.")
+        raise NotFound(t("That session has ended or is not yours."))
 
 
 def list_sessions(
@@ -111,7 +112,7 @@ def list_sessions(
     """The signed-in sessions of `user_id` (default: the actor's own), the current one first, then by last seen."""
     target = user_id if user_id is not None else actor.user_id
     if target is None:
-        raise PermissionDenied("Sign in to see your sessions.")
+        raise PermissionDenied(t("Sign in to see your sessions."))
     _may_manage(actor, target)
     rows = session.exec(select(LoginSession).where(LoginSession.user_id == target, *_live(utcnow())))  # type: ignore[arg-type]  # SQLAlchemy expressions
     current_hash = sha256(current_token) if current_token else ""
@@ -139,7 +140,7 @@ def end_session(session: Session, *, actor: Actor, session_id: int) -> SessionPu
     live = row is not None and row.claimed_at is not None and row.revoked_at is None and row.expires_at > now
     if row is None or not live:
         _require_person(actor)
-        raise NotFound("That session has ended or is not yours.")
+        raise NotFound(t("That session has ended or is not yours."))
     _may_manage(actor, row.user_id)
     shown = _public(row, "")
     _end(session, actor, row, now, "by its owner" if actor.user_id == row.user_id else "by an admin")
@@ -149,7 +150,7 @@ def end_session(session: Session, *, actor: Actor, session_id: int) -> SessionPu
 def end_other_sessions(session: Session, *, actor: Actor, current_token: str) -> int:
     """ "Sign out everywhere else": ends every session of the actor but the one `current_token` belongs to."""
     if actor.user_id is None:
-        raise PermissionDenied("Sign in to end your sessions.")
+        raise PermissionDenied(t("Sign in to end your sessions."))
     _require_person(actor)
     now = utcnow()
     current_hash = sha256(current_token) if current_token else ""
@@ -170,7 +171,7 @@ def end_all_sessions(session: Session, *, actor: Actor, user_id: int) -> int:
     _require_person(actor)
     actor.require_admin()
     if session.get(User, user_id) is None:
-        raise NotFound(f"There is no user #{user_id}.")
+        raise NotFound(t("There is no user #{user_id}.", user_id=user_id))
     now = utcnow()
     rows = session.exec(select(LoginSession).where(LoginSession.user_id == user_id, *_live(now))).all()  # type: ignore[arg-type]  # SQLAlchemy expressions
     for row in rows:

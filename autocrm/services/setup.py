@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from autocrm.core.i18n import t
 from autocrm.core.settings import get_settings
 from autocrm.models import DeskSetting, Role, User
 from autocrm.models.base import utcnow
@@ -80,7 +81,7 @@ def check_setup_code(session: Session, code: str) -> None:
     stored = get_value(session, SETUP_CODE)
     if not isinstance(stored, str) or not code or not hmac.compare_digest(stored, auth.sha256(code)):
         raise PermissionDenied(
-            "This set-up link is not valid. Open the link that `autocrm serve` printed when it started."
+            t("This set-up link is not valid. Open the link that `autocrm serve` printed when it started.")
         )
 
 
@@ -88,7 +89,7 @@ def _clean_company(name: str) -> str:
     name = " ".join((name or "").split())
     if not name or len(name) > MAX_COMPANY_NAME or not name.isprintable():
         raise ValidationFailed(
-            f"Enter a desk name of 1 to {MAX_COMPANY_NAME} characters.",
+            t("Enter a desk name of 1 to {MAX_COMPANY_NAME} characters.", MAX_COMPANY_NAME=MAX_COMPANY_NAME),
             {"company_name": f"Enter a desk name of 1 to {MAX_COMPANY_NAME} characters."},
         )
     return name

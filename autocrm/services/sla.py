@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session, col, select
 
 from autocrm.core.db import stored_id
+from autocrm.core.i18n import t
 from autocrm.models import (
     AuditEntry,
     BusinessCalendar,
@@ -189,7 +190,7 @@ def _calendar_fields(data: CalendarInput) -> dict[str, Any]:
         _ = calendar.zone
         calendar.is_holiday(date(2026, 1, 1))
     except Exception as error:  # zoneinfo and holidays raise several kinds for unknown names
-        raise field_error("time_zone", f"Unknown time zone, country or region: {error}") from error
+        raise field_error("time_zone", t("Unknown time zone, country or region: {error}", error=error)) from error
     return {
         "name": " ".join(data.name.split()),
         "time_zone": data.time_zone,
@@ -208,7 +209,7 @@ def create_calendar(session: Session, *, actor: Actor, data: CalendarInput) -> C
     _require_manager(actor)
     fields = _calendar_fields(data)
     if session.exec(select(BusinessCalendar.id).where(BusinessCalendar.name == fields["name"])).first() is not None:
-        raise Conflict(f"A calendar named {fields['name']!r} already exists.", {"name": "taken"})
+        raise Conflict(t("A calendar named {value} already exists.", value=repr(fields["name"])), {"name": "taken"})
     row = BusinessCalendar(**fields)
     session.add(row)
     session.flush()
@@ -251,7 +252,7 @@ def _valid_targets(session: Session, targets: dict[str, TargetMinutes]) -> dict[
         if values:
             cleaned[key] = values
     if not cleaned:
-        raise field_error("targets", "Give at least one target for at least one priority.")
+        raise field_error("targets", t("Give at least one target for at least one priority."))
     return cleaned
 
 
@@ -259,7 +260,7 @@ def _valid_policy_parts(session: Session, conditions: dict[str, Any], calendar_i
     if conditions:
         rule_conditions.parse(conditions)
     if calendar_id is not None and session.get(BusinessCalendar, calendar_id) is None:
-        raise field_error("calendar_id", f"There is no calendar #{calendar_id}.")
+        raise field_error("calendar_id", t("There is no calendar #{calendar_id}.", calendar_id=calendar_id))
 
 
 def create_policy(session: Session, *, actor: Actor, data: PolicyCreate) -> PolicyPublic:
@@ -294,7 +295,7 @@ def update_policy(session: Session, *, actor: Actor, policy_id: int, data: Polic
     _require_manager(actor)
     row = session.get(SlaPolicy, policy_id)
     if row is None:
-        raise NotFound(f"There is no SLA policy #{policy_id}.")
+        raise NotFound(t("There is no SLA policy #{policy_id}.", policy_id=policy_id))
     before = _policy_public(row).model_dump()
     if data.targets is not None:
         row.targets = _valid_targets(session, data.targets)

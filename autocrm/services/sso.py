@@ -43,6 +43,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session, col, func, select
 
 from autocrm import routes
+from autocrm.core.i18n import t
 from autocrm.core.sealing import sealer
 from autocrm.core.settings import get_settings
 from autocrm.models import Role, SsoProvider, User, UserIdentity
@@ -383,7 +384,7 @@ def check_issuer(*, actor: Actor, issuer: str) -> Discovery:
 
 def _require_discovery(data: SsoProviderInput, discovery: Discovery) -> None:
     if discovery.issuer.rstrip("/") != data.issuer.strip().rstrip("/"):
-        raise ValidationFailed("Check the issuer again.", {"issuer": "Check the issuer again."})
+        raise ValidationFailed(t("Check the issuer again."), {"issuer": "Check the issuer again."})
 
 
 def _name_taken(session: Session, name: str, but: int | None = None) -> None:
@@ -434,7 +435,7 @@ def create_provider(
 def _provider(session: Session, provider_id: int) -> SsoProvider:
     provider = session.get(SsoProvider, provider_id) if 0 < provider_id < 2**31 else None
     if provider is None:
-        raise NotFound("That sign-in provider does not exist.")
+        raise NotFound(t("That sign-in provider does not exist."))
     return provider
 
 

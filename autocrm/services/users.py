@@ -27,7 +27,7 @@ def clean_name(name: str) -> str:
     except ValueError:
         name = ""
     if not name or len(name) > 200:
-        raise field_error("name", "Enter a name of 1 to 200 characters.")
+        raise field_error("name", t("Enter a name of 1 to 200 characters."))
     return name
 
 
@@ -47,15 +47,17 @@ def create_user(
         actor.require_admin()
         actor.require_scope(USERS_WRITE)
     elif role != Role.customer:
-        raise PermissionDenied("Sign-up creates customer accounts only.")
+        raise PermissionDenied(t("Sign-up creates customer accounts only."))
     email = normalize_email(email)
     name = clean_name(name)
     if password is not None or self_signup:
         check_password_policy(password or "")
     if session.exec(select(User.id).where(User.email == email)).first() is not None:
-        raise Conflict("An account with this e-mail already exists.", {"email": "already registered"})
+        raise Conflict(t("An account with this e-mail already exists."), {"email": "already registered"})
     if organization_id is not None and session.get(Organization, organization_id) is None:
-        raise field_error("organization_id", f"Organization {organization_id} does not exist.")
+        raise field_error(
+            "organization_id", t("Organization {organization_id} does not exist.", organization_id=organization_id)
+        )
     user = User(
         email=email,
         name=name,
@@ -123,9 +125,9 @@ def update_user(
     actor.require_scope(USERS_WRITE)
     user = session.get(User, user_id) if is_valid_id(user_id) else None
     if user is None:
-        raise NotFound(f"User {user_id} not found.")
+        raise NotFound(t("User {user_id} not found.", user_id=user_id))
     if user.id == actor.user_id and ((role is not None and role != Role.admin) or is_active is False):
-        raise ValidationFailed("You cannot demote or deactivate your own account.", {"role": "own account"})
+        raise ValidationFailed(t("You cannot demote or deactivate your own account."), {"role": "own account"})
     before = {"role": user.role, "is_active": user.is_active, "name": user.name}
     if role is not None:
         user.role = Role(role)
@@ -150,7 +152,7 @@ def create_team(
     actor.require_admin()
     name = clean_name(name)
     if session.exec(select(Team.id).where(Team.name == name)).first() is not None:
-        raise Conflict(f"A team named {name!r} already exists.", {"name": "taken"})
+        raise Conflict(t("A team named {name} already exists.", name=repr(name)), {"name": "taken"})
     team = Team(name=name, description=description[:1000])
     session.add(team)
     session.flush()
@@ -158,7 +160,7 @@ def create_team(
     for user_id in member_ids:
         member = session.get(User, user_id)
         if member is None or not member.role.is_staff:
-            raise field_error("member_ids", f"User {user_id} is not an agent.")
+            raise field_error("member_ids", t("User {user_id} is not an agent.", user_id=user_id))
         session.add(TeamMembership(team_id=team_id, user_id=user_id))
     audit.record(
         session,
@@ -176,7 +178,7 @@ def set_team_lead(session: Session, *, actor: Actor, team_id: int, user_id: int,
     actor.require_admin()
     membership = session.get(TeamMembership, (team_id, user_id))
     if membership is None:
-        raise NotFound(f"User {user_id} is not a member of team {team_id}.")
+        raise NotFound(t("User {user_id} is not a member of team {team_id}.", user_id=user_id, team_id=team_id))
     if membership.lead == lead:
         return
     membership.lead = lead

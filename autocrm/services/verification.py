@@ -29,6 +29,7 @@ from sqlmodel import Session, col, delete, select
 
 from autocrm import routes
 from autocrm.core.db import stored_id
+from autocrm.core.i18n import t
 from autocrm.core.sealing import sealer
 from autocrm.core.settings import get_settings
 from autocrm.models import EmailVerification, EventRecord, Role, TicketVerificationHold, User
@@ -60,7 +61,7 @@ def throttle_account_mail(namespace: str, *, email: str, client: str = "") -> No
     checks = [(per_address, f"email:{auth.sha256(email)}")] + ([(per_client, f"client:{client}")] if client else [])
     for item, key in checks:
         if not limiter.hit(item, namespace, key):
-            raise RateLimited("Too many e-mails asked for. Wait an hour and try again.")
+            raise RateLimited(t("Too many e-mails asked for. Wait an hour and try again."))
 
 
 # The account mails' events, each followed by the `send_account_mail` listener.
@@ -185,7 +186,7 @@ def resend_verification(session: Session, *, actor: Actor, client: str = "") -> 
     """Mails the signed-in account a new link (the older ones stop working). Throttled per address and client."""
     user = session.get(User, actor.user_id) if actor.user_id is not None else None
     if user is None or not user.is_active:
-        raise PermissionDenied("Sign in to confirm your e-mail address.")
+        raise PermissionDenied(t("Sign in to confirm your e-mail address."))
     if is_verified(user):
         return
     throttle_account_mail(VERIFY_MAIL, email=user.email, client=client)

@@ -32,6 +32,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, delete, select
 
 from autocrm.core.db import stored_id, table_of
+from autocrm.core.i18n import t
 from autocrm.core.sealing import sealer
 from autocrm.core.settings import get_settings
 from autocrm.models import Attachment, DeliveryStatus, SatisfactionRating, WebhookDelivery, WebhookSubscription
@@ -243,7 +244,10 @@ def checked_destination(url: str) -> Destination:
 def _valid_url(url: str) -> str:
     url = (url or "").strip()
     if not url or len(url) > MAX_URL_LENGTH:
-        raise field_error("url", f"Give an http:// or https:// URL of at most {MAX_URL_LENGTH} characters.")
+        raise field_error(
+            "url",
+            t("Give an http:// or https:// URL of at most {MAX_URL_LENGTH} characters.", MAX_URL_LENGTH=MAX_URL_LENGTH),
+        )
     try:
         checked_destination(url)
     except DestinationRefused as exc:
@@ -262,7 +266,13 @@ def _valid_events(chosen: list[str]) -> list[str]:
 def _valid_description(description: str) -> str:
     description = (description or "").strip()
     if len(description) > MAX_DESCRIPTION_LENGTH or not description.replace("\n", " ").isprintable():
-        raise field_error("description", f"Describe it in at most {MAX_DESCRIPTION_LENGTH} printable characters.")
+        raise field_error(
+            "description",
+            t(
+                "Describe it in at most {MAX_DESCRIPTION_LENGTH} printable characters.",
+                MAX_DESCRIPTION_LENGTH=MAX_DESCRIPTION_LENGTH,
+            ),
+        )
     return description
 
 
@@ -280,7 +290,7 @@ def signing_secret(row: WebhookSubscription) -> str:
 def _subscription(session: Session, webhook_id_: int) -> WebhookSubscription:
     row = session.get(WebhookSubscription, webhook_id_)
     if row is None:
-        raise NotFound(f"There is no webhook #{webhook_id_}.")
+        raise NotFound(t("There is no webhook #{webhook_id_}.", webhook_id_=webhook_id_))
     return row
 
 
@@ -402,7 +412,9 @@ def retry_delivery(session: Session, *, actor: Actor, webhook_id: int, delivery_
     row = _subscription(session, webhook_id)
     delivery = session.get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.subscription_id != row.id:
-        raise NotFound(f"Webhook #{webhook_id} has no delivery #{delivery_id}.")
+        raise NotFound(
+            t("Webhook #{webhook_id} has no delivery #{delivery_id}.", webhook_id=webhook_id, delivery_id=delivery_id)
+        )
     if delivery.status != DeliveryStatus.running:
         before = delivery.status
         delivery.status = DeliveryStatus.pending

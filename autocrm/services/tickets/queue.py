@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, func, select
 
 from autocrm.core import fulltext
+from autocrm.core.i18n import t
 from autocrm.models import Ticket, TicketStatus, TicketTag, User
 from autocrm.services import verification
 from autocrm.services.actor import TICKETS_READ, Actor
@@ -118,7 +119,7 @@ def _list_conditions(session: Session, actor: Actor, f: TicketFilter) -> list[An
         conditions.append(col(Ticket.assignee_id).is_(None))
     elif f.assignee_id == "me":
         if actor.user_id is None:
-            raise field_error("assignee_id", "'me' needs a signed-in person; API keys must give an agent's id.")
+            raise field_error("assignee_id", t("'me' needs a signed-in person; API keys must give an agent's id."))
         conditions.append(Ticket.assignee_id == actor.user_id)
     elif f.assignee_id is not None:
         conditions.append(Ticket.assignee_id == f.assignee_id)
@@ -249,7 +250,7 @@ def customer_tickets(session: Session, *, actor: Actor, filters: TicketFilter | 
     f = filters or TicketFilter()
     staff_only = sorted({"assignee_id", "team_id", "tag", "priority", "requester_id"} & f.model_fields_set)
     if staff_only:
-        raise field_error(staff_only[0], "Filter your requests by status or by words.")
+        raise field_error(staff_only[0], t("Filter your requests by status or by words."))
     conditions = _list_conditions(session, actor, f)
     cap, _searching = _cap_for(f)
     latest = func.coalesce(Ticket.customer_updated_at, Ticket.created_at)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from autocrm.core.db import table_of
+from autocrm.core.i18n import t
 from autocrm.models import (
     Attachment,
     Message,
@@ -50,14 +51,14 @@ def visible_ticket(session: Session, actor: Actor, ticket_id: int, *, scope: str
     if ticket is None or (
         not actor.is_staff and (ticket.requester_id != actor.user_id or verification.is_held(session, ticket_id))
     ):
-        raise NotFound(f"Ticket {ticket_id} not found.")
+        raise NotFound(t("Ticket {ticket_id} not found.", ticket_id=ticket_id))
     return ticket
 
 
 def requester_only(actor: Actor) -> None:
     """The customer's own view of their tickets is theirs: staff read the staff shapes (`get_ticket`, ...)."""
     if actor.is_staff or actor.user_id is None:
-        raise PermissionDenied("This is the requester's view of their tickets.")
+        raise PermissionDenied(t("This is the requester's view of their tickets."))
 
 
 # How a page of tickets is read: ONE statement whatever the page size and the table size.
@@ -217,7 +218,7 @@ def get_message(session: Session, *, actor: Actor, ticket_id: int, message_id: i
     actor.require_staff()
     found = _conversation(session, ticket_id, public_only=False, message_id=message_id)
     if not found:
-        raise NotFound(f"Message {message_id} not found.")
+        raise NotFound(t("Message {message_id} not found.", message_id=message_id))
     return found[0]
 
 
@@ -299,11 +300,11 @@ def ticket_audit(session: Session, *, actor: Actor, ticket_id: int) -> list[Audi
 def read_attachment(session: Session, *, actor: Actor, attachment_id: int) -> tuple[AttachmentPublic, bytes]:
     attachment = session.get(Attachment, attachment_id) if is_valid_id(attachment_id) else None
     if attachment is None:
-        raise NotFound(f"Attachment {attachment_id} not found.")
+        raise NotFound(t("Attachment {attachment_id} not found.", attachment_id=attachment_id))
     visible_ticket(session, actor, attachment.ticket_id)
     message = session.get(Message, attachment.message_id) if attachment.message_id else None
     if message is not None and message.internal and not actor.is_staff:
-        raise NotFound(f"Attachment {attachment_id} not found.")
+        raise NotFound(t("Attachment {attachment_id} not found.", attachment_id=attachment_id))
     public = AttachmentPublic(
         id=attachment.id, filename=attachment.filename, content_type=attachment.content_type, size=attachment.size
     )

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
+from autocrm.core.i18n import N_
 from autocrm.models import Channel, Role, StatusCategory
 from autocrm.services.inputs import DbId, ServiceInput, Subject
 
@@ -154,12 +155,12 @@ class TicketPublic(BaseModel):
 
 # What a customer is told of each kind of status: a desk's own status names ("Escalated to fraud") are staff's.
 CUSTOMER_STATUS_NAMES = {
-    StatusCategory.new: "Open",
-    StatusCategory.open: "Open",
-    StatusCategory.on_hold: "Open",
-    StatusCategory.pending: "Awaiting your reply",
-    StatusCategory.solved: "Solved",
-    StatusCategory.closed: "Closed",
+    StatusCategory.new: N_("Open"),
+    StatusCategory.open: N_("Open"),
+    StatusCategory.on_hold: N_("Open"),
+    StatusCategory.pending: N_("Awaiting your reply"),
+    StatusCategory.solved: N_("Solved"),
+    StatusCategory.closed: N_("Closed"),
 }
 
 

@@ -68,7 +68,9 @@ def clean_tags(tags: list[str]) -> list[str]:
     for tag in tags:
         tag = str(tag).strip().lower().replace(" ", "-")
         if not TAG_RE.match(tag):
-            raise field_error("tags", f"Tag {tag!r} is not valid: use 1-50 letters, digits, '-', '_', ':' or '.'.")
+            raise field_error(
+                "tags", t("Tag {tag} is not valid: use 1-50 letters, digits, '-', '_', ':' or '.'.", tag=repr(tag))
+            )
         if tag not in cleaned:
             cleaned.append(tag)
     if len(cleaned) > MAX_TAGS:
@@ -93,14 +95,14 @@ def clean_body(body: str, body_format: str, *, images: frozenset[int] = frozense
 def active_staff(session: Session, user_id: int, field: str) -> User:
     user = session.get(User, user_id)
     if user is None or not user.is_active or not user.role.is_staff:
-        raise field_error(field, f"User {user_id} is not an active agent.")
+        raise field_error(field, t("User {user_id} is not an active agent.", user_id=user_id))
     return user
 
 
 def existing_team(session: Session, team_id: int) -> Team:
     team = session.get(Team, team_id)
     if team is None:
-        raise field_error("team_id", f"Team {team_id} does not exist.")
+        raise field_error("team_id", t("Team {team_id} does not exist.", team_id=team_id))
     return team
 
 
@@ -165,10 +167,10 @@ def _apply_status(ticket: Ticket, status: desk.StatusInfo, *, at: datetime) -> N
 def _resolve_requester(session: Session, actor: Actor, data: TicketCreate, original: Ticket | None) -> _Requester:
     if actor.role == Role.customer:
         if data.requester_id not in (None, actor.user_id) or data.requester_email:
-            raise PermissionDenied("Customers open tickets for themselves only.")
+            raise PermissionDenied(t("Customers open tickets for themselves only."))
         customer = session.get(User, actor.user_id)
         if customer is None:
-            raise PermissionDenied("Sign in again: this account no longer exists.")
+            raise PermissionDenied(t("Sign in again: this account no longer exists."))
         return _requester(customer)
     requester_id = data.requester_id
     if requester_id is None and not data.requester_email and original is not None:
@@ -176,10 +178,10 @@ def _resolve_requester(session: Session, actor: Actor, data: TicketCreate, origi
     if requester_id is not None:
         requester = session.get(User, requester_id)
         if requester is None or not requester.is_active:
-            raise field_error("requester_id", f"User {requester_id} does not exist.")
+            raise field_error("requester_id", t("User {requester_id} does not exist.", requester_id=requester_id))
         return _requester(requester)
     if not data.requester_email:
-        raise field_error("requester_email", "Say who the ticket is for: requester_id or requester_email.")
+        raise field_error("requester_email", t("Say who the ticket is for: requester_id or requester_email."))
     email = normalize_email(data.requester_email)
     known = session.exec(select(User).where(User.email == email)).first()
     if known is not None:
@@ -206,7 +208,7 @@ def _body_format_for(actor: Actor, data: TicketCreate | MessageCreate) -> str:
     if actor.is_staff:
         return data.body_format
     if data.channel is not None or ("body_format" in data.model_fields_set and data.body_format != "text"):
-        raise PermissionDenied("Customers write plain text; the channel and an HTML body are set by staff.")
+        raise PermissionDenied(t("Customers write plain text; the channel and an HTML body are set by staff."))
     return "text"
 
 
@@ -224,7 +226,7 @@ def create_ticket(session: Session, *, actor: Actor, data: TicketCreate) -> Tick
     }
     if not actor.is_staff and staff_only & {k for k in data.model_fields_set if getattr(data, k)}:
         raise PermissionDenied(
-            "Customers may set only a new ticket's subject, its message and the ticket it follows up."
+            t("Customers may set only a new ticket's subject, its message and the ticket it follows up.")
         )
     # Sanitize before the first statement: on SQLite that statement takes the write lock.
     body_html, body_text = clean_body(data.body, _body_format_for(actor, data))
@@ -351,7 +353,7 @@ def update_ticket(session: Session, *, actor: Actor, ticket_id: int, data: Ticke
     }
     for required in ("subject", "status", "priority"):
         if required in fields and getattr(data, required) is None:
-            raise field_error(required, f"{required} cannot be empty.")
+            raise field_error(required, t("{required} cannot be empty.", required=required))
     # Validate everything before touching the row, so a bad field changes nothing.
     status = desk.status_named(session, data.status) if data.status is not None else None
     priority = desk.priority_named(session, data.priority) if data.priority is not None else None
@@ -531,17 +533,17 @@ def rate_ticket(session: Session, *, actor: Actor, ticket_id: int, score: int, c
     """The requester rates a solved ticket 1-5, once; the rating counts for its assignee."""
     ticket = visible_ticket(session, actor, ticket_id, scope=TICKETS_WRITE)
     if actor.user_id != ticket.requester_id:
-        raise PermissionDenied("Only the customer who asked may rate a ticket.")
+        raise PermissionDenied(t("Only the customer who asked may rate a ticket."))
     if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
         raise field_error("score", t("Choose 1 to 5 stars."))
     comment = (comment or "").strip()
     if len(comment) > 2000:
-        raise field_error("comment", "Keep the comment under 2000 characters.")
+        raise field_error("comment", t("Keep the comment under 2000 characters."))
     category = desk.status_of(session, ticket.status).category
     if category not in RATEABLE_CATEGORIES:
-        raise Conflict("A ticket can be rated once it is solved.")
+        raise Conflict(t("A ticket can be rated once it is solved."))
     if session.exec(select(SatisfactionRating.id).where(SatisfactionRating.ticket_id == ticket_id)).first() is not None:
-        raise Conflict("This ticket has already been rated. Thank you!")
+        raise Conflict(t("This ticket has already been rated. Thank you!"))
     rating = SatisfactionRating(
         ticket_id=ticket_id, requester_id=actor.user_id, agent_id=ticket.assignee_id, score=score, comment=comment
     )
@@ -572,15 +574,15 @@ def add_attachment(
     visible_ticket(session, actor, ticket_id, scope=TICKETS_WRITE)
     message = session.get(Message, message_id) if is_valid_id(message_id) else None
     if message is None or message.ticket_id != ticket_id or (message.internal and not actor.is_staff):
-        raise NotFound(f"Message {message_id} not found on this ticket.")
+        raise NotFound(t("Message {message_id} not found on this ticket.", message_id=message_id))
     wrote_it = message.api_key_id == actor.api_key_id if actor.api_key_id else message.author_id == actor.user_id
     if not wrote_it:
-        raise PermissionDenied("Attach files to a message you wrote.")
+        raise PermissionDenied(t("Attach files to a message you wrote."))
     limit = get_settings().attachment_max_bytes
     if len(data) > limit:
-        raise field_error("file", f"The file is larger than {limit // (1024 * 1024)} MB.")
+        raise field_error("file", t("The file is larger than {value} MB.", value=limit // (1024 * 1024)))
     if not data:
-        raise field_error("file", "The file is empty.")
+        raise field_error("file", t("The file is empty."))
     kind = filetype.guess(data)
     if kind is not None:
         content_type = kind.mime
@@ -591,7 +593,7 @@ def add_attachment(
         except UnicodeDecodeError:
             content_type = "application/octet-stream"
     if content_type not in ALLOWED_ATTACHMENT_TYPES:
-        raise field_error("file", f"Files of type {content_type} are not accepted.")
+        raise field_error("file", t("Files of type {content_type} are not accepted.", content_type=content_type))
     safe_name = re.sub(r"[^\w.\- ()]", "_", filename.replace("\\", "/").rsplit("/", 1)[-1]).strip() or "file"
     key = get_file_store().put(data)
     attachment = Attachment(
