@@ -16,6 +16,7 @@ from autocrm.api.locale import RequestLocale
 from autocrm.api.routes import (
     api_keys,
     attachments,
+    bulk,
     health,
     kb,
     macros,
@@ -27,6 +28,7 @@ from autocrm.api.routes import (
     sso,
     ticket_context,
     tickets,
+    views,
     webhooks,
 )
 from autocrm.api.routing import ALL_METHODS, unmatched_api_path
@@ -64,6 +66,7 @@ def create_app() -> FastAPI:
     api.add_middleware(RequestBodyLimit, limit_for_path=_body_limit_for)
     api.add_middleware(RequestLocale)
     api.include_router(health.router)
+    api.include_router(bulk.router)  # before tickets: /tickets/bulk is not a ticket id
     api.include_router(tickets.router)
     api.include_router(attachments.router)
     api.include_router(api_keys.router)
@@ -77,6 +80,7 @@ def create_app() -> FastAPI:
     api.include_router(session.router)
     api.include_router(sso.router)
     api.include_router(notifications.router)
+    api.include_router(views.router)
     return api
 
 

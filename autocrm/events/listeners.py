@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from autocrm.services import inbox, kb, notifications, routing, sla, verification, webhooks
+from autocrm.services import bulk, inbox, kb, notifications, routing, sla, verification, webhooks
 from autocrm.services.events import Event
 from autocrm.services.kb import index as kb_index
 
@@ -78,6 +78,8 @@ AFTER_COMMIT: dict[str, list[Listener]] = {
     "attachment.added": [_WEBHOOKS],
     # Search follows every publish, edit, unpublish and delete: the passages' vectors, made off the write path.
     kb.ARTICLE_CHANGED: [Listener(kb_index.LISTENER, kb_index.embed_pending)],
+    # A bulk change of more than a hundred tickets, one committed chunk per run (`services/bulk.py`).
+    bulk.REQUESTED: [Listener(bulk.LISTENER, bulk.run_chunk)],
 }
 
 

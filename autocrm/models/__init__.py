@@ -34,6 +34,7 @@ from autocrm.models.users import (
     TeamMembership,
     User,
 )
+from autocrm.models.views import BulkJob, BulkStatus, SavedView, ViewVisibility
 from autocrm.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSubscription
 
 __all__ = [
@@ -41,6 +42,8 @@ __all__ = [
     "ApiKey",
     "Attachment",
     "AuditEntry",
+    "BulkJob",
+    "BulkStatus",
     "BusinessCalendar",
     "Channel",
     "Counter",
@@ -72,6 +75,7 @@ __all__ = [
     "Role",
     "RoutingRule",
     "SatisfactionRating",
+    "SavedView",
     "Skill",
     "SlaPolicy",
     "SsoProvider",
@@ -86,6 +90,7 @@ __all__ = [
     "TicketVerificationHold",
     "User",
     "UserIdentity",
+    "ViewVisibility",
     "WebhookDelivery",
     "WebhookSubscription",
 ]

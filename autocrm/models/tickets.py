@@ -78,6 +78,9 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_requester_updated", "requester_id", "updated_at", "id"),
         Index("ix_ticket_updated", "updated_at", "id"),
         Index("ix_ticket_created", "created_at", "id"),
+        # Saved views' channel filter, and the overdue quick filter (due before now).
+        Index("ix_ticket_channel_updated", "channel", "updated_at", "id"),
+        Index("ix_ticket_due", "due_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -23,7 +23,10 @@ ROUTING_MANAGE = "routing:manage"
 # Reading the knowledge base (every role, within what it may see) and writing it (admins and KB editors).
 KB_READ = "kb:read"
 KB_WRITE = "kb:write"
-ALL_SCOPES = (
+# Saved views of the queue (`views`): reading them (tickets:read implies it), and writing them.
+VIEWS_READ = "views:read"
+VIEWS_WRITE = "views:write"
+ALL_SCOPES: tuple[str, ...] = (
     TICKETS_READ,
     TICKETS_WRITE,
     USERS_READ,
@@ -33,6 +36,8 @@ ALL_SCOPES = (
     ROUTING_MANAGE,
     KB_READ,
     KB_WRITE,
+    VIEWS_READ,
+    VIEWS_WRITE,
 )
 
 

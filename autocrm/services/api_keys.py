@@ -229,3 +229,12 @@ def api_key_actor(session: Session, raw_key: str | None) -> Actor:
     if usage.use_is_due(key.last_used_at, now):
         usage.note_key_use(session, key_id=stored_id(key.id), now=now)
     return Actor.for_api_key(key)
+
+
+def actor_for_key_id(session: Session, key_id: int) -> Actor | None:
+    """The actor of key `key_id` while the key is live (a background job acting for the key that asked it),
+    or None once it is revoked, expired or suspended."""
+    found = _with_creator(session, col(ApiKey.id) == key_id)
+    if not found or _state(found[0][0], found[0][1], utcnow()) is not ApiKeyState.active:
+        return None
+    return Actor.for_api_key(found[0][0])

@@ -173,6 +173,29 @@ def emit(
     return changed
 
 
+def run_again(session: Session, event: Event, listener: str, *, step: str) -> None:
+    """Another run of after-commit `listener` for `event` once this transaction commits: a long job (a bulk
+    change of thousands of tickets) does one step per run, each committed with its progress. `step` keys the
+    job row, so a run repeated after a lost lease cannot add the next step twice."""
+    now = utcnow()
+    with session.no_autoflush:
+        session.execute(
+            _INSERT_JOBS,
+            [
+                {
+                    "key": f"{job_key(event.id, listener)}#{step}",
+                    "name": listener,
+                    "event_id": event.id,
+                    "status": "pending",
+                    "attempts": 0,
+                    "due_at": now,
+                    "created_at": now,
+                }
+            ],
+        )
+    _wake_after_commit(session)
+
+
 def _wake_after_commit(session: Session) -> None:
     """Once the transaction commits, wake the workers (in this process, and through Redis in others)."""
     session.info[_JOBS_ADDED] = True

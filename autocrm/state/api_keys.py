@@ -37,6 +37,8 @@ SCOPE_HINTS = {
     "routing:manage": "Routing rules, SLA policies and business calendars (admin keys only)",
     "kb:read": "Read and search the knowledge base",
     "kb:write": "Write and publish knowledge-base articles (admins and KB editors)",
+    "views:read": "Read saved views and their counts (tickets:read reads them too)",
+    "views:write": "Create, change, reorder and delete saved views (shared ones with admin keys only)",
 }
 STATE_TEXT = {
     ApiKeyState.active: "Active",

@@ -108,6 +108,14 @@ def test_openapi_documents_every_endpoint_the_bearer_scheme_and_the_error_envelo
         "/api/v1/kb/categories": ["get", "post"],
         "/api/v1/kb/translations/missing": ["get"],
         "/api/v1/kb/search": ["get"],
+        "/api/v1/views": ["get", "post"],
+        "/api/v1/views/counts": ["get"],
+        "/api/v1/views/order": ["post"],
+        "/api/v1/views/{view_id}": ["delete", "get", "patch"],
+        "/api/v1/views/{view_id}/duplicate": ["post"],
+        "/api/v1/views/{view_id}/tickets": ["get"],
+        "/api/v1/tickets/bulk": ["post"],
+        "/api/v1/jobs/{job_id}": ["get"],
     }
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     patch = spec["paths"]["/api/v1/tickets/{ticket_id}"]["patch"]

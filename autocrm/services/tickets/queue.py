@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnClause, any_, case, cast, column, false, literal, literal_column, table, union
+from sqlalchemy import (
+    BigInteger,
+    ColumnClause,
+    any_,
+    case,
+    cast,
+    column,
+    false,
+    literal,
+    literal_column,
+    or_,
+    table,
+    union,
+)
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, func, select
 
 from autocrm.core import fulltext
+from autocrm.core.db import table_of
 from autocrm.core.i18n import t
-from autocrm.models import Ticket, TicketStatus, TicketTag, User
+from autocrm.models import StatusCategory, Ticket, TicketPriority, TicketSla, TicketStatus, TicketTag, User
+from autocrm.models.base import utcnow
 from autocrm.services import verification
 from autocrm.services.actor import TICKETS_READ, Actor
 from autocrm.services.errors import field_error
@@ -127,10 +145,101 @@ def _list_conditions(session: Session, actor: Actor, f: TicketFilter) -> list[An
         conditions.append(Ticket.team_id == f.team_id)
     if f.tag:
         conditions.append(col(Ticket.id).in_(select(TicketTag.ticket_id).where(TicketTag.tag == f.tag.strip().lower())))
+    conditions.extend(_view_conditions(actor, f))
     if f.q:
         search = _search_condition(session, actor, f.q)
         if search is not None:
             conditions.append(search)
+    return conditions
+
+
+_CUSTOM_FIELD_KEY = re.compile(r"^[A-Za-z0-9_\-]{1,60}$")
+_HIGH_PRIORITY = "high"  # the quick filter keeps this priority and every one ranked above it
+_DONE_CATEGORIES = (StatusCategory.solved, StatusCategory.closed)
+_WAITING_CATEGORIES = (StatusCategory.pending, StatusCategory.on_hold)
+
+
+def _tagged(tags: list[str]) -> Any:
+    return select(TicketTag.ticket_id).where(col(TicketTag.tag).in_([t.strip().lower() for t in tags]))
+
+
+def _in_categories(categories: tuple[StatusCategory, ...]) -> Any:
+    return col(Ticket.status).in_(select(TicketStatus.key).where(col(TicketStatus.category).in_(categories)))
+
+
+def _overdue(now: datetime) -> Any:
+    return (col(Ticket.due_at) < now) & ~_in_categories(_DONE_CATEGORIES)
+
+
+def _custom_field_condition(key: str, value: object) -> Any:
+    if not _CUSTOM_FIELD_KEY.match(key):
+        raise field_error("custom_fields", f"'{key[:60]}' is not a custom field key.")
+    stored = table_of(Ticket).c.custom_fields[key]
+    if isinstance(value, bool):
+        return stored.as_boolean() == value
+    if isinstance(value, int | float):
+        return stored.as_float() == float(value)
+    return stored.as_string() == value
+
+
+def _sla_condition(states: Sequence[str], now: datetime) -> Any:
+    clocks = select(TicketSla.ticket_id)
+    branches = []
+    if "breached" in states:
+        branches.append(col(Ticket.id).in_(clocks.where(col(TicketSla.next_due_at) <= now)))
+    if "running" in states:
+        branches.append(col(Ticket.id).in_(clocks.where(col(TicketSla.next_due_at) > now)))
+    if "paused" in states:
+        branches.append(col(Ticket.id).in_(clocks) & _in_categories(_WAITING_CATEGORIES))
+    return or_(*branches)
+
+
+def _quick_condition(actor: Actor, quick: str, now: datetime) -> Any:
+    if quick == "high_priority":
+        high_rank = select(TicketPriority.rank).where(TicketPriority.key == _HIGH_PRIORITY).scalar_subquery()
+        return col(Ticket.priority).in_(select(TicketPriority.key).where(col(TicketPriority.rank) >= high_rank))
+    if quick == "unassigned":
+        return col(Ticket.assignee_id).is_(None)
+    if quick == "overdue":
+        return _overdue(now)
+    if quick == "mine":
+        if actor.user_id is None:
+            raise field_error("quick", "'mine' needs a signed-in person; API keys must filter by an agent's id.")
+        return Ticket.assignee_id == actor.user_id
+    return col(Ticket.updated_at) >= now - timedelta(hours=1)  # updated_last_hour
+
+
+def _view_conditions(actor: Actor, f: TicketFilter) -> list[Any]:
+    """The filters saved views brought (tags, channel, organization, custom fields, dates, due, SLA, quick)."""
+    now = utcnow()
+    conditions: list[Any] = []
+    if f.organization_id is not None:
+        conditions.append(Ticket.organization_id == f.organization_id)
+    if f.channel:
+        conditions.append(col(Ticket.channel).in_(f.channel))
+    if f.tags_any:
+        conditions.append(col(Ticket.id).in_(_tagged(f.tags_any)))
+    for tag in dict.fromkeys(f.tags_all):
+        conditions.append(col(Ticket.id).in_(_tagged([tag])))
+    if f.tags_none:
+        conditions.append(col(Ticket.id).not_in(_tagged(f.tags_none)))
+    for key, value in f.custom_fields.items():
+        conditions.append(_custom_field_condition(key, value))
+    for stamp, after, before in (
+        (Ticket.created_at, f.created_after, f.created_before),
+        (Ticket.updated_at, f.updated_after, f.updated_before),
+        (Ticket.due_at, f.due_after, f.due_before),
+    ):
+        if after is not None:
+            conditions.append(col(stamp) >= after)
+        if before is not None:
+            conditions.append(col(stamp) < before)
+    if f.overdue:
+        conditions.append(_overdue(now))
+    if f.sla:
+        conditions.append(_sla_condition(f.sla, now))
+    for quick in dict.fromkeys(f.quick):
+        conditions.append(_quick_condition(actor, quick, now))
     return conditions
 
 
@@ -243,12 +352,33 @@ def list_tickets(session: Session, *, actor: Actor, filters: TicketFilter | None
     )
 
 
+# Filters a customer's list refuses (besides assignee, team, tag, priority and requester): they speak of what
+# customers never see.
+STAFF_ONLY_FILTERS = frozenset(
+    {
+        "organization_id",
+        "channel",
+        "tags_any",
+        "tags_all",
+        "tags_none",
+        "custom_fields",
+        "due_after",
+        "due_before",
+        "overdue",
+        "sla",
+        "quick",
+    }
+)
+
+
 def customer_tickets(session: Session, *, actor: Actor, filters: TicketFilter | None = None) -> CustomerTicketPage:
     """The requester's own tickets in their shape, the latest change they can see first. The staff-only
     filters (assignee, team, tag, priority) are refused: they would tell a customer about fields they never see."""
     requester_only(actor)
     f = filters or TicketFilter()
-    staff_only = sorted({"assignee_id", "team_id", "tag", "priority", "requester_id"} & f.model_fields_set)
+    staff_only = sorted(
+        ({"assignee_id", "team_id", "tag", "priority", "requester_id"} | STAFF_ONLY_FILTERS) & f.model_fields_set
+    )
     if staff_only:
         raise field_error(staff_only[0], t("Filter your requests by status or by words."))
     conditions = _list_conditions(session, actor, f)

@@ -86,14 +86,49 @@ class MessageCreate(ServiceInput):
     channel: Channel | None = None
 
 
+# One-click filters that narrow whatever else is chosen (a saved view, the filter bar): each is one more AND.
+QuickFilter = Literal["high_priority", "unassigned", "overdue", "mine", "updated_last_hour"]
+QUICK_FILTERS: dict[str, str] = {
+    "high_priority": "High priority",
+    "unassigned": "Unassigned",
+    "overdue": "Overdue",
+    "mine": "Mine",
+    "updated_last_hour": "Updated in the last hour",
+}
+# What `TicketFilter.sla` can ask for, read from `ticket_sla`: a target past due ("breached"), every target
+# still ahead ("running": on track or at risk), or the clock stopped while the ticket waits ("paused").
+SlaFilter = Literal["breached", "running", "paused"]
+CustomFieldValue = str | int | float | bool
+
+
 class TicketFilter(ServiceInput):
+    """The one filter shape of every ticket list: the queue, saved views (stored as this, without sort and
+    paging), the REST list and the bulk changes by filter. Every field set narrows the list (AND)."""
+
     status: list[str] = Field(default_factory=list)
     status_category: list[StatusCategory] = Field(default_factory=list)
     priority: list[str] = Field(default_factory=list)
     assignee_id: DbId | Literal["none", "me"] | None = None
     team_id: DbId | None = None
     requester_id: DbId | None = None
+    organization_id: DbId | None = None
+    channel: list[Channel] = Field(default_factory=list)
     tag: str | None = Field(default=None, max_length=50)
+    tags_any: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
+    tags_all: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
+    tags_none: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
+    # custom field key -> the value it must equal.
+    custom_fields: dict[str, CustomFieldValue] = Field(default_factory=dict, max_length=10)
+    created_after: AwareDatetime | None = None
+    created_before: AwareDatetime | None = None
+    updated_after: AwareDatetime | None = None
+    updated_before: AwareDatetime | None = None
+    due_after: AwareDatetime | None = None
+    due_before: AwareDatetime | None = None
+    # Past its due date and not solved or closed; relative to now, so a saved view stays right.
+    overdue: bool = False
+    sla: list[SlaFilter] = Field(default_factory=list)
+    quick: list[QuickFilter] = Field(default_factory=list)
     q: str | None = Field(default=None, max_length=200)
     sort: Literal["updated_at", "-updated_at", "created_at", "-created_at", "number", "-number"] = "-updated_at"
     page: int = Field(default=1, ge=1, le=100_000)
