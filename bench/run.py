@@ -112,7 +112,7 @@ def seed(db: str, tickets: int) -> None:
     from autocrm.core.db import get_engine
     from autocrm.services import bench_seed
 
-    upgrade(db)
+    upgrade()
 
     def progress(done: int, wanted: int, seconds: float) -> None:
         if done % 50_000 == 0 or done == wanted:

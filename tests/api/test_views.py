@@ -114,3 +114,25 @@ def test_bulk_now_and_as_a_job(api: ApiWorld):
     assert_error(client.get(f"/api/v1/jobs/{job['id']}", headers=keys["tickets_read"]), 404)
     tagged = client.get("/api/v1/tickets", headers=keys["agent"], params={"tag": "bulk", "per_page": 1}).json()
     assert tagged["total"] == len(many)
+
+
+def test_the_ticket_list_takes_the_same_filters(api: ApiWorld):
+    keys = _setup(api)
+    opener = make_user(Role.agent)
+    urgent = make_ticket(by=opener, requester=api.customer, priority="urgent", tags=["vip"], subject="Urgent")
+    make_ticket(by=opener, requester=api.customer, priority="low", tags=["vip", "spam"], subject="Low")
+
+    def listed(**params) -> list[int]:
+        response = api.client.get("/api/v1/tickets", headers=keys["agent"], params=params)
+        assert response.status_code == 200, response.text
+        return [t["id"] for t in response.json()["items"]]
+
+    assert listed(quick="high_priority", tags_any="vip") == [urgent.id]
+    assert listed(tags_all="vip", tags_none="spam") == [urgent.id]
+    assert listed(channel="web", quick="unassigned,high_priority") == [urgent.id]
+    assert listed(created_after="2000-01-01T00:00:00Z", q="urgent") == [urgent.id]
+    assert_error(api.client.get("/api/v1/tickets", headers=keys["agent"], params={"quick": "mine"}), 422)
+    assert_error(api.client.get("/api/v1/tickets", headers=keys["agent"], params={"sla": "late"}), 422)
+    assert_error(
+        api.client.get("/api/v1/tickets", headers=keys["agent"], params={"created_after": "2020-01-01T00:00:00"}), 422
+    )

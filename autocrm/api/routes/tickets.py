@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response, UploadFile, status
@@ -33,7 +34,12 @@ TicketId = Annotated[int, resource_id("The ticket's id (not its number).")]
 MessageId = Annotated[int, resource_id("The message's id.")]
 RepeatableText = Annotated[list[str] | None, Query(description="Repeat the parameter or separate values with commas.")]
 # TicketFilter field -> its query parameter, where the names differ: errors name what the client sent.
-_PARAM_OF_FILTER_FIELD = {"assignee_id": "assignee", "team_id": "team", "requester_id": "requester"}
+_PARAM_OF_FILTER_FIELD = {
+    "assignee_id": "assignee",
+    "team_id": "team",
+    "requester_id": "requester",
+    "organization_id": "organization",
+}
 
 
 def _split_commas(values: list[str] | None) -> list[str]:
@@ -69,6 +75,20 @@ async def ticket_filter(
     ] = "-updated_at",
     page: int = 1,
     per_page: int = 25,
+    organization: Annotated[int | None, Query(ge=1, le=MAX_DB_ID)] = None,
+    channel: RepeatableText = None,
+    tags_any: RepeatableText = None,
+    tags_all: RepeatableText = None,
+    tags_none: RepeatableText = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    updated_after: datetime | None = None,
+    updated_before: datetime | None = None,
+    overdue: bool = False,
+    sla: Annotated[RepeatableText, Query(description="breached, running or paused.")] = None,
+    quick: Annotated[
+        RepeatableText, Query(description="high_priority, unassigned, overdue, mine, updated_last_hour.")
+    ] = None,
 ) -> TicketFilter:
     if assignee == "me":
         # The service refuses "me" from an API key (every caller here) too, but under its own field name,
@@ -86,6 +106,18 @@ async def ticket_filter(
         "sort": sort,
         "page": page,
         "per_page": per_page,
+        "organization_id": organization,
+        "channel": _split_commas(channel),
+        "tags_any": _split_commas(tags_any),
+        "tags_all": _split_commas(tags_all),
+        "tags_none": _split_commas(tags_none),
+        "created_after": created_after,
+        "created_before": created_before,
+        "updated_after": updated_after,
+        "updated_before": updated_before,
+        "overdue": overdue,
+        "sla": _split_commas(sla),
+        "quick": _split_commas(quick),
     }
     for field, value in raw.items():
         texts = value if isinstance(value, list) else [value]
