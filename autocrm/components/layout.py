@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from autocrm import routes
@@ -84,10 +86,24 @@ def auth_shell(title: str, subtitle, *children: rx.Component, footer: rx.Compone
 # ---- agent / admin workspace -------------------------------------------------------------------------
 
 
-def _nav_item(label: str, icon: str, href: str, active, count=None) -> rx.Component:
+def _icon(name: Any, size: int) -> rx.Component:
+    """A static icon, or one of the views' icons named by a var (rx.icon needs its name when compiled)."""
+    if isinstance(name, str):
+        return rx.icon(name, size=size, flex_shrink="0")
+    return rx.match(
+        name,
+        *((known, rx.icon(known, size=size, flex_shrink="0")) for known in VIEW_ICON_NAMES),
+        rx.icon("list-filter", size=size, flex_shrink="0"),
+    )
+
+
+VIEW_ICON_NAMES = ("inbox", "user-round", "user-round-x", "layers", "bookmark", "users", "list-filter")
+
+
+def _nav_item(label: Any, icon: Any, href: Any, active, count=None) -> rx.Component:
     return rx.link(
         rx.flex(
-            rx.icon(icon, size=16, flex_shrink="0"),
+            _icon(icon, 16),
             rx.text(text_of(label), size="2", weight="medium", flex="1"),
             rx.cond(active, rx.text(count, size="1", weight="medium"), rx.text(count, size="1", color_scheme="gray"))
             if count is not None
@@ -119,19 +135,24 @@ def _section(label: str) -> rx.Component:
     )
 
 
-# The agent's views, in the sidebar on a laptop and in the menu on a phone: (key, label, icon, live count).
-VIEW_LINKS = [
-    ("unsolved", N_("Unsolved"), "inbox", StaffState.count_unsolved),
-    ("mine", N_("Assigned to me"), "user-round", StaffState.count_mine),
-    ("unassigned", N_("Unassigned"), "user-round-x", StaffState.count_unassigned),
-    ("all", N_("All tickets"), "layers", StaffState.count_all),
-]
-
-
-def _on_view(key: str) -> rx.Var:
+# The agent's views (rows of `saved_view`: shared ones, then their own), in the sidebar on a laptop and in the
+# menu on a phone, each with its live count (`StaffState.sidebar_views`).
+def _on_view(key: Any) -> rx.Var:
     path = rx.State.router.url.path.to(str)
     on_queue = path.startswith(routes.AGENT_QUEUE) & ~path.startswith("/agent/tickets")
     return on_queue & (StaffState.current_view == key)
+
+
+def _view_nav_item(entry: Any) -> rx.Component:
+    return _nav_item(
+        entry["name"].to(str), entry["icon"].to(str), entry["href"].to(str), _on_view(entry["key"]), entry["count"]
+    )
+
+
+def _view_menu_item(entry: Any) -> rx.Component:
+    return _menu_item(
+        entry["name"].to(str), entry["icon"].to(str), entry["href"].to(str), _on_view(entry["key"]), entry["count"]
+    )
 
 
 def _on_people() -> rx.Var:
@@ -153,10 +174,7 @@ def _on_webhooks() -> rx.Var:
 def _nav_links() -> list[rx.Component]:
     return [
         _section("Views"),
-        *(
-            _nav_item(label, icon, f"{routes.AGENT_QUEUE}?view={key}", _on_view(key), count)
-            for key, label, icon, count in VIEW_LINKS
-        ),
+        rx.foreach(StaffState.sidebar_views, _view_nav_item),
         rx.cond(
             SessionState.is_admin,
             rx.fragment(
@@ -254,10 +272,10 @@ def user_menu(show_role: bool = True) -> rx.Component:
     )
 
 
-def _menu_item(label: str, icon: str, href: str, active: rx.Var, count: rx.Var | None = None) -> rx.Component:
+def _menu_item(label: Any, icon: Any, href: Any, active: rx.Var, count: rx.Var | None = None) -> rx.Component:
     return rx.menu.item(
         rx.flex(
-            rx.icon(icon, size=14, flex_shrink="0"),
+            _icon(icon, 14),
             rx.text(text_of(label), flex="1"),
             rx.text(count, size="1", color_scheme="gray", class_name="menu-count")
             if count is not None
@@ -285,10 +303,7 @@ def _mobile_nav() -> rx.Component:
             ),
             rx.menu.content(
                 rx.text(tr("Views"), size="1", weight="medium", color_scheme="gray", padding="4px 8px"),
-                *(
-                    _menu_item(label, icon, f"{routes.AGENT_QUEUE}?view={key}", _on_view(key), count)
-                    for key, label, icon, count in VIEW_LINKS
-                ),
+                rx.foreach(StaffState.sidebar_views, _view_menu_item),
                 rx.cond(
                     SessionState.is_admin,
                     rx.fragment(

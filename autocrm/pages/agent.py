@@ -7,6 +7,7 @@ import reflex as rx
 from autocrm import routes
 from autocrm.components.badges import avatar, priority_badge, status_badge, time_ago
 from autocrm.components.composer import closed_notice, composer
+from autocrm.components.confirm import confirm_dialog
 from autocrm.components.forms import empty_state, field, form_callout, invalid, skeleton_rows
 from autocrm.components.i18n import tr
 from autocrm.components.layout import agent_shell
@@ -36,6 +37,17 @@ def _select(value, options, on_change, label: str, width: str = "auto") -> rx.Co
 
 # ---- queue ------------------------------------------------------------------------------------------
 
+SHORTCUTS = [
+    ("j / k", "Next / previous ticket in the queue"),
+    ("Enter", "Open the ticket"),
+    ("x", "Select the ticket"),
+    ("/", "Search"),
+    ("a", "Assign the open ticket to me"),
+    ("r / n", "Reply / internal note on the open ticket"),
+    ("Esc", "Back to the queue"),
+    ("?", "These shortcuts"),
+]
+
 
 def _filter_bar() -> rx.Component:
     return rx.flex(
@@ -44,7 +56,7 @@ def _filter_bar() -> rx.Component:
                 rx.input.slot(rx.icon("search", size=15)),
                 name="q",
                 id="queue-search",
-                placeholder=tr("Search subject, number, requester…"),
+                placeholder=tr("Search words, #number, customer name or e-mail…"),
                 default_value=QueueState.q,
                 key=QueueState.q,
                 type="search",
@@ -69,6 +81,58 @@ def _filter_bar() -> rx.Component:
         wrap="wrap",
         align="center",
         width="100%",
+    )
+
+
+def _quick_filters() -> rx.Component:
+    return rx.flex(
+        rx.text("Quick:", size="1", color_scheme="gray", weight="medium"),
+        rx.foreach(
+            QueueState.quick_options,
+            lambda o: rx.button(
+                rx.cond(o["active"], rx.icon("check", size=12), rx.fragment()),
+                o["label"].to(str),
+                size="1",
+                radius="full",
+                variant=rx.cond(o["active"], "solid", "surface"),
+                color_scheme=rx.cond(o["active"], "indigo", "gray"),
+                on_click=QueueState.toggle_quick(o["key"]),  # type: ignore[operator]  # Reflex's event typing
+                class_name="quick-filter",
+                custom_attrs={"aria-pressed": rx.cond(o["active"], "true", "false")},
+            ),
+        ),
+        rx.foreach(
+            QueueState.chips,
+            lambda chip: rx.badge(
+                chip["label"].to(str),
+                rx.icon_button(
+                    rx.icon("x", size=11),
+                    size="1",
+                    variant="ghost",
+                    color_scheme="gray",
+                    on_click=QueueState.remove_chip(chip["key"]),  # type: ignore[operator]
+                    aria_label="Remove the filter " + chip["label"].to(str),
+                    class_name="chip-remove",
+                ),
+                size="2",
+                variant="soft",
+                color_scheme="gray",
+                radius="full",
+                class_name="filter-chip",
+                max_width="100%",
+                overflow="hidden",
+                white_space="nowrap",
+            ),
+        ),
+        rx.cond(
+            QueueState.filtered,
+            rx.button(
+                "Reset", size="1", variant="ghost", on_click=QueueState.clear_filters, class_name="reset-filters"
+            ),
+        ),
+        spacing="2",
+        wrap="wrap",
+        align="center",
     )
 
 
@@ -118,11 +182,30 @@ def _fresh_badge(row) -> rx.Component:
     )
 
 
+def _subject_text(row) -> rx.Component:
+    """The subject with the searched words marked."""
+    return rx.foreach(
+        row["subject_parts"].to(list[dict[str, str]]),
+        lambda part: rx.cond(
+            part["hit"],
+            rx.el.mark(
+                part["text"],
+                class_name="search-hit",
+                background="var(--amber-5)",
+                color="inherit",
+                border_radius="2px",
+                padding="0 1px",
+            ),
+            rx.fragment(part["text"]),
+        ),
+    )
+
+
 def _subject_link(row) -> rx.Component:
     return rx.flex(
         _fresh_badge(row),
         rx.link(
-            row["subject"],
+            _subject_text(row),
             href=_ticket_href(row),
             color="inherit",
             weight="medium",
@@ -141,7 +224,35 @@ def _subject_link(row) -> rx.Component:
     )
 
 
+def _is_selected(row) -> rx.Var:
+    return QueueState.selected_ids.contains(row["id"])  # type: ignore[attr-defined]  # a list var at run time
+
+
+def _row_checkbox(row) -> rx.Component:
+    return rx.box(
+        rx.checkbox(
+            checked=QueueState.all_matching | _is_selected(row),
+            on_change=lambda _checked: QueueState.toggle_select(row["id"]),  # type: ignore[operator]
+            aria_label="Select ticket #" + row["number"].to_string(),
+            class_name="row-select",
+        ),
+        on_click=rx.stop_propagation,
+        display="flex",
+        align_items="center",
+    )
+
+
 QUEUE_COLUMNS = [
+    Column(
+        rx.checkbox(
+            checked=QueueState.page_selected,
+            on_change=QueueState.toggle_page,
+            aria_label="Select every ticket on this page",
+            class_name="page-select",
+        ),
+        _row_checkbox,
+        width="36px",
+    ),
     Column(
         _sort_header("#", "number"),
         lambda row: rx.text("#", row["number"], size="2", color_scheme="gray", white_space="nowrap"),
@@ -165,48 +276,66 @@ QUEUE_COLUMNS = [
 ]
 
 
-def _queue_card(row) -> rx.Component:
-    return rx.link(
+def _card_body(row) -> rx.Component:
+    return rx.flex(
         rx.flex(
-            rx.flex(
-                rx.text("#", row["number"], size="1", color_scheme="gray"),
-                rx.spacer(),
-                time_ago(row["updated_rel"], row["updated_exact"], size="1"),
-                align="center",
-                spacing="2",
-            ),
-            rx.flex(
-                _fresh_badge(row),
-                rx.text(row["subject"], size="2", weight="medium", class_name="ticket-subject"),
-                align="center",
-                spacing="2",
-            ),
-            rx.flex(
-                status_badge(row["status_category"], row["status_name"]),
-                priority_badge(row["priority"], row["priority_name"]),
-                rx.text(
-                    row["requester_name"],
-                    size="1",
-                    color_scheme="gray",
-                    overflow="hidden",
-                    text_overflow="ellipsis",
-                    white_space="nowrap",
-                    min_width="0",
-                ),
-                spacing="2",
-                align="center",
-                wrap="wrap",
-            ),
-            direction="column",
+            rx.cond(QueueState.select_mode, _row_checkbox(row)),
+            rx.text("#", row["number"], size="1", color_scheme="gray"),
+            rx.spacer(),
+            time_ago(row["updated_rel"], row["updated_exact"], size="1"),
+            align="center",
             spacing="2",
-            padding="12px",
         ),
-        href=_ticket_href(row),
-        underline="none",
-        color="inherit",
-        display="block",
-        border_bottom="1px solid var(--gray-4)",
-        class_name=rx.cond(row["fresh"], "queue-card queue-card-fresh", "queue-card"),
+        rx.flex(
+            _fresh_badge(row),
+            rx.text(_subject_text(row), size="2", weight="medium", class_name="ticket-subject"),
+            align="center",
+            spacing="2",
+        ),
+        rx.flex(
+            status_badge(row["status_category"], row["status_name"]),
+            priority_badge(row["priority"], row["priority_name"]),
+            rx.text(
+                row["requester_name"],
+                size="1",
+                color_scheme="gray",
+                overflow="hidden",
+                text_overflow="ellipsis",
+                white_space="nowrap",
+                min_width="0",
+            ),
+            spacing="2",
+            align="center",
+            wrap="wrap",
+        ),
+        direction="column",
+        spacing="2",
+        padding="12px",
+    )
+
+
+def _queue_card(row) -> rx.Component:
+    card_class = rx.cond(row["fresh"], "queue-card queue-card-fresh", "queue-card")
+    return rx.cond(
+        QueueState.select_mode,
+        rx.box(
+            _card_body(row),
+            on_click=QueueState.toggle_select(row["id"]),  # type: ignore[operator]
+            cursor="pointer",
+            border_bottom="1px solid var(--gray-4)",
+            background=rx.cond(_is_selected(row), "var(--accent-3)", "transparent"),
+            class_name=card_class,
+            custom_attrs={"tabIndex": "0"},
+        ),
+        rx.link(
+            _card_body(row),
+            href=_ticket_href(row),
+            underline="none",
+            color="inherit",
+            display="block",
+            border_bottom="1px solid var(--gray-4)",
+            class_name=card_class,
+        ),
     )
 
 
@@ -219,6 +348,8 @@ def _queue_list() -> rx.Component:
             "on_click": QueueState.open_ticket(row["id"]),  # type: ignore[operator]  # Reflex's event typing
             "cursor": "pointer",
             "_hover": {"background": "var(--gray-3)"},
+            "custom_attrs": {"tabIndex": "0"},
+            "background": rx.cond(_is_selected(row), "var(--accent-2)", "transparent"),
         },
         row_class=lambda row: rx.cond(row["fresh"], "queue-row queue-row-fresh", "queue-row"),
         table_class="queue-table",
@@ -247,6 +378,115 @@ def _pager() -> rx.Component:
     )
 
 
+def _bulk_bar() -> rx.Component:
+    return rx.cond(
+        QueueState.selected_count > 0,
+        rx.flex(
+            rx.text(QueueState.selection_label, size="2", weight="medium", class_name="selection-label"),
+            rx.cond(
+                QueueState.can_select_all_matching,
+                rx.button(
+                    "Select all ",
+                    QueueState.total_label,
+                    " matching",
+                    size="1",
+                    variant="ghost",
+                    on_click=QueueState.select_all_matching,
+                    class_name="select-all-matching",
+                ),
+            ),
+            rx.spacer(),
+            _select(
+                QueueState.bulk_field,
+                QueueState.bulk_field_options,
+                QueueState.set_bulk_field,
+                "What to change",
+                "140px",
+            ),
+            rx.cond(
+                QueueState.bulk_needs_tag,
+                rx.input(
+                    placeholder="tag",
+                    value=QueueState.bulk_tag,
+                    on_change=QueueState.set_bulk_tag,
+                    size="2",
+                    width="140px",
+                    aria_label="Tag",
+                    class_name="bulk-tag",
+                ),
+                rx.select.root(
+                    rx.select.trigger(placeholder="Choose…", aria_label="New value", min_width="150px"),
+                    rx.select.content(
+                        rx.foreach(QueueState.bulk_options, lambda o: rx.select.item(o["label"], value=o["value"]))
+                    ),
+                    value=QueueState.bulk_value,
+                    on_change=QueueState.set_bulk_value,
+                    size="2",
+                ),
+            ),
+            rx.button("Apply…", size="2", on_click=QueueState.ask_bulk, class_name="bulk-apply"),
+            rx.button("Clear", size="2", variant="soft", color_scheme="gray", on_click=QueueState.clear_selection),
+            align="center",
+            spacing="2",
+            wrap="wrap",
+            padding="8px 12px",
+            border_radius="var(--radius-3)",
+            background="var(--accent-3)",
+            class_name="bulk-bar",
+            position="sticky",
+            top="56px",
+            z_index="5",
+        ),
+    )
+
+
+def _job_and_result() -> rx.Component:
+    return rx.fragment(
+        rx.cond(
+            QueueState.job_running,
+            rx.flex(
+                rx.text(QueueState.job_text, size="2", class_name="job-text"),
+                rx.progress(value=QueueState.job_progress, max=100, width="100%", class_name="job-progress"),
+                direction="column",
+                spacing="2",
+                padding="10px 12px",
+                border="1px solid var(--gray-5)",
+                border_radius="var(--radius-3)",
+            ),
+        ),
+        rx.cond(
+            QueueState.bulk_message,
+            rx.callout.root(
+                rx.callout.icon(rx.icon(rx.cond(QueueState.bulk_failures, "triangle-alert", "circle-check"))),
+                rx.callout.text(
+                    rx.flex(
+                        rx.flex(
+                            rx.text(QueueState.bulk_message, weight="medium", class_name="bulk-message"),
+                            rx.spacer(),
+                            rx.button("Dismiss", size="1", variant="ghost", on_click=QueueState.dismiss_bulk_result),
+                            align="center",
+                        ),
+                        rx.foreach(
+                            QueueState.bulk_failures,
+                            lambda f: rx.text(
+                                rx.link(f["ticket"], href="/agent/tickets/" + f["id"]),
+                                ": ",
+                                f["message"],
+                                size="2",
+                                class_name="bulk-failure",
+                            ),
+                        ),
+                        direction="column",
+                        spacing="1",
+                    )
+                ),
+                color_scheme=rx.cond(QueueState.bulk_failures, "amber", "green"),
+                class_name="bulk-result",
+            ),
+        ),
+    )
+
+
 def _queue_body() -> rx.Component:
     return rx.cond(
         ~QueueState.loaded,
@@ -263,8 +503,8 @@ def _queue_body() -> rx.Component:
                         empty_state(
                             "search-x",
                             tr("No tickets match"),
-                            tr("Try another search word, or clear the filters to see the whole queue."),
-                            rx.button(tr("Clear filters"), variant="soft", on_click=QueueState.clear_filters),
+                            tr("Try another search word, or reset the filters to see the whole view."),
+                            rx.button(tr("Reset filters"), variant="soft", on_click=QueueState.clear_filters),
                         ),
                         empty_state(
                             "party-popper",
@@ -279,16 +519,227 @@ def _queue_body() -> rx.Component:
     )
 
 
+def _view_menu() -> rx.Component:
+    """What can be done with the open view: save it, save changes, rename, duplicate, move, delete."""
+    return rx.menu.root(
+        rx.menu.trigger(
+            rx.icon_button(
+                rx.icon("ellipsis", size=16),
+                variant="soft",
+                color_scheme="gray",
+                size="2",
+                aria_label="View actions",
+                class_name="view-menu",
+            )
+        ),
+        rx.menu.content(
+            rx.menu.item(
+                "Save as a new view…",
+                on_select=QueueState.open_view_dialog("create"),  # type: ignore[operator]
+                class_name="view-save-new",
+            ),
+            rx.cond(
+                QueueState.view_can_edit,
+                rx.fragment(
+                    rx.cond(
+                        QueueState.modified & (QueueState.view_id != 0),
+                        rx.menu.item(
+                            "Save changes to this view", on_select=QueueState.save_changes, class_name="view-save"
+                        ),
+                    ),
+                    rx.menu.item("Rename…", on_select=QueueState.open_view_dialog("rename"), class_name="view-rename"),  # type: ignore[operator]
+                    rx.menu.item(
+                        "Move up",
+                        on_select=QueueState.move_view(QueueState.view_id, -1),  # type: ignore[operator]
+                        class_name="view-up",
+                    ),
+                    rx.menu.item(
+                        "Move down",
+                        on_select=QueueState.move_view(QueueState.view_id, 1),  # type: ignore[operator]
+                        class_name="view-down",
+                    ),
+                ),
+            ),
+            rx.cond(
+                QueueState.view_id != 0,
+                rx.menu.item(
+                    "Duplicate",
+                    on_select=QueueState.duplicate_view(QueueState.view_id),  # type: ignore[operator]
+                    class_name="view-duplicate",
+                ),
+            ),
+            rx.cond(
+                QueueState.view_can_edit,
+                rx.fragment(
+                    rx.menu.separator(),
+                    rx.menu.item(
+                        "Delete view…",
+                        color="red",
+                        on_select=QueueState.ask_delete_view(QueueState.view_id),  # type: ignore[operator]
+                        class_name="view-delete",
+                    ),
+                ),
+            ),
+            align="end",
+        ),
+    )
+
+
+def _view_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(rx.cond(QueueState.view_dialog == "rename", "Rename the view", "Save as a new view")),
+            rx.dialog.description(
+                rx.cond(
+                    QueueState.view_dialog == "rename",
+                    "The view keeps its filters.",
+                    "The filters, quick filters and sort you see now become a view in your sidebar.",
+                ),
+                size="2",
+                color_scheme="gray",
+            ),
+            rx.form(
+                rx.flex(
+                    rx.text("Name", as_="label", size="2", weight="medium", html_for="view-name"),
+                    rx.input(
+                        id="view-name",
+                        name="name",
+                        default_value=rx.cond(QueueState.view_dialog == "rename", QueueState.view_name, ""),
+                        placeholder="e.g. Urgent cards",
+                        max_length=120,
+                        required=True,
+                        auto_focus=True,
+                    ),
+                    rx.cond(
+                        QueueState.is_admin_here & (QueueState.view_dialog == "create"),
+                        rx.flex(
+                            rx.text("Who sees it", size="2", weight="medium"),
+                            rx.radio_group(
+                                ["personal", "everyone"],
+                                value=QueueState.view_form_visibility,
+                                on_change=QueueState.set_view_form_visibility,
+                                direction="row",
+                                size="2",
+                            ),
+                            direction="column",
+                            spacing="1",
+                        ),
+                    ),
+                    rx.cond(QueueState.view_form_error, rx.text(QueueState.view_form_error, color="red", size="2")),
+                    rx.flex(
+                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
+                        rx.button("Save view", type="submit", class_name="view-dialog-save"),
+                        spacing="3",
+                        justify="end",
+                    ),
+                    direction="column",
+                    spacing="3",
+                    margin_top="12px",
+                ),
+                on_submit=QueueState.save_view,
+                reset_on_submit=False,
+            ),
+            max_width="420px",
+            class_name="view-dialog",
+        ),
+        open=QueueState.view_dialog != "",
+        on_open_change=QueueState.close_view_dialog,
+    )
+
+
+def shortcuts_button() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.trigger(
+            rx.icon_button(
+                rx.icon("keyboard", size=16),
+                variant="ghost",
+                color_scheme="gray",
+                size="2",
+                aria_label="Keyboard shortcuts (?)",
+                class_name="shortcuts-button",
+            )
+        ),
+        rx.dialog.content(
+            rx.dialog.title("Keyboard shortcuts"),
+            rx.flex(
+                *(
+                    rx.flex(
+                        rx.code(keys, size="2", min_width="64px"),
+                        rx.text(what, size="2"),
+                        spacing="3",
+                        align="center",
+                    )
+                    for keys, what in SHORTCUTS
+                ),
+                rx.text("They do nothing while you type in a field.", size="1", color_scheme="gray"),
+                direction="column",
+                spacing="2",
+            ),
+            rx.flex(rx.dialog.close(rx.button("Close", variant="soft")), justify="end", margin_top="12px"),
+            max_width="400px",
+            class_name="shortcuts-dialog",
+        ),
+    )
+
+
+def _queue_actions() -> rx.Component:
+    return rx.flex(
+        rx.box(
+            rx.button(
+                rx.icon("square-check", size=14),
+                rx.cond(QueueState.select_mode, "Done", "Select"),
+                size="1",
+                variant="soft",
+                on_click=QueueState.toggle_select_mode,
+                class_name="select-mode",
+            ),
+            display=["block", "block", "none"],
+        ),
+        rx.cond(
+            QueueState.modified,
+            rx.box(
+                rx.button(
+                    rx.icon("bookmark-plus", size=14),
+                    "Save view",
+                    size="1",
+                    variant="soft",
+                    on_click=QueueState.open_view_dialog("create"),  # type: ignore[operator]
+                    class_name="save-view",
+                ),
+                display=["none", "block", "block"],
+            ),
+        ),
+        _view_menu(),
+        rx.box(shortcuts_button(), display=["none", "none", "block"]),
+        spacing="2",
+        align="center",
+    )
+
+
 @page(route=routes.AGENT_QUEUE, title="Queue · AutoCRM", on_load=QueueState.load)
 def queue() -> rx.Component:
     return agent_shell(
         rx.flex(
             _filter_bar(),
+            _quick_filters(),
+            _job_and_result(),
+            _bulk_bar(),
             _queue_body(),
+            _view_dialog(),
+            confirm_dialog(
+                QueueState,
+                description=QueueState.pending_words,
+                confirm_label=QueueState.pending_label,
+                on_confirm=QueueState.confirm,
+                class_name="confirm-yes",
+                danger=QueueState.pending_is_danger,
+            ),
             direction="column",
             spacing="3",
+            class_name="queue-page",
         ),
         title=QueueState.view_title,
+        actions=_queue_actions(),
     )
 
 

@@ -112,6 +112,10 @@ def ensure_defaults(session: Session) -> None:
     session.flush()
     if created:
         _vocabulary_changed(session)
+    # The queue's built-in views are desk defaults too (imported here: views read tickets, which read desk).
+    from autocrm.services import views
+
+    views.ensure_builtin_views(session)
 
 
 def vocabulary(session: Session) -> Vocabulary:

@@ -173,6 +173,20 @@ def create_team(
     return TeamPublic(id=team_id, name=team.name, description=team.description, member_ids=list(member_ids))
 
 
+def list_teams(session: Session, *, actor: Actor) -> list[TeamPublic]:
+    """Every team by name, with its members (staff only: the queue's filters and bulk changes name teams)."""
+    actor.require_staff()
+    members: dict[int, list[int]] = {}
+    for team_id, user_id in session.exec(select(TeamMembership.team_id, TeamMembership.user_id)):
+        members.setdefault(team_id, []).append(user_id)
+    return [
+        TeamPublic(
+            id=stored_id(t.id), name=t.name, description=t.description, member_ids=members.get(stored_id(t.id), [])
+        )
+        for t in session.exec(select(Team).order_by(col(Team.name)))
+    ]
+
+
 def set_team_lead(session: Session, *, actor: Actor, team_id: int, user_id: int, lead: bool) -> None:
     """Makes a team's member its lead (or not): leads approve shared macros."""
     actor.require_admin()

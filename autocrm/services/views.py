@@ -446,18 +446,19 @@ def view_counts(
 
 
 def ensure_builtin_views(session: Session) -> None:
-    """Adds the built-in views a database lacks (one made from the models rather than the migrations)."""
-    have = set(session.exec(select(SavedView.builtin_key).where(col(SavedView.builtin_key).is_not(None))))
+    """Adds the built-in views to a desk that has none (a database made from the models rather than the
+    migrations); a desk whose admins deleted some of them keeps its choice."""
+    if session.exec(select(SavedView.id).where(col(SavedView.builtin_key).is_not(None)).limit(1)).first():
+        return
     for position, (key, (name, filters)) in enumerate(BUILTIN_VIEWS.items()):
-        if key not in have:
-            session.add(
-                SavedView(
-                    name=name,
-                    filters=filters,
-                    columns=[],
-                    visibility=ViewVisibility.everyone,
-                    position=position,
-                    builtin_key=key,
-                )
+        session.add(
+            SavedView(
+                name=name,
+                filters=filters,
+                columns=[],
+                visibility=ViewVisibility.everyone,
+                position=position,
+                builtin_key=key,
             )
+        )
     session.flush()

@@ -7,24 +7,42 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import reflex as rx
 
+from autocrm import routes
 from autocrm.core.db import read_session
-from autocrm.core.i18n import N_, format_number, t
-from autocrm.services import tickets
+from autocrm.core.i18n import format_number, t
+from autocrm.services import tickets, views
 from autocrm.services.actor import Actor
-from autocrm.services.tickets import UNSOLVED_CATEGORIES, QueueTotal, TicketFilter, TicketPage
+from autocrm.services.tickets import UNSOLVED_CATEGORIES, QueueTotal, TicketPage
 from autocrm.state import live
 from autocrm.state.roles import STAFF
 from autocrm.state.session import SessionState
 
 UNSOLVED = list(UNSOLVED_CATEGORIES)
 
-# view key -> (label, filters). The queue's filter bar starts from these presets.
-VIEWS: dict[str, tuple[str, dict]] = {
-    "unsolved": (N_("Unsolved"), {"status_category": UNSOLVED}),
-    "mine": (N_("Assigned to me"), {"status_category": UNSOLVED, "assignee_id": "me"}),
-    "unassigned": (N_("Unassigned"), {"status_category": UNSOLVED, "assignee_id": "none"}),
-    "all": (N_("All tickets"), {}),
-}
+# The built-in views' keys (rows of `saved_view` since migration 0024) and their sidebar icons.
+VIEW_ICONS = {"unsolved": "inbox", "mine": "user-round", "unassigned": "user-round-x", "all": "layers"}
+SHARING_ICONS = {"personal": "bookmark", "team": "users", "everyone": "list-filter"}
+
+
+def view_key(view: views.ViewPublic) -> str:
+    """How a view is named in the URL and the sidebar: a built-in one by its key, the others by id."""
+    return view.builtin_key or str(view.id)
+
+
+def sidebar_entry(view: views.ViewPublic, total: QueueTotal | None) -> dict[str, Any]:
+    key = view_key(view)
+    return {
+        "key": key,
+        "id": view.id,
+        "name": view.name,
+        "builtin": bool(view.builtin_key),  # a built-in view's name is a msgid, translated in the browser
+        "count": count_badge(total) if total is not None else "",
+        "icon": VIEW_ICONS.get(view.builtin_key or "", SHARING_ICONS.get(view.visibility, "list-filter")),
+        "personal": view.visibility == "personal",
+        "can_edit": view.can_edit,
+        "href": f"{routes.AGENT_QUEUE}?view={key}",
+        "filters": view.filters,  # so a filter bar that lands on a view's filters highlights it
+    }
 
 
 def total_text(page: TicketPage | QueueTotal) -> str:
@@ -49,23 +67,26 @@ FRESH_LIMIT = 500
 class StaffState(SessionState):
     """Base of the agent and admin page states."""
 
-    view_counts: dict[str, str] = {}
-    current_view: str = ""
+    view_counts: dict[str, str] = {}  # view key -> its count as the sidebar shows it
+    sidebar_views: list[dict[str, Any]] = []
+    current_view: str = ""  # the open view's key (see `view_key`), "" when the queue shows no saved view
     # Tickets someone else changed since this tab showed them: marked in the queue until the agent opens one.
     fresh_ids: list[int] = []
 
     def _load_counts(self, actor: Actor, batch: live.Batch | None = None) -> None:
-        def count() -> dict[str, str]:
-            with read_session() as session:
-                totals = tickets.queue_totals(
-                    session,
-                    actor=actor,
-                    queues={key: TicketFilter(**preset) for key, (_label, preset) in VIEWS.items()},
-                )
-            return {key: count_badge(total) for key, total in totals.items()}
+        """The sidebar: the views this agent sees, each with its count (all counts from one statement)."""
 
-        counts = batch.shared(("counts", actor.user_id), count) if batch is not None else count()
-        if counts != self.view_counts:  # a live update sends only what moved
+        def count() -> list[dict[str, Any]]:
+            with read_session() as session:
+                listed = views.list_views(session, actor=actor)
+                totals = views.view_counts(session, actor=actor, views=listed)
+            return [sidebar_entry(view, totals.get(view.id)) for view in listed]
+
+        entries = batch.shared(("counts", actor.user_id), count) if batch is not None else count()
+        if entries != self.sidebar_views:  # a live update sends only what moved
+            self.sidebar_views = entries
+        counts = {entry["key"]: entry["count"] for entry in entries}
+        if counts != self.view_counts:
             self.view_counts = counts
 
     def _mark_fresh(self, ticket_ids: set[int]) -> None:

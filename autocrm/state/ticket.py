@@ -12,7 +12,7 @@ from autocrm.core.i18n import N_, t
 from autocrm.services import desk, tickets, users
 from autocrm.services.actor import Actor
 from autocrm.services.tickets import MessageCreate, TicketCreate, TicketUpdate
-from autocrm.state import live
+from autocrm.state import live, shortcuts
 from autocrm.state.conversation import load_conversation
 from autocrm.state.format import form_text, ticket_row
 from autocrm.state.roles import STAFF
@@ -118,7 +118,7 @@ class AgentTicketState(StaffState):
         self._reload(actor)
         self._load_counts(actor)
         self.loaded = True
-        return None
+        return shortcuts.install()  # a, r, n and Esc on this page
 
     @rx.event
     def set_mode(self, mode: str | list[str]):

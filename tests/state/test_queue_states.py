@@ -1,0 +1,98 @@
+"""The queue's state: a pasted URL restores view, filters, quick filters, words, sort and page; chips; saving
+and deleting views; the sidebar's counts; a bulk change through the confirmation; matched words marked."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs, urlparse
+
+from autocrm.core.db import read_session
+from autocrm.models import Role
+from autocrm.services import tickets, views
+from autocrm.services.actor import Actor
+from autocrm.state.queue import QueueState, highlight, search_words
+from tests.factories import make_ticket, make_user
+from tests.state.test_states import _signed_in
+
+
+def _url_of(queue: QueueState) -> dict[str, list[str]]:
+    return parse_qs(urlparse(queue._url()).query)
+
+
+def test_a_pasted_url_restores_the_screen(people):
+    agent = people.make(Role.agent)
+    opener = make_user(Role.agent)
+    urgent = make_ticket(by=opener, requester=make_user(Role.customer), priority="urgent", subject="Card stolen")
+    make_ticket(by=opener, requester=make_user(Role.customer), priority="low", subject="Card fee question")
+    filters = json.dumps({"priority": ["urgent"], "status_category": ["new", "open", "pending", "on_hold"]})
+    path = f"/agent?view=unsolved&f={filters}&quick=unassigned&q=card&sort=number&page=1"
+    queue = _signed_in(QueueState, agent, path)
+    queue.load()
+    assert queue.loaded and queue.error == ""
+    assert (queue.view_name, queue.quick, queue.q, queue.sort) == ("Unsolved", ["unassigned"], "card", "number")
+    assert [row["id"] for row in queue.rows] == [urgent.id]
+    assert queue.view_title == "Unsolved (changed)" and queue.modified
+    assert {chip["key"] for chip in queue.chips} == {"priority", "status_category"}
+    assert any(part["hit"] and part["text"] == "Card" for part in queue.rows[0]["subject_parts"])
+    url = _url_of(queue)
+    assert url["view"] == ["unsolved"] and json.loads(url["f"][0])["priority"] == ["urgent"]
+    assert url["quick"] == ["unassigned"] and url["q"] == ["card"] and url["sort"] == ["number"]
+    queue.remove_chip("priority")
+    assert queue.filters == queue.view_filters and len(queue.rows) == 2
+    assert "f" not in _url_of(queue)
+    counts = {entry["name"]: entry["count"] for entry in queue.sidebar_views}
+    assert counts == {"Unsolved": "2", "Assigned to me": "0", "Unassigned": "2", "All tickets": "2"}
+
+
+def test_saving_changing_and_deleting_a_view(people):
+    agent = people.make(Role.agent)
+    queue = _signed_in(QueueState, agent, "/agent")
+    queue.load()
+    queue.set_priority("high")
+    queue.toggle_quick("overdue")
+    queue.open_view_dialog("create")
+    queue.save_view({"name": "Hot ones"})
+    assert queue.view_dialog == "" and queue.view_name == "Hot ones" and queue.view_can_edit
+    with read_session() as s:
+        saved = views.get_view(s, actor=Actor.for_user(agent), view_id=queue.view_id)
+    assert saved.filters["priority"] == ["high"] and saved.filters["quick"] == ["overdue"]
+    assert saved.visibility == "personal"
+    assert any(entry["name"] == "Hot ones" for entry in queue.sidebar_views)
+    assert queue.current_view == str(saved.id)
+    queue.ask_delete_view(saved.id)
+    assert queue.confirming and queue.pending_label == "Delete view"
+    queue.confirm()
+    assert not any(entry["name"] == "Hot ones" for entry in queue.sidebar_views)
+    assert queue.view_name == "Unsolved"
+
+
+def test_a_bulk_change_goes_through_the_confirmation(people):
+    agent = people.make(Role.agent)
+    opener = make_user(Role.agent)
+    made = [make_ticket(by=opener, requester=make_user(Role.customer), subject=f"T{n}") for n in range(3)]
+    with read_session() as s:
+        assert all(
+            tickets.get_ticket(s, actor=Actor.for_user(agent), ticket_id=t.id).priority == "normal" for t in made
+        )
+    queue = _signed_in(QueueState, agent, "/agent?view=all")
+    queue.load()
+    queue.toggle_select(made[0].id)
+    queue.toggle_select(made[1].id)
+    assert queue.selection_label == "2 tickets selected"
+    queue.set_bulk_field("priority")
+    queue.set_bulk_value("urgent")
+    queue.ask_bulk()
+    assert queue.pending["title"] == "Change 2 tickets?"
+    assert queue.pending_words == "Set the priority to Urgent on these 2 tickets."
+    queue.confirm()
+    assert queue.bulk_message == "Changed 2 tickets." and queue.selected_ids == []
+    with read_session() as s:
+        priorities = [tickets.get_ticket(s, actor=Actor.for_user(agent), ticket_id=t.id).priority for t in made]
+    assert priorities == ["urgent", "urgent", "normal"]
+
+
+def test_matched_words_are_marked():
+    assert search_words("#1234 refund Card x") == ["refund", "card"]
+    parts = highlight("Refund for my card, carded", ["card"])
+    assert [p["text"] for p in parts if p["hit"]] == ["card", "carded"]
+    assert highlight("nothing", []) == [{"text": "nothing", "hit": False}]
