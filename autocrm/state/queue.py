@@ -830,7 +830,11 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
             return QueueState.follow_job
         self._show_result(len(result.updated), [f.model_dump() for f in result.failed])
         refusal = self._refresh()
-        return refusal if refusal is not None else rx.toast.success(self.bulk_message)
+        if refusal is not None:
+            return refusal
+        if self.bulk_failures:
+            return rx.toast.warning("Some tickets could not be changed: the list says why.")
+        return rx.toast.success(self.bulk_message)
 
     def _show_result(self, updated: int, failed: list[dict[str, Any]]) -> None:
         changed = "Changed 1 ticket." if updated == 1 else "Changed {count} tickets.".format(count=f"{updated:,}")  # noqa: UP032 (a message to wrap in t())
