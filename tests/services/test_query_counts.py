@@ -26,6 +26,10 @@ SYSTEM = Actor.system("test:counts")
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 # Statements per call, SQLite's BEGIN included (PostgreSQL needs one fewer).
 MAX_LIST_STATEMENTS = 2
+# A filter on status categories reads the desk's vocabulary counter once per session (a primary-key read; the
+# vocabulary itself is cached per process) to write the categories' status keys into the statement: planned
+# for those keys, PostgreSQL reads the status index (a count of open urgent tickets at 100,000: 125 -> 7 ms).
+VOCABULARY_CHECK = "FROM counter"
 MAX_TICKET_PAGE_STATEMENTS = 5  # get_ticket (2) + list_messages (3)
 MAX_API_LIST_STATEMENTS = 5
 
@@ -113,7 +117,7 @@ def _queue_statements(desk: Desk, actor: Actor, per_page: int) -> dict[str, int]
             page = tickets.list_tickets(s, actor=actor, filters=make(desk, per_page))
         if name != "past the end":
             assert page.items, name
-        counts[name] = len(statements)
+        counts[name] = len([st for st in statements if VOCABULARY_CHECK not in st])
     return counts
 
 
@@ -146,7 +150,7 @@ def _customer_statements(actor: Actor, per_page: int) -> dict[str, int]:
     for name, f in calls.items():
         with read_session() as s, counting() as statements:
             tickets.customer_tickets(s, actor=actor, filters=f)
-        counts[name] = len(statements)
+        counts[name] = len([st for st in statements if VOCABULARY_CHECK not in st])
     return counts
 
 
@@ -310,7 +314,9 @@ def test_the_sidebar_counts_of_every_view_are_one_statement_and_match_the_queues
             totals = queue_totals(s, actor=Actor.for_user(agent), queues=views)
     finally:
         event.remove(get_engine(), "before_cursor_execute", counting)
-    assert len([st for st in statements if st.lstrip().upper().startswith(("SELECT", "WITH"))]) == 1, statements
+    counted = [st for st in statements if st.lstrip().upper().startswith(("SELECT", "WITH"))]
+    assert len([st for st in counted if VOCABULARY_CHECK not in st]) == 1, statements
+    assert len(counted) <= 2, statements  # and at most the vocabulary check besides
     with read_session() as s:
         for key, f in views.items():
             page = tickets.list_tickets(s, actor=Actor.for_user(agent), filters=f)

@@ -241,8 +241,10 @@ def test_the_counts_of_every_view_come_from_one_statement(desk):
             counts = views.view_counts(s, actor=maya, views=listed)
         finally:
             event.remove(get_engine(), "before_cursor_execute", count)
-    selects = [st for st in statements if st.lstrip().upper().startswith("SELECT")]
-    assert len(selects) == 1, statements
+    selects = [st for st in statements if st.lstrip().upper().startswith(("SELECT", "WITH"))]
+    # One statement for all the counts, besides the desk's vocabulary check (see test_query_counts).
+    assert len([st for st in selects if "FROM counter" not in st]) == 1, statements
+    assert len(selects) <= 2, statements
     by_name = {v.name: counts[v.id].total for v in listed}
     assert by_name["Unsolved"] == 2 and by_name["Assigned to me"] == 1 and by_name["Unassigned"] == 1
     assert by_name["View 1"] == 1 and by_name["View 0"] == 0

@@ -28,9 +28,9 @@ from sqlmodel import Session, col, func, select
 from autocrm.core import fulltext
 from autocrm.core.db import table_of
 from autocrm.core.i18n import t
-from autocrm.models import StatusCategory, Ticket, TicketPriority, TicketSla, TicketStatus, TicketTag, User
+from autocrm.models import StatusCategory, Ticket, TicketSla, TicketStatus, TicketTag, User
 from autocrm.models.base import utcnow
-from autocrm.services import verification
+from autocrm.services import desk, verification
 from autocrm.services.actor import TICKETS_READ, Actor
 from autocrm.services.errors import field_error
 from autocrm.services.tickets.reads import customer_from, public_from, public_select, requester_only
@@ -49,6 +49,15 @@ SORTS: dict[str, tuple[Mapped[Any], bool]] = {
 # PostgreSQL (2.2 of 2.6 ms at 15,000 tickets); nobody pages through a thousand tickets, and a queue
 # that large reads as "1,000+".
 TOTAL_CAP = 1_000
+
+
+def _status_keys(session: Session, categories: Sequence[StatusCategory]) -> list[str]:
+    """The desk's statuses of these categories, from its vocabulary (one primary-key read per session, checked
+    against the vocabulary counter), written into the statement as keys rather than a subquery: PostgreSQL then
+    reads the status index. Counting open urgent tickets on a desk of 100,000 mostly closed ones went from 66 ms
+    (a scan: the planner could not know the subquery's few statuses) to 7 ms."""
+    wanted = set(categories)
+    return [s.key for s in desk.vocabulary(session).statuses.values() if s.category in wanted]
 
 
 def _search_condition(session: Session, actor: Actor, raw: str) -> Any:
@@ -128,9 +137,7 @@ def _list_conditions(session: Session, actor: Actor, f: TicketFilter) -> list[An
     if f.status:
         conditions.append(col(Ticket.status).in_(f.status))
     if f.status_category:
-        conditions.append(
-            col(Ticket.status).in_(select(TicketStatus.key).where(col(TicketStatus.category).in_(f.status_category)))
-        )
+        conditions.append(col(Ticket.status).in_(_status_keys(session, f.status_category)))
     if f.priority:
         conditions.append(col(Ticket.priority).in_(f.priority))
     if f.assignee_id == "none":
@@ -145,7 +152,7 @@ def _list_conditions(session: Session, actor: Actor, f: TicketFilter) -> list[An
         conditions.append(Ticket.team_id == f.team_id)
     if f.tag:
         conditions.append(col(Ticket.id).in_(select(TicketTag.ticket_id).where(TicketTag.tag == f.tag.strip().lower())))
-    conditions.extend(_view_conditions(actor, f))
+    conditions.extend(_view_conditions(session, actor, f))
     if f.q:
         search = _search_condition(session, actor, f.q)
         if search is not None:
@@ -194,10 +201,11 @@ def _sla_condition(states: Sequence[str], now: datetime) -> Any:
     return or_(*branches)
 
 
-def _quick_condition(actor: Actor, quick: str, now: datetime) -> Any:
-    if quick == "high_priority":
-        high_rank = select(TicketPriority.rank).where(TicketPriority.key == _HIGH_PRIORITY).scalar_subquery()
-        return col(Ticket.priority).in_(select(TicketPriority.key).where(col(TicketPriority.rank) >= high_rank))
+def _quick_condition(session: Session, actor: Actor, quick: str, now: datetime) -> Any:
+    if quick == "high_priority":  # keys, not a subquery: see `_status_keys`
+        ranks = {p.key: p.rank for p in desk.vocabulary(session).priorities.values()}
+        high = ranks.get(_HIGH_PRIORITY)
+        return col(Ticket.priority).in_([key for key, rank in ranks.items() if high is not None and rank >= high])
     if quick == "unassigned":
         return col(Ticket.assignee_id).is_(None)
     if quick == "overdue":
@@ -209,7 +217,7 @@ def _quick_condition(actor: Actor, quick: str, now: datetime) -> Any:
     return col(Ticket.updated_at) >= now - timedelta(hours=1)  # updated_last_hour
 
 
-def _view_conditions(actor: Actor, f: TicketFilter) -> list[Any]:
+def _view_conditions(session: Session, actor: Actor, f: TicketFilter) -> list[Any]:
     """The filters saved views brought (tags, channel, organization, custom fields, dates, due, SLA, quick)."""
     now = utcnow()
     conditions: list[Any] = []
@@ -239,7 +247,7 @@ def _view_conditions(actor: Actor, f: TicketFilter) -> list[Any]:
     if f.sla:
         conditions.append(_sla_condition(f.sla, now))
     for quick in dict.fromkeys(f.quick):
-        conditions.append(_quick_condition(actor, quick, now))
+        conditions.append(_quick_condition(session, actor, quick, now))
     return conditions
 
 
@@ -307,8 +315,22 @@ def _read_total(counted: int, cap: int) -> tuple[int, bool]:
 # Filters whose best plan depends on how many tickets match (a tag nobody uses, a desk without due dates): with
 # one generic plan PostgreSQL walked the whole sort index for a view tagged "refund" (98 ms at 100,000 tickets),
 # planned per call it reads the tag index (13 ms). Planned per call, like a search.
+# Status categories too: "new or open" is 0.7% of a desk of mostly closed tickets, and only a plan made for the
+# statuses at hand reads the status index (a count of open urgent tickets at 100,000: 125 -> 7 ms).
 _SELECTIVE_FILTERS = frozenset(
-    {"tag", "tags_any", "tags_all", "tags_none", "custom_fields", "due_after", "due_before", "overdue", "sla", "quick"}
+    {
+        "status_category",
+        "tag",
+        "tags_any",
+        "tags_all",
+        "tags_none",
+        "custom_fields",
+        "due_after",
+        "due_before",
+        "overdue",
+        "sla",
+        "quick",
+    }
 )
 
 
