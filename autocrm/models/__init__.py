@@ -2,6 +2,7 @@
 
 from autocrm.models.accounts import DeskSetting, EmailVerification, TicketVerificationHold
 from autocrm.models.audit import AuditEntry
+from autocrm.models.email import EmailMailbox, InboundMail, InboundStatus, MailboxSecurity
 from autocrm.models.enums import Channel, CustomFieldType, Role, StatusCategory
 from autocrm.models.events import EventRecord, Job, JobStatus
 from autocrm.models.inbox import InboxNotification
@@ -51,8 +52,11 @@ __all__ = [
     "CustomFieldType",
     "DeliveryStatus",
     "DeskSetting",
+    "EmailMailbox",
     "EmailVerification",
     "EventRecord",
+    "InboundMail",
+    "InboundStatus",
     "InboxNotification",
     "Job",
     "JobStatus",
@@ -63,6 +67,7 @@ __all__ = [
     "KbFeedback",
     "KbIndexState",
     "LoginSession",
+    "MailboxSecurity",
     "Macro",
     "MacroVersion",
     "Message",

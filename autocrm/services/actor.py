@@ -86,6 +86,12 @@ class Actor:
         return self.role.is_staff
 
     @property
+    def is_channel(self) -> bool:
+        """A customer writing through a channel the desk received their words on (an e-mail): the channel names
+        who they are, so it writes on their tickets even while those wait for the address to be verified."""
+        return (self.via or "").startswith("channel:") and self.kind == ActorKind.person
+
+    @property
     def is_admin(self) -> bool:
         return self.role == Role.admin
 

@@ -41,8 +41,10 @@ def create_user(
     password: str | None = None,
     organization_id: int | None = None,
     self_signup: bool = False,
+    vouched: bool = True,
 ) -> UserPublic:
-    """Admins create any account; anyone may sign themselves up as a customer."""
+    """Admins create any account; anyone may sign themselves up as a customer. `vouched=False`: nobody vouched
+    for the address (a channel saw mail from it), so it stays unverified until its owner proves it."""
     if not self_signup:
         actor.require_admin()
         actor.require_scope(USERS_WRITE)
@@ -65,7 +67,7 @@ def create_user(
         password_hash=hash_password(password) if password else None,
         organization_id=organization_id,
         # Whoever made the account vouched for the address; a self-sign-up proves it by a mailed link.
-        email_verified_at=None if self_signup else utcnow(),
+        email_verified_at=None if self_signup or not vouched else utcnow(),
     )
     session.add(user)
     session.flush()

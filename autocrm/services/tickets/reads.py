@@ -49,7 +49,10 @@ def visible_ticket(session: Session, actor: Actor, ticket_id: int, *, scope: str
     actor.require_scope(scope)
     ticket = session.get(Ticket, ticket_id) if is_valid_id(ticket_id) else None
     if ticket is None or (
-        not actor.is_staff and (ticket.requester_id != actor.user_id or verification.is_held(session, ticket_id))
+        not actor.is_staff
+        and (
+            ticket.requester_id != actor.user_id or (not actor.is_channel and verification.is_held(session, ticket_id))
+        )
     ):
         raise NotFound(t("Ticket {ticket_id} not found.", ticket_id=ticket_id))
     return ticket

@@ -205,7 +205,7 @@ def _resolve_requester(session: Session, actor: Actor, data: TicketCreate, origi
 def _body_format_for(actor: Actor, data: TicketCreate | MessageCreate) -> str:
     """Customers write plain text, and their messages come in on the channel the app sees them use: an HTML
     body or a channel of their choosing is staff's (an agent logging a phone call, an integration's mail)."""
-    if actor.is_staff:
+    if actor.is_staff or actor.is_channel:
         return data.body_format
     if data.channel is not None or ("body_format" in data.model_fields_set and data.body_format != "text"):
         raise PermissionDenied(t("Customers write plain text; the channel and an HTML body are set by staff."))
