@@ -424,6 +424,26 @@ def serve(
     os.execv(reflex, [reflex, *args[1:]])  # noqa: S606 (our own venv's reflex, fixed arguments: no shell to inject into)
 
 
+@cli.command("mail-listener")
+def mail_listener(
+    host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0: every interface).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="SMTP port (25 needs root; 0: a free one).")] = 2525,
+) -> None:
+    """An SMTP server that turns every message it receives into a ticket, a reply or a failed-list entry."""
+    import asyncio
+
+    from autocrm.channels.smtp_listener import serve_forever
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    typer.echo(f"mail listener on {host}:{port}")
+    try:
+        asyncio.run(serve_forever(host, port))
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        raise _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     cli()

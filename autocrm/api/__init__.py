@@ -17,6 +17,7 @@ from autocrm.api.routes import (
     api_keys,
     attachments,
     bulk,
+    channels,
     health,
     kb,
     macros,
@@ -41,6 +42,8 @@ __all__ = ["app", "create_app", "wrap_reflex"]
 def _body_limit_for(path: str) -> int:
     if path.endswith("/attachments"):
         return get_settings().attachment_max_bytes + MULTIPART_OVERHEAD_BYTES
+    if path == "/api/v1/channels/email/inbound":
+        return get_settings().email_max_bytes
     return JSON_BODY_MAX_BYTES
 
 
@@ -81,6 +84,7 @@ def create_app() -> FastAPI:
     api.include_router(sso.router)
     api.include_router(notifications.router)
     api.include_router(views.router)
+    api.include_router(channels.router)
     return api
 
 

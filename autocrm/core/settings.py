@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     # it is kept but ignored (a mail storm, two auto-responders answering each other).
     email_sender_limit: int = Field(default=30, ge=1)
     email_sender_window_seconds: int = Field(default=600, ge=1)
+    email_max_bytes: int = Field(default=30 * 1024 * 1024, ge=1024, description="The largest raw message taken in.")
     message_max_chars: int = 100_000
     # Failed sign-ins (and failed MFA codes) are free up to these counts; each further failure doubles a wait,
     # from login_first_delay_seconds up to login_max_delay_seconds. Successes never count. Failures are

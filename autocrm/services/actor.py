@@ -26,6 +26,8 @@ KB_WRITE = "kb:write"
 # Saved views of the queue (`views`): reading them (tickets:read implies it), and writing them.
 VIEWS_READ = "views:read"
 VIEWS_WRITE = "views:write"
+# Handing the desk messages received on a channel (`POST /api/v1/channels/email/inbound`).
+CHANNELS_WRITE = "channels:write"
 ALL_SCOPES: tuple[str, ...] = (
     TICKETS_READ,
     TICKETS_WRITE,
@@ -38,6 +40,7 @@ ALL_SCOPES: tuple[str, ...] = (
     KB_WRITE,
     VIEWS_READ,
     VIEWS_WRITE,
+    CHANNELS_WRITE,
 )
 
 

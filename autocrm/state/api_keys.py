@@ -39,6 +39,7 @@ SCOPE_HINTS = {
     "kb:write": "Write and publish knowledge-base articles (admins and KB editors)",
     "views:read": "Read saved views and their counts (tickets:read reads them too)",
     "views:write": "Create, change, reorder and delete saved views (shared ones with admin keys only)",
+    "channels:write": "Hand the desk raw e-mails received elsewhere (inbound channel webhooks)",
 }
 STATE_TEXT = {
     ApiKeyState.active: "Active",

@@ -96,6 +96,7 @@ def test_openapi_documents_every_endpoint_the_bearer_scheme_and_the_error_envelo
         "/api/v1/routing/rules/{rule_id}": ["delete", "get", "patch"],
         "/api/v1/routing/rules/order": ["post"],
         "/api/v1/routing/test": ["post"],
+        "/api/v1/channels/email/inbound": ["post"],
         "/api/v1/sla/calendars": ["get", "post"],
         "/api/v1/sla/policies": ["get", "post"],
         "/api/v1/sla/policies/{policy_id}": ["patch"],

@@ -8,6 +8,7 @@ from autocrm.services.email.ingest import (
     ingest,
     ingest_one,
     list_inbound,
+    receive,
     retry_inbound,
 )
 from autocrm.services.email.parse import MailAttachment, ParsedMail, UnusableMail, parse_mail
@@ -26,5 +27,6 @@ __all__ = [
     "list_inbound",
     "new_text_of",
     "parse_mail",
+    "receive",
     "retry_inbound",
 ]

@@ -47,10 +47,10 @@ from autocrm.models import (
 )
 from autocrm.models.base import utcnow
 from autocrm.services import audit, desk, events, notifications
-from autocrm.services.actor import Actor
+from autocrm.services.actor import CHANNELS_WRITE, Actor
 from autocrm.services.content import html_to_text, sanitize_html
 from autocrm.services.email.parse import MailAttachment, ParsedMail, UnusableMail, message_id_of, parse_mail, sender_of
-from autocrm.services.errors import Conflict, DomainError, NotFound
+from autocrm.services.errors import Conflict, DomainError, NotFound, field_error
 from autocrm.services.inputs import is_valid_id
 from autocrm.services.mail import from_address
 from autocrm.services.storage import get_file_store
@@ -519,3 +519,13 @@ def retry_inbound(session: Session, *, actor: Actor, inbound_id: int) -> Inbound
     session.flush()
     retried = _process(session, RawMail(data=data, source=row.source, mailbox_id=row.mailbox_id), fields)
     return _result(retried)
+
+
+def receive(session: Session, *, actor: Actor, data: bytes, source: str = "api") -> InboundResult:
+    """A raw message handed to the desk by a mail service (REST) or the SMTP listener: an integration's key with
+    `channels:write`. A message that cannot be read is still stored and answers `failed` with the reason."""
+    actor.require_scope(CHANNELS_WRITE)
+    actor.require_staff()
+    if len(data) > get_settings().email_max_bytes:
+        raise field_error("message", f"The message is larger than {get_settings().email_max_bytes} bytes.")
+    return ingest_one(session, RawMail(data=data, source=source))
