@@ -40,3 +40,14 @@ if [ $dev = 1 ] && [ ! -x /usr/bin/chromium ]; then
     sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   fi
 fi
+
+if [ $dev = 1 ] && [ ! -x /usr/sbin/dovecot ]; then
+  # The e-mail channel's tests fetch mail from a real IMAP server, started by a fixture on a free loopback port
+  # with a config of its own (no system service is used).
+  echo "bootstrap: installing Debian's dovecot-imapd for the IMAP tests"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null
+  fi
+fi

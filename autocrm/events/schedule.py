@@ -17,6 +17,7 @@ from autocrm.core.settings import get_settings
 from autocrm.models import EventRecord, Job, JobStatus
 from autocrm.models.base import utcnow
 from autocrm.services import sla
+from autocrm.services.email import mailboxes
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ SCHEDULE: list[ScheduledJob] = [
     ScheduledJob("outbox.clean_up", every_seconds=3600, run=clean_up_outbox),
     # `sla.breached` once per ticket and target whose due time passed (`services/sla.py`).
     ScheduledJob("sla.check", every_seconds=60, run=sla.run_breach_check),
+    # New mail of every enabled IMAP mailbox; commits per batch, before the server is told (`email/mailboxes.py`).
+    ScheduledJob("email.poll", every_seconds=60, run=mailboxes.poll_all),
 ]
 
 
