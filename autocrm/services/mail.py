@@ -28,6 +28,13 @@ SMTP_TIMEOUT_SECONDS = 30
 
 
 @dataclass(frozen=True)
+class MailFile:
+    filename: str
+    content_type: str  # "application/pdf"
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
 class OutboundMail:
     to: str
     subject: str
@@ -37,6 +44,7 @@ class OutboundMail:
     reply_to: str | None = None
     sender_name: str | None = None  # the display name of From; unset: AUTOCRM_COMPANY_NAME
     headers: dict[str, str] = field(default_factory=dict)  # In-Reply-To, References, List-Unsubscribe, ...
+    attachments: tuple[MailFile, ...] = ()  # the files of the reply it carries
 
 
 class Mailer(Protocol):
@@ -64,6 +72,11 @@ def build_message(mail: OutboundMail) -> EmailMessage:
     message.set_content(mail.text)
     if mail.html is not None:
         message.add_alternative(mail.html, subtype="html")
+    for file in mail.attachments:
+        maintype, _, subtype = file.content_type.partition("/")
+        message.add_attachment(
+            file.data, maintype=maintype or "application", subtype=subtype or "octet-stream", filename=file.filename
+        )
     return message
 
 

@@ -25,21 +25,34 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from autocrm import routes
+from autocrm.core.db import stored_id
 from autocrm.core.i18n import t, using_locale
 from autocrm.core.settings import get_settings
-from autocrm.models import Message, OutboundMailRecord, StatusCategory, Ticket, TicketStatus, User
+from autocrm.models import (
+    Attachment,
+    InboundMail,
+    InboundStatus,
+    Message,
+    OutboundMailRecord,
+    StatusCategory,
+    Ticket,
+    TicketStatus,
+    User,
+)
 from autocrm.services import audit, notification_templates
 from autocrm.services.actor import Actor
 from autocrm.services.errors import NotFound
 from autocrm.services.events import Event
-from autocrm.services.mail import OutboundMail, from_address, get_mailer
+from autocrm.services.mail import MailFile, OutboundMail, from_address, get_mailer
 from autocrm.services.notification_templates import Rendered, TicketFacts
+from autocrm.services.storage import get_file_store
 
 log = logging.getLogger(__name__)
 
 _UNSUBSCRIBE_SALT = "autocrm.notifications-off"
 _REPLY_TOKEN_BYTES = 6  # 12 hex digits: enough that a guessed token is refused, short enough for an address
 _THREAD_DEPTH = 20  # References names at most this many earlier mails
+_MAIL_FILES_MAX_BYTES = 15 * 1024 * 1024  # a reply's files mailed with it, at most (servers refuse ~25 MB)
 BAD_LINK = "This link is not valid: it may be cut short, or the address it was sent to has changed since."
 
 
@@ -167,15 +180,42 @@ def _load(session: Session, event: Event) -> _Ticket | None:
 
 
 def _thread_headers(session: Session, ticket_id: int, recipient: str) -> dict[str, str]:
-    earlier = session.exec(
-        select(OutboundMailRecord.message_id)
+    """In-Reply-To and References: the earlier mails of the ticket between the desk and `recipient`, both ways
+    (what the desk sent them and what it received from them), so their mail client threads the conversation."""
+    sent = session.exec(
+        select(OutboundMailRecord.sent_at, OutboundMailRecord.message_id)
         .where(OutboundMailRecord.ticket_id == ticket_id, OutboundMailRecord.recipient == recipient)
         .order_by(col(OutboundMailRecord.id).desc())
         .limit(_THREAD_DEPTH)
     ).all()
+    received = session.exec(
+        select(InboundMail.received_at, InboundMail.message_id)
+        .where(
+            InboundMail.ticket_id == ticket_id,
+            InboundMail.sender == recipient,
+            col(InboundMail.status).in_([InboundStatus.created, InboundStatus.threaded]),
+        )
+        .order_by(col(InboundMail.id).desc())
+        .limit(_THREAD_DEPTH)
+    ).all()
+    earlier = [message_id for _at, message_id in sorted([*sent, *received])][-_THREAD_DEPTH:]
     if not earlier:
         return {}
-    return {"In-Reply-To": earlier[0], "References": " ".join(reversed(earlier))}
+    return {"In-Reply-To": earlier[-1], "References": " ".join(earlier)}
+
+
+def _files_of(session: Session, message_id: int) -> tuple[MailFile, ...]:
+    """The files attached to a reply, to travel with its mail (up to the mail size a server takes)."""
+    store, files, total = get_file_store(), [], 0
+    for row in session.exec(select(Attachment).where(Attachment.message_id == message_id).order_by(col(Attachment.id))):
+        total += row.size
+        if total > _MAIL_FILES_MAX_BYTES:
+            break  # the rest stay one click away on the ticket's page, which the mail links to
+        try:
+            files.append(MailFile(row.filename, row.content_type, store.get(row.storage_key)))
+        except (KeyError, OSError):
+            log.warning("Attachment %s is missing from the file store: mailed without it", row.id)
+    return tuple(files)
 
 
 # Changes that arrive in bulk from another system: mailing each would flood the people in them.
@@ -213,6 +253,7 @@ def _send(
     rendered: Rendered,
     customer: bool,
     conversation_message_id: int | None = None,
+    attachments: tuple[MailFile, ...] = (),
 ) -> None:
     already = session.exec(
         select(OutboundMailRecord.id).where(OutboundMailRecord.event_id == event.id, OutboundMailRecord.kind == kind)
@@ -251,6 +292,7 @@ def _send(
             reply_to=reply_to_address(number),
             sender_name=notification_templates.one_line(ticket.desk),
             headers=headers,
+            attachments=attachments,
         )
     )
 
@@ -314,6 +356,7 @@ def agent_replied(session: Session, event: Event) -> None:
         rendered=rendered,
         customer=True,
         conversation_message_id=message.id,
+        attachments=_files_of(session, stored_id(message.id)),
     )
 
 
