@@ -29,6 +29,7 @@ def attachment_file(attachment_id: int | str) -> str:
 
 ADMIN_API_KEYS = "/admin/api-keys"
 ADMIN_WEBHOOKS = "/admin/webhooks"
+ADMIN_MAILBOXES = "/admin/mailboxes"
 ACCOUNT_SESSIONS = "/account/sessions"
 
 

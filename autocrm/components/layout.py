@@ -171,6 +171,10 @@ def _on_webhooks() -> rx.Var:
     return rx.State.router.url.path.to(str).startswith(routes.ADMIN_WEBHOOKS)
 
 
+def _on_mailboxes() -> rx.Var:
+    return rx.State.router.url.path.to(str).startswith(routes.ADMIN_MAILBOXES)
+
+
 def _nav_links() -> list[rx.Component]:
     return [
         _section("Views"),
@@ -183,6 +187,7 @@ def _nav_links() -> list[rx.Component]:
                 _nav_item("Single sign-on", "shield-check", routes.ADMIN_SSO, _on_sso()),
                 _nav_item("API keys", "key-round", routes.ADMIN_API_KEYS, _on_keys()),
                 _nav_item("Webhooks", "webhook", routes.ADMIN_WEBHOOKS, _on_webhooks()),
+                _nav_item("E-mail", "mail", routes.ADMIN_MAILBOXES, _on_mailboxes()),
             ),
         ),
     ]
@@ -315,6 +320,7 @@ def _mobile_nav() -> rx.Component:
                         _menu_item("Single sign-on", "shield-check", routes.ADMIN_SSO, _on_sso()),
                         _menu_item("API keys", "key-round", routes.ADMIN_API_KEYS, _on_keys()),
                         _menu_item("Webhooks", "webhook", routes.ADMIN_WEBHOOKS, _on_webhooks()),
+                        _menu_item("E-mail", "mail", routes.ADMIN_MAILBOXES, _on_mailboxes()),
                     ),
                 ),
                 align="start",

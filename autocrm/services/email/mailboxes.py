@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 _SEAL_PURPOSE = "mailbox-password"
 IMAP_TIMEOUT_SECONDS = 30
+CHECK_TIMEOUT_SECONDS = 10  # an admin waits for the answer
 POLL_BATCH = 50  # messages fetched, written and committed together (SQLite's write lock is held that long)
 MAX_PER_POLL = 5000  # a huge backlog is worked through over several polls
 SECURITY_CHOICES = (MailboxSecurity.ssl, MailboxSecurity.starttls, MailboxSecurity.none)
@@ -208,14 +209,14 @@ class MailboxError(Exception):
 
 
 @contextmanager
-def _connected(row: EmailMailbox) -> Iterator[imaplib.IMAP4]:
+def _connected(row: EmailMailbox, *, timeout: float = IMAP_TIMEOUT_SECONDS) -> Iterator[imaplib.IMAP4]:
     try:
         client: imaplib.IMAP4
         if row.security == MailboxSecurity.ssl:
             context = ssl.create_default_context()
-            client = imaplib.IMAP4_SSL(row.host, row.port, ssl_context=context, timeout=IMAP_TIMEOUT_SECONDS)
+            client = imaplib.IMAP4_SSL(row.host, row.port, ssl_context=context, timeout=timeout)
         else:
-            client = imaplib.IMAP4(row.host, row.port, timeout=IMAP_TIMEOUT_SECONDS)
+            client = imaplib.IMAP4(row.host, row.port, timeout=timeout)
             if row.security == MailboxSecurity.starttls:
                 client.starttls(ssl_context=ssl.create_default_context())
     except (OSError, imaplib.IMAP4.error, ssl.SSLError) as exc:
@@ -272,20 +273,24 @@ def _mark_done(client: imaplib.IMAP4, row: EmailMailbox, uids: list[bytes]) -> N
     client.uid("STORE", uid_set, "+FLAGS.SILENT", "(\\Seen)")
 
 
-def check_connection(session: Session, *, actor: Actor, mailbox_id: int) -> ConnectionCheck:
-    """Connects, logs in and opens the folder; says how many messages wait there. Records the outcome."""
+def check_connection(*, actor: Actor, mailbox_id: int) -> ConnectionCheck:
+    """Connects, logs in and opens the folder; says how many messages wait there, and records the outcome.
+    Its own transactions, so no write lock is held while the server answers."""
     actor.require_admin()
-    row = _get(session, mailbox_id)
+    with read_session() as session:
+        row = _get(session, mailbox_id)
     try:
-        with _connected(row) as client:
+        with _connected(row, timeout=CHECK_TIMEOUT_SECONDS) as client:
             waiting = len(_unseen_uids(client))
         check = ConnectionCheck(ok=True, message=f"Connected: {waiting} unread messages in {row.folder}.")
     except MailboxError as exc:
         check = ConnectionCheck(ok=False, message=str(exc)[:500])
     except (OSError, imaplib.IMAP4.error) as exc:
         check = ConnectionCheck(ok=False, message=f"The connection broke: {exc}"[:500])
-    row.last_status, row.last_ok = check.message, check.ok
-    session.add(row)
+    with write_session() as session:
+        stored = _get(session, mailbox_id)
+        stored.last_status, stored.last_ok = check.message, check.ok
+        session.add(stored)
     return check
 
 
