@@ -96,8 +96,8 @@ def _actions(row) -> rx.Component:
 COLUMNS = [
     Column("Mailbox", _mailbox, cell_props={"max_width": "0"}),
     Column("Server", _server, width="220px", cell_props={"max_width": "0"}),
-    Column("State", _state, width="230px", cell_props={"max_width": "0"}),
-    Column("Last read", lambda row: time_ago(row["polled_rel"], row["polled_exact"]), width="90px"),
+    Column("State", _state, width="260px", cell_props={"max_width": "0"}),
+    Column("Last read", lambda row: time_ago(row["polled_rel"], row["polled_exact"]), width="104px"),
     Column("", _actions, width="200px"),
 ]
 
@@ -109,7 +109,14 @@ def _card(row) -> rx.Component:
         ),
         _server(row),
         rx.text(row["last_status"], size="1", color_scheme="gray"),
-        rx.flex(time_ago(row["polled_rel"], row["polled_exact"], size="1"), rx.spacer(), _actions(row), align="center"),
+        rx.flex(
+            rx.text("Last read ", size="1", color_scheme="gray"),
+            time_ago(row["polled_rel"], row["polled_exact"], size="1"),
+            rx.spacer(),
+            _actions(row),
+            align="center",
+            gap="4px",
+        ),
         direction="column",
         spacing="2",
         padding="12px",
@@ -171,7 +178,7 @@ def _failed_card(row) -> rx.Component:
 def _failed() -> rx.Component:
     return rx.flex(
         rx.flex(
-            rx.heading("Mail that could not become a ticket", size="3"),
+            rx.heading("Failed mail", size="3"),
             rx.cond(S.has_failed, rx.badge(S.failed_count, color_scheme="red", radius="full")),
             rx.spacer(),
             rx.button(rx.icon("refresh-cw", size=12), "Refresh", size="1", variant="soft", on_click=S.refresh),
@@ -179,8 +186,8 @@ def _failed() -> rx.Component:
             spacing="2",
         ),
         rx.text(
-            "Every message received is kept. Those listed here have their original stored: fix the cause "
-            "(a deactivated sender, say) and retry.",
+            "Messages that could not become a ticket or a reply. Each is kept with its original: fix the cause "
+            "(a deactivated sender, say) and retry it.",
             size="2",
             color_scheme="gray",
         ),
@@ -188,7 +195,11 @@ def _failed() -> rx.Component:
             S.has_failed,
             responsive_list(S.failed, columns=FAILED_COLUMNS, card=_failed_card, row_class="failed-row"),
             panel(
-                empty_state("mail-check", "No failed mail", "Every message received became a ticket or a reply."),
+                empty_state(
+                    "mail-check",
+                    "No failed mail",
+                    "Every message so far became a ticket or a reply, or was set aside as an auto-reply or bounce.",
+                ),
                 dashed=True,
             ),
         ),

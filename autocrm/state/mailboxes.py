@@ -81,7 +81,7 @@ def mailbox_row(box: MailboxPublic, *, now: datetime | None = None) -> dict[str,
         "state": state,
         "state_color": color,
         "last_status": box.last_status or "No check or poll yet.",
-        "polled_rel": relative_time(polled, now=now) if polled else "never",
+        "polled_rel": relative_time(polled, now=now) if polled else "not yet",
         "polled_exact": exact_time(polled) if polled else "",
     }
 

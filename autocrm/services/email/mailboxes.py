@@ -133,7 +133,8 @@ def _clean(values: dict[str, object]) -> dict[str, object]:
     if security is not None and security not in SECURITY_CHOICES:
         errors["security"] = "Choose ssl, starttls or none."
     if errors:
-        raise ValidationFailed("Some of the mailbox's settings need a fix.", errors)
+        message = next(iter(errors.values())) if len(errors) == 1 else "Some of the mailbox's settings need a fix."
+        raise ValidationFailed(message, errors)
     return cleaned
 
 
