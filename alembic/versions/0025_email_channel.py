@@ -40,6 +40,7 @@ def upgrade() -> None:
         "inbound_mail",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("message_id", sa.String(length=255), nullable=False),
+        sa.Column("dedupe_key", sa.String(length=64), nullable=False),
         sa.Column("source", sa.String(length=16), nullable=False),
         sa.Column("mailbox_id", sa.Integer(), nullable=True),
         sa.Column("sender", sa.String(length=254), nullable=False),
@@ -58,8 +59,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["ticket_id"], ["ticket.id"], ondelete="SET NULL"),
         sa.ForeignKeyConstraint(["conversation_message_id"], ["message.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("message_id"),
+        sa.UniqueConstraint("dedupe_key"),
     )
+    op.create_index("ix_inbound_mail_message_id", "inbound_mail", ["message_id"])
     op.create_index("ix_inbound_mail_ticket_id", "inbound_mail", ["ticket_id"])
     op.create_index("ix_inbound_mail_status_received", "inbound_mail", ["status", "received_at"])
     op.create_index("ix_inbound_mail_sender_received", "inbound_mail", ["sender", "received_at"])
@@ -69,5 +71,6 @@ def downgrade() -> None:
     op.drop_index("ix_inbound_mail_sender_received", table_name="inbound_mail")
     op.drop_index("ix_inbound_mail_status_received", table_name="inbound_mail")
     op.drop_index("ix_inbound_mail_ticket_id", table_name="inbound_mail")
+    op.drop_index("ix_inbound_mail_message_id", table_name="inbound_mail")
     op.drop_table("inbound_mail")
     op.drop_table("email_mailbox")

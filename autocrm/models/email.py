@@ -57,8 +57,12 @@ class InboundMail(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    # The Message-ID header, or `<sha256-...@autocrm.invalid>` of the raw bytes when it has none: one row each.
-    message_id: str = Field(max_length=255, unique=True)
+    # The Message-ID header, or `<sha256-...@autocrm.invalid>` of the raw bytes when it has none.
+    message_id: str = Field(max_length=255, index=True)
+    # One row per message (`parse.dedupe_key_of`): its Message-ID with its From, Date, Subject and body, so the
+    # same message fetched or delivered twice is written once, while two different messages that share a
+    # Message-ID (broken clients reuse them) are both kept.
+    dedupe_key: str = Field(max_length=64, unique=True)
     source: str = Field(max_length=16)  # imap | smtp | api
     mailbox_id: int | None = Field(default=None, foreign_key="email_mailbox.id", ondelete="SET NULL")
     sender: str = Field(default="", max_length=254)

@@ -3,8 +3,9 @@
 `ingest` takes a batch of raw messages and writes them in the caller's transaction, each in a savepoint of its
 own, so one commit covers a whole IMAP poll and a message that fails rolls back alone (it is then recorded as
 `failed` with the reason, its raw bytes kept, for an admin to retry). A message is known by its Message-ID
-(`inbound_mail.message_id` is unique): the same message fetched twice, by a worker killed before it flagged the
-mailbox or by two workers at once, is written once.
+with its From, Date, Subject and body (`inbound_mail.dedupe_key` is unique): the same message fetched twice, by a
+worker killed before it flagged the mailbox or by two workers at once, is written once; two different messages
+that share a Message-ID are both kept.
 
 Threading, in this order (never by the subject's words alone):
 1. In-Reply-To / References naming a Message-ID the desk sent (`outbound_mail`) or received (`inbound_mail`);
@@ -48,9 +49,18 @@ from autocrm.models import (
 from autocrm.models.base import utcnow
 from autocrm.services import audit, desk, events, notifications
 from autocrm.services.actor import CHANNELS_WRITE, Actor
+from autocrm.services.auth import normalize_email
 from autocrm.services.content import html_to_text, sanitize_html
-from autocrm.services.email.parse import MailAttachment, ParsedMail, UnusableMail, message_id_of, parse_mail, sender_of
-from autocrm.services.errors import Conflict, DomainError, NotFound, field_error
+from autocrm.services.email.parse import (
+    MailAttachment,
+    ParsedMail,
+    UnusableMail,
+    dedupe_key_of,
+    message_id_of,
+    parse_mail,
+    sender_of,
+)
+from autocrm.services.errors import Conflict, DomainError, NotFound, ValidationFailed, field_error
 from autocrm.services.inputs import is_valid_id
 from autocrm.services.mail import from_address
 from autocrm.services.storage import get_file_store
@@ -157,15 +167,24 @@ def _sender_user(session: Session, mail: ParsedMail) -> User | None:
 def _new_customer(session: Session, mail: ParsedMail) -> User:
     from autocrm.services.users import create_user
 
+    try:
+        normalize_email(mail.sender)
+    except ValidationFailed:
+        raise UnusableMail(f"The sender's address ({mail.sender}) is not a valid e-mail address.") from None
     created = create_user(
         session,
         actor=_system_actor(),
         email=mail.sender,
-        name=mail.sender_name or mail.sender.split("@")[0],
+        name=_display_name(mail),
         role=Role.customer,
         vouched=False,  # a From line proves nothing about who reads that mailbox
     )
     return stored_user(session, created.id)
+
+
+def _display_name(mail: ParsedMail) -> str:
+    name = "".join(ch for ch in mail.sender_name if ch.isprintable()).strip()
+    return name[:200] or mail.sender.split("@")[0][:200]
 
 
 def stored_user(session: Session, user_id: int) -> User:
@@ -271,27 +290,26 @@ def _show_inline_images(session: Session, message_id: int, mail: ParsedMail, url
     session.add(message)
 
 
-def _open_ticket(
-    session: Session, mail: ParsedMail, requester: User, *, follow_up_of: Ticket | None
-) -> tuple[int, int]:
-    from autocrm.services.tickets import create_ticket
-
+def _ticket_input(mail: ParsedMail, *, follow_up_of: Ticket | None) -> TicketCreate:
+    """The new ticket's input, checked before anything is written (a new customer is made only for a mail whose
+    ticket will be accepted)."""
     body, body_format = _body_of_new(mail)
     subject = _subject_of(mail)
     if follow_up_of is not None:
         subject = _REPLY_PREFIX.sub("", subject) or subject
-    created = create_ticket(
-        session,
-        actor=_system_actor(),
-        data=TicketCreate(
-            subject=subject,
-            body=body,
-            body_format=body_format,
-            channel=Channel.email,
-            requester_id=requester.id,
-            follow_up_of_id=follow_up_of.id if follow_up_of is not None else None,
-        ),
+    return TicketCreate(
+        subject=subject,
+        body=body,
+        body_format=body_format,
+        channel=Channel.email,
+        follow_up_of_id=follow_up_of.id if follow_up_of is not None else None,
     )
+
+
+def _open_ticket(session: Session, data: TicketCreate, requester: User) -> tuple[int, int]:
+    from autocrm.services.tickets import create_ticket
+
+    created = create_ticket(session, actor=_system_actor(), data=data.model_copy(update={"requester_id": requester.id}))
     message_id = session.exec(
         select(Message.id).where(Message.ticket_id == created.id).order_by(col(Message.id))
     ).first()
@@ -358,8 +376,9 @@ def _route(session: Session, mail: ParsedMail, row: InboundMail) -> None:
     sender = _sender_user(session, mail)
     thread = find_thread(session, mail, sender)
     if thread is not None and desk.status_of(session, thread.ticket.status).category == StatusCategory.closed:
+        data = _ticket_input(mail, follow_up_of=thread.ticket)
         requester = sender if sender is not None else _new_customer(session, mail)
-        row.ticket_id, row.conversation_message_id = _open_ticket(session, mail, requester, follow_up_of=thread.ticket)
+        row.ticket_id, row.conversation_message_id = _open_ticket(session, data, requester)
         row.status, row.reason = InboundStatus.created, f"a follow-up of closed ticket #{thread.ticket.number}"
     elif thread is not None:
         row.conversation_message_id, note = _reply(session, mail, thread.ticket, sender)
@@ -367,10 +386,11 @@ def _route(session: Session, mail: ParsedMail, row: InboundMail) -> None:
         row.status = InboundStatus.threaded
         row.reason = f"by {thread.how}" + (f"; {note}" if note else "")
     else:
+        data = _ticket_input(mail, follow_up_of=None)
         requester = sender if sender is not None else _new_customer(session, mail)
         if not requester.is_active:
             raise UnusableMail("The sender's account is deactivated.")
-        row.ticket_id, row.conversation_message_id = _open_ticket(session, mail, requester, follow_up_of=None)
+        row.ticket_id, row.conversation_message_id = _open_ticket(session, data, requester)
         row.status = InboundStatus.created
     urls, refused = _store_attachments(
         session, _system_actor(), stored_id(row.ticket_id), stored_id(row.conversation_message_id), mail, row
@@ -395,8 +415,9 @@ def _reason_of(exc: Exception) -> str:
     if isinstance(exc, UnusableMail):
         return str(exc)
     if isinstance(exc, DomainError):
-        details: Any = getattr(exc, "details", None)
-        return f"{exc.message} {details}" if details else exc.message
+        details: dict[str, Any] = getattr(exc, "details", None) or {}
+        extra = [f"{field}: {text}" for field, text in details.items() if text != exc.message]
+        return " ".join([exc.message, *extra])
     return f"Unexpected error while reading the message: {type(exc).__name__}"
 
 
@@ -414,7 +435,7 @@ def _process(session: Session, raw: RawMail, fields: dict[str, Any]) -> InboundM
         return row
     except IntegrityError:
         # Another worker wrote this Message-ID meanwhile (its row is the message's): report that one.
-        earlier = session.exec(select(InboundMail).where(InboundMail.message_id == fields["message_id"])).first()
+        earlier = session.exec(select(InboundMail).where(InboundMail.dedupe_key == fields["dedupe_key"])).first()
         if earlier is not None:
             return earlier
         exc_reason = "The message collided with a row written at the same time; retry it."
@@ -431,19 +452,20 @@ def _process(session: Session, raw: RawMail, fields: dict[str, Any]) -> InboundM
 
 def ingest(session: Session, raws: list[RawMail]) -> list[InboundResult]:
     """Writes each message of `raws` in the caller's transaction; one result per message, in order."""
-    ids = [message_id_of(raw.data) for raw in raws]
+    keys = [dedupe_key_of(raw.data) for raw in raws]
     known = {
-        row.message_id: row for row in session.exec(select(InboundMail).where(col(InboundMail.message_id).in_(ids)))
+        row.dedupe_key: row for row in session.exec(select(InboundMail).where(col(InboundMail.dedupe_key).in_(keys)))
     }
     results: list[InboundResult] = []
     store = get_file_store()
-    for raw, message_id in zip(raws, ids, strict=True):
-        earlier = known.get(message_id)
+    for raw, key in zip(raws, keys, strict=True):
+        earlier = known.get(key)
         if earlier is not None:
             results.append(_result(earlier, duplicate=True))
             continue
         fields: dict[str, Any] = {
-            "message_id": message_id,
+            "message_id": message_id_of(raw.data),
+            "dedupe_key": key,
             "source": raw.source,
             "mailbox_id": raw.mailbox_id,
             "raw_key": store.put(raw.data),
@@ -453,8 +475,8 @@ def ingest(session: Session, raws: list[RawMail]) -> list[InboundResult]:
             "sender": sender_of(raw.data),
         }
         row = _process(session, raw, fields)
-        results.append(_result(row, duplicate=row.message_id in known or row.raw_key != fields["raw_key"]))
-        known[message_id] = row
+        results.append(_result(row, duplicate=row.raw_key != fields["raw_key"]))
+        known[key] = row
     return results
 
 
@@ -504,6 +526,7 @@ def retry_inbound(session: Session, *, actor: Actor, inbound_id: int) -> Inbound
         raise Conflict("The raw message is missing from the file store: it cannot be read again.") from None
     fields: dict[str, Any] = {
         "message_id": row.message_id,
+        "dedupe_key": row.dedupe_key,
         "source": row.source,
         "mailbox_id": row.mailbox_id,
         "raw_key": row.raw_key,

@@ -19,6 +19,9 @@ from autocrm.services.email.quotes import new_text_of
 MAX_BODY_CHARS = 100_000  # what a ticket's message takes (`TicketCreate.body`)
 _MESSAGE_ID = re.compile(r"<[^<>\s]{1,250}>")
 _CID = re.compile(r"cid:([^\"'\s>)]+)", re.IGNORECASE)
+# C0 controls other than tab and line breaks: a body carries none (NUL breaks PostgreSQL's text, and the rest
+# are noise from broken encodings).
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class UnusableMail(Exception):
@@ -59,13 +62,34 @@ class ParsedMail:
         return _CID.sub(lambda m: urls.get(m.group(1).strip("<>"), m.group(0)), self.html)
 
 
+def _split_head(raw: bytes) -> tuple[bytes, bytes]:
+    for separator in (b"\r\n\r\n", b"\n\n"):
+        head, found, body = raw.partition(separator)
+        if found:
+            return head, body
+    return raw, b""
+
+
 def message_id_of(raw: bytes) -> str:
-    """The Message-ID a raw message is known by, even one that will not parse (for the one-row-per-message key)."""
-    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    """The Message-ID a raw message is known by, even one that will not parse (threading looks replies up by it)."""
+    head, _body = _split_head(raw)
     match = re.search(rb"(?im)^message-id:[ \t]*(<[^<>\s]{1,250}>)", head)
     if match is not None:
         return match.group(1).decode("ascii", "replace")
     return f"<sha256-{hashlib.sha256(raw).hexdigest()[:40]}@autocrm.invalid>"
+
+
+def dedupe_key_of(raw: bytes) -> str:
+    """What makes two deliveries one message: its Message-ID, From, Date and Subject as sent, and its body.
+    Headers that servers add on the way (Received, Delivered-To, Return-Path) do not count, so the same message
+    fetched twice or delivered by two routes is one; two messages sharing a Message-ID are two."""
+    head, body = _split_head(raw)
+    digest = hashlib.sha256(message_id_of(raw).encode())
+    for name in (rb"from", rb"date", rb"subject"):
+        match = re.search(rb"(?im)^" + name + rb":(.*(?:\r?\n[ \t].*)*)", head)
+        digest.update(b"\0" + (b" ".join(match.group(1).split()) if match else b""))
+    digest.update(b"\0" + body.replace(b"\r\n", b"\n"))
+    return digest.hexdigest()
 
 
 def _header(message: Message, name: str) -> str:
@@ -219,8 +243,8 @@ def parse_mail(raw: bytes) -> ParsedMail:
         recipients=recipients,
         in_reply_to=_ids(_header(message, "In-Reply-To")),
         references=_ids(_header(message, "References")),
-        text=text[:MAX_BODY_CHARS],
-        html=html[:MAX_BODY_CHARS] if html is not None else None,
+        text=_CONTROLS.sub("", text)[:MAX_BODY_CHARS],
+        html=_CONTROLS.sub("", html)[:MAX_BODY_CHARS] if html is not None else None,
         attachments=attachments,
         noise=_noise(message, sender),
     )
