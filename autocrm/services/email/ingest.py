@@ -251,6 +251,10 @@ def _store_attachments(
             )
         )
     session.add_all(files)
+    if len(files) == 1:
+        # Only the original: the `inbound_mail` row records its arrival (ticket, message, file), so it is not
+        # announced as a file someone attached (no audit entry, no `attachment.added` for webhooks to relay).
+        return {}, refused
     session.flush()
     audit.record(
         session,
@@ -258,9 +262,9 @@ def _store_attachments(
         action="attachment.create",
         object_type="ticket",
         object_id=ticket_id,
-        changes={"attachment": (None, [{"id": f.id, "filename": f.filename, "size": f.size} for f in files])},
+        changes={"attachment": (None, [{"id": f.id, "filename": f.filename, "size": f.size} for f in files[1:]])},
     )
-    for stored in files:
+    for stored in files[1:]:
         events.emit(
             session,
             "attachment.added",
@@ -310,10 +314,8 @@ def _open_ticket(session: Session, data: TicketCreate, requester: User) -> tuple
     from autocrm.services.tickets import create_ticket
 
     created = create_ticket(session, actor=_system_actor(), data=data.model_copy(update={"requester_id": requester.id}))
-    message_id = session.exec(
-        select(Message.id).where(Message.ticket_id == created.id).order_by(col(Message.id))
-    ).first()
-    return created.id, stored_id(message_id)
+    first = session.exec(select(Message.id).where(Message.ticket_id == created.id).order_by(col(Message.id)))
+    return created.id, stored_id(first.first())
 
 
 def _reply(session: Session, mail: ParsedMail, ticket: Ticket, sender: User | None) -> tuple[int, str]:
@@ -339,37 +341,55 @@ def _reply(session: Session, mail: ParsedMail, ticket: Ticket, sender: User | No
     return added.message.id, "kept as an internal note: the sender is not the requester"
 
 
-def _over_rate_limit(session: Session, sender: str) -> bool:
-    settings = get_settings()
-    since = utcnow() - timedelta(seconds=settings.email_sender_window_seconds)
-    count = session.exec(
-        select(func.count())
-        .select_from(InboundMail)
-        .where(
-            InboundMail.sender == sender,
-            col(InboundMail.received_at) >= since,
-            col(InboundMail.status).in_([InboundStatus.created, InboundStatus.threaded]),
+class _BatchFacts:
+    """What every message of a batch asks the database, asked once for the batch: which Message-IDs the desk
+    sent itself, and how much each sender wrote lately (kept up to date as the batch writes)."""
+
+    def __init__(self, session: Session, raws: list[RawMail]) -> None:
+        self.session = session
+        ids = list({message_id_of(raw.data) for raw in raws})
+        self.ours = set(
+            session.exec(select(OutboundMailRecord.message_id).where(col(OutboundMailRecord.message_id).in_(ids)))
         )
-    ).one()
-    return count >= settings.email_sender_limit
+        self.written = self._counts(list({sender_of(raw.data) for raw in raws}))
+
+    def _counts(self, senders: list[str]) -> dict[str, int]:
+        settings = get_settings()
+        since = utcnow() - timedelta(seconds=settings.email_sender_window_seconds)
+        counts = {sender: 0 for sender in senders}
+        rows = self.session.exec(
+            select(InboundMail.sender, func.count())
+            .where(
+                col(InboundMail.sender).in_(senders),
+                col(InboundMail.received_at) >= since,
+                col(InboundMail.status).in_([InboundStatus.created, InboundStatus.threaded]),
+            )
+            .group_by(col(InboundMail.sender))
+        )
+        counts.update({sender: count for sender, count in rows})
+        return counts
+
+    def is_our_own(self, mail: ParsedMail) -> bool:
+        return mail.sender == from_address() or mail.message_id in self.ours
+
+    def over_rate_limit(self, sender: str) -> bool:
+        if sender not in self.written:
+            self.written.update(self._counts([sender]))
+        return self.written[sender] >= get_settings().email_sender_limit
+
+    def wrote(self, sender: str) -> None:
+        self.written[sender] = self.written.get(sender, 0) + 1
 
 
-def _is_our_own(session: Session, mail: ParsedMail) -> bool:
-    if mail.sender == from_address():
-        return True
-    sent = select(OutboundMailRecord.id).where(OutboundMailRecord.message_id == mail.message_id)
-    return session.exec(sent).first() is not None
-
-
-def _route(session: Session, mail: ParsedMail, row: InboundMail) -> None:
+def _route(session: Session, mail: ParsedMail, row: InboundMail, facts: _BatchFacts) -> None:
     """Decides and writes what `mail` becomes, filling in `row`. Raises on what must fail it."""
-    if _is_our_own(session, mail):
+    if facts.is_our_own(mail):
         row.status, row.reason = InboundStatus.ignored, "mail the desk sent itself"
         return
     if mail.noise is not None:
         row.status, row.reason = InboundStatus.ignored, mail.noise
         return
-    if _over_rate_limit(session, mail.sender):
+    if facts.over_rate_limit(mail.sender):
         row.status = InboundStatus.ignored
         row.reason = "too many messages from this sender in a short time (the mail-storm limit)"
         return
@@ -421,17 +441,19 @@ def _reason_of(exc: Exception) -> str:
     return f"Unexpected error while reading the message: {type(exc).__name__}"
 
 
-def _process(session: Session, raw: RawMail, fields: dict[str, Any]) -> InboundMail:
+def _process(session: Session, raw: RawMail, fields: dict[str, Any], facts: _BatchFacts) -> InboundMail:
     """Parses and writes one message inside a savepoint; on failure the savepoint goes and the row says why."""
     row = InboundMail(**fields)
     try:
         with session.begin_nested():
             mail = parse_mail(raw.data)
             row.sender, row.subject = mail.sender, _subject_of(mail)
-            _route(session, mail, row)
+            _route(session, mail, row, facts)
             row.processed_at = utcnow()
             session.add(row)
             session.flush()
+        if row.status in (InboundStatus.created, InboundStatus.threaded):
+            facts.wrote(row.sender)
         return row
     except IntegrityError:
         # Another worker wrote this Message-ID meanwhile (its row is the message's): report that one.
@@ -458,6 +480,7 @@ def ingest(session: Session, raws: list[RawMail]) -> list[InboundResult]:
     }
     results: list[InboundResult] = []
     store = get_file_store()
+    facts = _BatchFacts(session, raws)
     for raw, key in zip(raws, keys, strict=True):
         earlier = known.get(key)
         if earlier is not None:
@@ -474,7 +497,7 @@ def ingest(session: Session, raws: list[RawMail]) -> list[InboundResult]:
             "status": InboundStatus.failed,
             "sender": sender_of(raw.data),
         }
-        row = _process(session, raw, fields)
+        row = _process(session, raw, fields, facts)
         results.append(_result(row, duplicate=row.raw_key != fields["raw_key"]))
         known[key] = row
     return results
@@ -540,7 +563,8 @@ def retry_inbound(session: Session, *, actor: Actor, inbound_id: int) -> Inbound
     audit.record(session, actor=actor, action="email.retry", object_type="inbound_mail", object_id=row.id, changes={})
     session.delete(row)
     session.flush()
-    retried = _process(session, RawMail(data=data, source=row.source, mailbox_id=row.mailbox_id), fields)
+    raw = RawMail(data=data, source=row.source, mailbox_id=row.mailbox_id)
+    retried = _process(session, raw, fields, _BatchFacts(session, [raw]))
     return _result(retried)
 
 
