@@ -21,13 +21,45 @@ from autocrm.services import email as inbound
 log = logging.getLogger(__name__)
 
 
-def _store(data: bytes) -> inbound.InboundResult:
+MAX_GROUP = 50  # messages written in one transaction at most
+
+
+def _store_all(raws: list[bytes]) -> list[inbound.InboundResult]:
     with write_session() as session:
-        return inbound.ingest_one(session, inbound.RawMail(data=data, source="smtp"))
+        return inbound.ingest(session, [inbound.RawMail(data=data, source="smtp") for data in raws])
+
+
+class GroupWriter:
+    """Group commit: messages that arrive (on any connection) while a write is under way wait for it, then go
+    into the next write together, one transaction for all of them; each is still answered only once the
+    transaction that holds it committed. A lone message is written at once."""
+
+    def __init__(self) -> None:
+        self._turn = asyncio.Lock()
+        self._waiting: list[tuple[bytes, asyncio.Future[inbound.InboundResult]]] = []
+
+    async def store(self, data: bytes) -> inbound.InboundResult:
+        future: asyncio.Future[inbound.InboundResult] = asyncio.get_running_loop().create_future()
+        self._waiting.append((data, future))
+        async with self._turn:
+            if not future.done():  # not written by the write before: this one writes what is waiting
+                group, self._waiting = self._waiting[:MAX_GROUP], self._waiting[MAX_GROUP:]
+                try:
+                    results = await asyncio.to_thread(_store_all, [raw for raw, _ in group])
+                except Exception as exc:  # the database is away: every message of the group is refused
+                    for _, waiting in group:
+                        waiting.set_exception(exc)
+                else:
+                    for (_, waiting), result in zip(group, results, strict=True):
+                        waiting.set_result(result)
+        return await future
 
 
 class InboundHandler:
-    """aiosmtpd's handler: every message accepted is one `ingest` in a worker thread."""
+    """aiosmtpd's handler: every message accepted is written (`ingest`) before it is answered."""
+
+    def __init__(self, writer: GroupWriter) -> None:
+        self.writer = writer
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802, ARG002 (aiosmtpd's hook)
         data = envelope.original_content or (
@@ -36,7 +68,7 @@ class InboundHandler:
         if len(data) > get_settings().email_max_bytes:
             return "552 Message too large"
         try:
-            result = await asyncio.to_thread(_store, data)
+            result = await self.writer.store(data)
         except Exception:  # the database is away: the sender keeps the message and tries again
             log.exception("An inbound message could not be stored")
             return "451 Requested action aborted: try again later"
@@ -44,13 +76,14 @@ class InboundHandler:
         return f"250 OK {result.status}"
 
 
-def _protocol() -> SMTP:
-    return SMTP(InboundHandler(), data_size_limit=get_settings().email_max_bytes, decode_data=False)
-
-
 async def start_server(host: str, port: int) -> asyncio.Server:
-    """The listening server on host:port (0: a free port, read it from `server.sockets`)."""
-    return await asyncio.get_running_loop().create_server(_protocol, host, port)
+    """The listening server on host:port (0: a free port, read it from `server.sockets`); its connections share
+    one group writer."""
+    writer = GroupWriter()
+    limit = get_settings().email_max_bytes
+    return await asyncio.get_running_loop().create_server(
+        lambda: SMTP(InboundHandler(writer), data_size_limit=limit, decode_data=False), host, port
+    )
 
 
 async def serve_forever(host: str, port: int) -> None:
