@@ -65,6 +65,7 @@ from autocrm.services.inputs import is_valid_id
 from autocrm.services.mail import from_address
 from autocrm.services.storage import get_file_store
 from autocrm.services.tickets.shapes import ALLOWED_ATTACHMENT_TYPES, MessageCreate, TicketCreate
+from autocrm.services.user_shapes import UserPublic
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ class RawMail:
     mailbox_id: int | None = None
 
 
-def channel_actor(user: User) -> Actor:
+def channel_actor(user: User | UserPublic) -> Actor:
     """The requester writing by mail: a customer (or staff member) named by the mail's sender."""
     return Actor(role=user.role, label=f"email:user:{user.id}", user_id=user.id, name=user.name, via=VIA)
 
@@ -135,7 +136,7 @@ class _Thread:
     how: str
 
 
-def find_thread(session: Session, mail: ParsedMail, sender: User | None) -> _Thread | None:
+def find_thread(session: Session, mail: ParsedMail, sender: User | UserPublic | None) -> _Thread | None:
     """The ticket `mail` answers, and how that was told; None for a new conversation."""
     ids = list(dict.fromkeys([*mail.in_reply_to, *reversed(mail.references)]))
     ticket_id = _ticket_of_message_ids(session, ids)
@@ -160,18 +161,14 @@ def find_thread(session: Session, mail: ParsedMail, sender: User | None) -> _Thr
 # ---------------------------------------------------------------- writing --------------------------------------
 
 
-def _sender_user(session: Session, mail: ParsedMail) -> User | None:
-    return session.exec(select(User).where(User.email == mail.sender)).first()
-
-
-def _new_customer(session: Session, mail: ParsedMail) -> User:
+def _new_customer(session: Session, mail: ParsedMail) -> UserPublic:
     from autocrm.services.users import create_user
 
     try:
         normalize_email(mail.sender)
     except ValidationFailed:
         raise UnusableMail(f"The sender's address ({mail.sender}) is not a valid e-mail address.") from None
-    created = create_user(
+    return create_user(
         session,
         actor=_system_actor(),
         email=mail.sender,
@@ -179,19 +176,11 @@ def _new_customer(session: Session, mail: ParsedMail) -> User:
         role=Role.customer,
         vouched=False,  # a From line proves nothing about who reads that mailbox
     )
-    return stored_user(session, created.id)
 
 
 def _display_name(mail: ParsedMail) -> str:
     name = "".join(ch for ch in mail.sender_name if ch.isprintable()).strip()
     return name[:200] or mail.sender.split("@")[0][:200]
-
-
-def stored_user(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise UnusableMail("The sender's account went away while the message was read.")
-    return user
 
 
 def _subject_of(mail: ParsedMail) -> str:
@@ -310,7 +299,7 @@ def _ticket_input(mail: ParsedMail, *, follow_up_of: Ticket | None) -> TicketCre
     )
 
 
-def _open_ticket(session: Session, data: TicketCreate, requester: User) -> tuple[int, int]:
+def _open_ticket(session: Session, data: TicketCreate, requester: User | UserPublic) -> tuple[int, int]:
     from autocrm.services.tickets import create_ticket
 
     created = create_ticket(session, actor=_system_actor(), data=data.model_copy(update={"requester_id": requester.id}))
@@ -318,7 +307,7 @@ def _open_ticket(session: Session, data: TicketCreate, requester: User) -> tuple
     return created.id, stored_id(first.first())
 
 
-def _reply(session: Session, mail: ParsedMail, ticket: Ticket, sender: User | None) -> tuple[int, str]:
+def _reply(session: Session, mail: ParsedMail, ticket: Ticket, sender: User | UserPublic | None) -> tuple[int, str]:
     """Adds the reply's new text to `ticket`: as the requester's reply, or as a note when someone else wrote."""
     from autocrm.services.tickets import add_message
 
@@ -351,7 +340,25 @@ class _BatchFacts:
         self.ours = set(
             session.exec(select(OutboundMailRecord.message_id).where(col(OutboundMailRecord.message_id).in_(ids)))
         )
-        self.written = self._counts(list({sender_of(raw.data) for raw in raws}))
+        senders = list({sender_of(raw.data) for raw in raws})
+        self.written = self._counts(senders)
+        self.users = self._users(senders)
+
+    def _users(self, emails: list[str]) -> dict[str, UserPublic | None]:
+        found: dict[str, UserPublic | None] = dict.fromkeys(emails)
+        for user in self.session.exec(select(User).where(col(User.email).in_(emails))):
+            found[user.email] = UserPublic.model_validate(user)
+        return found
+
+    def user(self, email: str) -> UserPublic | None:
+        """The account of the address, if it has one (from the batch's one look-up, or a look-up of its own)."""
+        if email not in self.users:
+            self.users.update(self._users([email]))
+        return self.users[email]
+
+    def forget(self, email: str) -> None:
+        """The batch wrote this sender's account: read it again when they write once more in the batch."""
+        self.users.pop(email, None)
 
     def _counts(self, senders: list[str]) -> dict[str, int]:
         settings = get_settings()
@@ -393,7 +400,7 @@ def _route(session: Session, mail: ParsedMail, row: InboundMail, facts: _BatchFa
         row.status = InboundStatus.ignored
         row.reason = "too many messages from this sender in a short time (the mail-storm limit)"
         return
-    sender = _sender_user(session, mail)
+    sender = facts.user(mail.sender)
     thread = find_thread(session, mail, sender)
     if thread is not None and desk.status_of(session, thread.ticket.status).category == StatusCategory.closed:
         data = _ticket_input(mail, follow_up_of=thread.ticket)
@@ -454,6 +461,7 @@ def _process(session: Session, raw: RawMail, fields: dict[str, Any], facts: _Bat
             session.flush()
         if row.status in (InboundStatus.created, InboundStatus.threaded):
             facts.wrote(row.sender)
+            facts.forget(row.sender)
         return row
     except IntegrityError:
         # Another worker wrote this Message-ID meanwhile (its row is the message's): report that one.
