@@ -344,26 +344,35 @@ class _BatchFacts:
         self.written = self._counts(senders)
         self.users = self._users(senders)
 
-    def _users(self, emails: list[str]) -> dict[str, UserPublic | None]:
-        found: dict[str, UserPublic | None] = dict.fromkeys(emails)
+    def _users(self, emails: list[str]) -> dict[str, User | None]:
+        found: dict[str, User | None] = dict.fromkeys(emails)
         for user in self.session.exec(select(User).where(col(User.email).in_(emails))):
-            found[user.email] = UserPublic.model_validate(user)
+            found[user.email] = user
         return found
 
-    def user(self, email: str) -> UserPublic | None:
-        """The account of the address, if it has one (from the batch's one look-up, or a look-up of its own)."""
+    def user(self, email: str) -> User | None:
+        """The account of the address, if it has one (from the batch's one look-up, or a look-up of its own).
+        The rows are held here for the batch, so the ticket services find them in the session, not by a query."""
         if email not in self.users:
             self.users.update(self._users([email]))
         return self.users[email]
 
+    def new_customer(self, mail: ParsedMail) -> User:
+        created = _new_customer(self.session, mail)
+        user = self.session.get(User, created.id)
+        if user is None:
+            raise UnusableMail("The sender's new account could not be read back.")
+        self.users[mail.sender] = user
+        return user
+
     def forget(self, email: str) -> None:
-        """The batch wrote this sender's account: read it again when they write once more in the batch."""
+        """A message from this sender was rolled back (its new account too, perhaps): look the sender up again."""
         self.users.pop(email, None)
 
     def _counts(self, senders: list[str]) -> dict[str, int]:
         settings = get_settings()
         since = utcnow() - timedelta(seconds=settings.email_sender_window_seconds)
-        counts = {sender: 0 for sender in senders}
+        counts = dict.fromkeys(senders, 0)
         rows = self.session.exec(
             select(InboundMail.sender, func.count())
             .where(
@@ -404,7 +413,7 @@ def _route(session: Session, mail: ParsedMail, row: InboundMail, facts: _BatchFa
     thread = find_thread(session, mail, sender)
     if thread is not None and desk.status_of(session, thread.ticket.status).category == StatusCategory.closed:
         data = _ticket_input(mail, follow_up_of=thread.ticket)
-        requester = sender if sender is not None else _new_customer(session, mail)
+        requester = sender if sender is not None else facts.new_customer(mail)
         row.ticket_id, row.conversation_message_id = _open_ticket(session, data, requester)
         row.status, row.reason = InboundStatus.created, f"a follow-up of closed ticket #{thread.ticket.number}"
     elif thread is not None:
@@ -414,7 +423,7 @@ def _route(session: Session, mail: ParsedMail, row: InboundMail, facts: _BatchFa
         row.reason = f"by {thread.how}" + (f"; {note}" if note else "")
     else:
         data = _ticket_input(mail, follow_up_of=None)
-        requester = sender if sender is not None else _new_customer(session, mail)
+        requester = sender if sender is not None else facts.new_customer(mail)
         if not requester.is_active:
             raise UnusableMail("The sender's account is deactivated.")
         row.ticket_id, row.conversation_message_id = _open_ticket(session, data, requester)
@@ -461,9 +470,9 @@ def _process(session: Session, raw: RawMail, fields: dict[str, Any], facts: _Bat
             session.flush()
         if row.status in (InboundStatus.created, InboundStatus.threaded):
             facts.wrote(row.sender)
-            facts.forget(row.sender)
         return row
     except IntegrityError:
+        facts.forget(row.sender)
         # Another worker wrote this Message-ID meanwhile (its row is the message's): report that one.
         earlier = session.exec(select(InboundMail).where(InboundMail.dedupe_key == fields["dedupe_key"])).first()
         if earlier is not None:
@@ -473,6 +482,7 @@ def _process(session: Session, raw: RawMail, fields: dict[str, Any], facts: _Bat
         if not isinstance(exc, UnusableMail | DomainError):
             log.exception("E-mail %s could not be read", fields["message_id"])
         exc_reason = _reason_of(exc)
+        facts.forget(row.sender)
     failed = InboundMail(**fields)
     failed.status, failed.reason, failed.processed_at = InboundStatus.failed, exc_reason[:500], utcnow()
     session.add(failed)
