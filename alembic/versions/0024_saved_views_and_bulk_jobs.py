@@ -1,7 +1,7 @@
 """The agent's queue: saved_view (with the four built-in views as rows) and bulk_job
 
 Revision ID: 0024
-Revises: 0022
+Revises: 0023
 Create Date: 2026-12-03 14:30:00
 """
 
@@ -11,7 +11,7 @@ import autocrm.models.base
 from alembic import op
 
 revision = "0024"
-down_revision = "0022"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """E-mail channel: email_mailbox (IMAP mailboxes, password sealed) and inbound_mail (every message received)
 
 Revision ID: 0025
-Revises: 0022
+Revises: 0024
 Create Date: 2026-12-03 14:30:00
 """
 
@@ -11,7 +11,7 @@ import autocrm.models.base
 from alembic import op
 
 revision = "0025"
-down_revision = "0022"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

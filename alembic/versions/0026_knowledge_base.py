@@ -2,7 +2,7 @@
 passages search reads, with their keyword index and vectors), kb_index_state, kb_feedback; user_account.kb_editor
 
 Revision ID: 0026
-Revises: 0022
+Revises: 0025
 Create Date: 2026-12-03 14:20:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from autocrm.core import kb_fulltext
 
 revision = "0026"
-down_revision = "0022"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 

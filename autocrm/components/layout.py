@@ -10,7 +10,6 @@ from autocrm import routes
 from autocrm.components.badges import avatar
 from autocrm.components.i18n import language_switch, text_of, tr
 from autocrm.components.panel import panel
-from autocrm.core.i18n import N_
 from autocrm.state.session import SessionState
 from autocrm.state.staff import StaffState
 
@@ -143,15 +142,20 @@ def _on_view(key: Any) -> rx.Var:
     return on_queue & (StaffState.current_view == key)
 
 
+def _view_name(entry: Any) -> Any:
+    name = entry["name"].to(str)
+    return rx.cond(entry["builtin"], tr(name), name)
+
+
 def _view_nav_item(entry: Any) -> rx.Component:
     return _nav_item(
-        entry["name"].to(str), entry["icon"].to(str), entry["href"].to(str), _on_view(entry["key"]), entry["count"]
+        _view_name(entry), entry["icon"].to(str), entry["href"].to(str), _on_view(entry["key"]), entry["count"]
     )
 
 
 def _view_menu_item(entry: Any) -> rx.Component:
     return _menu_item(
-        entry["name"].to(str), entry["icon"].to(str), entry["href"].to(str), _on_view(entry["key"]), entry["count"]
+        _view_name(entry), entry["icon"].to(str), entry["href"].to(str), _on_view(entry["key"]), entry["count"]
     )
 
 
