@@ -93,7 +93,17 @@ _cache_lock = threading.Lock()
 
 
 def ensure_defaults(session: Session) -> None:
-    """Creates the default vocabularies and counters on an empty desk; leaves an existing desk alone."""
+    """Creates the default vocabularies, counters and built-in views on an empty desk; leaves an existing desk
+    alone."""
+    ensure_vocabulary(session)
+    # The queue's built-in views are desk defaults too (imported here: views read tickets, which read desk).
+    from autocrm.services import views
+
+    views.ensure_builtin_views(session)
+
+
+def ensure_vocabulary(session: Session) -> None:
+    """The default statuses, priorities and counters alone: what every schema since the first one holds."""
     created = False
     if session.exec(select(TicketStatus.key).limit(1)).first() is None:
         for position, (key, name, category) in enumerate(DEFAULT_STATUSES):
@@ -112,10 +122,6 @@ def ensure_defaults(session: Session) -> None:
     session.flush()
     if created:
         _vocabulary_changed(session)
-    # The queue's built-in views are desk defaults too (imported here: views read tickets, which read desk).
-    from autocrm.services import views
-
-    views.ensure_builtin_views(session)
 
 
 def vocabulary(session: Session) -> Vocabulary:
