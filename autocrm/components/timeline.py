@@ -87,3 +87,58 @@ def timeline(messages, *, staff_view: bool) -> rx.Component:
         spacing="3",
         class_name="timeline",
     )
+
+
+def _change(entry) -> rx.Component:
+    """A change to the ticket (or a rating) between the messages: a quiet line, not a bubble."""
+    rating = entry["kind"] == "rating"
+    return rx.flex(
+        rx.flex(
+            rx.cond(rating, rx.icon("star", size=14), rx.icon("history", size=14)),
+            align="center",
+            justify="center",
+            width="32px",
+            height="24px",
+            flex_shrink="0",
+            color=rx.cond(rating, "var(--amber-10)", "var(--gray-10)"),
+        ),
+        rx.flex(
+            rx.flex(
+                rx.text(entry["actor_name"], size="1", weight="medium"),
+                rx.spacer(),
+                time_ago(entry["at_rel"], entry["at_exact"], size="1"),
+                align="center",
+                spacing="2",
+            ),
+            rx.foreach(
+                entry["lines"].to(list[str]),
+                lambda line: rx.text(line, size="1", color_scheme="gray", custom_attrs={"dir": "auto"}),
+            ),
+            direction="column",
+            spacing="1",
+            flex="1",
+            min_width="0",
+            padding="4px 12px",
+            border_left="2px solid var(--gray-5)",
+        ),
+        spacing="3",
+        align="start",
+        class_name=rx.cond(rating, "timeline-rating", "timeline-change"),
+    )
+
+
+def agent_timeline(entries) -> rx.Component:
+    """The staff's timeline: the conversation with the ticket's changes and ratings where they happened."""
+    return rx.flex(
+        rx.foreach(
+            entries,
+            lambda entry: rx.cond(
+                (entry["kind"] == "change") | (entry["kind"] == "rating"),
+                _change(entry),
+                _message(entry["message"], True),
+            ),
+        ),
+        direction="column",
+        spacing="3",
+        class_name="timeline",
+    )

@@ -14,7 +14,7 @@ from autocrm.components.layout import agent_shell
 from autocrm.components.lists import Column, page_buttons, responsive_list
 from autocrm.components.panel import panel
 from autocrm.components.ticket_header import ticket_header
-from autocrm.components.timeline import timeline
+from autocrm.components.timeline import agent_timeline
 from autocrm.core.i18n import N_
 from autocrm.models.enums import CHANNEL_LABELS
 from autocrm.pages.registry import page
@@ -880,6 +880,132 @@ def _properties() -> rx.Component:
     )
 
 
+def _context_row(icon: str, value) -> rx.Component:
+    return rx.cond(
+        value,
+        rx.flex(
+            rx.icon(icon, size=14, color="var(--gray-10)", flex_shrink="0"),
+            rx.text(value, size="1", overflow="hidden", text_overflow="ellipsis", white_space="nowrap"),
+            align="center",
+            spacing="2",
+            min_width="0",
+        ),
+    )
+
+
+def _previous_ticket(row) -> rx.Component:
+    return rx.link(
+        rx.flex(
+            rx.text("#", row["number"], size="1", color_scheme="gray", white_space="nowrap"),
+            rx.text(
+                row["subject"], size="1", flex="1", overflow="hidden", text_overflow="ellipsis", white_space="nowrap"
+            ),
+            status_badge(row["status_category"], row["status_name"]),
+            align="center",
+            spacing="2",
+            min_width="0",
+        ),
+        href=routes.agent_ticket("") + row["id"].to(str),
+        underline="none",
+        color="inherit",
+        class_name="previous-ticket",
+    )
+
+
+def _requester_panel() -> rx.Component:
+    """Who wrote: reachable, where and when they are, how past answers went, and their other tickets."""
+    r = AgentTicketState.requester
+    return panel(
+        rx.flex(
+            rx.flex(
+                avatar(r["initials"], size="3", color="gray"),
+                rx.flex(
+                    rx.text(r["name"], size="2", weight="bold", overflow="hidden", text_overflow="ellipsis"),
+                    rx.text(r["open_tickets"], size="1", color_scheme="gray"),
+                    direction="column",
+                    min_width="0",
+                ),
+                align="center",
+                spacing="3",
+            ),
+            rx.flex(
+                _context_row("mail", r["email"]),
+                _context_row("building-2", r["organization"]),
+                rx.cond(
+                    r["local_time"],
+                    _context_row("clock", tr("{time} local time", time=r["local_time"].to(str))),
+                ),
+                _context_row("calendar", tr("Customer since {date}", date=r["customer_since"].to(str))),
+                direction="column",
+                spacing="2",
+            ),
+            rx.cond(
+                r["has_average"],
+                rx.flex(
+                    rx.text(tr("Satisfaction"), size="1", color_scheme="gray"),
+                    rx.spacer(),
+                    rx.text(r["average"], " / 5 ★", size="1", weight="medium", color="var(--amber-11)"),
+                    class_name="requester-satisfaction",
+                ),
+            ),
+            rx.cond(
+                r["previous"].to(list).length() > 0,
+                rx.flex(
+                    rx.text(
+                        tr("Other tickets"),
+                        size="1",
+                        weight="medium",
+                        color_scheme="gray",
+                        text_transform="uppercase",
+                        letter_spacing="0.04em",
+                    ),
+                    rx.foreach(r["previous"].to(list[dict]), _previous_ticket),
+                    direction="column",
+                    spacing="2",
+                ),
+                rx.text(tr("No other tickets from this customer."), size="1", color_scheme="gray"),
+            ),
+            direction="column",
+            spacing="3",
+        ),
+        padding="16px",
+        class_name="requester-panel",
+    )
+
+
+def _timeline_filter() -> rx.Component:
+    s = AgentTicketState
+    return rx.flex(
+        rx.segmented_control.root(
+            rx.segmented_control.item(tr("All"), value="all"),
+            rx.segmented_control.item(tr("Conversation"), value="conversation"),
+            rx.segmented_control.item(tr("Notes"), value="notes"),
+            rx.segmented_control.item(tr("Changes"), value="changes"),
+            value=s.timeline_kind,
+            on_change=s.show_kind,
+            size="1",
+            aria_label=tr("Show in the timeline"),
+            class_name="timeline-filter",
+        ),
+        justify="end",
+        overflow_x="auto",
+    )
+
+
+def _timeline() -> rx.Component:
+    s = AgentTicketState
+    return rx.flex(
+        _timeline_filter(),
+        rx.cond(
+            s.shown_entries.length() > 0,
+            agent_timeline(s.shown_entries),
+            rx.text(tr("Nothing of this kind on this ticket yet."), size="2", color_scheme="gray", padding="12px 0"),
+        ),
+        direction="column",
+        spacing="3",
+    )
+
+
 def _composer_toolbar() -> rx.Component:
     s = AgentTicketState
     return rx.flex(
@@ -1046,13 +1172,20 @@ def agent_ticket() -> rx.Component:
                     _ticket_header(),
                     rx.grid(
                         rx.flex(
-                            timeline(s.messages, staff_view=True),
+                            _timeline(),
                             rx.cond(s.following_up, _follow_up_composer(), _composer()),
                             direction="column",
                             spacing="4",
                             min_width="0",
                         ),
-                        rx.box(_properties(), position=["static", "static", "sticky"], top="72px"),
+                        rx.flex(
+                            _properties(),
+                            _requester_panel(),
+                            direction="column",
+                            spacing="4",
+                            position=["static", "static", "sticky"],
+                            top="72px",
+                        ),
                         columns=rx.breakpoints(initial="1", md="minmax(0, 1fr) 280px"),
                         spacing="5",
                         align="start",

@@ -13,7 +13,7 @@ from autocrm.services import desk, tickets, users
 from autocrm.services.actor import Actor
 from autocrm.services.tickets import MessageCreate, TicketCreate, TicketUpdate
 from autocrm.state import live, shortcuts
-from autocrm.state.conversation import load_conversation
+from autocrm.state.conversation import load_agent_ticket
 from autocrm.state.format import form_text, ticket_row
 from autocrm.state.roles import STAFF
 from autocrm.state.session import Form
@@ -28,9 +28,23 @@ FOLLOW_UP_FORM = Form(
 )
 
 
+# The timeline's filter: which entry kinds each choice shows.
+TIMELINE_KINDS: dict[str, frozenset[str]] = {
+    "all": frozenset({"reply", "note", "change", "rating"}),
+    "conversation": frozenset({"reply", "note"}),
+    "notes": frozenset({"note"}),
+    "changes": frozenset({"change", "rating"}),
+}
+
+
 class AgentTicketState(StaffState):
     ticket: dict[str, Any] = {}
     messages: list[dict[str, Any]] = []
+    # The timeline: the conversation with the ticket's changes and ratings between the messages; what it shows.
+    entries: list[dict[str, Any]] = []
+    timeline_kind: str = "all"
+    # The requester as the desk knows them (the side panel).
+    requester: dict[str, Any] = {}
     loaded: bool = False
     not_found: bool = False
     mode: str = "reply"  # "reply" or "note"
@@ -63,15 +77,30 @@ class AgentTicketState(StaffState):
     def note_count(self) -> int:
         return sum(1 for m in self.messages if m.get("internal"))
 
+    @rx.var
+    def shown_entries(self) -> list[dict[str, Any]]:
+        wanted = TIMELINE_KINDS.get(self.timeline_kind, TIMELINE_KINDS["all"])
+        return [entry for entry in self.entries if entry["kind"] in wanted]
+
+    @rx.var
+    def change_count(self) -> int:
+        return sum(1 for entry in self.entries if entry["kind"] in TIMELINE_KINDS["changes"])
+
+    @rx.event
+    def show_kind(self, kind: str | list[str]):
+        kind = kind[0] if isinstance(kind, list) and kind else kind
+        self.timeline_kind = kind if isinstance(kind, str) and kind in TIMELINE_KINDS else "all"
+
     def _reload(self, actor: Actor, batch: live.Batch | None = None) -> None:
         path = self.router.url.path
-        key = ("conversation", actor.user_id, path)
-        loaded = batch.shared(key, lambda: load_conversation(actor, path)) if batch else load_conversation(actor, path)
+        key = ("agent-ticket", actor.user_id, path)
+        loaded = batch.shared(key, lambda: load_agent_ticket(actor, path)) if batch else load_agent_ticket(actor, path)
         if loaded is None:
-            self.ticket, self.messages, self.not_found = {}, [], True
+            self.ticket, self.messages, self.entries, self.requester, self.not_found = {}, [], [], {}, True
             return
         self.not_found = False
-        self.ticket, self.messages = loaded
+        self.ticket, self.messages = loaded["ticket"], loaded["messages"]
+        self.entries, self.requester = loaded["entries"], loaded["context"]
         self._mark_seen(int(self.ticket["id"]))
         if actor.user_id is not None:
             live.watch(self, user_id=actor.user_id, staff=True, ticket_id=int(self.ticket["id"]))

@@ -290,3 +290,68 @@ def test_the_portal_holds_no_staff_field_in_its_state(people):
         assert staff_only not in sent, staff_only
     assert "atm-fault" not in sent and "Known fault" not in sent and agent.name not in sent
     assert [row["subject"] for row in listing.open_rows] == ["Card stuck in ATM"]
+
+
+def test_the_agent_ticket_page_shows_changes_in_the_timeline_and_who_the_requester_is(people):
+    from autocrm.services import users
+
+    customer = people.make(Role.customer, name="Lucía Cliente")
+    agent = people.make(Role.agent, name="Ada Agent")
+    with write_session() as session:
+        users.set_own_preferences(session, actor=people.actor(customer), time_zone="Europe/Madrid")
+    earlier = make_ticket(by=customer, subject="Card declined", body="Declined at the shop", body_format="text")
+    ticket = make_ticket(by=customer, subject="Card stuck in ATM", body="Help", body_format="text")
+    with write_session() as session:
+        tickets.update_ticket(
+            session,
+            actor=people.actor(agent),
+            ticket_id=ticket.id,
+            data=tickets.TicketUpdate(status="pending", tags=["atm", "card"], assignee_id=agent.id),
+        )
+        tickets.add_message(
+            session,
+            actor=people.actor(agent),
+            ticket_id=ticket.id,
+            data=tickets.MessageCreate(body="Checking with the bank", body_format="text", internal=True),
+        )
+
+    state = _signed_in(AgentTicketState, agent, f"/agent/tickets/{ticket.id}")
+    state.load()
+    kinds = [entry["kind"] for entry in state.entries]
+    assert kinds == ["reply", "change", "note"]
+    change = state.entries[1]
+    assert change["actor_name"] == "Ada Agent"
+    assert set(change["lines"]) == {
+        "Status: New → Waiting on customer",
+        "Assignee set to Ada Agent",
+        "Tags added: atm, card",
+    }
+    state.show_kind("changes")
+    assert [entry["kind"] for entry in state.shown_entries] == ["change"]
+    state.show_kind("notes")
+    assert [entry["message"]["body_text"] for entry in state.shown_entries] == ["Checking with the bank"]
+    state.show_kind("no such kind")
+    assert len(state.shown_entries) == 3 and state.change_count == 1
+
+    requester = state.requester
+    assert requester["name"] == "Lucía Cliente" and requester["email"] == customer.email
+    assert requester["time_zone"] == "Europe/Madrid" and requester["local_time"]
+    assert requester["open_tickets"] == "2 open tickets"
+    assert [(row["number"], row["subject"]) for row in requester["previous"]] == [(earlier.number, "Card declined")]
+    assert state.messages[0]["body_text"] == "Help"  # the conversation's rows stay for the composer and counts
+
+
+def test_timeline_change_lines_in_the_readers_language():
+    from autocrm.core.i18n import using_locale
+
+    with using_locale("es"):
+        assert fmt.change_lines(
+            {"field": "status", "before": "open", "after": "solved", "before_label": "Open", "after_label": "Solved"}
+        ) == ["Estado: Abierto → Resuelto"]
+        assert fmt.change_lines({"field": "tags", "before": ["a", "b"], "after": ["b"]}) == ["Etiquetas quitadas: a"]
+    assert fmt.change_lines(
+        {"field": "assignee", "before": 3, "after": None, "before_label": "Ada", "after_label": "none"}
+    ) == ["Unassigned (was Ada)"]
+    assert fmt.change_lines(
+        {"field": "subject", "before": "Old", "after": "New", "before_label": "Old", "after_label": "New"}
+    ) == ["Subject: Old → New"]

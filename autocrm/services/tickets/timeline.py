@@ -74,6 +74,7 @@ class RequesterContext(BaseModel):
     name: str
     email: str
     organization: str | None
+    time_zone: str | None  # the requester's own (their profile), for their local time; None when unknown
     customer_since: datetime
     open_tickets: int
     satisfaction_average: float | None
@@ -235,6 +236,7 @@ def requester_context(session: Session, *, actor: Actor, ticket_id: int) -> Requ
         name=requester.name,
         email=requester.email,
         organization=organization.name if organization else None,
+        time_zone=requester.time_zone,
         customer_since=requester.created_at,
         open_tickets=open_count,
         satisfaction_average=sum(r.score for r in ratings) / len(ratings) if ratings else None,
