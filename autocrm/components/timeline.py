@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from autocrm.components.badges import avatar, time_ago
@@ -135,7 +137,7 @@ def agent_timeline(entries) -> rx.Component:
             lambda entry: rx.cond(
                 (entry["kind"] == "change") | (entry["kind"] == "rating"),
                 _change(entry),
-                _message(entry["message"], True),
+                _message(entry["message"].to(dict[str, Any]), True),
             ),
         ),
         direction="column",

@@ -819,20 +819,6 @@ def _properties() -> rx.Component:
             ),
             rx.separator(size="4"),
             _prop(
-                tr("Requester"),
-                rx.flex(
-                    avatar(t["requester_initials"], size="2", color="gray"),
-                    rx.flex(
-                        rx.text(t["requester_name"], size="2", weight="medium"),
-                        rx.text(t["requester_email"], size="1", color_scheme="gray", word_break="break-all"),
-                        direction="column",
-                        min_width="0",
-                    ),
-                    spacing="2",
-                    align="center",
-                ),
-            ),
-            _prop(
                 tr("Tags"),
                 rx.cond(
                     t["tags"].to(list).length() > 0,
@@ -917,6 +903,14 @@ def _requester_panel() -> rx.Component:
     r = AgentTicketState.requester
     return panel(
         rx.flex(
+            rx.text(
+                tr("Requester"),
+                size="1",
+                weight="medium",
+                color_scheme="gray",
+                text_transform="uppercase",
+                letter_spacing="0.04em",
+            ),
             rx.flex(
                 avatar(r["initials"], size="3", color="gray"),
                 rx.flex(
@@ -1181,10 +1175,9 @@ def agent_ticket() -> rx.Component:
                         rx.flex(
                             _properties(),
                             _requester_panel(),
+                            # Not sticky: the two panels together are taller than a laptop's screen.
                             direction="column",
                             spacing="4",
-                            position=["static", "static", "sticky"],
-                            top="72px",
                         ),
                         columns=rx.breakpoints(initial="1", md="minmax(0, 1fr) 280px"),
                         spacing="5",

@@ -120,6 +120,19 @@ def test_customer_rates_ticket_after_agent_solves_it(open_ui, unique):
     agent.goto(f"/agent/tickets/{ticket_id}")
     agent.wait_ready(".ticket-properties")
     agent.page.locator(".ticket-properties").get_by_text("4/5").wait_for()
+    # The timeline holds the change and the rating where they happened, and filters by kind.
+    agent.page.locator(".timeline-change").filter(has_text="Status: New → Solved").wait_for()
+    agent.page.locator(".timeline-rating").filter(has_text="Rated the answer 4 out of 5").wait_for()
+    panel = agent.page.locator(".requester-panel")
+    assert f"casey.{unique}@example.com" in panel.inner_text()
+    panel.locator(".requester-satisfaction").filter(has_text="4 / 5").wait_for()
+    agent.page.locator(".timeline-filter").get_by_role("radio", name="Changes").click()
+    expect(agent.page.locator(".timeline .message")).to_have_count(0)
+    expect(agent.page.locator(".timeline-change")).to_have_count(1)
+    agent.shoot("agent-ticket-changes")
+    agent.page.locator(".timeline-filter").get_by_role("radio", name="All").click()
+    expect(agent.page.locator(".timeline .message")).to_have_count(1)
+    agent.shoot("agent-ticket-timeline")
 
 
 def test_admin_creates_person_and_changes_role(open_ui, unique):
