@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from autocrm import routes
@@ -1000,6 +1002,75 @@ def _timeline() -> rx.Component:
     )
 
 
+def _macro_menu() -> rx.Component:
+    s: Any = AgentTicketState  # Vars and event specs at compile time (mypy sees the instance types)
+    return rx.menu.root(
+        rx.menu.trigger(
+            rx.button(
+                rx.icon("zap", size=14),
+                tr("Macros"),
+                rx.icon("chevron-down", size=12),
+                variant="soft",
+                color_scheme="gray",
+                size="1",
+                type="button",
+                class_name="macro-menu",
+            )
+        ),
+        rx.menu.content(
+            rx.foreach(
+                s.macro_options,
+                lambda o: rx.menu.item(o[LABEL], on_select=s.choose_macro(o["value"]), class_name="macro-option"),
+            ),
+            max_height="320px",
+            overflow_y="auto",
+        ),
+    )
+
+
+def _macro_notice() -> rx.Component:
+    """The chosen macro: its text is in the composer to edit, and this says what sending will also change."""
+    m = AgentTicketState.macro
+    return rx.cond(
+        AgentTicketState.macro,
+        rx.callout.root(
+            rx.callout.icon(rx.icon("zap", size=16)),
+            rx.flex(
+                rx.flex(
+                    rx.text(tr("Macro “{name}”", name=m["name"].to(str)), size="2", weight="medium"),
+                    rx.spacer(),
+                    rx.button(
+                        rx.icon("x", size=12),
+                        tr("Don't apply"),
+                        variant="ghost",
+                        size="1",
+                        type="button",
+                        on_click=AgentTicketState.drop_macro,
+                        class_name="drop-macro",
+                    ),
+                    align="center",
+                    spacing="2",
+                ),
+                rx.cond(
+                    m["lines"].to(list).length() > 0,
+                    rx.flex(
+                        rx.text(tr("Sending also changes:"), size="1"),
+                        rx.foreach(m["lines"].to(list[str]), lambda line: rx.text("· ", line, size="1")),
+                        direction="column",
+                    ),
+                    rx.text(tr("Its actions change nothing on this ticket."), size="1"),
+                ),
+                direction="column",
+                spacing="1",
+                width="100%",
+            ),
+            color="indigo",
+            size="1",
+            class_name="macro-notice",
+        ),
+    )
+
+
 def _composer_toolbar() -> rx.Component:
     s = AgentTicketState
     return rx.flex(
@@ -1017,6 +1088,7 @@ def _composer_toolbar() -> rx.Component:
             size="1",
             class_name="composer-mode",
         ),
+        rx.cond(AgentTicketState.macro_options.length() > 0, _macro_menu()),  # type: ignore[attr-defined]
         rx.spacer(),
         rx.text(
             rx.cond(s.is_note, tr("Only your team sees notes"), tr("The customer sees replies in the portal")),
@@ -1118,6 +1190,7 @@ def _composer() -> rx.Component:
         submit_color=rx.cond(s.is_note, "amber", "indigo"),
         error=s.composer_error,
         toolbar=_composer_toolbar(),
+        fields=[_macro_notice()],
         body_background=rx.cond(s.is_note, "var(--amber-2)", "var(--color-surface)"),
         rule=rx.cond(s.is_note, "3px solid var(--amber-8)", "3px solid var(--accent-8)"),
         locked=s.is_closed,

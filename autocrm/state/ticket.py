@@ -9,14 +9,16 @@ import reflex as rx
 from autocrm import routes
 from autocrm.core.db import read_session
 from autocrm.core.i18n import N_, t
-from autocrm.services import desk, tickets, users
+from autocrm.services import desk, macros, tickets, users
 from autocrm.services.actor import Actor
+from autocrm.services.content import html_to_text
+from autocrm.services.errors import DomainError
 from autocrm.services.tickets import MessageCreate, TicketCreate, TicketUpdate
 from autocrm.state import live, shortcuts
 from autocrm.state.conversation import load_agent_ticket
-from autocrm.state.format import form_text, ticket_row
+from autocrm.state.format import change_lines, form_text, ticket_row
 from autocrm.state.roles import STAFF
-from autocrm.state.session import Form
+from autocrm.state.session import Form, Written
 from autocrm.state.staff import StaffState
 
 COMPOSER_FORM = Form(message="composer_error", fields=("body",), labels={"body": "message"})
@@ -58,6 +60,11 @@ class AgentTicketState(StaffState):
     status_options: list[dict[str, str]] = []
     priority_options: list[dict[str, str]] = []
     assignee_options: list[dict[str, str]] = []
+    # Approved macros the agent may apply, and the one chosen for the reply being written: its id, name and
+    # what its actions will change on send (shown above the composer before anything is sent).
+    macro_options: list[dict[str, str]] = []
+    macro: dict[str, Any] = {}
+    _team_names: dict[int, str] = {}
 
     @rx.var
     def ticket_title(self) -> str:
@@ -144,6 +151,13 @@ class AgentTicketState(StaffState):
                 }
                 for u in users.list_staff(session, actor=actor)
             ]
+            self.macro_options = [
+                {"value": str(m.id), "label": m.latest.name}
+                for m in macros.list_macros(session, actor=actor, usable_only=True)
+                if m.usable
+            ]
+            self._team_names = {int(team.id): team.name for team in users.list_teams(session, actor=actor)}
+        self.macro = {}
         self._reload(actor)
         self._load_counts(actor)
         self.loaded = True
@@ -234,30 +248,112 @@ class AgentTicketState(StaffState):
         self.following_up = False
         return [rx.redirect(routes.agent_ticket(written.value.id)), *written.events]
 
+    # ---- macros -------------------------------------------------------------------------------------
+
+    def _macro_lines(self, changes: list[macros.MacroChange]) -> list[str]:
+        """What the macro's actions will change, as the timeline will say it afterwards."""
+        names = {
+            "status": {o["value"]: o["label"] for o in self.status_options},
+            "priority": {o["value"]: o["label"] for o in self.priority_options},
+            "assignee": {o["value"]: o["name"] for o in self.assignee_options if o["value"] != "none"},
+            "team": {str(key): name for key, name in self._team_names.items()},
+        }
+        lines: list[str] = []
+        for change in changes:
+            field = {"assignee_id": "assignee", "team_id": "team"}.get(change.field, change.field)
+            known = names.get(field, {})
+            lines.extend(
+                change_lines(
+                    {
+                        "field": field,
+                        "before": change.before,
+                        "after": change.after,
+                        "before_label": known.get(str(change.before), str(change.before)),
+                        "after_label": known.get(str(change.after), str(change.after)),
+                    }
+                )
+            )
+        return lines
+
+    @rx.event
+    def choose_macro(self, value: str):
+        """Fills the composer with the macro's text for this ticket, to read and edit before sending, and
+        says what its actions will change; nothing is written until the reply is sent."""
+        actor, refusal = self._actor(STAFF)
+        if actor is None:
+            return refusal
+        if not value.isdigit() or not self.ticket:
+            return None
+        ticket_id = int(self.ticket["id"])
+        try:
+            with read_session() as session:
+                preview = macros.preview_macro(session, actor=actor, ticket_id=ticket_id, macro_id=int(value))
+        except DomainError as error:
+            return rx.toast.error(error.message)
+        self.macro = {
+            "id": preview.macro_id,
+            "name": preview.name,
+            "version": preview.version,
+            "lines": self._macro_lines(preview.changes),
+        }
+        self.composer_error = ""
+        return rx.set_value("composer-body", html_to_text(preview.body))
+
+    @rx.event
+    def drop_macro(self):
+        """Sends the reply without the macro's changes (its text stays in the composer, to keep or clear)."""
+        self.macro = {}
+
     @rx.event
     def send(self, form: dict[str, Any]):
         body = form_text(form, "body")
         internal = self.mode == "note"
         self.composer_error = ""
-        if not body.strip():
+        macro_id = int(self.macro["id"]) if self.macro else None
+        if not body.strip() and macro_id is None:
             self.composer_error = t("Write a note first.") if internal else t("Write a reply first.")
             return None
         actor, refusal = self._actor(STAFF)
         if actor is None:
             return refusal
         ticket_id = int(self.ticket["id"])
-        written = self._write(
-            lambda session: tickets.add_message(
-                session,
-                actor=actor,
-                ticket_id=ticket_id,
-                data=MessageCreate(body=body, body_format="text", internal=internal),
-            ),
-            form=COMPOSER_FORM,
-            success=t("Internal note added.") if internal else t("Reply sent to the customer."),
-        )
+        written: Written[Any]
+        if macro_id is not None:
+            written = self._write(
+                lambda session: macros.apply_macro(
+                    session,
+                    actor=actor,
+                    ticket_id=ticket_id,
+                    macro_id=macro_id,
+                    body=body,
+                    body_format="text",
+                    internal=internal,
+                ),
+                form=COMPOSER_FORM,
+                success=lambda applied: self._macro_sent(applied, internal),
+            )
+        else:
+            written = self._write(
+                lambda session: tickets.add_message(
+                    session,
+                    actor=actor,
+                    ticket_id=ticket_id,
+                    data=MessageCreate(body=body, body_format="text", internal=internal),
+                ),
+                form=COMPOSER_FORM,
+                success=t("Internal note added.") if internal else t("Reply sent to the customer."),
+            )
         if not written.ok:
             return None
+        self.macro = {}
         self._reload(actor)
         self._load_counts(actor)
         return [rx.call_script("document.getElementById('composer-form')?.reset()"), *written.events]
+
+    @staticmethod
+    def _macro_sent(applied: macros.MacroApplied, internal: bool) -> str:
+        if applied.message_id is None:
+            return t("Macro “{name}” applied.", name=applied.name)
+        if internal:
+            return t("Macro “{name}” applied and the note added.", name=applied.name)
+        return t("Macro “{name}” applied and the reply sent to the customer.", name=applied.name)

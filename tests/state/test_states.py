@@ -355,3 +355,42 @@ def test_timeline_change_lines_in_the_readers_language():
     assert fmt.change_lines(
         {"field": "subject", "before": "Old", "after": "New", "before_label": "Old", "after_label": "New"}
     ) == ["Subject: Old → New"]
+
+
+def test_a_macro_fills_the_composer_says_what_it_changes_and_applies_only_on_send(people):
+    from autocrm.services import macros
+
+    customer = people.make(Role.customer, name="Lucía Cliente")
+    agent = people.make(Role.agent, name="Ada Agent")
+    ticket = make_ticket(by=customer, subject="Card stuck in ATM", body="Help", body_format="text")
+    with write_session() as session:
+        macro = macros.create_macro(
+            session,
+            actor=people.actor(agent),
+            data=macros.MacroCreate(
+                name="Card retained",
+                body="<p>Hi {{customer.first_name}}, your card is on its way back.</p>",
+                actions=macros.MacroActions(status="pending", add_tags=["atm"]),
+            ),
+        )
+    state = _signed_in(AgentTicketState, agent, f"/agent/tickets/{ticket.id}")
+    state.load()
+    assert state.macro_options == [{"value": str(macro.id), "label": "Card retained"}]
+
+    filled = state.choose_macro(str(macro.id))
+    assert "Hi Lucía, your card is on its way back." in str(filled)  # into the composer, to edit
+    assert state.macro["name"] == "Card retained"
+    assert state.macro["lines"] == ["Status: New → Waiting on customer", "Tags added: atm"]
+    with write_session() as session:  # nothing written yet
+        assert tickets.get_ticket(session, actor=people.actor(agent), ticket_id=ticket.id).status == "new"
+
+    events = state.send({"body": "Hi Lucía, your card is on its way back by post."})
+    assert "Macro “Card retained” applied and the reply sent to the customer." in str(events)
+    assert state.macro == {} and state.ticket["status"] == "pending" and state.ticket["tags"] == ["atm"]
+    assert state.messages[-1]["body_text"] == "Hi Lucía, your card is on its way back by post."
+
+    state.choose_macro(str(macro.id))
+    state.drop_macro()
+    state.send({"body": "Just a reply."})
+    assert state.ticket["tags"] == ["atm"] and state.messages[-1]["body_text"] == "Just a reply."
+    assert state.choose_macro("999999") is not None and state.macro == {}  # an unknown macro: a toast
