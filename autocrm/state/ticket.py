@@ -11,7 +11,7 @@ from autocrm.core.db import read_session
 from autocrm.core.i18n import N_, t
 from autocrm.services import desk, macros, tickets, users
 from autocrm.services.actor import Actor
-from autocrm.services.content import html_to_text
+from autocrm.services.content import html_to_editable_text
 from autocrm.services.errors import DomainError
 from autocrm.services.tickets import MessageCreate, TicketCreate, TicketUpdate
 from autocrm.state import live, shortcuts
@@ -297,7 +297,7 @@ class AgentTicketState(StaffState):
             "lines": self._macro_lines(preview.changes),
         }
         self.composer_error = ""
-        return rx.set_value("composer-body", html_to_text(preview.body))
+        return rx.set_value("composer-body", html_to_editable_text(preview.body))
 
     @rx.event
     def drop_macro(self):

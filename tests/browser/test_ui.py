@@ -369,3 +369,30 @@ def test_queue_on_a_phone_shows_its_title_and_a_menu_with_counts(open_ui):
     agent.page.locator(".mobile-nav-item").filter(has_text="Assigned to me").click()
     agent.page.wait_for_url("**view=mine")
     expect(agent.page.locator(".page-title").filter(visible=True)).to_have_text("Assigned to me")
+
+
+def test_agent_applies_a_macro_after_reading_what_it_will_change(open_ui, unique):
+    customer = open_ui()
+    subject, portal_path = _new_customer_ticket(customer, unique)
+    agent = open_ui()
+    _agent_opens(agent, subject)
+    agent.page.click("button.macro-menu")
+    agent.page.locator(".macro-option").filter(has_text="Refund on its way").click()
+    notice = agent.page.locator(".macro-notice")
+    notice.filter(has_text="Status: New → Solved").wait_for()
+    assert "Tags added: refund" in notice.inner_text()
+    expect(agent.page.locator("#composer-body")).to_have_value(
+        re.compile(r"^Hi Casey,\n\nWe have refunded.*within three working days", re.S)
+    )
+    expect(agent.page.locator(".ticket-properties .status-select")).to_contain_text("New")  # nothing applied yet
+    agent.shoot("agent-ticket-macro")
+    agent.page.fill("#composer-body", "Hi Casey, we have refunded the second coffee. It shows within three days.")
+    agent.page.click("button.composer-submit")
+    agent.toast("Macro “Refund on its way” applied and the reply sent to the customer.")
+    expect(agent.page.locator(".ticket-properties .status-select")).to_contain_text("Solved")
+    agent.page.locator(".timeline-change").filter(has_text="Tags added: refund").wait_for()
+    expect(agent.page.locator(".macro-notice")).to_have_count(0)
+
+    customer.goto(portal_path)
+    customer.wait_ready(".timeline")
+    customer.page.locator(".message").filter(has_text="we have refunded the second coffee").wait_for()
