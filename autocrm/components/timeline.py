@@ -129,14 +129,34 @@ def _change(entry) -> rx.Component:
     )
 
 
+def _call(entry) -> rx.Component:
+    """A logged call: its summary as the note it is, under which way it went and how long it took."""
+    return rx.flex(
+        rx.flex(
+            rx.icon("phone", size=13),
+            rx.text(entry["call_label"], size="1", weight="medium"),
+            align="center",
+            spacing="2",
+            color="var(--amber-11)",
+            padding_left="44px",
+        ),
+        _message(entry["message"].to(dict[str, Any]), True),
+        direction="column",
+        spacing="1",
+        class_name="timeline-call",
+    )
+
+
 def agent_timeline(entries) -> rx.Component:
-    """The staff's timeline: the conversation with the ticket's changes and ratings where they happened."""
+    """The staff's timeline: the conversation with the ticket's changes, ratings and calls where they happened."""
     return rx.flex(
         rx.foreach(
             entries,
-            lambda entry: rx.cond(
-                (entry["kind"] == "change") | (entry["kind"] == "rating"),
-                _change(entry),
+            lambda entry: rx.match(
+                entry["kind"],
+                ("change", _change(entry)),
+                ("rating", _change(entry)),
+                ("call", _call(entry)),
                 _message(entry["message"].to(dict[str, Any]), True),
             ),
         ),

@@ -976,6 +976,7 @@ def _timeline_filter() -> rx.Component:
             rx.segmented_control.item(tr("All"), value="all"),
             rx.segmented_control.item(tr("Conversation"), value="conversation"),
             rx.segmented_control.item(tr("Notes"), value="notes"),
+            rx.segmented_control.item(tr("Calls"), value="calls"),
             rx.segmented_control.item(tr("Changes"), value="changes"),
             value=s.timeline_kind,
             on_change=s.show_kind,
@@ -999,6 +1000,90 @@ def _timeline() -> rx.Component:
         ),
         direction="column",
         spacing="3",
+    )
+
+
+def _call_dialog() -> rx.Component:
+    """Log a phone call with the customer: which way, how long, what was said (an internal note)."""
+    s: Any = AgentTicketState
+    errors = AgentTicketState.call_errors
+    return rx.dialog.root(
+        rx.dialog.trigger(
+            rx.button(
+                rx.icon("phone", size=14),
+                tr("Log a call"),
+                variant="soft",
+                color_scheme="gray",
+                size="1",
+                type="button",
+                class_name="log-call",
+            )
+        ),
+        rx.dialog.content(
+            rx.dialog.title(tr("Log a call")),
+            rx.dialog.description(
+                tr("The summary is an internal note: only your team sees it."), size="2", color_scheme="gray"
+            ),
+            rx.form(
+                rx.flex(
+                    rx.radio_group.root(
+                        rx.flex(
+                            rx.radio_group.item(value="inbound", id="call-inbound"),
+                            rx.el.label(tr("The customer called"), html_for="call-inbound"),
+                            rx.radio_group.item(value="outbound", id="call-outbound", margin_left="16px"),
+                            rx.el.label(tr("We called the customer"), html_for="call-outbound"),
+                            align="center",
+                            spacing="2",
+                            wrap="wrap",
+                        ),
+                        name="direction",
+                        default_value="inbound",
+                        size="2",
+                    ),
+                    field(
+                        tr("Length in minutes"),
+                        rx.input(
+                            id="call-minutes",
+                            name="minutes",
+                            input_mode="decimal",
+                            placeholder="5",
+                            width="120px",
+                            aria_invalid=invalid(errors, "duration_seconds"),
+                        ),
+                        error=errors["duration_seconds"],
+                        html_for="call-minutes",
+                    ),
+                    field(
+                        tr("Summary"),
+                        rx.text_area(
+                            id="call-summary",
+                            name="summary",
+                            rows="4",
+                            placeholder=tr("What was asked, what was agreed, what happens next"),
+                            aria_invalid=invalid(errors, "summary"),
+                        ),
+                        error=errors["summary"],
+                        html_for="call-summary",
+                    ),
+                    form_callout(AgentTicketState.call_error),
+                    rx.flex(
+                        rx.dialog.close(rx.button(tr("Cancel"), variant="soft", color_scheme="gray", type="button")),
+                        rx.button(rx.icon("phone", size=14), tr("Log the call"), type="submit", class_name="save-call"),
+                        spacing="3",
+                        justify="end",
+                    ),
+                    direction="column",
+                    spacing="3",
+                    margin_top="12px",
+                ),
+                on_submit=s.log_call,
+                reset_on_submit=True,
+            ),
+            max_width="460px",
+            class_name="call-dialog",
+        ),
+        open=AgentTicketState.call_open,
+        on_open_change=s.open_call,
     )
 
 
@@ -1089,6 +1174,7 @@ def _composer_toolbar() -> rx.Component:
             class_name="composer-mode",
         ),
         rx.cond(AgentTicketState.macro_options.length() > 0, _macro_menu()),  # type: ignore[attr-defined]
+        _call_dialog(),
         rx.spacer(),
         rx.text(
             rx.cond(s.is_note, tr("Only your team sees notes"), tr("The customer sees replies in the portal")),
@@ -1098,6 +1184,7 @@ def _composer_toolbar() -> rx.Component:
         ),
         align="center",
         spacing="2",
+        wrap="wrap",
     )
 
 

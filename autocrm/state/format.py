@@ -255,9 +255,19 @@ def timeline_row(entry: Mapping[str, Any], position: int, *, now: datetime | Non
             lines.insert(0, i18n.t("Applied a macro (version {version})", version=macro.get("version", "")))
     elif kind == "rating":
         lines.append(i18n.t("Rated the answer {score} out of 5", score=entry.get("score") or 0))
+    call = entry.get("call") or {}
+    call_label = ""
+    if kind == "call":
+        length = i18n.format_duration(int(call.get("duration_seconds") or 0))
+        call_label = (
+            i18n.t("Incoming call · {length}", length=length)
+            if call.get("direction") == "inbound"
+            else i18n.t("Outgoing call · {length}", length=length)
+        )
     message = entry.get("message")
     return {
         "key": f"{kind}-{position}",
+        "call_label": call_label,
         "kind": kind,
         "message": message_row(message, now=now) if message else {},
         "actor_name": who or i18n.t("System"),

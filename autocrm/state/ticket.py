@@ -32,11 +32,18 @@ FOLLOW_UP_FORM = Form(
 
 # The timeline's filter: which entry kinds each choice shows.
 TIMELINE_KINDS: dict[str, frozenset[str]] = {
-    "all": frozenset({"reply", "note", "change", "rating"}),
-    "conversation": frozenset({"reply", "note"}),
+    "all": frozenset({"reply", "note", "call", "change", "rating"}),
+    "conversation": frozenset({"reply", "note", "call"}),
     "notes": frozenset({"note"}),
+    "calls": frozenset({"call"}),
     "changes": frozenset({"change", "rating"}),
 }
+CALL_FORM = Form(
+    message="call_error",
+    errors="call_errors",
+    fields=("direction", "duration_seconds", "summary"),
+    labels={"direction": "direction", "duration_seconds": "length", "summary": "summary"},
+)
 
 
 class AgentTicketState(StaffState):
@@ -62,6 +69,10 @@ class AgentTicketState(StaffState):
     assignee_options: list[dict[str, str]] = []
     # Approved macros the agent may apply, and the one chosen for the reply being written: its id, name and
     # what its actions will change on send (shown above the composer before anything is sent).
+    # The "log a call" dialog.
+    call_open: bool = False
+    call_errors: dict[str, str] = {}
+    call_error: str = ""
     macro_options: list[dict[str, str]] = []
     macro: dict[str, Any] = {}
     _team_names: dict[int, str] = {}
@@ -247,6 +258,50 @@ class AgentTicketState(StaffState):
             return None
         self.following_up = False
         return [rx.redirect(routes.agent_ticket(written.value.id)), *written.events]
+
+    # ---- logged calls -------------------------------------------------------------------------------
+
+    @rx.event
+    def open_call(self, value: bool = True):
+        self.call_open = bool(value) and not self.is_closed
+        self.call_errors, self.call_error = {}, ""
+
+    @rx.event
+    def log_call(self, form: dict[str, Any]):
+        """A phone call with the customer, logged from the ticket: an internal note on the phone channel."""
+        actor, refusal = self._actor(STAFF)
+        if actor is None:
+            return refusal
+        minutes = form_text(form, "minutes").strip().replace(",", ".")
+        self.call_errors, self.call_error = {}, ""
+        try:
+            seconds = round(float(minutes) * 60) if minutes else 0
+        except ValueError:
+            self.call_errors = {"duration_seconds": t("Give the length in minutes, such as 4 or 2.5.")}
+            return None
+        if seconds < 0 or seconds > 24 * 3600:  # the service refuses it too; this says it in minutes
+            self.call_errors = {"duration_seconds": t("A call lasts between 0 and 1,440 minutes.")}
+            return None
+        ticket_id = int(self.ticket["id"])
+        summary = form_text(form, "summary").strip()
+        direction = form_text(form, "direction") or "inbound"
+        written = self._write(
+            lambda session: tickets.log_call(
+                session,
+                actor=actor,
+                ticket_id=ticket_id,
+                data=tickets.CallCreate.model_validate(
+                    {"direction": direction, "duration_seconds": seconds, "summary": summary}
+                ),
+            ),
+            form=CALL_FORM,
+            success=t("Call logged."),
+        )
+        if not written.ok:
+            return None
+        self.call_open = False
+        self._reload(actor)
+        return written.events
 
     # ---- macros -------------------------------------------------------------------------------------
 

@@ -394,3 +394,23 @@ def test_a_macro_fills_the_composer_says_what_it_changes_and_applies_only_on_sen
     state.send({"body": "Just a reply."})
     assert state.ticket["tags"] == ["atm"] and state.messages[-1]["body_text"] == "Just a reply."
     assert state.choose_macro("999999") is not None and state.macro == {}  # an unknown macro: a toast
+
+
+def test_logging_a_call_checks_its_length_and_puts_it_in_the_timeline(people):
+    customer = people.make(Role.customer, name="Lucía Cliente")
+    agent = people.make(Role.agent, name="Ada Agent")
+    ticket = make_ticket(by=customer, subject="Card stuck in ATM", body="Help", body_format="text")
+    state = _signed_in(AgentTicketState, agent, f"/agent/tickets/{ticket.id}")
+    state.load()
+    state.open_call(True)
+    assert state.log_call({"direction": "outbound", "minutes": "four", "summary": "x"}) is None
+    assert state.call_errors == {"duration_seconds": "Give the length in minutes, such as 4 or 2.5."}
+    assert state.log_call({"direction": "outbound", "minutes": "3", "summary": "  "}) is None
+    assert set(state.call_errors) == {"summary"} and state.call_open
+    events = state.log_call({"direction": "outbound", "minutes": "2,5", "summary": "Told her the card is kept."})
+    assert "Call logged." in str(events) and not state.call_open
+    call = state.entries[-1]
+    assert call["kind"] == "call" and call["call_label"] == "Outgoing call · 2 minutes"
+    assert call["message"]["body_text"] == "Told her the card is kept."
+    state.show_kind("calls")
+    assert [entry["kind"] for entry in state.shown_entries] == ["call"]

@@ -28,6 +28,8 @@ from autocrm.services.tickets.shapes import (
     UNSOLVED_CATEGORIES,
     AttachmentPublic,
     AuditPublic,
+    CallCreate,
+    CallPublic,
     CustomerMessage,
     CustomerTicket,
     CustomerTicketPage,
@@ -61,11 +63,15 @@ from autocrm.services.tickets.writes import (
     clean_tags,
     create_ticket,
     existing_team,
+    log_call,
     rate_ticket,
     update_ticket,
 )
 
 __all__ = [
+    "CallCreate",
+    "CallPublic",
+    "log_call",
     "ALLOWED_ATTACHMENT_TYPES",
     "ENTRY_KINDS",
     "MAX_TAGS",

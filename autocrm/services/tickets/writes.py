@@ -22,6 +22,7 @@ from autocrm.core.i18n import ngettext, t
 from autocrm.core.settings import get_settings
 from autocrm.models import (
     Attachment,
+    CallLog,
     Channel,
     Message,
     Role,
@@ -47,6 +48,8 @@ from autocrm.services.tickets.shapes import (
     MAX_TAGS,
     RATEABLE_CATEGORIES,
     AttachmentPublic,
+    CallCreate,
+    CallPublic,
     MessageAdded,
     MessageCreate,
     MessagePublic,
@@ -527,6 +530,33 @@ def add_message(session: Session, *, actor: Actor, ticket_id: int, data: Message
         category_after=category_after,
         first_response="first_response_at" in changes,
     )
+
+
+def log_call(session: Session, *, actor: Actor, ticket_id: int, data: CallCreate) -> CallPublic:
+    """A phone call on the ticket, logged by staff: the summary is an internal note on the phone channel (so
+    the customer never reads it), the direction and length sit beside it, and the audit trail says who logged
+    it."""
+    actor.require_staff()
+    added = add_message(
+        session,
+        actor=actor,
+        ticket_id=ticket_id,
+        data=MessageCreate(body=data.summary, body_format="text", internal=True, channel=Channel.phone),
+    )
+    session.add(CallLog(message_id=added.message.id, direction=data.direction, duration_seconds=data.duration_seconds))
+    audit.record(
+        session,
+        actor=actor,
+        action="ticket.call",
+        object_type="ticket",
+        object_id=ticket_id,
+        changes={
+            "message_id": (None, added.message.id),
+            "direction": (None, data.direction.value),
+            "duration_seconds": (None, data.duration_seconds),
+        },
+    )
+    return CallPublic(message=added.message, direction=data.direction, duration_seconds=data.duration_seconds)
 
 
 def rate_ticket(session: Session, *, actor: Actor, ticket_id: int, score: int, comment: str = "") -> RatingPublic:
