@@ -969,23 +969,39 @@ def _requester_panel() -> rx.Component:
     )
 
 
+TIMELINE_FILTERS = (
+    ("all", N_("All")),
+    ("conversation", N_("Conversation")),
+    ("notes", N_("Notes")),
+    ("calls", N_("Calls")),
+    ("changes", N_("Changes")),
+)
+
+
 def _timeline_filter() -> rx.Component:
+    """Segments where they fit; a phone gets the same choice as a select."""
     s = AgentTicketState
     return rx.flex(
         rx.segmented_control.root(
-            rx.segmented_control.item(tr("All"), value="all"),
-            rx.segmented_control.item(tr("Conversation"), value="conversation"),
-            rx.segmented_control.item(tr("Notes"), value="notes"),
-            rx.segmented_control.item(tr("Calls"), value="calls"),
-            rx.segmented_control.item(tr("Changes"), value="changes"),
+            *(rx.segmented_control.item(tr(label), value=key) for key, label in TIMELINE_FILTERS),
             value=s.timeline_kind,
             on_change=s.show_kind,
             size="1",
             aria_label=tr("Show in the timeline"),
             class_name="timeline-filter",
+            display=["none", "inline-grid"],
+        ),
+        rx.box(
+            rx.select.root(
+                rx.select.trigger(aria_label=tr("Show in the timeline"), class_name="timeline-filter-select"),
+                rx.select.content(*(rx.select.item(tr(label), value=key) for key, label in TIMELINE_FILTERS)),
+                value=s.timeline_kind,
+                on_change=s.show_kind,
+                size="1",
+            ),
+            display=["block", "none"],
         ),
         justify="end",
-        overflow_x="auto",
     )
 
 
@@ -1003,22 +1019,27 @@ def _timeline() -> rx.Component:
     )
 
 
+def _call_button() -> rx.Component:
+    s: Any = AgentTicketState
+    return rx.button(
+        rx.icon("phone", size=14),
+        tr("Log a call"),
+        variant="soft",
+        color_scheme="gray",
+        size="1",
+        type="button",
+        on_click=s.open_call(True),
+        class_name="log-call",
+    )
+
+
 def _call_dialog() -> rx.Component:
-    """Log a phone call with the customer: which way, how long, what was said (an internal note)."""
+    """Log a phone call with the customer: which way, how long, what was said (an internal note). Rendered
+    outside the composer's form: a form's submit inside a dialog bubbles through React's portal to the
+    form around it."""
     s: Any = AgentTicketState
     errors = AgentTicketState.call_errors
     return rx.dialog.root(
-        rx.dialog.trigger(
-            rx.button(
-                rx.icon("phone", size=14),
-                tr("Log a call"),
-                variant="soft",
-                color_scheme="gray",
-                size="1",
-                type="button",
-                class_name="log-call",
-            )
-        ),
         rx.dialog.content(
             rx.dialog.title(tr("Log a call")),
             rx.dialog.description(
@@ -1077,7 +1098,7 @@ def _call_dialog() -> rx.Component:
                     margin_top="12px",
                 ),
                 on_submit=s.log_call,
-                reset_on_submit=True,
+                reset_on_submit=False,  # a refused form keeps what was typed; a logged call closes the dialog
             ),
             max_width="460px",
             class_name="call-dialog",
@@ -1174,7 +1195,7 @@ def _composer_toolbar() -> rx.Component:
             class_name="composer-mode",
         ),
         rx.cond(AgentTicketState.macro_options.length() > 0, _macro_menu()),  # type: ignore[attr-defined]
-        _call_dialog(),
+        _call_button(),
         rx.spacer(),
         rx.text(
             rx.cond(s.is_note, tr("Only your team sees notes"), tr("The customer sees replies in the portal")),
@@ -1328,6 +1349,7 @@ def agent_ticket() -> rx.Component:
                         rx.flex(
                             _timeline(),
                             rx.cond(s.following_up, _follow_up_composer(), _composer()),
+                            _call_dialog(),
                             direction="column",
                             spacing="4",
                             min_width="0",
