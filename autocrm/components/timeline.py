@@ -10,6 +10,55 @@ from autocrm.components.badges import avatar, time_ago
 from autocrm.components.i18n import tr
 
 
+def _attachment(a) -> rx.Component:
+    """A file of a message: images as a small preview, every file a download with its size."""
+    download = rx.link(
+        rx.flex(
+            rx.icon("paperclip", size=12, flex_shrink="0"),
+            rx.text(a["filename"], size="1", overflow="hidden", text_overflow="ellipsis", white_space="nowrap"),
+            rx.text(a["size"], size="1", color_scheme="gray", white_space="nowrap"),
+            align="center",
+            spacing="1",
+            min_width="0",
+        ),
+        href=a["href"].to(str),
+        underline="none",
+        color="inherit",
+        custom_attrs={"download": a["filename"]},
+        class_name="attachment-link",
+        max_width="100%",
+        padding="4px 8px",
+        border="1px solid var(--gray-6)",
+        border_radius="var(--radius-2)",
+        background="var(--color-panel-solid)",
+    )
+    return rx.flex(
+        rx.cond(
+            a["preview"].to(bool),
+            rx.link(
+                rx.image(
+                    src=a["preview_href"].to(str),
+                    alt=a["filename"].to(str),
+                    max_height="120px",
+                    max_width="200px",
+                    border_radius="var(--radius-2)",
+                    border="1px solid var(--gray-5)",
+                    loading="lazy",
+                    class_name="attachment-preview",
+                ),
+                href=a["preview_href"].to(str),
+                target="_blank",
+                rel="noopener",
+            ),
+        ),
+        download,
+        direction="column",
+        spacing="1",
+        min_width="0",
+        max_width="100%",
+    )
+
+
 def _message(m, staff_view: bool) -> rx.Component:
     internal = m["internal"].to(bool)
     from_staff = m["author_is_staff"].to(bool)
@@ -58,12 +107,7 @@ def _message(m, staff_view: bool) -> rx.Component:
             rx.cond(
                 m["attachments"].to(list).length() > 0,
                 rx.flex(
-                    rx.foreach(
-                        m["attachments"].to(list[dict]),
-                        lambda a: rx.badge(
-                            rx.icon("paperclip", size=12), a["filename"], variant="outline", color_scheme="gray"
-                        ),
-                    ),
+                    rx.foreach(m["attachments"].to(list[dict]), _attachment),
                     spacing="2",
                     wrap="wrap",
                     margin_top="8px",

@@ -162,8 +162,38 @@ def _ticket_display(ticket: dict[str, Any], *, now: datetime | None) -> dict[str
     return row
 
 
+# Images an attachment link may show in the page (`api/routes/files.py` serves only these inline).
+PREVIEWABLE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+FILES_PATH = "/api/files"
+
+
+def file_size(size: int) -> str:
+    """ "512 B", "48 KB", "3.2 MB": in the reader's number format."""
+    if size < 1024:
+        return i18n.t("{n} B", n=size)
+    if size < 1024 * 1024:
+        return i18n.t("{n} KB", n=i18n.format_number(round(size / 1024)))
+    return i18n.t("{n} MB", n=i18n.format_number(round(size / (1024 * 1024), 1)))
+
+
+def attachment_rows(attachments: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """A message's files as links: a download for each, a preview for the images."""
+    return [
+        {
+            "id": attachment["id"],
+            "filename": attachment["filename"],
+            "size": file_size(int(attachment.get("size") or 0)),
+            "href": f"{FILES_PATH}/{attachment['id']}",
+            "preview": attachment.get("content_type") in PREVIEWABLE_TYPES,
+            "preview_href": f"{FILES_PATH}/{attachment['id']}?preview=true",
+        }
+        for attachment in attachments or []
+    ]
+
+
 def message_row(message: dict[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
     row = dict(message)
+    row["attachments"] = attachment_rows(message.get("attachments"))
     author = message.get("author") or {}
     row["author_name"] = author.get("name") or "System"
     row["author_initials"] = initials(author.get("name") or "System")
@@ -176,6 +206,7 @@ def message_row(message: dict[str, Any], *, now: datetime | None = None) -> dict
 def customer_message_row(message: dict[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
     """A public message as the requester sees it (`tickets.CustomerMessage`), in the timeline's row keys."""
     row = dict(message)
+    row["attachments"] = attachment_rows(message.get("attachments"))
     name = "You" if message.get("by_you") else (message.get("author_name") or "Support")
     row["internal"] = False
     row["author_name"] = name

@@ -414,3 +414,21 @@ def test_logging_a_call_checks_its_length_and_puts_it_in_the_timeline(people):
     assert call["message"]["body_text"] == "Told her the card is kept."
     state.show_kind("calls")
     assert [entry["kind"] for entry in state.shown_entries] == ["call"]
+
+
+def test_attachments_become_download_links_and_image_previews():
+    from autocrm.core.i18n import using_locale
+
+    rows = fmt.attachment_rows(
+        [
+            {"id": 7, "filename": "shot.png", "content_type": "image/png", "size": 48_300},
+            {"id": 8, "filename": "statement.pdf", "content_type": "application/pdf", "size": 3_400_000},
+        ]
+    )
+    assert [(r["href"], r["preview"], r["size"]) for r in rows] == [
+        ("/api/files/7", True, "47 KB"),
+        ("/api/files/8", False, "3.2 MB"),
+    ]
+    assert rows[0]["preview_href"] == "/api/files/7?preview=true"
+    with using_locale("fr"):
+        assert fmt.file_size(3_400_000) == "3,2 Mo" and fmt.file_size(12) == "12 o"
