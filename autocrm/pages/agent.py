@@ -10,6 +10,7 @@ from autocrm import routes
 from autocrm.components.badges import avatar, priority_badge, status_badge, time_ago
 from autocrm.components.composer import closed_notice, composer
 from autocrm.components.confirm import confirm_dialog
+from autocrm.components.files import attachment_picker
 from autocrm.components.forms import empty_state, field, form_callout, invalid, skeleton_rows
 from autocrm.components.i18n import tr
 from autocrm.components.layout import agent_shell
@@ -1303,6 +1304,7 @@ def _composer() -> rx.Component:
         rule=rx.cond(s.is_note, "3px solid var(--amber-8)", "3px solid var(--accent-8)"),
         locked=s.is_closed,
         locked_notice=_closed_notice(),
+        attachments=attachment_picker(AgentTicketState, "composer-files"),
     )
 
 

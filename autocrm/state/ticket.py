@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
+from sqlmodel import Session
 
 from autocrm import routes
 from autocrm.core.db import read_session
@@ -16,6 +17,7 @@ from autocrm.services.errors import DomainError
 from autocrm.services.tickets import MessageCreate, TicketCreate, TicketUpdate
 from autocrm.state import live, shortcuts
 from autocrm.state.conversation import load_agent_ticket
+from autocrm.state.files import StagedFilesMixin
 from autocrm.state.format import change_lines, form_text, ticket_row
 from autocrm.state.roles import STAFF
 from autocrm.state.session import Form, Written
@@ -46,7 +48,7 @@ CALL_FORM = Form(
 )
 
 
-class AgentTicketState(StaffState):
+class AgentTicketState(StagedFilesMixin, StaffState):
     ticket: dict[str, Any] = {}
     messages: list[dict[str, Any]] = []
     # The timeline: the conversation with the ticket's changes and ratings between the messages; what it shows.
@@ -373,34 +375,45 @@ class AgentTicketState(StaffState):
             return refusal
         ticket_id = int(self.ticket["id"])
         written: Written[Any]
+
+        def apply(session: Session) -> macros.MacroApplied:
+            applied = macros.apply_macro(
+                session,
+                actor=actor,
+                ticket_id=ticket_id,
+                macro_id=macro_id or 0,
+                body=body,
+                body_format="text",
+                internal=internal,
+            )
+            if applied.message_id is not None:
+                self._attach_staged(session, actor, ticket_id, applied.message_id)
+            return applied
+
+        def add(session: Session) -> tickets.MessageAdded:
+            added = tickets.add_message(
+                session,
+                actor=actor,
+                ticket_id=ticket_id,
+                data=MessageCreate(body=body, body_format="text", internal=internal),
+            )
+            self._attach_staged(session, actor, ticket_id, added.message.id)
+            return added
+
         if macro_id is not None:
             written = self._write(
-                lambda session: macros.apply_macro(
-                    session,
-                    actor=actor,
-                    ticket_id=ticket_id,
-                    macro_id=macro_id,
-                    body=body,
-                    body_format="text",
-                    internal=internal,
-                ),
-                form=COMPOSER_FORM,
-                success=lambda applied: self._macro_sent(applied, internal),
+                apply, form=COMPOSER_FORM, success=lambda applied: self._macro_sent(applied, internal)
             )
         else:
             written = self._write(
-                lambda session: tickets.add_message(
-                    session,
-                    actor=actor,
-                    ticket_id=ticket_id,
-                    data=MessageCreate(body=body, body_format="text", internal=internal),
-                ),
+                add,
                 form=COMPOSER_FORM,
                 success=t("Internal note added.") if internal else t("Reply sent to the customer."),
             )
         if not written.ok:
             return None
         self.macro = {}
+        self._drop_staged()
         self._reload(actor)
         self._load_counts(actor)
         return [rx.call_script("document.getElementById('composer-form')?.reset()"), *written.events]

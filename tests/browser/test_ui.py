@@ -424,3 +424,50 @@ def test_agent_logs_a_call_the_customer_never_sees(open_ui, unique):
     customer.goto(portal_path)
     customer.wait_ready(".timeline")
     assert f"ref-{unique}" not in customer.page.locator("body").inner_text()
+
+
+def _tiny_png() -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    pixels = b"".join(b"\x00" + b"\x3f\x51\xb5" * 24 for _ in range(16))  # 24x16, indigo
+    header = struct.pack(">IIBBBBB", 24, 16, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(pixels)) + chunk(b"IEND", b"")
+
+
+def test_files_attached_in_the_portal_and_by_an_agent_reach_the_other_side(open_ui, unique):
+    customer = open_ui()
+    subject, portal_path = _new_customer_ticket(customer, unique)
+    customer.wait_ready(".attachment-picker")
+    picker = customer.page.locator(".attachment-picker input[type=file]")
+    picker.set_input_files(
+        [
+            {"name": "receipt.png", "mimeType": "image/png", "buffer": _tiny_png()},
+            {"name": "tool.exe", "mimeType": "application/octet-stream", "buffer": b"MZ" + b"\x00" * 62},
+        ]
+    )
+    customer.page.locator(".staged-file").filter(has_text="receipt.png").wait_for()
+    expect(customer.page.locator(".staged-file")).to_have_count(1)  # the program was refused by the browser
+    customer.page.locator(".staged-error").filter(
+        has_text="tool.exe: the desk does not take files of this type."
+    ).wait_for()
+    customer.page.fill("#reply-body", "Here is the receipt of the second charge.")
+    customer.shoot("portal-reply-attachment")
+    customer.page.click("button.send-reply")
+    customer.toast("Message sent")
+    customer.page.locator(".message").filter(has_text="receipt of the second charge").locator(
+        ".attachment-preview"
+    ).wait_for()
+    expect(customer.page.locator(".staged-file")).to_have_count(0)
+
+    agent = open_ui()
+    _agent_opens(agent, subject)
+    message = agent.page.locator(".message").filter(has_text="receipt of the second charge")
+    preview = message.locator(".attachment-preview")
+    preview.wait_for()
+    assert agent.page.evaluate("(img) => img.naturalWidth", preview.element_handle()) == 24
+    assert "receipt.png" in message.locator(".attachment-link").inner_text()
+    agent.shoot("agent-ticket-attachment")

@@ -432,3 +432,37 @@ def test_attachments_become_download_links_and_image_previews():
     assert rows[0]["preview_href"] == "/api/files/7?preview=true"
     with using_locale("fr"):
         assert fmt.file_size(3_400_000) == "3,2 Mo" and fmt.file_size(12) == "12 o"
+
+
+def test_files_picked_in_a_composer_are_checked_at_once_and_go_onto_the_sent_message(people):
+    import asyncio
+    import io
+    from pathlib import Path
+
+    from tests.api.support import PNG_BYTES
+
+    def upload(name: str, data: bytes) -> rx.UploadFile:
+        return rx.UploadFile(file=io.BytesIO(data), path=Path(name), size=len(data))
+
+    customer = people.make(Role.customer, name="Lucía Cliente")
+    agent = people.make(Role.agent, name="Ada Agent")
+    ticket = make_ticket(by=customer, subject="Card stuck in ATM", body="Help", body_format="text")
+    state = _signed_in(AgentTicketState, agent, f"/agent/tickets/{ticket.id}")
+    state.load()
+    asyncio.run(state.stage_files([upload("atm.png", PNG_BYTES), upload("virus.exe", b"MZ\x90\x00" + b"\x00" * 60)]))
+    assert [f["filename"] for f in state.staged_files] == ["atm.png"]
+    assert state.staged_error.startswith("virus.exe: Files of type")
+    asyncio.run(state.stage_files([upload("notes.txt", b"serial 123")]))
+    state.unstage(1)
+    assert [f["filename"] for f in state.staged_files] == ["atm.png"] and state.staged_error == ""
+
+    state.send({"body": "Here is the photo of the ATM screen."})
+    sent = state.messages[-1]
+    assert [(a["filename"], a["preview"]) for a in sent["attachments"]] == [("atm.png", True)]
+    assert state.staged_files == [] and state._staged == []
+
+    portal = _signed_in(PortalTicketState, customer, f"/portal/tickets/{ticket.id}")
+    portal.load()
+    asyncio.run(portal.stage_files([upload("receipt.txt", b"paid 12.40")]))
+    portal.reply({"body": "And the receipt."})
+    assert [a["filename"] for a in portal.messages[-1]["attachments"]] == ["receipt.txt"]

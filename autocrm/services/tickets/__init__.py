@@ -59,6 +59,7 @@ from autocrm.services.tickets.writes import (
     active_staff,
     add_attachment,
     add_message,
+    check_attachment,
     clean_body,
     clean_tags,
     create_ticket,
@@ -69,6 +70,7 @@ from autocrm.services.tickets.writes import (
 )
 
 __all__ = [
+    "check_attachment",
     "CallCreate",
     "CallPublic",
     "log_call",
