@@ -19,7 +19,7 @@ from autocrm.state.portal import NewTicketState, PortalState, PortalTicketState
 from autocrm.state.queue import QueueState
 from autocrm.state.session import SessionState, id_from_path, safe_next
 from autocrm.state.ticket import AgentTicketState
-from tests.factories import make_ticket
+from tests.factories import make_ticket, run_coroutine
 
 
 def _state(cls):
@@ -435,7 +435,6 @@ def test_attachments_become_download_links_and_image_previews():
 
 
 def test_files_picked_in_a_composer_are_checked_at_once_and_go_onto_the_sent_message(people):
-    import asyncio
     import io
     from pathlib import Path
 
@@ -449,10 +448,10 @@ def test_files_picked_in_a_composer_are_checked_at_once_and_go_onto_the_sent_mes
     ticket = make_ticket(by=customer, subject="Card stuck in ATM", body="Help", body_format="text")
     state = _signed_in(AgentTicketState, agent, f"/agent/tickets/{ticket.id}")
     state.load()
-    asyncio.run(state.stage_files([upload("atm.png", PNG_BYTES), upload("virus.exe", b"MZ\x90\x00" + b"\x00" * 60)]))
+    run_coroutine(state.stage_files([upload("atm.png", PNG_BYTES), upload("virus.exe", b"MZ\x90\x00" + b"\x00" * 60)]))
     assert [f["filename"] for f in state.staged_files] == ["atm.png"]
     assert state.staged_error.startswith("virus.exe: Files of type")
-    asyncio.run(state.stage_files([upload("notes.txt", b"serial 123")]))
+    run_coroutine(state.stage_files([upload("notes.txt", b"serial 123")]))
     state.unstage(1)
     assert [f["filename"] for f in state.staged_files] == ["atm.png"] and state.staged_error == ""
 
@@ -463,6 +462,6 @@ def test_files_picked_in_a_composer_are_checked_at_once_and_go_onto_the_sent_mes
 
     portal = _signed_in(PortalTicketState, customer, f"/portal/tickets/{ticket.id}")
     portal.load()
-    asyncio.run(portal.stage_files([upload("receipt.txt", b"paid 12.40")]))
+    run_coroutine(portal.stage_files([upload("receipt.txt", b"paid 12.40")]))
     portal.reply({"body": "And the receipt."})
     assert [a["filename"] for a in portal.messages[-1]["attachments"]] == ["receipt.txt"]
