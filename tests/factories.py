@@ -151,3 +151,27 @@ def listed_for(actor: Actor, session: Session | None = None, **filters: Any) -> 
         return read(session)
     with read_session() as own:
         return read(own)
+
+
+def run_coroutine(coroutine: Any) -> Any:
+    """`asyncio.run` on a thread of its own, in a copy of this context (the locale set by the test): the
+    browser tests' Playwright keeps an event loop running on the main thread for the rest of the session."""
+    import asyncio
+    import contextvars
+    import threading
+
+    context = contextvars.copy_context()
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = context.run(asyncio.run, coroutine)
+        except BaseException as error:  # noqa: BLE001 - raised again on the test's thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")

@@ -18,6 +18,7 @@ from autocrm.api.routes import (
     attachments,
     bulk,
     channels,
+    files,
     health,
     kb,
     macros,
@@ -72,6 +73,7 @@ def create_app() -> FastAPI:
     api.include_router(bulk.router)  # before tickets: /tickets/bulk is not a ticket id
     api.include_router(tickets.router)
     api.include_router(attachments.router)
+    api.include_router(files.router)
     api.include_router(api_keys.router)
     api.include_router(webhooks.router)
     api.include_router(macros.router)

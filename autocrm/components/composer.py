@@ -35,11 +35,12 @@ def composer(
     ready: Any = True,
     locked: Any = False,
     locked_notice: rx.Component | None = None,
+    attachments: rx.Component | None = None,
 ) -> rx.Component:
     """`label` names the body (shown above it with `label_visible`, else to screen readers only); `fields` come
-    before it, `actions` (a cancel link) before the send button. While not `ready` (the page is still loading)
-    the button waits. While `locked` (a closed conversation) the composer shows only `locked_notice`, which says
-    why nothing can be written and what to do instead."""
+    before it, `attachments` (the file picker) after it, `actions` (a cancel link) before the send button.
+    While not `ready` (the page is still loading) the button waits. While `locked` (a closed conversation) the
+    composer shows only `locked_notice`, which says why nothing can be written and what to do instead."""
     invalid = rx.cond(error, "true", "false")
     body = rx.text_area(
         name="body",
@@ -70,6 +71,7 @@ def composer(
         *fields,
         field(label, body, error=error, html_for=body_id) if label_visible else body,
         rx.fragment() if label_visible else field_error(error),
+        attachments or rx.fragment(),
         send,
     )
     return panel(

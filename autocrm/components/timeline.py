@@ -2,10 +2,61 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from autocrm.components.badges import avatar, time_ago
 from autocrm.components.i18n import tr
+
+
+def _attachment(a) -> rx.Component:
+    """A file of a message: images as a small preview, every file a download with its size."""
+    download = rx.link(
+        rx.flex(
+            rx.icon("paperclip", size=12, flex_shrink="0"),
+            rx.text(a["filename"], size="1", overflow="hidden", text_overflow="ellipsis", white_space="nowrap"),
+            rx.text(a["size"], size="1", color_scheme="gray", white_space="nowrap"),
+            align="center",
+            spacing="1",
+            min_width="0",
+        ),
+        href=a["href"].to(str),
+        underline="none",
+        color="inherit",
+        custom_attrs={"download": a["filename"]},
+        class_name="attachment-link",
+        max_width="100%",
+        padding="4px 8px",
+        border="1px solid var(--gray-6)",
+        border_radius="var(--radius-2)",
+        background="var(--color-panel-solid)",
+    )
+    return rx.flex(
+        rx.cond(
+            a["preview"].to(bool),
+            rx.link(
+                rx.image(
+                    src=a["preview_href"].to(str),
+                    alt=a["filename"].to(str),
+                    max_height="120px",
+                    max_width="200px",
+                    border_radius="var(--radius-2)",
+                    border="1px solid var(--gray-5)",
+                    loading="lazy",
+                    class_name="attachment-preview",
+                ),
+                href=a["preview_href"].to(str),
+                target="_blank",
+                rel="noopener",
+            ),
+        ),
+        download,
+        direction="column",
+        spacing="1",
+        min_width="0",
+        max_width="100%",
+    )
 
 
 def _message(m, staff_view: bool) -> rx.Component:
@@ -56,12 +107,7 @@ def _message(m, staff_view: bool) -> rx.Component:
             rx.cond(
                 m["attachments"].to(list).length() > 0,
                 rx.flex(
-                    rx.foreach(
-                        m["attachments"].to(list[dict]),
-                        lambda a: rx.badge(
-                            rx.icon("paperclip", size=12), a["filename"], variant="outline", color_scheme="gray"
-                        ),
-                    ),
+                    rx.foreach(m["attachments"].to(list[dict]), _attachment),
                     spacing="2",
                     wrap="wrap",
                     margin_top="8px",
@@ -83,6 +129,81 @@ def _message(m, staff_view: bool) -> rx.Component:
 def timeline(messages, *, staff_view: bool) -> rx.Component:
     return rx.flex(
         rx.foreach(messages, lambda m: _message(m, staff_view)),
+        direction="column",
+        spacing="3",
+        class_name="timeline",
+    )
+
+
+def _change(entry) -> rx.Component:
+    """A change to the ticket (or a rating) between the messages: a quiet line, not a bubble."""
+    rating = entry["kind"] == "rating"
+    return rx.flex(
+        rx.flex(
+            rx.cond(rating, rx.icon("star", size=14), rx.icon("history", size=14)),
+            align="center",
+            justify="center",
+            width="32px",
+            height="24px",
+            flex_shrink="0",
+            color=rx.cond(rating, "var(--amber-10)", "var(--gray-10)"),
+        ),
+        rx.flex(
+            rx.flex(
+                rx.text(entry["actor_name"], size="1", weight="medium"),
+                rx.spacer(),
+                time_ago(entry["at_rel"], entry["at_exact"], size="1"),
+                align="center",
+                spacing="2",
+            ),
+            rx.foreach(
+                entry["lines"].to(list[str]),
+                lambda line: rx.text(line, size="1", color_scheme="gray", custom_attrs={"dir": "auto"}),
+            ),
+            direction="column",
+            spacing="1",
+            flex="1",
+            min_width="0",
+            padding="4px 12px",
+            border_left="2px solid var(--gray-5)",
+        ),
+        spacing="3",
+        align="start",
+        class_name=rx.cond(rating, "timeline-rating", "timeline-change"),
+    )
+
+
+def _call(entry) -> rx.Component:
+    """A logged call: its summary as the note it is, under which way it went and how long it took."""
+    return rx.flex(
+        rx.flex(
+            rx.icon("phone", size=13),
+            rx.text(entry["call_label"], size="1", weight="medium"),
+            align="center",
+            spacing="2",
+            color="var(--amber-11)",
+            padding_left="44px",
+        ),
+        _message(entry["message"].to(dict[str, Any]), True),
+        direction="column",
+        spacing="1",
+        class_name="timeline-call",
+    )
+
+
+def agent_timeline(entries) -> rx.Component:
+    """The staff's timeline: the conversation with the ticket's changes, ratings and calls where they happened."""
+    return rx.flex(
+        rx.foreach(
+            entries,
+            lambda entry: rx.match(
+                entry["kind"],
+                ("change", _change(entry)),
+                ("rating", _change(entry)),
+                ("call", _call(entry)),
+                _message(entry["message"].to(dict[str, Any]), True),
+            ),
+        ),
         direction="column",
         spacing="3",
         class_name="timeline",

@@ -266,6 +266,11 @@ def format_datetime(value: datetime) -> str:
     )
 
 
+def format_time_of_day(value: datetime) -> str:
+    """The wall-clock time in the reader's zone and language: "2:05 PM" (en), "14:05" (de, es, fr)."""
+    return format_time(_aware(value).astimezone(zone(get_time_zone())), "short", locale=get_locale())
+
+
 def format_relative(value: datetime, *, now: datetime | None = None) -> str:
     """How long ago, as people say it: "just now", "5 min. ago" / "hace 5 min", "yesterday", then a date."""
     now = now or datetime.now(UTC)

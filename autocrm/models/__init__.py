@@ -3,7 +3,7 @@
 from autocrm.models.accounts import DeskSetting, EmailVerification, TicketVerificationHold
 from autocrm.models.audit import AuditEntry
 from autocrm.models.email import EmailMailbox, InboundMail, InboundStatus, MailboxSecurity
-from autocrm.models.enums import Channel, CustomFieldType, Role, StatusCategory
+from autocrm.models.enums import CallDirection, Channel, CustomFieldType, Role, StatusCategory
 from autocrm.models.events import EventRecord, Job, JobStatus
 from autocrm.models.inbox import InboxNotification
 from autocrm.models.kb import KbArticle, KbArticleVersion, KbCategory, KbChunk, KbFeedback, KbIndexState
@@ -15,6 +15,7 @@ from autocrm.models.sla import BusinessCalendar, SlaPolicy, TicketSla
 from autocrm.models.sso import SsoProvider, UserIdentity
 from autocrm.models.tickets import (
     Attachment,
+    CallLog,
     Counter,
     CustomFieldDefinition,
     Message,
@@ -42,6 +43,8 @@ __all__ = [
     "AgentSkill",
     "ApiKey",
     "Attachment",
+    "CallDirection",
+    "CallLog",
     "AuditEntry",
     "BulkJob",
     "BulkStatus",

@@ -40,6 +40,11 @@ class Channel(StrEnum):
     api = "api"
 
 
+class CallDirection(StrEnum):
+    inbound = "inbound"  # the customer called
+    outbound = "outbound"  # an agent called the customer
+
+
 # How each channel is named on screen (msgids: translated where shown).
 CHANNEL_LABELS: dict[str, str] = {
     Channel.web.value: N_("Web"),

@@ -10,7 +10,7 @@ from sqlalchemy import Index, Text, event
 from sqlmodel import Column, Field, SQLModel
 
 from autocrm.models.base import json_field, timestamp_field
-from autocrm.models.enums import Channel, CustomFieldType, StatusCategory
+from autocrm.models.enums import CallDirection, Channel, CustomFieldType, StatusCategory
 
 
 def _enum(enum_cls: type, name: str, *, index: bool = False) -> Any:
@@ -130,6 +130,16 @@ class Message(SQLModel, table=True):
     body_html: str = Field(sa_column=Column(Text, nullable=False))
     body_text: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = timestamp_field(default_now=True)
+
+
+class CallLog(SQLModel, table=True):
+    """A phone call an agent logged: its summary is the internal message it belongs to (channel phone)."""
+
+    __tablename__ = "call_log"
+
+    message_id: int = Field(primary_key=True, foreign_key="message.id", ondelete="CASCADE")
+    direction: CallDirection = _enum(CallDirection, "call_direction")
+    duration_seconds: int
 
 
 class Attachment(SQLModel, table=True):

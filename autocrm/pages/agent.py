@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from autocrm import routes
 from autocrm.components.badges import avatar, priority_badge, status_badge, time_ago
 from autocrm.components.composer import closed_notice, composer
 from autocrm.components.confirm import confirm_dialog
+from autocrm.components.files import attachment_picker
 from autocrm.components.forms import empty_state, field, form_callout, invalid, skeleton_rows
 from autocrm.components.i18n import tr
 from autocrm.components.layout import agent_shell
 from autocrm.components.lists import Column, page_buttons, responsive_list
 from autocrm.components.panel import panel
 from autocrm.components.ticket_header import ticket_header
-from autocrm.components.timeline import timeline
+from autocrm.components.timeline import agent_timeline
 from autocrm.core.i18n import N_
 from autocrm.models.enums import CHANNEL_LABELS
 from autocrm.pages.registry import page
@@ -819,20 +822,6 @@ def _properties() -> rx.Component:
             ),
             rx.separator(size="4"),
             _prop(
-                tr("Requester"),
-                rx.flex(
-                    avatar(t["requester_initials"], size="2", color="gray"),
-                    rx.flex(
-                        rx.text(t["requester_name"], size="2", weight="medium"),
-                        rx.text(t["requester_email"], size="1", color_scheme="gray", word_break="break-all"),
-                        direction="column",
-                        min_width="0",
-                    ),
-                    spacing="2",
-                    align="center",
-                ),
-            ),
-            _prop(
                 tr("Tags"),
                 rx.cond(
                     t["tags"].to(list).length() > 0,
@@ -880,6 +869,315 @@ def _properties() -> rx.Component:
     )
 
 
+def _context_row(icon: str, value) -> rx.Component:
+    return rx.cond(
+        value,
+        rx.flex(
+            rx.icon(icon, size=14, color="var(--gray-10)", flex_shrink="0"),
+            rx.text(value, size="1", overflow="hidden", text_overflow="ellipsis", white_space="nowrap"),
+            align="center",
+            spacing="2",
+            min_width="0",
+        ),
+    )
+
+
+def _previous_ticket(row) -> rx.Component:
+    return rx.link(
+        rx.flex(
+            rx.text("#", row["number"], size="1", color_scheme="gray", white_space="nowrap"),
+            rx.text(
+                row["subject"], size="1", flex="1", overflow="hidden", text_overflow="ellipsis", white_space="nowrap"
+            ),
+            status_badge(row["status_category"], row["status_name"]),
+            align="center",
+            spacing="2",
+            min_width="0",
+        ),
+        href=routes.agent_ticket("") + row["id"].to(str),
+        underline="none",
+        color="inherit",
+        class_name="previous-ticket",
+    )
+
+
+def _requester_panel() -> rx.Component:
+    """Who wrote: reachable, where and when they are, how past answers went, and their other tickets."""
+    r = AgentTicketState.requester
+    return panel(
+        rx.flex(
+            rx.text(
+                tr("Requester"),
+                size="1",
+                weight="medium",
+                color_scheme="gray",
+                text_transform="uppercase",
+                letter_spacing="0.04em",
+            ),
+            rx.flex(
+                avatar(r["initials"], size="3", color="gray"),
+                rx.flex(
+                    rx.text(r["name"], size="2", weight="bold", overflow="hidden", text_overflow="ellipsis"),
+                    rx.text(r["open_tickets"], size="1", color_scheme="gray"),
+                    direction="column",
+                    min_width="0",
+                ),
+                align="center",
+                spacing="3",
+            ),
+            rx.flex(
+                _context_row("mail", r["email"]),
+                _context_row("building-2", r["organization"]),
+                rx.cond(
+                    r["local_time"],
+                    _context_row("clock", tr("{time} local time", time=r["local_time"].to(str))),
+                ),
+                _context_row("calendar", tr("Customer since {date}", date=r["customer_since"].to(str))),
+                direction="column",
+                spacing="2",
+            ),
+            rx.cond(
+                r["has_average"],
+                rx.flex(
+                    rx.text(tr("Satisfaction"), size="1", color_scheme="gray"),
+                    rx.spacer(),
+                    rx.text(r["average"], " / 5 ★", size="1", weight="medium", color="var(--amber-11)"),
+                    class_name="requester-satisfaction",
+                ),
+            ),
+            rx.cond(
+                r["previous"].to(list).length() > 0,
+                rx.flex(
+                    rx.text(
+                        tr("Other tickets"),
+                        size="1",
+                        weight="medium",
+                        color_scheme="gray",
+                        text_transform="uppercase",
+                        letter_spacing="0.04em",
+                    ),
+                    rx.foreach(r["previous"].to(list[dict]), _previous_ticket),
+                    direction="column",
+                    spacing="2",
+                ),
+                rx.text(tr("No other tickets from this customer."), size="1", color_scheme="gray"),
+            ),
+            direction="column",
+            spacing="3",
+        ),
+        padding="16px",
+        class_name="requester-panel",
+    )
+
+
+TIMELINE_FILTERS = (
+    ("all", N_("All")),
+    ("conversation", N_("Conversation")),
+    ("notes", N_("Notes")),
+    ("calls", N_("Calls")),
+    ("changes", N_("Changes")),
+)
+
+
+def _timeline_filter() -> rx.Component:
+    """Segments where they fit; a phone gets the same choice as a select."""
+    s = AgentTicketState
+    return rx.flex(
+        rx.segmented_control.root(
+            *(rx.segmented_control.item(tr(label), value=key) for key, label in TIMELINE_FILTERS),
+            value=s.timeline_kind,
+            on_change=s.show_kind,
+            size="1",
+            aria_label=tr("Show in the timeline"),
+            class_name="timeline-filter",
+            display=["none", "inline-grid"],
+        ),
+        rx.box(
+            rx.select.root(
+                rx.select.trigger(aria_label=tr("Show in the timeline"), class_name="timeline-filter-select"),
+                rx.select.content(*(rx.select.item(tr(label), value=key) for key, label in TIMELINE_FILTERS)),
+                value=s.timeline_kind,
+                on_change=s.show_kind,
+                size="1",
+            ),
+            display=["block", "none"],
+        ),
+        justify="end",
+    )
+
+
+def _timeline() -> rx.Component:
+    s = AgentTicketState
+    return rx.flex(
+        _timeline_filter(),
+        rx.cond(
+            s.shown_entries.length() > 0,
+            agent_timeline(s.shown_entries),
+            rx.text(tr("Nothing of this kind on this ticket yet."), size="2", color_scheme="gray", padding="12px 0"),
+        ),
+        direction="column",
+        spacing="3",
+    )
+
+
+def _call_button() -> rx.Component:
+    s: Any = AgentTicketState
+    return rx.button(
+        rx.icon("phone", size=14),
+        tr("Log a call"),
+        variant="soft",
+        color_scheme="gray",
+        size="1",
+        type="button",
+        on_click=s.open_call(True),
+        class_name="log-call",
+    )
+
+
+def _call_dialog() -> rx.Component:
+    """Log a phone call with the customer: which way, how long, what was said (an internal note). Rendered
+    outside the composer's form: a form's submit inside a dialog bubbles through React's portal to the
+    form around it."""
+    s: Any = AgentTicketState
+    errors = AgentTicketState.call_errors
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(tr("Log a call")),
+            rx.dialog.description(
+                tr("The summary is an internal note: only your team sees it."), size="2", color_scheme="gray"
+            ),
+            rx.form(
+                rx.flex(
+                    rx.radio_group.root(
+                        rx.flex(
+                            rx.radio_group.item(value="inbound", id="call-inbound"),
+                            rx.el.label(tr("The customer called"), html_for="call-inbound"),
+                            rx.radio_group.item(value="outbound", id="call-outbound", margin_left="16px"),
+                            rx.el.label(tr("We called the customer"), html_for="call-outbound"),
+                            align="center",
+                            spacing="2",
+                            wrap="wrap",
+                        ),
+                        name="direction",
+                        default_value="inbound",
+                        size="2",
+                    ),
+                    field(
+                        tr("Length in minutes"),
+                        rx.input(
+                            id="call-minutes",
+                            name="minutes",
+                            input_mode="decimal",
+                            placeholder="5",
+                            width="120px",
+                            aria_invalid=invalid(errors, "duration_seconds"),
+                        ),
+                        error=errors["duration_seconds"],
+                        html_for="call-minutes",
+                    ),
+                    field(
+                        tr("Summary"),
+                        rx.text_area(
+                            id="call-summary",
+                            name="summary",
+                            rows="4",
+                            placeholder=tr("What was asked, what was agreed, what happens next"),
+                            aria_invalid=invalid(errors, "summary"),
+                        ),
+                        error=errors["summary"],
+                        html_for="call-summary",
+                    ),
+                    form_callout(AgentTicketState.call_error),
+                    rx.flex(
+                        rx.dialog.close(rx.button(tr("Cancel"), variant="soft", color_scheme="gray", type="button")),
+                        rx.button(rx.icon("phone", size=14), tr("Log the call"), type="submit", class_name="save-call"),
+                        spacing="3",
+                        justify="end",
+                    ),
+                    direction="column",
+                    spacing="3",
+                    margin_top="12px",
+                ),
+                on_submit=s.log_call,
+                reset_on_submit=False,  # a refused form keeps what was typed; a logged call closes the dialog
+            ),
+            max_width="460px",
+            class_name="call-dialog",
+        ),
+        open=AgentTicketState.call_open,
+        on_open_change=s.open_call,
+    )
+
+
+def _macro_menu() -> rx.Component:
+    s: Any = AgentTicketState  # Vars and event specs at compile time (mypy sees the instance types)
+    return rx.menu.root(
+        rx.menu.trigger(
+            rx.button(
+                rx.icon("zap", size=14),
+                tr("Macros"),
+                rx.icon("chevron-down", size=12),
+                variant="soft",
+                color_scheme="gray",
+                size="1",
+                type="button",
+                class_name="macro-menu",
+            )
+        ),
+        rx.menu.content(
+            rx.foreach(
+                s.macro_options,
+                lambda o: rx.menu.item(o[LABEL], on_select=s.choose_macro(o["value"]), class_name="macro-option"),
+            ),
+            max_height="320px",
+            overflow_y="auto",
+        ),
+    )
+
+
+def _macro_notice() -> rx.Component:
+    """The chosen macro: its text is in the composer to edit, and this says what sending will also change."""
+    m = AgentTicketState.macro
+    return rx.cond(
+        AgentTicketState.macro,
+        rx.callout.root(
+            rx.callout.icon(rx.icon("zap", size=16)),
+            rx.flex(
+                rx.flex(
+                    rx.text(tr("Macro “{name}”", name=m["name"].to(str)), size="2", weight="medium"),
+                    rx.spacer(),
+                    rx.button(
+                        rx.icon("x", size=12),
+                        tr("Don't apply"),
+                        variant="ghost",
+                        size="1",
+                        type="button",
+                        on_click=AgentTicketState.drop_macro,
+                        class_name="drop-macro",
+                    ),
+                    align="center",
+                    spacing="2",
+                ),
+                rx.cond(
+                    m["lines"].to(list).length() > 0,
+                    rx.flex(
+                        rx.text(tr("Sending also changes:"), size="1"),
+                        rx.foreach(m["lines"].to(list[str]), lambda line: rx.text("· ", line, size="1")),
+                        direction="column",
+                    ),
+                    rx.text(tr("Its actions change nothing on this ticket."), size="1"),
+                ),
+                direction="column",
+                spacing="1",
+                width="100%",
+            ),
+            color="indigo",
+            size="1",
+            class_name="macro-notice",
+        ),
+    )
+
+
 def _composer_toolbar() -> rx.Component:
     s = AgentTicketState
     return rx.flex(
@@ -897,6 +1195,8 @@ def _composer_toolbar() -> rx.Component:
             size="1",
             class_name="composer-mode",
         ),
+        rx.cond(AgentTicketState.macro_options.length() > 0, _macro_menu()),  # type: ignore[attr-defined]
+        _call_button(),
         rx.spacer(),
         rx.text(
             rx.cond(s.is_note, tr("Only your team sees notes"), tr("The customer sees replies in the portal")),
@@ -906,6 +1206,7 @@ def _composer_toolbar() -> rx.Component:
         ),
         align="center",
         spacing="2",
+        wrap="wrap",
     )
 
 
@@ -998,10 +1299,12 @@ def _composer() -> rx.Component:
         submit_color=rx.cond(s.is_note, "amber", "indigo"),
         error=s.composer_error,
         toolbar=_composer_toolbar(),
+        fields=[_macro_notice()],
         body_background=rx.cond(s.is_note, "var(--amber-2)", "var(--color-surface)"),
         rule=rx.cond(s.is_note, "3px solid var(--amber-8)", "3px solid var(--accent-8)"),
         locked=s.is_closed,
         locked_notice=_closed_notice(),
+        attachments=attachment_picker(AgentTicketState, "composer-files"),
     )
 
 
@@ -1046,13 +1349,20 @@ def agent_ticket() -> rx.Component:
                     _ticket_header(),
                     rx.grid(
                         rx.flex(
-                            timeline(s.messages, staff_view=True),
+                            _timeline(),
                             rx.cond(s.following_up, _follow_up_composer(), _composer()),
+                            _call_dialog(),
                             direction="column",
                             spacing="4",
                             min_width="0",
                         ),
-                        rx.box(_properties(), position=["static", "static", "sticky"], top="72px"),
+                        rx.flex(
+                            _properties(),
+                            _requester_panel(),
+                            # Not sticky: the two panels together are taller than a laptop's screen.
+                            direction="column",
+                            spacing="4",
+                        ),
                         columns=rx.breakpoints(initial="1", md="minmax(0, 1fr) 280px"),
                         spacing="5",
                         align="start",

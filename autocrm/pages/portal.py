@@ -7,6 +7,7 @@ import reflex as rx
 from autocrm import routes
 from autocrm.components.badges import status_badge, time_ago
 from autocrm.components.composer import closed_notice, composer
+from autocrm.components.files import attachment_picker
 from autocrm.components.forms import empty_state, field, field_error, form_callout, invalid, skeleton_rows
 from autocrm.components.i18n import tr
 from autocrm.components.layout import portal_shell
@@ -305,6 +306,7 @@ def _reply_box() -> rx.Component:
         submit_class="send-reply",
         locked=s.ticket["is_closed"].to(bool),
         locked_notice=_closed_notice(),
+        attachments=attachment_picker(PortalTicketState, "reply-files"),
     )
 
 

@@ -113,6 +113,12 @@ def html_to_text(safe_html: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+def html_to_editable_text(safe_html: str) -> str:
+    """The text a person edits in a text area (a macro filling the composer): paragraphs a blank line apart,
+    which `text_to_html` reads back as paragraphs."""
+    return html_to_text(re.sub(r"</p\s*>", "</p>\n", safe_html, flags=re.IGNORECASE))
+
+
 def text_to_html(text: str) -> str:
     """Plain text (a textarea, an e-mail) as paragraphs, every character escaped."""
     paragraphs = re.split(r"\n\s*\n", text.strip())

@@ -677,9 +677,11 @@ def apply_macro(
     body: str | None = None,
     internal: bool = False,
     send: bool = True,
+    body_format: Literal["html", "text"] = "html",
 ) -> MacroApplied:
-    """Sends the body (the rendered one, or the agent's edit of it) and makes the actions' changes, as the
-    actor, through the ticket services. `send=False` makes only the changes."""
+    """Sends the body (the rendered one, or the agent's edit of it, in `body_format`: the composer's text
+    area writes text) and makes the actions' changes, as the actor, through the ticket services. `send=False`
+    makes only the changes."""
     actor.require_scope(TICKETS_WRITE)
     preview = preview_macro(session, actor=actor, ticket_id=ticket_id, macro_id=macro_id)
     ticket = tickets.get_ticket(session, actor=actor, ticket_id=ticket_id)
@@ -687,11 +689,14 @@ def apply_macro(
     if version is None:  # pragma: no cover - _usable_version refuses this
         raise Conflict(t("This macro has no approved version."))
     update, changes = _update_for(ticket, _resolved_actions(dict(version.actions), actor))
-    text = preview.body if body is None else body
+    text, text_format = (preview.body, "html") if body is None else (body, body_format)
     message_id = None
     if send and text.strip():
         added = tickets.add_message(
-            session, actor=actor, ticket_id=ticket_id, data=MessageCreate(body=text, internal=internal)
+            session,
+            actor=actor,
+            ticket_id=ticket_id,
+            data=MessageCreate(body=text, body_format=text_format, internal=internal),
         )
         message_id = added.message.id
     try:

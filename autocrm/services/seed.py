@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, col, func, select
 
@@ -501,7 +502,48 @@ def seed_demo(
             )
             session.flush()
     _speak_their_languages(session, customers)
+    session.flush()
+    _demo_macros(session, admin)
     return SeedSummary(users=1 + len(agents) + len(customers), tickets=tickets, messages=message_count, logins=logins)
+
+
+# The demo desk's shared macros (name, body, actions), written and approved by the admin.
+DEMO_MACROS: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    (
+        "Ask for the transaction details",
+        "<p>Hi {{customer.first_name}},</p><p>Thanks for getting in touch. So that we can find the payment, "
+        "could you send us its date, amount and the merchant's name as it shows in your statement?</p>"
+        "<p>{{agent.name}}</p>",
+        {"status": "pending"},
+    ),
+    (
+        "Refund on its way",
+        "<p>Hi {{customer.first_name}},</p><p>We have refunded the payment. It shows in your account within "
+        "three working days. Ticket #{{ticket.number}} is solved; reply to it if anything is still wrong.</p>"
+        "<p>{{agent.name}}</p>",
+        {"status": "solved", "add_tags": ["refund"]},
+    ),
+    (
+        "Card blocked and replaced",
+        "<p>Hi {{customer.first_name}},</p><p>We have blocked the card and ordered a new one; it arrives within "
+        "five working days. Your PIN stays the same.</p><p>{{agent.name}}</p>",
+        {"status": "solved", "priority": "high", "add_tags": ["card-replaced"]},
+    ),
+)
+
+
+def _demo_macros(session: Session, admin: User) -> None:
+    from autocrm.services import macros  # macros render through the ticket services, which the seed feeds
+
+    actor = Actor.for_user(admin)
+    for name, body, actions in DEMO_MACROS:
+        created = macros.create_macro(
+            session,
+            actor=actor,
+            data=macros.MacroCreate(name=name, body=body, scope="shared", actions=macros.MacroActions(**actions)),
+        )
+        macros.submit_macro(session, actor=actor, macro_id=created.id)
+        macros.review_macro(session, actor=actor, macro_id=created.id, approve=True, comment="Demo desk")
 
 
 def _speak_their_languages(session: Session, customers: list[User]) -> None:

@@ -162,8 +162,38 @@ def _ticket_display(ticket: dict[str, Any], *, now: datetime | None) -> dict[str
     return row
 
 
+# Images an attachment link may show in the page (`api/routes/files.py` serves only these inline).
+PREVIEWABLE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+FILES_PATH = "/api/files"
+
+
+def file_size(size: int) -> str:
+    """ "512 B", "48 KB", "3.2 MB": in the reader's number format."""
+    if size < 1024:
+        return i18n.t("{n} B", n=size)
+    if size < 1024 * 1024:
+        return i18n.t("{n} KB", n=i18n.format_number(round(size / 1024)))
+    return i18n.t("{n} MB", n=i18n.format_number(round(size / (1024 * 1024), 1)))
+
+
+def attachment_rows(attachments: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """A message's files as links: a download for each, a preview for the images."""
+    return [
+        {
+            "id": attachment["id"],
+            "filename": attachment["filename"],
+            "size": file_size(int(attachment.get("size") or 0)),
+            "href": f"{FILES_PATH}/{attachment['id']}",
+            "preview": attachment.get("content_type") in PREVIEWABLE_TYPES,
+            "preview_href": f"{FILES_PATH}/{attachment['id']}?preview=true",
+        }
+        for attachment in attachments or []
+    ]
+
+
 def message_row(message: dict[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
     row = dict(message)
+    row["attachments"] = attachment_rows(message.get("attachments"))
     author = message.get("author") or {}
     row["author_name"] = author.get("name") or "System"
     row["author_initials"] = initials(author.get("name") or "System")
@@ -176,6 +206,7 @@ def message_row(message: dict[str, Any], *, now: datetime | None = None) -> dict
 def customer_message_row(message: dict[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
     """A public message as the requester sees it (`tickets.CustomerMessage`), in the timeline's row keys."""
     row = dict(message)
+    row["attachments"] = attachment_rows(message.get("attachments"))
     name = "You" if message.get("by_you") else (message.get("author_name") or "Support")
     row["internal"] = False
     row["author_name"] = name
@@ -184,3 +215,147 @@ def customer_message_row(message: dict[str, Any], *, now: datetime | None = None
     row["created_rel"] = relative_time(message.get("created_at"), now=now)
     row["created_exact"] = exact_time(message.get("created_at"))
     return row
+
+
+# A change's field as people read it (the timeline's change lines).
+_CHANGE_FIELD_NAMES = {
+    "status": i18n.N_("Status"),
+    "priority": i18n.N_("Priority"),
+    "assignee": i18n.N_("Assignee"),
+    "team": i18n.N_("Team"),
+    "fields": i18n.N_("Fields"),
+    "subject": i18n.N_("Subject"),
+    "due_at": i18n.N_("Due date"),
+}
+
+
+def _change_value(change: Mapping[str, Any], side: str) -> str:
+    value, label = change.get(side), str(change.get(f"{side}_label") or "")
+    if change.get("field") == "due_at" and isinstance(value, str):
+        return exact_time(value)
+    if change.get("field") in ("status", "priority"):
+        return i18n.t(label)  # the desk's default names are msgids; a desk's own ones come back as they are
+    return label
+
+
+def change_lines(change: Mapping[str, Any]) -> list[str]:
+    """One field's change as sentences in the reader's language: tags say what was added and removed."""
+    field = str(change.get("field") or "")
+    before, after = change.get("before"), change.get("after")
+    if field == "tags":
+        had = [str(tag) for tag in before or []]
+        has = [str(tag) for tag in after or []]
+        added, removed = [tag for tag in has if tag not in had], [tag for tag in had if tag not in has]
+        lines = []
+        if added:
+            lines.append(i18n.t("Tags added: {tags}", tags=", ".join(added)))
+        if removed:
+            lines.append(i18n.t("Tags removed: {tags}", tags=", ".join(removed)))
+        return lines
+    name = i18n.t(_CHANGE_FIELD_NAMES.get(field, field))
+    if field == "assignee" and after is None:
+        return [i18n.t("Unassigned (was {before})", before=_change_value(change, "before"))]
+    if before in (None, "", {}, []):
+        return [i18n.t("{field} set to {after}", field=name, after=_change_value(change, "after"))]
+    if after in (None, "", {}, []):
+        return [i18n.t("{field} cleared (was {before})", field=name, before=_change_value(change, "before"))]
+    return [
+        i18n.t(
+            "{field}: {before} → {after}",
+            field=name,
+            before=_change_value(change, "before"),
+            after=_change_value(change, "after"),
+        )
+    ]
+
+
+def timeline_row(entry: Mapping[str, Any], position: int, *, now: datetime | None = None) -> dict[str, Any]:
+    """One timeline entry (`tickets.TimelineEntry`) for the agent's ticket page: a message keeps the
+    conversation's row keys under "message"; a change becomes sentences, a rating its stars."""
+    kind = str(entry.get("kind"))
+    actor = entry.get("actor") or {}
+    who = actor.get("name") or (
+        i18n.t("A routing rule") if entry.get("actor_label") == "rule" else str(entry.get("actor_label") or "")
+    )
+    lines: list[str] = []
+    if kind == "change":
+        for change in entry.get("changes") or []:
+            lines.extend(change_lines(change))
+        macro = entry.get("macro")
+        if macro:
+            lines.insert(0, i18n.t("Applied a macro (version {version})", version=macro.get("version", "")))
+    elif kind == "rating":
+        lines.append(i18n.t("Rated the answer {score} out of 5", score=entry.get("score") or 0))
+    call = entry.get("call") or {}
+    call_label = ""
+    if kind == "call":
+        length = i18n.format_duration(int(call.get("duration_seconds") or 0))
+        call_label = (
+            i18n.t("Incoming call · {length}", length=length)
+            if call.get("direction") == "inbound"
+            else i18n.t("Outgoing call · {length}", length=length)
+        )
+    message = entry.get("message")
+    return {
+        "key": f"{kind}-{position}",
+        "call_label": call_label,
+        "kind": kind,
+        "message": message_row(message, now=now) if message else {},
+        "actor_name": who or i18n.t("System"),
+        "lines": lines,
+        "score": int(entry.get("score") or 0),
+        "at_rel": relative_time(entry.get("at"), now=now),
+        "at_exact": exact_time(entry.get("at")),
+    }
+
+
+def _local_time(zone_name: str | None, now: datetime | None) -> str:
+    if not zone_name:
+        return ""
+    with i18n.using_time_zone(zone_name):
+        return i18n.format_time_of_day(now or datetime.now(UTC))
+
+
+def requester_row(context: Mapping[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
+    """The requester's context (`tickets.RequesterContext`) for the ticket page's side panel."""
+    average = context.get("satisfaction_average")
+    return {
+        "id": context.get("id"),
+        "name": context.get("name") or "",
+        "initials": initials(context.get("name")),
+        "email": context.get("email") or "",
+        "organization": context.get("organization") or "",
+        "local_time": _local_time(context.get("time_zone"), now),
+        "time_zone": context.get("time_zone") or "",
+        "customer_since": i18n.format_date(_parse(context["customer_since"]) or datetime.now(UTC))
+        if context.get("customer_since")
+        else "",
+        "open_tickets": i18n.ngettext(
+            "{n} open ticket",
+            "{n} open tickets",
+            int(context.get("open_tickets") or 0),
+            n=int(context.get("open_tickets") or 0),
+        ),
+        "has_average": average is not None,
+        "average": i18n.format_number(round(float(average), 1)) if average is not None else "",
+        "ratings": [
+            {
+                "ticket_id": rating["ticket_id"],
+                "number": rating["ticket_number"],
+                "score": int(rating["score"]),
+                "comment": rating.get("comment") or "",
+            }
+            for rating in (context.get("ratings") or [])[:5]
+        ],
+        "previous": [
+            {
+                "id": ticket["id"],
+                "number": ticket["number"],
+                "subject": ticket["subject"],
+                "status_name": ticket["status_name"],
+                "status_category": ticket["status_category"],
+                "updated_rel": relative_time(ticket.get("updated_at"), now=now),
+            }
+            for ticket in context.get("previous_tickets") or []
+        ],
+    }

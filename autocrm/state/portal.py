@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
+from sqlmodel import Session
 
 from autocrm import routes
 from autocrm.core.db import read_session
@@ -15,6 +16,7 @@ from autocrm.services.errors import NotFound
 from autocrm.services.tickets import MessageCreate, TicketCreate, TicketFilter
 from autocrm.state import live
 from autocrm.state.conversation import load_customer_conversation
+from autocrm.state.files import StagedFilesMixin
 from autocrm.state.format import customer_ticket_row, form_text
 from autocrm.state.roles import CUSTOMER
 from autocrm.state.session import Form, SessionState, id_from_path
@@ -139,7 +141,7 @@ class NewTicketState(SessionState):
         return [rx.redirect(routes.portal_ticket(written.value.id)), *written.events]
 
 
-class PortalTicketState(SessionState):
+class PortalTicketState(StagedFilesMixin, SessionState):
     ticket: dict[str, Any] = {}
     messages: list[dict[str, Any]] = []
     loaded: bool = False
@@ -185,10 +187,16 @@ class PortalTicketState(SessionState):
         if actor is None:
             return refusal
         ticket_id = int(self.ticket["id"])
-        written = self._write(
-            lambda session: tickets.add_message(
+
+        def add(session: Session) -> tickets.MessageAdded:
+            added = tickets.add_message(
                 session, actor=actor, ticket_id=ticket_id, data=MessageCreate(body=body, body_format="text")
-            ),
+            )
+            self._attach_staged(session, actor, ticket_id, added.message.id)
+            return added
+
+        written = self._write(
+            add,
             form=REPLY_FORM,
             success=lambda added: (
                 t("Message sent. We reopened your request.") if added.reopened else t("Message sent.")
@@ -196,6 +204,7 @@ class PortalTicketState(SessionState):
         )
         if not written.ok:
             return None
+        self._drop_staged()
         self._reload(actor)
         return [rx.call_script("document.getElementById('reply-form')?.reset()"), *written.events]
 

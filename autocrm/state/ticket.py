@@ -5,18 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
+from sqlmodel import Session
 
 from autocrm import routes
 from autocrm.core.db import read_session
 from autocrm.core.i18n import N_, t
-from autocrm.services import desk, tickets, users
+from autocrm.services import desk, macros, tickets, users
 from autocrm.services.actor import Actor
+from autocrm.services.content import html_to_editable_text
+from autocrm.services.errors import DomainError
 from autocrm.services.tickets import MessageCreate, TicketCreate, TicketUpdate
 from autocrm.state import live, shortcuts
-from autocrm.state.conversation import load_conversation
-from autocrm.state.format import form_text, ticket_row
+from autocrm.state.conversation import load_agent_ticket
+from autocrm.state.files import StagedFilesMixin
+from autocrm.state.format import change_lines, form_text, ticket_row
 from autocrm.state.roles import STAFF
-from autocrm.state.session import Form
+from autocrm.state.session import Form, Written
 from autocrm.state.staff import StaffState
 
 COMPOSER_FORM = Form(message="composer_error", fields=("body",), labels={"body": "message"})
@@ -28,9 +32,30 @@ FOLLOW_UP_FORM = Form(
 )
 
 
-class AgentTicketState(StaffState):
+# The timeline's filter: which entry kinds each choice shows.
+TIMELINE_KINDS: dict[str, frozenset[str]] = {
+    "all": frozenset({"reply", "note", "call", "change", "rating"}),
+    "conversation": frozenset({"reply", "note", "call"}),
+    "notes": frozenset({"note"}),
+    "calls": frozenset({"call"}),
+    "changes": frozenset({"change", "rating"}),
+}
+CALL_FORM = Form(
+    message="call_error",
+    errors="call_errors",
+    fields=("direction", "duration_seconds", "summary"),
+    labels={"direction": "direction", "duration_seconds": "length", "summary": "summary"},
+)
+
+
+class AgentTicketState(StagedFilesMixin, StaffState):
     ticket: dict[str, Any] = {}
     messages: list[dict[str, Any]] = []
+    # The timeline: the conversation with the ticket's changes and ratings between the messages; what it shows.
+    entries: list[dict[str, Any]] = []
+    timeline_kind: str = "all"
+    # The requester as the desk knows them (the side panel).
+    requester: dict[str, Any] = {}
     loaded: bool = False
     not_found: bool = False
     mode: str = "reply"  # "reply" or "note"
@@ -44,6 +69,15 @@ class AgentTicketState(StaffState):
     status_options: list[dict[str, str]] = []
     priority_options: list[dict[str, str]] = []
     assignee_options: list[dict[str, str]] = []
+    # Approved macros the agent may apply, and the one chosen for the reply being written: its id, name and
+    # what its actions will change on send (shown above the composer before anything is sent).
+    # The "log a call" dialog.
+    call_open: bool = False
+    call_errors: dict[str, str] = {}
+    call_error: str = ""
+    macro_options: list[dict[str, str]] = []
+    macro: dict[str, Any] = {}
+    _team_names: dict[int, str] = {}
 
     @rx.var
     def ticket_title(self) -> str:
@@ -63,15 +97,30 @@ class AgentTicketState(StaffState):
     def note_count(self) -> int:
         return sum(1 for m in self.messages if m.get("internal"))
 
+    @rx.var
+    def shown_entries(self) -> list[dict[str, Any]]:
+        wanted = TIMELINE_KINDS.get(self.timeline_kind, TIMELINE_KINDS["all"])
+        return [entry for entry in self.entries if entry["kind"] in wanted]
+
+    @rx.var
+    def change_count(self) -> int:
+        return sum(1 for entry in self.entries if entry["kind"] in TIMELINE_KINDS["changes"])
+
+    @rx.event
+    def show_kind(self, kind: str | list[str]):
+        kind = kind[0] if isinstance(kind, list) and kind else kind
+        self.timeline_kind = kind if isinstance(kind, str) and kind in TIMELINE_KINDS else "all"
+
     def _reload(self, actor: Actor, batch: live.Batch | None = None) -> None:
         path = self.router.url.path
-        key = ("conversation", actor.user_id, path)
-        loaded = batch.shared(key, lambda: load_conversation(actor, path)) if batch else load_conversation(actor, path)
+        key = ("agent-ticket", actor.user_id, path)
+        loaded = batch.shared(key, lambda: load_agent_ticket(actor, path)) if batch else load_agent_ticket(actor, path)
         if loaded is None:
-            self.ticket, self.messages, self.not_found = {}, [], True
+            self.ticket, self.messages, self.entries, self.requester, self.not_found = {}, [], [], {}, True
             return
         self.not_found = False
-        self.ticket, self.messages = loaded
+        self.ticket, self.messages = loaded["ticket"], loaded["messages"]
+        self.entries, self.requester = loaded["entries"], loaded["context"]
         self._mark_seen(int(self.ticket["id"]))
         if actor.user_id is not None:
             live.watch(self, user_id=actor.user_id, staff=True, ticket_id=int(self.ticket["id"]))
@@ -115,6 +164,13 @@ class AgentTicketState(StaffState):
                 }
                 for u in users.list_staff(session, actor=actor)
             ]
+            self.macro_options = [
+                {"value": str(m.id), "label": m.latest.name}
+                for m in macros.list_macros(session, actor=actor, usable_only=True)
+                if m.usable
+            ]
+            self._team_names = {int(team.id): team.name for team in users.list_teams(session, actor=actor)}
+        self.macro = {}
         self._reload(actor)
         self._load_counts(actor)
         self.loaded = True
@@ -205,30 +261,167 @@ class AgentTicketState(StaffState):
         self.following_up = False
         return [rx.redirect(routes.agent_ticket(written.value.id)), *written.events]
 
+    # ---- logged calls -------------------------------------------------------------------------------
+
+    @rx.event
+    def open_call(self, value: bool = True):
+        self.call_open = bool(value) and not self.is_closed
+        self.call_errors, self.call_error = {}, ""
+
+    @rx.event
+    def log_call(self, form: dict[str, Any]):
+        """A phone call with the customer, logged from the ticket: an internal note on the phone channel."""
+        actor, refusal = self._actor(STAFF)
+        if actor is None:
+            return refusal
+        minutes = form_text(form, "minutes").strip().replace(",", ".")
+        self.call_errors, self.call_error = {}, ""
+        try:
+            seconds = round(float(minutes) * 60) if minutes else 0
+        except ValueError:
+            self.call_errors = {"duration_seconds": t("Give the length in minutes, such as 4 or 2.5.")}
+            return None
+        if seconds < 0 or seconds > 24 * 3600:  # the service refuses it too; this says it in minutes
+            self.call_errors = {"duration_seconds": t("A call lasts between 0 and 1,440 minutes.")}
+            return None
+        ticket_id = int(self.ticket["id"])
+        summary = form_text(form, "summary").strip()
+        direction = form_text(form, "direction") or "inbound"
+        written = self._write(
+            lambda session: tickets.log_call(
+                session,
+                actor=actor,
+                ticket_id=ticket_id,
+                data=tickets.CallCreate.model_validate(
+                    {"direction": direction, "duration_seconds": seconds, "summary": summary}
+                ),
+            ),
+            form=CALL_FORM,
+            success=t("Call logged."),
+        )
+        if not written.ok:
+            return None
+        self.call_open = False
+        self._reload(actor)
+        return written.events
+
+    # ---- macros -------------------------------------------------------------------------------------
+
+    def _macro_lines(self, changes: list[macros.MacroChange]) -> list[str]:
+        """What the macro's actions will change, as the timeline will say it afterwards."""
+        names = {
+            "status": {o["value"]: o["label"] for o in self.status_options},
+            "priority": {o["value"]: o["label"] for o in self.priority_options},
+            "assignee": {o["value"]: o["name"] for o in self.assignee_options if o["value"] != "none"},
+            "team": {str(key): name for key, name in self._team_names.items()},
+        }
+        lines: list[str] = []
+        for change in changes:
+            field = {"assignee_id": "assignee", "team_id": "team"}.get(change.field, change.field)
+            known = names.get(field, {})
+            lines.extend(
+                change_lines(
+                    {
+                        "field": field,
+                        "before": change.before,
+                        "after": change.after,
+                        "before_label": known.get(str(change.before), str(change.before)),
+                        "after_label": known.get(str(change.after), str(change.after)),
+                    }
+                )
+            )
+        return lines
+
+    @rx.event
+    def choose_macro(self, value: str):
+        """Fills the composer with the macro's text for this ticket, to read and edit before sending, and
+        says what its actions will change; nothing is written until the reply is sent."""
+        actor, refusal = self._actor(STAFF)
+        if actor is None:
+            return refusal
+        if not value.isdigit() or not self.ticket:
+            return None
+        ticket_id = int(self.ticket["id"])
+        try:
+            with read_session() as session:
+                preview = macros.preview_macro(session, actor=actor, ticket_id=ticket_id, macro_id=int(value))
+        except DomainError as error:
+            return rx.toast.error(error.message)
+        self.macro = {
+            "id": preview.macro_id,
+            "name": preview.name,
+            "version": preview.version,
+            "lines": self._macro_lines(preview.changes),
+        }
+        self.composer_error = ""
+        return rx.set_value("composer-body", html_to_editable_text(preview.body))
+
+    @rx.event
+    def drop_macro(self):
+        """Sends the reply without the macro's changes (its text stays in the composer, to keep or clear)."""
+        self.macro = {}
+
     @rx.event
     def send(self, form: dict[str, Any]):
         body = form_text(form, "body")
         internal = self.mode == "note"
         self.composer_error = ""
-        if not body.strip():
+        macro_id = int(self.macro["id"]) if self.macro else None
+        if not body.strip() and macro_id is None:
             self.composer_error = t("Write a note first.") if internal else t("Write a reply first.")
             return None
         actor, refusal = self._actor(STAFF)
         if actor is None:
             return refusal
         ticket_id = int(self.ticket["id"])
-        written = self._write(
-            lambda session: tickets.add_message(
+        written: Written[Any]
+
+        def apply(session: Session) -> macros.MacroApplied:
+            applied = macros.apply_macro(
+                session,
+                actor=actor,
+                ticket_id=ticket_id,
+                macro_id=macro_id or 0,
+                body=body,
+                body_format="text",
+                internal=internal,
+            )
+            if applied.message_id is not None:
+                self._attach_staged(session, actor, ticket_id, applied.message_id)
+            return applied
+
+        def add(session: Session) -> tickets.MessageAdded:
+            added = tickets.add_message(
                 session,
                 actor=actor,
                 ticket_id=ticket_id,
                 data=MessageCreate(body=body, body_format="text", internal=internal),
-            ),
-            form=COMPOSER_FORM,
-            success=t("Internal note added.") if internal else t("Reply sent to the customer."),
-        )
+            )
+            self._attach_staged(session, actor, ticket_id, added.message.id)
+            return added
+
+        if macro_id is not None:
+            written = self._write(
+                apply, form=COMPOSER_FORM, success=lambda applied: self._macro_sent(applied, internal)
+            )
+        else:
+            written = self._write(
+                add,
+                form=COMPOSER_FORM,
+                success=t("Internal note added.") if internal else t("Reply sent to the customer."),
+            )
         if not written.ok:
             return None
+        self.macro = {}
+        self._drop_staged()
         self._reload(actor)
         self._load_counts(actor)
         return [rx.call_script("document.getElementById('composer-form')?.reset()"), *written.events]
+
+    @staticmethod
+    def _macro_sent(applied: macros.MacroApplied, internal: bool) -> str:
+        if applied.message_id is None:
+            return t("Macro “{name}” applied.", name=applied.name)
+        if internal:
+            return t("Macro “{name}” applied and the note added.", name=applied.name)
+        return t("Macro “{name}” applied and the reply sent to the customer.", name=applied.name)

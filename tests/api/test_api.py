@@ -72,6 +72,7 @@ def test_openapi_documents_every_endpoint_the_bearer_scheme_and_the_error_envelo
         "/api/v1/tickets": ["get", "post"],
         "/api/v1/tickets/{ticket_id}": ["get", "patch"],
         "/api/v1/tickets/{ticket_id}/messages": ["get", "post"],
+        "/api/v1/tickets/{ticket_id}/calls": ["post"],
         "/api/v1/tickets/{ticket_id}/audit": ["get"],
         "/api/v1/tickets/{ticket_id}/messages/{message_id}/attachments": ["post"],
         "/api/v1/attachments/{attachment_id}": ["get"],

@@ -120,6 +120,19 @@ def test_customer_rates_ticket_after_agent_solves_it(open_ui, unique):
     agent.goto(f"/agent/tickets/{ticket_id}")
     agent.wait_ready(".ticket-properties")
     agent.page.locator(".ticket-properties").get_by_text("4/5").wait_for()
+    # The timeline holds the change and the rating where they happened, and filters by kind.
+    agent.page.locator(".timeline-change").filter(has_text="Status: New → Solved").wait_for()
+    agent.page.locator(".timeline-rating").filter(has_text="Rated the answer 4 out of 5").wait_for()
+    panel = agent.page.locator(".requester-panel")
+    assert f"casey.{unique}@example.com" in panel.inner_text()
+    panel.locator(".requester-satisfaction").filter(has_text="4 / 5").wait_for()
+    agent.page.locator(".timeline-filter").get_by_role("radio", name="Changes", exact=True).click()
+    expect(agent.page.locator(".timeline .message")).to_have_count(0)
+    expect(agent.page.locator(".timeline-change")).to_have_count(1)
+    agent.shoot("agent-ticket-changes")
+    agent.page.locator(".timeline-filter").get_by_role("radio", name="All", exact=True).click()
+    expect(agent.page.locator(".timeline .message")).to_have_count(1)
+    agent.shoot("agent-ticket-timeline")
 
 
 def test_admin_creates_person_and_changes_role(open_ui, unique):
@@ -356,3 +369,105 @@ def test_queue_on_a_phone_shows_its_title_and_a_menu_with_counts(open_ui):
     agent.page.locator(".mobile-nav-item").filter(has_text="Assigned to me").click()
     agent.page.wait_for_url("**view=mine")
     expect(agent.page.locator(".page-title").filter(visible=True)).to_have_text("Assigned to me")
+
+
+def test_agent_applies_a_macro_after_reading_what_it_will_change(open_ui, unique):
+    customer = open_ui()
+    subject, portal_path = _new_customer_ticket(customer, unique)
+    agent = open_ui()
+    _agent_opens(agent, subject)
+    agent.page.click("button.macro-menu")
+    agent.page.locator(".macro-option").filter(has_text="Refund on its way").click()
+    notice = agent.page.locator(".macro-notice")
+    notice.filter(has_text="Status: New → Solved").wait_for()
+    assert "Tags added: refund" in notice.inner_text()
+    expect(agent.page.locator("#composer-body")).to_have_value(
+        re.compile(r"^Hi Casey,\n\nWe have refunded.*within three working days", re.S)
+    )
+    expect(agent.page.locator(".ticket-properties .status-select")).to_contain_text("New")  # nothing applied yet
+    agent.shoot("agent-ticket-macro")
+    agent.page.fill("#composer-body", "Hi Casey, we have refunded the second coffee. It shows within three days.")
+    agent.page.click("button.composer-submit")
+    agent.toast("Macro “Refund on its way” applied and the reply sent to the customer.")
+    expect(agent.page.locator(".ticket-properties .status-select")).to_contain_text("Solved")
+    agent.page.locator(".timeline-change").filter(has_text="Tags added: refund").wait_for()
+    expect(agent.page.locator(".macro-notice")).to_have_count(0)
+
+    customer.goto(portal_path)
+    customer.wait_ready(".timeline")
+    customer.page.locator(".message").filter(has_text="we have refunded the second coffee").wait_for()
+
+
+def test_agent_logs_a_call_the_customer_never_sees(open_ui, unique):
+    customer = open_ui()
+    subject, portal_path = _new_customer_ticket(customer, unique)
+    agent = open_ui()
+    _agent_opens(agent, subject)
+    agent.page.click("button.log-call")
+    dialog = agent.page.locator(".call-dialog")
+    dialog.wait_for()
+    dialog.get_by_label("We called the customer").click()
+    agent.page.fill("#call-minutes", "soon")
+    agent.page.click("button.save-call")
+    dialog.get_by_text("Give the length in minutes, such as 4 or 2.5.").wait_for()
+    agent.page.fill("#call-minutes", "6")
+    agent.page.fill("#call-summary", f"Walked Casey through the refund, ref-{unique}.")
+    agent.shoot("agent-ticket-call-dialog", phone=False)
+    agent.page.click("button.save-call")
+    agent.toast("Call logged.")
+    expect(agent.page.locator(".composer .field-error")).to_have_count(0)  # the reply's form was not sent
+    call = agent.page.locator(".timeline-call").filter(has_text=f"ref-{unique}")
+    call.wait_for()
+    assert "Outgoing call · 6 minutes" in call.inner_text()
+    agent.shoot("agent-ticket-call")
+
+    customer.goto(portal_path)
+    customer.wait_ready(".timeline")
+    assert f"ref-{unique}" not in customer.page.locator("body").inner_text()
+
+
+def _tiny_png() -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    pixels = b"".join(b"\x00" + b"\x3f\x51\xb5" * 24 for _ in range(16))  # 24x16, indigo
+    header = struct.pack(">IIBBBBB", 24, 16, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(pixels)) + chunk(b"IEND", b"")
+
+
+def test_files_attached_in_the_portal_and_by_an_agent_reach_the_other_side(open_ui, unique):
+    customer = open_ui()
+    subject, portal_path = _new_customer_ticket(customer, unique)
+    customer.wait_ready(".attachment-picker")
+    picker = customer.page.locator(".attachment-picker input[type=file]")
+    picker.set_input_files(
+        [
+            {"name": "receipt.png", "mimeType": "image/png", "buffer": _tiny_png()},
+            {"name": "tool.exe", "mimeType": "application/octet-stream", "buffer": b"MZ" + b"\x00" * 62},
+        ]
+    )
+    customer.page.locator(".staged-file").filter(has_text="receipt.png").wait_for()
+    expect(customer.page.locator(".staged-file")).to_have_count(1)  # the program was refused by the browser
+    customer.page.locator(".staged-error").filter(
+        has_text="tool.exe: the desk does not take files of this type."
+    ).wait_for()
+    customer.page.fill("#reply-body", "Here is the receipt of the second charge.")
+    customer.shoot("portal-reply-attachment")
+    customer.page.click("button.send-reply")
+    customer.toast("Message sent")
+    customer.page.locator(".message").filter(has_text="receipt of the second charge").locator(
+        ".attachment-preview"
+    ).wait_for()
+    expect(customer.page.locator(".staged-file")).to_have_count(0)
+
+    agent = open_ui()
+    _agent_opens(agent, subject)
+    message = agent.page.locator(".message").filter(has_text="receipt of the second charge")
+    preview = message.locator(".attachment-preview")
+    preview.wait_for()
+    assert agent.page.evaluate("(img) => img.naturalWidth", preview.element_handle()) == 24
+    assert "receipt.png" in message.locator(".attachment-link").inner_text()
+    agent.shoot("agent-ticket-attachment")

@@ -87,3 +87,30 @@ def test_the_requester_context_lists_their_organization_ratings_and_other_ticket
     assert context.previous_tickets[0].status_name == "Solved"
     assert [(r.ticket_number, r.score, r.comment) for r in context.ratings] == [(older.number, 2, "Slow")]
     assert context.satisfaction_average == 2.0
+
+
+def test_a_logged_call_is_staff_only_audited_and_a_call_in_the_timeline(people):
+    from pydantic import ValidationError
+    from sqlmodel import select
+
+    from autocrm.models import AuditEntry, CallDirection
+
+    agent, customer = people.make(Role.agent, name="Maya Agent"), people.make(Role.customer, name="Olivia")
+    ticket = make_ticket(requester=customer, subject="Card declined")
+    call = tickets.CallCreate(direction=CallDirection.inbound, duration_seconds=240, summary="She asked about fees.")
+    with write_session() as s:
+        logged = tickets.log_call(s, actor=people.actor(agent), ticket_id=ticket.id, data=call)
+    assert logged.message.internal and logged.message.channel == "phone"
+    with pytest.raises(PermissionDenied), write_session() as s:
+        tickets.log_call(s, actor=people.actor(customer), ticket_id=ticket.id, data=call)
+    with pytest.raises(ValidationError):
+        tickets.CallCreate(direction="inbound", duration_seconds=25 * 3600, summary="Too long a call")
+    with read_session() as s:
+        entries = tickets.timeline(s, actor=people.actor(agent), ticket_id=ticket.id)
+        seen_by_customer = tickets.customer_messages(s, actor=people.actor(customer), ticket_id=ticket.id)
+        audited = s.exec(select(AuditEntry).where(AuditEntry.action == "ticket.call")).all()
+    assert [e.kind for e in entries] == ["reply", "call"]
+    assert entries[1].call is not None and entries[1].call.duration_seconds == 240
+    assert entries[1].message is not None and entries[1].message.body_text == "She asked about fees."
+    assert "She asked about fees." not in [m.body_text for m in seen_by_customer]
+    assert [a.changes["direction"] for a in audited] == [[None, "inbound"]]

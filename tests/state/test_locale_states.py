@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import reflex as rx
 from reflex.istate.data import RouterData
 
 from autocrm.components.i18n import language_names, tr, tr_n
 from autocrm.core.i18n import get_locale, t, using_locale
 from autocrm.state.queue import QueueState
+from tests.factories import run_coroutine
 
 
 def _state(cls, accept_language: str = ""):
@@ -30,13 +29,13 @@ def test_each_event_runs_in_the_browsers_language_until_the_tab_chooses_one():
         assert queue.ui_text["Page not found"] == "Seite nicht gefunden"
         assert queue.range_label == "Keine Tickets"
 
-        asyncio.run(queue.set_language("fr"))
+        run_coroutine(queue.set_language("fr"))
         assert (queue.locale, queue.chosen_locale, queue.language_name) == ("fr", "fr", "Français")
         assert queue.ui_text["Page not found"] == "Page introuvable"
         assert queue.ui_plurals["A ticket takes at most {n} tag."][1] == "Un ticket accepte au plus {n} étiquettes."
         assert queue.range_label == "Aucun ticket"
 
-        asyncio.run(queue.set_language("tlh"))  # not a language we have: nothing changes
+        run_coroutine(queue.set_language("tlh"))  # not a language we have: nothing changes
         assert queue.locale == "fr"
 
 
@@ -83,7 +82,7 @@ def test_a_signed_in_persons_switch_is_saved_and_their_profile_language_applies_
         first = signed_in_tab("en-US")
         first._authorize(["agent", "admin"])
         assert first.locale == "en"
-        asyncio.run(first.set_language("es"))
+        run_coroutine(first.set_language("es"))
         assert first.user["locale"] == "es" and first.range_label == "No hay tickets"
         with read_session() as session:
             assert session.get(User, agent.id).locale == "es"

@@ -19,7 +19,7 @@ from autocrm.state.portal import NewTicketState, PortalState, PortalTicketState
 from autocrm.state.queue import QueueState
 from autocrm.state.session import SessionState, id_from_path, safe_next
 from autocrm.state.ticket import AgentTicketState
-from tests.factories import make_ticket
+from tests.factories import make_ticket, run_coroutine
 
 
 def _state(cls):
@@ -290,3 +290,178 @@ def test_the_portal_holds_no_staff_field_in_its_state(people):
         assert staff_only not in sent, staff_only
     assert "atm-fault" not in sent and "Known fault" not in sent and agent.name not in sent
     assert [row["subject"] for row in listing.open_rows] == ["Card stuck in ATM"]
+
+
+def test_the_agent_ticket_page_shows_changes_in_the_timeline_and_who_the_requester_is(people):
+    from autocrm.services import users
+
+    customer = people.make(Role.customer, name="Lucía Cliente")
+    agent = people.make(Role.agent, name="Ada Agent")
+    with write_session() as session:
+        users.set_own_preferences(session, actor=people.actor(customer), time_zone="Europe/Madrid")
+    earlier = make_ticket(by=customer, subject="Card declined", body="Declined at the shop", body_format="text")
+    ticket = make_ticket(by=customer, subject="Card stuck in ATM", body="Help", body_format="text")
+    with write_session() as session:
+        tickets.update_ticket(
+            session,
+            actor=people.actor(agent),
+            ticket_id=ticket.id,
+            data=tickets.TicketUpdate(status="pending", tags=["atm", "card"], assignee_id=agent.id),
+        )
+        tickets.add_message(
+            session,
+            actor=people.actor(agent),
+            ticket_id=ticket.id,
+            data=tickets.MessageCreate(body="Checking with the bank", body_format="text", internal=True),
+        )
+
+    state = _signed_in(AgentTicketState, agent, f"/agent/tickets/{ticket.id}")
+    state.load()
+    kinds = [entry["kind"] for entry in state.entries]
+    assert kinds == ["reply", "change", "note"]
+    change = state.entries[1]
+    assert change["actor_name"] == "Ada Agent"
+    assert set(change["lines"]) == {
+        "Status: New → Waiting on customer",
+        "Assignee set to Ada Agent",
+        "Tags added: atm, card",
+    }
+    state.show_kind("changes")
+    assert [entry["kind"] for entry in state.shown_entries] == ["change"]
+    state.show_kind("notes")
+    assert [entry["message"]["body_text"] for entry in state.shown_entries] == ["Checking with the bank"]
+    state.show_kind("no such kind")
+    assert len(state.shown_entries) == 3 and state.change_count == 1
+
+    requester = state.requester
+    assert requester["name"] == "Lucía Cliente" and requester["email"] == customer.email
+    assert requester["time_zone"] == "Europe/Madrid" and requester["local_time"]
+    assert requester["open_tickets"] == "2 open tickets"
+    assert [(row["number"], row["subject"]) for row in requester["previous"]] == [(earlier.number, "Card declined")]
+    assert state.messages[0]["body_text"] == "Help"  # the conversation's rows stay for the composer and counts
+
+
+def test_timeline_change_lines_in_the_readers_language():
+    from autocrm.core.i18n import using_locale
+
+    with using_locale("es"):
+        assert fmt.change_lines(
+            {"field": "status", "before": "open", "after": "solved", "before_label": "Open", "after_label": "Solved"}
+        ) == ["Estado: Abierto → Resuelto"]
+        assert fmt.change_lines({"field": "tags", "before": ["a", "b"], "after": ["b"]}) == ["Etiquetas quitadas: a"]
+    assert fmt.change_lines(
+        {"field": "assignee", "before": 3, "after": None, "before_label": "Ada", "after_label": "none"}
+    ) == ["Unassigned (was Ada)"]
+    assert fmt.change_lines(
+        {"field": "subject", "before": "Old", "after": "New", "before_label": "Old", "after_label": "New"}
+    ) == ["Subject: Old → New"]
+
+
+def test_a_macro_fills_the_composer_says_what_it_changes_and_applies_only_on_send(people):
+    from autocrm.services import macros
+
+    customer = people.make(Role.customer, name="Lucía Cliente")
+    agent = people.make(Role.agent, name="Ada Agent")
+    ticket = make_ticket(by=customer, subject="Card stuck in ATM", body="Help", body_format="text")
+    with write_session() as session:
+        macro = macros.create_macro(
+            session,
+            actor=people.actor(agent),
+            data=macros.MacroCreate(
+                name="Card retained",
+                body="<p>Hi {{customer.first_name}}, your card is on its way back.</p>",
+                actions=macros.MacroActions(status="pending", add_tags=["atm"]),
+            ),
+        )
+    state = _signed_in(AgentTicketState, agent, f"/agent/tickets/{ticket.id}")
+    state.load()
+    assert state.macro_options == [{"value": str(macro.id), "label": "Card retained"}]
+
+    filled = state.choose_macro(str(macro.id))
+    assert "Hi Lucía, your card is on its way back." in str(filled)  # into the composer, to edit
+    assert state.macro["name"] == "Card retained"
+    assert state.macro["lines"] == ["Status: New → Waiting on customer", "Tags added: atm"]
+    with write_session() as session:  # nothing written yet
+        assert tickets.get_ticket(session, actor=people.actor(agent), ticket_id=ticket.id).status == "new"
+
+    events = state.send({"body": "Hi Lucía, your card is on its way back by post."})
+    assert "Macro “Card retained” applied and the reply sent to the customer." in str(events)
+    assert state.macro == {} and state.ticket["status"] == "pending" and state.ticket["tags"] == ["atm"]
+    assert state.messages[-1]["body_text"] == "Hi Lucía, your card is on its way back by post."
+
+    state.choose_macro(str(macro.id))
+    state.drop_macro()
+    state.send({"body": "Just a reply."})
+    assert state.ticket["tags"] == ["atm"] and state.messages[-1]["body_text"] == "Just a reply."
+    assert state.choose_macro("999999") is not None and state.macro == {}  # an unknown macro: a toast
+
+
+def test_logging_a_call_checks_its_length_and_puts_it_in_the_timeline(people):
+    customer = people.make(Role.customer, name="Lucía Cliente")
+    agent = people.make(Role.agent, name="Ada Agent")
+    ticket = make_ticket(by=customer, subject="Card stuck in ATM", body="Help", body_format="text")
+    state = _signed_in(AgentTicketState, agent, f"/agent/tickets/{ticket.id}")
+    state.load()
+    state.open_call(True)
+    assert state.log_call({"direction": "outbound", "minutes": "four", "summary": "x"}) is None
+    assert state.call_errors == {"duration_seconds": "Give the length in minutes, such as 4 or 2.5."}
+    assert state.log_call({"direction": "outbound", "minutes": "3", "summary": "  "}) is None
+    assert set(state.call_errors) == {"summary"} and state.call_open
+    events = state.log_call({"direction": "outbound", "minutes": "2,5", "summary": "Told her the card is kept."})
+    assert "Call logged." in str(events) and not state.call_open
+    call = state.entries[-1]
+    assert call["kind"] == "call" and call["call_label"] == "Outgoing call · 2 minutes"
+    assert call["message"]["body_text"] == "Told her the card is kept."
+    state.show_kind("calls")
+    assert [entry["kind"] for entry in state.shown_entries] == ["call"]
+
+
+def test_attachments_become_download_links_and_image_previews():
+    from autocrm.core.i18n import using_locale
+
+    rows = fmt.attachment_rows(
+        [
+            {"id": 7, "filename": "shot.png", "content_type": "image/png", "size": 48_300},
+            {"id": 8, "filename": "statement.pdf", "content_type": "application/pdf", "size": 3_400_000},
+        ]
+    )
+    assert [(r["href"], r["preview"], r["size"]) for r in rows] == [
+        ("/api/files/7", True, "47 KB"),
+        ("/api/files/8", False, "3.2 MB"),
+    ]
+    assert rows[0]["preview_href"] == "/api/files/7?preview=true"
+    with using_locale("fr"):
+        assert fmt.file_size(3_400_000) == "3,2 Mo" and fmt.file_size(12) == "12 o"
+
+
+def test_files_picked_in_a_composer_are_checked_at_once_and_go_onto_the_sent_message(people):
+    import io
+    from pathlib import Path
+
+    from tests.api.support import PNG_BYTES
+
+    def upload(name: str, data: bytes) -> rx.UploadFile:
+        return rx.UploadFile(file=io.BytesIO(data), path=Path(name), size=len(data))
+
+    customer = people.make(Role.customer, name="Lucía Cliente")
+    agent = people.make(Role.agent, name="Ada Agent")
+    ticket = make_ticket(by=customer, subject="Card stuck in ATM", body="Help", body_format="text")
+    state = _signed_in(AgentTicketState, agent, f"/agent/tickets/{ticket.id}")
+    state.load()
+    run_coroutine(state.stage_files([upload("atm.png", PNG_BYTES), upload("virus.exe", b"MZ\x90\x00" + b"\x00" * 60)]))
+    assert [f["filename"] for f in state.staged_files] == ["atm.png"]
+    assert state.staged_error.startswith("virus.exe: Files of type")
+    run_coroutine(state.stage_files([upload("notes.txt", b"serial 123")]))
+    state.unstage(1)
+    assert [f["filename"] for f in state.staged_files] == ["atm.png"] and state.staged_error == ""
+
+    state.send({"body": "Here is the photo of the ATM screen."})
+    sent = state.messages[-1]
+    assert [(a["filename"], a["preview"]) for a in sent["attachments"]] == [("atm.png", True)]
+    assert state.staged_files == [] and state._staged == []
+
+    portal = _signed_in(PortalTicketState, customer, f"/portal/tickets/{ticket.id}")
+    portal.load()
+    run_coroutine(portal.stage_files([upload("receipt.txt", b"paid 12.40")]))
+    portal.reply({"body": "And the receipt."})
+    assert [a["filename"] for a in portal.messages[-1]["attachments"]] == ["receipt.txt"]

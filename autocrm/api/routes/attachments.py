@@ -14,9 +14,10 @@ router = APIRouter(prefix="/api/v1", tags=["attachments"], responses=ERROR_RESPO
 AttachmentId = Annotated[int, resource_id("The attachment's id.")]
 
 
-def _content_disposition(filename: str) -> str:
+def content_disposition(filename: str, *, inline: bool = False) -> str:
     ascii_fallback = filename.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
-    return f"attachment; filename=\"{ascii_fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{ascii_fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 @router.get(
@@ -34,7 +35,7 @@ async def download_attachment(key: Credential, attachment_id: AttachmentId) -> R
         media_type=meta.content_type,
         headers={
             # Always a download, never rendered in our origin: uploads are untrusted.
-            "Content-Disposition": _content_disposition(meta.filename),
+            "Content-Disposition": content_disposition(meta.filename),
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": "default-src 'none'; sandbox",
         },

@@ -33,7 +33,7 @@ async def ticket_timeline(
     key: Credential,
     ticket_id: TicketId,
     kinds: Annotated[
-        str | None, Query(max_length=100, description="Comma-separated: reply, note, change, rating.")
+        str | None, Query(max_length=100, description="Comma-separated: reply, note, call, change, rating.")
     ] = None,
 ) -> list[TimelineEntry]:
     """Replies, internal notes, ratings and the ticket's own changes (with who made them), oldest first."""

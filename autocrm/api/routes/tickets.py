@@ -19,6 +19,8 @@ from autocrm.services.actor import Actor
 from autocrm.services.tickets import (
     AttachmentPublic,
     AuditPublic,
+    CallCreate,
+    CallPublic,
     MessageCreate,
     MessagePublic,
     TicketCreate,
@@ -171,6 +173,15 @@ async def add_message(key: Credential, ticket_id: TicketId, data: MessageCreate)
     """`"internal": true` makes an internal note, which customers never see."""
     return await write(
         key, lambda session, actor: tickets.add_message(session, actor=actor, ticket_id=ticket_id, data=data).message
+    )
+
+
+@router.post("/tickets/{ticket_id}/calls", status_code=status.HTTP_201_CREATED, summary="Log a phone call")
+async def log_call(key: Credential, ticket_id: TicketId, data: CallCreate) -> CallPublic:
+    """Staff only: the summary becomes an internal note on the phone channel, with the call's direction and
+    length beside it in the timeline."""
+    return await write(
+        key, lambda session, actor: tickets.log_call(session, actor=actor, ticket_id=ticket_id, data=data)
     )
 
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from autocrm.core.i18n import N_
-from autocrm.models import Channel, Role, StatusCategory
+from autocrm.models import CallDirection, Channel, Role, StatusCategory
 from autocrm.services.inputs import DbId, ServiceInput, Subject
 
 MAX_TAGS = 20
@@ -84,6 +84,14 @@ class MessageCreate(ServiceInput):
     body_format: Literal["html", "text"] = "html"
     internal: bool = False
     channel: Channel | None = None
+
+
+class CallCreate(ServiceInput):
+    """A phone call an agent logs on a ticket: its summary becomes an internal note on the phone channel."""
+
+    direction: CallDirection
+    duration_seconds: int = Field(ge=0, le=24 * 3600)
+    summary: str = Field(min_length=1, max_length=10_000)
 
 
 # One-click filters that narrow whatever else is chosen (a saved view, the filter bar): each is one more AND.
@@ -258,6 +266,12 @@ class CustomerMessage(BaseModel):
     body_text: str
     created_at: datetime
     attachments: list[AttachmentPublic] = []
+
+
+class CallPublic(BaseModel):
+    message: MessagePublic  # the summary, an internal note on the phone channel
+    direction: CallDirection
+    duration_seconds: int
 
 
 class MessageAdded(BaseModel):

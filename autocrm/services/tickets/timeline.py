@@ -18,14 +18,14 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from autocrm.core.db import stored_id
-from autocrm.models import Organization, SatisfactionRating, StatusCategory, Team, Ticket, User
+from autocrm.models import CallDirection, CallLog, Organization, SatisfactionRating, StatusCategory, Team, Ticket, User
 from autocrm.services import audit, desk
 from autocrm.services.actor import Actor
 from autocrm.services.tickets.reads import list_messages, visible_ticket
 from autocrm.services.tickets.shapes import MessagePublic, PersonRef
 
-EntryKind = Literal["reply", "note", "change", "rating"]
-ENTRY_KINDS: tuple[EntryKind, ...] = ("reply", "note", "change", "rating")
+EntryKind = Literal["reply", "note", "call", "change", "rating"]
+ENTRY_KINDS: tuple[EntryKind, ...] = ("reply", "note", "call", "change", "rating")
 # The audit actions whose changes the timeline shows, and the fields of theirs it names.
 _CHANGE_ACTIONS = ("ticket.update", "ticket.reply", "ticket.note", "ticket.rate", "macro.applied")
 _SHOWN_FIELDS = ("status", "priority", "assignee_id", "team_id", "tags", "custom_fields", "subject", "due_at")
@@ -41,12 +41,18 @@ class FieldChange(BaseModel):
     after_label: str
 
 
+class CallDetails(BaseModel):
+    direction: CallDirection
+    duration_seconds: int
+
+
 class TimelineEntry(BaseModel):
     kind: EntryKind
     at: datetime
     actor: PersonRef | None  # None when the system, a rule or an API key acted
     actor_label: str  # who acted, as the audit trail names them (an API key's name, "system")
-    message: MessagePublic | None = None  # replies and notes
+    message: MessagePublic | None = None  # replies, notes and calls (a call's summary)
+    call: CallDetails | None = None  # calls
     changes: list[FieldChange] = []  # changes
     macro: dict[str, Any] | None = None  # a change made by applying a macro: {"id", "version"}
     score: int | None = None  # ratings
@@ -74,6 +80,7 @@ class RequesterContext(BaseModel):
     name: str
     email: str
     organization: str | None
+    time_zone: str | None  # the requester's own (their profile), for their local time; None when unknown
     customer_since: datetime
     open_tickets: int
     satisfaction_average: float | None
@@ -109,15 +116,22 @@ def _names(session: Session, model: type[User] | type[Team], ids: set[int]) -> d
 def timeline(
     session: Session, *, actor: Actor, ticket_id: int, kinds: frozenset[str] | None = None
 ) -> list[TimelineEntry]:
-    """Everything that happened on the ticket, oldest first; `kinds` keeps only some (reply, note, change,
-    rating). Staff only: customers read their conversation."""
+    """Everything that happened on the ticket, oldest first; `kinds` keeps only some (reply, note, call,
+    change, rating). Staff only: customers read their conversation."""
     visible_ticket(session, actor, ticket_id)
     actor.require_staff()
     wanted = kinds or frozenset(ENTRY_KINDS)
     entries: list[TimelineEntry] = []
-    if wanted & {"reply", "note"}:
-        for message in list_messages(session, actor=actor, ticket_id=ticket_id):
-            kind: EntryKind = "note" if message.internal else "reply"
+    if wanted & {"reply", "note", "call"}:
+        messages = list_messages(session, actor=actor, ticket_id=ticket_id)
+        calls = {
+            row.message_id: CallDetails(direction=row.direction, duration_seconds=row.duration_seconds)
+            for row in session.exec(
+                select(CallLog).where(col(CallLog.message_id).in_([m.id for m in messages if m.internal]))
+            )
+        }
+        for message in messages:
+            kind: EntryKind = "call" if message.id in calls else "note" if message.internal else "reply"
             if kind in wanted:
                 entries.append(
                     TimelineEntry(
@@ -126,6 +140,7 @@ def timeline(
                         actor=message.author,
                         actor_label=message.author.name if message.author else "system",
                         message=message,
+                        call=calls.get(message.id),
                     )
                 )
     if wanted & {"change", "rating"}:
@@ -184,7 +199,7 @@ def timeline(
                     )
                 )
     # Replies before the changes they caused (a reply reopening a ticket) when both carry the same instant.
-    order = {"reply": 0, "note": 0, "change": 1, "rating": 2}
+    order = {"reply": 0, "note": 0, "call": 0, "change": 1, "rating": 2}
     entries.sort(key=lambda entry: (entry.at, order[entry.kind]))
     return entries
 
@@ -235,6 +250,7 @@ def requester_context(session: Session, *, actor: Actor, ticket_id: int) -> Requ
         name=requester.name,
         email=requester.email,
         organization=organization.name if organization else None,
+        time_zone=requester.time_zone,
         customer_since=requester.created_at,
         open_tickets=open_count,
         satisfaction_average=sum(r.score for r in ratings) / len(ratings) if ratings else None,

@@ -22,6 +22,7 @@ from autocrm.core.i18n import ngettext, t
 from autocrm.core.settings import get_settings
 from autocrm.models import (
     Attachment,
+    CallLog,
     Channel,
     Message,
     Role,
@@ -47,6 +48,8 @@ from autocrm.services.tickets.shapes import (
     MAX_TAGS,
     RATEABLE_CATEGORIES,
     AttachmentPublic,
+    CallCreate,
+    CallPublic,
     MessageAdded,
     MessageCreate,
     MessagePublic,
@@ -529,6 +532,33 @@ def add_message(session: Session, *, actor: Actor, ticket_id: int, data: Message
     )
 
 
+def log_call(session: Session, *, actor: Actor, ticket_id: int, data: CallCreate) -> CallPublic:
+    """A phone call on the ticket, logged by staff: the summary is an internal note on the phone channel (so
+    the customer never reads it), the direction and length sit beside it, and the audit trail says who logged
+    it."""
+    actor.require_staff()
+    added = add_message(
+        session,
+        actor=actor,
+        ticket_id=ticket_id,
+        data=MessageCreate(body=data.summary, body_format="text", internal=True, channel=Channel.phone),
+    )
+    session.add(CallLog(message_id=added.message.id, direction=data.direction, duration_seconds=data.duration_seconds))
+    audit.record(
+        session,
+        actor=actor,
+        action="ticket.call",
+        object_type="ticket",
+        object_id=ticket_id,
+        changes={
+            "message_id": (None, added.message.id),
+            "direction": (None, data.direction.value),
+            "duration_seconds": (None, data.duration_seconds),
+        },
+    )
+    return CallPublic(message=added.message, direction=data.direction, duration_seconds=data.duration_seconds)
+
+
 def rate_ticket(session: Session, *, actor: Actor, ticket_id: int, score: int, comment: str = "") -> RatingPublic:
     """The requester rates a solved ticket 1-5, once; the rating counts for its assignee."""
     ticket = visible_ticket(session, actor, ticket_id, scope=TICKETS_WRITE)
@@ -567,17 +597,10 @@ def rate_ticket(session: Session, *, actor: Actor, ticket_id: int, score: int, c
     return RatingPublic(ticket_id=ticket_id, score=score, comment=comment, created_at=rating.created_at)
 
 
-def add_attachment(
-    session: Session, *, actor: Actor, ticket_id: int, message_id: int, filename: str, data: bytes
-) -> AttachmentPublic:
-    """Stores a file for a message on the ticket, after checking its real type and size."""
-    visible_ticket(session, actor, ticket_id, scope=TICKETS_WRITE)
-    message = session.get(Message, message_id) if is_valid_id(message_id) else None
-    if message is None or message.ticket_id != ticket_id or (message.internal and not actor.is_staff):
-        raise NotFound(t("Message {message_id} not found on this ticket.", message_id=message_id))
-    wrote_it = message.api_key_id == actor.api_key_id if actor.api_key_id else message.author_id == actor.user_id
-    if not wrote_it:
-        raise PermissionDenied(t("Attach files to a message you wrote."))
+def check_attachment(filename: str, data: bytes) -> tuple[str, str]:
+    """(a safe file name, the file's real type) for a file that may be attached: within the size limit, not
+    empty, of an allowed type judged by its bytes (not its name); refused with the reason otherwise. The
+    composers check files with it as they are picked, before anything is sent."""
     limit = get_settings().attachment_max_bytes
     if len(data) > limit:
         raise field_error("file", t("The file is larger than {value} MB.", value=limit // (1024 * 1024)))
@@ -595,6 +618,21 @@ def add_attachment(
     if content_type not in ALLOWED_ATTACHMENT_TYPES:
         raise field_error("file", t("Files of type {content_type} are not accepted.", content_type=content_type))
     safe_name = re.sub(r"[^\w.\- ()]", "_", filename.replace("\\", "/").rsplit("/", 1)[-1]).strip() or "file"
+    return safe_name[:255], content_type
+
+
+def add_attachment(
+    session: Session, *, actor: Actor, ticket_id: int, message_id: int, filename: str, data: bytes
+) -> AttachmentPublic:
+    """Stores a file for a message on the ticket, after checking its real type and size."""
+    visible_ticket(session, actor, ticket_id, scope=TICKETS_WRITE)
+    message = session.get(Message, message_id) if is_valid_id(message_id) else None
+    if message is None or message.ticket_id != ticket_id or (message.internal and not actor.is_staff):
+        raise NotFound(t("Message {message_id} not found on this ticket.", message_id=message_id))
+    wrote_it = message.api_key_id == actor.api_key_id if actor.api_key_id else message.author_id == actor.user_id
+    if not wrote_it:
+        raise PermissionDenied(t("Attach files to a message you wrote."))
+    safe_name, content_type = check_attachment(filename, data)
     key = get_file_store().put(data)
     attachment = Attachment(
         ticket_id=ticket_id,
