@@ -1135,6 +1135,43 @@ def _macro_menu() -> rx.Component:
     )
 
 
+def _collision_notice() -> rx.Component:
+    """Someone else wrote since the agent read the ticket: the reply waits until they have read it."""
+    s: Any = AgentTicketState
+    return rx.cond(
+        AgentTicketState.collision,
+        rx.callout.root(
+            rx.callout.icon(rx.icon("triangle-alert", size=16)),
+            rx.flex(
+                rx.text(
+                    tr("{names} wrote on this ticket while you were writing. Read it above first.", names=s.collision),
+                    size="2",
+                ),
+                rx.flex(
+                    rx.button(
+                        tr("Send anyway"), type="submit", size="1", color_scheme="amber", class_name="send-anyway"
+                    ),
+                    rx.button(
+                        tr("Keep editing"),
+                        type="button",
+                        size="1",
+                        variant="soft",
+                        color_scheme="gray",
+                        on_click=s.dismiss_collision,
+                    ),
+                    spacing="2",
+                ),
+                direction="column",
+                spacing="2",
+            ),
+            color="amber",
+            size="1",
+            class_name="collision-notice",
+            custom_attrs={"role": "alert"},
+        ),
+    )
+
+
 def _macro_notice() -> rx.Component:
     """The chosen macro: its text is in the composer to edit, and this says what sending will also change."""
     m = AgentTicketState.macro
@@ -1299,7 +1336,7 @@ def _composer() -> rx.Component:
         submit_color=rx.cond(s.is_note, "amber", "indigo"),
         error=s.composer_error,
         toolbar=_composer_toolbar(),
-        fields=[_macro_notice()],
+        fields=[_collision_notice(), _macro_notice()],
         body_background=rx.cond(s.is_note, "var(--amber-2)", "var(--color-surface)"),
         rule=rx.cond(s.is_note, "3px solid var(--amber-8)", "3px solid var(--accent-8)"),
         locked=s.is_closed,

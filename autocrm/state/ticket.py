@@ -32,6 +32,13 @@ FOLLOW_UP_FORM = Form(
 )
 
 
+def written_message_id(result: Any) -> int:
+    """The id of the message a send wrote (a reply, a note, or a macro's text), 0 when none."""
+    if isinstance(result, macros.MacroApplied):
+        return result.message_id or 0
+    return int(result.message.id) if isinstance(result, tickets.MessageAdded) else 0
+
+
 # The timeline's filter: which entry kinds each choice shows.
 TIMELINE_KINDS: dict[str, frozenset[str]] = {
     "all": frozenset({"reply", "note", "call", "change", "rating"}),
@@ -77,6 +84,9 @@ class AgentTicketState(StagedFilesMixin, StaffState):
     call_error: str = ""
     macro_options: list[dict[str, str]] = []
     macro: dict[str, Any] = {}
+    # Someone else wrote on the ticket since the agent last read it (who): the composer asks before sending.
+    collision: str = ""
+    _read_up_to: int = 0  # the newest message the agent had in front of them
     _team_names: dict[int, str] = {}
 
     @rx.var
@@ -170,8 +180,9 @@ class AgentTicketState(StagedFilesMixin, StaffState):
                 if m.usable
             ]
             self._team_names = {int(team.id): team.name for team in users.list_teams(session, actor=actor)}
-        self.macro = {}
+        self.macro, self.collision = {}, ""
         self._reload(actor)
+        self._read_up_to = self._newest_message_id()
         self._load_counts(actor)
         self.loaded = True
         return shortcuts.install()  # a, r, n and Esc on this page
@@ -260,6 +271,28 @@ class AgentTicketState(StagedFilesMixin, StaffState):
             return None
         self.following_up = False
         return [rx.redirect(routes.agent_ticket(written.value.id)), *written.events]
+
+    # ---- collisions ---------------------------------------------------------------------------------
+
+    def _newest_message_id(self) -> int:
+        return max((int(m["id"]) for m in self.messages), default=0)
+
+    def _written_meanwhile(self, actor: Actor) -> str:
+        """Who wrote a public message since the agent last read the ticket (its newest state, read now)."""
+        self._reload(actor)
+        names: list[str] = []
+        for message in self.messages:
+            author = message.get("author") or {}
+            newer = int(message["id"]) > self._read_up_to
+            if newer and not message.get("internal") and author.get("id") != actor.user_id:
+                name = str(message.get("author_name") or "")
+                if name not in names:
+                    names.append(name)
+        return ", ".join(names)
+
+    @rx.event
+    def dismiss_collision(self):
+        self.collision = ""
 
     # ---- logged calls -------------------------------------------------------------------------------
 
@@ -374,6 +407,13 @@ class AgentTicketState(StagedFilesMixin, StaffState):
         if actor is None:
             return refusal
         ticket_id = int(self.ticket["id"])
+        if not internal and not self.collision:
+            meanwhile = self._written_meanwhile(actor)
+            if meanwhile:  # nothing sent: the agent reads the new message first, then sends again if still right
+                self.collision = meanwhile
+                self._read_up_to = self._newest_message_id()
+                return None
+        self.collision = ""
         written: Written[Any]
 
         def apply(session: Session) -> macros.MacroApplied:
@@ -414,6 +454,7 @@ class AgentTicketState(StagedFilesMixin, StaffState):
             return None
         self.macro = {}
         self._drop_staged()
+        self._read_up_to = max(self._read_up_to, written_message_id(written.value))
         self._reload(actor)
         self._load_counts(actor)
         return [rx.call_script("document.getElementById('composer-form')?.reset()"), *written.events]

@@ -471,3 +471,31 @@ def test_files_attached_in_the_portal_and_by_an_agent_reach_the_other_side(open_
     assert agent.page.evaluate("(img) => img.naturalWidth", preview.element_handle()) == 24
     assert "receipt.png" in message.locator(".attachment-link").inner_text()
     agent.shoot("agent-ticket-attachment")
+
+
+def test_a_reply_waits_when_a_colleague_answered_meanwhile(open_ui, unique):
+    customer = open_ui()
+    subject, portal_path = _new_customer_ticket(customer, unique)
+    maya = open_ui()
+    _agent_opens(maya, subject)
+    ticket_path = maya.page.url.split("localhost", 1)[1].split("/", 1)[1]
+
+    admin = open_ui()
+    admin.login(ADMIN, expect="/agent")
+    admin.goto(f"/{ticket_path}")
+    admin.wait_ready(".timeline")
+    admin.page.fill("#composer-body", "We have refunded it already.")
+    admin.page.click("button.composer-submit")
+    admin.toast("Reply sent")
+
+    maya.page.fill("#composer-body", "I will refund the second charge now.")
+    maya.page.click("button.composer-submit")
+    notice = maya.page.locator(".collision-notice")
+    notice.filter(has_text="Alex Admin wrote on this ticket while you were writing").wait_for()
+    maya.page.locator(".message").filter(has_text="We have refunded it already.").wait_for()
+    expect(maya.page.locator("#composer-body")).to_have_value("I will refund the second charge now.")  # kept
+    maya.shoot("agent-ticket-collision", phone=False)
+    maya.page.fill("#composer-body", "Sorry, my colleague was quicker: the refund is done.")
+    maya.page.click("button.send-anyway")
+    maya.toast("Reply sent")
+    expect(maya.page.locator(".collision-notice")).to_have_count(0)

@@ -465,3 +465,31 @@ def test_files_picked_in_a_composer_are_checked_at_once_and_go_onto_the_sent_mes
     run_coroutine(portal.stage_files([upload("receipt.txt", b"paid 12.40")]))
     portal.reply({"body": "And the receipt."})
     assert [a["filename"] for a in portal.messages[-1]["attachments"]] == ["receipt.txt"]
+
+
+def test_a_reply_waits_when_someone_else_wrote_since_the_agent_read_the_ticket(people):
+    customer = people.make(Role.customer, name="Lucía Cliente")
+    agent, colleague = people.make(Role.agent, name="Ada Agent"), people.make(Role.agent, name="Ben Agent")
+    ticket = make_ticket(by=customer, subject="Card stuck in ATM", body="Help", body_format="text")
+    state = _signed_in(AgentTicketState, agent, f"/agent/tickets/{ticket.id}")
+    state.load()
+    with write_session() as session:
+        tickets.add_message(
+            session,
+            actor=people.actor(colleague),
+            ticket_id=ticket.id,
+            data=tickets.MessageCreate(body="I have ordered a new card.", body_format="text"),
+        )
+        tickets.add_message(  # a note is no collision: the customer never read it
+            session,
+            actor=people.actor(colleague),
+            ticket_id=ticket.id,
+            data=tickets.MessageCreate(body="FYI", body_format="text", internal=True),
+        )
+    assert state.send({"body": "I will order a new card."}) is None
+    assert state.collision == "Ben Agent"
+    assert [m["body_text"] for m in state.messages] == ["Help", "I have ordered a new card.", "FYI"]  # read now
+    events = state.send({"body": "I will order a new card."})  # "Send anyway"
+    assert "Reply sent to the customer." in str(events) and state.collision == ""
+    assert state.send({"body": "Anything else?"}) is not None  # nothing new since: sent at once
+    assert state.messages[-1]["body_text"] == "Anything else?"
