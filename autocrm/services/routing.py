@@ -9,6 +9,11 @@ timeline names the rule. The loop guard keeps the rule listener from hearing its
 action no longer fits the desk (a deleted team) changes nothing, leaves a `rule.failed` audit entry and never
 refuses the ticket.
 
+Besides the ticket's own fields, a rule may say what the ticket needs (`required_skills`, which load balancing
+matches against agents' skills, and `sla_policy_id`, the SLA policy that applies whatever the policies'
+conditions say); those go through `balancing.set_requirements`, before the team is set, so the team's load
+balancing (the next in-transaction listener) already knows them.
+
 `try_ticket` answers "which rule would match this ticket, and what would it do" without writing.
 """
 

@@ -108,6 +108,7 @@ def test_openapi_documents_every_endpoint_the_bearer_scheme_and_the_error_envelo
         "/api/v1/agents/{user_id}": ["get", "patch"],
         "/api/v1/agents/{user_id}/skills": ["get", "put"],
         "/api/v1/agents/{user_id}/skills/{skill_id}": ["delete", "put"],
+        "/api/v1/tickets/{ticket_id}/requirements": ["get", "patch"],
         "/api/v1/me/availability": ["get", "put"],
         "/api/v1/channels/email/inbound": ["post"],
         "/api/v1/sla/calendars": ["get", "post"],

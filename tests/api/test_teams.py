@@ -209,3 +209,28 @@ def test_availability_answers_to_the_browser_session(api):
         assert_error(api.client.get("/api/v1/me/availability"), 403, "forbidden")
     finally:
         api.client.cookies.clear()
+
+
+def test_what_a_ticket_needs_over_http(api):
+    headers = _admin()
+    writer = bearer(make_api_key(role=Role.agent, scopes=[TICKETS_READ, TICKETS_WRITE]))
+    skill = api.client.post("/api/v1/skills", json={"name": "Printers"}, headers=headers).json()
+    path = f"/api/v1/tickets/{api.ticket.id}/requirements"
+    assert api.client.get(path, headers=writer).json() == {
+        "ticket_id": api.ticket.id,
+        "required_skills": [],
+        "sla_policy_id": None,
+    }
+    changed = api.client.patch(path, json={"required_skills": [{"skill_id": skill["id"], "level": 3}]}, headers=writer)
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["required_skills"] == [{"skill_id": skill["id"], "level": 3}]
+    timeline = api.client.get(f"/api/v1/tickets/{api.ticket.id}/timeline", headers=writer).json()
+    assert any(c["field"] == "skills" and c["after_label"] == "Printers 3+" for e in timeline for c in e["changes"])
+    assert_error(api.client.patch(path, json={"sla_policy_id": 999}, headers=writer), 422, "validation_failed")
+    assert_error(
+        api.client.patch(path, json={"required_skills": [{"skill_id": skill["id"], "level": 0}]}, headers=writer),
+        422,
+        "validation_failed",
+    )
+    read_only = bearer(make_api_key(role=Role.agent, scopes=[TICKETS_READ]))
+    assert_error(api.client.patch(path, json={"required_skills": []}, headers=read_only), 403, "forbidden")

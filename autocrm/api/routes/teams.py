@@ -23,9 +23,10 @@ from autocrm.api.strict_json import StrictJSONRoute
 from autocrm.core.db import write_session
 from autocrm.core.i18n import t
 from autocrm.models import Availability
-from autocrm.services import agents, auth, teams
+from autocrm.services import agents, auth, balancing, teams
 from autocrm.services.actor import Actor
 from autocrm.services.agents import AgentPublic, AvailabilityPublic, SkillLevel, SkillPublic
+from autocrm.services.balancing import RequirementsPublic, SkillNeed
 from autocrm.services.errors import AuthenticationFailed, PermissionDenied
 from autocrm.services.inputs import DbId, ServiceInput
 from autocrm.services.teams import (
@@ -43,6 +44,7 @@ router = APIRouter(prefix="/api/v1", tags=["teams"], route_class=StrictJSONRoute
 TeamId = Annotated[int, resource_id("The team's id (see the list).")]
 UserId = Annotated[int, resource_id("The agent's user id.")]
 ShiftId = Annotated[int, resource_id("The shift's id (see the team).")]
+TicketId = Annotated[int, resource_id("The ticket's id.")]
 SkillId = Annotated[int, resource_id("The skill's id (see the skill list).")]
 
 
@@ -77,6 +79,13 @@ class AgentChange(ServiceInput):
 
 class AvailabilityChange(ServiceInput):
     availability: Availability
+
+
+class RequirementsChange(ServiceInput):
+    """Only the fields sent change."""
+
+    required_skills: list[SkillNeed] | None = Field(default=None, max_length=20)
+    sla_policy_id: DbId | None = None
 
 
 # ---- teams ------------------------------------------------------------------------------------------------
@@ -271,6 +280,30 @@ async def remove_agent_skill(key: Credential, user_id: UserId, skill_id: SkillId
         key, lambda session, actor: agents.remove_skill(session, actor=actor, user_id=user_id, skill_id=skill_id)
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# ---- what a ticket needs ----------------------------------------------------------------------------------
+
+
+@router.get(
+    "/tickets/{ticket_id}/requirements", summary="The skills a ticket's assignee needs, and its chosen SLA policy"
+)
+async def get_requirements(key: Credential, ticket_id: TicketId) -> RequirementsPublic:
+    return await read(key, lambda session, actor: balancing.get_requirements(session, actor=actor, ticket_id=ticket_id))
+
+
+@router.patch("/tickets/{ticket_id}/requirements", summary="Change what a ticket needs (staff, tickets:write)")
+async def set_requirements(key: Credential, ticket_id: TicketId, data: RequirementsChange) -> RequirementsPublic:
+    """`required_skills`: `[{"skill_id": 3, "level": 2}]` (load balancing gives the ticket only to agents with each
+    skill at that level or above; `[]`: none). `sla_policy_id`: the policy that applies whatever the policies'
+    conditions say (null: the usual choice)."""
+    chosen = {"sla_policy_id": data.sla_policy_id} if "sla_policy_id" in data.model_fields_set else {}
+    return await write(
+        key,
+        lambda session, actor: balancing.set_requirements(
+            session, actor=actor, ticket_id=ticket_id, required_skills=data.required_skills, **chosen
+        ),
+    )
 
 
 # ---- the signed-in agent ------------------------------------------------------------------------------------
