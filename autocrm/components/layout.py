@@ -179,6 +179,10 @@ def _on_mailboxes() -> rx.Var:
     return rx.State.router.url.path.to(str).startswith(routes.ADMIN_MAILBOXES)
 
 
+def _on_teams() -> rx.Var:
+    return rx.State.router.url.path.to(str).startswith(routes.ADMIN_TEAMS)
+
+
 def _nav_links() -> list[rx.Component]:
     return [
         _section("Views"),
@@ -188,6 +192,7 @@ def _nav_links() -> list[rx.Component]:
             rx.fragment(
                 _section("Administration"),
                 _nav_item("People", "users", routes.ADMIN_USERS, _on_people()),
+                _nav_item("Teams", "users-round", routes.ADMIN_TEAMS, _on_teams()),
                 _nav_item("Single sign-on", "shield-check", routes.ADMIN_SSO, _on_sso()),
                 _nav_item("API keys", "key-round", routes.ADMIN_API_KEYS, _on_keys()),
                 _nav_item("Webhooks", "webhook", routes.ADMIN_WEBHOOKS, _on_webhooks()),
@@ -321,6 +326,7 @@ def _mobile_nav() -> rx.Component:
                             tr("Administration"), size="1", weight="medium", color_scheme="gray", padding="4px 8px"
                         ),
                         _menu_item("People", "users", routes.ADMIN_USERS, _on_people()),
+                        _menu_item("Teams", "users-round", routes.ADMIN_TEAMS, _on_teams()),
                         _menu_item("Single sign-on", "shield-check", routes.ADMIN_SSO, _on_sso()),
                         _menu_item("API keys", "key-round", routes.ADMIN_API_KEYS, _on_keys()),
                         _menu_item("Webhooks", "webhook", routes.ADMIN_WEBHOOKS, _on_webhooks()),
