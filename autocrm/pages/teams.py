@@ -139,7 +139,12 @@ def _team(team) -> rx.Component:
                     class_name="team-waiting",
                 ),
                 rx.cond(team["holiday"], rx.badge(tr("Holiday today"), variant="soft", color_scheme="amber")),
-                rx.text(team["time_zone"], size="1", color_scheme="gray"),
+                rx.flex(
+                    rx.icon("globe", size=12, color="var(--gray-9)"),
+                    rx.text(team["time_zone"], size="1", color_scheme="gray"),
+                    align="center",
+                    gap="4px",
+                ),
                 gap="6px",
                 wrap="wrap",
                 align="center",
@@ -160,6 +165,7 @@ def _team(team) -> rx.Component:
             direction="column",
             gap="10px",
         ),
+        padding="14px 16px",
         class_name="team-panel",
     )
 
