@@ -321,3 +321,30 @@ def test_skill_levels_are_checked(db_url):
     with write_session() as s:
         profile = agents.set_skills(s, actor=SYSTEM, user_id=agent.id, skills=[SkillLevel(skill_id=skill.id, level=4)])
     assert [(x.name, x.level) for x in profile.skills] == [("Billing", 4)]
+
+
+def test_tickets_arriving_at_once_never_push_an_agent_past_capacity(db_url):
+    import threading
+
+    agent, customer, opener = make_user(Role.agent), make_user(Role.customer), make_user(Role.admin)
+    team = _team(Balancing.least_loaded, [agent])
+    with write_session() as s:
+        agents.set_capacity(s, actor=SYSTEM, user_id=agent.id, max_open_tickets=2)
+    start = threading.Barrier(4)
+    made: list[int] = []
+    failures: list[BaseException] = []
+
+    def arrive() -> None:
+        try:
+            start.wait()
+            made.append(make_ticket(by=opener, requester=customer, team_id=team.id).id)
+        except BaseException as error:  # noqa: BLE001 (reported below, in the test's thread)
+            failures.append(error)
+
+    threads = [threading.Thread(target=arrive) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not failures and len(made) == 4
+    assert sorted(_assignee(ticket_id) is not None for ticket_id in made) == [False, False, True, True]
