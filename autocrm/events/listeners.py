@@ -94,6 +94,7 @@ AFTER_COMMIT: dict[str, list[Listener]] = {
     agents.AVAILABILITY_CHANGED: [_OFFER],
     agents.CAPACITY_CHANGED: [_OFFER],
     agents.SKILLS_CHANGED: [_OFFER],
+    agents.SKILL_DELETED: [_OFFER],
     teams.MEMBERS_CHANGED: [_OFFER],
     teams.SHIFTS_CHANGED: [_OFFER],
     teams.TEAM_UPDATED: [_OFFER],

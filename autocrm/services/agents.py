@@ -27,6 +27,7 @@ AVAILABILITY_CHANGED = "agent.availability_changed"
 CAPACITY_CHANGED = "agent.capacity_changed"
 SKILLS_CHANGED = "agent.skills_changed"
 MAX_SKILLS = 200
+SKILL_DELETED = "skill.deleted"
 
 
 class SkillPublic(BaseModel):
@@ -134,7 +135,8 @@ def rename_skill(session: Session, *, actor: Actor, skill_id: int, name: str) ->
 
 
 def delete_skill(session: Session, *, actor: Actor, skill_id: int) -> None:
-    """Removes a skill from the list and from every agent who had it (tickets that required it no longer do)."""
+    """Removes a skill from the list and from every agent who had it; tickets that required it need it no more
+    (`balancing.requirements_of`)."""
     actor.require_admin()
     actor.require_scope(USERS_WRITE)
     skill = _skill(session, skill_id)
@@ -146,7 +148,7 @@ def delete_skill(session: Session, *, actor: Actor, skill_id: int) -> None:
         object_id=skill_id,
         changes={"name": (skill.name, None)},
     )
-    events.emit(session, "skill.deleted", actor=actor, data={"skill_id": skill_id})
+    events.emit(session, SKILL_DELETED, actor=actor, data={"skill_id": skill_id})
     session.exec(delete(AgentSkill).where(col(AgentSkill.skill_id) == skill_id))
     session.delete(skill)
     session.flush()

@@ -52,7 +52,7 @@ from autocrm.models import (
 )
 from autocrm.models.base import utcnow
 from autocrm.models.tickets import TicketStatus
-from autocrm.services import audit, events, teams, tickets
+from autocrm.services import agents, audit, events, teams, tickets
 from autocrm.services.actor import TICKETS_WRITE, Actor
 from autocrm.services.business_hours import Calendar
 from autocrm.services.errors import DomainError, field_error
@@ -109,8 +109,15 @@ class MemberState:
 
 
 def requirements_of(session: Session, ticket_id: int) -> list[dict[str, int]]:
+    """The skills the ticket needs; one deleted since (`agents.delete_skill`) is needed no more."""
+    from autocrm.models import Skill
+
     row = session.get(TicketRouting, ticket_id)
-    return list(row.required_skills) if row is not None else []
+    if row is None or not row.required_skills:
+        return []
+    wanted = [int(need["skill_id"]) for need in row.required_skills]
+    existing = set(session.exec(select(Skill.id).where(col(Skill.id).in_(wanted))))
+    return [need for need in row.required_skills if int(need["skill_id"]) in existing]
 
 
 def get_requirements(session: Session, *, actor: Actor, ticket_id: int) -> RequirementsPublic:
@@ -398,6 +405,8 @@ def offer_waiting(session: Session, *, team_ids: set[int] | None = None, now: da
 def _teams_freed_by(session: Session, event: Event) -> set[int] | None:
     """The balancing teams in which the event may have made someone able to take a ticket (None: all)."""
     data = event.data or {}
+    if event.type == agents.SKILL_DELETED:  # tickets anywhere may have needed it
+        return None
     if event.type in (teams.MEMBERS_CHANGED, teams.SHIFTS_CHANGED, teams.TEAM_UPDATED):
         return {int(data["team_id"])} if data.get("team_id") else set()
     if "user_id" in data:  # availability, capacity, skills
@@ -429,7 +438,7 @@ def frees_someone(event: Event) -> bool:
 def offer_after(session: Session, event: Event) -> None:
     """The after-commit listener: waiting tickets of the teams the event touched are offered again."""
     team_ids = _teams_freed_by(session, event)
-    if team_ids:
+    if team_ids is None or team_ids:
         offer_waiting(session, team_ids=team_ids)
 
 

@@ -120,6 +120,10 @@ def test_skills_first_prefers_the_best_match_and_never_someone_without_the_skill
         ]
         timeline = tickets.timeline(s, actor=SYSTEM, ticket_id=waiting.id, kinds=frozenset({"change"}))
     assert any(change.after_label == "Networking 2+" for entry in timeline for change in entry.changes)
+    with write_session() as s:
+        agents.delete_skill(s, actor=SYSTEM, skill_id=networking.id)
+    runner.run_pending_jobs()
+    assert _assignee(waiting.id) == none.id  # a deleted skill is needed no more
 
 
 def test_capacity_is_respected_and_a_solved_ticket_frees_a_place_for_a_waiting_one(db_url):
