@@ -1,5 +1,5 @@
 """The admin's Teams page end to end in chromium: the demo desk's teams, a new team, a member added and the
-hand-out mode chosen; screenshots at 1366x768 and 390x844, in English and German."""
+hand-out mode chosen, the admin's own availability switched; screenshots at 1366x768 and 390x844, in English and German."""
 
 from __future__ import annotations
 
@@ -41,6 +41,11 @@ def test_admin_makes_a_team_adds_a_member_and_chooses_round_robin(browser, uniqu
             expect(panel.locator(".team-ready")).to_contain_text("1 of 1")
             panel.scroll_into_view_if_needed()
             admin.shoot("admin-teams-new")
+
+            admin.page.locator("button.availability-switch").click()
+            admin.page.locator(".availability-away").click()
+            admin.toast("You are now away")
+            expect(admin.page.locator("button.availability-switch")).to_contain_text("Away")
         finally:
             admin.close()
         german = UI(browser, base, locale="de-DE")

@@ -73,3 +73,15 @@ def test_shift_summaries_group_days_with_the_same_hours():
     weekly = {str(d): [["09:00", "17:00"]] for d in range(3)} | {"5": [["22:00", "24:00"]]}
     assert shift_summary(weekly, "en") == "Mon, Tue, Wed 09:00–17:00; Sat 22:00–24:00"
     assert shift_summary(weekly, "de").startswith("Mo., Di., Mi.")
+
+
+def test_the_top_bar_switch_sets_the_agents_own_availability(people):
+    agent = people.make(Role.agent)
+    state = _signed_in(AdminTeamsState, agent)
+    state.load()  # refused (admins only), but any staff page loads the switch the same way
+    state._load_counts(Actor.for_user(agent))
+    assert state.my_availability == "online"
+    state.set_my_availability("away")
+    assert state.my_availability == "away"
+    state.set_my_availability("asleep")  # refused with a toast, unchanged
+    assert state.my_availability == "away"
