@@ -28,7 +28,7 @@ from autocrm.models import Balancing, StatusCategory, Team, TeamMembership, Team
 from autocrm.models.base import utcnow
 from autocrm.models.tickets import TicketStatus
 from autocrm.services import audit, events
-from autocrm.services.actor import ROUTING_MANAGE, USERS_READ, USERS_WRITE, Actor
+from autocrm.services.actor import ROUTING_MANAGE, TICKETS_READ, USERS_READ, USERS_WRITE, Actor
 from autocrm.services.business_hours import Calendar
 from autocrm.services.errors import Conflict, NotFound, PermissionDenied, field_error
 from autocrm.services.inputs import DbId, ServiceInput, is_valid_id, one_printable_line
@@ -307,8 +307,11 @@ def create_team(
 
 
 def list_teams(session: Session, *, actor: Actor) -> list[TeamPublic]:
-    """Every team by name, with its members (staff only: the queue's filters and bulk changes name teams)."""
+    """Every team by name, with its members (staff only: the queue's filters and bulk changes name teams, so a
+    key may read them with `tickets:read` as well as `users:read`)."""
     actor.require_staff()
+    if actor.scopes is not None and not actor.scopes & {USERS_READ, TICKETS_READ}:
+        actor.require_scope(USERS_READ)
     members: dict[int, list[int]] = {}
     leads: dict[int, list[int]] = {}
     for team_id, user_id, lead in session.exec(

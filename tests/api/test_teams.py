@@ -146,6 +146,7 @@ def test_rights_are_checked_in_the_services(api):
     agent_key = bearer(make_api_key(role=Role.agent, scopes=[USERS_READ, USERS_WRITE, ROUTING_MANAGE]))
     without_scope = bearer(make_api_key(role=Role.admin, scopes=[TICKETS_READ, TICKETS_WRITE]))
     users_only = bearer(make_api_key(role=Role.admin, scopes=[USERS_READ, USERS_WRITE]))
+    channel_only = bearer(make_api_key(role=Role.admin, scopes=["channels:write"]))
     with nothing_written():
         assert_error(api.client.post("/api/v1/teams", json={"name": "Mine"}, headers=agent_key), 403, "forbidden")
         assert_error(api.client.post("/api/v1/teams", json={"name": "Mine"}, headers=without_scope), 403, "forbidden")
@@ -156,6 +157,8 @@ def test_rights_are_checked_in_the_services(api):
         )
         assert_error(api.client.post("/api/v1/skills", json={"name": "X"}, headers=agent_key), 403, "forbidden")
         assert_error(api.client.get("/api/v1/teams/1", headers=without_scope), 403, "forbidden")
+        assert api.client.get("/api/v1/teams", headers=without_scope).status_code == 200  # tickets:read names teams
+        assert_error(api.client.get("/api/v1/teams", headers=channel_only), 403, "forbidden")
         # Balancing needs routing:manage too.
         assert_error(
             api.client.patch(f"/api/v1/teams/{team['id']}", json={"balancing": "round_robin"}, headers=users_only),

@@ -1,7 +1,8 @@
 """Teams, their members, shifts and coverage; the skill list, agents' skills and capacity; and the signed-in
 agent's own availability.
 
-Keys need `users:read` to read and `users:write` to change teams, members, skills and capacity;
+Keys need `users:read` to read (the team list also answers `tickets:read`: the queue's filters name teams) and
+`users:write` to change teams, members, skills and capacity;
 `routing:manage` for shifts and a team's balancing mode. `/me/availability` is the signed-in person's own:
 it answers to the browser's session cookie (no key acts for a person), and a change must come from a page of
 this site (its Origin is checked, as for signing out).
