@@ -98,14 +98,120 @@ def _add_member(team) -> rx.Component:
     )
 
 
-def _shift(shift) -> rx.Component:
+def _shift(team, shift) -> rx.Component:
     return rx.flex(
         rx.icon("clock", size=12, color="var(--gray-9)"),
         rx.text(shift["name"], size="1", weight="medium"),
         rx.text(shift["summary"], size="1", color_scheme="gray"),
+        rx.icon_button(
+            rx.icon("x", size=10),
+            size="1",
+            variant="ghost",
+            color_scheme="gray",
+            on_click=S.delete_shift(team["id"], shift["id"]),  # type: ignore[operator]
+            aria_label=tr("Remove the shift {name}", name=shift["name"]),
+            class_name="shift-remove",
+        ),
         align="center",
         gap="6px",
         wrap="wrap",
+        class_name="team-shift",
+    )
+
+
+def _shift_dialog() -> rx.Component:
+    errors = S.shift_errors
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(tr("New shift for {team}", team=S.shift_team_name)),
+            rx.dialog.description(
+                tr("Hours in the team's time zone; an end before the start runs past midnight."),
+                size="2",
+                color_scheme="gray",
+                margin_bottom="12px",
+            ),
+            rx.form(
+                rx.flex(
+                    form_callout(S.shift_error),
+                    field(
+                        tr("Name"),
+                        rx.input(name="name", id="shift-name", max_length=120, placeholder=tr("Early shift")),
+                        error=errors.get("name", ""),
+                        html_for="shift-name",
+                    ),
+                    field(
+                        tr("Days and hours"),
+                        rx.flex(
+                            rx.flex(
+                                rx.foreach(
+                                    S.day_options,
+                                    lambda day: rx.el.label(
+                                        rx.flex(
+                                            rx.checkbox(
+                                                checked=day["on"].to(bool),
+                                                on_change=lambda on: S.toggle_shift_day(day["value"], on),  # type: ignore[operator]
+                                            ),
+                                            rx.text(day["label"], size="2"),
+                                            align="center",
+                                            gap="4px",
+                                        ),
+                                        class_name="shift-day",
+                                    ),
+                                ),
+                                gap="10px",
+                                wrap="wrap",
+                            ),
+                            rx.flex(
+                                rx.input(name="start", id="shift-start", type="time", default_value="09:00"),
+                                rx.text("–"),
+                                rx.input(name="end", id="shift-end", type="time", default_value="17:00"),
+                                align="center",
+                                gap="8px",
+                            ),
+                            direction="column",
+                            gap="8px",
+                        ),
+                        error=errors.get("weekly", ""),
+                    ),
+                    field(
+                        tr("Who works it"),
+                        rx.flex(
+                            rx.foreach(
+                                S.shift_people_options,
+                                lambda person: rx.el.label(
+                                    rx.flex(
+                                        rx.checkbox(
+                                            checked=person["on"].to(bool),
+                                            on_change=lambda on: S.toggle_shift_member(person["user_id"], on),  # type: ignore[operator]
+                                        ),
+                                        rx.text(person["name"], size="2"),
+                                        align="center",
+                                        gap="4px",
+                                    ),
+                                ),
+                            ),
+                            gap="10px",
+                            wrap="wrap",
+                        ),
+                        error=errors.get("member_ids", ""),
+                    ),
+                    rx.flex(
+                        rx.dialog.close(rx.button(tr("Cancel"), variant="soft", color_scheme="gray", type="button")),
+                        rx.button(tr("Add shift"), type="submit", class_name="shift-submit"),
+                        spacing="3",
+                        justify="end",
+                        margin_top="8px",
+                    ),
+                    direction="column",
+                    spacing="3",
+                ),
+                on_submit=S.save_shift,
+                reset_on_submit=False,
+            ),
+            max_width="520px",
+        ),
+        open=S.shift_open,
+        on_open_change=S.set_shift_open,
     )
 
 
@@ -157,10 +263,29 @@ def _team(team) -> rx.Component:
                 ),
             ),
             _add_member(team),
-            rx.cond(
-                team["shifts"].to(list).length() > 0,
-                rx.flex(rx.foreach(team["shifts"].to(list[dict]), _shift), direction="column", gap="4px"),
-                rx.text(tr("No shifts: covered round the clock, holidays aside."), size="1", color_scheme="gray"),
+            rx.flex(
+                rx.cond(
+                    team["shifts"].to(list).length() > 0,
+                    rx.flex(
+                        rx.foreach(team["shifts"].to(list[dict]), lambda shift: _shift(team, shift)),
+                        direction="column",
+                        gap="4px",
+                    ),
+                    rx.text(tr("No shifts: covered round the clock, holidays aside."), size="1", color_scheme="gray"),
+                ),
+                rx.spacer(),
+                rx.button(
+                    rx.icon("clock", size=12),
+                    tr("Add shift"),
+                    size="1",
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=S.open_shift(team["id"]),  # type: ignore[operator]
+                    class_name="team-add-shift",
+                ),
+                align="center",
+                gap="8px",
+                wrap="wrap",
             ),
             direction="column",
             gap="10px",
@@ -265,6 +390,7 @@ def admin_teams() -> rx.Component:
                 ),
             ),
             _create_dialog(),
+            _shift_dialog(),
             direction="column",
             spacing="3",
         ),

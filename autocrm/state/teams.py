@@ -14,12 +14,18 @@ from autocrm.core.db import read_session
 from autocrm.core.i18n import N_
 from autocrm.models import Balancing
 from autocrm.services import teams, users
-from autocrm.services.teams import TeamCoverage, TeamDetail, TeamInput
+from autocrm.services.teams import ShiftInput, ShiftWindow, TeamCoverage, TeamDetail, TeamInput
 from autocrm.state.format import form_text
 from autocrm.state.roles import ADMIN
 from autocrm.state.session import Form
 from autocrm.state.staff import StaffState
 
+SHIFT_FORM = Form(
+    message="shift_error",
+    errors="shift_errors",
+    fields=("name", "weekly", "member_ids"),
+    labels={"name": N_("Name"), "weekly": N_("Days and hours"), "member_ids": N_("Who works it")},
+)
 CREATE_FORM = Form(
     message="create_error",
     errors="create_errors",
@@ -43,10 +49,28 @@ def _clock(text: str) -> str:
 def shift_summary(weekly: dict[str, list[list[str]]], locale: str) -> str:
     """A shift's week as people read it: days with the same hours together ("Mon, Tue, Wed 09:00–17:00")."""
     days = get_day_names("abbreviated", locale=locale)
+    windows = {int(day): [(w[0], w[1]) for w in weekly[day]] for day in weekly}
+
+    # A window stored as two around midnight (22:00-24:00, then 00:00-06:00 the next day) reads as one.
+    def morning_after(day: int) -> tuple[str, str] | None:
+        return next((w for w in windows.get((day + 1) % 7, []) if w[0] == "00:00"), None)
+
+    carried = {
+        (day + 1) % 7
+        for day, day_windows in windows.items()
+        if any(end == "24:00" for _start, end in day_windows) and morning_after(day) is not None
+    }
+    joined: dict[int, list[tuple[str, str]]] = {}
+    for day in sorted(windows):
+        for start, end in windows[day]:
+            if start == "00:00" and day in carried:
+                continue
+            overnight = morning_after(day) if end == "24:00" else None
+            joined.setdefault(day, []).append((start, overnight[1] if overnight else end))
     by_hours: dict[str, list[str]] = {}
-    for day in sorted(weekly, key=int):
-        hours = ", ".join(f"{_clock(start)}–{_clock(end)}" for start, end in weekly[day])
-        by_hours.setdefault(hours, []).append(str(days[int(day)]))
+    for day in sorted(joined):
+        hours = ", ".join(f"{_clock(start)}–{_clock(end)}" for start, end in joined[day])
+        by_hours.setdefault(hours, []).append(str(days[day]))
     return "; ".join(f"{', '.join(names)} {hours}" for hours, names in by_hours.items())
 
 
@@ -89,6 +113,24 @@ class AdminTeamsState(StaffState):
     create_open: bool = False
     create_errors: dict[str, str] = {}
     create_error: str = ""
+    # The new-shift dialog: for which team, on which days (0 = Monday), worked by whom.
+    shift_open: bool = False
+    shift_team_id: int = 0
+    shift_team_name: str = ""
+    shift_days: list[str] = ["0", "1", "2", "3", "4"]
+    shift_member_ids: list[int] = []
+    shift_people: list[dict[str, Any]] = []
+    shift_errors: dict[str, str] = {}
+    shift_error: str = ""
+
+    @rx.var
+    def day_options(self) -> list[dict[str, Any]]:
+        names = get_day_names("abbreviated", locale=self.locale or "en")
+        return [{"value": str(day), "label": str(names[day]), "on": str(day) in self.shift_days} for day in range(7)]
+
+    @rx.var
+    def shift_people_options(self) -> list[dict[str, Any]]:
+        return [{**person, "on": person["user_id"] in self.shift_member_ids} for person in self.shift_people]
 
     @rx.var
     def has_rows(self) -> bool:
@@ -207,6 +249,74 @@ class AdminTeamsState(StaffState):
                 session, actor=actor, team_id=int(team_id), user_id=int(user_id), lead=lead
             ),
             success=self._t("Now a team lead.") if lead else self._t("No longer a team lead."),
+        )
+        self._fetch()
+        return written.events
+
+    # ---- shifts ---------------------------------------------------------------------------------------------
+
+    @rx.event
+    def open_shift(self, team_id: int):
+        row = next((r for r in self.rows if r["id"] == int(team_id)), None)
+        if row is None:
+            return
+        self.shift_team_id, self.shift_team_name = int(team_id), row["name"]
+        self.shift_people = [{"user_id": m["user_id"], "name": m["name"]} for m in row["members"]]
+        self.shift_member_ids = [m["user_id"] for m in row["members"]]
+        self.shift_days = ["0", "1", "2", "3", "4"]
+        self.shift_errors, self.shift_error = {}, ""
+        self.shift_open = True
+
+    @rx.event
+    def set_shift_open(self, value: bool):
+        self.shift_open = bool(value)
+
+    @rx.event
+    def toggle_shift_day(self, day: str, on: bool):
+        chosen = set(self.shift_days) - {str(day)} | ({str(day)} if on else set())
+        self.shift_days = sorted(d for d in chosen if d in {str(n) for n in range(7)})
+
+    @rx.event
+    def toggle_shift_member(self, user_id: int, on: bool):
+        chosen = set(self.shift_member_ids) - {int(user_id)} | ({int(user_id)} if on else set())
+        self.shift_member_ids = sorted(chosen)
+
+    @rx.event
+    def save_shift(self, form: dict[str, Any]):
+        actor, refusal = self._actor(ADMIN)
+        if actor is None:
+            return refusal
+        name, start, end = form_text(form, "name"), form_text(form, "start"), form_text(form, "end")
+        try:
+            window = ShiftWindow(start=start, end=end)
+        except ValueError:
+            self.shift_errors, self.shift_error = {"weekly": self._t("Give a start and an end time, like 09:00.")}, ""
+            return None
+        if not self.shift_days:
+            self.shift_errors, self.shift_error = {"weekly": self._t("Choose at least one day.")}, ""
+            return None
+        team_id, members = self.shift_team_id, list(self.shift_member_ids)
+        weekly = {int(day): [window] for day in self.shift_days}
+        written = self._write(
+            lambda session: teams.create_shift(
+                session, actor=actor, team_id=team_id, data=ShiftInput(name=name, weekly=weekly, member_ids=members)
+            ),
+            form=SHIFT_FORM,
+            success=self._t("Shift added."),
+        )
+        if written.ok:
+            self.shift_open = False
+            self._fetch()
+        return written.events
+
+    @rx.event
+    def delete_shift(self, team_id: int, shift_id: int):
+        actor, refusal = self._actor(ADMIN)
+        if actor is None:
+            return refusal
+        written = self._write(
+            lambda session: teams.delete_shift(session, actor=actor, team_id=int(team_id), shift_id=int(shift_id)),
+            success=self._t("Shift removed."),
         )
         self._fetch()
         return written.events

@@ -85,3 +85,27 @@ def test_the_top_bar_switch_sets_the_agents_own_availability(people):
     assert state.my_availability == "away"
     state.set_my_availability("asleep")  # refused with a toast, unchanged
     assert state.my_availability == "away"
+
+
+def test_the_teams_admin_adds_and_removes_a_shift(people):
+    admin, agent = people.make(Role.admin), people.make(Role.agent, name="Nina Night")
+    state = _signed_in(AdminTeamsState, admin)
+    state.load()
+    state.create({"name": "Nights", "description": "", "time_zone": "Europe/Berlin"})
+    team_id = state.rows[0]["id"]
+    state.add_member(team_id, str(agent.id))
+    state.open_shift(team_id)
+    assert state.shift_open and state.shift_member_ids == [agent.id]
+    assert [d["on"] for d in state.day_options] == [True] * 5 + [False] * 2
+    state.toggle_shift_day("4", False)
+    state.toggle_shift_day("6", True)
+    state.save_shift({"name": "Late", "start": "", "end": "06:00"})
+    assert "weekly" in state.shift_errors and state.shift_open
+    state.save_shift({"name": "", "start": "22:00", "end": "06:00"})
+    assert "name" in state.shift_errors
+    state.save_shift({"name": "Late", "start": "22:00", "end": "06:00"})
+    assert not state.shift_open
+    (shift,) = state.rows[0]["shifts"]
+    assert shift["summary"] == "Mon, Tue, Wed, Thu, Sun 22:00–06:00"
+    state.delete_shift(team_id, shift["id"])
+    assert state.rows[0]["shifts"] == []
