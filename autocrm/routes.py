@@ -30,6 +30,7 @@ def attachment_file(attachment_id: int | str) -> str:
 ADMIN_API_KEYS = "/admin/api-keys"
 ADMIN_WEBHOOKS = "/admin/webhooks"
 ADMIN_MAILBOXES = "/admin/mailboxes"
+ADMIN_TEAMS = "/admin/teams"
 ACCOUNT_SESSIONS = "/account/sessions"
 
 

@@ -1,7 +1,7 @@
 """Logged phone calls: call_log (direction and duration of a call whose summary is an internal message)
 
 Revision ID: 0029
-Revises: 0026
+Revises: 0027
 Create Date: 2026-12-04 19:10:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0029"
-down_revision = "0026"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 

@@ -28,6 +28,7 @@ from autocrm.api.routes import (
     session,
     sla,
     sso,
+    teams,
     ticket_context,
     tickets,
     views,
@@ -80,6 +81,7 @@ def create_app() -> FastAPI:
     api.include_router(metrics.router)
     api.include_router(ticket_context.router)
     api.include_router(routing.router)
+    api.include_router(teams.router)
     api.include_router(sla.router)
     api.include_router(kb.router)
     api.include_router(session.router)

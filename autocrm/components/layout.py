@@ -179,6 +179,10 @@ def _on_mailboxes() -> rx.Var:
     return rx.State.router.url.path.to(str).startswith(routes.ADMIN_MAILBOXES)
 
 
+def _on_teams() -> rx.Var:
+    return rx.State.router.url.path.to(str).startswith(routes.ADMIN_TEAMS)
+
+
 def _nav_links() -> list[rx.Component]:
     return [
         _section("Views"),
@@ -188,6 +192,7 @@ def _nav_links() -> list[rx.Component]:
             rx.fragment(
                 _section("Administration"),
                 _nav_item("People", "users", routes.ADMIN_USERS, _on_people()),
+                _nav_item("Teams", "users-round", routes.ADMIN_TEAMS, _on_teams()),
                 _nav_item("Single sign-on", "shield-check", routes.ADMIN_SSO, _on_sso()),
                 _nav_item("API keys", "key-round", routes.ADMIN_API_KEYS, _on_keys()),
                 _nav_item("Webhooks", "webhook", routes.ADMIN_WEBHOOKS, _on_webhooks()),
@@ -216,6 +221,56 @@ def _sidebar() -> rx.Component:
         display=DESKTOP,
         z_index="20",
         class_name="sidebar",
+    )
+
+
+_AVAILABILITY = (("online", "Online", "grass"), ("away", "Away", "amber"), ("offline", "Offline", "gray"))
+
+
+def _dot(color: str) -> rx.Component:
+    return rx.box(width="8px", height="8px", border_radius="50%", background=f"var(--{color}-9)", flex_shrink="0")
+
+
+def availability_switch() -> rx.Component:
+    """The agent's own availability: only online agents get tickets handed out by their teams."""
+    current = StaffState.my_availability
+    return rx.cond(
+        current != "",
+        rx.menu.root(
+            rx.menu.trigger(
+                rx.button(
+                    rx.match(current, *[(value, _dot(color)) for value, _label, color in _AVAILABILITY], _dot("gray")),
+                    rx.text(
+                        rx.match(current, *[(value, tr(label)) for value, label, _color in _AVAILABILITY], ""),
+                        size="2",
+                        display=["none", "inline", "inline"],
+                    ),
+                    variant="ghost",
+                    color_scheme="gray",
+                    size="2",
+                    aria_label=tr("Your availability"),
+                    class_name="availability-switch",
+                ),
+            ),
+            rx.menu.content(
+                *[
+                    rx.menu.item(
+                        rx.flex(_dot(color), tr(label), align="center", gap="8px"),
+                        on_click=StaffState.set_my_availability(value),  # type: ignore[operator]
+                        class_name=f"availability-{value}",
+                    )
+                    for value, label, color in _AVAILABILITY
+                ],
+                rx.menu.separator(),
+                rx.text(
+                    tr("Teams hand out tickets only to online agents on shift."),
+                    size="1",
+                    color_scheme="gray",
+                    padding="2px 8px",
+                    max_width="220px",
+                ),
+            ),
+        ),
     )
 
 
@@ -321,6 +376,7 @@ def _mobile_nav() -> rx.Component:
                             tr("Administration"), size="1", weight="medium", color_scheme="gray", padding="4px 8px"
                         ),
                         _menu_item("People", "users", routes.ADMIN_USERS, _on_people()),
+                        _menu_item("Teams", "users-round", routes.ADMIN_TEAMS, _on_teams()),
                         _menu_item("Single sign-on", "shield-check", routes.ADMIN_SSO, _on_sso()),
                         _menu_item("API keys", "key-round", routes.ADMIN_API_KEYS, _on_keys()),
                         _menu_item("Webhooks", "webhook", routes.ADMIN_WEBHOOKS, _on_webhooks()),
@@ -353,6 +409,7 @@ def agent_shell(*children: rx.Component, title=None, actions: rx.Component | Non
         else rx.box(rx.link(brand("2"), href=routes.AGENT_QUEUE, underline="none", color="inherit"), display=MOBILE),
         rx.spacer(),
         actions or rx.fragment(),
+        availability_switch(),
         language_switch(),
         user_menu(),
         align="center",

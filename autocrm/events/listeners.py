@@ -24,7 +24,19 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from autocrm.services import bulk, inbox, kb, notifications, routing, sla, verification, webhooks
+from autocrm.services import (
+    agents,
+    balancing,
+    bulk,
+    inbox,
+    kb,
+    notifications,
+    routing,
+    sla,
+    teams,
+    verification,
+    webhooks,
+)
 from autocrm.services.events import Event
 from autocrm.services.kb import index as kb_index
 
@@ -45,13 +57,17 @@ _ACCOUNT_MAIL = Listener("mail.account", verification.send_account_mail)
 _WEBHOOKS = Listener("webhooks.fan_out", webhooks.fan_out, rows_only=True)
 
 _ROUTING = Listener(routing.LISTENER, routing.run_rules)
+_BALANCING = Listener(balancing.LISTENER, balancing.assign_ticket, wants=balancing.wants_assignment)
 _SLA = Listener(sla.LISTENER, sla.follow_ticket)
+# Someone may be able to take a waiting ticket now: the teams it touched offer theirs again.
+_OFFER = Listener(balancing.OFFER_LISTENER, balancing.offer_after, wants=balancing.frees_someone, rows_only=True)
 
 IN_TRANSACTION: dict[str, list[Listener]] = {
-    # Routing rules act on a ticket before anyone sees it (`services/routing.py`); the SLA clock follows every
-    # change that can move it, after the rules (`services/sla.py`).
-    "ticket.created": [_ROUTING, _SLA],
-    "ticket.updated": [_ROUTING, _SLA],
+    # Routing rules act on a ticket before anyone sees it (`services/routing.py`), then the team's load balancing
+    # gives it an assignee if it has none (`services/balancing.py`); the SLA clock follows every change that can
+    # move it, after both (`services/sla.py`).
+    "ticket.created": [_ROUTING, _BALANCING, _SLA],
+    "ticket.updated": [_ROUTING, _BALANCING, _SLA],
     "message.created": [_SLA],
 }
 
@@ -72,8 +88,16 @@ AFTER_COMMIT: dict[str, list[Listener]] = {
     "ticket.updated": [
         Listener("mail.ticket_solved", notifications.ticket_solved, wants=notifications.changes_status),
         Listener("mail.ticket_assigned", notifications.ticket_assigned, wants=notifications.assigns_someone),
+        _OFFER,
         _WEBHOOKS,
     ],
+    agents.AVAILABILITY_CHANGED: [_OFFER],
+    agents.CAPACITY_CHANGED: [_OFFER],
+    agents.SKILLS_CHANGED: [_OFFER],
+    agents.SKILL_DELETED: [_OFFER],
+    teams.MEMBERS_CHANGED: [_OFFER],
+    teams.SHIFTS_CHANGED: [_OFFER],
+    teams.TEAM_UPDATED: [_OFFER],
     "rating.submitted": [_WEBHOOKS],
     "attachment.added": [_WEBHOOKS],
     # Search follows every publish, edit, unpublish and delete: the passages' vectors, made off the write path.

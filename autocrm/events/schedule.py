@@ -16,7 +16,7 @@ from sqlmodel import Session, col, delete, select
 from autocrm.core.settings import get_settings
 from autocrm.models import EventRecord, Job, JobStatus
 from autocrm.models.base import utcnow
-from autocrm.services import sla
+from autocrm.services import balancing, sla
 from autocrm.services.email import mailboxes
 
 
@@ -45,6 +45,9 @@ SCHEDULE: list[ScheduledJob] = [
     ScheduledJob("sla.check", every_seconds=60, run=sla.run_breach_check),
     # New mail of every enabled IMAP mailbox; commits per batch, before the server is told (`email/mailboxes.py`).
     ScheduledJob("email.poll", every_seconds=60, run=mailboxes.poll_all),
+    # Waiting tickets of balancing teams offered again: a shift that began is announced by nothing else
+    # (`services/balancing.py`).
+    ScheduledJob("balancing.offer", every_seconds=60, run=balancing.run_offer),
 ]
 
 

@@ -2,8 +2,9 @@
 
 from autocrm.models.accounts import DeskSetting, EmailVerification, TicketVerificationHold
 from autocrm.models.audit import AuditEntry
+from autocrm.models.coverage import AgentProfile, TeamShift, TeamShiftMember, TicketRouting
 from autocrm.models.email import EmailMailbox, InboundMail, InboundStatus, MailboxSecurity
-from autocrm.models.enums import CallDirection, Channel, CustomFieldType, Role, StatusCategory
+from autocrm.models.enums import Availability, Balancing, CallDirection, Channel, CustomFieldType, Role, StatusCategory
 from autocrm.models.events import EventRecord, Job, JobStatus
 from autocrm.models.inbox import InboxNotification
 from autocrm.models.kb import KbArticle, KbArticleVersion, KbCategory, KbChunk, KbFeedback, KbIndexState
@@ -40,12 +41,15 @@ from autocrm.models.views import BulkJob, BulkStatus, SavedView, ViewVisibility
 from autocrm.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSubscription
 
 __all__ = [
+    "AgentProfile",
     "AgentSkill",
     "ApiKey",
     "Attachment",
     "CallDirection",
     "CallLog",
     "AuditEntry",
+    "Availability",
+    "Balancing",
     "BulkJob",
     "BulkStatus",
     "BusinessCalendar",
@@ -70,9 +74,9 @@ __all__ = [
     "KbFeedback",
     "KbIndexState",
     "LoginSession",
-    "MailboxSecurity",
     "Macro",
     "MacroVersion",
+    "MailboxSecurity",
     "Message",
     "MfaCredential",
     "MfaRecoveryCode",
@@ -90,10 +94,13 @@ __all__ = [
     "StatusCategory",
     "Team",
     "TeamMembership",
+    "TeamShift",
+    "TeamShiftMember",
     "Ticket",
     "TicketPriority",
-    "TicketStatus",
+    "TicketRouting",
     "TicketSla",
+    "TicketStatus",
     "TicketTag",
     "TicketVerificationHold",
     "User",

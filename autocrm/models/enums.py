@@ -63,3 +63,20 @@ class CustomFieldType(StrEnum):
     date = "date"
     select = "select"
     checkbox = "checkbox"
+
+
+class Availability(StrEnum):
+    """What an agent says of themselves: only `online` agents get tickets from load balancing."""
+
+    online = "online"
+    away = "away"
+    offline = "offline"
+
+
+class Balancing(StrEnum):
+    """How a team hands its unassigned tickets out (`services/balancing.py`); `manual`: it does not."""
+
+    manual = "manual"
+    round_robin = "round_robin"
+    least_loaded = "least_loaded"
+    skills_first = "skills_first"

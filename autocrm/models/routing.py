@@ -20,7 +20,8 @@ class RoutingRule(SQLModel, table=True):
     enabled: bool = Field(default=True)
     # `services/rule_conditions.py`'s JSON: {"all": [...]} / {"any": [...]} / {"field", "op", "value"}.
     conditions: dict[str, Any] = json_field(dict)
-    # {"team_id", "assignee_id", "priority", "add_tags", "remove_tags"}: only the keys set act.
+    # {"team_id", "assignee_id", "priority", "add_tags", "remove_tags", "required_skills", "sla_policy_id"}: only
+    # the keys set act.
     actions: dict[str, Any] = json_field(dict)
     # Which ticket events it runs on: "ticket.created" and/or "ticket.updated".
     triggers: list[str] = json_field(list)

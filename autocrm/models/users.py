@@ -9,7 +9,7 @@ from sqlalchemy import Enum as SAEnum
 from sqlmodel import Column, Field, SQLModel, UniqueConstraint
 
 from autocrm.models.base import json_field, timestamp_field
-from autocrm.models.enums import Role
+from autocrm.models.enums import Balancing, Role
 
 
 class Organization(SQLModel, table=True):
@@ -54,8 +54,25 @@ class Team(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120, unique=True)
-    description: str = Field(default="", max_length=1000)
+    description: str = Field(default="", max_length=1000)  # the team's focus, as people read it
+    # Shifts are wall-clock times in this zone; public holidays of this country (and region) and the team's own
+    # days off (ISO dates) are days nobody is on shift.
+    time_zone: str = Field(default="UTC", max_length=64, sa_column_kwargs={"server_default": "UTC"})
+    holiday_country: str | None = Field(default=None, max_length=2)
+    holiday_subdivision: str | None = Field(default=None, max_length=10)
+    holidays: list[str] = json_field(list)
+    balancing: Balancing = Field(
+        default=Balancing.manual,
+        sa_column=Column(
+            SAEnum(Balancing, name="team_balancing", native_enum=False, length=16),
+            nullable=False,
+            server_default=Balancing.manual.value,
+        ),
+    )
+    # Round robin's place: the member who got the team's last ticket.
+    last_assigned_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
     created_at: datetime = timestamp_field(default_now=True)
+    updated_at: datetime | None = timestamp_field(nullable=True)
 
 
 class TeamMembership(SQLModel, table=True):

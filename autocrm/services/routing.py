@@ -9,6 +9,11 @@ timeline names the rule. The loop guard keeps the rule listener from hearing its
 action no longer fits the desk (a deleted team) changes nothing, leaves a `rule.failed` audit entry and never
 refuses the ticket.
 
+Besides the ticket's own fields, a rule may say what the ticket needs (`required_skills`, which load balancing
+matches against agents' skills, and `sla_policy_id`, the SLA policy that applies whatever the policies'
+conditions say); those go through `balancing.set_requirements`, before the team is set, so the team's load
+balancing (the next in-transaction listener) already knows them.
+
 `try_ticket` answers "which rule would match this ticket, and what would it do" without writing.
 """
 
@@ -24,10 +29,11 @@ from sqlmodel import Session, col, select
 
 from autocrm.core.db import stored_id
 from autocrm.core.i18n import t
-from autocrm.models import Message, RoutingRule, Team, Ticket, User
+from autocrm.models import Message, RoutingRule, Skill, SlaPolicy, Team, Ticket, User
 from autocrm.models.base import utcnow
-from autocrm.services import audit, desk, events, rule_conditions, tickets
+from autocrm.services import audit, balancing, desk, events, rule_conditions, tickets
 from autocrm.services.actor import ROUTING_MANAGE, Actor
+from autocrm.services.balancing import SkillNeed
 from autocrm.services.errors import DomainError, NotFound, field_error
 from autocrm.services.events import Event
 from autocrm.services.inputs import DbId, ServiceInput
@@ -47,6 +53,10 @@ class RuleActions(ServiceInput):
     priority: str | None = Field(default=None, max_length=40)
     add_tags: list[str] = Field(default_factory=list, max_length=20)
     remove_tags: list[str] = Field(default_factory=list, max_length=20)
+    # The skills the ticket's assignee must have (load balancing gives it only to agents who have them).
+    required_skills: list[SkillNeed] | None = Field(default=None, max_length=20)
+    # The SLA policy that applies to the ticket whatever the policies' conditions say.
+    sla_policy_id: DbId | None = None
 
 
 class RuleCreate(ServiceInput):
@@ -122,6 +132,13 @@ def _valid_actions(session: Session, actions: RuleActions) -> dict[str, Any]:
         tickets.active_staff(session, actions.assignee_id, "actions.assignee_id")
     if actions.priority is not None:
         desk.priority_named(session, actions.priority)
+    for need in actions.required_skills or []:
+        if session.get(Skill, need.skill_id) is None:
+            raise field_error("actions.required_skills", t("There is no skill #{skill_id}.", skill_id=need.skill_id))
+    if actions.sla_policy_id is not None and session.get(SlaPolicy, actions.sla_policy_id) is None:
+        raise field_error(
+            "actions.sla_policy_id", t("There is no SLA policy #{policy_id}.", policy_id=actions.sla_policy_id)
+        )
     add, remove = tickets.clean_tags(actions.add_tags), tickets.clean_tags(actions.remove_tags)
     if set(add) & set(remove):
         raise field_error("actions", t("A tag cannot be both added and removed."))
@@ -382,6 +399,15 @@ def _update_for(ticket: tickets.TicketPublic, actions: dict[str, Any]) -> ticket
     return tickets.TicketUpdate(**update) if update else None
 
 
+def _requirements_for(actions: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if actions.get("required_skills") is not None:
+        out["required_skills"] = [SkillNeed(**need) for need in actions["required_skills"]]
+    if actions.get("sla_policy_id") is not None:
+        out["sla_policy_id"] = actions["sla_policy_id"]
+    return out
+
+
 def run_rules(session: Session, event: Event) -> bool:
     """In the writer's transaction: the first matching rule (and those after it that go on) acts. True when a
     rule changed the ticket."""
@@ -398,11 +424,21 @@ def run_rules(session: Session, event: Event) -> bool:
         if not rule_conditions.matches(rule_conditions.parse(row.conditions), facts):
             continue
         rule_actor = Actor.system(f"rule:{row.id}:{row.name}", via="rule")
-        update = _update_for(current, dict(row.actions))
-        if update is not None:
+        actions = dict(row.actions)
+        update = _update_for(current, actions)
+        requirements = _requirements_for(actions)
+        if update is not None or requirements:
             try:
                 with session.begin_nested():
-                    current = tickets.update_ticket(session, actor=rule_actor, ticket_id=event.ticket_id, data=update)
+                    # What the ticket needs first, so load balancing (which acts once it has a team) knows it.
+                    if requirements:
+                        balancing.set_requirements(session, actor=rule_actor, ticket_id=event.ticket_id, **requirements)
+                    if update is not None:
+                        current = tickets.update_ticket(
+                            session, actor=rule_actor, ticket_id=event.ticket_id, data=update
+                        )
+                    else:
+                        current = tickets.get_ticket(session, actor=reader, ticket_id=event.ticket_id)
                 changed = True
             except DomainError as error:
                 log.warning("Routing rule %s could not act on ticket %s: %s", row.id, event.ticket_id, error.code)

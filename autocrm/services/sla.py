@@ -32,6 +32,7 @@ from autocrm.models import (
     SlaPolicy,
     StatusCategory,
     Ticket,
+    TicketRouting,
     TicketSla,
     User,
 )
@@ -385,6 +386,12 @@ def _awaiting_reply_since(session: Session, ticket: Ticket) -> datetime | None:
 def _policy_for(session: Session, ticket: Ticket) -> SlaPolicy | None:
     from autocrm.services import routing, tickets
 
+    chosen = session.get(TicketRouting, ticket.id)
+    if chosen is not None and chosen.sla_policy_id is not None:
+        # A routing rule (or an agent) chose the policy: it applies whatever the policies' conditions say.
+        policy = session.get(SlaPolicy, chosen.sla_policy_id)
+        if policy is not None and policy.enabled:
+            return policy
     policies = [p for p in _policies(session) if p.enabled]
     if not policies:
         return None

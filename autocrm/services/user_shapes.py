@@ -10,7 +10,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from autocrm.models import Role
+from autocrm.models import Balancing, Role
 
 
 class UserPublic(BaseModel):
@@ -39,5 +39,12 @@ class UserPage(BaseModel):
 class TeamPublic(BaseModel):
     id: int
     name: str
-    description: str
+    description: str  # the team's focus
     member_ids: list[int]
+    lead_ids: list[int] = []
+    # Coverage: shifts are in this zone; these holidays (a country's, the team's own days) nobody is on shift.
+    time_zone: str = "UTC"
+    holiday_country: str | None = None
+    holiday_subdivision: str | None = None
+    holidays: list[str] = []
+    balancing: Balancing = Balancing.manual

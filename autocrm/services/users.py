@@ -1,16 +1,15 @@
-"""Accounts and their roles, and teams."""
+"""Accounts and their roles. Teams have a service of their own (`teams`); their names stay here too, for the
+callers written before it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, func, select
 
 from autocrm.core import i18n
-from autocrm.core.db import stored_id
 from autocrm.core.i18n import t
-from autocrm.models import Organization, Role, Team, TeamMembership, User
+from autocrm.models import Organization, Role, User
 from autocrm.models.base import utcnow
 from autocrm.models.enums import STAFF_ROLES
 from autocrm.services import audit, events
@@ -18,7 +17,11 @@ from autocrm.services.actor import USERS_READ, USERS_WRITE, Actor
 from autocrm.services.auth import check_password_policy, hash_password, normalize_email
 from autocrm.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, field_error
 from autocrm.services.inputs import is_valid_id, like_pattern, one_printable_line
-from autocrm.services.user_shapes import TeamPublic, UserPage, UserPublic
+from autocrm.services.teams import create_team as create_team
+from autocrm.services.teams import list_teams as list_teams
+from autocrm.services.teams import set_team_lead as set_team_lead
+from autocrm.services.user_shapes import TeamPublic as TeamPublic
+from autocrm.services.user_shapes import UserPage, UserPublic
 
 
 def clean_name(name: str) -> str:
@@ -146,68 +149,6 @@ def update_user(
             session, "user.updated", actor=actor, data={"user_id": user.id, "changes": audit.plain_changes(changes)}
         )
     return UserPublic.model_validate(user)
-
-
-def create_team(
-    session: Session, *, actor: Actor, name: str, description: str = "", member_ids: Sequence[int] = ()
-) -> TeamPublic:
-    actor.require_admin()
-    name = clean_name(name)
-    if session.exec(select(Team.id).where(Team.name == name)).first() is not None:
-        raise Conflict(t("A team named {name} already exists.", name=repr(name)), {"name": "taken"})
-    team = Team(name=name, description=description[:1000])
-    session.add(team)
-    session.flush()
-    team_id = stored_id(team.id)
-    for user_id in member_ids:
-        member = session.get(User, user_id)
-        if member is None or not member.role.is_staff:
-            raise field_error("member_ids", t("User {user_id} is not an agent.", user_id=user_id))
-        session.add(TeamMembership(team_id=team_id, user_id=user_id))
-    audit.record(
-        session,
-        actor=actor,
-        action="team.create",
-        object_type="team",
-        object_id=team_id,
-        changes={"name": (None, name), "members": (None, list(member_ids))},
-    )
-    return TeamPublic(id=team_id, name=team.name, description=team.description, member_ids=list(member_ids))
-
-
-def list_teams(session: Session, *, actor: Actor) -> list[TeamPublic]:
-    """Every team by name, with its members (staff only: the queue's filters and bulk changes name teams)."""
-    actor.require_staff()
-    members: dict[int, list[int]] = {}
-    for team_id, user_id in session.exec(select(TeamMembership.team_id, TeamMembership.user_id)):
-        members.setdefault(team_id, []).append(user_id)
-    return [
-        TeamPublic(
-            id=stored_id(t.id), name=t.name, description=t.description, member_ids=members.get(stored_id(t.id), [])
-        )
-        for t in session.exec(select(Team).order_by(col(Team.name)))
-    ]
-
-
-def set_team_lead(session: Session, *, actor: Actor, team_id: int, user_id: int, lead: bool) -> None:
-    """Makes a team's member its lead (or not): leads approve shared macros."""
-    actor.require_admin()
-    membership = session.get(TeamMembership, (team_id, user_id))
-    if membership is None:
-        raise NotFound(t("User {user_id} is not a member of team {team_id}.", user_id=user_id, team_id=team_id))
-    if membership.lead == lead:
-        return
-    membership.lead = lead
-    session.add(membership)
-    audit.record(
-        session,
-        actor=actor,
-        action="team.lead",
-        object_type="team",
-        object_id=team_id,
-        changes={"lead": (None if lead else user_id, user_id if lead else None)},
-    )
-    events.emit(session, "team.lead_changed", actor=actor, data={"team_id": team_id, "user_id": user_id, "lead": lead})
 
 
 def set_kb_editor(session: Session, *, actor: Actor, user_id: int, editor: bool) -> None:

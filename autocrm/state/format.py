@@ -226,6 +226,8 @@ _CHANGE_FIELD_NAMES = {
     "fields": i18n.N_("Fields"),
     "subject": i18n.N_("Subject"),
     "due_at": i18n.N_("Due date"),
+    "skills": i18n.N_("Required skills"),
+    "sla_policy": i18n.N_("SLA policy"),
 }
 
 

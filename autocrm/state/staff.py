@@ -9,8 +9,8 @@ import reflex as rx
 
 from autocrm import routes
 from autocrm.core.db import read_session
-from autocrm.core.i18n import format_number, t
-from autocrm.services import tickets, views
+from autocrm.core.i18n import N_, format_number, t
+from autocrm.services import agents, tickets, views
 from autocrm.services.actor import Actor
 from autocrm.services.tickets import UNSOLVED_CATEGORIES, QueueTotal, TicketPage
 from autocrm.state import live
@@ -62,6 +62,8 @@ def count_badge(page: TicketPage | QueueTotal) -> str:
 
 
 FRESH_LIMIT = 500
+# How the availability switch names each state (msgids).
+AVAILABILITY_NAMES = {"online": N_("online"), "away": N_("away"), "offline": N_("offline")}
 
 
 class StaffState(SessionState):
@@ -72,6 +74,8 @@ class StaffState(SessionState):
     current_view: str = ""  # the open view's key (see `view_key`), "" when the queue shows no saved view
     # Tickets someone else changed since this tab showed them: marked in the queue until the agent opens one.
     fresh_ids: list[int] = []
+    # The agent's own availability (online, away, offline) for the top bar's switch; "" until a page loaded it.
+    my_availability: str = ""
 
     def _load_counts(self, actor: Actor, batch: live.Batch | None = None) -> None:
         """The sidebar: the views this agent sees, each with its count (all counts from one statement)."""
@@ -82,6 +86,9 @@ class StaffState(SessionState):
                 totals = views.view_counts(session, actor=actor, views=listed)
             return [sidebar_entry(view, totals.get(view.id)) for view in listed]
 
+        if batch is None and actor.user_id is not None:
+            with read_session() as session:
+                self.my_availability = agents.profile_of(session, actor.user_id).availability.value
         entries = batch.shared(("counts", actor.user_id), count) if batch is not None else count()
         if entries != self.sidebar_views:  # a live update sends only what moved
             self.sidebar_views = entries
@@ -97,6 +104,20 @@ class StaffState(SessionState):
     def _mark_seen(self, ticket_id: int) -> None:
         if ticket_id in self.fresh_ids:
             self.fresh_ids = [other for other in self.fresh_ids if other != ticket_id]
+
+    @rx.event
+    def set_my_availability(self, value: str):
+        """The top bar's switch: only online agents get tickets handed out by their teams."""
+        actor, refusal = self._actor(STAFF)
+        if actor is None:
+            return refusal
+        written = self._write(
+            lambda session: agents.set_availability(session, actor=actor, availability=value),
+            success=lambda _: self._t("You are now {state}.", state=self._t(AVAILABILITY_NAMES.get(value, value))),
+        )
+        if written.value is not None:
+            self.my_availability = written.value.availability.value
+        return written.events
 
     @rx.var
     def count_unsolved(self) -> str:

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from autocrm.core.db import get_engine, write_session
 from autocrm.models import CustomFieldType, Role
-from autocrm.services import api_keys, desk, tickets, users
+from autocrm.services import agents, api_keys, balancing, desk, tickets, users
 from autocrm.services.actor import Actor
 from autocrm.services.errors import NotFound, PermissionDenied
 from autocrm.services.tickets import MessageCreate, TicketCreate, TicketFilter, TicketUpdate
@@ -48,6 +48,11 @@ EXPECTED = {
     "create_team": _row(DENIED, DENIED, DENIED, OK, DENIED, DENIED),
     "create_custom_field": _row(DENIED, DENIED, DENIED, OK, DENIED, DENIED),
     "create_api_key": _row(DENIED, DENIED, DENIED, OK, DENIED, DENIED),
+    "list_skills": _row(DENIED, DENIED, OK, OK, DENIED, DENIED),
+    "create_skill": _row(DENIED, DENIED, DENIED, OK, DENIED, DENIED),
+    "set_capacity": _row(DENIED, DENIED, DENIED, OK, DENIED, DENIED),  # an agent who leads none of their teams
+    "set_availability": _row(DENIED, DENIED, OK, OK, DENIED, DENIED),  # one's own
+    "set_requirements": _row(DENIED, HIDDEN, OK, OK, DENIED, OK),
 }
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -140,6 +145,13 @@ def _operations(w):
             s, actor=a, key="plan", label="Plan", field_type=CustomFieldType.text
         ),
         "create_api_key": lambda s, a: api_keys.create_api_key(s, actor=a, name="k", scopes=["tickets:read"]),
+        "list_skills": lambda s, a: agents.list_skills(s, actor=a),
+        "create_skill": lambda s, a: agents.create_skill(s, actor=a, name="Networking"),
+        "set_capacity": lambda s, a: agents.set_capacity(
+            s, actor=a, user_id=w["users"]["agent"].id, max_open_tickets=3
+        ),
+        "set_availability": lambda s, a: agents.set_availability(s, actor=a, availability="away"),
+        "set_requirements": lambda s, a: balancing.set_requirements(s, actor=a, ticket_id=t, required_skills=[]),
     }
 
 

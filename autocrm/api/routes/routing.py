@@ -32,7 +32,9 @@ async def list_rules(key: Credential) -> list[RulePublic]:
 async def create_rule(key: Credential, data: RuleCreate, response: Response) -> RulePublic:
     """`conditions`: `{"all": [...]}`, `{"any": [...]}`, `{"not": {...}}` or a test `{"field", "op", "value"}`
     (fields: priority, tags, channel, language, organization_id, requester_email, subject, body, text,
-    custom_fields.<key>, business_hours). `actions`: team_id, assignee_id, priority, add_tags, remove_tags."""
+    custom_fields.<key>, business_hours). `actions`: team_id, assignee_id, priority, add_tags, remove_tags,
+    required_skills (`[{"skill_id", "level"}]`: load balancing gives the ticket only to agents who have them),
+    sla_policy_id (the SLA policy that applies whatever the policies' conditions say)."""
     created = await write(key, lambda session, actor: routing.create_rule(session, actor=actor, data=data))
     response.headers["Location"] = f"{router.prefix}/routing/rules/{created.id}"
     return created

@@ -58,7 +58,7 @@ def set_session_cookie(response: Response, request: Request, token: str) -> None
     )
 
 
-def _allowed_origins(request: Request) -> set[str]:
+def allowed_origins(request: Request) -> set[str]:
     """The configured UI origin and this server's own (a same-origin request is never cross-site)."""
     own = origin_of(f"{scheme_of(request)}://{request.headers.get('host', '')}")
     return {origin for origin in (origin_of(get_settings().base_url), own) if origin}
@@ -112,7 +112,7 @@ async def claim(
 
 @router.post("/logout")
 async def logout(request: Request, origin: str = "") -> Response:
-    if request.headers.get("origin", "") not in _allowed_origins(request):
+    if request.headers.get("origin", "") not in allowed_origins(request):
         raise PermissionDenied("Sign out from a page of this site.")
     token = request.cookies.get(auth.SESSION_COOKIE)
     if token:

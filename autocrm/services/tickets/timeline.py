@@ -18,7 +18,18 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from autocrm.core.db import stored_id
-from autocrm.models import CallDirection, CallLog, Organization, SatisfactionRating, StatusCategory, Team, Ticket, User
+from autocrm.models import (
+    CallDirection,
+    CallLog,
+    Organization,
+    SatisfactionRating,
+    Skill,
+    SlaPolicy,
+    StatusCategory,
+    Team,
+    Ticket,
+    User,
+)
 from autocrm.services import audit, desk
 from autocrm.services.actor import Actor
 from autocrm.services.tickets.reads import list_messages, visible_ticket
@@ -28,13 +39,30 @@ EntryKind = Literal["reply", "note", "call", "change", "rating"]
 ENTRY_KINDS: tuple[EntryKind, ...] = ("reply", "note", "call", "change", "rating")
 # The audit actions whose changes the timeline shows, and the fields of theirs it names.
 _CHANGE_ACTIONS = ("ticket.update", "ticket.reply", "ticket.note", "ticket.rate", "macro.applied")
-_SHOWN_FIELDS = ("status", "priority", "assignee_id", "team_id", "tags", "custom_fields", "subject", "due_at")
-_FIELD_NAMES = {"assignee_id": "assignee", "team_id": "team", "custom_fields": "fields"}
+_SHOWN_FIELDS = (
+    "status",
+    "priority",
+    "assignee_id",
+    "team_id",
+    "tags",
+    "custom_fields",
+    "subject",
+    "due_at",
+    "required_skills",
+    "sla_policy_id",
+)
+_FIELD_NAMES = {
+    "assignee_id": "assignee",
+    "team_id": "team",
+    "custom_fields": "fields",
+    "required_skills": "skills",
+    "sla_policy_id": "sla_policy",
+}
 PREVIOUS_TICKETS = 20
 
 
 class FieldChange(BaseModel):
-    field: str  # status, priority, assignee, team, tags, fields, subject, due_at
+    field: str  # status, priority, assignee, team, tags, fields, subject, due_at, skills, sla_policy
     before: Any  # the stored value (a key, an id, a list)
     after: Any
     before_label: str  # the same value as people read it ("Waiting on customer", "Maya Agent", "none")
@@ -103,6 +131,14 @@ def _label(session: Session, field: str, value: Any, people: dict[int, str], tea
         return ", ".join(str(v) for v in value)
     if field == "custom_fields" and isinstance(value, dict):
         return ", ".join(f"{k}: {v}" for k, v in sorted(value.items()))
+    if field == "required_skills" and isinstance(value, list):
+        names = {stored_id(s.id): s.name for s in session.exec(select(Skill))}
+        return ", ".join(
+            f"{names.get(need.get('skill_id'), '#' + str(need.get('skill_id')))} {need.get('level')}+" for need in value
+        )
+    if field == "sla_policy_id":
+        policy = session.get(SlaPolicy, int(value))
+        return policy.name if policy is not None else f"#{value}"
     return str(value)
 
 
