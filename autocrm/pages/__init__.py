@@ -13,6 +13,7 @@ from autocrm.pages import (
     not_found,
     notifications,
     portal,
+    stats,
     webhooks,
 )
 from autocrm.pages.registry import PAGES
@@ -31,5 +32,6 @@ __all__ = [
     "not_found",
     "notifications",
     "portal",
+    "stats",
     "webhooks",
 ]
