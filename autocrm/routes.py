@@ -10,6 +10,7 @@ SETUP = "/setup"
 
 AGENT_QUEUE = "/agent"
 AGENT_TICKET = "/agent/tickets/[ticket_id]"
+AGENT_STATS = "/agent/stats"
 PORTAL = "/portal"
 PORTAL_NEW = "/portal/new"
 PORTAL_TICKET = "/portal/tickets/[ticket_id]"

@@ -138,7 +138,9 @@ def _section(label: str) -> rx.Component:
 # menu on a phone, each with its live count (`StaffState.sidebar_views`).
 def _on_view(key: Any) -> rx.Var:
     path = rx.State.router.url.path.to(str)
-    on_queue = path.startswith(routes.AGENT_QUEUE) & ~path.startswith("/agent/tickets")
+    on_queue = (
+        path.startswith(routes.AGENT_QUEUE) & ~path.startswith("/agent/tickets") & ~path.startswith(routes.AGENT_STATS)
+    )
     return on_queue & (StaffState.current_view == key)
 
 
@@ -157,6 +159,10 @@ def _view_menu_item(entry: Any) -> rx.Component:
     return _menu_item(
         _view_name(entry), entry["icon"].to(str), entry["href"].to(str), _on_view(entry["key"]), entry["count"]
     )
+
+
+def _on_stats() -> rx.Var:
+    return rx.State.router.url.path.to(str).startswith(routes.AGENT_STATS)
 
 
 def _on_people() -> rx.Var:
@@ -187,6 +193,8 @@ def _nav_links() -> list[rx.Component]:
     return [
         _section("Views"),
         rx.foreach(StaffState.sidebar_views, _view_nav_item),
+        _section("You"),
+        _nav_item("My stats", "chart-column", routes.AGENT_STATS, _on_stats()),
         rx.cond(
             SessionState.is_admin,
             rx.fragment(
@@ -368,6 +376,8 @@ def _mobile_nav() -> rx.Component:
             rx.menu.content(
                 rx.text(tr("Views"), size="1", weight="medium", color_scheme="gray", padding="4px 8px"),
                 rx.foreach(StaffState.sidebar_views, _view_menu_item),
+                rx.menu.separator(),
+                _menu_item("My stats", "chart-column", routes.AGENT_STATS, _on_stats()),
                 rx.cond(
                     SessionState.is_admin,
                     rx.fragment(

@@ -256,6 +256,11 @@ def format_date(value: datetime, *, with_year: bool = True) -> str:
     return format_skeleton("yMMMd" if with_year else "MMMd", local, locale=get_locale())
 
 
+def format_skeleton_date(value: datetime, skeleton: str) -> str:
+    """A date in a CLDR skeleton ("MMMd", "MMMyyyy"), in the reader's zone and language."""
+    return format_skeleton(skeleton, _aware(value).astimezone(zone(get_time_zone())), locale=get_locale())
+
+
 def format_datetime(value: datetime) -> str:
     """The exact time in the reader's zone and language, the zone named: "Wed, Mar 4, 2026, 14:05 (UTC)"."""
     zone_name = get_time_zone()

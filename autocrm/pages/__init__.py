@@ -13,6 +13,7 @@ from autocrm.pages import (
     not_found,
     notifications,
     portal,
+    stats,
     teams,
     webhooks,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "not_found",
     "notifications",
     "portal",
+    "stats",
     "teams",
     "webhooks",
 ]

@@ -499,3 +499,18 @@ def test_a_reply_waits_when_a_colleague_answered_meanwhile(open_ui, unique):
     maya.page.click("button.send-anyway")
     maya.toast("Reply sent")
     expect(maya.page.locator(".collision-notice")).to_have_count(0)
+
+
+def test_an_agent_reads_their_own_stats_against_the_period_before(open_ui):
+    agent = open_ui()
+    agent.login(AGENT, expect="/agent")
+    agent.wait_ready(".queue-row")
+    agent.page.locator("a[href='/agent/stats']").filter(visible=True).first.click()
+    agent.page.wait_for_url("**/agent/stats")
+    agent.wait_ready(".stat-card")
+    expect(agent.page.locator(".stat-card")).to_have_count(5)
+    assert "Tickets solved" in agent.page.locator(".stat-card").first.inner_text()
+    expect(agent.page.locator(".stat-bar")).to_have_count(31)
+    agent.shoot("agent-stats")
+    _choose(agent, ".stats-period", "Last 12 weeks")
+    expect(agent.page.locator(".stat-bar")).to_have_count(13)

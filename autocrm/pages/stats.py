@@ -1,0 +1,127 @@
+"""The agent's own figures: how the period went, against the one before, and the solved tickets over time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from autocrm import routes
+from autocrm.components.forms import form_callout, skeleton_rows
+from autocrm.components.i18n import tr
+from autocrm.components.layout import agent_shell
+from autocrm.components.panel import panel
+from autocrm.pages.registry import page
+from autocrm.state.stats import StatsState
+
+
+def _card(card: Any) -> rx.Component:
+    return panel(
+        rx.flex(
+            rx.text(card["label"], size="1", weight="medium", color_scheme="gray"),
+            rx.text(card["value"], size="6", weight="bold", class_name="stat-value"),
+            rx.cond(card["detail"], rx.text(card["detail"], size="1", color_scheme="gray")),
+            rx.text(
+                card["text"],
+                size="1",
+                color=rx.match(card["tone"], ("green", "var(--green-11)"), ("red", "var(--red-11)"), "var(--gray-11)"),
+                class_name="stat-change",
+            ),
+            direction="column",
+            spacing="1",
+        ),
+        padding="14px 16px",
+        class_name="stat-card",
+    )
+
+
+def _bar(bar: Any) -> rx.Component:
+    return rx.flex(
+        rx.text(bar["solved"], size="1", color_scheme="gray"),
+        rx.box(
+            height=bar["height"].to(str),
+            width="100%",
+            min_height="2px",
+            background="var(--accent-9)",
+            border_radius="3px 3px 0 0",
+        ),
+        direction="column",
+        justify="end",
+        align="center",
+        gap="4px",
+        flex="1",
+        min_width="6px",
+        height="100%",
+        custom_attrs={"title": bar["title"]},
+        class_name="stat-bar",
+    )
+
+
+def _chart() -> rx.Component:
+    s = StatsState
+    return panel(
+        rx.flex(
+            rx.text(tr("Tickets solved"), size="2", weight="medium"),
+            rx.flex(
+                rx.foreach(s.bars, _bar),
+                align="end",
+                gap="3px",
+                height="160px",
+                padding_top="8px",
+            ),
+            rx.flex(
+                rx.text(s.bars[0]["label"], size="1", color_scheme="gray"),
+                rx.spacer(),
+                rx.text(s.bars[-1]["label"], size="1", color_scheme="gray"),
+            ),
+            direction="column",
+            spacing="2",
+        ),
+        padding="16px",
+        class_name="stat-chart",
+    )
+
+
+@page(route=routes.AGENT_STATS, title="My stats · AutoCRM", on_load=StatsState.load)
+def my_stats() -> rx.Component:
+    s: Any = StatsState
+    return agent_shell(
+        rx.flex(
+            rx.flex(
+                rx.text(
+                    tr("Your figures from the desk's records: each beside the period before it."),
+                    size="2",
+                    color_scheme="gray",
+                ),
+                rx.spacer(),
+                rx.select.root(
+                    rx.select.trigger(aria_label=tr("Period"), class_name="stats-period"),
+                    rx.select.content(
+                        rx.foreach(s.period_options, lambda o: rx.select.item(o["label"], value=o["value"]))
+                    ),
+                    value=s.period,
+                    on_change=s.set_period,
+                ),
+                align="center",
+                spacing="3",
+                wrap="wrap",
+            ),
+            form_callout(s.error),
+            rx.cond(
+                ~s.loaded,
+                skeleton_rows(2, "96px"),
+                rx.fragment(
+                    rx.grid(
+                        rx.foreach(s.cards, _card),
+                        columns=rx.breakpoints(initial="2", sm="3", md="5"),
+                        spacing="3",
+                    ),
+                    rx.cond(s.bars.length() > 0, _chart()),
+                ),
+            ),
+            direction="column",
+            spacing="4",
+            max_width="1100px",
+        ),
+        title=rx.text(tr("My stats")),
+    )
