@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from autocrm.api.deps import verify_pending_key
 from autocrm.api.routing import allowed_methods
 from autocrm.core.i18n import t
+from autocrm.core.validation_text import validation_message
 from autocrm.services.errors import (
     AuthenticationFailed,
     Conflict,
@@ -110,7 +111,7 @@ def validation_details(errors: list[dict[str, Any]]) -> dict[str, str]:
     details: dict[str, str] = {}
     for error in errors:
         field = _field_name(tuple(error.get("loc", ())))
-        message = str(error.get("msg", "is not valid"))
+        message = validation_message(error)
         details[field] = f"{details[field]}; {message}" if field in details else message
     return details
 
