@@ -31,7 +31,7 @@ from autocrm.models import (
     User,
 )
 from autocrm.models.base import utcnow
-from autocrm.services import audit, desk, setup, ticket_rules
+from autocrm.services import audit, desk, seed_kb, setup, ticket_rules
 from autocrm.services.actor import Actor
 from autocrm.services.auth import hash_password
 from autocrm.services.content import text_to_html
@@ -170,6 +170,7 @@ class SeedSummary:
     users: int
     tickets: int
     messages: int
+    articles: int = 0  # knowledge-base rows, one per language
     # e-mail -> password of the demo logins, to print once
     logins: dict[str, str] = field(default_factory=dict)
 
@@ -501,7 +502,14 @@ def seed_demo(
             )
             session.flush()
     _speak_their_languages(session, customers)
-    return SeedSummary(users=1 + len(agents) + len(customers), tickets=tickets, messages=message_count, logins=logins)
+    written = seed_kb.seed_articles(session, actor=actor)
+    return SeedSummary(
+        users=1 + len(agents) + len(customers),
+        tickets=tickets,
+        messages=message_count,
+        articles=written,
+        logins=logins,
+    )
 
 
 def _speak_their_languages(session: Session, customers: list[User]) -> None:
