@@ -697,13 +697,16 @@ def shortcuts_button() -> rx.Component:
 def _queue_actions() -> rx.Component:
     return rx.flex(
         rx.box(
-            rx.button(
-                rx.icon("square-check", size=14),
-                rx.cond(QueueState.select_mode, tr("Done"), tr("Select")),
-                size="1",
-                variant="soft",
+            # An icon only: on a phone the view's title needs the width ("Ungelöst (geändert)").
+            rx.icon_button(
+                rx.cond(QueueState.select_mode, rx.icon("x", size=16), rx.icon("square-check", size=16)),
+                size="2",
+                variant=rx.cond(QueueState.select_mode, "solid", "soft"),
                 on_click=QueueState.toggle_select_mode,
                 class_name="select-mode",
+                aria_label=rx.cond(QueueState.select_mode, tr("Done selecting"), tr("Select tickets")),
+                title=rx.cond(QueueState.select_mode, tr("Done selecting"), tr("Select tickets")),
+                custom_attrs={"aria-pressed": rx.cond(QueueState.select_mode, "true", "false")},
             ),
             display=["block", "block", "none"],
         ),

@@ -18,8 +18,8 @@ SORT_HEADER = {"en": "Requester", "es": "Solicitante", "de": "Anfragende", "fr":
 TICKET_TAB = {"en": "Public reply", "es": "Respuesta pública", "de": "Öffentliche Antwort", "fr": "Réponse publique"}
 PORTAL_TITLE = {"en": "My requests", "es": "Mis solicitudes", "de": "Meine Anfragen", "fr": "Mes demandes"}
 NAMES = {"en": "English", "es": "Español", "de": "Deutsch", "fr": "Français"}
-# The browser tab's title follows the language too (German keeps the English word "Queue").
-QUEUE_TAB = {"en": "Queue · AutoCRM", "es": "Cola · AutoCRM", "de": "Queue · AutoCRM", "fr": "File · AutoCRM"}
+# The browser tab's title follows the language too.
+QUEUE_TAB = {"en": "Queue · AutoCRM", "es": "Cola · AutoCRM", "de": "Warteschlange · AutoCRM", "fr": "File · AutoCRM"}
 
 
 def _switch(ui, locale: str) -> None:
@@ -106,7 +106,7 @@ def test_the_german_queue_with_a_views_chips_and_the_bulk_bar(open_ui):
         expect(agent.page.locator(".page-title").filter(visible=True)).to_have_text("Ungelöst (geändert)")
         chips = agent.page.locator(".filter-chip")
         expect(chips.filter(has_text="Priorität: Hoch")).to_have_count(1)
-        expect(chips.filter(has_text="Status: Neu, Offen, Ausstehend, Zurückgestellt")).to_have_count(1)
+        expect(chips.filter(has_text="Status: ungelöst")).to_have_count(1)
         expect(agent.page.locator(".quick-filter[aria-pressed='true']")).to_have_text(["Nicht zugewiesen"])
         expect(agent.page.locator(".quick-filter").filter(has_text="In der letzten Stunde aktualisiert")).to_have_count(
             1
@@ -135,6 +135,17 @@ def test_the_german_queue_with_a_views_chips_and_the_bulk_bar(open_ui):
         dialog.get_by_role("button", name="Abbrechen").click()
         agent.page.locator(".view-menu").click()
         expect(agent.page.locator(".view-save-new")).to_have_text("Als neue Ansicht speichern…")
+        agent.page.locator(".view-save-new").click()
+        view_dialog = agent.page.locator(".view-dialog")
+        expect(view_dialog).to_contain_text("Als neue Ansicht speichern")
+        expect(agent.page.locator("#view-name")).to_have_attribute("placeholder", "z. B. Dringende Karten")
+        agent.shoot("i18n-queue-de-save-view")
+        agent.page.keyboard.press("Escape")
+        agent.page.locator(".shortcuts-button").click()
+        shortcuts = agent.page.locator(".shortcuts-dialog")
+        expect(shortcuts).to_contain_text("Nächstes / vorheriges Ticket der Warteschlange")
+        expect(shortcuts).to_contain_text("Sie wirken nicht, während Sie in ein Feld tippen.")
+        agent.shoot("i18n-queue-de-shortcuts", phone=False)
         agent.page.keyboard.press("Escape")
     finally:
         _switch(agent, "en")
