@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import AGENT
+from tests.browser.conftest import ADMIN, AGENT
 
 pytestmark = pytest.mark.browser
 
@@ -149,3 +149,43 @@ def test_the_german_queue_with_a_views_chips_and_the_bulk_bar(open_ui):
         agent.page.keyboard.press("Escape")
     finally:
         _switch(agent, "en")
+
+
+def test_the_admin_pages_merged_later_in_french(open_ui):
+    """E-mail, API keys (each scope's hint) and webhooks (each event's hint) in French, with their tab titles."""
+    admin = open_ui(locale="fr-FR")
+    admin.login(ADMIN, expect="/agent")
+    admin.wait_ready(".queue-row")
+    _switch(admin, "fr")
+    try:
+        admin.goto("/admin/mailboxes")
+        admin.wait_ready("button.new-mailbox")
+        expect(admin.page).to_have_title("E-mail · AutoCRM")
+        expect(admin.page.locator("html")).to_have_attribute("lang", "fr")
+        expect(admin.page.get_by_role("heading", name="E-mails en échec")).to_be_visible()
+        admin.page.locator("button.new-mailbox").click()
+        dialog = admin.page.locator(".mailbox-dialog")
+        expect(dialog).to_contain_text("Nouvelle boîte")
+        expect(dialog).to_contain_text("Déplacer les e-mails traités vers")
+        admin.shoot("i18n-mailboxes-fr")
+        admin.page.keyboard.press("Escape")
+
+        admin.goto("/admin/api-keys")
+        admin.wait_ready("button.new-key")
+        expect(admin.page).to_have_title("Clés d'API · AutoCRM")
+        admin.page.locator("button.new-key").first.click()
+        expect(admin.page.get_by_text("Lire les tickets, leurs conversations et leur historique")).to_be_visible()
+        admin.shoot("i18n-api-keys-fr")
+        admin.page.keyboard.press("Escape")
+
+        admin.goto("/admin/webhooks")
+        admin.wait_ready("button.new-hook")
+        expect(admin.page).to_have_title("Webhooks · AutoCRM")
+        admin.page.locator("button.new-hook").first.click()
+        expect(
+            admin.page.get_by_text("Un ticket est ouvert, par n’importe qui, sur n’importe quel canal")
+        ).to_be_visible()
+        admin.shoot("i18n-webhooks-fr")
+        admin.page.keyboard.press("Escape")
+    finally:
+        _switch(admin, "en")
