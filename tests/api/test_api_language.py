@@ -69,3 +69,10 @@ def test_a_bad_bodys_field_messages_follow_accept_language_and_keep_their_place(
     assert error["details"]["subject"].startswith("Admite como máximo ")
     english = api.client.patch(f"/api/v1/tickets/{api.ticket.id}", headers=api.headers(), json={"subject": "x" * 300})
     assert assert_error(english, 422, "validation_failed")["details"]["subject"].startswith("Keep this under ")
+
+
+def test_bare_http_errors_have_words_in_the_readers_language(api):
+    missing = api.client.get("/api/v1/no-such-thing", headers={**api.headers(), "Accept-Language": "de"})
+    assert assert_error(missing, 404, "not_found")["message"] == "Nicht gefunden."
+    wrong_method = api.client.put("/api/v1/tickets", headers={**api.headers(), "Accept-Language": "fr"}, json={})
+    assert assert_error(wrong_method, 405, "method_not_allowed")["message"] == "Cette méthode n’est pas autorisée ici."
