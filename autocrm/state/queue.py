@@ -316,6 +316,11 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
     def _view_name(self, view: ViewPublic) -> str:
         return self._t(view.name) if view.builtin_key else view.name
 
+    def _entry_name(self, entry: dict[str, Any]) -> str:
+        """A sidebar entry's name as the reader reads it (a built-in view's name is a msgid)."""
+        name = str(entry.get("name", ""))
+        return self._t(name) if entry.get("builtin") else name
+
     def _number(self, value: int) -> str:
         with i18n.using_locale(self.locale):
             return format_number(value)
@@ -715,7 +720,7 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
             self._ask(
                 kind="delete_view",
                 view_id=entry["id"],
-                title=self._t('Delete the view "{name}"?', name=entry["name"]),
+                title=self._t('Delete the view "{name}"?', name=self._entry_name(entry)),
             )
 
     # ---- selection and bulk changes --------------------------------------------------------------------
