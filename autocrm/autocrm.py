@@ -4,6 +4,7 @@ import reflex as rx
 from reflex_base.components.component import ComponentStyle
 
 from autocrm.api import wrap_reflex
+from autocrm.core.i18n import default_locale
 from autocrm.pages import PAGES
 from autocrm.state import live
 from autocrm.state.locale import LocaleMiddleware
@@ -58,6 +59,8 @@ STYLE: ComponentStyle = {
 app = rx.App(
     style=STYLE,
     api_transformer=wrap_reflex,
+    # What the prerendered page says before hydration; each page's `document_language` then follows the tab.
+    html_lang=default_locale(),
     head_components=[rx.el.meta(name="theme-color", content="#3e63dd")],
 )
 

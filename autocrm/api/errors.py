@@ -18,7 +18,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from autocrm.api.deps import verify_pending_key
 from autocrm.api.routing import allowed_methods
-from autocrm.core.i18n import t
+from autocrm.core.i18n import N_, t
+from autocrm.core.validation_text import validation_message
 from autocrm.services.errors import (
     AuthenticationFailed,
     Conflict,
@@ -52,6 +53,18 @@ HTTP_STATUS_CODE_NAMES: dict[int, str] = {
     429: RateLimited.code,
     500: "internal_error",
     503: "unavailable",
+}
+# What the API says for a bare HTTP error (no words of its own), instead of the status's English phrase.
+_STATUS_MESSAGES: dict[int, str] = {
+    400: N_("The request is not valid."),
+    401: N_("Sign in, or send an API key."),
+    403: N_("You may not do this."),
+    404: N_("Not found."),
+    405: N_("This method is not allowed here."),
+    413: N_("The request body is too large."),
+    415: N_("This content type is not accepted here."),
+    429: N_("Too many requests: wait a moment, then try again."),
+    503: N_("The service is unavailable for a moment: try again shortly."),
 }
 # The parts of a validation error's location that say where a value came from, not which field it is.
 _LOCATION_SOURCES = {"body", "query", "path", "header", "cookie"}
@@ -110,7 +123,7 @@ def validation_details(errors: list[dict[str, Any]]) -> dict[str, str]:
     details: dict[str, str] = {}
     for error in errors:
         field = _field_name(tuple(error.get("loc", ())))
-        message = str(error.get("msg", "is not valid"))
+        message = validation_message(error)
         details[field] = f"{details[field]}; {message}" if field in details else message
     return details
 
@@ -149,6 +162,8 @@ async def _request_validation_error(request: Request, exc: RequestValidationErro
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     default_phrase = HTTPStatus(exc.status_code).phrase
     message = exc.detail if isinstance(exc.detail, str) and exc.detail != default_phrase else None
+    if message is None and exc.status_code in _STATUS_MESSAGES:
+        message = t(_STATUS_MESSAGES[exc.status_code])
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
         headers["Allow"] = ", ".join(allowed_methods(request)) or headers.get("Allow", "")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import HTTPException, Request
 from starlette.routing import Match, Mount
 
+from autocrm.core.i18n import t
+
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
@@ -30,4 +32,4 @@ async def unmatched_api_path(request: Request) -> None:
     allowed = allowed_methods(request)
     if allowed:
         raise HTTPException(status_code=405, headers={"Allow": ", ".join(allowed)})
-    raise HTTPException(status_code=404, detail=f"There is no API endpoint at {request.url.path}.")
+    raise HTTPException(status_code=404, detail=t("There is no API endpoint at {path}.", path=request.url.path))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
+from reflex_base.vars.base import VarData
 
 from autocrm.core import i18n
 from autocrm.state.session import SessionState
@@ -50,6 +51,28 @@ def text_of(value: Any) -> Any:
     Helpers that do this are listed as extraction keywords in `core/i18n_tools.py`, so their literal labels need
     no marking."""
     return tr(value) if isinstance(value, str) else value
+
+
+class _DocumentLanguage(rx.Fragment):
+    """Keeps `<html lang>` on the tab's language from the first hydration on (the document root is compiled
+    once, with the desk's default, and cannot read state): screen readers, spell-checkers and the browser's
+    own translate offer read it."""
+
+    def add_hooks(self) -> list[str | rx.Var]:
+        locale: Any = SessionState.locale  # a Var at compile time
+        return [
+            rx.Var(
+                _js_expr=(
+                    f"useEffect(() => {{ if ({locale!s}) {{ document.documentElement.lang = {locale!s}; }} }}, "
+                    f"[{locale!s}])"
+                ),
+                _var_data=VarData.merge(locale._get_all_var_data(), VarData(imports={"react": ["useEffect"]})),
+            )
+        ]
+
+
+def document_language() -> rx.Component:
+    return _DocumentLanguage.create()
 
 
 def language_names() -> list[tuple[str, str]]:

@@ -409,7 +409,16 @@ def agent_shell(*children: rx.Component, title=None, actions: rx.Component | Non
             title
             if isinstance(title, rx.Component)
             else rx.heading(
-                title, size="3", weight="medium", white_space="nowrap", overflow="hidden", text_overflow="ellipsis"
+                title,
+                size="3",
+                weight="medium",
+                overflow="hidden",
+                text_overflow="ellipsis",
+                # Phones: a long title ("Ungelöst (geändert)") takes two lines rather than losing its end.
+                white_space=["normal", "normal", "nowrap"],
+                line_height=["1.15", "1.15", "inherit"],
+                display=["-webkit-box", "-webkit-box", "block"],
+                style={"-webkit-line-clamp": "2", "-webkit-box-orient": "vertical"},
             ),
             min_width="0",
             font_size="var(--font-size-3)",

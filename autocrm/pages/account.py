@@ -10,6 +10,7 @@ from autocrm.components.forms import skeleton_rows
 from autocrm.components.i18n import tr
 from autocrm.components.layout import agent_shell, portal_shell
 from autocrm.components.lists import Column, responsive_list
+from autocrm.core.i18n import N_
 from autocrm.pages.registry import page
 from autocrm.state.account import AccountSessionsState
 
@@ -171,7 +172,7 @@ def _content(*, heading: bool) -> rx.Component:
     )
 
 
-@page(route=routes.ACCOUNT_SESSIONS, title="Sessions · AutoCRM", on_load=AccountSessionsState.load)
+@page(route=routes.ACCOUNT_SESSIONS, title=N_("Sessions · AutoCRM"), on_load=AccountSessionsState.load)
 def account_sessions() -> rx.Component:
     s = AccountSessionsState
     return rx.cond(

@@ -7,9 +7,10 @@ import reflex as rx
 
 from autocrm import routes
 from autocrm.components.forms import field, form_callout, invalid, skeleton_rows
-from autocrm.components.i18n import tr
+from autocrm.components.i18n import tr, tr_n
 from autocrm.components.layout import agent_shell, portal_shell
 from autocrm.components.panel import panel
+from autocrm.core.i18n import N_
 from autocrm.pages.registry import page
 from autocrm.state.account_security import AccountSecurityState as S
 
@@ -18,7 +19,7 @@ _hydrated = rx.State.is_hydrated
 
 def _code_input(input_id: str, errors, *, recovery: bool = False) -> rx.Component:
     return rx.input(
-        aria_label="Code from the app or a recovery code" if recovery else "Code from the app",
+        aria_label=tr("Code from the app or a recovery code") if recovery else tr("Code from the app"),
         name="code",
         id=input_id,
         size="3",
@@ -26,7 +27,7 @@ def _code_input(input_id: str, errors, *, recovery: bool = False) -> rx.Componen
         max_width="240px",
         auto_complete="one-time-code",
         input_mode="text" if recovery else "numeric",
-        placeholder="123456" if not recovery else "123456 or a recovery code",
+        placeholder="123456" if not recovery else tr("123456 or a recovery code"),
         aria_invalid=invalid(errors, "code"),
     )
 
@@ -250,8 +251,7 @@ def _on() -> rx.Component:
         rx.flex(
             rx.icon("key-round", size=16, color="var(--gray-11)"),
             rx.text(
-                S.recovery_codes_left,
-                rx.cond(S.recovery_codes_left == 1, " recovery code left", " recovery codes left"),
+                tr_n("{n} recovery code left", "{n} recovery codes left", S.recovery_codes_left),
                 size="2",
                 class_name="codes-left",
             ),
@@ -366,7 +366,7 @@ def _content() -> rx.Component:
     )
 
 
-@page(route=routes.ACCOUNT_SECURITY, title="Account security · AutoCRM", on_load=S.load)
+@page(route=routes.ACCOUNT_SECURITY, title=N_("Account security · AutoCRM"), on_load=S.load)
 def account_security() -> rx.Component:
     return rx.cond(
         S.user_role == "customer",

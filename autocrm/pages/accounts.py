@@ -8,6 +8,7 @@ from autocrm import routes
 from autocrm.components.forms import field, form_callout, invalid
 from autocrm.components.i18n import tr
 from autocrm.components.layout import auth_shell
+from autocrm.core.i18n import N_
 from autocrm.pages.registry import page
 from autocrm.state.accounts import SetupState, VerificationBannerState, VerifyEmailState
 from autocrm.state.auth import password_hint
@@ -56,7 +57,7 @@ def verification_banner() -> rx.Component:
     )
 
 
-@page(route=routes.VERIFY_EMAIL, title="Confirm your e-mail · AutoCRM", on_load=VerifyEmailState.redeem)
+@page(route=routes.VERIFY_EMAIL, title=N_("Confirm your e-mail · AutoCRM"), on_load=VerifyEmailState.redeem)
 def verify_email() -> rx.Component:
     s = VerifyEmailState
     return auth_shell(
@@ -111,7 +112,7 @@ def _input(name: str, **props) -> rx.Component:
     return rx.input(name=name, id=name, size="3", width="100%", aria_invalid=invalid(SetupState.errors, name), **props)
 
 
-@page(route=routes.SETUP, title="Set up your desk · AutoCRM", on_load=SetupState.open_setup)
+@page(route=routes.SETUP, title=N_("Set up your desk · AutoCRM"), on_load=SetupState.open_setup)
 def setup() -> rx.Component:
     s = SetupState
     return auth_shell(

@@ -237,7 +237,7 @@ def _create_dialog() -> rx.Component:
     )
 
 
-@page(route=routes.ADMIN_USERS, title="People · AutoCRM", on_load=AdminUsersState.load)
+@page(route=routes.ADMIN_USERS, title=N_("People · AutoCRM"), on_load=AdminUsersState.load)
 def admin_users() -> rx.Component:
     s = AdminUsersState
     return agent_shell(

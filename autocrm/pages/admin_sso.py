@@ -6,10 +6,11 @@ import reflex as rx
 
 from autocrm import routes
 from autocrm.components.forms import empty_state, field, form_callout, invalid, skeleton_rows
-from autocrm.components.i18n import tr
+from autocrm.components.i18n import tr, tr_n
 from autocrm.components.layout import agent_shell
 from autocrm.components.lists import Column, responsive_list
 from autocrm.components.panel import panel
+from autocrm.core.i18n import N_
 from autocrm.pages.registry import page
 from autocrm.state.roles import ROLE_LABELS
 from autocrm.state.sso import AdminSsoState
@@ -60,8 +61,7 @@ def _newcomers(row) -> rx.Component:
 
 def _linked(row) -> rx.Component:
     return rx.text(
-        row["linked_accounts"].to_string(),
-        rx.cond(row["linked_accounts"].to(int) == 1, " person", " people"),
+        tr_n("{n} person", "{n} people", row["linked_accounts"].to(int)),
         size="2",
         color_scheme="gray",
     )
@@ -281,7 +281,7 @@ def _redirect_uri() -> rx.Component:
     )
 
 
-@page(route=routes.ADMIN_SSO, title="Single sign-on · AutoCRM", on_load=AdminSsoState.load)
+@page(route=routes.ADMIN_SSO, title=N_("Single sign-on · AutoCRM"), on_load=AdminSsoState.load)
 def admin_sso() -> rx.Component:
     s = AdminSsoState
     return agent_shell(

@@ -41,14 +41,16 @@ def _select(value, options, on_change, label: str, width: str = "auto") -> rx.Co
 # ---- queue ------------------------------------------------------------------------------------------
 
 SHORTCUTS = [
-    ("j / k", "Next / previous ticket in the queue"),
-    ("Enter", "Open the ticket"),
-    ("x", "Select the ticket"),
-    ("/", "Search"),
-    ("a", "Assign the open ticket to me"),
-    ("r / n", "Reply / internal note on the open ticket"),
-    ("Esc", "Back to the queue"),
-    ("?", "These shortcuts"),
+    ("j / k", N_("Next / previous ticket in the queue")),
+    # Translators: the Enter key, as printed on keyboards in your language.
+    (N_("Enter"), N_("Open the ticket")),
+    ("x", N_("Select the ticket")),
+    ("/", N_("Search")),
+    ("a", N_("Assign the open ticket to me")),
+    ("r / n", N_("Reply / internal note on the open ticket")),
+    # Translators: the Escape key, as printed on keyboards in your language.
+    (N_("Esc"), N_("Back to the queue")),
+    ("?", N_("These shortcuts")),
 ]
 
 
@@ -89,12 +91,12 @@ def _filter_bar() -> rx.Component:
 
 def _quick_filters() -> rx.Component:
     return rx.flex(
-        rx.text("Quick:", size="1", color_scheme="gray", weight="medium"),
+        rx.text(tr("Quick:"), size="1", color_scheme="gray", weight="medium"),
         rx.foreach(
             QueueState.quick_options,
             lambda o: rx.button(
                 rx.cond(o["active"], rx.icon("check", size=12), rx.fragment()),
-                o["label"].to(str),
+                tr(o[LABEL]),
                 size="1",
                 radius="full",
                 variant=rx.cond(o["active"], "solid", "surface"),
@@ -114,7 +116,7 @@ def _quick_filters() -> rx.Component:
                     variant="ghost",
                     color_scheme="gray",
                     on_click=QueueState.remove_chip(chip["key"]),  # type: ignore[operator]
-                    aria_label="Remove the filter " + chip["label"].to(str),
+                    aria_label=tr("Remove the filter {filter}", filter=chip["label"]),
                     class_name="chip-remove",
                 ),
                 size="2",
@@ -130,7 +132,7 @@ def _quick_filters() -> rx.Component:
         rx.cond(
             QueueState.filtered,
             rx.button(
-                "Reset", size="1", variant="ghost", on_click=QueueState.clear_filters, class_name="reset-filters"
+                tr("Reset"), size="1", variant="ghost", on_click=QueueState.clear_filters, class_name="reset-filters"
             ),
         ),
         spacing="2",
@@ -236,7 +238,7 @@ def _row_checkbox(row) -> rx.Component:
         rx.checkbox(
             checked=QueueState.all_matching | _is_selected(row),
             on_change=lambda _checked: QueueState.toggle_select(row["id"]),  # type: ignore[operator]
-            aria_label="Select ticket #" + row["number"].to_string(),
+            aria_label=tr("Select ticket #{number}", number=row["number"]),
             class_name="row-select",
         ),
         on_click=rx.stop_propagation,
@@ -250,7 +252,7 @@ QUEUE_COLUMNS = [
         rx.checkbox(
             checked=QueueState.page_selected,
             on_change=QueueState.toggle_page,
-            aria_label="Select every ticket on this page",
+            aria_label=tr("Select every ticket on this page"),
             class_name="page-select",
         ),
         _row_checkbox,
@@ -389,9 +391,7 @@ def _bulk_bar() -> rx.Component:
             rx.cond(
                 QueueState.can_select_all_matching,
                 rx.button(
-                    "Select all ",
-                    QueueState.total_label,
-                    " matching",
+                    tr("Select all {count} matching", count=QueueState.total_label),
                     size="1",
                     variant="ghost",
                     on_click=QueueState.select_all_matching,
@@ -403,32 +403,32 @@ def _bulk_bar() -> rx.Component:
                 QueueState.bulk_field,
                 QueueState.bulk_field_options,
                 QueueState.set_bulk_field,
-                "What to change",
+                tr("What to change"),
                 "140px",
             ),
             rx.cond(
                 QueueState.bulk_needs_tag,
                 rx.input(
-                    placeholder="tag",
+                    placeholder=tr("tag"),
                     value=QueueState.bulk_tag,
                     on_change=QueueState.set_bulk_tag,
                     size="2",
                     width="140px",
-                    aria_label="Tag",
+                    aria_label=tr("Tag"),
                     class_name="bulk-tag",
                 ),
                 rx.select.root(
-                    rx.select.trigger(placeholder="Choose…", aria_label="New value", min_width="150px"),
+                    rx.select.trigger(placeholder=tr("Choose…"), aria_label=tr("New value"), min_width="150px"),
                     rx.select.content(
-                        rx.foreach(QueueState.bulk_options, lambda o: rx.select.item(o["label"], value=o["value"]))
+                        rx.foreach(QueueState.bulk_options, lambda o: rx.select.item(tr(o[LABEL]), value=o["value"]))
                     ),
                     value=QueueState.bulk_value,
                     on_change=QueueState.set_bulk_value,
                     size="2",
                 ),
             ),
-            rx.button("Apply…", size="2", on_click=QueueState.ask_bulk, class_name="bulk-apply"),
-            rx.button("Clear", size="2", variant="soft", color_scheme="gray", on_click=QueueState.clear_selection),
+            rx.button(tr("Apply…"), size="2", on_click=QueueState.ask_bulk, class_name="bulk-apply"),
+            rx.button(tr("Clear"), size="2", variant="soft", color_scheme="gray", on_click=QueueState.clear_selection),
             align="center",
             spacing="2",
             wrap="wrap",
@@ -466,7 +466,9 @@ def _job_and_result() -> rx.Component:
                         rx.flex(
                             rx.text(QueueState.bulk_message, weight="medium", class_name="bulk-message"),
                             rx.spacer(),
-                            rx.button("Dismiss", size="1", variant="ghost", on_click=QueueState.dismiss_bulk_result),
+                            rx.button(
+                                tr("Dismiss"), size="1", variant="ghost", on_click=QueueState.dismiss_bulk_result
+                            ),
                             align="center",
                         ),
                         rx.foreach(
@@ -531,13 +533,13 @@ def _view_menu() -> rx.Component:
                 variant="soft",
                 color_scheme="gray",
                 size="2",
-                aria_label="View actions",
+                aria_label=tr("View actions"),
                 class_name="view-menu",
             )
         ),
         rx.menu.content(
             rx.menu.item(
-                "Save as a new view…",
+                tr("Save as a new view…"),
                 on_select=QueueState.open_view_dialog("create"),  # type: ignore[operator]
                 class_name="view-save-new",
             ),
@@ -547,17 +549,21 @@ def _view_menu() -> rx.Component:
                     rx.cond(
                         QueueState.modified & (QueueState.view_id != 0),
                         rx.menu.item(
-                            "Save changes to this view", on_select=QueueState.save_changes, class_name="view-save"
+                            tr("Save changes to this view"), on_select=QueueState.save_changes, class_name="view-save"
                         ),
                     ),
-                    rx.menu.item("Rename…", on_select=QueueState.open_view_dialog("rename"), class_name="view-rename"),  # type: ignore[operator]
                     rx.menu.item(
-                        "Move up",
+                        tr("Rename…"),
+                        on_select=QueueState.open_view_dialog("rename"),  # type: ignore[operator]
+                        class_name="view-rename",
+                    ),
+                    rx.menu.item(
+                        tr("Move up"),
                         on_select=QueueState.move_view(QueueState.view_id, -1),  # type: ignore[operator]
                         class_name="view-up",
                     ),
                     rx.menu.item(
-                        "Move down",
+                        tr("Move down"),
                         on_select=QueueState.move_view(QueueState.view_id, 1),  # type: ignore[operator]
                         class_name="view-down",
                     ),
@@ -566,7 +572,7 @@ def _view_menu() -> rx.Component:
             rx.cond(
                 QueueState.view_id != 0,
                 rx.menu.item(
-                    "Duplicate",
+                    tr("Duplicate"),
                     on_select=QueueState.duplicate_view(QueueState.view_id),  # type: ignore[operator]
                     class_name="view-duplicate",
                 ),
@@ -576,7 +582,7 @@ def _view_menu() -> rx.Component:
                 rx.fragment(
                     rx.menu.separator(),
                     rx.menu.item(
-                        "Delete view…",
+                        tr("Delete view…"),
                         color="red",
                         on_select=QueueState.ask_delete_view(QueueState.view_id),  # type: ignore[operator]
                         class_name="view-delete",
@@ -591,24 +597,26 @@ def _view_menu() -> rx.Component:
 def _view_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title(rx.cond(QueueState.view_dialog == "rename", "Rename the view", "Save as a new view")),
+            rx.dialog.title(
+                rx.cond(QueueState.view_dialog == "rename", tr("Rename the view"), tr("Save as a new view"))
+            ),
             rx.dialog.description(
                 rx.cond(
                     QueueState.view_dialog == "rename",
-                    "The view keeps its filters.",
-                    "The filters, quick filters and sort you see now become a view in your sidebar.",
+                    tr("The view keeps its filters."),
+                    tr("The filters, quick filters and sort you see now become a view in your sidebar."),
                 ),
                 size="2",
                 color_scheme="gray",
             ),
             rx.form(
                 rx.flex(
-                    rx.text("Name", as_="label", size="2", weight="medium", html_for="view-name"),
+                    rx.text(tr("Name"), as_="label", size="2", weight="medium", html_for="view-name"),
                     rx.input(
                         id="view-name",
                         name="name",
                         default_value=rx.cond(QueueState.view_dialog == "rename", QueueState.view_name, ""),
-                        placeholder="e.g. Urgent cards",
+                        placeholder=tr("e.g. Urgent cards"),
                         max_length=120,
                         required=True,
                         auto_focus=True,
@@ -616,12 +624,16 @@ def _view_dialog() -> rx.Component:
                     rx.cond(
                         QueueState.is_admin_here & (QueueState.view_dialog == "create"),
                         rx.flex(
-                            rx.text("Who sees it", size="2", weight="medium"),
-                            rx.radio_group(
-                                ["personal", "everyone"],
+                            rx.text(tr("Who sees it"), size="2", weight="medium"),
+                            rx.radio_group.root(
+                                rx.flex(
+                                    rx.radio_group.item(tr("Only me"), value="personal"),
+                                    rx.radio_group.item(tr("Every agent"), value="everyone"),
+                                    spacing="4",
+                                    wrap="wrap",
+                                ),
                                 value=QueueState.view_form_visibility,
                                 on_change=QueueState.set_view_form_visibility,
-                                direction="row",
                                 size="2",
                             ),
                             direction="column",
@@ -630,8 +642,8 @@ def _view_dialog() -> rx.Component:
                     ),
                     rx.cond(QueueState.view_form_error, rx.text(QueueState.view_form_error, color="red", size="2")),
                     rx.flex(
-                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
-                        rx.button("Save view", type="submit", class_name="view-dialog-save"),
+                        rx.dialog.close(rx.button(tr("Cancel"), variant="soft", color_scheme="gray", type="button")),
+                        rx.button(tr("Save view"), type="submit", class_name="view-dialog-save"),
                         spacing="3",
                         justify="end",
                     ),
@@ -658,27 +670,27 @@ def shortcuts_button() -> rx.Component:
                 variant="ghost",
                 color_scheme="gray",
                 size="2",
-                aria_label="Keyboard shortcuts (?)",
+                aria_label=tr("Keyboard shortcuts (?)"),
                 class_name="shortcuts-button",
             )
         ),
         rx.dialog.content(
-            rx.dialog.title("Keyboard shortcuts"),
+            rx.dialog.title(tr("Keyboard shortcuts")),
             rx.flex(
                 *(
                     rx.flex(
-                        rx.code(keys, size="2", min_width="64px"),
-                        rx.text(what, size="2"),
+                        rx.code(tr(keys), size="2", min_width="64px"),
+                        rx.text(tr(what), size="2"),
                         spacing="3",
                         align="center",
                     )
                     for keys, what in SHORTCUTS
                 ),
-                rx.text("They do nothing while you type in a field.", size="1", color_scheme="gray"),
+                rx.text(tr("They do nothing while you type in a field."), size="1", color_scheme="gray"),
                 direction="column",
                 spacing="2",
             ),
-            rx.flex(rx.dialog.close(rx.button("Close", variant="soft")), justify="end", margin_top="12px"),
+            rx.flex(rx.dialog.close(rx.button(tr("Close"), variant="soft")), justify="end", margin_top="12px"),
             max_width="400px",
             class_name="shortcuts-dialog",
         ),
@@ -688,13 +700,16 @@ def shortcuts_button() -> rx.Component:
 def _queue_actions() -> rx.Component:
     return rx.flex(
         rx.box(
-            rx.button(
-                rx.icon("square-check", size=14),
-                rx.cond(QueueState.select_mode, "Done", "Select"),
-                size="1",
-                variant="soft",
+            # An icon only: on a phone the view's title needs the width ("Ungelöst (geändert)").
+            rx.icon_button(
+                rx.cond(QueueState.select_mode, rx.icon("x", size=16), rx.icon("square-check", size=16)),
+                size="2",
+                variant=rx.cond(QueueState.select_mode, "solid", "soft"),
                 on_click=QueueState.toggle_select_mode,
                 class_name="select-mode",
+                aria_label=rx.cond(QueueState.select_mode, tr("Done selecting"), tr("Select tickets")),
+                title=rx.cond(QueueState.select_mode, tr("Done selecting"), tr("Select tickets")),
+                custom_attrs={"aria-pressed": rx.cond(QueueState.select_mode, "true", "false")},
             ),
             display=["block", "block", "none"],
         ),
@@ -703,7 +718,7 @@ def _queue_actions() -> rx.Component:
             rx.box(
                 rx.button(
                     rx.icon("bookmark-plus", size=14),
-                    "Save view",
+                    tr("Save view"),
                     size="1",
                     variant="soft",
                     on_click=QueueState.open_view_dialog("create"),  # type: ignore[operator]
@@ -719,7 +734,7 @@ def _queue_actions() -> rx.Component:
     )
 
 
-@page(route=routes.AGENT_QUEUE, title="Queue · AutoCRM", on_load=QueueState.load)
+@page(route=routes.AGENT_QUEUE, title=N_("Queue · AutoCRM"), on_load=QueueState.load)
 def queue() -> rx.Component:
     return agent_shell(
         rx.flex(
@@ -1362,7 +1377,7 @@ def _ticket_header() -> rx.Component:
     )
 
 
-@page(route=routes.AGENT_TICKET, title="Ticket · AutoCRM", on_load=AgentTicketState.load)
+@page(route=routes.AGENT_TICKET, title=N_("Ticket · AutoCRM"), on_load=AgentTicketState.load)
 def agent_ticket() -> rx.Component:
     s = AgentTicketState
     return agent_shell(

@@ -14,6 +14,7 @@ from autocrm.components.layout import agent_shell
 from autocrm.components.lists import Column, responsive_list
 from autocrm.components.panel import panel
 from autocrm.components.secret import MONO, shown_once
+from autocrm.core.i18n import N_
 from autocrm.pages.registry import page
 from autocrm.services.actor import ALL_SCOPES
 from autocrm.services.api_keys import EXPIRY_CHOICES_DAYS
@@ -85,7 +86,7 @@ def _revoke(row) -> rx.Component:
             # the callback): calling one with arguments is right at run time.
             on_click=AdminApiKeysState.ask_revoke(row["id"]),  # type: ignore[operator]
             class_name="revoke-key",
-            aria_label="Revoke " + row["name"].to(str),
+            aria_label=tr("Revoke {name}", name=row["name"]),
         ),
     )
 
@@ -138,7 +139,7 @@ def _scope_choice(scope: str) -> rx.Component:
             ),
             rx.flex(
                 rx.text(scope, size="2", weight="medium", font_family=MONO),
-                rx.text(SCOPE_HINTS.get(scope, ""), size="1", color_scheme="gray"),
+                rx.text(tr(SCOPE_HINTS.get(scope, "")), size="1", color_scheme="gray"),
                 direction="column",
             ),
             spacing="2",
@@ -206,9 +207,9 @@ def _create_form() -> rx.Component:
 def _secret_view() -> rx.Component:
     return shown_once(
         AdminApiKeysState.secret,
-        warning="Copy this key now and store it where the app keeps its secrets. It is not shown again.",
+        warning=tr("Copy this key now and store it where the app keeps its secrets. It is not shown again."),
         copy_label=tr("Copy key"),
-        copied="Key copied.",
+        copied=tr("Key copied."),
         value_class="new-key-secret",
         copy_class="copy-key",
     )
@@ -218,7 +219,9 @@ def _create_dialog() -> rx.Component:
     s = AdminApiKeysState
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title(rx.cond(s.showing_secret, "Key “" + s.secret_name + "” created", tr("New API key"))),
+            rx.dialog.title(
+                rx.cond(s.showing_secret, tr("Key “{name}” created", name=s.secret_name), tr("New API key"))
+            ),
             rx.dialog.description(
                 rx.cond(
                     s.showing_secret,
@@ -251,7 +254,7 @@ def _confirm_dialog() -> rx.Component:
     )
 
 
-@page(route=routes.ADMIN_API_KEYS, title="API keys · AutoCRM", on_load=AdminApiKeysState.load)
+@page(route=routes.ADMIN_API_KEYS, title=N_("API keys · AutoCRM"), on_load=AdminApiKeysState.load)
 def admin_api_keys() -> rx.Component:
     s = AdminApiKeysState
     return agent_shell(

@@ -9,6 +9,7 @@ from autocrm.components.forms import field, form_callout, invalid
 from autocrm.components.i18n import tr
 from autocrm.components.layout import auth_shell
 from autocrm.components.sso import sso_buttons, sso_refusal
+from autocrm.core.i18n import N_
 from autocrm.pages.registry import page
 from autocrm.state.auth import ForgotPasswordState, LoginState, ResetPasswordState, SignupState, password_hint
 from autocrm.state.session import SessionState
@@ -109,7 +110,7 @@ def _code_step() -> rx.Component:
     )
 
 
-@page(route=routes.LOGIN, title="Sign in · AutoCRM", on_load=[LoginState.open_page, SsoLoginState.load])
+@page(route=routes.LOGIN, title=N_("Sign in · AutoCRM"), on_load=[LoginState.open_page, SsoLoginState.load])
 def login() -> rx.Component:
     return rx.cond(LoginState.step == "code", _code_step(), _password_step())
 
@@ -159,7 +160,7 @@ def _password_step() -> rx.Component:
     )
 
 
-@page(route=routes.SIGNUP, title="Create an account · AutoCRM", on_load=SignupState.open_page)
+@page(route=routes.SIGNUP, title=N_("Create an account · AutoCRM"), on_load=SignupState.open_page)
 def signup() -> rx.Component:
     return auth_shell(
         tr("Create your account"),
@@ -232,7 +233,7 @@ def signup() -> rx.Component:
     )
 
 
-@page(route=routes.FORGOT_PASSWORD, title="Forgot password · AutoCRM", on_load=ForgotPasswordState.open_page)
+@page(route=routes.FORGOT_PASSWORD, title=N_("Forgot password · AutoCRM"), on_load=ForgotPasswordState.open_page)
 def forgot_password() -> rx.Component:
     return auth_shell(
         tr("Reset your password"),
@@ -288,7 +289,7 @@ def forgot_password() -> rx.Component:
     )
 
 
-@page(route=routes.RESET_PASSWORD, title="Choose a new password · AutoCRM", on_load=ResetPasswordState.open_reset)
+@page(route=routes.RESET_PASSWORD, title=N_("Choose a new password · AutoCRM"), on_load=ResetPasswordState.open_reset)
 def reset_password() -> rx.Component:
     return auth_shell(
         tr("Choose a new password"),

@@ -8,13 +8,22 @@ import reflex as rx
 from autocrm import routes
 from autocrm.components.badges import time_ago
 from autocrm.components.forms import empty_state, field, form_callout, skeleton_rows
+from autocrm.components.i18n import tr
 from autocrm.components.layout import agent_shell
 from autocrm.components.lists import Column, responsive_list
 from autocrm.components.panel import panel
 from autocrm.components.secret import MONO
+from autocrm.core.i18n import N_
 from autocrm.pages.registry import page
 from autocrm.services.email.mailboxes import SECURITY_CHOICES
 from autocrm.state.mailboxes import SECURITY_TEXT, AdminMailboxesState
+
+
+def _said(row, key: str):
+    """A row's word that is a msgid (a state, a source), in the tab's language; a key passed by name so the
+    catalog extraction does not take it for a msgid."""
+    return tr(row[key])
+
 
 S = AdminMailboxesState
 
@@ -35,7 +44,7 @@ def _mailbox(row) -> rx.Component:
 def _server(row) -> rx.Component:
     return rx.flex(
         _ellipsis(row["server"], size="2", font_family=MONO),
-        _ellipsis(row["security_text"], size="1", color_scheme="gray"),
+        _ellipsis(_said(row, "security_text"), size="1", color_scheme="gray"),
         direction="column",
         min_width="0",
     )
@@ -44,7 +53,7 @@ def _server(row) -> rx.Component:
 def _state(row) -> rx.Component:
     return rx.flex(
         rx.badge(
-            row["state"],
+            _said(row, "state"),
             color_scheme=row["state_color"].to(str),
             variant="soft",
             radius="full",
@@ -52,7 +61,11 @@ def _state(row) -> rx.Component:
             width="fit-content",
         ),
         _ellipsis(
-            row["last_status"], size="1", color_scheme="gray", title=row["last_status"], class_name="last-status"
+            _said(row, "last_status"),
+            size="1",
+            color_scheme="gray",
+            title=_said(row, "last_status"),
+            class_name="last-status",
         ),
         direction="column",
         gap="4px",
@@ -65,14 +78,14 @@ def _actions(row) -> rx.Component:
     return rx.flex(
         rx.button(
             rx.icon("plug-zap", size=12),
-            "Test",
+            tr("Test"),
             size="1",
             variant="soft",
             on_click=S.test(row["id"]),  # type: ignore[operator]
             class_name="mailbox-test",
         ),
         rx.button(
-            rx.cond(row["enabled"], "Turn off", "Turn on"),
+            rx.cond(row["enabled"], tr("Turn off"), tr("Turn on")),
             size="1",
             variant="soft",
             color_scheme="gray",
@@ -86,7 +99,7 @@ def _actions(row) -> rx.Component:
             color_scheme="gray",
             on_click=S.open_edit(row["id"]),  # type: ignore[operator]
             class_name="mailbox-edit",
-            aria_label="Edit the mailbox " + row["name"].to(str),
+            aria_label=tr("Edit the mailbox {name}", name=row["name"]),
         ),
         spacing="2",
         justify="end",
@@ -94,10 +107,10 @@ def _actions(row) -> rx.Component:
 
 
 COLUMNS = [
-    Column("Mailbox", _mailbox, cell_props={"max_width": "0"}),
-    Column("Server", _server, width="220px", cell_props={"max_width": "0"}),
-    Column("State", _state, width="260px", cell_props={"max_width": "0"}),
-    Column("Last read", lambda row: time_ago(row["polled_rel"], row["polled_exact"]), width="104px"),
+    Column(tr("Mailbox"), _mailbox, cell_props={"max_width": "0"}),
+    Column(tr("Server"), _server, width="220px", cell_props={"max_width": "0"}),
+    Column(tr("State"), _state, width="260px", cell_props={"max_width": "0"}),
+    Column(tr("Last read"), lambda row: time_ago(_said(row, "polled_rel"), row["polled_exact"]), width="104px"),
     Column("", _actions, width="200px"),
 ]
 
@@ -105,13 +118,16 @@ COLUMNS = [
 def _card(row) -> rx.Component:
     return rx.flex(
         rx.flex(
-            _mailbox(row), rx.spacer(), rx.badge(row["state"], color_scheme=row["state_color"].to(str)), spacing="3"
+            _mailbox(row),
+            rx.spacer(),
+            rx.badge(_said(row, "state"), color_scheme=row["state_color"].to(str)),
+            spacing="3",
         ),
         _server(row),
-        rx.text(row["last_status"], size="1", color_scheme="gray"),
+        rx.text(_said(row, "last_status"), size="1", color_scheme="gray"),
         rx.flex(
-            rx.text("Last read ", size="1", color_scheme="gray"),
-            time_ago(row["polled_rel"], row["polled_exact"], size="1"),
+            rx.text(tr("Last read"), size="1", color_scheme="gray"),
+            time_ago(_said(row, "polled_rel"), row["polled_exact"], size="1"),
             rx.spacer(),
             _actions(row),
             align="center",
@@ -137,7 +153,7 @@ def _from(row) -> rx.Component:
 def _retry(row) -> rx.Component:
     return rx.button(
         rx.icon("rotate-cw", size=12),
-        "Retry",
+        tr("Retry"),
         size="1",
         variant="soft",
         on_click=S.retry(row["id"]),  # type: ignore[operator]  # see _actions
@@ -146,11 +162,11 @@ def _retry(row) -> rx.Component:
 
 
 FAILED_COLUMNS = [
-    Column("From", _from, cell_props={"max_width": "0"}),
-    Column("Why it failed", lambda row: rx.text(row["reason"], size="2"), width="40%"),
-    Column("Via", lambda row: rx.text(row["source"], size="2"), width="60px"),
-    Column("Tries", lambda row: rx.text(row["attempts"], size="2"), width="56px"),
-    Column("Received", lambda row: time_ago(row["received_rel"], row["received_exact"]), width="90px"),
+    Column(tr("From"), _from, cell_props={"max_width": "0"}),
+    Column(tr("Why it failed"), lambda row: rx.text(row["reason"], size="2"), width="40%"),
+    Column(tr("Via"), lambda row: rx.text(_said(row, "source"), size="2"), width="60px"),
+    Column(tr("Tries"), lambda row: rx.text(row["attempts"], size="2"), width="56px"),
+    Column(tr("Received"), lambda row: time_ago(row["received_rel"], row["received_exact"]), width="90px"),
     Column("", _retry, width="80px"),
 ]
 
@@ -161,7 +177,7 @@ def _failed_card(row) -> rx.Component:
         rx.text(row["reason"], size="2"),
         rx.flex(
             time_ago(row["received_rel"], row["received_exact"], size="1"),
-            rx.text(row["source"], size="1", color_scheme="gray"),
+            rx.text(_said(row, "source"), size="1", color_scheme="gray"),
             rx.spacer(),
             _retry(row),
             align="center",
@@ -178,16 +194,18 @@ def _failed_card(row) -> rx.Component:
 def _failed() -> rx.Component:
     return rx.flex(
         rx.flex(
-            rx.heading("Failed mail", size="3"),
+            rx.heading(tr("Failed mail"), size="3"),
             rx.cond(S.has_failed, rx.badge(S.failed_count, color_scheme="red", radius="full")),
             rx.spacer(),
-            rx.button(rx.icon("refresh-cw", size=12), "Refresh", size="1", variant="soft", on_click=S.refresh),
+            rx.button(rx.icon("refresh-cw", size=12), tr("Refresh"), size="1", variant="soft", on_click=S.refresh),
             align="center",
             spacing="2",
         ),
         rx.text(
-            "Messages that could not become a ticket or a reply. Each is kept with its original: fix the cause "
-            "(a deactivated sender, say) and retry it.",
+            tr(
+                "Messages that could not become a ticket or a reply. Each is kept with its original: fix the cause "
+                "(a deactivated sender, say) and retry it."
+            ),
             size="2",
             color_scheme="gray",
         ),
@@ -198,7 +216,7 @@ def _failed() -> rx.Component:
                 empty_state(
                     "mail-check",
                     "No failed mail",
-                    "Every message so far became a ticket or a reply, or was set aside as an auto-reply or bounce.",
+                    tr("Every message so far became a ticket or a reply, or was set aside as an auto-reply or bounce."),
                 ),
                 dashed=True,
             ),
@@ -219,15 +237,15 @@ def _edit_form() -> rx.Component:
         rx.flex(
             form_callout(S.edit_error),
             field(
-                "Name",
-                _text_input("name", S.edit_name, placeholder="Support inbox", max_length=120),
+                tr("Name"),
+                _text_input("name", S.edit_name, placeholder=tr("Support inbox"), max_length=120),
                 error=errors.get("name", ""),
                 html_for="mailbox-name",
             ),
             rx.flex(
                 rx.box(
                     field(
-                        "Server",
+                        tr("Server"),
                         _text_input("host", S.edit_host, placeholder="imap.example.com", max_length=253),
                         error=errors.get("host", ""),
                         html_for="mailbox-host",
@@ -236,7 +254,7 @@ def _edit_form() -> rx.Component:
                 ),
                 rx.box(
                     field(
-                        "Port",
+                        tr("Port"),
                         _text_input("port", S.edit_port, input_mode="numeric", max_length=5, key=S.edit_security),
                         error=errors.get("port", ""),
                         html_for="mailbox-port",
@@ -246,11 +264,11 @@ def _edit_form() -> rx.Component:
                 spacing="3",
             ),
             field(
-                "Encryption",
+                tr("Encryption"),
                 rx.select.root(
                     rx.select.trigger(id="mailbox-security", width="100%"),
                     rx.select.content(
-                        *[rx.select.item(SECURITY_TEXT[choice], value=choice) for choice in SECURITY_CHOICES]
+                        *[rx.select.item(tr(SECURITY_TEXT[choice]), value=choice) for choice in SECURITY_CHOICES]
                     ),
                     value=S.edit_security,
                     on_change=S.set_edit_security,
@@ -259,29 +277,29 @@ def _edit_form() -> rx.Component:
                 html_for="mailbox-security",
             ),
             field(
-                "User name",
+                tr("User name"),
                 _text_input("username", S.edit_username, placeholder="support@example.com", max_length=254),
                 error=errors.get("username", ""),
                 html_for="mailbox-username",
             ),
             field(
-                "Password",
+                tr("Password"),
                 rx.input(
                     name="password",
                     id="mailbox-password",
                     type="password",
                     auto_complete="new-password",
-                    placeholder=rx.cond(S.editing, "Leave empty to keep the saved one", ""),
+                    placeholder=rx.cond(S.editing, tr("Leave empty to keep the saved one"), ""),
                     max_length=1000,
                 ),
                 error=errors.get("password", ""),
-                hint="Stored encrypted. An app password works where the provider offers one.",
+                hint=tr("Stored encrypted. An app password works where the provider offers one."),
                 html_for="mailbox-password",
             ),
             rx.flex(
                 rx.box(
                     field(
-                        "Folder",
+                        tr("Folder"),
                         _text_input("folder", S.edit_folder, max_length=200),
                         error=errors.get("folder", ""),
                         html_for="mailbox-folder",
@@ -290,9 +308,9 @@ def _edit_form() -> rx.Component:
                 ),
                 rx.box(
                     field(
-                        "Move processed mail to",
+                        tr("Move processed mail to"),
                         _text_input(
-                            "processed_folder", S.edit_processed_folder, placeholder="Optional", max_length=200
+                            "processed_folder", S.edit_processed_folder, placeholder=tr("Optional"), max_length=200
                         ),
                         error=errors.get("processed_folder", ""),
                         html_for="mailbox-processed-folder",
@@ -303,22 +321,24 @@ def _edit_form() -> rx.Component:
                 wrap="wrap",
             ),
             rx.text(
-                "Without a folder to move to, read messages stay where they are, marked as read.",
+                tr("Without a folder to move to, read messages stay where they are, marked as read."),
                 size="1",
                 color_scheme="gray",
             ),
             rx.el.label(
                 rx.flex(
                     rx.switch(checked=S.edit_enabled, on_change=S.set_edit_enabled, class_name="mailbox-enabled"),
-                    rx.text("On: read new mail every minute", size="2"),
+                    rx.text(tr("On: read new mail every minute"), size="2"),
                     spacing="2",
                     align="center",
                 ),
                 cursor="pointer",
             ),
             rx.flex(
-                rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
-                rx.button(rx.cond(S.editing, "Save", "Add mailbox"), type="submit", class_name="mailbox-submit"),
+                rx.dialog.close(rx.button(tr("Cancel"), variant="soft", color_scheme="gray", type="button")),
+                rx.button(
+                    rx.cond(S.editing, tr("Save"), tr("Add mailbox")), type="submit", class_name="mailbox-submit"
+                ),
                 spacing="3",
                 justify="end",
                 margin_top="8px",
@@ -334,10 +354,12 @@ def _edit_form() -> rx.Component:
 def _edit_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title(rx.cond(S.editing, "Edit mailbox", "New mailbox")),
+            rx.dialog.title(rx.cond(S.editing, tr("Edit mailbox"), tr("New mailbox"))),
             rx.dialog.description(
-                "The desk reads this IMAP folder every minute: each new message opens a ticket or joins the one "
-                "it answers.",
+                tr(
+                    "The desk reads this IMAP folder every minute: each new message opens a ticket or joins the one "
+                    "it answers."
+                ),
                 size="2",
                 color_scheme="gray",
                 margin_bottom="12px",
@@ -351,20 +373,24 @@ def _edit_dialog() -> rx.Component:
     )
 
 
-@page(route=routes.ADMIN_MAILBOXES, title="E-mail · AutoCRM", on_load=AdminMailboxesState.load)
+@page(route=routes.ADMIN_MAILBOXES, title=N_("E-mail · AutoCRM"), on_load=AdminMailboxesState.load)
 def admin_mailboxes() -> rx.Component:
     return agent_shell(
         rx.flex(
             rx.flex(
                 rx.text(
-                    "Mail to these mailboxes becomes tickets; replies join their ticket. Sites that route mail "
-                    "straight to the desk can run the SMTP listener (autocrm mail-listener) or post raw messages "
-                    "to the API (POST /api/v1/channels/email/inbound).",
+                    tr(
+                        "Mail to these mailboxes becomes tickets; replies join their ticket. Sites that route mail "
+                        "straight to the desk can run the SMTP listener (autocrm mail-listener) or post raw messages "
+                        "to the API (POST /api/v1/channels/email/inbound)."
+                    ),
                     size="2",
                     color_scheme="gray",
                     flex="1 1 320px",
                 ),
-                rx.button(rx.icon("plus", size=14), "New mailbox", on_click=S.open_create, class_name="new-mailbox"),
+                rx.button(
+                    rx.icon("plus", size=14), tr("New mailbox"), on_click=S.open_create, class_name="new-mailbox"
+                ),
                 spacing="3",
                 wrap="wrap",
                 align="center",
@@ -379,8 +405,8 @@ def admin_mailboxes() -> rx.Component:
                         empty_state(
                             "inbox",
                             "No mailboxes yet",
-                            "Add the IMAP mailbox your customers write to, and its mail becomes tickets.",
-                            rx.button(rx.icon("plus", size=14), "New mailbox", on_click=S.open_create),
+                            tr("Add the IMAP mailbox your customers write to, and its mail becomes tickets."),
+                            rx.button(rx.icon("plus", size=14), tr("New mailbox"), on_click=S.open_create),
                         ),
                         dashed=True,
                     ),
@@ -391,5 +417,5 @@ def admin_mailboxes() -> rx.Component:
             direction="column",
             spacing="3",
         ),
-        title="E-mail",
+        title=tr("E-mail"),
     )

@@ -29,7 +29,7 @@ def _message(back_label: str, back_href: str) -> rx.Component:
     )
 
 
-@page(route=rx.constants.Page404.SLUG, title="Page not found · AutoCRM", on_load=NotFoundState.load)
+@page(route=rx.constants.Page404.SLUG, title=N_("Page not found · AutoCRM"), on_load=NotFoundState.load)
 def not_found() -> rx.Component:
     return rx.cond(
         NotFoundState.checked,

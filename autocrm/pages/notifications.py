@@ -7,6 +7,7 @@ import reflex as rx
 from autocrm import routes
 from autocrm.components.i18n import tr
 from autocrm.components.layout import auth_shell
+from autocrm.core.i18n import N_
 from autocrm.pages.registry import page
 from autocrm.state.notifications import NotificationsOffState
 
@@ -21,7 +22,9 @@ def _to_requests() -> rx.Component:
     return rx.link(rx.button(tr("Go to my requests"), size="3", width="100%"), href=routes.PORTAL)
 
 
-@page(route=routes.NOTIFICATIONS_OFF, title="E-mail notifications · AutoCRM", on_load=NotificationsOffState.turn_off)
+@page(
+    route=routes.NOTIFICATIONS_OFF, title=N_("E-mail notifications · AutoCRM"), on_load=NotificationsOffState.turn_off
+)
 def notifications_off() -> rx.Component:
     s = NotificationsOffState
     return auth_shell(

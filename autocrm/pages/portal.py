@@ -15,13 +15,10 @@ from autocrm.components.panel import panel
 from autocrm.components.ticket_header import ticket_header
 from autocrm.components.timeline import timeline
 from autocrm.core.i18n import N_
-from autocrm.core.settings import get_settings
 from autocrm.pages.accounts import verification_banner
 from autocrm.pages.registry import page
 from autocrm.state.portal import NewTicketState, PortalState, PortalTicketState
 from autocrm.state.session import SessionState
-
-COMPANY = get_settings().company_name
 
 
 def _ticket_card(row) -> rx.Component:
@@ -72,7 +69,7 @@ def _section(title: str, rows) -> rx.Component:
     )
 
 
-@page(route=routes.PORTAL, title=f"My requests · {COMPANY}", on_load=PortalState.load)
+@page(route=routes.PORTAL, title=N_("My requests · {company}"), on_load=PortalState.load)
 def portal() -> rx.Component:
     return portal_shell(
         rx.flex(
@@ -117,7 +114,7 @@ def portal() -> rx.Component:
     )
 
 
-@page(route=routes.PORTAL_NEW, title=f"New request · {COMPANY}", on_load=NewTicketState.load)
+@page(route=routes.PORTAL_NEW, title=N_("New request · {company}"), on_load=NewTicketState.load)
 def portal_new() -> rx.Component:
     s = NewTicketState
     return portal_shell(
@@ -219,7 +216,7 @@ def _stars(count, *, interactive: bool) -> rx.Component:
             # mypy types @rx.event handlers as EventNamespace (Reflex's decorator is a class whose __new__
             # returns the callback): calling one with arguments is right at run time.
             on_click=PortalTicketState.choose_stars(i),  # type: ignore[operator]
-            aria_label=f"{i} star{'s' if i > 1 else ''}",
+            aria_label=tr("1 star") if i == 1 else tr("{n} stars", n=i),
             class_name=f"star star-{i}",
         )
 
@@ -310,7 +307,7 @@ def _reply_box() -> rx.Component:
     )
 
 
-@page(route=routes.PORTAL_TICKET, title=f"Request · {COMPANY}", on_load=PortalTicketState.load)
+@page(route=routes.PORTAL_TICKET, title=N_("Request · {company}"), on_load=PortalTicketState.load)
 def portal_ticket() -> rx.Component:
     s = PortalTicketState
     t = s.ticket

@@ -2,19 +2,40 @@
 
 (`@rx.page` would work too, but Reflex re-applies decorated pages on every compile in the same
 process and then warns that each page "is being redefined" at every prod start.)
+
+The browser tab's title is a msgid (`title=N_("Queue · AutoCRM")`): Reflex renders it as a `<title>` inside the
+page, which React places in the document head, so a Var title follows the tab's language like any other text.
+A `{company}` in it is the desk's name.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
+
+import reflex as rx
+
+from autocrm.components.i18n import document_language, tr
+from autocrm.state.session import SessionState
 
 PAGES: list[tuple[Callable[[], Any], dict[str, Any]]] = []
 
 
+def tab_title(title: str) -> Any:
+    """The tab title in the tab's language (a str Var)."""
+    if "{company}" in title:
+        return tr(title, company=SessionState.company_name)
+    return tr(title)
+
+
 def page(*, route: str, title: str, on_load: Any = None) -> Callable:
     def register(render: Callable[[], Any]) -> Callable[[], Any]:
-        PAGES.append((render, {"route": route, "title": title, "on_load": on_load}))
+        @functools.wraps(render)
+        def with_language() -> Any:
+            return rx.fragment(render(), document_language())
+
+        PAGES.append((with_language, {"route": route, "title": tab_title(title), "on_load": on_load}))
         return render
 
     return register

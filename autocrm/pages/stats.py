@@ -11,6 +11,7 @@ from autocrm.components.forms import form_callout, skeleton_rows
 from autocrm.components.i18n import tr
 from autocrm.components.layout import agent_shell
 from autocrm.components.panel import panel
+from autocrm.core.i18n import N_
 from autocrm.pages.registry import page
 from autocrm.state.stats import StatsState
 
@@ -82,7 +83,7 @@ def _chart() -> rx.Component:
     )
 
 
-@page(route=routes.AGENT_STATS, title="My stats · AutoCRM", on_load=StatsState.load)
+@page(route=routes.AGENT_STATS, title=N_("My stats · AutoCRM"), on_load=StatsState.load)
 def my_stats() -> rx.Component:
     s: Any = StatsState
     return agent_shell(

@@ -20,6 +20,8 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from sqlmodel import Session, col, select
 
 from autocrm.core.db import stored_id
+from autocrm.core.i18n import format_number, t, using_locale
+from autocrm.core.validation_text import validation_message
 from autocrm.models import BulkJob, BulkStatus, Ticket, TicketTag, User
 from autocrm.models.base import utcnow
 from autocrm.services import api_keys, events, tickets
@@ -56,7 +58,7 @@ class BulkRequest(ServiceInput):
     @model_validator(mode="after")
     def _ids_or_filter(self) -> BulkRequest:
         if (self.ids is None) == (self.filter is None):
-            raise ValueError("give either ids or a filter")
+            raise ValueError(t("give either ids or a filter"))
         return self
 
 
@@ -89,14 +91,14 @@ def _clean_changes(session: Session, changes: BulkChanges) -> dict[str, Any]:
     values = changes.model_dump(exclude_unset=True)
     for required in ("status", "priority"):
         if required in values and values[required] is None:
-            raise field_error(f"changes.{required}", f"{required} cannot be empty.")
+            raise field_error(f"changes.{required}", t("{field} cannot be empty.", field=required))
     add, remove = tickets.clean_tags(changes.add_tags), tickets.clean_tags(changes.remove_tags)
     if set(add) & set(remove):
-        raise field_error("changes", "A tag cannot be both added and removed.")
+        raise field_error("changes", t("A tag cannot be both added and removed."))
     values["add_tags"], values["remove_tags"] = add, remove
     plain = {key: value for key, value in values.items() if key not in ("add_tags", "remove_tags") or value}
     if not plain:
-        raise field_error("changes", "Say what to change: status, priority, assignee_id, team_id or tags.")
+        raise field_error("changes", t("Say what to change: status, priority, assignee_id, team_id or tags."))
     if "status" in plain:
         tickets.TicketUpdate(status=plain["status"])  # its length and text; the desk's statuses per ticket
     if plain.get("assignee_id") is not None:
@@ -123,9 +125,12 @@ def _ticket_ids(session: Session, actor: Actor, request: BulkRequest) -> list[in
             )
         ]
     if len(ids) > MAX_TICKETS:
-        raise field_error("filter" if request.filter is not None else "ids", f"Change at most {MAX_TICKETS:,} at once.")
+        raise field_error(
+            "filter" if request.filter is not None else "ids",
+            t("Change at most {limit} tickets at once.", limit=format_number(MAX_TICKETS)),
+        )
     if not ids:
-        raise field_error("filter" if request.filter is not None else "ids", "No tickets to change.")
+        raise field_error("filter" if request.filter is not None else "ids", t("No tickets to change."))
     return ids
 
 
@@ -150,7 +155,7 @@ def _change_one(session: Session, actor: Actor, ticket_id: int, changes: dict[st
         return BulkFailure(id=ticket_id, code=exc.code, message=exc.message)
     except ValidationError as exc:
         error = exc.errors()[0]
-        return BulkFailure(id=ticket_id, code="validation_failed", message=f"{error['loc'][0]}: {error['msg']}")
+        return BulkFailure(id=ticket_id, code="validation_failed", message=validation_message(error, with_field=True))
     return None
 
 
@@ -209,7 +214,7 @@ def get_job(session: Session, *, actor: Actor, job_id: int) -> BulkJobPublic:
         or (actor.api_key_id is not None and job.api_key_id == actor.api_key_id)
     )
     if job is None or not (mine or actor.is_admin):
-        raise NotFound(f"There is no job #{job_id} of yours.")
+        raise NotFound(t("There is no job #{id} of yours.", id=job_id))
     return _job_public(job)
 
 
@@ -228,10 +233,17 @@ def run_chunk(session: Session, event: Event) -> None:
     job = session.get(BulkJob, event.data.get("bulk_job_id"))
     if job is None or job.status == BulkStatus.done:
         return
+    asker = session.get(User, job.requested_by_id) if job.requested_by_id is not None else None
+    # The failures listed are read by whoever asked, so they are written in their language, not the runner's.
+    with using_locale(asker.locale if asker is not None else None):
+        _run_chunk(session, event, job)
+
+
+def _run_chunk(session: Session, event: Event, job: BulkJob) -> None:
     actor = _requester_of(session, job)
     chunk = job.ticket_ids[job.processed : job.processed + CHUNK]
     if actor is None:
-        refused = PermissionDenied("The person or key that asked for this change may no longer change tickets.")
+        refused = PermissionDenied(t("The person or key that asked for this change may no longer change tickets."))
         result = BulkResult(
             updated=[],
             failed=[BulkFailure(id=i, code=refused.code, message=refused.message) for i in chunk],

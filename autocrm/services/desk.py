@@ -268,7 +268,7 @@ def _coerce(definition: CustomFieldInfo, value: Any) -> Any:
     kind = definition.field_type
     if kind == CustomFieldType.text:
         if not isinstance(value, str) or len(value) > 2000:
-            raise ValueError("must be text of at most 2000 characters")
+            raise ValueError(N_("{label} must be text of at most 2000 characters."))
         return value.strip()
     if kind == CustomFieldType.number:
         if (
@@ -277,22 +277,22 @@ def _coerce(definition: CustomFieldInfo, value: Any) -> Any:
             or not math.isfinite(value)
             or abs(value) > 1e15
         ):
-            raise ValueError("must be a finite number")
+            raise ValueError(N_("{label} must be a finite number."))
         return value
     if kind == CustomFieldType.date:
         try:
             return date.fromisoformat(value).isoformat()
         except (ValueError, TypeError):
-            raise ValueError("must be a date like 2026-11-26") from None
+            raise ValueError(N_("{label} must be a date like 2026-11-26.")) from None
     if kind == CustomFieldType.select:
         if value not in definition.options:
-            raise ValueError(f"must be one of: {', '.join(definition.options)}")
+            raise ValueError(N_("{label} must be one of: {options}."))
         return value
     if kind == CustomFieldType.checkbox:
         if not isinstance(value, bool):
-            raise ValueError("must be true or false")
+            raise ValueError(N_("{label} must be true or false."))
         return value
-    raise ValueError("has an unknown type")
+    raise ValueError(N_("{label} has an unknown type."))
 
 
 def validate_custom_fields(
@@ -324,11 +324,12 @@ def validate_custom_fields(
         try:
             merged[key] = _coerce(definition, value)
         except ValueError as exc:
-            errors[f"custom_fields.{key}"] = f"{definition.label} {exc}"
+            # The reason is a msgid with the field's label (and choices) as placeholders: one whole sentence.
+            errors[f"custom_fields.{key}"] = t(str(exc), label=definition.label, options=", ".join(definition.options))
     if enforce_required:
         for key, definition in definitions.items():
             if definition.required and merged.get(key) in (None, ""):
-                errors[f"custom_fields.{key}"] = f"{definition.label} is required"
+                errors[f"custom_fields.{key}"] = t("{label} is required.", label=definition.label)
     if errors:
         raise ValidationFailed(t("Some custom fields are not valid."), errors)
     return merged

@@ -6,6 +6,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from autocrm.core.i18n import t
+
 # Primary keys are 32-bit on PostgreSQL: a larger id can name no row, and would fail there, not match.
 MAX_DB_ID = 2**31 - 1
 DbId = Annotated[int, Field(ge=1, le=MAX_DB_ID)]
@@ -16,7 +18,7 @@ def one_printable_line(value: str) -> str:
     so a subject or a name cannot hide text or reorder what a list shows (`str.isprintable` refuses them all)."""
     line = " ".join(value.split())
     if not line.isprintable():
-        raise ValueError("must be plain text: no control, zero-width or text-direction characters")
+        raise ValueError(t("must be plain text: no control, zero-width or text-direction characters"))
     return line
 
 
@@ -62,5 +64,5 @@ class ServiceInput(BaseModel):
     @classmethod
     def _no_nul_characters(cls, data: Any) -> Any:
         if contains_nul(data):
-            raise ValueError("text must not contain NUL characters")
+            raise ValueError(t("text must not contain NUL characters"))
         return data

@@ -32,7 +32,7 @@ from autocrm.models import (
     User,
 )
 from autocrm.models.base import utcnow
-from autocrm.services import audit, desk, setup, ticket_rules
+from autocrm.services import audit, desk, seed_kb, setup, ticket_rules
 from autocrm.services.actor import Actor
 from autocrm.services.auth import hash_password
 from autocrm.services.content import text_to_html
@@ -171,6 +171,7 @@ class SeedSummary:
     users: int
     tickets: int
     messages: int
+    articles: int = 0  # knowledge-base rows, one per language
     # e-mail -> password of the demo logins, to print once
     logins: dict[str, str] = field(default_factory=dict)
 
@@ -504,7 +505,14 @@ def seed_demo(
     _speak_their_languages(session, customers)
     session.flush()
     _demo_macros(session, admin)
-    return SeedSummary(users=1 + len(agents) + len(customers), tickets=tickets, messages=message_count, logins=logins)
+    written = seed_kb.seed_articles(session, actor=actor)
+    return SeedSummary(
+        users=1 + len(agents) + len(customers),
+        tickets=tickets,
+        messages=message_count,
+        articles=written,
+        logins=logins,
+    )
 
 
 # The demo desk's shared macros (name, body, actions), written and approved by the admin.

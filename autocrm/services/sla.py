@@ -75,10 +75,10 @@ class CalendarInput(ServiceInput):
     def _days(cls, weekly: dict[int, list[Window]]) -> dict[int, list[Window]]:
         for day, windows in weekly.items():
             if day not in range(7):
-                raise ValueError("weekdays are 0 (Monday) to 6 (Sunday)")
+                raise ValueError(t("weekdays are 0 (Monday) to 6 (Sunday)"))
             for window in windows:
                 if window.end != time(0) and window.end <= window.start:
-                    raise ValueError("a window ends after it starts")
+                    raise ValueError(t("a window ends after it starts"))
         return weekly
 
 

@@ -22,6 +22,8 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session, col, or_, select
 
 from autocrm.core.db import stored_id
+from autocrm.core.i18n import N_, t
+from autocrm.core.validation_text import validation_message
 from autocrm.models import SavedView, Team, TeamMembership, ViewVisibility
 from autocrm.models.base import utcnow
 from autocrm.services import audit, events, tickets
@@ -39,10 +41,10 @@ _NOT_STORED = frozenset({"sort", "page", "per_page"})
 _UNSOLVED = [category.value for category in UNSOLVED_CATEGORIES]
 # key -> (name, filters). Kept in step with migration 0024, which seeds the same rows.
 BUILTIN_VIEWS: dict[str, tuple[str, dict[str, Any]]] = {
-    "unsolved": ("Unsolved", {"status_category": _UNSOLVED}),
-    "mine": ("Assigned to me", {"status_category": _UNSOLVED, "assignee_id": "me"}),
-    "unassigned": ("Unassigned", {"status_category": _UNSOLVED, "assignee_id": "none"}),
-    "all": ("All tickets", {}),
+    "unsolved": (N_("Unsolved"), {"status_category": _UNSOLVED}),
+    "mine": (N_("Assigned to me"), {"status_category": _UNSOLVED, "assignee_id": "me"}),
+    "unassigned": (N_("Unassigned"), {"status_category": _UNSOLVED, "assignee_id": "none"}),
+    "all": (N_("All tickets"), {}),
 }
 
 
@@ -127,8 +129,8 @@ def _can_manage(actor: Actor, row: SavedView) -> bool:
 def _require_manage(actor: Actor, row: SavedView) -> None:
     if not _can_manage(actor, row):
         if row.visibility == ViewVisibility.personal:
-            raise PermissionDenied("Only its owner may change a personal view.")
-        raise PermissionDenied("Only admins may change shared views; duplicate it to make one of your own.")
+            raise PermissionDenied(t("Only its owner may change a personal view."))
+        raise PermissionDenied(t("Only admins may change shared views; duplicate it to make one of your own."))
 
 
 def _public(actor: Actor, row: SavedView) -> ViewPublic:
@@ -163,7 +165,7 @@ def _ordered_visible(session: Session, actor: Actor) -> list[SavedView]:
 def _visible_view(session: Session, actor: Actor, view_id: int) -> SavedView:
     row = session.exec(select(SavedView).where(SavedView.id == view_id, _visible(session, actor))).first()
     if row is None:
-        raise NotFound(f"There is no view #{view_id} you can see.")
+        raise NotFound(t("There is no view #{id} you can see.", id=view_id))
     return row
 
 
@@ -173,7 +175,7 @@ def _visible_view(session: Session, actor: Actor, view_id: int) -> SavedView:
 def _clean_name(name: str) -> str:
     name = " ".join(name.split())
     if not name or not name.isprintable():
-        raise field_error("name", "Give the view a name of plain text.")
+        raise field_error("name", t("Give the view a name of plain text."))
     return name
 
 
@@ -181,22 +183,25 @@ def clean_filters(filters: dict[str, Any]) -> dict[str, Any]:
     """The filters as stored: checked as the ticket list checks them, without sort and paging, defaults left out."""
     stray = sorted(_NOT_STORED & filters.keys())
     if stray:
-        raise field_error(f"filters.{stray[0]}", "Sort and paging are not part of a view's filters.")
+        raise field_error(f"filters.{stray[0]}", t("Sort and paging are not part of a view's filters."))
     try:
         parsed = TicketFilter(**filters)
     except ValidationError as exc:
         error = exc.errors()[0]
         where = ".".join(str(part) for part in error["loc"])
-        raise field_error(f"filters.{where}", error["msg"]) from None
+        raise field_error(f"filters.{where}", validation_message(error)) from None
     return parsed.model_dump(mode="json", exclude_defaults=True, exclude=set(_NOT_STORED))
 
 
 def _clean_columns(columns: list[str]) -> list[str]:
     unknown = [c for c in columns if c not in COLUMNS]
     if unknown:
-        raise field_error("columns", f"'{unknown[0][:40]}' is not a column; use any of {', '.join(COLUMNS)}.")
+        raise field_error(
+            "columns",
+            t("“{name}” is not a column; use any of {columns}.", name=unknown[0][:40], columns=", ".join(COLUMNS)),
+        )
     if not columns:
-        raise field_error("columns", "Show at least one column.")
+        raise field_error("columns", t("Show at least one column."))
     return list(dict.fromkeys(columns))
 
 
@@ -204,15 +209,15 @@ def _sharing(session: Session, actor: Actor, visibility: str, team_id: int | Non
     """The team a view is shared with (None unless `team`), after checking the actor may share it so."""
     if visibility != ViewVisibility.personal:
         if not actor.is_admin:
-            raise PermissionDenied("Only admins may share views; agents keep personal ones.")
+            raise PermissionDenied(t("Only admins may share views; agents keep personal ones."))
     elif actor.user_id is None:
-        raise field_error("visibility", "An API key has no person to keep a personal view for: share it.")
+        raise field_error("visibility", t("An API key has no person to keep a personal view for: share it."))
     if visibility == ViewVisibility.team:
         if team_id is None or session.get(Team, team_id) is None:
-            raise field_error("team_id", "Name the team that sees this view.")
+            raise field_error("team_id", t("Name the team that sees this view."))
         return team_id
     if team_id is not None:
-        raise field_error("team_id", "Only a team view has a team.")
+        raise field_error("team_id", t("Only a team view has a team."))
     return None
 
 
@@ -235,7 +240,7 @@ def _next_position(session: Session, visibility: str, owner_id: int | None) -> i
     )
     rows = list(session.exec(select(SavedView.position).where(group).order_by(col(SavedView.position).desc())))
     if len(rows) >= MAX_VIEWS:
-        raise field_error("name", f"Keep at most {MAX_VIEWS} views here; delete one you no longer use.")
+        raise field_error("name", t("Keep at most {limit} views here; delete one you no longer use.", limit=MAX_VIEWS))
     return (rows[0] + 1) if rows else 0
 
 
@@ -288,7 +293,7 @@ def update_view(session: Session, *, actor: Actor, view_id: int, data: ViewUpdat
     fields = data.model_fields_set
     for required in ("name", "filters", "sort", "columns", "visibility"):
         if required in fields and getattr(data, required) is None:
-            raise field_error(required, f"{required} cannot be empty.")
+            raise field_error(required, t("{field} cannot be empty.", field=required))
     before = {
         "name": row.name,
         "filters": dict(row.filters),
@@ -310,7 +315,7 @@ def update_view(session: Session, *, actor: Actor, view_id: int, data: ViewUpdat
         visibility = data.visibility or row.visibility
         team_id = data.team_id if "team_id" in fields else (row.team_id if visibility == ViewVisibility.team else None)
         if row.builtin_key is not None and visibility == ViewVisibility.personal:
-            raise field_error("visibility", "A built-in view stays shared.")
+            raise field_error("visibility", t("A built-in view stays shared."))
         after["team_id"] = _sharing(session, actor, visibility, team_id)
         after["visibility"] = visibility
     changes = audit.diff(before, after)
@@ -337,7 +342,9 @@ def duplicate_view(session: Session, *, actor: Actor, view_id: int, name: str | 
     """A personal copy of a view the actor sees, last among their own."""
     _require_write(actor)
     original = _visible_view(session, actor, view_id)
-    copy_name = name if name is not None else f"Copy of {original.name}"[:120]
+    # A built-in view's name is a msgid: the copy is named in the words its owner reads.
+    original_name = t(original.name) if original.builtin_key else original.name
+    copy_name = name if name is not None else t("Copy of {name}", name=original_name)[:120]
     columns = list(original.columns) or list(DEFAULT_COLUMNS)
     data = ViewCreate(name=copy_name, filters=dict(original.filters), sort=original.sort, columns=columns)
     return create_view(session, actor=actor, data=data)
@@ -348,18 +355,18 @@ def reorder_views(session: Session, *, actor: Actor, ids: list[int]) -> list[Vie
     ones), all of one group; the group's other views keep their places after them."""
     _require_write(actor)
     if not ids or len(set(ids)) != len(ids):
-        raise field_error("ids", "Name each view once, in the new order.")
+        raise field_error("ids", t("Name each view once, in the new order."))
     visible = {stored_id(row.id): row for row in _ordered_visible(session, actor)}
     rows = []
     for view_id in ids:
         row = visible.get(view_id)
         if row is None:
-            raise NotFound(f"There is no view #{view_id} you can see.")
+            raise NotFound(t("There is no view #{id} you can see.", id=view_id))
         _require_manage(actor, row)
         rows.append(row)
     personal = {row.visibility == ViewVisibility.personal for row in rows}
     if len(personal) > 1:
-        raise field_error("ids", "Shared views and your own are ordered apart: name views of one kind.")
+        raise field_error("ids", t("Shared views and your own are ordered apart: name views of one kind."))
     named = set(ids)
     rest = [
         row
@@ -410,7 +417,7 @@ def view_filter(view: ViewPublic, **overrides: Any) -> TicketFilter:
         return TicketFilter(**values)
     except ValidationError as exc:
         error = exc.errors()[0]
-        raise field_error(".".join(str(part) for part in error["loc"]), error["msg"]) from None
+        raise field_error(".".join(str(part) for part in error["loc"]), validation_message(error)) from None
 
 
 def view_tickets(

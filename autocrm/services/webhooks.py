@@ -197,7 +197,7 @@ def _addresses(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
-        raise DestinationRefused(f"The host {host!r} does not resolve.") from exc
+        raise DestinationRefused(t("The host “{host}” does not resolve.", host=host)) from exc
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
@@ -207,9 +207,9 @@ def _url_parts(url: str) -> tuple[str, str, int, str]:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise ValueError("Give a valid http:// or https:// URL.") from exc
+        raise ValueError(t("Give a valid http:// or https:// URL.")) from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("Give a valid http:// or https:// URL.")
+        raise ValueError(t("Give a valid http:// or https:// URL."))
     if parts.username is not None or parts.password is not None:
         raise ValueError("Leave user names and passwords out of the URL: the signature authenticates the desk.")
     if parts.fragment:
@@ -229,14 +229,17 @@ def checked_destination(url: str) -> Destination:
         raise DestinationRefused(str(exc)) from exc
     addresses = _addresses(host, port)
     if not addresses:
-        raise DestinationRefused(f"The host {host!r} does not resolve.")
+        raise DestinationRefused(t("The host “{host}” does not resolve.", host=host))
     if not get_settings().webhook_allow_private:
         refused = [address for address in addresses if _refused_address(address)]
         if refused:
             raise DestinationRefused(
-                f"Webhooks may not reach {host!r}: it is (or resolves to) a loopback, private, link-local or "
-                "reserved address. Use a public address (a desk may allow private ones with "
-                "AUTOCRM_WEBHOOK_ALLOW_PRIVATE=1)."
+                t(
+                    "Webhooks may not reach “{host}”: it is (or resolves to) a loopback, private, link-local or "
+                    "reserved address. Use a public address (a desk may allow private ones with "
+                    "AUTOCRM_WEBHOOK_ALLOW_PRIVATE=1).",
+                    host=host,
+                )
             )
     return Destination(scheme=scheme, host=host, port=port, address=addresses[0], target=target)
 

@@ -8,6 +8,7 @@ from typing import Any
 import reflex as rx
 
 from autocrm.core.db import read_session
+from autocrm.core.i18n import ngettext, t
 from autocrm.services import sessions
 from autocrm.services.actor import Actor
 from autocrm.services.sessions import SessionPublic
@@ -26,11 +27,11 @@ def session_row(found: SessionPublic, *, now: datetime | None = None) -> dict[st
         "id": found.id,
         "device": found.device,
         "icon": "smartphone" if phone else "monitor",
-        "user_agent": found.user_agent or "The browser did not say what it is.",
+        "user_agent": found.user_agent or t("The browser did not say what it is."),
         "current": found.current,
         "created_rel": relative_time(found.created_at, now=now),
         "created_exact": exact_time(found.created_at),
-        "seen_rel": "now" if found.current else relative_time(found.last_seen_at, now=now),
+        "seen_rel": t("now") if found.current else relative_time(found.last_seen_at, now=now),
         "seen_exact": exact_time(found.last_seen_at),
     }
 
@@ -76,7 +77,7 @@ class AccountSessionsState(StaffState):
         target = int(session_id)
         written = self._write(
             lambda session: sessions.end_session(session, actor=actor, session_id=target),
-            success=lambda ended: f"{ended.device} is signed out.",
+            success=lambda ended: t("{device} is signed out.", device=ended.device),
         )
         self._fetch(actor)
         return written.events
@@ -98,7 +99,9 @@ class AccountSessionsState(StaffState):
         token = self._session_token()
         written = self._write(
             lambda session: sessions.end_other_sessions(session, actor=actor, current_token=token),
-            success=lambda count: f"Signed out of {count} other session{'s' if count != 1 else ''}.",
+            success=lambda count: ngettext(
+                "Signed out of {n} other session.", "Signed out of {n} other sessions.", count
+            ),
         )
         self._fetch(actor)
         return written.events

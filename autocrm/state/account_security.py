@@ -66,7 +66,11 @@ class AccountSecurityState(SessionState):
     @rx.var
     def required_notice(self) -> str:
         role = str(self.user.get("role", ""))
-        return f"Your desk requires two-step verification for {role}s. Set it up to continue." if role else ""
+        if role == "admin":
+            return self._t("Your desk requires two-step verification for admins. Set it up to continue.")
+        if role == "agent":
+            return self._t("Your desk requires two-step verification for agents. Set it up to continue.")
+        return self._t("Your desk requires two-step verification. Set it up to continue.") if role else ""
 
     def _refresh(self) -> None:
         actor, _refusal = self._actor(EVERYONE)
@@ -176,10 +180,15 @@ class AccountSecurityState(SessionState):
         if actor is None:
             return refusal
         wanted = Role(role) if role in ("admin", "agent") else Role.agent
-        label = "admins" if wanted == Role.admin else "agents"
+        success = {
+            (Role.admin, True): t("Two-step verification is now required for admins."),
+            (Role.admin, False): t("Two-step verification is no longer required for admins."),
+            (Role.agent, True): t("Two-step verification is now required for agents."),
+            (Role.agent, False): t("Two-step verification is no longer required for agents."),
+        }[(wanted, bool(required))]
         written = self._write(
             lambda session: mfa.set_required(session, actor=actor, role=wanted, required=bool(required)),
-            success=f"Two-step verification is {'now required' if required else 'no longer required'} for {label}.",
+            success=success,
         )
         self._refresh()
         if written.ok and self.required and not self.enabled:

@@ -9,6 +9,7 @@ import reflex as rx
 
 from autocrm import routes
 from autocrm.core.db import read_session, write_session
+from autocrm.core.i18n import t
 from autocrm.services import setup, verification
 from autocrm.services.errors import DomainError, NotFound
 from autocrm.services.user_shapes import UserPublic
@@ -37,7 +38,7 @@ class VerificationBannerState(SessionState):
         client = self.router.session.client_ip or ""
         written = self._write(
             lambda session: verification.resend_verification(session, actor=actor, client=client),
-            success=f"We sent a new link to {self.user_email}.",
+            success=t("We sent a new link to {email}.", email=self.user_email),
         )
         if written.ok:
             self.resent_to = self.user_email

@@ -7,14 +7,15 @@ from typing import Any, ClassVar
 
 import reflex as rx
 
+from autocrm.core import i18n
 from autocrm.core.db import read_session
-from autocrm.core.i18n import t
+from autocrm.core.i18n import N_, ngettext, t
 from autocrm.models import Role
 from autocrm.services import sessions, users
 from autocrm.services.actor import Actor
 from autocrm.state.confirm import ConfirmMixin
 from autocrm.state.format import form_text, initials
-from autocrm.state.roles import ADMIN
+from autocrm.state.roles import ADMIN, ROLE_LABELS
 from autocrm.state.session import Form
 from autocrm.state.staff import ListPageMixin, StaffState
 
@@ -25,14 +26,22 @@ ANY = "any"
 CREATE_FORM = Form(message="create_error", errors="create_errors", fields=("name", "email", "role", "password"))
 # What a role lets its holder do in the app, said in the confirmation before an admin gives it.
 ROLE_EFFECTS = {
-    "admin": "Admins work the ticket queue and manage people on this page.",
-    "agent": "Agents work the ticket queue. They cannot manage people.",
-    "customer": "Customers use the portal for their own requests and lose access to the queue.",
+    "admin": N_("Admins work the ticket queue and manage people on this page."),
+    "agent": N_("Agents work the ticket queue. They cannot manage people."),
+    "customer": N_("Customers use the portal for their own requests and lose access to the queue."),
 }
-
-
-def _a(role: str) -> str:
-    return f"{'an' if role[0] in 'aeiou' else 'a'} {role}"
+# One whole sentence per role: an article and a role word do not combine the same way in every language.
+MAKE_ROLE = {
+    "admin": N_("Make {name} an admin?"),
+    "agent": N_("Make {name} an agent?"),
+    "customer": N_("Make {name} a customer?"),
+}
+MAKE_ROLE_BUTTON = {"admin": N_("Make admin"), "agent": N_("Make agent"), "customer": N_("Make customer")}
+IS_NOW = {
+    "admin": N_("{name} is now an admin."),
+    "agent": N_("{name} is now an agent."),
+    "customer": N_("{name} is now a customer."),
+}
 
 
 def _row(user: dict[str, Any], me: int | None) -> dict[str, Any]:
@@ -53,9 +62,13 @@ class AdminUsersState(ConfirmMixin, ListPageMixin, StaffState):
     @rx.var
     def range_label(self) -> str:
         if not self.total:
-            return "No people"
+            return self._t("No people")
         first = (self.page - 1) * PER_PAGE + 1
-        return f"{first}–{min(self.total, self.page * PER_PAGE)} of {self.total:,}"
+        with i18n.using_locale(self.locale):
+            total = i18n.format_number(self.total)
+        return self._t(
+            "{first}–{last} of {total}", first=first, last=min(self.total, self.page * PER_PAGE), total=total
+        )
 
     def _fetch(self, actor: Actor) -> None:
         with read_session() as session:
@@ -116,9 +129,9 @@ class AdminUsersState(ConfirmMixin, ListPageMixin, StaffState):
         self._ask(
             user_id=person["id"],
             role=role,
-            title=f"Make {person['name']} {_a(role)}?",
-            text=ROLE_EFFECTS[role],
-            confirm=f"Make {role}",
+            title=self._t(MAKE_ROLE[role], name=person["name"]),
+            text=self._t(ROLE_EFFECTS[role]),
+            confirm=self._t(MAKE_ROLE_BUTTON[role]),
             danger=False,
         )
 
@@ -132,11 +145,15 @@ class AdminUsersState(ConfirmMixin, ListPageMixin, StaffState):
         self._ask(
             user_id=person["id"],
             active=bool(active),
-            title=f"Let {name} sign in again?" if active else f"Deactivate {name}?",
-            text="They can sign in again with their e-mail and password."
+            title=self._t("Let {name} sign in again?", name=name)
             if active
-            else "They lose access at their next click and can no longer sign in. You can let them in again later.",
-            confirm="Let them sign in" if active else "Deactivate",
+            else self._t("Deactivate {name}?", name=name),
+            text=self._t("They can sign in again with their e-mail and password.")
+            if active
+            else self._t(
+                "They lose access at their next click and can no longer sign in. You can let them in again later."
+            ),
+            confirm=self._t("Let them sign in") if active else self._t("Deactivate"),
             danger=not active,
         )
 
@@ -149,10 +166,12 @@ class AdminUsersState(ConfirmMixin, ListPageMixin, StaffState):
         self._ask(
             user_id=person["id"],
             end_sessions=True,
-            title=f"Sign {person['name']} out everywhere?",
-            text="Every browser they are signed in on is signed out at its next click. "
-            "They can sign in again unless you also deactivate them.",
-            confirm="End sessions",
+            title=self._t("Sign {name} out everywhere?", name=person["name"]),
+            text=self._t(
+                "Every browser they are signed in on is signed out at its next click. "
+                "They can sign in again unless you also deactivate them."
+            ),
+            confirm=self._t("End sessions"),
             danger=True,
         )
 
@@ -170,9 +189,14 @@ class AdminUsersState(ConfirmMixin, ListPageMixin, StaffState):
             ended = self._write(
                 lambda session: sessions.end_all_sessions(session, actor=actor, user_id=user_id),
                 success=lambda count: (
-                    f"{name} is signed out of {count} session{'s' if count != 1 else ''}."
+                    ngettext(
+                        "{name} is signed out of {n} session.",
+                        "{name} is signed out of {n} sessions.",
+                        count,
+                        name=name,
+                    )
                     if count
-                    else f"{name} was not signed in anywhere."
+                    else t("{name} was not signed in anywhere.", name=name)
                 ),
             )
             return ended.events
@@ -180,14 +204,16 @@ class AdminUsersState(ConfirmMixin, ListPageMixin, StaffState):
             role = change["role"]
             written = self._write(
                 lambda session: users.update_user(session, actor=actor, user_id=user_id, role=Role(role)),
-                success=lambda user: f"{user.name} is now {_a(role)}.",
+                success=lambda user: t(IS_NOW[role], name=user.name),
             )
         else:
             active = bool(change["active"])
             written = self._write(
                 lambda session: users.update_user(session, actor=actor, user_id=user_id, is_active=active),
                 success=lambda user: (
-                    f"{user.name} can sign in again." if active else f"{user.name} can no longer sign in."
+                    t("{name} can sign in again.", name=user.name)
+                    if active
+                    else t("{name} can no longer sign in.", name=user.name)
                 ),
             )
         self._fetch(actor)
@@ -218,13 +244,17 @@ class AdminUsersState(ConfirmMixin, ListPageMixin, StaffState):
         email = form_text(form, "email")
         password = form_text(form, "password")
         role = Role(self.create_role)
-        later = "" if password else " They can set a password with “Forgot password”."
+        created = (
+            N_("{name} ({role}) created.")
+            if password
+            else N_("{name} ({role}) created. They can set a password with “Forgot password”.")
+        )
         written = self._write(
             lambda session: users.create_user(
                 session, actor=actor, email=email, name=name, role=role, password=password or None
             ),
             form=CREATE_FORM,
-            success=lambda user: f"{user.name} ({user.role.value}) created.{later}",
+            success=lambda user: t(created, name=user.name, role=t(ROLE_LABELS[user.role.value])),
         )
         if not written.ok:
             return None

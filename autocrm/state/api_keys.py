@@ -8,7 +8,9 @@ from typing import Any
 
 import reflex as rx
 
+from autocrm.core import i18n
 from autocrm.core.db import read_session
+from autocrm.core.i18n import N_, ngettext, t
 from autocrm.models import Role
 from autocrm.services import api_keys
 from autocrm.services.actor import ALL_SCOPES, TICKETS_READ, Actor
@@ -24,28 +26,28 @@ CREATE_FORM = Form(
     message="create_error",
     errors="create_errors",
     fields=("name", "scopes", "role", "expires_in_days"),
-    labels={"name": "Name"},
+    labels={"name": N_("Name")},
 )
-# What each scope lets a key do, said next to its checkbox.
+# What each scope lets a key do, said next to its checkbox (msgids: the page translates them).
 SCOPE_HINTS = {
-    "tickets:read": "Read tickets, their conversations and history",
-    "tickets:write": "Open, change and reply to tickets",
-    "users:read": "Read people",
-    "users:write": "Change people",
-    "keys:manage": "List and revoke API keys (admin keys only)",
-    "webhooks:manage": "Set up, change and remove webhooks, and retry deliveries (admin keys only)",
-    "routing:manage": "Routing rules, SLA policies and business calendars (admin keys only)",
-    "kb:read": "Read and search the knowledge base",
-    "kb:write": "Write and publish knowledge-base articles (admins and KB editors)",
-    "views:read": "Read saved views and their counts (tickets:read reads them too)",
-    "views:write": "Create, change, reorder and delete saved views (shared ones with admin keys only)",
-    "channels:write": "Hand the desk raw e-mails received elsewhere (inbound channel webhooks)",
+    "tickets:read": N_("Read tickets, their conversations and history"),
+    "tickets:write": N_("Open, change and reply to tickets"),
+    "users:read": N_("Read people"),
+    "users:write": N_("Change people"),
+    "keys:manage": N_("List and revoke API keys (admin keys only)"),
+    "webhooks:manage": N_("Set up, change and remove webhooks, and retry deliveries (admin keys only)"),
+    "routing:manage": N_("Routing rules, SLA policies and business calendars (admin keys only)"),
+    "kb:read": N_("Read and search the knowledge base"),
+    "kb:write": N_("Write and publish knowledge-base articles (admins and KB editors)"),
+    "views:read": N_("Read saved views and their counts (tickets:read reads them too)"),
+    "views:write": N_("Create, change, reorder and delete saved views (shared ones with admin keys only)"),
+    "channels:write": N_("Hand the desk raw e-mails received elsewhere (inbound channel webhooks)"),
 }
 STATE_TEXT = {
-    ApiKeyState.active: "Active",
-    ApiKeyState.expired: "Expired",
-    ApiKeyState.revoked: "Revoked",
-    ApiKeyState.suspended: "Suspended",
+    ApiKeyState.active: N_("Active"),
+    ApiKeyState.expired: N_("Expired"),
+    ApiKeyState.revoked: N_("Revoked"),
+    ApiKeyState.suspended: N_("Suspended"),
 }
 STATE_COLORS = {
     ApiKeyState.active: "grass",
@@ -56,33 +58,37 @@ STATE_COLORS = {
 
 
 def expiry_label(days: str) -> str:
-    return "Never expires" if days == NEVER else f"{days} days"
+    if days == NEVER or not days.isdigit():
+        return t("Never expires")
+    return ngettext("{n} day", "{n} days", int(days))
 
 
 def _date(value: datetime) -> str:
-    return f"{value.day} {value:%b %Y}"
+    return i18n.format_date(value)
 
 
 def key_row(key: ApiKeyPublic, *, now: datetime | None = None) -> dict[str, Any]:
     """A key as the list shows it: its public shape plus the words and times the table and cards print."""
     now = now or datetime.now(UTC)
-    expires = _date(key.expires_at) if key.expires_at else "Never"
+    expires = _date(key.expires_at) if key.expires_at else t("Never")
     return {
         "id": key.id,
         "name": key.name,
         "prefix": f"{api_keys.API_KEY_PREFIX}_{key.prefix}_…",
         "scopes": list(key.scopes),
         "role": key.role.value,
-        "creator": key.created_by_name or "Command line",
+        "creator": key.created_by_name or t("Command line"),
         "created_rel": relative_time(key.created_at, now=now),
         "created_exact": exact_time(key.created_at),
-        "last_used_rel": relative_time(key.last_used_at, now=now) if key.last_used_at else "Never",
-        "last_used_exact": exact_time(key.last_used_at) if key.last_used_at else "Not used yet",
+        "last_used_rel": relative_time(key.last_used_at, now=now) if key.last_used_at else t("Never"),
+        "last_used_exact": exact_time(key.last_used_at) if key.last_used_at else t("Not used yet"),
         "expires": expires,
-        "expires_exact": exact_time(key.expires_at) if key.expires_at else "This key does not expire",
-        "state": STATE_TEXT[key.state],
+        "expires_exact": exact_time(key.expires_at) if key.expires_at else t("This key does not expire"),
+        "state": t(STATE_TEXT[key.state]),
         "state_color": STATE_COLORS[key.state],
-        "state_hint": "Its creator is deactivated or no longer an admin" if key.state == ApiKeyState.suspended else "",
+        "state_hint": t("Its creator is deactivated or no longer an admin")
+        if key.state == ApiKeyState.suspended
+        else "",
         "revocable": key.state != ApiKeyState.revoked,
     }
 
@@ -194,7 +200,7 @@ class AdminApiKeysState(ConfirmMixin, StaffState):
         row = next((r for r in self.rows if r.get("id") == int(key_id)), None)
         if row is None or not row.get("revocable"):
             return
-        self._ask(id=row["id"], title=f"Revoke “{row['name']}”?")
+        self._ask(id=row["id"], title=self._t("Revoke “{name}”?", name=row["name"]))
 
     @rx.event
     def confirm_revoke(self):
@@ -207,7 +213,9 @@ class AdminApiKeysState(ConfirmMixin, StaffState):
         key_id = int(pending["id"])
         written = self._write(
             lambda session: api_keys.revoke_api_key(session, actor=actor, key_id=key_id),
-            success=lambda key: f"“{key.name}” is revoked: requests with it are refused from now on.",
+            success=lambda key: self._t(
+                "“{name}” is revoked: requests with it are refused from now on.", name=key.name
+            ),
         )
         self._fetch(actor)
         return written.events

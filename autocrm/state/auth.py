@@ -114,9 +114,9 @@ class LoginState(AuthFormState):
         email, password = form_text(form, "email").strip(), form_text(form, "password")
         errors = {}
         if not email:
-            errors["email"] = "Enter your e-mail address."
+            errors["email"] = t("Enter your e-mail address.")
         if not password:
-            errors["password"] = "Enter your password."  # noqa: S105 (a message, not a secret)
+            errors["password"] = t("Enter your password.")  # noqa: S105 (a message, not a secret)
         self.errors, self.form_error = errors, ""
         if errors:
             return None
@@ -139,7 +139,7 @@ class LoginState(AuthFormState):
         code, remember = form_text(form, "code").strip(), form.get("remember") in ("on", True, "true")
         self.errors, self.form_error = {}, ""
         if not code:
-            self.errors = {"code": "Enter a recovery code." if self.use_recovery else "Enter the 6-digit code."}
+            self.errors = {"code": t("Enter a recovery code.") if self.use_recovery else t("Enter the 6-digit code.")}
             return None
         pending = self._pending
         written = self._write(lambda session: mfa.complete_sign_in(session, pending=pending, code=code), form=CODE_FORM)
@@ -193,7 +193,7 @@ class ForgotPasswordState(AuthFormState):
         email = form_text(form, "email").strip()
         self.errors, self.form_error = {}, ""
         if not email:
-            self.errors = {"email": "Enter the e-mail address of your account."}
+            self.errors = {"email": t("Enter the e-mail address of your account.")}
             return
         client = self.router.session.client_ip or ""
         written = self._write(
@@ -209,7 +209,7 @@ class ResetPasswordState(AuthFormState):
     def open_reset(self):
         self.errors, self.form_error, self.done = {}, "", False
         if not self.router.url.query_parameters.get("token"):
-            self.form_error = (
+            self.form_error = t(
                 "This reset link is incomplete. Open the link from the e-mail again, or ask for a new one."
             )
 
@@ -218,7 +218,7 @@ class ResetPasswordState(AuthFormState):
         password, confirm = form_text(form, "password"), form_text(form, "confirm")
         self.errors, self.form_error = {}, ""
         if password != confirm:
-            self.errors = {"confirm": "The two passwords differ."}
+            self.errors = {"confirm": t("The two passwords differ.")}
             return None
         token = self.router.url.query_parameters.get("token", "")
         written = self._write(

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from autocrm.core import i18n
+from autocrm.core.validation_text import validation_message
 from autocrm.models import StatusCategory
 from autocrm.services.errors import DomainError, ValidationFailed
 from autocrm.services.tickets import RATEABLE_CATEGORIES
@@ -71,29 +72,31 @@ def refusals(*checks: Callable[[], object]) -> dict[str, str]:
     return messages
 
 
-_PYDANTIC_MESSAGES = {
-    "string_too_short": "This field is required.",
-    "missing": "This field is required.",
-}
+def _in_sentence(label: str) -> str:
+    """A field's label inside a sentence: lower case, except in German, where nouns keep their capital."""
+    return label if i18n.get_locale() == "de" else label.lower()
 
 
 def validation_errors(exc: ValidationError, labels: dict[str, str] | None = None) -> dict[str, str]:
-    """Field messages for an input shape that refused the form (empty or over-long fields)."""
+    """Field messages for an input shape that refused the form (empty or over-long fields), in the reader's
+    language; `labels` (msgids) name the form's fields in them."""
     errors: dict[str, str] = {}
     for error in exc.errors():
         field = str(error["loc"][0]) if error.get("loc") else "form"
-        label = (labels or {}).get(field, field.replace("_", " ").capitalize())
         kind = error.get("type", "")
-        if kind in _PYDANTIC_MESSAGES:
-            message = f"Enter a {label.lower()}." if labels and field in labels else _PYDANTIC_MESSAGES[kind]
-        elif kind == "value_error":  # a validator's own words: "Value error, must be plain text: ..."
-            reason = str((error.get("ctx") or {}).get("error") or error.get("msg", ""))
-            message = f"The {label.lower()} {reason}." if reason else "This value is not valid."
-        elif kind == "string_too_long":
-            limit = (error.get("ctx") or {}).get("max_length")
-            message = f"Keep the {label.lower()} under {limit} characters." if limit else "This is too long."
+        label = _in_sentence(i18n.t(labels[field])) if labels and field in labels else ""
+        limit = (error.get("ctx") or {}).get("max_length")
+        reason = str((error.get("ctx") or {}).get("error") or "")
+        if label and kind in ("missing", "string_too_short"):
+            message = i18n.t("Enter a {label}.", label=label)
+        elif label and kind == "value_error" and reason:  # a validator's own words, already translated
+            message = i18n.t("The {label} {reason}.", label=label, reason=reason)
+        elif label and kind == "string_too_long" and isinstance(limit, int):
+            message = i18n.ngettext(
+                "Keep the {label} under {n} character.", "Keep the {label} under {n} characters.", limit, label=label
+            )
         else:
-            message = str(error.get("msg", "This value is not valid."))
+            message = validation_message(error)
         errors.setdefault(field, message)
     return errors
 
@@ -111,7 +114,7 @@ def refusal_messages(
         return shown, ""
     if isinstance(exc, DomainError):
         return shown, exc.message
-    return shown, others[0] if others else "That input is not valid."
+    return shown, others[0] if others else i18n.t("That input is not valid.")
 
 
 # What a queue row shows: each tab holds a page of these and gets them again at every live update, so only these.
@@ -195,7 +198,7 @@ def message_row(message: dict[str, Any], *, now: datetime | None = None) -> dict
     row = dict(message)
     row["attachments"] = attachment_rows(message.get("attachments"))
     author = message.get("author") or {}
-    row["author_name"] = author.get("name") or "System"
+    row["author_name"] = author.get("name") or i18n.t("System")
     row["author_initials"] = initials(author.get("name") or "System")
     row["author_is_staff"] = (author.get("role") or "") in STAFF
     row["created_rel"] = relative_time(message.get("created_at"), now=now)
@@ -207,7 +210,7 @@ def customer_message_row(message: dict[str, Any], *, now: datetime | None = None
     """A public message as the requester sees it (`tickets.CustomerMessage`), in the timeline's row keys."""
     row = dict(message)
     row["attachments"] = attachment_rows(message.get("attachments"))
-    name = "You" if message.get("by_you") else (message.get("author_name") or "Support")
+    name = i18n.t("You") if message.get("by_you") else (message.get("author_name") or i18n.t("Support"))
     row["internal"] = False
     row["author_name"] = name
     row["author_initials"] = initials(message.get("author_name") or name)

@@ -9,6 +9,7 @@ from typing import Any
 import reflex as rx
 
 from autocrm.core.db import read_session
+from autocrm.core.i18n import N_, t
 from autocrm.services import email as inbound
 from autocrm.services.email import InboundMailPublic
 from autocrm.services.email.mailboxes import (
@@ -32,38 +33,39 @@ EDIT_FORM = Form(
     errors="edit_errors",
     fields=("name", "host", "port", "security", "username", "password", "folder", "processed_folder"),
     labels={
-        "name": "Name",
-        "host": "Server",
-        "port": "Port",
-        "username": "User name",
-        "password": "Password",
-        "folder": "Folder",
-        "processed_folder": "Move processed mail to",
+        "name": N_("Name"),
+        "host": N_("Server"),
+        "port": N_("Port"),
+        "username": N_("User name"),
+        "password": N_("Password"),
+        "folder": N_("Folder"),
+        "processed_folder": N_("Move processed mail to"),
     },
 )
 SECURITY_TEXT = {
-    "ssl": "TLS (IMAPS, port 993)",
-    "starttls": "STARTTLS (port 143)",
-    "none": "No encryption (local servers only)",
+    "ssl": N_("TLS (IMAPS, port 993)"),
+    "starttls": N_("STARTTLS (port 143)"),
+    "none": N_("No encryption (local servers only)"),
 }
 DEFAULT_PORTS = {"ssl": "993", "starttls": "143", "none": "143"}
 RETRIED = {
-    "created": "Read again: it opened a ticket.",
-    "threaded": "Read again: it was added to its ticket.",
-    "ignored": "Read again: it is an auto-reply or a bounce, so it was set aside.",
+    "created": N_("Read again: it opened a ticket."),
+    "threaded": N_("Read again: it was added to its ticket."),
+    "ignored": N_("Read again: it is an auto-reply or a bounce, so it was set aside."),
 }
 
 
 def mailbox_row(box: MailboxPublic, *, now: datetime | None = None) -> dict[str, Any]:
+    """A mailbox as the page lists it; its state and security words are msgids the page translates."""
     now = now or datetime.now(UTC)
     if not box.enabled:
-        state, color = "Off", "gray"
+        state, color = N_("Off"), "gray"
     elif box.last_ok is False:
-        state, color = "Failing", "red"
+        state, color = N_("Failing"), "red"
     elif box.last_ok:
-        state, color = "Working", "grass"
+        state, color = N_("Working"), "grass"
     else:
-        state, color = "Not checked", "amber"
+        state, color = N_("Not checked"), "amber"
     polled = box.last_polled_at
     return {
         "id": box.id,
@@ -80,8 +82,8 @@ def mailbox_row(box: MailboxPublic, *, now: datetime | None = None) -> dict[str,
         "enabled": box.enabled,
         "state": state,
         "state_color": color,
-        "last_status": box.last_status or "No check or poll yet.",
-        "polled_rel": relative_time(polled, now=now) if polled else "not yet",
+        "last_status": box.last_status or N_("No check or poll yet."),
+        "polled_rel": relative_time(polled, now=now) if polled else N_("not yet"),
         "polled_exact": exact_time(polled) if polled else "",
     }
 
@@ -90,10 +92,10 @@ def failed_row(mail: InboundMailPublic, *, now: datetime | None = None) -> dict[
     now = now or datetime.now(UTC)
     return {
         "id": mail.id,
-        "sender": mail.sender or "(no sender)",
-        "subject": mail.subject or "(no subject)",
+        "sender": mail.sender or t("(no sender)"),
+        "subject": mail.subject or t("(no subject)"),
         "reason": mail.reason,
-        "source": {"imap": "IMAP", "smtp": "SMTP", "api": "API"}.get(mail.source, mail.source),
+        "source": {"imap": "IMAP", "smtp": "SMTP", "api": N_("API")}.get(mail.source, mail.source),
         "attempts": str(mail.attempts),
         "received_rel": relative_time(mail.received_at, now=now),
         "received_exact": exact_time(mail.received_at),
@@ -215,7 +217,7 @@ class AdminMailboxesState(StaffState):
         self.edit_username, self.edit_folder = values["username"], values["folder"]
         self.edit_processed_folder = values["processed_folder"]
         if not values["port"].isdigit():
-            self.edit_errors, self.edit_error = {"port": "Enter a port number, like 993."}, ""
+            self.edit_errors, self.edit_error = {"port": t("Enter a port number, like 993.")}, ""
             return None
         fields: dict[str, Any] = values | {
             "port": int(values["port"]),
@@ -229,16 +231,16 @@ class AdminMailboxesState(StaffState):
             written = self._write(
                 lambda session: update_mailbox(session, actor=actor, mailbox_id=mailbox_id, data=update),
                 form=EDIT_FORM,
-                success="Mailbox saved.",
+                success=t("Mailbox saved."),
             )
         else:
             if not password:
-                self.edit_errors, self.edit_error = {"password": "Enter the mailbox's password."}, ""
+                self.edit_errors, self.edit_error = {"password": t("Enter the mailbox's password.")}, ""
                 return None
             written = self._write(
                 lambda session: create_mailbox(session, actor=actor, data=MailboxCreate(**fields, password=password)),
                 form=EDIT_FORM,
-                success="Mailbox added: test it to see that the desk can read it.",
+                success=t("Mailbox added: test it to see that the desk can read it."),
             )
         if written.ok:
             self._show_edit(False)
@@ -273,7 +275,9 @@ class AdminMailboxesState(StaffState):
             lambda session: update_mailbox(
                 session, actor=actor, mailbox_id=int(mailbox_id), data=MailboxUpdate(enabled=on)
             ),
-            success="Mailbox turned on: it is read every minute." if on else "Mailbox turned off: it is not read.",
+            success=t("Mailbox turned on: it is read every minute.")
+            if on
+            else t("Mailbox turned off: it is not read."),
         )
         self._fetch()
         return written.events
@@ -291,5 +295,5 @@ class AdminMailboxesState(StaffState):
         if result is None:
             return written.events
         if result.status == "failed":
-            return rx.toast.error(f"Still failing: {result.reason}")
-        return rx.toast.success(RETRIED.get(result.status, "Read again."))
+            return rx.toast.error(t("Still failing: {reason}", reason=result.reason))
+        return rx.toast.success(t(RETRIED.get(result.status, N_("Read again."))))

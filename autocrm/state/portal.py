@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from autocrm import routes
 from autocrm.core.db import read_session
-from autocrm.core.i18n import t
+from autocrm.core.i18n import N_, t
 from autocrm.services import tickets
 from autocrm.services.actor import Actor
 from autocrm.services.errors import NotFound
@@ -26,9 +26,9 @@ NEW_REQUEST_FORM = Form(
     message="form_error",
     errors="errors",
     fields=("subject", "body"),
-    labels={"subject": "subject", "body": "description"},
+    labels={"subject": N_("subject"), "body": N_("description")},
 )
-REPLY_FORM = Form(message="reply_error", fields=("body",), labels={"body": "message"})
+REPLY_FORM = Form(message="reply_error", fields=("body",), labels={"body": N_("message")})
 RATING_FORM = Form(message="rating_error")
 
 

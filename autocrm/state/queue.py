@@ -19,8 +19,9 @@ import reflex as rx
 from pydantic import ValidationError
 
 from autocrm import routes
+from autocrm.core import i18n
 from autocrm.core.db import read_session, write_session
-from autocrm.core.i18n import N_, t
+from autocrm.core.i18n import N_, format_number, t
 from autocrm.services import bulk, desk, tickets, users, views
 from autocrm.services.actor import Actor
 from autocrm.services.errors import DomainError
@@ -46,41 +47,48 @@ ANY = "any"
 UNSOLVED_KEY = "_unsolved"
 DEFAULT_VIEW = "unsolved"
 BULK_FIELDS = [
-    ("status", "Set status"),
-    ("priority", "Set priority"),
-    ("assignee_id", "Assign to"),
-    ("team_id", "Move to team"),
-    ("add_tags", "Add tag"),
-    ("remove_tags", "Remove tag"),
+    ("status", N_("Set status")),
+    ("priority", N_("Set priority")),
+    ("assignee_id", N_("Assign to")),
+    ("team_id", N_("Move to team")),
+    ("add_tags", N_("Add tag")),
+    ("remove_tags", N_("Remove tag")),
 ]
 JOB_POLL_SECONDS = 0.5
 _FILTER_NAMES = {
-    "status": "Status",
-    "status_category": "Status",
-    "priority": "Priority",
-    "assignee_id": "Assignee",
-    "team_id": "Team",
-    "requester_id": "Requester",
-    "organization_id": "Organization",
-    "channel": "Channel",
-    "tag": "Tag",
-    "tags_any": "Any of tags",
-    "tags_all": "All of tags",
-    "tags_none": "None of tags",
-    "custom_fields": "Fields",
-    "created_after": "Created from",
-    "created_before": "Created before",
-    "updated_after": "Updated from",
-    "updated_before": "Updated before",
-    "due_after": "Due from",
-    "due_before": "Due before",
-    "overdue": "Overdue",
-    "sla": "SLA",
-    "quick": "Quick",
-    "q": "Words",
+    "status": N_("Status"),
+    "status_category": N_("Status"),
+    "priority": N_("Priority"),
+    "assignee_id": N_("Assignee"),
+    "team_id": N_("Team"),
+    "requester_id": N_("Requester"),
+    "organization_id": N_("Organization"),
+    "channel": N_("Channel"),
+    "tag": N_("Tag"),
+    "tags_any": N_("Any of tags"),
+    "tags_all": N_("All of tags"),
+    "tags_none": N_("None of tags"),
+    "custom_fields": N_("Fields"),
+    "created_after": N_("Created from"),
+    "created_before": N_("Created before"),
+    "updated_after": N_("Updated from"),
+    "updated_before": N_("Updated before"),
+    "due_after": N_("Due from"),
+    "due_before": N_("Due before"),
+    "overdue": N_("Overdue"),
+    "sla": N_("SLA"),
+    "quick": N_("Quick"),
+    "q": N_("Words"),
 }
-_CATEGORY_NAMES = {"new": "New", "open": "Open", "pending": "Pending", "on_hold": "On hold", "solved": "Solved"}
-_CATEGORY_NAMES["closed"] = "Closed"
+_CATEGORY_NAMES = {
+    "new": N_("New"),
+    "open": N_("Open"),
+    "pending": N_("Pending"),
+    "on_hold": N_("On hold"),
+    "solved": N_("Solved"),
+    "closed": N_("Closed"),
+}
+_SLA_NAMES = {"breached": N_("breached"), "running": N_("running"), "paused": N_("paused")}
 
 
 def search_words(q: str) -> list[str]:
@@ -173,8 +181,10 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
     def page_count(self) -> str:
         pages = max(1, math.ceil(self.total / PER_PAGE))
         if not self.total_is_estimate:
-            return f"{pages:,}"
-        return f"{pages:,}+" if self.total <= tickets.TOTAL_CAP else f"about {pages:,}"
+            return self._number(pages)
+        if self.total <= tickets.TOTAL_CAP:
+            return f"{self._number(pages)}+"
+        return self._t("about {n}", n=self._number(pages))
 
     @rx.var
     def range_label(self) -> str:
@@ -215,7 +225,11 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
         for key, value in self.filters.items():
             if key == "quick":  # shown pressed among the quick filters
                 continue
-            out.append({"key": key, "label": f"{_FILTER_NAMES.get(key, key)}: {self._describe(key, value)}"})
+            name = self._t(_FILTER_NAMES[key]) if key in _FILTER_NAMES else key
+            # Translators: a filter chip of the queue, like "Priority: High".
+            out.append(
+                {"key": key, "label": self._t("{filter}: {value}", filter=name, value=self._describe(key, value))}
+            )
         return out
 
     @rx.var
@@ -233,9 +247,8 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
     @rx.var
     def selection_label(self) -> str:
         if self.all_matching:
-            return "All {count} matching tickets selected".format(count=self.total_label)  # noqa: UP032 (a message to wrap in t())
-        count = len(self.selected_ids)
-        return "1 ticket selected" if count == 1 else "{count} tickets selected".format(count=count)  # noqa: UP032 (a message to wrap in t())
+            return self._t("All {count} matching tickets selected", count=self.total_label)
+        return self._ngettext("{n} ticket selected", "{n} tickets selected", len(self.selected_ids))
 
     @rx.var
     def page_selected(self) -> bool:
@@ -253,9 +266,9 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
         if self.bulk_field == "priority":
             return [o for o in self.priority_options if o["value"] != ANY]
         if self.bulk_field == "assignee_id":
-            return [{"value": "none", "label": "Nobody (unassign)"}, *self.assignee_options[3:], self._me_option()]
+            return [{"value": "none", "label": N_("Nobody (unassign)")}, *self.assignee_options[3:], self._me_option()]
         if self.bulk_field == "team_id":
-            return [{"value": "none", "label": "No team"}, *self.team_options]
+            return [{"value": "none", "label": N_("No team")}, *self.team_options]
         return []
 
     @rx.var
@@ -275,25 +288,42 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
         return self.user.get("role") == "admin"
 
     def _me_option(self) -> dict[str, str]:
-        return {"value": str(self.user.get("id", "")), "label": "Me"}
+        return {"value": str(self.user.get("id", "")), "label": N_("Me")}
 
     def _describe(self, key: str, value: Any) -> str:
-        names = self._names
+        names, _t = self._names, self._t
         if key == "status_category":
-            return "unsolved" if value == UNSOLVED else ", ".join(_CATEGORY_NAMES.get(v, v) for v in value)
-        if key == "status":
-            return ", ".join(names.get("status", {}).get(v, v) for v in value)
-        if key == "priority":
-            return ", ".join(names.get("priority", {}).get(v, v) for v in value)
+            if value == UNSOLVED:
+                return _t("unsolved")
+            return ", ".join(_t(_CATEGORY_NAMES[v]) if v in _CATEGORY_NAMES else v for v in value)
+        if key in ("status", "priority"):
+            # The desk's own names: its default ones are msgids, an admin's new ones read as typed.
+            return ", ".join(_t(names.get(key, {}).get(v, v)) for v in value)
         if key == "assignee_id":
-            return {"me": "me", "none": "nobody"}.get(str(value), names.get("people", {}).get(str(value), str(value)))
+            if str(value) in ("me", "none"):
+                return _t("me") if str(value) == "me" else _t("nobody")
+            return names.get("people", {}).get(str(value), str(value))
         if key == "team_id":
             return names.get("team", {}).get(str(value), str(value))
         if key == "quick":
-            return ", ".join(QUICK_FILTERS.get(v, v) for v in value)
+            return ", ".join(_t(QUICK_FILTERS[v]) if v in QUICK_FILTERS else v for v in value)
         if key == "overdue":
-            return "yes"
+            return _t("yes") if value else _t("no")
+        if key == "sla":
+            return _t(_SLA_NAMES[value]) if value in _SLA_NAMES else str(value)
         return _plain(value)
+
+    def _view_name(self, view: ViewPublic) -> str:
+        return self._t(view.name) if view.builtin_key else view.name
+
+    def _entry_name(self, entry: dict[str, Any]) -> str:
+        """A sidebar entry's name as the reader reads it (a built-in view's name is a msgid)."""
+        name = str(entry.get("name", ""))
+        return self._t(name) if entry.get("builtin") else name
+
+    def _number(self, value: int) -> str:
+        with i18n.using_locale(self.locale):
+            return format_number(value)
 
     # ---- reading --------------------------------------------------------------------------------------
 
@@ -345,7 +375,7 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
         try:
             filters = self._filters()
         except ValidationError:
-            self.error = "Those filters are not valid: clear them to see the queue."
+            self.error = self._t("Those filters are not valid: clear them to see the queue.")
             self.rows, self.total, self.total_label = [], 0, ""
             return
 
@@ -463,7 +493,7 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
                 loaded = json.loads(str(raw))
                 self.filters = views.clean_filters(loaded) if isinstance(loaded, dict) else self.filters
             except (ValueError, DomainError):
-                self.error = "The link's filters could not be read; showing the view as saved."
+                self.error = self._t("The link's filters could not be read; showing the view as saved.")
         self.quick = [q for q in str(query.get("quick", "")).split(",") if q in QUICK_FILTERS]
         self.q = str(query.get("q", ""))[:200]
         sort = str(query.get("sort", ""))
@@ -604,7 +634,7 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
             with write_session() as session:
                 return work(session, actor), None
         except (DomainError, ValidationError) as exc:
-            message = getattr(exc, "message", None) or "That is not a valid view: check its name."
+            message = getattr(exc, "message", None) or self._t("That is not a valid view: check its name.")
             return None, message
 
     @rx.event
@@ -632,7 +662,7 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
         self.view_dialog = ""
         self._open(saved)
         self.quick = []
-        return [self._changed(), rx.toast.success('Saved the view "{name}".'.format(name=saved.name))]  # noqa: UP032 (a message to wrap in t())
+        return [self._changed(), rx.toast.success(self._t('Saved the view "{name}".', name=self._view_name(saved)))]
 
     @rx.event
     def save_changes(self):
@@ -648,7 +678,10 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
             return rx.toast.error(problem) if isinstance(problem, str) else problem
         self._open(saved)
         self.quick = []
-        return [self._changed(), rx.toast.success('Saved the changes to "{name}".'.format(name=saved.name))]  # noqa: UP032 (a message to wrap in t())
+        return [
+            self._changed(),
+            rx.toast.success(self._t('Saved the changes to "{name}".', name=self._view_name(saved))),
+        ]
 
     @rx.event
     def duplicate_view(self, view_id: int):
@@ -657,7 +690,10 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
             return rx.toast.error(problem) if isinstance(problem, str) else problem
         self._open(saved)
         self.q, self.quick, self.page = "", [], 1
-        return [self._changed(), rx.toast.success('Made "{name}", your own copy.'.format(name=saved.name))]  # noqa: UP032 (a message to wrap in t())
+        return [
+            self._changed(),
+            rx.toast.success(self._t('Made "{name}", your own copy.', name=self._view_name(saved))),
+        ]
 
     @rx.event
     def move_view(self, view_id: int, step: int):
@@ -684,7 +720,7 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
             self._ask(
                 kind="delete_view",
                 view_id=entry["id"],
-                title='Delete the view "{name}"?'.format(name=entry["name"]),  # noqa: UP032 (a message to wrap in t())
+                title=self._t('Delete the view "{name}"?', name=self._entry_name(entry)),
             )
 
     # ---- selection and bulk changes --------------------------------------------------------------------
@@ -734,14 +770,14 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
     def set_bulk_tag(self, value: str):
         self.bulk_tag = value.strip().lower()[:50]
 
-    def _bulk_change(self) -> tuple[dict[str, Any], str] | None:
+    def _bulk_change(self) -> tuple[dict[str, Any], tuple[str, str]] | None:
         """The change asked for, and how the dialog says it."""
         field = self.bulk_field
         if field in ("add_tags", "remove_tags"):
             if not self.bulk_tag:
                 return None
-            verb = "Add the tag {tag}" if field == "add_tags" else "Remove the tag {tag}"
-            return {field: [self.bulk_tag]}, verb.format(tag=self.bulk_tag)
+            verb = N_("Add the tag {value}") if field == "add_tags" else N_("Remove the tag {value}")
+            return {field: [self.bulk_tag]}, (verb, self.bulk_tag)
         option = next((o for o in self.bulk_options if o["value"] == self.bulk_value), None)
         if option is None:
             return None
@@ -749,23 +785,25 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
         if field in ("assignee_id", "team_id"):
             value = None if value == "none" else int(value)
         words = {
-            "status": "Set the status to {value}",
-            "priority": "Set the priority to {value}",
-            "assignee_id": "Assign to {value}",
-            "team_id": "Move to the team {value}",
+            "status": N_("Set the status to {value}"),
+            "priority": N_("Set the priority to {value}"),
+            "assignee_id": N_("Assign to {value}"),
+            "team_id": N_("Move to the team {value}"),
         }[field]
-        return {field: value}, words.format(value=option["label"])
+        # The option's label is a msgid (or a person's, a team's name), translated when the dialog shows it.
+        return {field: value}, (words, option["label"])
 
     @rx.event
     def ask_bulk(self):
         change = self._bulk_change()
         if change is None:
-            return rx.toast.error("Choose what to change first.")
+            return rx.toast.error(self._t("Choose what to change first."))
         count = self.selected_count
         if not count:
-            return rx.toast.error("Select tickets first.")
-        title = "Change 1 ticket?" if count == 1 else "Change {count} tickets?".format(count=f"{count:,}")  # noqa: UP032 (a message to wrap in t())
-        self._ask(kind="bulk", title=title, change=change[0], words=change[1], count=count)
+            return rx.toast.error(self._t("Select tickets first."))
+        title = self._ngettext("Change {n} ticket?", "Change {n} tickets?", count)
+        words, value = change[1]
+        self._ask(kind="bulk", title=title, change=change[0], words=words, value=value, count=count)
         return None
 
     @rx.var
@@ -773,16 +811,22 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
         pending = self.pending
         if pending.get("kind") == "bulk":
             count = int(pending.get("count", 0))
-            which = "this ticket" if count == 1 else "these {count} tickets".format(count=f"{count:,}")  # noqa: UP032 (a message to wrap in t())
-            extra = " They change one by one in the background; you can keep working." if count > 100 else ""
-            return "{change} on {which}.{extra}".format(change=pending.get("words", ""), which=which, extra=extra)  # noqa: UP032 (a message to wrap in t())
+            value = str(pending.get("value", ""))
+            if not {"add_tags", "remove_tags"} & set(pending.get("change", {})):  # a tag is no msgid
+                value = self._t(value)
+            change = self._t(str(pending.get("words", "")), value=value)
+            # Translators: {change} is what the agent chose, like "Set the status to Solved".
+            words = self._ngettext("{change} on {n} ticket.", "{change} on these {n} tickets.", count, change=change)
+            if count > bulk.SYNC_LIMIT:
+                words = self._t("{words} They change one by one in the background; you can keep working.", words=words)
+            return words
         if pending.get("kind") == "delete_view":
-            return "The view goes for everyone who sees it. Its tickets stay as they are."
+            return self._t("The view goes for everyone who sees it. Its tickets stay as they are.")
         return ""
 
     @rx.var
     def pending_label(self) -> str:
-        return "Delete view" if self.pending.get("kind") == "delete_view" else "Change tickets"
+        return self._t("Delete view") if self.pending.get("kind") == "delete_view" else self._t("Change tickets")
 
     @rx.var
     def pending_is_danger(self) -> bool:
@@ -809,7 +853,7 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
                 else:
                     self.view_id, self.view_name, self.view_filters, self.filters = 0, "", {}, {}
                 self.q, self.quick, self.page = "", [], 1
-            return [self._changed(), rx.toast.success("Deleted the view.")]
+            return [self._changed(), rx.toast.success(self._t("Deleted the view."))]
         if pending.get("kind") == "bulk":
             return self._run_bulk(pending["change"])
         return None
@@ -825,7 +869,7 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
         self.selected_ids, self.all_matching = [], False
         if isinstance(result, bulk.BulkJobPublic):
             self.job_id, self.job_progress = result.id, 0
-            self.job_text = "Changing {total} tickets…".format(total=f"{result.total:,}")  # noqa: UP032 (a message to wrap in t())
+            self.job_text = self._ngettext("Changing {n} ticket…", "Changing {n} tickets…", result.total)
             self.bulk_message, self.bulk_failures = "", []
             return QueueState.follow_job
         self._show_result(len(result.updated), [f.model_dump() for f in result.failed])
@@ -833,23 +877,19 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
         if refusal is not None:
             return refusal
         if self.bulk_failures:
-            return rx.toast.warning("Some tickets could not be changed: the list says why.")
+            return rx.toast.warning(self._t("Some tickets could not be changed: the list says why."))
         return rx.toast.success(self.bulk_message)
 
     def _show_result(self, updated: int, failed: list[dict[str, Any]]) -> None:
-        changed = "Changed 1 ticket." if updated == 1 else "Changed {count} tickets.".format(count=f"{updated:,}")  # noqa: UP032 (a message to wrap in t())
+        changed = self._ngettext("Changed {n} ticket.", "Changed {n} tickets.", updated)
         if failed:
-            not_changed = (
-                "1 could not be changed:"
-                if len(failed) == 1
-                else "{count} could not be changed:".format(count=len(failed))  # noqa: UP032 (a message to wrap in t())
-            )
-            changed = f"{changed} {not_changed}"
+            not_changed = self._ngettext("{n} could not be changed:", "{n} could not be changed:", len(failed))
+            changed = self._t("{changed} {not_changed}", changed=changed, not_changed=not_changed)
         self.bulk_message = changed
         numbers = {row["id"]: row["number"] for row in self.rows}
         self.bulk_failures = [
             {
-                "ticket": f"#{numbers[f['id']]}" if f["id"] in numbers else "Ticket id {id}".format(id=f["id"]),  # noqa: UP032 (a message to wrap in t())
+                "ticket": f"#{numbers[f['id']]}" if f["id"] in numbers else self._t("Ticket id {id}", id=f["id"]),
                 "message": str(f["message"]),
                 "id": str(f["id"]),
             }
@@ -878,8 +918,11 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
                 return
             async with self:
                 self.job_progress = round(job.progress * 100)
-                self.job_text = "Changing {total} tickets: {done} done".format(  # noqa: UP032 (a message to wrap in t())
-                    total=f"{job.total:,}", done=f"{job.processed:,}"
+                self.job_text = self._ngettext(
+                    "Changing {n} ticket: {done} done",
+                    "Changing {n} tickets: {done} done",
+                    job.total,
+                    done=self._number(job.processed),
                 )
                 if job.status == "done":
                     self.job_id = 0

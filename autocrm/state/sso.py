@@ -12,6 +12,7 @@ import reflex as rx
 from pydantic import ValidationError
 
 from autocrm.core.db import read_session
+from autocrm.core.i18n import N_, t
 from autocrm.models import Role
 from autocrm.services import sso
 from autocrm.services.errors import DomainError
@@ -24,7 +25,12 @@ PROVIDER_FORM = Form(
     message="form_error",
     errors="errors",
     fields=("name", "issuer", "client_id", "client_secret", "allowed_domains", "new_user_role"),
-    labels={"name": "Name", "issuer": "Issuer URL", "client_id": "Client ID", "client_secret": "Client secret"},
+    labels={
+        "name": N_("Name"),
+        "issuer": N_("Issuer URL"),
+        "client_id": N_("Client ID"),
+        "client_secret": N_("Client secret"),
+    },
 )
 BLANK = {
     "id": 0,
@@ -170,16 +176,16 @@ class AdminSsoState(StaffState):
                     session, actor=actor, provider_id=provider_id, data=data, discovery=discovery
                 ),
                 form=PROVIDER_FORM,
-                success=lambda p: f"{p.name} saved.",
+                success=lambda p: t("{name} saved.", name=p.name),
             )
         else:
             written = self._write(
                 lambda session: sso.create_provider(session, actor=actor, data=data, discovery=discovery),
                 form=PROVIDER_FORM,
                 success=lambda p: (
-                    f"{p.name} added. Its button is on the sign-in page."
+                    t("{name} added. Its button is on the sign-in page.", name=p.name)
                     if p.enabled
-                    else f"{p.name} added, turned off."
+                    else t("{name} added, turned off.", name=p.name)
                 ),
             )
         if not written.ok:
@@ -198,9 +204,9 @@ class AdminSsoState(StaffState):
                 session, actor=actor, provider_id=int(provider_id), enabled=bool(enabled)
             ),
             success=lambda p: (
-                f"{p.name} is on the sign-in page."
+                t("{name} is on the sign-in page.", name=p.name)
                 if p.enabled
-                else f"{p.name} is off: its button is gone and its sign-ins are refused."
+                else t("{name} is off: its button is gone and its sign-ins are refused.", name=p.name)
             ),
         )
         self._fetch(actor)

@@ -55,9 +55,9 @@ def total_text(page: TicketPage | QueueTotal) -> str:
 
 
 def count_badge(page: TicketPage | QueueTotal) -> str:
-    """A sidebar count: short, so "1,000+" and "17.5k" fit the badge."""
+    """A sidebar count: short, so "1,000+" and "17.5k" ("17,5k" in German) fit the badge."""
     if page.total_is_estimate and page.total > tickets.TOTAL_CAP:
-        return f"{page.total / 1000:.1f}k"
+        return f"{format_number(round(page.total / 1000, 1))}k"
     return total_text(page)
 
 

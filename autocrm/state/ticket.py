@@ -23,12 +23,12 @@ from autocrm.state.roles import STAFF
 from autocrm.state.session import Form, Written
 from autocrm.state.staff import StaffState
 
-COMPOSER_FORM = Form(message="composer_error", fields=("body",), labels={"body": "message"})
+COMPOSER_FORM = Form(message="composer_error", fields=("body",), labels={"body": N_("message")})
 FOLLOW_UP_FORM = Form(
     message="follow_up_error",
     errors="follow_up_errors",
     fields=("subject", "body"),
-    labels={"subject": "subject", "body": "message"},
+    labels={"subject": N_("subject"), "body": N_("message")},
 )
 
 

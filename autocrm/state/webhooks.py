@@ -9,7 +9,7 @@ from typing import Any
 import reflex as rx
 
 from autocrm.core.db import read_session
-from autocrm.core.i18n import t
+from autocrm.core.i18n import N_, t
 from autocrm.services import webhooks
 from autocrm.services.webhooks import EVENT_TYPES, DeliveryPublic, WebhookCreate, WebhookPublic, WebhookUpdate
 from autocrm.state.confirm import ConfirmMixin
@@ -22,33 +22,39 @@ EDIT_FORM = Form(
     message="edit_error",
     errors="edit_errors",
     fields=("url", "events", "description", "active"),
-    labels={"url": "URL", "description": "Description"},
+    labels={"url": N_("URL"), "description": N_("Description")},
 )
-# What each event type is, said next to its checkbox.
+# What each event type is, said next to its checkbox (msgids, like the delivery states: the page translates them).
 EVENT_HINTS = {
-    "ticket.created": "A ticket is opened, by anyone, on any channel",
-    "ticket.updated": "A ticket's status, priority, assignee, tags or fields change",
-    "message.created": "A public reply is added (never an internal note)",
-    "message.internal_created": "An internal note is added: only for receivers your team trusts with notes",
-    "rating.submitted": "A requester rates a solved ticket",
-    "attachment.added": "A file is attached to a message",
+    "ticket.created": N_("A ticket is opened, by anyone, on any channel"),
+    "ticket.updated": N_("A ticket's status, priority, assignee, tags or fields change"),
+    "message.created": N_("A public reply is added (never an internal note)"),
+    "message.internal_created": N_("An internal note is added: only for receivers your team trusts with notes"),
+    "rating.submitted": N_("A requester rates a solved ticket"),
+    "attachment.added": N_("A file is attached to a message"),
 }
-DELIVERY_TEXT = {"pending": "Retrying", "running": "Sending", "delivered": "Delivered", "failed": "Failed"}
+DELIVERY_TEXT = {
+    "pending": N_("Retrying"),
+    "running": N_("Sending"),
+    "delivered": N_("Delivered"),
+    "failed": N_("Failed"),
+}
 DELIVERY_COLORS = {"pending": "amber", "running": "blue", "delivered": "grass", "failed": "red"}
 
 
 def webhook_row(hook: WebhookPublic, *, now: datetime | None = None) -> dict[str, Any]:
     now = now or datetime.now(UTC)
     if hook.active:
-        state, color = "Active", "grass"
+        state, color = N_("Active"), "grass"
     elif hook.disabled_reason:
-        state, color = "Disabled", "red"
+        state, color = N_("Disabled"), "red"
     else:
-        state, color = "Paused", "gray"
+        state, color = N_("Paused"), "gray"
     return {
         "id": hook.id,
         "url": hook.url,
-        "description": hook.description or "No description",
+        "description": hook.description or "",
+        "description_text": hook.description or t("No description"),
         "events": list(hook.events),
         "active": hook.active,
         "state": state,
@@ -63,18 +69,18 @@ def _until(when: datetime, now: datetime) -> str:
     """How long until a future moment: 'due now', 'in 40 s', 'in 12 min', 'in 3 h'."""
     seconds = int((when - now).total_seconds())
     if seconds <= 0:
-        return "due now"
+        return t("due now")
     if seconds < 60:
-        return f"in {seconds} s"
+        return t("in {n} s", n=seconds)
     if seconds < 3600:
-        return f"in {seconds // 60} min"
-    return f"in {seconds // 3600} h"
+        return t("in {n} min", n=seconds // 60)
+    return t("in {n} h", n=seconds // 3600)
 
 
 def delivery_row(delivery: DeliveryPublic, *, now: datetime | None = None) -> dict[str, Any]:
     now = now or datetime.now(UTC)
     code = delivery.response_code
-    answer = f"HTTP {code}" if code is not None else delivery.last_error or "Not tried yet"
+    answer = f"HTTP {code}" if code is not None else delivery.last_error or t("Not tried yet")
     next_try = delivery.next_attempt_at
     duration = f"{delivery.duration_ms} ms" if delivery.duration_ms is not None else "–"
     next_label = "–" if next_try is None else _until(next_try, now)
@@ -97,7 +103,9 @@ def delivery_row(delivery: DeliveryPublic, *, now: datetime | None = None) -> di
         "next_try": next_label,
         "next_try_exact": exact_time(next_try) if next_try else "",
         "retryable": delivery.status != "running",
-        "facts": f"Tries {delivery.attempts} · took {duration} · next {next_label}",
+        "facts": t(
+            "Tries {tries} · took {duration} · next {next}", tries=delivery.attempts, duration=duration, next=next_label
+        ),
     }
 
 
@@ -182,7 +190,7 @@ class AdminWebhooksState(ConfirmMixin, StaffState):
         self.edit_errors, self.edit_error, self.secret = {}, "", ""
         self.editing_id = int(row["id"]) if row else 0
         self.edit_url = row["url"] if row else ""
-        self.edit_description = row["description"] if row and row["description"] != "No description" else ""
+        self.edit_description = row["description"] if row else ""
         self.edit_events = list(row["events"]) if row else ["ticket.created"]
         self.edit_active = bool(row["active"]) if row else True
 
@@ -256,7 +264,7 @@ class AdminWebhooksState(ConfirmMixin, StaffState):
     def ask_delete(self, webhook_id: int):
         row = next((r for r in self.rows if r.get("id") == int(webhook_id)), None)
         if row is not None:
-            self._ask(id=row["id"], title=f"Delete the webhook to {row['url']}?")
+            self._ask(id=row["id"], title=self._t("Delete the webhook to {url}?", url=row["url"]))
 
     @rx.event
     def confirm_delete(self):

@@ -47,3 +47,32 @@ def test_the_apis_own_errors_are_translated_too(api):
         assert_error(response, 422, "validation_failed")["message"]
         == "Certains champs ne sont pas valides : author_id."
     )
+
+
+def test_a_bad_bodys_field_messages_follow_accept_language_and_keep_their_place(api):
+    """Pydantic's own English ("Extra inputs are not permitted") never reaches a German client: each field's
+    message is the desk's sentence for the error's type; the code and the field names stay as they are."""
+    response = api.client.post(
+        f"/api/v1/tickets/{api.ticket.id}/messages",
+        headers={**api.headers(), "Accept-Language": "de"},
+        json={"body": "x", "author_id": 1},
+    )
+    error = assert_error(response, 422, "validation_failed")
+    assert error["details"] == {"author_id": "Dieses Feld ist hier unbekannt."}
+
+    response = api.client.patch(
+        f"/api/v1/tickets/{api.ticket.id}",
+        headers={**api.headers(), "Accept-Language": "es"},
+        json={"subject": "x" * 300},
+    )
+    error = assert_error(response, 422, "validation_failed")
+    assert error["details"]["subject"].startswith("Admite como máximo ")
+    english = api.client.patch(f"/api/v1/tickets/{api.ticket.id}", headers=api.headers(), json={"subject": "x" * 300})
+    assert assert_error(english, 422, "validation_failed")["details"]["subject"].startswith("Keep this under ")
+
+
+def test_bare_http_errors_have_words_in_the_readers_language(api):
+    missing = api.client.get("/api/v1/no-such-thing", headers={**api.headers(), "Accept-Language": "de"})
+    assert assert_error(missing, 404, "not_found")["message"] == "Nicht gefunden."
+    wrong_method = api.client.put("/api/v1/tickets", headers={**api.headers(), "Accept-Language": "fr"}, json={})
+    assert assert_error(wrong_method, 405, "method_not_allowed")["message"] == "Cette méthode n’est pas autorisée ici."

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from autocrm.api.errors import ErrorEnvelope
 from autocrm.core.db import read_session
+from autocrm.core.i18n import t
 
 logger = logging.getLogger("autocrm.api")
 router = APIRouter(tags=["health"])
@@ -31,5 +32,5 @@ async def health() -> Health:
         await run_in_threadpool(_ping_database)
     except SQLAlchemyError:
         logger.warning("Health check: the database is unreachable", exc_info=True)
-        raise HTTPException(status_code=503, detail="The database is not reachable.") from None
+        raise HTTPException(status_code=503, detail=t("The database is not reachable.")) from None
     return Health(status="ok")

@@ -33,6 +33,7 @@ from sqlmodel import Session, col, func, select
 
 from autocrm import routes
 from autocrm.core.db import stored_id
+from autocrm.core.i18n import format_number, t
 from autocrm.core.settings import get_settings
 from autocrm.models import (
     Attachment,
@@ -143,18 +144,18 @@ def find_thread(session: Session, mail: ParsedMail, sender: User | UserPublic | 
     if ticket_id is not None:
         ticket = session.get(Ticket, ticket_id)
         if ticket is not None:
-            return _Thread(ticket, "In-Reply-To/References")
+            return _Thread(ticket, t("In-Reply-To/References"))
     for recipient in mail.recipients:
         match = _TOKEN.search(recipient)
         number = notifications.ticket_number_of_reply_token(match.group(1)) if match else None
         ticket = _ticket_by_number(session, number) if number is not None else None
         if ticket is not None:
-            return _Thread(ticket, "the reply address's ticket token")
+            return _Thread(ticket, t("the reply address's ticket token"))
     match = _NUMBER_IN_SUBJECT.search(mail.subject)
     if match is not None and sender is not None:
         ticket = _ticket_by_number(session, int(match.group(1)))
         if ticket is not None and ticket.requester_id == sender.id:
-            return _Thread(ticket, f"[#{ticket.number}] in the subject, from its requester")
+            return _Thread(ticket, t("[#{number}] in the subject, from its requester", number=ticket.number))
     return None
 
 
@@ -167,7 +168,9 @@ def _new_customer(session: Session, mail: ParsedMail) -> UserPublic:
     try:
         normalize_email(mail.sender)
     except ValidationFailed:
-        raise UnusableMail(f"The sender's address ({mail.sender}) is not a valid e-mail address.") from None
+        raise UnusableMail(
+            t("The sender's address ({address}) is not a valid e-mail address.", address=mail.sender)
+        ) from None
     return create_user(
         session,
         actor=_system_actor(),
@@ -185,14 +188,14 @@ def _display_name(mail: ParsedMail) -> str:
 
 def _subject_of(mail: ParsedMail) -> str:
     subject = " ".join("".join(ch if ch.isprintable() else " " for ch in mail.subject).split())
-    return subject[:250] or "(no subject)"
+    return subject[:250] or t("(no subject)")
 
 
 def _body_of_new(mail: ParsedMail) -> tuple[str, str]:
     """A new ticket's body and format: the HTML when the mail has one (sanitized on the way in), else the text."""
     if mail.html is not None and mail.html.strip():
         return mail.html, "html"
-    return (mail.text.strip() or "(This message has no text.)"), "text"
+    return (mail.text.strip() or t("(This message has no text.)")), "text"
 
 
 def _store_attachments(
@@ -224,7 +227,7 @@ def _store_attachments(
             refused.append(f"{item.filename} ({content_type})")
             continue
         if len(item.data) > limit:
-            refused.append(f"{item.filename} (larger than {limit // (1024 * 1024)} MB)")
+            refused.append(t("{name} (larger than {size} MB)", name=item.filename, size=limit // (1024 * 1024)))
             continue
         kept.append(item)
         safe_name = re.sub(r"[^\w.\- ()]", "_", item.filename.replace("\\", "/").rsplit("/", 1)[-1]).strip()
@@ -311,7 +314,7 @@ def _reply(session: Session, mail: ParsedMail, ticket: Ticket, sender: User | Us
     """Adds the reply's new text to `ticket`: as the requester's reply, or as a note when someone else wrote."""
     from autocrm.services.tickets import add_message
 
-    text = mail.new_text or "(This message has no text.)"
+    text = mail.new_text or t("(This message has no text.)")
     if sender is not None and sender.id == ticket.requester_id and sender.is_active:
         added = add_message(
             session,
@@ -320,14 +323,14 @@ def _reply(session: Session, mail: ParsedMail, ticket: Ticket, sender: User | Us
             data=MessageCreate(body=text, body_format="text", channel=Channel.email),
         )
         return added.message.id, ""
-    note = f"E-mail from {mail.sender}, who is not this ticket's requester:\n\n{text}"
+    note = t("E-mail from {sender}, who is not this ticket's requester:", sender=mail.sender) + f"\n\n{text}"
     added = add_message(
         session,
         actor=_system_actor(),
         ticket_id=stored_id(ticket.id),
         data=MessageCreate(body=note, body_format="text", internal=True, channel=Channel.email),
     )
-    return added.message.id, "kept as an internal note: the sender is not the requester"
+    return added.message.id, t("kept as an internal note: the sender is not the requester")
 
 
 class _BatchFacts:
@@ -361,7 +364,7 @@ class _BatchFacts:
         created = _new_customer(self.session, mail)
         user = self.session.get(User, created.id)
         if user is None:
-            raise UnusableMail("The sender's new account could not be read back.")
+            raise UnusableMail(t("The sender's new account could not be read back."))
         self.users[mail.sender] = user
         return user
 
@@ -400,14 +403,14 @@ class _BatchFacts:
 def _route(session: Session, mail: ParsedMail, row: InboundMail, facts: _BatchFacts) -> None:
     """Decides and writes what `mail` becomes, filling in `row`. Raises on what must fail it."""
     if facts.is_our_own(mail):
-        row.status, row.reason = InboundStatus.ignored, "mail the desk sent itself"
+        row.status, row.reason = InboundStatus.ignored, t("mail the desk sent itself")
         return
     if mail.noise is not None:
         row.status, row.reason = InboundStatus.ignored, mail.noise
         return
     if facts.over_rate_limit(mail.sender):
         row.status = InboundStatus.ignored
-        row.reason = "too many messages from this sender in a short time (the mail-storm limit)"
+        row.reason = t("too many messages from this sender in a short time (the mail-storm limit)")
         return
     sender = facts.user(mail.sender)
     thread = find_thread(session, mail, sender)
@@ -415,17 +418,20 @@ def _route(session: Session, mail: ParsedMail, row: InboundMail, facts: _BatchFa
         data = _ticket_input(mail, follow_up_of=thread.ticket)
         requester = sender if sender is not None else facts.new_customer(mail)
         row.ticket_id, row.conversation_message_id = _open_ticket(session, data, requester)
-        row.status, row.reason = InboundStatus.created, f"a follow-up of closed ticket #{thread.ticket.number}"
+        row.status, row.reason = (
+            InboundStatus.created,
+            t("a follow-up of closed ticket #{number}", number=thread.ticket.number),
+        )
     elif thread is not None:
         row.conversation_message_id, note = _reply(session, mail, thread.ticket, sender)
         row.ticket_id = thread.ticket.id
         row.status = InboundStatus.threaded
-        row.reason = f"by {thread.how}" + (f"; {note}" if note else "")
+        row.reason = t("by {how}", how=thread.how) + (f"; {note}" if note else "")
     else:
         data = _ticket_input(mail, follow_up_of=None)
         requester = sender if sender is not None else facts.new_customer(mail)
         if not requester.is_active:
-            raise UnusableMail("The sender's account is deactivated.")
+            raise UnusableMail(t("The sender's account is deactivated."))
         row.ticket_id, row.conversation_message_id = _open_ticket(session, data, requester)
         row.status = InboundStatus.created
     urls, refused = _store_attachments(
@@ -433,7 +439,8 @@ def _route(session: Session, mail: ParsedMail, row: InboundMail, facts: _BatchFa
     )
     _show_inline_images(session, stored_id(row.conversation_message_id), mail, urls)
     if refused:
-        row.reason = "; ".join(filter(None, [row.reason, "files not kept: " + ", ".join(refused)]))[:500]
+        kept_out = t("files not kept: {names}", names=", ".join(refused))
+        row.reason = "; ".join(filter(None, [row.reason, kept_out]))[:500]
 
 
 def _result(row: InboundMail, *, duplicate: bool = False) -> InboundResult:
@@ -454,7 +461,7 @@ def _reason_of(exc: Exception) -> str:
         details: dict[str, Any] = getattr(exc, "details", None) or {}
         extra = [f"{field}: {text}" for field, text in details.items() if text != exc.message]
         return " ".join([exc.message, *extra])
-    return f"Unexpected error while reading the message: {type(exc).__name__}"
+    return t("Unexpected error while reading the message: {error}", error=type(exc).__name__)
 
 
 def _process(session: Session, raw: RawMail, fields: dict[str, Any], facts: _BatchFacts) -> InboundMail:
@@ -477,7 +484,7 @@ def _process(session: Session, raw: RawMail, fields: dict[str, Any], facts: _Bat
         earlier = session.exec(select(InboundMail).where(InboundMail.dedupe_key == fields["dedupe_key"])).first()
         if earlier is not None:
             return earlier
-        exc_reason = "The message collided with a row written at the same time; retry it."
+        exc_reason = t("The message collided with a row written at the same time; retry it.")
     except Exception as exc:  # every failure of one message is that message's, never the batch's
         if not isinstance(exc, UnusableMail | DomainError):
             log.exception("E-mail %s could not be read", fields["message_id"])
@@ -558,13 +565,13 @@ def retry_inbound(session: Session, *, actor: Actor, inbound_id: int) -> Inbound
     actor.require_admin()
     row = session.get(InboundMail, inbound_id) if is_valid_id(inbound_id) else None
     if row is None:
-        raise NotFound(f"Received message {inbound_id} not found.")
+        raise NotFound(t("Received message {id} not found.", id=inbound_id))
     if row.status != InboundStatus.failed:
-        raise Conflict("Only a failed message can be retried: this one already became what it is.")
+        raise Conflict(t("Only a failed message can be retried: this one already became what it is."))
     try:
         data = get_file_store().get(row.raw_key)
     except (KeyError, OSError):
-        raise Conflict("The raw message is missing from the file store: it cannot be read again.") from None
+        raise Conflict(t("The raw message is missing from the file store: it cannot be read again.")) from None
     fields: dict[str, Any] = {
         "message_id": row.message_id,
         "dedupe_key": row.dedupe_key,
@@ -592,5 +599,8 @@ def receive(session: Session, *, actor: Actor, data: bytes, source: str = "api")
     actor.require_scope(CHANNELS_WRITE)
     actor.require_staff()
     if len(data) > get_settings().email_max_bytes:
-        raise field_error("message", f"The message is larger than {get_settings().email_max_bytes} bytes.")
+        raise field_error(
+            "message",
+            t("The message is larger than {limit} bytes.", limit=format_number(get_settings().email_max_bytes)),
+        )
     return ingest_one(session, RawMail(data=data, source=source))

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
 from autocrm.core.db import read_session, stored_id, write_session
+from autocrm.core.i18n import ngettext, t
 from autocrm.core.sealing import sealer
 from autocrm.models import EmailMailbox, MailboxSecurity
 from autocrm.models.base import utcnow
@@ -110,8 +111,8 @@ def _password_of(row: EmailMailbox) -> str:
         return sealer(_SEAL_PURPOSE).decrypt(row.password_sealed.encode()).decode()
     except InvalidToken:
         raise ValidationFailed(
-            "The stored password cannot be read (the secret key changed since): enter it again.",
-            {"password": "enter it again"},
+            t("The stored password cannot be read (the secret key changed since): enter it again."),
+            {"password": t("enter it again")},
         ) from None
 
 
@@ -124,16 +125,16 @@ def _clean(values: dict[str, object]) -> dict[str, object]:
         if isinstance(value, str):
             value = value.strip()
             if not value.isprintable():
-                errors[key] = "Use plain text: no control characters."
+                errors[key] = t("Use plain text: no control characters.")
             cleaned[key] = value or None if key == "processed_folder" else value
     host = cleaned.get("host")
     if isinstance(host, str) and not _HOST.match(host):
-        errors["host"] = "Enter a host name like imap.example.com, or an IP address."
+        errors["host"] = t("Enter a host name like imap.example.com, or an IP address.")
     security = cleaned.get("security")
     if security is not None and security not in SECURITY_CHOICES:
-        errors["security"] = "Choose ssl, starttls or none."
+        errors["security"] = t("Choose ssl, starttls or none.")
     if errors:
-        message = next(iter(errors.values())) if len(errors) == 1 else "Some of the mailbox's settings need a fix."
+        message = next(iter(errors.values())) if len(errors) == 1 else t("Some of the mailbox's settings need a fix.")
         raise ValidationFailed(message, errors)
     return cleaned
 
@@ -141,7 +142,7 @@ def _clean(values: dict[str, object]) -> dict[str, object]:
 def _get(session: Session, mailbox_id: int) -> EmailMailbox:
     row = session.get(EmailMailbox, mailbox_id) if is_valid_id(mailbox_id) else None
     if row is None:
-        raise NotFound(f"Mailbox {mailbox_id} not found.")
+        raise NotFound(t("Mailbox {id} not found.", id=mailbox_id))
     return row
 
 
@@ -221,15 +222,17 @@ def _connected(row: EmailMailbox, *, timeout: float = IMAP_TIMEOUT_SECONDS) -> I
             if row.security == MailboxSecurity.starttls:
                 client.starttls(ssl_context=ssl.create_default_context())
     except (OSError, imaplib.IMAP4.error, ssl.SSLError) as exc:
-        raise MailboxError(f"Cannot connect to {row.host}:{row.port}: {exc}") from None
+        raise MailboxError(
+            t("Cannot connect to {host}:{port}: {reason}", host=row.host, port=row.port, reason=exc)
+        ) from None
     try:
         try:
             client.login(row.username, _password_of(row))
         except imaplib.IMAP4.error:
-            raise MailboxError("The server refused the user name or password.") from None
+            raise MailboxError(t("The server refused the user name or password.")) from None
         status, _ = client.select(_quoted(row.folder))
         if status != "OK":
-            raise MailboxError(f"The folder {row.folder!r} does not exist on the server.")
+            raise MailboxError(t("The folder “{folder}” does not exist on the server.", folder=row.folder))
         yield client
     finally:
         with suppress(OSError, imaplib.IMAP4.error):  # the connection is gone already: nothing left to close
@@ -243,7 +246,7 @@ def _quoted(folder: str) -> str:
 def _unseen_uids(client: imaplib.IMAP4) -> list[bytes]:
     status, data = client.uid("SEARCH", "UNSEEN")
     if status != "OK":
-        raise MailboxError("The server refused to list unseen messages.")
+        raise MailboxError(t("The server refused to list unseen messages."))
     return data[0].split() if data and data[0] else []
 
 
@@ -251,7 +254,7 @@ def _fetch(client: imaplib.IMAP4, uids: list[bytes]) -> dict[bytes, bytes]:
     """The raw bytes of each message, by UID (one FETCH for the batch; PEEK leaves \\Seen unset)."""
     status, data = client.uid("FETCH", b",".join(uids).decode(), "(UID BODY.PEEK[])")
     if status != "OK":
-        raise MailboxError("The server refused to send the messages.")
+        raise MailboxError(t("The server refused to send the messages."))
     found: dict[bytes, bytes] = {}
     for item in data:
         if isinstance(item, tuple) and len(item) == 2:
@@ -283,11 +286,19 @@ def check_connection(*, actor: Actor, mailbox_id: int) -> ConnectionCheck:
     try:
         with _connected(row, timeout=CHECK_TIMEOUT_SECONDS) as client:
             waiting = len(_unseen_uids(client))
-        check = ConnectionCheck(ok=True, message=f"Connected: {waiting} unread messages in {row.folder}.")
+        check = ConnectionCheck(
+            ok=True,
+            message=ngettext(
+                "Connected: {n} unread message in {folder}.",
+                "Connected: {n} unread messages in {folder}.",
+                waiting,
+                folder=row.folder,
+            ),
+        )
     except MailboxError as exc:
         check = ConnectionCheck(ok=False, message=str(exc)[:500])
     except (OSError, imaplib.IMAP4.error) as exc:
-        check = ConnectionCheck(ok=False, message=f"The connection broke: {exc}"[:500])
+        check = ConnectionCheck(ok=False, message=t("The connection broke: {reason}", reason=exc)[:500])
     with write_session() as session:
         stored = _get(session, mailbox_id)
         stored.last_status, stored.last_ok = check.message, check.ok
@@ -319,12 +330,14 @@ def poll_mailbox(mailbox_id: int, *, limit: int = MAX_PER_POLL) -> PollResult:
     except MailboxError as exc:
         result.error = str(exc)[:500]
     except (OSError, imaplib.IMAP4.error) as exc:
-        result.error = f"The connection broke: {exc}"[:500]
+        result.error = t("The connection broke: {reason}", reason=exc)[:500]
     with write_session() as session:
         row = _get(session, mailbox_id)
         row.last_polled_at = utcnow()
         row.last_ok = result.error is None
-        row.last_status = result.error or f"Fetched {result.fetched} new messages."
+        row.last_status = result.error or ngettext(
+            "Fetched {n} new message.", "Fetched {n} new messages.", result.fetched
+        )
         session.add(row)
     return result
 

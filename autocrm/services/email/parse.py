@@ -14,6 +14,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parseaddr
 
+from autocrm.core.i18n import t
 from autocrm.services.email.quotes import new_text_of
 
 MAX_BODY_CHARS = 100_000  # what a ticket's message takes (`TicketCreate.body`)
@@ -164,24 +165,24 @@ def _bytes_of(part: Message) -> bytes:
 def _noise(message: Message, raw: dict[str, str], sender: str) -> str | None:
     auto = raw.get("auto-submitted", "").lower()
     if auto and auto != "no":
-        return f"auto-submitted mail ({auto})"
+        return t("auto-submitted mail ({kind})", kind=auto)
     if raw.get("x-autoreply") or raw.get("x-autorespond"):
-        return "an auto-reply (X-Autoreply)"
+        return t("an auto-reply (X-Autoreply)")
     precedence = raw.get("precedence", "").lower()
     if precedence in ("bulk", "junk", "list", "auto_reply"):
-        return f"bulk mail (Precedence: {precedence})"
+        return t("bulk mail (Precedence: {precedence})", precedence=precedence)
     if message.get_content_type() == "multipart/report":
-        return "a delivery report (bounce)"
+        return t("a delivery report (bounce)")
     local = sender.partition("@")[0]
     if local in ("mailer-daemon", "postmaster") or raw.get("return-path") == "<>":
-        return "a delivery report (bounce)"
+        return t("a delivery report (bounce)")
     return None
 
 
 def parse_mail(raw: bytes) -> ParsedMail:
     """The parts of `raw` a ticket needs. Raises `UnusableMail` when it cannot become one."""
     if not raw.strip():
-        raise UnusableMail("The message is empty.")
+        raise UnusableMail(t("The message is empty."))
     message = message_from_bytes(raw, policy=policy.default)
     headers = _raw_headers(message)
     froms = getaddresses([_header(message, "From") or _header(message, "Sender")])
@@ -191,7 +192,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
         # A From without angle brackets, or headers cut short by a broken line: look for the address itself.
         sender = sender_of(raw)
     if not sender or len(sender) > 254 or " " in sender:
-        raise UnusableMail("The message has no sender address (From) to answer.")
+        raise UnusableMail(t("The message has no sender address (From) to answer."))
     header_id = _ids(headers.get("message-id", ""))
     subject = _header(message, "Subject")[:250]
     recipients = [

@@ -31,6 +31,7 @@ from sqlmodel import Session, col, select
 
 from autocrm.core import kb_fulltext
 from autocrm.core.db import stored_id
+from autocrm.core.i18n import t
 from autocrm.models import ApiKey, KbArticle, KbArticleVersion, KbCategory, KbChunk, KbFeedback, User
 from autocrm.models.base import utcnow
 from autocrm.models.kb import ArticleStatus, ArticleVisibility
@@ -182,7 +183,7 @@ def may_edit(session: Session, actor: Actor) -> bool:
 def _require_editor(session: Session, actor: Actor) -> None:
     actor.require_scope(KB_WRITE)
     if not may_edit(session, actor):
-        raise PermissionDenied("Only admins and knowledge-base editors may write articles.")
+        raise PermissionDenied(t("Only admins and knowledge-base editors may write articles."))
 
 
 def readable_visibilities(actor: Actor) -> tuple[str, ...]:
@@ -201,7 +202,7 @@ def _readable(session: Session, actor: Actor, article_id: int) -> KbArticle:
     actor.require_scope(KB_READ)
     article = session.get(KbArticle, article_id)
     if article is None or not _may_read(session, actor, article):
-        raise NotFound("No such article.", {"article_id": article_id})
+        raise NotFound(t("No such article."), {"article_id": article_id})
     return article
 
 
@@ -229,7 +230,7 @@ def _clean_tags(tags: list[str]) -> list[str]:
 
 def _check_category(session: Session, category_id: int | None) -> None:
     if category_id is not None and session.get(KbCategory, category_id) is None:
-        raise field_error("category_id", "No such category.")
+        raise field_error("category_id", t("No such category."))
 
 
 def _public(session: Session, article: KbArticle, *, actor: Actor) -> ArticlePublic:
@@ -347,14 +348,15 @@ def create_article(session: Session, *, actor: Actor, data: ArticleCreate) -> Ar
     if data.translation_of is not None:
         source = session.get(KbArticle, data.translation_of)
         if source is None:
-            raise field_error("translation_of", "No such article.")
+            raise field_error("translation_of", t("No such article."))
         group_id = stored_id(source.group_id)
         taken = session.exec(
             select(KbArticle.id).where(KbArticle.group_id == group_id, KbArticle.locale == data.locale)
         ).first()
         if taken is not None:
             raise Conflict(
-                "This article already has a translation in that language.", {"article_id": taken, "locale": data.locale}
+                t("This article already has a translation in that language."),
+                {"article_id": taken, "locale": data.locale},
             )
     body_html = content.sanitize_html(data.body)
     now = utcnow()
@@ -390,10 +392,10 @@ def update_article(session: Session, *, actor: Actor, article_id: int, data: Art
     _require_editor(session, actor)
     article = session.get(KbArticle, article_id)
     if article is None:
-        raise NotFound("No such article.", {"article_id": article_id})
+        raise NotFound(t("No such article."), {"article_id": article_id})
     if data.base_version is not None and data.base_version != article.version:
         raise Conflict(
-            "Someone saved a newer version of this article meanwhile: reload it before saving.",
+            t("Someone saved a newer version of this article meanwhile: reload it before saving."),
             {"version": article.version},
         )
     before = _snapshot(article)
@@ -442,7 +444,7 @@ def delete_article(session: Session, *, actor: Actor, article_id: int) -> None:
     _require_editor(session, actor)
     article = session.get(KbArticle, article_id)
     if article is None:
-        raise NotFound("No such article.", {"article_id": article_id})
+        raise NotFound(t("No such article."), {"article_id": article_id})
     session.execute(delete(KbChunk).where(col(KbChunk.article_id) == article_id))
     session.execute(delete(KbFeedback).where(col(KbFeedback.article_id) == article_id))
     session.execute(delete(KbArticleVersion).where(col(KbArticleVersion.article_id) == article_id))
@@ -511,9 +513,9 @@ def prefer_locale(rows: Sequence[KbArticle], locale: str) -> list[KbArticle]:
 def list_versions(session: Session, *, actor: Actor, article_id: int) -> list[ArticleVersionPublic]:
     actor.require_scope(KB_READ)
     if not may_edit(session, actor):
-        raise PermissionDenied("Only admins and knowledge-base editors see an article's versions.")
+        raise PermissionDenied(t("Only admins and knowledge-base editors see an article's versions."))
     if session.get(KbArticle, article_id) is None:
-        raise NotFound("No such article.", {"article_id": article_id})
+        raise NotFound(t("No such article."), {"article_id": article_id})
     versions = session.exec(
         select(KbArticleVersion)
         .where(KbArticleVersion.article_id == article_id)
@@ -537,7 +539,7 @@ def version_diff(session: Session, *, actor: Actor, article_id: int, from_versio
     versions = {v.number: v for v in list_versions(session, actor=actor, article_id=article_id)}
     for name, number in (("from", from_version), ("to", to_version)):
         if number not in versions:
-            raise field_error(name, f"This article has no version {number}.")
+            raise field_error(name, t("This article has no version {number}.", number=number))
     old, new = versions[from_version], versions[to_version]
     return ArticleDiff(
         from_version=from_version,
@@ -606,7 +608,7 @@ def give_feedback(session: Session, *, actor: Actor, article_id: int, data: Feed
 def create_category(session: Session, *, actor: Actor, data: CategoryCreate) -> CategoryPublic:
     _require_editor(session, actor)
     if data.parent_id is not None and session.get(KbCategory, data.parent_id) is None:
-        raise field_error("parent_id", "No such category.")
+        raise field_error("parent_id", t("No such category."))
     base = slugify(data.name)
     slug, n = base, 1
     while session.exec(select(KbCategory.id).where(KbCategory.slug == slug)).first() is not None:

@@ -97,11 +97,11 @@ class CallCreate(ServiceInput):
 # One-click filters that narrow whatever else is chosen (a saved view, the filter bar): each is one more AND.
 QuickFilter = Literal["high_priority", "unassigned", "overdue", "mine", "updated_last_hour"]
 QUICK_FILTERS: dict[str, str] = {
-    "high_priority": "High priority",
-    "unassigned": "Unassigned",
-    "overdue": "Overdue",
-    "mine": "Mine",
-    "updated_last_hour": "Updated in the last hour",
+    "high_priority": N_("High priority"),
+    "unassigned": N_("Unassigned"),
+    "overdue": N_("Overdue"),
+    "mine": N_("Mine"),
+    "updated_last_hour": N_("Updated in the last hour"),
 }
 # What `TicketFilter.sla` can ask for, read from `ticket_sla`: a target past due ("breached"), every target
 # still ahead ("running": on track or at risk), or the clock stopped while the ticket waits ("paused").
