@@ -46,6 +46,8 @@ MAX_BODY_CHARS = 200_000
 MAX_TAGS = 20
 ARTICLE_CHANGED = "kb_article.changed"
 _LOCALE = r"^[a-z]{2}(-[A-Z]{2})?$"
+LOCALE_PATTERN = _LOCALE
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 _SLUG_JUNK = re.compile(r"[^a-z0-9]+")
 
 Status = Literal["draft", "published", "archived"]
@@ -65,6 +67,8 @@ class ArticleCreate(ServiceInput):
     tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
     # Another article this one translates (it joins that article's group).
     translation_of: DbId | None = None
+    # The readable URL's words; by default the title's. An import names articles by it (with the locale).
+    slug: str | None = Field(default=None, max_length=200, pattern=SLUG_PATTERN)
 
 
 class ArticleUpdate(ServiceInput):
@@ -78,6 +82,8 @@ class ArticleUpdate(ServiceInput):
     tags: list[str] | None = Field(default=None, max_length=MAX_TAGS)
     # The version the editor started from: refused when someone saved a newer one meanwhile.
     base_version: int | None = Field(default=None, ge=1)
+    # Kept as given even when the title changes (else the slug follows the title).
+    slug: str | None = Field(default=None, max_length=200, pattern=SLUG_PATTERN)
 
 
 class Translation(BaseModel):
@@ -285,6 +291,7 @@ def _snapshot(article: KbArticle) -> dict[str, object]:
         "category_id": article.category_id,
         "tags": list(article.tags),
         "body_html": article.body_html,
+        "slug": article.slug,
     }
 
 
@@ -362,7 +369,7 @@ def create_article(session: Session, *, actor: Actor, data: ArticleCreate) -> Ar
         group_id=group_id,
         locale=data.locale,
         title=data.title,
-        slug=slugify(data.title),
+        slug=data.slug or slugify(data.title),
         body_html=body_html,
         body_text=content.html_to_text(body_html),
         category_id=data.category_id,
@@ -401,6 +408,8 @@ def update_article(session: Session, *, actor: Actor, article_id: int, data: Art
     if data.title is not None:
         article.title = data.title
         article.slug = slugify(data.title)
+    if data.slug is not None:
+        article.slug = data.slug
     if data.body is not None:
         article.body_html = content.sanitize_html(data.body)
         article.body_text = content.html_to_text(article.body_html)

@@ -43,18 +43,29 @@ def ensure_state(session: Session) -> KbIndexState:
 def embed_pending(session: Session, event: Event | None = None) -> int:  # noqa: ARG001 (a listener's signature)
     """Stores a vector on every chunk that has none yet, then moves the generation on; the number embedded."""
     done = 0
-    while True:
-        batch = session.exec(
-            select(KbChunk).where(col(KbChunk.embedding).is_(None)).order_by(col(KbChunk.id)).limit(EMBED_BATCH)
-        ).all()
-        if not batch:
-            break
-        vectors_ = embedder().embed([_passage_text(chunk) for chunk in batch])
-        for chunk, vector in zip(batch, vectors_, strict=True):
-            chunk.embedding = vector.tobytes()
-            session.add(chunk)
-        session.flush()
-        done += len(batch)
+    while made := embed_batch(session):
+        done += made
+    advance(session)
+    return done
+
+
+def embed_batch(session: Session, limit: int = EMBED_BATCH) -> int:
+    """Stores a vector on up to `limit` chunks that have none; how many it embedded."""
+    batch = session.exec(
+        select(KbChunk).where(col(KbChunk.embedding).is_(None)).order_by(col(KbChunk.id)).limit(limit)
+    ).all()
+    if not batch:
+        return 0
+    vectors_ = embedder().embed([_passage_text(chunk) for chunk in batch])
+    for chunk, vector in zip(batch, vectors_, strict=True):
+        chunk.embedding = vector.tobytes()
+        session.add(chunk)
+    session.flush()
+    return len(batch)
+
+
+def advance(session: Session) -> None:
+    """Moves the generation on, so every process's collection catches up with the stored vectors."""
     state = ensure_state(session)
     state.generation += 1
     session.add(state)
@@ -64,7 +75,6 @@ def embed_pending(session: Session, event: Event | None = None) -> int:  # noqa:
         # On a server every process reads the same collection: catch it up once here rather than at the next
         # search of every app process.
         sync(session)
-    return done
 
 
 def _passage_text(chunk: KbChunk) -> str:
