@@ -179,10 +179,16 @@ def _on_mailboxes() -> rx.Var:
     return rx.State.router.url.path.to(str).startswith(routes.ADMIN_MAILBOXES)
 
 
+def _on_kb() -> rx.Var:
+    return rx.State.router.url.path.to(str).startswith(routes.AGENT_KB)
+
+
 def _nav_links() -> list[rx.Component]:
     return [
         _section("Views"),
         rx.foreach(StaffState.sidebar_views, _view_nav_item),
+        _section("Knowledge"),
+        _nav_item("Knowledge base", "book-open", routes.AGENT_KB, _on_kb()),
         rx.cond(
             SessionState.is_admin,
             rx.fragment(
@@ -313,6 +319,8 @@ def _mobile_nav() -> rx.Component:
             rx.menu.content(
                 rx.text(tr("Views"), size="1", weight="medium", color_scheme="gray", padding="4px 8px"),
                 rx.foreach(StaffState.sidebar_views, _view_menu_item),
+                rx.menu.separator(),
+                _menu_item("Knowledge base", "book-open", routes.AGENT_KB, _on_kb()),
                 rx.cond(
                     SessionState.is_admin,
                     rx.fragment(
@@ -392,27 +400,53 @@ def portal_shell(*children: rx.Component) -> rx.Component:
             ),
             rx.spacer(),
             rx.link(
-                rx.text(tr("My requests"), size="2", weight="medium"),
-                href=routes.PORTAL,
+                rx.icon("book-open", size=16, display=["inline", "none", "none"]),
+                rx.text(tr("Help centre"), size="2", weight="medium", display=["none", "inline", "inline"]),
+                href=routes.HELP,
+                display="inline-flex",
+                align_items="center",
                 color_scheme="gray",
                 underline="none",
-                display=["none", "inline", "inline"],
-            ),
-            rx.link(
-                rx.button(
-                    rx.icon("plus", size=14),
-                    rx.text(tr("New request"), as_="span", display=["none", "inline", "inline"]),
-                    size="2",
-                    aria_label=tr("New request"),
-                    white_space="nowrap",
-                ),
-                href=routes.PORTAL_NEW,
-                underline="none",
-                class_name="new-request",
+                aria_label=tr("Help centre"),
+                class_name="help-centre-link",
                 flex_shrink="0",
             ),
+            rx.cond(
+                SessionState.signed_in,
+                rx.fragment(
+                    rx.link(
+                        rx.text(tr("My requests"), size="2", weight="medium"),
+                        href=routes.PORTAL,
+                        color_scheme="gray",
+                        underline="none",
+                        display=["none", "inline", "inline"],
+                    ),
+                    rx.link(
+                        rx.button(
+                            rx.icon("plus", size=14),
+                            rx.text(tr("New request"), as_="span", display=["none", "inline", "inline"]),
+                            size="2",
+                            aria_label=tr("New request"),
+                            white_space="nowrap",
+                        ),
+                        href=routes.PORTAL_NEW,
+                        underline="none",
+                        class_name="new-request",
+                        flex_shrink="0",
+                    ),
+                ),
+            ),
             language_switch(),
-            user_menu(show_role=False),
+            rx.cond(
+                SessionState.signed_in,
+                user_menu(show_role=False),
+                rx.link(
+                    rx.button(tr("Sign in"), size="2", variant="soft", white_space="nowrap"),
+                    href=routes.LOGIN,
+                    class_name="sign-in",
+                    flex_shrink="0",
+                ),
+            ),
             align="center",
             spacing="4",
             height="56px",

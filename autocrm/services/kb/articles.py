@@ -29,6 +29,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from autocrm import routes
 from autocrm.core import kb_fulltext
 from autocrm.core.db import stored_id
 from autocrm.models import ApiKey, KbArticle, KbArticleVersion, KbCategory, KbChunk, KbFeedback, User
@@ -112,6 +113,7 @@ class ArticlePublic(BaseModel):
     helpful_no: int
     translations: list[Translation]
     url: str
+    views: int = 0  # staff only, like the helpfulness counts
 
 
 class ArticleSummary(BaseModel):
@@ -220,8 +222,10 @@ def slugify(text: str) -> str:
 
 
 def article_url(article: KbArticle) -> str:
-    # The REST resource until the portal's article pages exist; then the readable page URL.
-    return f"/api/v1/kb/articles/{article.id}"
+    """The readable page: the help centre's for a public article, the staff's knowledge base for an internal one."""
+    if article.visibility == ArticleVisibility.internal:
+        return routes.agent_kb_article(stored_id(article.id), article.slug)
+    return routes.help_article(stored_id(article.id), article.slug)
 
 
 def _clean_tags(tags: list[str]) -> list[str]:
@@ -266,6 +270,7 @@ def _public(session: Session, article: KbArticle, *, actor: Actor) -> ArticlePub
             if s.id != article.id and _may_read(session, actor, s, editor=editor)
         ],
         url=article_url(article),
+        views=article.views if actor.is_staff else 0,
     )
 
 

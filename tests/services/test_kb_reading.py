@@ -1,0 +1,67 @@
+"""The help centre's reads: customer shapes only, the fallback to the default language, addresses by id and
+slug, views counted. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from autocrm.core.db import read_session, write_session
+from autocrm.models import Role
+from autocrm.services import kb
+from autocrm.services.actor import Actor
+from autocrm.services.errors import NotFound, PermissionDenied
+from autocrm.services.kb import ArticleCreate, CategoryCreate, reading
+
+SYSTEM = Actor.system("test")
+
+
+def _write(**fields):
+    with write_session() as s:
+        return kb.create_article(s, actor=SYSTEM, data=ArticleCreate(status="published", **fields))
+
+
+def test_customers_get_help_centre_shapes_with_a_language_fallback(db_url, people):
+    customer = Actor.for_user(people.make(Role.customer))
+    agent = Actor.for_user(people.make(Role.agent))
+    with write_session() as s:
+        billing = kb.create_category(s, actor=SYSTEM, data=CategoryCreate(name="Billing"))
+    english = _write(title="Opening hours", body="<p>From 9 to 5.</p>", category_id=billing.id)
+    spanish = _write(title="Horario", body="<p>De 9 a 5.</p>", locale="es", translation_of=english.id)
+    internal = _write(title="Night shift", body="<p>Staff only.</p>", visibility="internal", category_id=billing.id)
+    assert english.url == f"/help/articles/{english.id}-opening-hours"
+    assert internal.url == f"/agent/kb/articles/{internal.id}-night-shift"
+    with read_session() as s:
+        shown = reading.help_article(s, actor=customer, ref=f"{english.id}-an-old-slug", locale="es")
+        german = reading.help_article(s, actor=customer, ref=str(english.id), locale="de")
+        (category,) = reading.help_categories(s, actor=customer)
+        cards = reading.help_articles(s, actor=customer, locale="es", category_id=billing.id)
+        for ref in (f"{internal.id}-night-shift", "nothing", ""):
+            with pytest.raises(NotFound):
+                reading.help_article(s, actor=customer, ref=ref, locale="en")
+        with pytest.raises(PermissionDenied):
+            reading.staff_article(s, actor=customer, ref=str(internal.id), locale="en")
+        staff = reading.staff_article(s, actor=agent, ref=str(internal.id), locale="en")
+    assert (shown.id, shown.title, shown.fallback) == (spanish.id, "Horario", False)
+    assert (german.id, german.locale, german.fallback) == (english.id, "en", True)
+    assert set(reading.HelpArticle.model_fields) == {
+        "id", "title", "body_html", "locale", "fallback", "updated_at", "category", "url",
+    }  # fmt: skip
+    assert (category.name, category.articles) == ("Billing", 1)  # the internal one is not counted for customers
+    assert [c.title for c in cards] == ["Horario"]
+    assert staff.visibility == "internal" and staff.views == 0 and not staff.editor
+
+
+def test_views_are_counted_for_published_articles_the_reader_may_see(db_url, people):
+    customer = Actor.for_user(people.make(Role.customer))
+    public = _write(title="Public")
+    internal = _write(title="Internal", visibility="internal")
+    with write_session() as s:
+        reading.record_view(s, actor=customer, article_id=public.id)
+        reading.record_view(s, actor=customer, article_id=public.id)
+        reading.record_view(s, actor=customer, article_id=internal.id)
+    with read_session() as s:
+        admin_view = reading.staff_article(s, actor=SYSTEM, ref=str(public.id), locale="en")
+        hidden = reading.staff_article(s, actor=SYSTEM, ref=str(internal.id), locale="en")
+        seen = kb.get_article(s, actor=customer, article_id=public.id)
+    assert (admin_view.views, admin_view.editor, hidden.views) == (2, True, 0)
+    assert seen.views == 0  # customers never get the counts
