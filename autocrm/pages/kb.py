@@ -178,9 +178,20 @@ def _category_card(row: Any) -> rx.Component:
     )
 
 
-def _crumbs(*parts: rx.Component) -> rx.Component:
+def _crumb_link(link: Any) -> rx.Component:
+    return rx.flex(
+        rx.icon("chevron-right", size=14, color="var(--gray-8)"),
+        rx.link(link["name"], href=link["url"].to(str), size="2", color_scheme="gray", underline="none"),
+        align="center",
+        spacing="1",
+    )
+
+
+def _crumbs(trail: Any, *parts: rx.Component) -> rx.Component:
+    """Help centre › the categories above › `parts`."""
     return rx.flex(
         rx.link(tr("Help centre"), href=routes.HELP, size="2", color_scheme="gray", underline="none"),
+        rx.foreach(trail.to(list[dict[str, str]]), _crumb_link),
         *[item for part in parts for item in (rx.icon("chevron-right", size=14, color="var(--gray-8)"), part)],
         align="center",
         spacing="1",
@@ -271,7 +282,7 @@ def help_category() -> rx.Component:
                 s.not_found,
                 _not_found(),
                 rx.flex(
-                    _crumbs(rx.text(s.category["name"], size="2", color_scheme="gray")),
+                    _crumbs(s.category["trail"], rx.text(s.category["name"], size="2", color_scheme="gray")),
                     rx.heading(s.category["name"], size="6", weight="bold"),
                     _search_box(s, form_id="category-search"),
                     rx.cond(
@@ -417,6 +428,7 @@ def help_article() -> rx.Component:
                 _not_found(),
                 rx.flex(
                     _crumbs(
+                        a["trail"],
                         rx.cond(
                             a["category_name"],
                             rx.link(
@@ -427,7 +439,7 @@ def help_article() -> rx.Component:
                                 underline="none",
                             ),
                             rx.text(tr("Article"), size="2", color_scheme="gray"),
-                        )
+                        ),
                     ),
                     _fallback_notice(a),
                     panel(

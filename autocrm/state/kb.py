@@ -22,6 +22,7 @@ from autocrm.services.actor import Actor
 from autocrm.services.errors import NotFound
 from autocrm.services.kb import FeedbackCreate, reading
 from autocrm.services.users import UserPublic
+from autocrm.state import live
 from autocrm.state.format import exact_time, form_text, relative_time
 from autocrm.state.roles import STAFF
 from autocrm.state.session import Form, SessionState
@@ -48,6 +49,7 @@ def _category_row(category: reading.HelpCategory) -> dict[str, Any]:
         "url": category.url,
         "parent_id": category.parent_id or 0,
         "articles": category.articles,
+        "trail": [{"name": link.name, "url": link.url} for link in category.trail],
     }
 
 
@@ -63,6 +65,7 @@ def _article_row(article: reading.HelpArticle) -> dict[str, Any]:
         "updated_exact": exact_time(article.updated_at),
         "category_name": article.category.name if article.category else "",
         "category_url": article.category.url if article.category else "",
+        "trail": [{"name": link.name, "url": link.url} for link in article.category.trail] if article.category else [],
         "url": article.url,
     }
 
@@ -73,6 +76,21 @@ class HelpReaderState(SessionState):
     query: str = ""
     hits: list[dict[str, Any]] = []
     searched: bool = False
+
+    def _follow_language(self) -> None:
+        """Registers the tab with the live feed for one thing only: the language switch asks the watched page
+        to read again (`SessionState.set_language`), so the article follows into the new language. No ticket
+        change concerns it: no requester or ticket has the id 0."""
+        live.watch(self, user_id=0, staff=False, ticket_id=0)
+
+    def _live_refresh(self, batch: live.Batch) -> None:  # noqa: ARG002 (never called: the watch wants nothing)
+        self._refresh_for_language()
+
+    def _refresh_for_language(self) -> None:
+        self._fetch()
+
+    def _fetch(self) -> None:
+        raise NotImplementedError
 
     def _reader(self) -> None:
         """Knows the signed-in person (for the header and the feedback) without asking anyone to sign in."""
@@ -112,6 +130,11 @@ class HelpHomeState(HelpReaderState):
     @rx.event
     def load(self):
         self._reader()
+        self._fetch()
+        self._follow_language()
+        self.loaded = True
+
+    def _fetch(self) -> None:
         locale = self.locale or i18n.default_locale()
         with read_session() as session:
             categories = reading.help_categories(session, actor=VISITOR)
@@ -119,7 +142,6 @@ class HelpHomeState(HelpReaderState):
         self.categories = [_category_row(c) for c in categories if c.articles]
         self.recent = [_card_row(c) for c in recent]
         self._search(self.router.url.query_parameters.get("q", ""))
-        self.loaded = True
 
 
 class HelpCategoryState(HelpReaderState):
@@ -133,6 +155,11 @@ class HelpCategoryState(HelpReaderState):
     def load(self):
         self._reader()
         self.loaded, self.not_found = False, False
+        self._fetch()
+        self._follow_language()
+        self.loaded = True
+
+    def _fetch(self) -> None:
         slug = (self.router.url.path or "").rstrip("/").rsplit("/", 1)[-1]
         locale = self.locale or i18n.default_locale()
         try:
@@ -148,7 +175,6 @@ class HelpCategoryState(HelpReaderState):
             self.category = _category_row(category)
             self.articles = [_card_row(a) for a in articles]
             self.subcategories = [_category_row(c) for c in every if c.parent_id == category.id and c.articles]
-        self.loaded = True
 
 
 class HelpArticleState(HelpReaderState):
@@ -168,6 +194,14 @@ class HelpArticleState(HelpReaderState):
         self._reader()
         self.loaded, self.not_found = False, False
         self.vote, self.feedback_sent, self.feedback_error = "", False, ""
+        self._fetch()
+        if self.article:
+            with write_session() as session:
+                reading.record_view(session, actor=VISITOR, article_id=int(self.article["id"]))
+        self._follow_language()
+        self.loaded = True
+
+    def _fetch(self) -> None:
         ref = (self.router.url.path or "").rstrip("/").rsplit("/", 1)[-1]
         locale = self.locale or i18n.default_locale()
         try:
@@ -176,10 +210,7 @@ class HelpArticleState(HelpReaderState):
         except NotFound:
             self.article, self.not_found = {}, True
         else:
-            self.article = _article_row(article)
-            with write_session() as session:
-                reading.record_view(session, actor=VISITOR, article_id=article.id)
-        self.loaded = True
+            self.article, self.not_found = _article_row(article), False
 
     @rx.event
     def choose(self, answer: str):

@@ -125,6 +125,7 @@ def test_a_customer_browses_searches_reads_and_rates_an_article(open_ui, article
     expect(ui.page.locator(".kb-title")).to_have_text("Reset your password")
     expect(ui.page.locator(".kb-body ol li")).to_have_count(3)
     expect(ui.page.locator(".kb-fallback")).to_have_count(0)
+    expect(ui.page.locator(".kb-crumbs")).to_have_text(re.compile("Help centre.*Account.*Signing in"))
     ui.shoot("kb-help-article")
 
     ui.page.locator(".kb-vote-no").click()
@@ -157,6 +158,14 @@ def test_a_spanish_reader_gets_the_translation_or_the_english_article_with_a_not
     expect(ui.page.locator(".kb-fallback")).to_have_count(0)
     # A visitor reads without signing in, and is asked to sign in to rate.
     expect(ui.page.get_by_text("Inicia sesión para decírnoslo")).to_be_visible()
+    # The language switch brings the article along, no reload.
+    ui.page.locator(".language-switch").filter(visible=True).first.click()
+    ui.page.locator(".language-en").click()
+    expect(ui.page.locator(".kb-title")).to_have_text("Reset your password")
+    expect(ui.page.get_by_text("Sign in to tell us")).to_be_visible()
+    ui.page.locator(".language-switch").filter(visible=True).first.click()
+    ui.page.locator(".language-es").click()
+    expect(ui.page.locator(".kb-title")).to_have_text("Restablecer la contraseña")
 
     ui.goto("/help?q=refund")
     ui.wait_ready(".kb-hit")

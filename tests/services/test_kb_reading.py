@@ -25,7 +25,8 @@ def test_customers_get_help_centre_shapes_with_a_language_fallback(db_url, peopl
     agent = Actor.for_user(people.make(Role.agent))
     with write_session() as s:
         billing = kb.create_category(s, actor=SYSTEM, data=CategoryCreate(name="Billing"))
-    english = _write(title="Opening hours", body="<p>From 9 to 5.</p>", category_id=billing.id)
+        hours = kb.create_category(s, actor=SYSTEM, data=CategoryCreate(name="Hours", parent_id=billing.id))
+    english = _write(title="Opening hours", body="<p>From 9 to 5.</p>", category_id=hours.id)
     spanish = _write(title="Horario", body="<p>De 9 a 5.</p>", locale="es", translation_of=english.id)
     internal = _write(title="Night shift", body="<p>Staff only.</p>", visibility="internal", category_id=billing.id)
     assert english.url == f"/help/articles/{english.id}-opening-hours"
@@ -33,8 +34,9 @@ def test_customers_get_help_centre_shapes_with_a_language_fallback(db_url, peopl
     with read_session() as s:
         shown = reading.help_article(s, actor=customer, ref=f"{english.id}-an-old-slug", locale="es")
         german = reading.help_article(s, actor=customer, ref=str(english.id), locale="de")
-        (category,) = reading.help_categories(s, actor=customer)
-        cards = reading.help_articles(s, actor=customer, locale="es", category_id=billing.id)
+        top, nested = reading.help_categories(s, actor=customer)
+        cards = reading.help_articles(s, actor=customer, locale="es", category_id=hours.id)
+        opened = reading.help_category(s, actor=customer, slug="hours")
         for ref in (f"{internal.id}-night-shift", "nothing", ""):
             with pytest.raises(NotFound):
                 reading.help_article(s, actor=customer, ref=ref, locale="en")
@@ -46,7 +48,11 @@ def test_customers_get_help_centre_shapes_with_a_language_fallback(db_url, peopl
     assert set(reading.HelpArticle.model_fields) == {
         "id", "title", "body_html", "locale", "fallback", "updated_at", "category", "url",
     }  # fmt: skip
-    assert (category.name, category.articles) == ("Billing", 1)  # the internal one is not counted for customers
+    # A category counts the articles under it too; the internal one is not counted for customers.
+    assert [(c.name, c.articles) for c in (top, nested)] == [("Billing", 1), ("Hours", 1)]
+    assert [link.name for link in opened.trail] == ["Billing"] and shown.category.trail[
+        0
+    ].url == "/help/categories/billing"
     assert [c.title for c in cards] == ["Horario"]
     assert staff.visibility == "internal" and staff.views == 0 and not staff.editor
 

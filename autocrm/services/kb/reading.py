@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
+from autocrm import routes
 from autocrm.core.db import stored_id
 from autocrm.models import KbArticle, KbCategory
 from autocrm.models.kb import ArticleStatus
@@ -30,6 +31,11 @@ from autocrm.services.kb.chunking import passages
 MAX_LISTED = 200
 
 
+class CategoryLink(BaseModel):
+    name: str
+    url: str
+
+
 class HelpCategory(BaseModel):
     id: int
     name: str
@@ -37,6 +43,8 @@ class HelpCategory(BaseModel):
     parent_id: int | None
     articles: int  # published articles the reader may read in it and under it (each translation group once)
     url: str
+    # The categories above it, outermost first (for breadcrumbs); filled where one category is shown.
+    trail: list[CategoryLink] = []
 
 
 class HelpArticleCard(BaseModel):
@@ -106,15 +114,30 @@ def _card(article: KbArticle) -> HelpArticleCard:
     )
 
 
-def _category(category: KbCategory, count: int) -> HelpCategory:
+def _category(category: KbCategory, count: int, trail: list[CategoryLink] | None = None) -> HelpCategory:
     return HelpCategory(
         id=stored_id(category.id),
         name=category.name,
         slug=category.slug,
         parent_id=category.parent_id,
         articles=count,
-        url=f"/help/categories/{category.slug}",
+        url=routes.help_category(category.slug),
+        trail=trail or [],
     )
+
+
+def _trail(session: Session, category: KbCategory) -> list[CategoryLink]:
+    trail: list[CategoryLink] = []
+    seen = {category.id}
+    parent_id = category.parent_id
+    while parent_id is not None and parent_id not in seen and len(trail) < 10:
+        parent = session.get(KbCategory, parent_id)
+        if parent is None:
+            break
+        seen.add(parent_id)
+        trail.insert(0, CategoryLink(name=parent.name, url=routes.help_category(parent.slug)))
+        parent_id = parent.parent_id
+    return trail
 
 
 def _readable_rows(session: Session, actor: Actor, locale: str, *conditions: object) -> list[KbArticle]:
@@ -180,7 +203,7 @@ def help_category(session: Session, *, actor: Actor, slug: str) -> HelpCategory:
             KbArticle.category_id == category.id,
         )
     ).one()
-    return _category(category, count)
+    return _category(category, count, _trail(session, category))
 
 
 def help_article(session: Session, *, actor: Actor, ref: str, locale: str) -> HelpArticle:
@@ -218,7 +241,16 @@ def _resolve(session: Session, actor: Actor, ref: str, locale: str) -> KbArticle
 
 
 def _fields(session: Session, article: KbArticle, locale: str) -> dict[str, object]:
-    category = session.get(KbCategory, article.category_id) if article.category_id is not None else None
+    category_id = article.category_id
+    if category_id is None:
+        # A translation saved without a category sits where its group's articles are.
+        category_id = session.exec(
+            select(KbArticle.category_id)
+            .where(KbArticle.group_id == article.group_id, col(KbArticle.category_id).is_not(None))
+            .order_by(col(KbArticle.id))
+            .limit(1)
+        ).first()
+    category = session.get(KbCategory, category_id) if category_id is not None else None
     return {
         "id": stored_id(article.id),
         "title": article.title,
@@ -226,7 +258,7 @@ def _fields(session: Session, article: KbArticle, locale: str) -> dict[str, obje
         "locale": article.locale,
         "fallback": article.locale != locale,
         "updated_at": article.updated_at,
-        "category": _category(category, 0) if category is not None else None,
+        "category": _category(category, 0, _trail(session, category)) if category is not None else None,
         "url": article_url(article),
     }
 
