@@ -71,3 +71,28 @@ def test_views_are_counted_for_published_articles_the_reader_may_see(db_url, peo
         seen = kb.get_article(s, actor=customer, article_id=public.id)
     assert (admin_view.views, admin_view.editor, hidden.views) == (2, True, 0)
     assert seen.views == 0  # customers never get the counts
+
+
+def test_dense_neighbours_are_filtered_after_the_query_and_by_chroma_when_too_few_are_left(db_url, monkeypatch):
+    from sqlmodel import select
+
+    from autocrm.events import runner
+    from autocrm.models import KbChunk
+    from autocrm.services.kb import index
+
+    public = _write(title="Card delivery times", body="<p>Cards arrive by post within five days.</p>")
+    internal = _write(
+        title="Card delivery by post", body="<p>Cards arrive by post within five days.</p>", visibility="internal"
+    )
+    runner.run_pending_jobs()
+    monkeypatch.setattr(index, "UNFILTERED_FACTOR", 1)  # one neighbour fetched: the internal one comes first
+    with read_session() as s:
+        chunk_of = {c.article_id: c.id for c in s.exec(select(KbChunk))}
+        staff_first = index.nearest(
+            s, "card delivery by post", locales=None, visibilities=("public", "internal"), limit=1
+        )
+        customer_first = index.nearest(s, "card delivery by post", locales=None, visibilities=("public",), limit=1)
+        both = index.nearest(s, "card delivery by post", locales=["en"], visibilities=("public", "internal"), limit=5)
+    assert staff_first == [chunk_of[internal.id]]
+    assert customer_first == [chunk_of[public.id]]  # from Chroma's filtered query
+    assert set(both) == {chunk_of[public.id], chunk_of[internal.id]}
