@@ -44,7 +44,8 @@ def material(articles: int, queries: int, seed: int) -> tuple[list[dict[str, str
     rng = random.Random(seed)
     texts = [row["text"].strip() for row in rows]
     rng.shuffle(texts)
-    held_out, titles = texts[:queries], texts[queries:]
+    held_out = texts[:queries]
+    titles = [text for text in texts[queries:] if len(text) <= 180]  # room for a " (2)" on the second round
     intent_of = {row["text"].strip(): row["category"] for row in rows}
     made = []
     for number in range(articles):
