@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -259,6 +260,98 @@ def seed(
     typer.echo(f"seeded {summary.users} users, {summary.tickets} tickets, {summary.messages} messages")
     typer.echo(
         f"demo logins (password {seeding.DEMO_PASSWORD}): {seeding.DEMO_ADMIN_EMAIL}, {seeding.DEMO_AGENT_EMAIL}, {seeding.DEMO_CUSTOMER_EMAIL}"
+    )
+
+
+kb_cli = typer.Typer(help="Knowledge base: import articles, rebuild the search index.", no_args_is_help=True)
+cli.add_typer(kb_cli, name="kb")
+IMPORT_BATCH = 50
+
+
+def _progress() -> Any:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    )
+
+
+@kb_cli.command("import")
+def kb_import(
+    folder: Annotated[
+        Path, typer.Argument(exists=True, file_okay=False, dir_okay=True, help="A folder of .md, .json and .csv files.")
+    ],
+    status: Annotated[
+        str, typer.Option(help="published or draft: the status of articles whose file names none.")
+    ] = "published",
+    index: Annotated[
+        bool, typer.Option("--index/--no-index", help="Embed the new passages now (else the job worker does).")
+    ] = True,
+) -> None:
+    """Import articles (Markdown with front matter, JSON, CSV: title, body, category, locale, tags, ...).
+
+    Articles are known by slug and locale: importing again updates what changed and leaves the rest."""
+    from autocrm.core.db import write_session
+    from autocrm.services.actor import Actor
+    from autocrm.services.kb import imports, reindex
+
+    if status not in ("published", "draft"):
+        raise _fail(f"--status must be published or draft (got {status!r})")
+    sources, skipped = imports.read_folder(folder)
+    if not sources:
+        raise _fail(f"no .md, .json or .csv articles in {folder}")
+    importer = imports.ArticleImporter(actor=Actor.system("cli:kb-import"), default_status=status)  # type: ignore[arg-type]
+    ordered = importer.ordered(sources)
+    with _progress() as bar:
+        task = bar.add_task("importing", total=len(ordered))
+        for batch in imports.batches(ordered, IMPORT_BATCH):
+            with write_session() as session:
+                importer.run(session, batch, progress=lambda _result: bar.advance(task))
+    summary = importer.summary
+    if index and summary.count("created") + summary.count("updated"):
+        with _progress() as bar:
+            task = bar.add_task("indexing", total=None)
+
+            def indexed(_phase: str, done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            reindex.embed_all(progress=indexed)
+    for refused in summary.refused:
+        typer.secho(f"refused {refused.label}: {refused.reason}", fg=typer.colors.YELLOW, err=True)
+    typer.echo(
+        f"{summary.count('created')} created, {summary.count('updated')} updated, "
+        f"{summary.count('unchanged')} unchanged, {len(summary.refused)} refused"
+        + (f" ({len(skipped)} other files skipped)" if skipped else "")
+    )
+    if summary.refused:
+        raise typer.Exit(code=1)
+
+
+@kb_cli.command("reindex")
+def kb_reindex() -> None:
+    """Cut every article into passages again and embed them all: after an upgrade or a lost index."""
+    from autocrm.services.actor import Actor
+    from autocrm.services.kb import reindex
+
+    tasks: dict[str, Any] = {}
+    labels = {"passages": "articles", "vectors": "passages"}
+    with _progress() as bar:
+
+        def report(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(labels.get(phase, phase), total=total)
+            bar.update(tasks[phase], completed=done, total=total)
+
+        summary = reindex.reindex(actor=Actor.system("cli:kb-reindex"), progress=report)
+    typer.echo(
+        f"reindexed {summary.articles} articles: {summary.passages} passages, {summary.embedded} embedded "
+        f"in {summary.seconds:.1f} s"
     )
 
 

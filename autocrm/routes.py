@@ -34,6 +34,30 @@ ADMIN_MAILBOXES = "/admin/mailboxes"
 ADMIN_TEAMS = "/admin/teams"
 ACCOUNT_SESSIONS = "/account/sessions"
 
+# The help centre (the knowledge base as customers and visitors read it) and the staff's knowledge base.
+HELP = "/help"
+HELP_CATEGORY = "/help/categories/[category]"
+HELP_ARTICLE = "/help/articles/[article]"
+AGENT_KB = "/agent/kb"
+AGENT_KB_ARTICLE = "/agent/kb/articles/[article]"
+
+
+def _article_ref(article_id: int | str, slug: str) -> str:
+    # The id finds the article; the slug only makes the URL readable (an old slug still works).
+    return f"{article_id}-{slug}" if slug else str(article_id)
+
+
+def help_article(article_id: int | str, slug: str = "") -> str:
+    return f"/help/articles/{_article_ref(article_id, slug)}"
+
+
+def help_category(slug: str) -> str:
+    return f"/help/categories/{slug}"
+
+
+def agent_kb_article(article_id: int | str, slug: str = "") -> str:
+    return f"/agent/kb/articles/{_article_ref(article_id, slug)}"
+
 
 def agent_ticket(ticket_id: int | str) -> str:
     return f"/agent/tickets/{ticket_id}"

@@ -243,3 +243,24 @@ def test_reset_mfa_turns_off_a_users_two_step_verification(tmp_path, monkeypatch
     finally:
         dispose_engines()
         reset_settings()
+
+
+def test_kb_import_reports_each_refused_file_and_reindex_rebuilds(tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "reset.md").write_text(
+        "---\ntitle: Reset your password\ncategory: Account > Sign-in\ntags: [password]\n---\nPick a new one.\n"
+    )
+    (folder / "faq.csv").write_text("title,body,locale\nRefunds,Within 14 days.,\nBroken,Body,english\n")
+    _run(tmp_path, "db", "upgrade")
+    first = _run(tmp_path, "kb", "import", str(folder), ok=False)  # a refused row: exit status 1
+    assert first.returncode == 1
+    assert "2 created, 0 updated, 0 unchanged, 1 refused" in first.stdout
+    assert "refused faq.csv:3: locale:" in first.stderr and "importing" in first.stderr
+    (folder / "faq.csv").write_text("title,body,locale\nRefunds,Within 14 days.,\n")
+    again = _run(tmp_path, "kb", "import", str(folder))
+    assert "0 created, 0 updated, 2 unchanged, 0 refused" in again.stdout
+    rebuilt = _run(tmp_path, "kb", "reindex")
+    assert "reindexed 2 articles: 2 passages, 2 embedded" in rebuilt.stdout
+    assert "articles" in rebuilt.stderr and "passages" in rebuilt.stderr
+    assert "no .md, .json or .csv" in _run(tmp_path, "kb", "import", str(tmp_path / "data"), ok=False).stderr

@@ -138,9 +138,10 @@ def _section(label: str) -> rx.Component:
 # menu on a phone, each with its live count (`StaffState.sidebar_views`).
 def _on_view(key: Any) -> rx.Var:
     path = rx.State.router.url.path.to(str)
-    on_queue = (
-        path.startswith(routes.AGENT_QUEUE) & ~path.startswith("/agent/tickets") & ~path.startswith(routes.AGENT_STATS)
-    )
+    elsewhere = ("/agent/tickets", routes.AGENT_STATS, routes.AGENT_KB)  # agent pages that are not the queue
+    on_queue = path.startswith(routes.AGENT_QUEUE)
+    for prefix in elsewhere:
+        on_queue = on_queue & ~path.startswith(prefix)
     return on_queue & (StaffState.current_view == key)
 
 
@@ -189,10 +190,16 @@ def _on_teams() -> rx.Var:
     return rx.State.router.url.path.to(str).startswith(routes.ADMIN_TEAMS)
 
 
+def _on_kb() -> rx.Var:
+    return rx.State.router.url.path.to(str).startswith(routes.AGENT_KB)
+
+
 def _nav_links() -> list[rx.Component]:
     return [
         _section("Views"),
         rx.foreach(StaffState.sidebar_views, _view_nav_item),
+        _section("Knowledge"),
+        _nav_item("Knowledge base", "book-open", routes.AGENT_KB, _on_kb()),
         _section("You"),
         _nav_item("My stats", "chart-column", routes.AGENT_STATS, _on_stats()),
         rx.cond(
@@ -377,6 +384,7 @@ def _mobile_nav() -> rx.Component:
                 rx.text(tr("Views"), size="1", weight="medium", color_scheme="gray", padding="4px 8px"),
                 rx.foreach(StaffState.sidebar_views, _view_menu_item),
                 rx.menu.separator(),
+                _menu_item("Knowledge base", "book-open", routes.AGENT_KB, _on_kb()),
                 _menu_item("My stats", "chart-column", routes.AGENT_STATS, _on_stats()),
                 rx.cond(
                     SessionState.is_admin,
@@ -468,27 +476,53 @@ def portal_shell(*children: rx.Component) -> rx.Component:
             ),
             rx.spacer(),
             rx.link(
-                rx.text(tr("My requests"), size="2", weight="medium"),
-                href=routes.PORTAL,
+                rx.icon("book-open", size=16, display=["inline", "none", "none"]),
+                rx.text(tr("Help centre"), size="2", weight="medium", display=["none", "inline", "inline"]),
+                href=routes.HELP,
+                display="inline-flex",
+                align_items="center",
                 color_scheme="gray",
                 underline="none",
-                display=["none", "inline", "inline"],
-            ),
-            rx.link(
-                rx.button(
-                    rx.icon("plus", size=14),
-                    rx.text(tr("New request"), as_="span", display=["none", "inline", "inline"]),
-                    size="2",
-                    aria_label=tr("New request"),
-                    white_space="nowrap",
-                ),
-                href=routes.PORTAL_NEW,
-                underline="none",
-                class_name="new-request",
+                aria_label=tr("Help centre"),
+                class_name="help-centre-link",
                 flex_shrink="0",
             ),
+            rx.cond(
+                SessionState.signed_in,
+                rx.fragment(
+                    rx.link(
+                        rx.text(tr("My requests"), size="2", weight="medium"),
+                        href=routes.PORTAL,
+                        color_scheme="gray",
+                        underline="none",
+                        display=["none", "inline", "inline"],
+                    ),
+                    rx.link(
+                        rx.button(
+                            rx.icon("plus", size=14),
+                            rx.text(tr("New request"), as_="span", display=["none", "inline", "inline"]),
+                            size="2",
+                            aria_label=tr("New request"),
+                            white_space="nowrap",
+                        ),
+                        href=routes.PORTAL_NEW,
+                        underline="none",
+                        class_name="new-request",
+                        flex_shrink="0",
+                    ),
+                ),
+            ),
             language_switch(),
-            user_menu(show_role=False),
+            rx.cond(
+                SessionState.signed_in,
+                user_menu(show_role=False),
+                rx.link(
+                    rx.button(tr("Sign in"), size="2", variant="soft", white_space="nowrap"),
+                    href=routes.LOGIN,
+                    class_name="sign-in",
+                    flex_shrink="0",
+                ),
+            ),
             align="center",
             spacing="4",
             height="56px",

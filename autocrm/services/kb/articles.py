@@ -29,6 +29,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from autocrm import routes
 from autocrm.core import kb_fulltext
 from autocrm.core.db import stored_id
 from autocrm.core.i18n import t
@@ -47,6 +48,8 @@ MAX_BODY_CHARS = 200_000
 MAX_TAGS = 20
 ARTICLE_CHANGED = "kb_article.changed"
 _LOCALE = r"^[a-z]{2}(-[A-Z]{2})?$"
+LOCALE_PATTERN = _LOCALE
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 _SLUG_JUNK = re.compile(r"[^a-z0-9]+")
 
 Status = Literal["draft", "published", "archived"]
@@ -66,6 +69,8 @@ class ArticleCreate(ServiceInput):
     tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
     # Another article this one translates (it joins that article's group).
     translation_of: DbId | None = None
+    # The readable URL's words; by default the title's. An import names articles by it (with the locale).
+    slug: str | None = Field(default=None, max_length=200, pattern=SLUG_PATTERN)
 
 
 class ArticleUpdate(ServiceInput):
@@ -79,6 +84,8 @@ class ArticleUpdate(ServiceInput):
     tags: list[str] | None = Field(default=None, max_length=MAX_TAGS)
     # The version the editor started from: refused when someone saved a newer one meanwhile.
     base_version: int | None = Field(default=None, ge=1)
+    # Kept as given even when the title changes (else the slug follows the title).
+    slug: str | None = Field(default=None, max_length=200, pattern=SLUG_PATTERN)
 
 
 class Translation(BaseModel):
@@ -107,6 +114,7 @@ class ArticlePublic(BaseModel):
     helpful_no: int
     translations: list[Translation]
     url: str
+    views: int = 0  # staff only, like the helpfulness counts
 
 
 class ArticleSummary(BaseModel):
@@ -215,8 +223,10 @@ def slugify(text: str) -> str:
 
 
 def article_url(article: KbArticle) -> str:
-    # The REST resource until the portal's article pages exist; then the readable page URL.
-    return f"/api/v1/kb/articles/{article.id}"
+    """The readable page: the help centre's for a public article, the staff's knowledge base for an internal one."""
+    if article.visibility == ArticleVisibility.internal:
+        return routes.agent_kb_article(stored_id(article.id), article.slug)
+    return routes.help_article(stored_id(article.id), article.slug)
 
 
 def _clean_tags(tags: list[str]) -> list[str]:
@@ -261,6 +271,7 @@ def _public(session: Session, article: KbArticle, *, actor: Actor) -> ArticlePub
             if s.id != article.id and _may_read(session, actor, s, editor=editor)
         ],
         url=article_url(article),
+        views=article.views if actor.is_staff else 0,
     )
 
 
@@ -286,6 +297,7 @@ def _snapshot(article: KbArticle) -> dict[str, object]:
         "category_id": article.category_id,
         "tags": list(article.tags),
         "body_html": article.body_html,
+        "slug": article.slug,
     }
 
 
@@ -364,7 +376,7 @@ def create_article(session: Session, *, actor: Actor, data: ArticleCreate) -> Ar
         group_id=group_id,
         locale=data.locale,
         title=data.title,
-        slug=slugify(data.title),
+        slug=data.slug or slugify(data.title),
         body_html=body_html,
         body_text=content.html_to_text(body_html),
         category_id=data.category_id,
@@ -403,6 +415,8 @@ def update_article(session: Session, *, actor: Actor, article_id: int, data: Art
     if data.title is not None:
         article.title = data.title
         article.slug = slugify(data.title)
+    if data.slug is not None:
+        article.slug = data.slug
     if data.body is not None:
         article.body_html = content.sanitize_html(data.body)
         article.body_text = content.html_to_text(article.body_html)
