@@ -118,6 +118,7 @@ def _people(session: Session, rng: random.Random) -> _People:
             {
                 "name": f"{TEAM_AREAS[i % len(TEAM_AREAS)]} {REGIONS[i // len(TEAM_AREAS)]}",
                 "description": "",
+                "holidays": [],  # a Core insert skips the model's default
                 "created_at": now,
             }
             for i in range(TEAMS)
