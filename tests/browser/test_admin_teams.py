@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_admin_makes_a_team_adds_a_member_and_chooses_round_robin(browser, unique):
-    with served_app() as base:
+    with served_app(own_build=True) as base:  # a second app beside the session one: its own frontend build
         admin = UI(browser, base)
         try:
             admin.login(ADMIN, expect="/agent")
