@@ -16,7 +16,8 @@ OTHER_AGENT = "liam.novak@demo.autocrm.dev"
 
 
 def _sidebar(ui):
-    return ui.page.locator(".sidebar .nav-item")
+    """The sidebar's views (its other entries, such as the knowledge base and the agent's stats, are pages)."""
+    return ui.page.locator(".sidebar .nav-item[href*='view=']")
 
 
 def _title(ui):
