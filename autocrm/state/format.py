@@ -12,7 +12,7 @@ from autocrm.core import i18n
 from autocrm.core.validation_text import validation_message
 from autocrm.models import StatusCategory
 from autocrm.services.errors import DomainError, ValidationFailed
-from autocrm.services.tickets import RATEABLE_CATEGORIES
+from autocrm.services.tickets import PREVIEWABLE_ATTACHMENT_TYPES, RATEABLE_CATEGORIES
 from autocrm.state.roles import STAFF
 
 
@@ -165,8 +165,6 @@ def _ticket_display(ticket: dict[str, Any], *, now: datetime | None) -> dict[str
     return row
 
 
-# Images an attachment link may show in the page (`api/routes/files.py` serves only these inline).
-PREVIEWABLE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 FILES_PATH = "/api/files"
 
 
@@ -187,7 +185,7 @@ def attachment_rows(attachments: list[dict[str, Any]] | None) -> list[dict[str, 
             "filename": attachment["filename"],
             "size": file_size(int(attachment.get("size") or 0)),
             "href": f"{FILES_PATH}/{attachment['id']}",
-            "preview": attachment.get("content_type") in PREVIEWABLE_TYPES,
+            "preview": attachment.get("content_type") in PREVIEWABLE_ATTACHMENT_TYPES,
             "preview_href": f"{FILES_PATH}/{attachment['id']}?preview=true",
         }
         for attachment in attachments or []

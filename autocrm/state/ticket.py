@@ -278,16 +278,20 @@ class AgentTicketState(StagedFilesMixin, StaffState):
         return max((int(m["id"]) for m in self.messages), default=0)
 
     def _written_meanwhile(self, actor: Actor) -> str:
-        """Who wrote a public message since the agent last read the ticket (its newest state, read now)."""
-        self._reload(actor)
+        """Who wrote a public message since the agent last read the ticket, read from the conversation now;
+        the page is read again only when someone did (so the agent sees it)."""
+        with read_session() as session:
+            conversation = tickets.list_messages(session, actor=actor, ticket_id=int(self.ticket["id"]))
         names: list[str] = []
-        for message in self.messages:
-            author = message.get("author") or {}
-            newer = int(message["id"]) > self._read_up_to
-            if newer and not message.get("internal") and author.get("id") != actor.user_id:
-                name = str(message.get("author_name") or "")
+        for message in conversation:
+            newer = message.id > self._read_up_to
+            by_someone_else = message.author is None or message.author.id != actor.user_id
+            if newer and not message.internal and by_someone_else:
+                name = message.author.name if message.author else t("System")
                 if name not in names:
                     names.append(name)
+        if names:
+            self._reload(actor)
         return ", ".join(names)
 
     @rx.event

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 from autocrm.api.deps import Credential, read, resource_id
 from autocrm.api.errors import ERROR_RESPONSES
 from autocrm.services import tickets
+from autocrm.services.tickets import AttachmentPublic
 
 router = APIRouter(prefix="/api/v1", tags=["attachments"], responses=ERROR_RESPONSES)
 
@@ -30,13 +31,19 @@ async def download_attachment(key: Credential, attachment_id: AttachmentId) -> R
     meta, data = await read(
         key, lambda session, actor: tickets.read_attachment(session, actor=actor, attachment_id=attachment_id)
     )
+    return file_response(meta, data)
+
+
+def file_response(meta: AttachmentPublic, data: bytes, *, inline: bool = False, **headers: str) -> Response:
+    """An uploaded file's bytes: a download unless `inline` (the caller vouches for the type), never sniffed,
+    and sandboxed so that nothing in it runs in our origin: uploads are untrusted."""
     return Response(
         content=data,
         media_type=meta.content_type,
         headers={
-            # Always a download, never rendered in our origin: uploads are untrusted.
-            "Content-Disposition": content_disposition(meta.filename),
+            "Content-Disposition": content_disposition(meta.filename, inline=inline),
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": "default-src 'none'; sandbox",
+            **headers,
         },
     )

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from autocrm.api.routes.attachments import AttachmentId, content_disposition
+from autocrm.api.routes.attachments import AttachmentId, file_response
 from autocrm.core.db import read_session
 from autocrm.services import auth, tickets
 from autocrm.services.actor import Actor
@@ -20,8 +20,6 @@ from autocrm.services.errors import AuthenticationFailed
 from autocrm.services.tickets import AttachmentPublic
 
 router = APIRouter(prefix="/api/files", include_in_schema=False)
-
-PREVIEWABLE = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 
 def _read(token: str | None, attachment_id: int) -> tuple[AttachmentPublic, bytes]:
@@ -39,14 +37,5 @@ async def attachment_file(
     preview: Annotated[bool, Query(description="An image shown in the page instead of downloaded.")] = False,
 ) -> Response:
     meta, data = await run_in_threadpool(_read, request.cookies.get(auth.SESSION_COOKIE), attachment_id)
-    inline = preview and meta.content_type in PREVIEWABLE
-    return Response(
-        content=data,
-        media_type=meta.content_type,
-        headers={
-            "Content-Disposition": content_disposition(meta.filename, inline=inline),
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-            "Cache-Control": "private, max-age=3600",
-        },
-    )
+    inline = preview and meta.content_type in tickets.PREVIEWABLE_ATTACHMENT_TYPES
+    return file_response(meta, data, inline=inline, **{"Cache-Control": "private, max-age=3600"})

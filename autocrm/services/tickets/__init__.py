@@ -24,6 +24,7 @@ from autocrm.services.tickets.reads import (
 from autocrm.services.tickets.shapes import (
     ALLOWED_ATTACHMENT_TYPES,
     MAX_TAGS,
+    PREVIEWABLE_ATTACHMENT_TYPES,
     RATEABLE_CATEGORIES,
     UNSOLVED_CATEGORIES,
     AttachmentPublic,
@@ -77,6 +78,7 @@ __all__ = [
     "ALLOWED_ATTACHMENT_TYPES",
     "ENTRY_KINDS",
     "MAX_TAGS",
+    "PREVIEWABLE_ATTACHMENT_TYPES",
     "RATEABLE_CATEGORIES",
     "SEARCH_TOTAL_CAP",
     "SORTS",

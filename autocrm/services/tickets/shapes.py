@@ -33,6 +33,8 @@ ALLOWED_ATTACHMENT_TYPES = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+# The allowed types a page may show in place (image previews); every other file is only downloaded.
+PREVIEWABLE_ATTACHMENT_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 
 # ---- input shapes ---------------------------------------------------------------------------------
