@@ -28,6 +28,8 @@ VIEWS_READ = "views:read"
 VIEWS_WRITE = "views:write"
 # Handing the desk messages received on a channel (`POST /api/v1/channels/email/inbound`).
 CHANNELS_WRITE = "channels:write"
+# The AI features (`services/ai`): summaries, suggested replies, rewrites, triage and the chatbot's answers.
+AI_USE = "ai:use"
 ALL_SCOPES: tuple[str, ...] = (
     TICKETS_READ,
     TICKETS_WRITE,
@@ -41,6 +43,7 @@ ALL_SCOPES: tuple[str, ...] = (
     VIEWS_READ,
     VIEWS_WRITE,
     CHANNELS_WRITE,
+    AI_USE,
 )
 
 
