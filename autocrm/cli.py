@@ -355,6 +355,24 @@ def kb_reindex() -> None:
     )
 
 
+ai_cli = typer.Typer(help="AI helpers: rebuild what triage learns from.", no_args_is_help=True)
+cli.add_typer(ai_cli, name="ai")
+
+
+@ai_cli.command("reindex")
+def ai_reindex() -> None:
+    """Store the vector of every resolved ticket that has none: after an import or an upgrade."""
+    from time import perf_counter
+
+    from autocrm.services.ai import triage
+
+    started = perf_counter()
+    with _progress() as bar:
+        task = bar.add_task("resolved tickets", total=None)
+        done = triage.index_all(progress=lambda count: bar.update(task, completed=count))
+    typer.echo(f"{done} ticket vectors stored or dropped in {perf_counter() - started:.1f} s")
+
+
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 

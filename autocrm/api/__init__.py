@@ -31,6 +31,7 @@ from autocrm.api.routes import (
     teams,
     ticket_context,
     tickets,
+    triage,
     views,
     webhooks,
 )
@@ -89,6 +90,7 @@ def create_app() -> FastAPI:
     api.include_router(notifications.router)
     api.include_router(views.router)
     api.include_router(channels.router)
+    api.include_router(triage.router)
     return api
 
 

@@ -37,6 +37,7 @@ from autocrm.services import (
     verification,
     webhooks,
 )
+from autocrm.services.ai import triage
 from autocrm.services.events import Event
 from autocrm.services.kb import index as kb_index
 
@@ -59,6 +60,8 @@ _WEBHOOKS = Listener("webhooks.fan_out", webhooks.fan_out, rows_only=True)
 _ROUTING = Listener(routing.LISTENER, routing.run_rules)
 _BALANCING = Listener(balancing.LISTENER, balancing.assign_ticket, wants=balancing.wants_assignment)
 _SLA = Listener(sla.LISTENER, sla.follow_ticket)
+# Triage learns from resolved tickets: a ticket's vector follows it into and out of the solved and closed statuses.
+_TICKET_VECTOR = Listener(triage.LISTENER, triage.store_vector, wants=triage.wants_vector)
 # Someone may be able to take a waiting ticket now: the teams it touched offer theirs again.
 _OFFER = Listener(balancing.OFFER_LISTENER, balancing.offer_after, wants=balancing.frees_someone, rows_only=True)
 
@@ -78,18 +81,20 @@ AFTER_COMMIT: dict[str, list[Listener]] = {
     verification.SIGNUP_ATTEMPT_ON_EXISTING: [_ACCOUNT_MAIL],
     # Notification mails to customers and agents (`services/notifications.py`), and webhooks
     # (`services/webhooks.py`: one delivery row per matching subscription, sent by the job runner's sender).
-    "ticket.created": [Listener("mail.ticket_created", notifications.ticket_created), _WEBHOOKS],
+    "ticket.created": [Listener("mail.ticket_created", notifications.ticket_created), _WEBHOOKS, _TICKET_VECTOR],
     "message.created": [
         Listener("mail.agent_replied", notifications.agent_replied, wants=notifications.is_public_staff_reply),
         # Teammates @mentioned in a note get an inbox row (the bell) and a `notification.created` event.
         Listener("inbox.mentions", inbox.notify_mentions, wants=inbox.wants_mentions, rows_only=True),
         _WEBHOOKS,
+        _TICKET_VECTOR,
     ],
     "ticket.updated": [
         Listener("mail.ticket_solved", notifications.ticket_solved, wants=notifications.changes_status),
         Listener("mail.ticket_assigned", notifications.ticket_assigned, wants=notifications.assigns_someone),
         _OFFER,
         _WEBHOOKS,
+        _TICKET_VECTOR,
     ],
     agents.AVAILABILITY_CHANGED: [_OFFER],
     agents.CAPACITY_CHANGED: [_OFFER],

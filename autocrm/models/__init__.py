@@ -1,6 +1,7 @@
 """SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
 
 from autocrm.models.accounts import DeskSetting, EmailVerification, TicketVerificationHold
+from autocrm.models.ai import TicketVector
 from autocrm.models.audit import AuditEntry
 from autocrm.models.coverage import AgentProfile, TeamShift, TeamShiftMember, TicketRouting
 from autocrm.models.email import EmailMailbox, InboundMail, InboundStatus, MailboxSecurity
@@ -102,6 +103,7 @@ __all__ = [
     "TicketSla",
     "TicketStatus",
     "TicketTag",
+    "TicketVector",
     "TicketVerificationHold",
     "User",
     "UserIdentity",
