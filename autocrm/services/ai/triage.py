@@ -23,10 +23,11 @@ filter to apply, and the rows are the record, so a process rebuilds its copy fro
 (their count and newest `updated_at` tell it) without a second store to keep in step. The newest
 `MAX_HISTORY` resolved tickets are kept, which bounds memory (77 MB of vectors).
 
-Training costs seconds, not milliseconds, so a process refits the classifiers only when the history has
-grown or changed by `REFIT_FRACTION` since the last fit or `REFIT_SECONDS` have passed; in between the
-neighbours come from the current rows and the last fit's classifiers stay (a label they never saw is still
-found by the neighbours).
+Training costs seconds (5-20 s at 10,000 tickets on two busy cores), not milliseconds, so a process refits the
+classifiers only when the history's size moved by `REFIT_FRACTION` since the last fit, `REFIT_SECONDS` have
+passed or the `category` field came or went, and it does so in a thread: meanwhile the neighbours answer
+from the current rows with the last fit's classifiers (none in a fresh process: the neighbours alone, about
+a point of accuracy less), and a label the classifiers never saw is still found by the neighbours.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import hashlib
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from time import monotonic
+from time import monotonic, sleep
 from typing import Any
 
 import numpy as np
@@ -58,7 +59,7 @@ LISTENER = "ai.ticket_vector"
 CATEGORY_FIELD = "category"
 RESOLVED = (StatusCategory.solved, StatusCategory.closed)
 # The fields whose change can add a ticket to the history, drop it or change what it teaches.
-_WATCHED = frozenset({"status", "subject", "priority", "team_id", "custom_fields", "message_id"})
+_WATCHED = frozenset({"status", "subject", "priority", "team_id", "custom_fields"})
 MAX_SUBJECT = 250
 MAX_BODY = 20_000
 # MiniLM reads 256 tokens; the rest of a long first message would be cut by the tokenizer anyway.
@@ -251,6 +252,18 @@ class _Classifier:
 
 
 @dataclass
+class _Fit:
+    """A database's classifiers, shared by its successive history copies in this process. Swapped whole when a
+    fit ends, so a reader sees the old ones or the new ones, never half of each."""
+
+    classifiers: dict[str, _Classifier] = field(default_factory=dict)
+    size: int = 0  # the history size they were trained on
+    at: float = 0.0  # monotonic time the fit started
+    running: bool = False
+    category_defined: bool = False
+
+
+@dataclass
 class _History:
     fingerprint: tuple[int, Any, bool]
     ids: list[int]
@@ -259,12 +272,11 @@ class _History:
     matrix: np.ndarray  # one unit vector per resolved ticket
     labels: dict[str, list[Any]]  # "category" / "team_id" / "priority" -> one value (or None) per ticket
     skills: list[list[tuple[int, int]]]  # (skill id, level) required on each ticket
-    classifiers: dict[str, _Classifier] = field(default_factory=dict)
-    fitted_size: int = 0
-    fitted_at: float = 0.0
+    fit: _Fit = field(default_factory=_Fit)
 
 
 _histories: dict[str, _History] = {}
+_fits: dict[str, _Fit] = {}
 _lock = threading.Lock()
 
 
@@ -273,39 +285,44 @@ def _fingerprint(session: Session) -> tuple[int, Any, bool]:
     return count, newest, CATEGORY_FIELD in desk.custom_field_definitions(session)
 
 
-def history(session: Session) -> _History:
-    """This process's copy of the history, caught up with the rows (and refitted when due)."""
+def history(session: Session, *, wait_for_fit: bool = False) -> _History:
+    """This process's copy of the history, caught up with the rows. A refit that is due runs in a thread of its
+    own (the neighbours answer meanwhile, with the previous classifiers if any), or here with `wait_for_fit`."""
     url = str(session.get_bind().engine.url)
     fingerprint = _fingerprint(session)
-    known = _histories.get(url)
-    if known is not None and known.fingerprint == fingerprint:
-        return known
     with _lock:
         known = _histories.get(url)
-        if known is not None and known.fingerprint == fingerprint:
-            return known
-        fresh = _load(session, fingerprint)
-        if known is not None and not _refit_due(known, fresh):
-            fresh.classifiers, fresh.fitted_size, fresh.fitted_at = (
-                known.classifiers,
-                known.fitted_size,
-                known.fitted_at,
-            )
+        if known is None or known.fingerprint != fingerprint:
+            known = _load(session, fingerprint)
+            known.fit = _fits.setdefault(url, _Fit())
+            _histories[url] = known
+        fit = known.fit
+        start = not fit.running and _refit_due(fit, known)
+        if start:
+            fit.running = True
+    if start:
+        if wait_for_fit:
+            _fit(known)
         else:
-            _fit(fresh)
-        _histories[url] = fresh
-        return fresh
+            threading.Thread(target=_fit, args=(known,), name="triage-fit", daemon=True).start()
+    elif wait_for_fit:
+        while fit.running:
+            sleep(0.05)
+    return known
 
 
 def forget() -> None:
     """Drops every process copy (tests and benches that reuse a database URL)."""
     with _lock:
         _histories.clear()
+        _fits.clear()
 
 
-def _refit_due(known: _History, fresh: _History) -> bool:
-    grown = abs(len(fresh.ids) - known.fitted_size) >= max(1, REFIT_FRACTION * max(known.fitted_size, 1))
-    return grown or monotonic() - known.fitted_at >= REFIT_SECONDS or fresh.fingerprint[2] != known.fingerprint[2]
+def _refit_due(fit: _Fit, known: _History) -> bool:
+    if not known.ids:
+        return False
+    moved = abs(len(known.ids) - fit.size) >= max(1, REFIT_FRACTION * max(fit.size, 1))
+    return moved or monotonic() - fit.at >= REFIT_SECONDS or known.fingerprint[2] != fit.category_defined
 
 
 def _load(session: Session, fingerprint: tuple[int, Any, bool]) -> _History:
@@ -360,19 +377,24 @@ def _category_of(custom_fields: dict[str, Any] | None) -> str | None:
 
 
 def _fit(history_: _History) -> None:
-    history_.classifiers = {}
-    history_.fitted_size, history_.fitted_at = len(history_.ids), monotonic()
-    fields = [name for name, values in history_.labels.items() if len({v for v in values if v is not None}) >= 2]
-    if not fields:
-        return
-    for name in fields:
-        values = history_.labels[name]
-        known = [i for i, value in enumerate(values) if value is not None]
-        labels = sorted({values[i] for i in known}, key=str)
-        index = {label: position for position, label in enumerate(labels)}
-        targets = np.array([index[values[i]] for i in known])
-        weights, bias = _train(history_.matrix[known], targets, len(labels))
-        history_.classifiers[name] = _Classifier(labels=labels, weights=weights, bias=bias)
+    """Trains a classifier per label with two values or more in the history, then swaps them in."""
+    fit = history_.fit
+    started = monotonic()
+    classifiers: dict[str, _Classifier] = {}
+    try:
+        for name, values in history_.labels.items():
+            known = [i for i, value in enumerate(values) if value is not None]
+            labels = sorted({values[i] for i in known}, key=str)
+            if len(labels) < 2:
+                continue
+            index = {label: position for position, label in enumerate(labels)}
+            targets = np.array([index[values[i]] for i in known])
+            weights, bias = _train(history_.matrix[known], targets, len(labels))
+            classifiers[name] = _Classifier(labels=labels, weights=weights, bias=bias)
+        fit.classifiers, fit.size, fit.at = classifiers, len(history_.ids), started
+        fit.category_defined = history_.fingerprint[2]
+    finally:
+        fit.running = False
 
 
 def _softmax(scores: np.ndarray) -> np.ndarray:
@@ -430,7 +452,7 @@ def triage(session: Session, *, actor: Actor, data: TriageRequest) -> TriageResu
     features = query[None, :]
     suggested: dict[str, tuple[Any, float]] = {}
     for name, values in known.labels.items():
-        suggested[name] = _suggest(values, nearest, votes, known.classifiers.get(name), features)
+        suggested[name] = _suggest(values, nearest, votes, known.fit.classifiers.get(name), features)
     category, team, priority = suggested["category"], suggested["team_id"], suggested["priority"]
     overall = next((s[1] for s in (category, team, priority) if s[0] is not None), 0.0)
     return TriageResult(

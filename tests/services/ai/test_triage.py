@@ -64,6 +64,8 @@ def history(people):
                     )
             made[category].append(ticket.id)
     runner.run_pending_jobs()
+    with read_session() as s:
+        triage.history(s, wait_for_fit=True)  # the classifiers too, not the neighbours alone of a fresh process
     yield {"agent": agent, "access_team": access, "billing_team": billing, "security": security, **made}
     triage.forget()
 
@@ -118,6 +120,18 @@ def test_the_history_follows_tickets_into_and_out_of_resolved(history):
     assert found.similar_tickets[0].ticket_id == open_ticket.id and reopened not in [
         t.ticket_id for t in found.similar_tickets
     ]
+    # A solved ticket's label changes without its text: no new vector, but every process reads it again.
+    relabelled = history["billing"][1]
+    with read_session() as s:
+        stamped, vector = s.get(TicketVector, relabelled).updated_at, s.get(TicketVector, relabelled).vector
+    with write_session() as s:
+        tickets.update_ticket(s, actor=agent, ticket_id=relabelled, data=tickets.TicketUpdate(priority="urgent"))
+    runner.run_pending_jobs()
+    with read_session() as s:
+        row = s.get(TicketVector, relabelled)
+        assert row.updated_at > stamped and row.vector == vector
+        known = triage.history(s)
+    assert known.labels["priority"][known.ids.index(relabelled)] == "urgent"
     # The backfill finds nothing left to do; a vector lost (an import, an upgrade) is made again.
     with write_session() as s:
         assert triage.index_missing(s) == 0
