@@ -264,3 +264,46 @@ def test_kb_import_reports_each_refused_file_and_reindex_rebuilds(tmp_path):
     assert "reindexed 2 articles: 2 passages, 2 embedded" in rebuilt.stdout
     assert "articles" in rebuilt.stderr and "passages" in rebuilt.stderr
     assert "no .md, .json or .csv" in _run(tmp_path, "kb", "import", str(tmp_path / "data"), ok=False).stderr
+
+
+def test_ai_reindex_stores_the_vectors_of_imported_resolved_tickets(tmp_path, monkeypatch):
+    from datetime import UTC, datetime
+
+    from autocrm.core.db import dispose_engines
+    from autocrm.core.settings import reset_settings
+    from autocrm.models import TicketVector
+    from autocrm.services import imports
+    from autocrm.services.actor import Actor
+    from tests.factories import make_user
+
+    _run(tmp_path, "db", "upgrade")
+    monkeypatch.setenv("AUTOCRM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("AUTOCRM_DATABASE_URL", raising=False)
+    reset_settings()
+    dispose_engines()
+    try:
+        customer = make_user(Role.customer)
+        at = datetime(2026, 1, 1, tzinfo=UTC)
+        with write_session() as s:
+            imports.import_tickets(
+                s,
+                actor=Actor.system("tests"),
+                records=[
+                    {
+                        "subject": subject,
+                        "status": status,
+                        "requester_id": customer.id,
+                        "created_at": at,
+                        "messages": [{"author_id": customer.id, "body": subject, "created_at": at}],
+                    }
+                    for subject, status in (("Card not arrived", "solved"), ("Refund", "closed"), ("Open", "open"))
+                ],
+            )
+        # An import emits one batch event, not one per ticket: the vectors wait for the command.
+        assert "2 ticket vectors stored or dropped" in _run(tmp_path, "ai", "reindex").stdout
+        assert "0 ticket vectors stored or dropped" in _run(tmp_path, "ai", "reindex").stdout
+        with read_session() as s:
+            assert len(s.exec(select(TicketVector)).all()) == 2
+    finally:
+        dispose_engines()
+        reset_settings()
