@@ -248,7 +248,7 @@ class _Classifier:
     bias: np.ndarray
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
-        return _softmax(features @ self.weights + self.bias)
+        return _softmax(np.einsum("ij,jk->ik", features, self.weights) + self.bias)
 
 
 @dataclass
@@ -444,7 +444,9 @@ def triage(session: Session, *, actor: Actor, data: TriageRequest) -> TriageResu
         )
     text = ticket_text(data.subject, data.body)
     query = embedder().embed([text])[0]
-    similarities = known.matrix @ query
+    # einsum's own single-threaded loop, not BLAS: on a busy machine BLAS's threads wake slowly (matmul p50 4-16 ms,
+    # p95 100-230 ms against 1.3 ms and 5-9 ms at 10,000 tickets).
+    similarities = np.einsum("ij,j->i", known.matrix, query)
     k = min(NEIGHBOURS, len(known.ids))
     nearest = np.argpartition(-similarities, k - 1)[:k]
     nearest = nearest[np.argsort(-similarities[nearest])]
