@@ -170,3 +170,14 @@ def test_an_empty_history_suggests_nothing(people):
 def api_key_actor_of(raw: str) -> Actor:
     with write_session() as s:
         return api_key_actor(s, raw)
+
+
+def test_a_fresh_process_answers_from_the_neighbours_while_it_fits(history):
+    triage.forget()  # as a process that just started
+    with read_session() as s:
+        first = triage.history(s)  # returns at once: the fit runs in a thread
+        result = triage.triage(s, actor=Actor.for_user(history["agent"]), data=TriageRequest(subject="Password reset"))
+        fitted = triage.history(s, wait_for_fit=True)
+    assert result.category == "account" and fitted is first
+    assert set(fitted.fit.classifiers) == {"category", "team_id", "priority"}
+    assert fitted.fit.classifiers["category"].labels == ["account", "billing"]
