@@ -132,6 +132,7 @@ def test_openapi_documents_every_endpoint_the_bearer_scheme_and_the_error_envelo
         "/api/v1/views/{view_id}/tickets": ["get"],
         "/api/v1/tickets/bulk": ["post"],
         "/api/v1/jobs/{job_id}": ["get"],
+        "/api/v1/ai/triage": ["post"],
     }
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     patch = spec["paths"]["/api/v1/tickets/{ticket_id}"]["patch"]
