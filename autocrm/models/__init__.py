@@ -1,6 +1,7 @@
 """SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
 
 from autocrm.models.accounts import DeskSetting, EmailVerification, TicketVerificationHold
+from autocrm.models.ai import AiCacheEntry, AiCall
 from autocrm.models.audit import AuditEntry
 from autocrm.models.coverage import AgentProfile, TeamShift, TeamShiftMember, TicketRouting
 from autocrm.models.email import EmailMailbox, InboundMail, InboundStatus, MailboxSecurity
@@ -41,6 +42,8 @@ from autocrm.models.views import BulkJob, BulkStatus, SavedView, ViewVisibility
 from autocrm.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSubscription
 
 __all__ = [
+    "AiCacheEntry",
+    "AiCall",
     "AgentProfile",
     "AgentSkill",
     "ApiKey",
