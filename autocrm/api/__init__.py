@@ -14,6 +14,7 @@ from autocrm.api.docs import install_docs
 from autocrm.api.errors import install_error_handlers
 from autocrm.api.locale import RequestLocale
 from autocrm.api.routes import (
+    ai,
     api_keys,
     attachments,
     bulk,
@@ -89,6 +90,7 @@ def create_app() -> FastAPI:
     api.include_router(notifications.router)
     api.include_router(views.router)
     api.include_router(channels.router)
+    api.include_router(ai.router)
     return api
 
 

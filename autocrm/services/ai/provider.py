@@ -27,12 +27,13 @@ from sqlmodel import Session, col, select
 from autocrm.core import llm
 from autocrm.core.db import write_session
 from autocrm.core.i18n import N_, t
-from autocrm.models import AiCall, Role
+from autocrm.models import AiCall
 from autocrm.models.base import utcnow
 from autocrm.services import audit, setup
-from autocrm.services.actor import Actor
+from autocrm.services.actor import AI_USE, Actor
 from autocrm.services.ai.prompts import Prompt
-from autocrm.services.errors import DomainError, PermissionDenied, field_error
+from autocrm.services.errors import Unavailable, field_error
+from autocrm.services.inputs import ServiceInput
 
 # The features that may use an LLM, with the name admins see beside their switches.
 FEATURES: dict[str, str] = {
@@ -46,7 +47,7 @@ SWITCHES_KEY = "ai.switches"
 HEALTH_TIMEOUT_SECONDS = 5.0
 
 
-class AiUnavailable(DomainError):
+class AiUnavailable(Unavailable):
     """No LLM answer: none is configured, an admin switched it off, or the provider failed (`details.reason`)."""
 
     code = "ai_unavailable"
@@ -150,7 +151,7 @@ def complete(
         _record(
             feature, model, prompt, started, ok=False, error_code="empty", tokens=(prompt_tokens, completion_tokens)
         )
-        raise AiUnavailable(t(_REASON_TEXT["empty"]), {"reason": "empty"})
+        raise _failure("empty")
     latency = _record(feature, model, prompt, started, ok=True, tokens=(prompt_tokens, completion_tokens))
     return Completion(
         text=text, model=model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, latency_ms=latency
@@ -197,7 +198,7 @@ def _pieces(
     except (openai.APIError, httpx2.HTTPError) as error:
         reason = _reason(error) if isinstance(error, openai.APIError) else "provider_error"
         _record(feature, model, prompt, started, ok=False, error_code=reason, streamed=True, tokens=tokens)
-        raise AiUnavailable(t(_REASON_TEXT[reason]), {"reason": reason}) from None
+        raise _failure(reason) from None
     outcome = None if finished and first_token_ms is not None else ("incomplete" if not finished else "empty")
     _record(
         feature,
@@ -211,7 +212,7 @@ def _pieces(
         first_token_ms=first_token_ms,
     )
     if outcome is not None:
-        raise AiUnavailable(t(_REASON_TEXT[outcome]), {"reason": outcome})
+        raise _failure(outcome)
 
 
 def _elapsed_ms(started: float) -> int:
@@ -238,9 +239,12 @@ _REASON_TEXT = {
 }
 
 
-def _unavailable(error: openai.APIError) -> AiUnavailable:
-    reason = _reason(error)
+def _failure(reason: str) -> AiUnavailable:
     return AiUnavailable(t(_REASON_TEXT[reason]), {"reason": reason})
+
+
+def _unavailable(error: openai.APIError) -> AiUnavailable:
+    return _failure(_reason(error))
 
 
 def _record(
@@ -274,6 +278,13 @@ def _record(
     return latency
 
 
+def health(session: Session, *, actor: Actor) -> Health:  # noqa: ARG001 (every service takes its session)
+    """Admins' check of the provider (the AI settings page's indicator)."""
+    actor.require_scope(AI_USE)
+    actor.require_admin()
+    return check_health()
+
+
 def check_health() -> Health:
     """Asks the provider for its models, with a short timeout and no retries: is it reachable, and does it take
     the desk's key? Not an LLM call, so it is not accounted."""
@@ -288,18 +299,9 @@ def check_health() -> Health:
     return Health(configured=True, ok=True, latency_ms=_elapsed_ms(started))
 
 
-def _require_staff(actor: Actor) -> None:
-    if actor.role not in (Role.agent, Role.admin):
-        raise PermissionDenied(t("Only staff can see the AI settings."))
-
-
-def _require_admin(actor: Actor) -> None:
-    if actor.role != Role.admin:
-        raise PermissionDenied(t("Only administrators can change the AI settings."))
-
-
 def status(session: Session, *, actor: Actor) -> AiStatus:
-    _require_staff(actor)
+    actor.require_scope(AI_USE)
+    actor.require_staff()
     config = llm.config()
     current = switches(session)
     return AiStatus(
@@ -318,11 +320,17 @@ def status(session: Session, *, actor: Actor) -> AiStatus:
     )
 
 
+class SwitchesUpdate(ServiceInput):
+    enabled: bool | None = None
+    features: dict[str, bool] | None = None
+
+
 def set_switches(
     session: Session, *, actor: Actor, enabled: bool | None = None, features: dict[str, bool] | None = None
 ) -> AiStatus:
     """Admins turn the AI off and on, all of it or one feature at a time; audited."""
-    _require_admin(actor)
+    actor.require_scope(AI_USE)
+    actor.require_admin()
     before = switches(session)
     unknown = sorted(set(features or {}) - set(FEATURES))
     if unknown:
@@ -345,7 +353,8 @@ def set_switches(
 
 def usage(session: Session, *, actor: Actor, days: int = 7) -> list[FeatureUsage]:
     """Per feature over the last `days`: calls, failures, tokens and latency percentiles (admins)."""
-    _require_admin(actor)
+    actor.require_scope(AI_USE)
+    actor.require_admin()
     since = utcnow() - timedelta(days=days)
     rows = session.exec(select(AiCall).where(col(AiCall.created_at) >= since)).all()
     by_feature: dict[str, list[AiCall]] = {}
