@@ -7,6 +7,7 @@ from typing import Any
 import reflex as rx
 
 from autocrm import routes
+from autocrm.components.ai import rewrite_menu, rewrite_notice, summary_panel
 from autocrm.components.badges import avatar, priority_badge, status_badge, time_ago
 from autocrm.components.composer import closed_notice, composer
 from autocrm.components.confirm import confirm_dialog
@@ -1248,6 +1249,7 @@ def _composer_toolbar() -> rx.Component:
             class_name="composer-mode",
         ),
         rx.cond(AgentTicketState.macro_options.length() > 0, _macro_menu()),  # type: ignore[attr-defined]
+        rewrite_menu(AgentTicketState),
         _call_button(),
         rx.spacer(),
         rx.text(
@@ -1351,7 +1353,7 @@ def _composer() -> rx.Component:
         submit_color=rx.cond(s.is_note, "amber", "indigo"),
         error=s.composer_error,
         toolbar=_composer_toolbar(),
-        fields=[_collision_notice(), _macro_notice()],
+        fields=[_collision_notice(), _macro_notice(), rewrite_notice(AgentTicketState)],
         body_background=rx.cond(s.is_note, "var(--amber-2)", "var(--color-surface)"),
         rule=rx.cond(s.is_note, "3px solid var(--amber-8)", "3px solid var(--accent-8)"),
         locked=s.is_closed,
@@ -1401,6 +1403,7 @@ def agent_ticket() -> rx.Component:
                     _ticket_header(),
                     rx.grid(
                         rx.flex(
+                            summary_panel(AgentTicketState),
                             _timeline(),
                             rx.cond(s.following_up, _follow_up_composer(), _composer()),
                             _call_dialog(),

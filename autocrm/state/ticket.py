@@ -16,6 +16,7 @@ from autocrm.services.content import html_to_editable_text
 from autocrm.services.errors import DomainError
 from autocrm.services.tickets import MessageCreate, TicketCreate, TicketUpdate
 from autocrm.state import live, shortcuts
+from autocrm.state.ai_assist import TicketAiMixin
 from autocrm.state.conversation import load_agent_ticket
 from autocrm.state.files import StagedFilesMixin
 from autocrm.state.format import change_lines, form_text, ticket_row
@@ -55,7 +56,7 @@ CALL_FORM = Form(
 )
 
 
-class AgentTicketState(StagedFilesMixin, StaffState):
+class AgentTicketState(TicketAiMixin, StagedFilesMixin, StaffState):
     ticket: dict[str, Any] = {}
     messages: list[dict[str, Any]] = []
     # The timeline: the conversation with the ticket's changes and ratings between the messages; what it shows.
@@ -145,7 +146,10 @@ class AgentTicketState(StagedFilesMixin, StaffState):
         changed = batch.ticket_ids()
         self._mark_fresh(batch.ticket_ids(not_by=user.id) - {int(self.ticket.get("id") or 0)})
         if self.ticket and int(self.ticket["id"]) in changed:
+            before = len(self.messages)
             self._reload(actor, batch)
+            if len(self.messages) != before:
+                self._ai_on_change(actor)
         self._load_counts(actor, batch)
 
     def _refresh_for_language(self) -> None:
@@ -184,8 +188,9 @@ class AgentTicketState(StagedFilesMixin, StaffState):
         self._reload(actor)
         self._read_up_to = self._newest_message_id()
         self._load_counts(actor)
+        self._ai_on_load(actor)
         self.loaded = True
-        return shortcuts.install()  # a, r, n and Esc on this page
+        return [shortcuts.install(), AgentTicketState.load_summary]  # a, r, n and Esc on this page
 
     @rx.event
     def set_mode(self, mode: str | list[str]):

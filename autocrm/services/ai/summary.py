@@ -27,6 +27,12 @@ from autocrm.services.tickets import MessagePublic
 FEATURE = "summary"
 SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 QUESTION = re.compile(r"\?\s*$")
+# A letter's salutation says nothing of the problem ("Hi,", "Dear Sam,", "Hola,", "Guten Tag,").
+GREETING = re.compile(
+    r"^(hi|hello|hey|dear|good (morning|afternoon|evening)|hola|buenos días|buenas tardes|hallo|guten tag|"
+    r"liebe[rs]?|sehr geehrte[rs]?|bonjour|bonsoir|cher|chère)\b[^,.!?\n]{0,40}[,.!\n]\s*",
+    re.IGNORECASE,
+)
 LINE_CHARS = 280
 TRIED_LINES = 3
 PREVIOUS_TICKETS = 3
@@ -98,7 +104,15 @@ def _by_customer(message: MessagePublic) -> bool:
 
 
 def _sentences(text: str) -> list[str]:
-    return [s.strip() for s in SENTENCE_END.split(" ".join(text.split())) if s.strip()]
+    plain = GREETING.sub("", text.strip(), count=1)
+    return [s.strip() for s in SENTENCE_END.split(" ".join(plain.split())) if s.strip()]
+
+
+def _same_words(one: str, other: str) -> bool:
+    def words(text: str) -> str:
+        return " ".join(re.findall(r"\w+", text.lower()))
+
+    return words(one) in words(other) or words(other) in words(one)
 
 
 def _cut(text: str) -> str:
@@ -107,6 +121,12 @@ def _cut(text: str) -> str:
 
 def _opening(text: str, sentences: int = 2) -> str:
     return _cut(" ".join(_sentences(text)[:sentences]))
+
+
+def _opening_beyond_subject(text: str, subject: str) -> str:
+    """A ticket's first sentence, unless it only says the subject again."""
+    opening = _opening(text, 1)
+    return "" if _same_words(opening, subject) else opening
 
 
 def _ask(text: str) -> str:
@@ -169,7 +189,7 @@ def _previous(session: Session, ticket: tickets.TicketPublic) -> list[PreviousTi
                 number=other.number,
                 subject=other.subject,
                 status_name=statuses.get(other.status, other.status),
-                problem=_opening(first or "", 1),
+                problem=_opening_beyond_subject(first or "", other.subject),
             )
         )
     return result
