@@ -1033,8 +1033,6 @@ def _suggested_article(row, index) -> rx.Component:
         ),
         direction="column",
         spacing="1",
-        padding_bottom="10px",
-        border_bottom="1px solid var(--gray-4)",
         class_name="suggested-article",
     )
 
@@ -1065,7 +1063,7 @@ def _suggestions_panel() -> rx.Component:
             ),
             rx.cond(
                 s.suggested_articles.length() > 0,  # type: ignore[attr-defined]
-                rx.flex(rx.foreach(s.suggested_articles, _suggested_article), direction="column", spacing="2"),
+                rx.flex(rx.foreach(s.suggested_articles, _suggested_article), direction="column", spacing="4"),
                 rx.text(tr("No article matches this ticket yet."), size="1", color_scheme="gray"),
             ),
             direction="column",

@@ -164,7 +164,8 @@ def _suggestion(row) -> rx.Component:
         align=rx.breakpoints(initial="start", sm="center"),
         padding="10px 12px",
         border_radius="var(--radius-3)",
-        background="var(--gray-2)",
+        border="1px solid var(--amber-5)",
+        background="var(--color-panel-solid)",
         class_name="suggested-article",
     )
 
