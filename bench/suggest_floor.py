@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import argparse
 import random
+import statistics
 import sys
+import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -33,17 +35,20 @@ FLOORS = (0.0, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55)
 SHOWN = 3
 
 
-def scored(queries: list[str]) -> list[list[tuple[int, float]]]:
-    """Per query, the candidates in search order with their relevance."""
+def scored(queries: list[str], timings: list[float]) -> list[list[tuple[int, float]]]:
+    """Per query, the candidates in search order with their relevance; each query's milliseconds go to
+    `timings` (the search and the relevance together: what a pause in typing costs the server)."""
     from autocrm.core.db import read_session
     from autocrm.services.ai import suggestions
     from autocrm.services.kb import search
 
     found: list[list[tuple[int, float]]] = []
     for query in queries:
+        started = time.perf_counter()
         with read_session() as s:
             hits = search(s, actor=suggestions.VISITOR, q=query, locale="en", limit=suggestions.CANDIDATES).items
             scores = suggestions.relevance(s, query, [h.article_id for h in hits])
+        timings.append((time.perf_counter() - started) * 1000)
         found.append([(h.article_id, scores[h.article_id]) for h in hits])
     return found
 
@@ -64,8 +69,9 @@ def main() -> None:
     with desk("sqlite"):
         ids = write_articles(articles)
         embed()
-        faq = scored([q for q, _gold in queries])
-        trivia = scored(unrelated)
+        timings: list[float] = []
+        faq = scored([q for q, _gold in queries], timings)
+        trivia = scored(unrelated, timings)
     gold = [ids[g] for _q, g in queries]
     print(f"StackFAQ: {len(ids)} articles, {len(queries)} questions; XQuAD en: {len(unrelated)} unrelated questions")
     print(f"{'floor':>6} {'answer shown':>13} {'silent, unrelated':>18} {'silent, answer missing':>23}")
@@ -74,6 +80,8 @@ def main() -> None:
         silent = sum(1 for cands in trivia if not shown(cands, floor)) / max(len(trivia), 1)
         missing = sum(1 for cands, g in zip(faq, gold, strict=True) if not shown(cands, floor, leave_out=g)) / len(faq)
         print(f"{floor:>6.2f} {answered:>13.3f} {silent:>18.3f} {missing:>23.3f}")
+    cuts = statistics.quantiles(timings, n=20)
+    print(f"search + relevance per query: median {statistics.median(timings):.1f} ms, p95 {cuts[18]:.1f} ms")
 
 
 if __name__ == "__main__":

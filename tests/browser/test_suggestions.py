@@ -1,7 +1,8 @@
 """Article suggestions in the browser, on the demo desk (its help articles) with one internal article imported:
 a customer writing a request sees matching articles as they type and says one answered it (nothing filed, the
 article's count goes up for editors); an agent sees suggestions beside a ticket, inserts a public article's link
-into the reply and is told an internal one is not for customers. Laptop and phone screenshots."""
+into the reply and is told an internal one is not for customers, and the suggestions follow the customer's next
+message without a reload. Laptop and phone screenshots."""
 
 from __future__ import annotations
 
@@ -135,3 +136,10 @@ def test_an_agent_inserts_a_suggested_article_link_into_a_reply(open_ui, interna
     customer.wait_ready(".message-body")
     sent = customer.page.locator(".message-body").filter(has_text=re.compile(r"Activate your new card: http://"))
     expect(sent).to_have_count(1)
+
+    # The customer writes about something else: the agent's open page follows the newest customer message.
+    expect(panel).not_to_contain_text("Why is my transfer still pending?")
+    customer.page.fill("#reply-body", "Thanks. And why is my bank transfer still pending since Monday?")
+    customer.page.click("#reply-form button.send-reply")
+    customer.toast("Message sent")
+    expect(panel.locator(".suggested-article").first).to_contain_text("Why is my transfer still pending?")

@@ -113,7 +113,9 @@ class DeflectionCreate(ServiceInput):
 
 def request_text(subject: str, body: str) -> str:
     """What a request being written is searched by: its subject, then the start of its body."""
-    return " ".join(f"{subject.strip()}\n{body.strip()}".split())[:MAX_QUERY_CHARS].strip()
+    # NUL never reaches PostgreSQL (it refuses it in a query's text); whitespace runs become one space.
+    text = f"{subject}\n{body}".replace("\x00", " ")
+    return " ".join(text.split())[:MAX_QUERY_CHARS].strip()
 
 
 def means_something(text: str) -> bool:
@@ -151,7 +153,9 @@ def _relevant(session: Session, *, reader: Actor, query: str, locale: str, limit
 
 
 def _locale(locale: str | None) -> str:
-    return locale if locale in LOCALES else DEFAULT_LOCALE
+    """One of the knowledge base's languages ("es-MX" reads Spanish), else the desk's default."""
+    language = (locale or "")[:2].lower()
+    return language if language in LOCALES else DEFAULT_LOCALE
 
 
 def for_request(
