@@ -29,6 +29,7 @@ from autocrm.api.routes import (
     session,
     sla,
     sso,
+    suggestions,
     teams,
     ticket_context,
     tickets,
@@ -85,6 +86,7 @@ def create_app() -> FastAPI:
     api.include_router(teams.router)
     api.include_router(sla.router)
     api.include_router(kb.router)
+    api.include_router(suggestions.router)
     api.include_router(session.router)
     api.include_router(sso.router)
     api.include_router(notifications.router)

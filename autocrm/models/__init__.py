@@ -8,7 +8,15 @@ from autocrm.models.email import EmailMailbox, InboundMail, InboundStatus, Mailb
 from autocrm.models.enums import Availability, Balancing, CallDirection, Channel, CustomFieldType, Role, StatusCategory
 from autocrm.models.events import EventRecord, Job, JobStatus
 from autocrm.models.inbox import InboxNotification
-from autocrm.models.kb import KbArticle, KbArticleVersion, KbCategory, KbChunk, KbFeedback, KbIndexState
+from autocrm.models.kb import (
+    KbArticle,
+    KbArticleVersion,
+    KbCategory,
+    KbChunk,
+    KbDeflection,
+    KbFeedback,
+    KbIndexState,
+)
 from autocrm.models.macros import Macro, MacroVersion
 from autocrm.models.mfa import MfaCredential, MfaRecoveryCode, MfaRoleRequirement
 from autocrm.models.notifications import OutboundMailRecord
@@ -74,6 +82,7 @@ __all__ = [
     "KbArticleVersion",
     "KbCategory",
     "KbChunk",
+    "KbDeflection",
     "KbFeedback",
     "KbIndexState",
     "LoginSession",

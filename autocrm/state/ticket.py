@@ -23,6 +23,7 @@ from autocrm.state.format import change_lines, form_text, ticket_row
 from autocrm.state.roles import STAFF
 from autocrm.state.session import Form, Written
 from autocrm.state.staff import StaffState
+from autocrm.state.suggestions import TicketSuggestionsMixin
 
 COMPOSER_FORM = Form(message="composer_error", fields=("body",), labels={"body": N_("message")})
 FOLLOW_UP_FORM = Form(
@@ -56,7 +57,7 @@ CALL_FORM = Form(
 )
 
 
-class AgentTicketState(TicketAiMixin, StagedFilesMixin, StaffState):
+class AgentTicketState(TicketAiMixin, TicketSuggestionsMixin, StagedFilesMixin, StaffState):
     ticket: dict[str, Any] = {}
     messages: list[dict[str, Any]] = []
     # The timeline: the conversation with the ticket's changes and ratings between the messages; what it shows.
@@ -133,6 +134,7 @@ class AgentTicketState(TicketAiMixin, StagedFilesMixin, StaffState):
         self.ticket, self.messages = loaded["ticket"], loaded["messages"]
         self.entries, self.requester = loaded["entries"], loaded["context"]
         self._mark_seen(int(self.ticket["id"]))
+        self._load_suggestions(actor, self.ticket, self.messages)
         if actor.user_id is not None:
             live.watch(self, user_id=actor.user_id, staff=True, ticket_id=int(self.ticket["id"]))
 
