@@ -200,3 +200,64 @@ def rewrite_notice(state: Any) -> rx.Component:
             ),
         ),
     )
+
+
+def suggest_button(state: Any) -> rx.Component:
+    return rx.button(
+        rx.icon("sparkles", size=14),
+        tr("Suggest a reply"),
+        variant="soft",
+        color_scheme="gray",
+        size="1",
+        type="button",
+        loading=state.suggesting,
+        on_click=state.suggest_reply,
+        class_name="suggest-reply",
+    )
+
+
+def _source(source: Any) -> rx.Component:
+    return rx.flex(
+        rx.icon(rx.cond(source["kind"] == "macro", "zap", "file-text"), size=12),
+        rx.cond(
+            source["url"] != "",
+            rx.link(source["title"], href=source["url"], is_external=True, size="1"),
+            rx.text(source["title"], size="1"),
+        ),
+        align="center",
+        spacing="1",
+        class_name="suggestion-source",
+    )
+
+
+def suggestion_notice(state: Any) -> rx.Component:
+    """What the suggested reply in the composer was made from, or that nothing matched."""
+    return rx.cond(
+        state.suggestion_note != "",
+        rx.callout.root(
+            rx.callout.icon(rx.icon("sparkles", size=16)),
+            rx.flex(
+                rx.flex(
+                    rx.text(state.suggestion_note, size="2"),
+                    rx.spacer(),
+                    rx.icon_button(
+                        rx.icon("x", size=12),
+                        size="1",
+                        variant="ghost",
+                        type="button",
+                        on_click=state.dismiss_suggestion,
+                        aria_label=tr("Dismiss"),
+                    ),
+                    align="start",
+                    spacing="2",
+                ),
+                rx.flex(rx.foreach(state.suggestion_sources, _source), spacing="3", wrap="wrap"),
+                direction="column",
+                spacing="1",
+                width="100%",
+            ),
+            size="1",
+            color_scheme="violet",
+            class_name="suggestion-notice",
+        ),
+    )

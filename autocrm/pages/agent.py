@@ -7,7 +7,13 @@ from typing import Any
 import reflex as rx
 
 from autocrm import routes
-from autocrm.components.ai import rewrite_menu, rewrite_notice, summary_panel
+from autocrm.components.ai import (
+    rewrite_menu,
+    rewrite_notice,
+    suggest_button,
+    suggestion_notice,
+    summary_panel,
+)
 from autocrm.components.badges import avatar, priority_badge, status_badge, time_ago
 from autocrm.components.composer import closed_notice, composer
 from autocrm.components.confirm import confirm_dialog
@@ -1338,6 +1344,7 @@ def _composer_toolbar() -> rx.Component:
             class_name="composer-mode",
         ),
         rx.cond(AgentTicketState.macro_options.length() > 0, _macro_menu()),  # type: ignore[attr-defined]
+        rx.cond(~AgentTicketState.is_note, suggest_button(AgentTicketState)),
         rewrite_menu(AgentTicketState),
         _call_button(),
         rx.spacer(),
@@ -1442,7 +1449,12 @@ def _composer() -> rx.Component:
         submit_color=rx.cond(s.is_note, "amber", "indigo"),
         error=s.composer_error,
         toolbar=_composer_toolbar(),
-        fields=[_collision_notice(), _macro_notice(), rewrite_notice(AgentTicketState)],
+        fields=[
+            _collision_notice(),
+            _macro_notice(),
+            suggestion_notice(AgentTicketState),
+            rewrite_notice(AgentTicketState),
+        ],
         body_background=rx.cond(s.is_note, "var(--amber-2)", "var(--color-surface)"),
         rule=rx.cond(s.is_note, "3px solid var(--amber-8)", "3px solid var(--accent-8)"),
         locked=s.is_closed,

@@ -14,8 +14,9 @@ import reflex as rx
 
 from autocrm.core.db import read_session
 from autocrm.core.i18n import N_
+from autocrm.services import macros
 from autocrm.services.actor import Actor
-from autocrm.services.ai import provider, rewrite, summary
+from autocrm.services.ai import provider, reply, rewrite, summary
 from autocrm.services.errors import DomainError
 from autocrm.state.roles import STAFF
 
@@ -52,6 +53,17 @@ def _summarize(actor: Actor, ticket_id: int) -> summary.TicketSummary:
         return summary.summarize(session, actor=actor, ticket_id=ticket_id)
 
 
+def _suggest(actor: Actor, ticket_id: int) -> tuple[reply.SuggestedReply, macros.MacroPreview | None]:
+    with read_session() as session:
+        suggested = reply.suggest_reply(session, actor=actor, ticket_id=ticket_id)
+        preview = (
+            macros.preview_macro(session, actor=actor, ticket_id=ticket_id, macro_id=suggested.macro_id)
+            if suggested.macro_id
+            else None
+        )
+    return suggested, preview
+
+
 def _rewrite(actor: Actor, text: str, tone: str) -> rewrite.Rewritten:
     with read_session() as session:
         return rewrite.rewrite(session, actor=actor, data=rewrite.RewriteRequest(text=text, tone=tone))
@@ -67,6 +79,10 @@ class TicketAiMixin(rx.State, mixin=True):
     rewrite_error: str = ""
     # The draft as it was before the last rewrite, to put back.
     draft_before_rewrite: str = ""
+    # The suggested reply put in the composer: what it was built from (or that nothing matched).
+    suggesting: bool = False
+    suggestion_sources: list[dict[str, str]] = []
+    suggestion_note: str = ""
 
     if TYPE_CHECKING:
         ticket: dict[str, Any]
@@ -76,6 +92,8 @@ class TicketAiMixin(rx.State, mixin=True):
 
         def _t(self, msgid: str, /, **params: Any) -> str: ...
 
+        def _hold_macro(self, preview: macros.MacroPreview) -> None: ...
+
     @rx.var
     def show_summary(self) -> bool:
         return bool(self.summary) and (len(self.messages) >= SUMMARY_MIN_MESSAGES or bool(self.summary.get("previous")))
@@ -83,6 +101,7 @@ class TicketAiMixin(rx.State, mixin=True):
     def _ai_on_load(self, actor: Actor) -> None:
         """Called by the page's load: the extractive summary at once; the rewrite menu if the model is there."""
         self.summary, self.summary_stale, self.rewrite_error, self.draft_before_rewrite = {}, False, "", ""
+        self.suggestion_sources, self.suggestion_note = [], ""
         with read_session() as session:
             self.rewrite_available = provider.available(session, rewrite.FEATURE)
             llm_summary = provider.available(session, summary.FEATURE)
@@ -163,3 +182,42 @@ class TicketAiMixin(rx.State, mixin=True):
     @rx.event
     def keep_rewrite(self):
         self.draft_before_rewrite = ""
+
+    @rx.event(background=True)
+    async def suggest_reply(self):
+        """Drafts a reply from the best-matching macro and articles into the composer, for the agent to edit;
+        a macro it used is held like a chosen one, so its actions are shown and go with the send."""
+        async with self:
+            actor, _refusal = self._actor(STAFF)
+            ticket_id = int(self.ticket.get("id") or 0)
+            if actor is None or not ticket_id or self.suggesting:
+                return
+            self.suggesting, self.suggestion_note, self.suggestion_sources = True, "", []
+        try:
+            suggested, preview = await asyncio.to_thread(_suggest, actor, ticket_id)
+        except DomainError as error:
+            async with self:
+                self.suggesting, self.suggestion_note = False, error.message
+            return
+        async with self:
+            self.suggesting = False
+            if not suggested.body:
+                self.suggestion_note = self._t(
+                    "Nothing in the desk's macros or articles matches this ticket yet, so there is no draft."
+                )
+                return
+            if preview is not None:
+                self._hold_macro(preview)
+            self.suggestion_sources = [
+                {"kind": source.kind, "title": source.title, "url": source.url or ""} for source in suggested.sources
+            ]
+            self.suggestion_note = (
+                self._t("Drafted by the AI from these sources. Review and edit it before you send it.")
+                if suggested.made_by == "llm"
+                else self._t("Put together from these sources. Review and edit it before you send it.")
+            )
+        yield rx.set_value(BODY_ID, suggested.body)
+
+    @rx.event
+    def dismiss_suggestion(self):
+        self.suggestion_sources, self.suggestion_note = [], ""

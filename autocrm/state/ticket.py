@@ -391,14 +391,18 @@ class AgentTicketState(TicketAiMixin, TicketSuggestionsMixin, StagedFilesMixin, 
                 preview = macros.preview_macro(session, actor=actor, ticket_id=ticket_id, macro_id=int(value))
         except DomainError as error:
             return rx.toast.error(error.message)
+        self._hold_macro(preview)
+        self.composer_error = ""
+        return rx.set_value("composer-body", html_to_editable_text(preview.body))
+
+    def _hold_macro(self, preview: macros.MacroPreview) -> None:
+        """The macro whose actions go with the next send, shown above the composer until then."""
         self.macro = {
             "id": preview.macro_id,
             "name": preview.name,
             "version": preview.version,
             "lines": self._macro_lines(preview.changes),
         }
-        self.composer_error = ""
-        return rx.set_value("composer-body", html_to_editable_text(preview.body))
 
     @rx.event
     def drop_macro(self):
@@ -464,6 +468,7 @@ class AgentTicketState(TicketAiMixin, TicketSuggestionsMixin, StagedFilesMixin, 
         if not written.ok:
             return None
         self.macro = {}
+        self.suggestion_sources, self.suggestion_note, self.draft_before_rewrite = [], "", ""
         self._drop_staged()
         self._read_up_to = max(self._read_up_to, written_message_id(written.value))
         self._reload(actor)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from autocrm.models import Role
-from autocrm.services.actor import AI_USE, TICKETS_READ
+from autocrm.services.actor import AI_USE, KB_READ, TICKETS_READ
 from tests.api.support import assert_error, bearer
 from tests.factories import make_api_key
 
@@ -74,3 +74,12 @@ def test_the_ai_settings_over_http(api, llm_server):
     assert_error(api.client.get("/api/v1/ai/usage?days=0", headers=keys["admin"]), 422)
     health = api.client.get("/api/v1/ai/health", headers=keys["admin"])
     assert health.status_code == 200 and health.json()["ok"] is True
+
+
+def test_suggest_reply_over_http(api):
+    key = bearer(make_api_key(scopes=[AI_USE, TICKETS_READ, KB_READ]))
+    suggested = api.client.post("/api/v1/ai/suggest-reply", json={"ticket_id": api.ticket.id}, headers=key)
+    assert suggested.status_code == 200, suggested.text
+    assert suggested.json()["made_by"] == "none" and suggested.json()["body"] == ""  # nothing on this desk matches
+    assert_error(api.client.post("/api/v1/ai/suggest-reply", json={"ticket_id": "x"}, headers=key), 422)
+    assert_error(api.client.post("/api/v1/ai/suggest-reply", json={"ticket_id": 99999}, headers=key), 404)

@@ -94,3 +94,32 @@ def test_admins_switch_a_feature_off_and_see_the_usage(open_ui, llm):
         expect(rewrite_switch).to_have_attribute("data-state", "checked")
     assert admin.page.locator(".ai-usage-row").filter(visible=True).count() == 5
     assert admin.errors == []
+
+
+DRAFTED = "Hi, I am sorry about your card: a new one is on its way to you."
+
+
+def test_an_agent_sends_an_edited_suggested_reply(open_ui, llm):
+    llm.reply = lambda body: DRAFTED if body["messages"][0]["content"].startswith("You draft") else _answers(body)
+    agent = open_ui()
+    agent.login(AGENT, expect="/agent")
+    agent.wait_ready(".queue-row")
+    agent.page.fill("#queue-search", "transfer pending")
+    agent.page.press("#queue-search", "Enter")
+    agent.page.locator(".queue-row").filter(has_text="pending").first.wait_for()
+    agent.page.locator(".queue-row .ticket-subject").filter(visible=True).filter(has_text="pending").first.click()
+    agent.page.wait_for_url(re.compile(r".*/agent/tickets/\d+"))
+    agent.wait_ready(".timeline")
+    agent.page.locator("button.suggest-reply").click()
+    body = agent.page.locator("#composer-body")
+    expect(body).to_have_value(DRAFTED, timeout=20_000)  # the first search loads the embedding model
+    notice = agent.page.locator(".suggestion-notice")
+    expect(notice).to_contain_text("Drafted by the AI from these sources")
+    assert notice.locator(".suggestion-source").count() >= 1
+    agent.shoot("agent-ticket-suggested-reply")
+    body.fill(DRAFTED + " Best regards, Maya")
+    agent.page.locator("button.composer-submit").click()
+    agent.toast("sent")
+    expect(agent.page.locator(".timeline")).to_contain_text("Best regards, Maya")
+    expect(agent.page.locator(".suggestion-notice")).to_have_count(0)
+    assert agent.errors == []

@@ -15,8 +15,9 @@ from pydantic import Field
 from autocrm.api.deps import Credential, read, write
 from autocrm.api.errors import ERROR_RESPONSES
 from autocrm.api.strict_json import StrictJSONRoute
-from autocrm.services.ai import provider, rewrite, summary
+from autocrm.services.ai import provider, reply, rewrite, summary
 from autocrm.services.ai.provider import AiStatus, FeatureUsage, Health, SwitchesUpdate
+from autocrm.services.ai.reply import SuggestedReply
 from autocrm.services.ai.rewrite import RewriteRequest, Rewritten
 from autocrm.services.ai.summary import TicketSummary
 from autocrm.services.inputs import MAX_DB_ID, ServiceInput
@@ -24,12 +25,12 @@ from autocrm.services.inputs import MAX_DB_ID, ServiceInput
 router = APIRouter(prefix="/api/v1/ai", tags=["AI"], route_class=StrictJSONRoute, responses=ERROR_RESPONSES)
 
 
-class SummaryRequest(ServiceInput):
+class TicketRequest(ServiceInput):
     ticket_id: int = Field(ge=1, le=MAX_DB_ID)
 
 
 @router.post("/summary", summary="Summarize a ticket")
-async def summarize(key: Credential, data: SummaryRequest) -> TicketSummary:
+async def summarize(key: Credential, data: TicketRequest) -> TicketSummary:
     """Staff (`tickets:read` too). The problem, what was tried, where it stands and what the customer last asked, each line with the
     ids of the messages it came from, and the requester's previous tickets. `made_by` says `llm` or
     `extractive` (sentences as written, when no LLM is set up or it failed)."""
@@ -72,3 +73,11 @@ async def ai_usage(key: Credential, days: Annotated[int, Query(ge=1, le=366)] = 
 async def ai_health(key: Credential) -> Health:
     """Admins. Asks the provider for its models (5 s, no retries): reachable, and taking the desk's key."""
     return await read(key, lambda session, actor: provider.health(session, actor=actor))
+
+
+@router.post("/suggest-reply", summary="Suggest a reply to a ticket")
+async def suggest_reply(key: Credential, data: TicketRequest) -> SuggestedReply:
+    """Staff (`tickets:read` and `kb:read` too). A draft from the best-matching approved macro (placeholders
+    filled) and the public articles matching the ticket, with those `sources`; written by the LLM from them when
+    one is set up (`made_by: llm`). Nothing matched: an empty `body` and `made_by: none`. Nothing is sent."""
+    return await read(key, lambda session, actor: reply.suggest_reply(session, actor=actor, ticket_id=data.ticket_id))

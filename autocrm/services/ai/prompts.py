@@ -70,4 +70,19 @@ TONES: dict[str, str] = {
     "formal": "more formal and polite",
 }
 
-PROMPTS: dict[str, Prompt] = {prompt.name: prompt for prompt in (SUMMARY, REWRITE)}
+SUGGEST_REPLY = Prompt(
+    name="suggest_reply",
+    version=1,
+    system=Template(
+        "You draft a support agent's next reply to a customer, for the agent to review before sending. Use only "
+        "the sources given (an approved macro, help-centre articles, the conversation); never invent policies, "
+        "amounts, dates or promises. If the sources do not answer the customer, say what the agent should check "
+        "instead of guessing. Keep links exactly as given. Write in $language, plain text, no subject line."
+    ),
+    user=Template(
+        "Conversation, oldest first:\n$conversation\n\nApproved macro (may be empty):\n$macro\n\n"
+        "Help-centre articles (title, link, passage):\n$articles"
+    ),
+)
+
+PROMPTS: dict[str, Prompt] = {prompt.name: prompt for prompt in (SUMMARY, REWRITE, SUGGEST_REPLY)}
