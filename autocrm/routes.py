@@ -32,6 +32,7 @@ ADMIN_API_KEYS = "/admin/api-keys"
 ADMIN_WEBHOOKS = "/admin/webhooks"
 ADMIN_MAILBOXES = "/admin/mailboxes"
 ADMIN_TEAMS = "/admin/teams"
+ADMIN_AI = "/admin/ai"
 ACCOUNT_SESSIONS = "/account/sessions"
 
 # The help centre (the knowledge base as customers and visitors read it) and the staff's knowledge base.

@@ -20,6 +20,7 @@ from autocrm.services.actor import Actor
 from autocrm.services.auth import reset_rate_limits
 from autocrm.services.users import UserPublic
 from tests.factories import TEST_PASSWORD, make_user
+from tests.llm_server import LLMServer, running_llm_server
 
 PG_ADMIN_URL = os.environ.get("AUTOCRM_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
@@ -90,3 +91,22 @@ class People:
 @pytest.fixture
 def people(db_url) -> People:
     return People()
+
+
+@pytest.fixture(scope="session")
+def llm_server_session() -> Iterator[LLMServer]:
+    with running_llm_server() as server:
+        yield server
+
+
+@pytest.fixture
+def llm_server(llm_server_session: LLMServer, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[LLMServer]:
+    """The desk's LLM: the local OpenAI-compatible test server, reached through the real `openai` client. No
+    retries unless a test asks (each costs the client's backoff)."""
+    llm_server_session.reset()
+    monkeypatch.setenv("AUTOCRM_LLM_BASE_URL", llm_server_session.url)
+    monkeypatch.setenv("AUTOCRM_LLM_MODEL", "test-model")
+    monkeypatch.setenv("AUTOCRM_LLM_MAX_RETRIES", "0")
+    reset_settings()
+    yield llm_server_session
+    reset_settings()

@@ -14,6 +14,7 @@ from autocrm.api.docs import install_docs
 from autocrm.api.errors import install_error_handlers
 from autocrm.api.locale import RequestLocale
 from autocrm.api.routes import (
+    ai,
     api_keys,
     attachments,
     bulk,
@@ -28,6 +29,7 @@ from autocrm.api.routes import (
     session,
     sla,
     sso,
+    suggestions,
     teams,
     ticket_context,
     tickets,
@@ -85,11 +87,13 @@ def create_app() -> FastAPI:
     api.include_router(teams.router)
     api.include_router(sla.router)
     api.include_router(kb.router)
+    api.include_router(suggestions.router)
     api.include_router(session.router)
     api.include_router(sso.router)
     api.include_router(notifications.router)
     api.include_router(views.router)
     api.include_router(channels.router)
+    api.include_router(ai.router)
     api.include_router(triage.router)
     return api
 

@@ -27,6 +27,7 @@ from autocrm.services.errors import (
     NotFound,
     PermissionDenied,
     RateLimited,
+    Unavailable,
     ValidationFailed,
 )
 
@@ -39,6 +40,7 @@ DOMAIN_ERROR_STATUS: dict[type[DomainError], int] = {
     AuthenticationFailed: 401,
     Conflict: 409,
     RateLimited: 429,
+    Unavailable: 503,
 }
 HTTP_STATUS_CODE_NAMES: dict[int, str] = {
     400: "bad_request",

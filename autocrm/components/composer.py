@@ -36,9 +36,12 @@ def composer(
     locked: Any = False,
     locked_notice: rx.Component | None = None,
     attachments: rx.Component | None = None,
+    on_body_change: Any = None,
+    below_body: rx.Component | None = None,
 ) -> rx.Component:
     """`label` names the body (shown above it with `label_visible`, else to screen readers only); `fields` come
-    before it, `attachments` (the file picker) after it, `actions` (a cancel link) before the send button.
+    before it, `attachments` (the file picker) and `below_body` (articles that may answer it) after it, `actions`
+    (a cancel link) before the send button; `on_body_change` hears the body as it is typed.
     While not `ready` (the page is still loading) the button waits. While `locked` (a closed conversation) the
     composer shows only `locked_notice`, which says why nothing can be written and what to do instead."""
     invalid = rx.cond(error, "true", "false")
@@ -52,6 +55,7 @@ def composer(
         aria_invalid=invalid,
         style={"background": body_background},
         **({} if label_visible else {"aria_label": label}),
+        **({} if on_body_change is None else {"on_change": on_body_change}),
     )
     send = rx.flex(
         *actions,
@@ -72,6 +76,7 @@ def composer(
         field(label, body, error=error, html_for=body_id) if label_visible else body,
         rx.fragment() if label_visible else field_error(error),
         attachments or rx.fragment(),
+        below_body or rx.fragment(),
         send,
     )
     return panel(

@@ -190,6 +190,10 @@ def _on_teams() -> rx.Var:
     return rx.State.router.url.path.to(str).startswith(routes.ADMIN_TEAMS)
 
 
+def _on_ai() -> rx.Var:
+    return rx.State.router.url.path.to(str).startswith(routes.ADMIN_AI)
+
+
 def _on_kb() -> rx.Var:
     return rx.State.router.url.path.to(str).startswith(routes.AGENT_KB)
 
@@ -212,6 +216,7 @@ def _nav_links() -> list[rx.Component]:
                 _nav_item("API keys", "key-round", routes.ADMIN_API_KEYS, _on_keys()),
                 _nav_item("Webhooks", "webhook", routes.ADMIN_WEBHOOKS, _on_webhooks()),
                 _nav_item("E-mail", "mail", routes.ADMIN_MAILBOXES, _on_mailboxes()),
+                _nav_item("AI", "sparkles", routes.ADMIN_AI, _on_ai()),
             ),
         ),
     ]
@@ -399,6 +404,7 @@ def _mobile_nav() -> rx.Component:
                         _menu_item("API keys", "key-round", routes.ADMIN_API_KEYS, _on_keys()),
                         _menu_item("Webhooks", "webhook", routes.ADMIN_WEBHOOKS, _on_webhooks()),
                         _menu_item("E-mail", "mail", routes.ADMIN_MAILBOXES, _on_mailboxes()),
+                        _menu_item("AI", "sparkles", routes.ADMIN_AI, _on_ai()),
                     ),
                 ),
                 align="start",

@@ -123,6 +123,8 @@ def _message(m, staff_view: bool) -> rx.Component:
         spacing="3",
         align="start",
         class_name=rx.cond(internal, "message message-note", "message message-public"),
+        id=f"message-{m['id']}",  # what a summary's line links to
+        scroll_margin_top="72px",
     )
 
 

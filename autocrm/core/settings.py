@@ -93,6 +93,19 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(
         default=None, description="A Chroma server for the knowledge base's vectors; unset: on disk in the data dir."
     )
+    # The LLM, through the `openai` client (core/llm.py): any OpenAI-compatible server (OpenAI, Ollama, vLLM,
+    # llama.cpp) by its base URL, or Azure OpenAI when an API version is given (the base URL is then the
+    # resource's endpoint and a model is a deployment's name). Unset: the AI features run without an LLM.
+    llm_base_url: str | None = Field(default=None, description="Unset: no LLM (grounded, extractive AI only).")
+    llm_api_key: str | None = Field(default=None, repr=False)
+    llm_model: str = Field(default="gpt-4o-mini", min_length=1, max_length=200)
+    llm_models: dict[str, str] = Field(
+        default_factory=dict,
+        description='Per-feature models as JSON, e.g. {"chat": "gpt-4o", "summary": "gpt-4o-mini"}.',
+    )
+    llm_azure_api_version: str | None = Field(default=None, description="Set for Azure OpenAI, e.g. 2024-10-21.")
+    llm_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    llm_max_retries: int = Field(default=2, ge=0, le=10)
 
     @field_validator("smtp_url")
     @classmethod
@@ -108,6 +121,15 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "AUTOCRM_SMTP_URL must look like smtp://user:pass@host:587?starttls=1 or smtps://host:465"
                 )
+        return value or None
+
+    @field_validator("llm_base_url")
+    @classmethod
+    def _llm_base_url_is_http(cls, value: str | None) -> str | None:
+        if value:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError("AUTOCRM_LLM_BASE_URL must be an http(s) URL such as https://api.openai.com/v1")
         return value or None
 
     @field_validator("default_locale")

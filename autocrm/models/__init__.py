@@ -1,14 +1,22 @@
 """SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
 
 from autocrm.models.accounts import DeskSetting, EmailVerification, TicketVerificationHold
-from autocrm.models.ai import TicketVector
+from autocrm.models.ai import AiCacheEntry, AiCall, TicketVector
 from autocrm.models.audit import AuditEntry
 from autocrm.models.coverage import AgentProfile, TeamShift, TeamShiftMember, TicketRouting
 from autocrm.models.email import EmailMailbox, InboundMail, InboundStatus, MailboxSecurity
 from autocrm.models.enums import Availability, Balancing, CallDirection, Channel, CustomFieldType, Role, StatusCategory
 from autocrm.models.events import EventRecord, Job, JobStatus
 from autocrm.models.inbox import InboxNotification
-from autocrm.models.kb import KbArticle, KbArticleVersion, KbCategory, KbChunk, KbFeedback, KbIndexState
+from autocrm.models.kb import (
+    KbArticle,
+    KbArticleVersion,
+    KbCategory,
+    KbChunk,
+    KbDeflection,
+    KbFeedback,
+    KbIndexState,
+)
 from autocrm.models.macros import Macro, MacroVersion
 from autocrm.models.mfa import MfaCredential, MfaRecoveryCode, MfaRoleRequirement
 from autocrm.models.notifications import OutboundMailRecord
@@ -42,6 +50,8 @@ from autocrm.models.views import BulkJob, BulkStatus, SavedView, ViewVisibility
 from autocrm.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSubscription
 
 __all__ = [
+    "AiCacheEntry",
+    "AiCall",
     "AgentProfile",
     "AgentSkill",
     "ApiKey",
@@ -72,6 +82,7 @@ __all__ = [
     "KbArticleVersion",
     "KbCategory",
     "KbChunk",
+    "KbDeflection",
     "KbFeedback",
     "KbIndexState",
     "LoginSession",

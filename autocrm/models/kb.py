@@ -138,3 +138,22 @@ def _drop_kb_search(_metadata: Any, connection: Any, **_kw: Any) -> None:
     from autocrm.core import kb_fulltext
 
     kb_fulltext.uninstall(connection)
+
+
+class KbDeflection(SQLModel, table=True):
+    """A customer writing a request said an article answered it and left without filing (`services/ai/suggestions`).
+
+    One per customer, article and draft: `draft_key` names the request being written, so a double click or a
+    second look at the same draft counts once, and the next request the customer starts counts again."""
+
+    __tablename__ = "kb_deflection"
+    __table_args__ = (UniqueConstraint("user_id", "article_id", "draft_key", name="uq_kb_deflection_once"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="kb_article.id", ondelete="CASCADE", index=True)
+    # Kept when the account goes: the article still answered a question.
+    user_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL", index=True)
+    draft_key: str = Field(max_length=64)
+    query: str = Field(default="", max_length=500)  # what the customer had written, for the editors
+    locale: str = Field(default="en", max_length=10)
+    created_at: datetime = timestamp_field(default_now=True, index=True)

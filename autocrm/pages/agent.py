@@ -7,6 +7,13 @@ from typing import Any
 import reflex as rx
 
 from autocrm import routes
+from autocrm.components.ai import (
+    rewrite_menu,
+    rewrite_notice,
+    suggest_button,
+    suggestion_notice,
+    summary_panel,
+)
 from autocrm.components.badges import avatar, priority_badge, status_badge, time_ago
 from autocrm.components.composer import closed_notice, composer
 from autocrm.components.confirm import confirm_dialog
@@ -985,6 +992,95 @@ def _requester_panel() -> rx.Component:
     )
 
 
+def _suggested_article(row, index) -> rx.Component:
+    return rx.flex(
+        rx.link(
+            row["title"],
+            href=row["url"].to(str),
+            is_external=True,
+            size="2",
+            weight="medium",
+            class_name="suggested-title",
+            custom_attrs={"dir": "auto"},
+        ),
+        rx.box(
+            rx.html(row["snippet"].to(str)),
+            font_size="var(--font-size-1)",
+            color="var(--gray-11)",
+            line_height="1.45",
+            style={
+                "display": "-webkit-box",
+                "-webkit-line-clamp": "3",
+                "-webkit-box-orient": "vertical",
+                "overflow": "hidden",
+            },
+            class_name="kb-snippet",
+        ),
+        rx.cond(
+            row["internal"],
+            rx.badge(
+                rx.icon("lock", size=12),
+                tr("Internal: not for customers"),
+                color_scheme="orange",
+                variant="soft",
+                align_self="start",
+                class_name="suggested-internal",
+            ),
+            rx.button(
+                rx.icon("link", size=12),
+                tr("Insert link"),
+                size="1",
+                variant="soft",
+                type="button",
+                align_self="start",
+                on_click=AgentTicketState.insert_article(index),  # type: ignore[operator]
+                class_name="insert-article",
+                disabled=AgentTicketState.is_closed,
+            ),
+        ),
+        direction="column",
+        spacing="1",
+        class_name="suggested-article",
+    )
+
+
+def _suggestions_panel() -> rx.Component:
+    """Help-centre and internal articles that match what the customer wrote last; a public one's link goes into
+    the reply with one click."""
+    s = AgentTicketState
+    return panel(
+        rx.flex(
+            rx.flex(
+                rx.text(
+                    tr("Suggested articles"),
+                    size="1",
+                    weight="medium",
+                    color_scheme="gray",
+                    text_transform="uppercase",
+                    letter_spacing="0.04em",
+                ),
+                rx.spacer(),
+                rx.link(
+                    rx.icon("search", size=14),
+                    href=routes.AGENT_KB,
+                    color="var(--gray-10)",
+                    aria_label=tr("Search the knowledge base"),
+                ),
+                align="center",
+            ),
+            rx.cond(
+                s.suggested_articles.length() > 0,  # type: ignore[attr-defined]
+                rx.flex(rx.foreach(s.suggested_articles, _suggested_article), direction="column", spacing="4"),
+                rx.text(tr("No article matches this ticket yet."), size="1", color_scheme="gray"),
+            ),
+            direction="column",
+            spacing="3",
+        ),
+        padding="16px",
+        class_name="ticket-suggestions",
+    )
+
+
 TIMELINE_FILTERS = (
     ("all", N_("All")),
     ("conversation", N_("Conversation")),
@@ -1248,6 +1344,8 @@ def _composer_toolbar() -> rx.Component:
             class_name="composer-mode",
         ),
         rx.cond(AgentTicketState.macro_options.length() > 0, _macro_menu()),  # type: ignore[attr-defined]
+        rx.cond(~AgentTicketState.is_note, suggest_button(AgentTicketState)),
+        rewrite_menu(AgentTicketState),
         _call_button(),
         rx.spacer(),
         rx.text(
@@ -1351,7 +1449,12 @@ def _composer() -> rx.Component:
         submit_color=rx.cond(s.is_note, "amber", "indigo"),
         error=s.composer_error,
         toolbar=_composer_toolbar(),
-        fields=[_collision_notice(), _macro_notice()],
+        fields=[
+            _collision_notice(),
+            _macro_notice(),
+            suggestion_notice(AgentTicketState),
+            rewrite_notice(AgentTicketState),
+        ],
         body_background=rx.cond(s.is_note, "var(--amber-2)", "var(--color-surface)"),
         rule=rx.cond(s.is_note, "3px solid var(--amber-8)", "3px solid var(--accent-8)"),
         locked=s.is_closed,
@@ -1401,6 +1504,7 @@ def agent_ticket() -> rx.Component:
                     _ticket_header(),
                     rx.grid(
                         rx.flex(
+                            summary_panel(AgentTicketState),
                             _timeline(),
                             rx.cond(s.following_up, _follow_up_composer(), _composer()),
                             _call_dialog(),
@@ -1410,6 +1514,7 @@ def agent_ticket() -> rx.Component:
                         ),
                         rx.flex(
                             _properties(),
+                            _suggestions_panel(),
                             _requester_panel(),
                             # Not sticky: the two panels together are taller than a laptop's screen.
                             direction="column",

@@ -20,6 +20,10 @@ from autocrm.pages.registry import page
 from autocrm.state.portal import NewTicketState, PortalState, PortalTicketState
 from autocrm.state.session import SessionState
 
+# A pause in typing this long asks for articles again: short enough to feel live, long enough not to search
+# on every key.
+SUGGEST_DEBOUNCE_MS = 450
+
 
 def _ticket_card(row) -> rx.Component:
     return rx.link(
@@ -114,6 +118,102 @@ def portal() -> rx.Component:
     )
 
 
+def _suggestion(row) -> rx.Component:
+    return rx.flex(
+        rx.flex(
+            rx.icon("file-text", size=16, color="var(--accent-10)", flex_shrink="0", margin_top="2px"),
+            rx.flex(
+                rx.link(
+                    row["title"],
+                    href=row["url"].to(str),
+                    is_external=True,
+                    size="2",
+                    weight="medium",
+                    class_name="suggested-title",
+                    custom_attrs={"dir": "auto"},
+                ),
+                rx.box(
+                    rx.html(row["snippet"].to(str)),
+                    font_size="var(--font-size-1)",
+                    color="var(--gray-11)",
+                    line_height="1.5",
+                    class_name="kb-snippet",
+                ),
+                direction="column",
+                spacing="1",
+                min_width="0",
+            ),
+            spacing="2",
+            align="start",
+            flex="1",
+            min_width="0",
+        ),
+        rx.button(
+            rx.icon("check", size=14),
+            tr("This answered my question"),
+            size="1",
+            variant="soft",
+            color_scheme="green",
+            type="button",
+            on_click=NewTicketState.answered(row["id"].to(int)),  # type: ignore[operator]
+            class_name="answered",
+            flex_shrink="0",
+        ),
+        direction=rx.breakpoints(initial="column", sm="row"),
+        spacing="2",
+        align=rx.breakpoints(initial="start", sm="center"),
+        padding="10px 12px",
+        border_radius="var(--radius-3)",
+        border="1px solid var(--amber-5)",
+        background="var(--color-panel-solid)",
+        class_name="suggested-article",
+    )
+
+
+def _suggestions() -> rx.Component:
+    """Articles that may answer the request while it is written; one that did ends it without filing."""
+    s = NewTicketState
+    return rx.cond(
+        s.suggested.length() > 0,  # type: ignore[attr-defined]
+        rx.flex(
+            rx.flex(
+                rx.icon("lightbulb", size=16, color="var(--amber-10)"),
+                rx.text(tr("These articles may answer your question"), size="2", weight="bold"),
+                align="center",
+                spacing="2",
+            ),
+            rx.text(
+                tr("Each opens in a new tab: what you wrote stays here."),
+                size="1",
+                color_scheme="gray",
+            ),
+            rx.foreach(s.suggested, _suggestion),
+            direction="column",
+            spacing="2",
+            padding="12px",
+            border="1px solid var(--amber-6)",
+            border_radius="var(--radius-3)",
+            background="var(--amber-2)",
+            class_name="request-suggestions",
+            custom_attrs={"aria-live": "polite"},
+        ),
+    )
+
+
+def _deflected_notice() -> rx.Component:
+    return rx.cond(
+        NewTicketState.deflected,
+        rx.callout(
+            tr(
+                "Glad the article helped. We cleared your request and nothing was sent to us. Need more help? Write it here."
+            ),
+            icon="circle-check",
+            color_scheme="green",
+            class_name="deflected-notice",
+        ),
+    )
+
+
 @page(route=routes.PORTAL_NEW, title=N_("New request · {company}"), on_load=NewTicketState.load)
 def portal_new() -> rx.Component:
     s = NewTicketState
@@ -153,6 +253,7 @@ def portal_new() -> rx.Component:
                 ),
             ),
             form_callout(s.form_error),
+            _deflected_notice(),
             composer(
                 form_id="new-request-form",
                 on_submit=s.submit,
@@ -174,6 +275,7 @@ def portal_new() -> rx.Component:
                             key=s.follow_up["id"].to_string(),
                             max_length=250,
                             aria_invalid=invalid(s.errors, "subject"),
+                            on_change=s.draft_subject.debounce(SUGGEST_DEBOUNCE_MS),  # type: ignore[attr-defined]
                         ),
                         error=s.errors.get("subject", ""),
                         html_for="subject",
@@ -189,6 +291,8 @@ def portal_new() -> rx.Component:
                 submit_icon=rx.icon("send", size=14),
                 submit_class="submit",
                 ready=s.ready,
+                on_body_change=s.draft_body.debounce(SUGGEST_DEBOUNCE_MS),  # type: ignore[attr-defined]
+                below_body=_suggestions(),
             ),
             direction="column",
             spacing="4",

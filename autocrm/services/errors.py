@@ -38,5 +38,11 @@ class RateLimited(DomainError):
     code = "rate_limited"
 
 
+class Unavailable(DomainError):
+    """Something the desk relies on (the LLM provider) cannot answer now; trying later may work."""
+
+    code = "unavailable"
+
+
 def field_error(field: str, message: str) -> ValidationFailed:
     return ValidationFailed(message, {field: message})

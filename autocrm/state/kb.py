@@ -7,10 +7,12 @@ to the browser). Only the feedback is given as the signed-in person.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
 import reflex as rx
+from sqlmodel import Session
 
 from autocrm import routes
 from autocrm.core import i18n
@@ -19,6 +21,7 @@ from autocrm.core.i18n import t
 from autocrm.models import Role
 from autocrm.services import kb
 from autocrm.services.actor import Actor
+from autocrm.services.ai import suggestions
 from autocrm.services.errors import NotFound
 from autocrm.services.kb import FeedbackCreate, reading
 from autocrm.services.users import UserPublic
@@ -32,6 +35,8 @@ VISITOR = Actor(role=Role.customer, label="help-centre")
 SEARCH_LIMIT = 10
 MAX_QUERY = 200
 FEEDBACK_FORM = Form(message="feedback_error")
+# The period an article's deflections are counted over on its staff page.
+DEFLECTION_DAYS = 30
 
 
 def _hit_row(hit: kb.SearchHit) -> dict[str, Any]:
@@ -309,6 +314,15 @@ class AgentKbState(StaffState):
         return rx.redirect(routes.AGENT_KB + (f"?q={quote(query)}" if query else ""))
 
 
+def _recent_deflections(session: Session, actor: Actor, article: reading.StaffArticle) -> int:
+    """How many customers said the article answered the request they were writing (editors only, like views)."""
+    if not article.editor:
+        return 0
+    since = datetime.now(UTC) - timedelta(days=DEFLECTION_DAYS)
+    counted = suggestions.deflections(session, actor=actor, since=since, article_id=article.id)
+    return sum(c.deflections for c in counted)
+
+
 class AgentKbArticleState(StaffState):
     article: dict[str, Any] = {}
     loaded: bool = False
@@ -328,9 +342,10 @@ class AgentKbArticleState(StaffState):
                 article = reading.staff_article(
                     session, actor=actor, ref=ref, locale=self.locale or i18n.default_locale()
                 )
+                deflected = _recent_deflections(session, actor, article)
         except NotFound:
             self.article, self.not_found = {}, True
         else:
-            self.article = _staff_article_row(article)
+            self.article = _staff_article_row(article) | {"deflections": i18n.format_number(deflected)}
         self.loaded = True
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import reflex as rx
@@ -12,6 +13,7 @@ from autocrm.core.db import read_session
 from autocrm.core.i18n import N_, t
 from autocrm.services import tickets
 from autocrm.services.actor import Actor
+from autocrm.services.ai import suggestions
 from autocrm.services.errors import NotFound
 from autocrm.services.tickets import MessageCreate, TicketCreate, TicketFilter
 from autocrm.state import live
@@ -87,10 +89,20 @@ class NewTicketState(SessionState):
     ready: bool = False
     # The closed request this one follows up (`?follow_up=<id>`): its id, number and subject, or empty.
     follow_up: dict[str, Any] = {}
+    # Articles that may answer the request being written (public ones only: `suggestions.for_request`), and
+    # whether the customer just said one did (the form is cleared and says so).
+    suggested: list[dict[str, Any]] = []
+    deflected: bool = False
+    # The request being written as last typed (debounced in the browser), and the key naming this draft, so
+    # one article counts once per draft however often it is clicked.
+    _subject_draft: str = ""
+    _body_draft: str = ""
+    _draft_key: str = ""
 
     @rx.event
     def load(self):
         self.errors, self.form_error, self.ready, self.follow_up = {}, "", False, {}
+        self._new_draft()
         actor, refusal = self._actor(CUSTOMER)
         if actor is None:
             return refusal
@@ -110,6 +122,60 @@ class NewTicketState(SessionState):
     def clear_error(self, field: str):
         if field in self.errors:
             self.errors = {k: v for k, v in self.errors.items() if k != field}
+
+    # ---- articles that may answer it (deflection) ------------------------------------------------------
+
+    def _new_draft(self) -> None:
+        self._subject_draft, self._body_draft, self.suggested = "", "", []
+        self._draft_key = secrets.token_urlsafe(12)
+
+    def _suggest(self) -> None:
+        actor, _refusal = self._actor(CUSTOMER)
+        if actor is None:
+            self.suggested = []
+            return
+        with read_session() as session:
+            found = suggestions.for_request(
+                session,
+                actor=actor,
+                subject=self._subject_draft,
+                body=self._body_draft,
+                locale=self.locale or None,
+            )
+        self.suggested = [{"id": s.article_id, "title": s.title, "snippet": s.snippet, "url": s.url} for s in found]
+        if found:
+            self.deflected = False
+
+    @rx.event
+    def draft_subject(self, value: str):
+        self._subject_draft = str(value)[:250]
+        self._suggest()
+
+    @rx.event
+    def draft_body(self, value: str):
+        self._body_draft = str(value)[: suggestions.MAX_QUERY_CHARS * 4]
+        self._suggest()
+
+    @rx.event
+    def answered(self, article_id: int):
+        """The customer read an article and it answered the question: counted, and the draft goes."""
+        actor, refusal = self._actor(CUSTOMER)
+        if actor is None:
+            return refusal
+        query = suggestions.request_text(self._subject_draft, self._body_draft)
+        draft_key = self._draft_key
+        written = self._write(
+            lambda session: suggestions.record_deflection(
+                session, actor=actor, article_id=int(article_id), query=query, draft_key=draft_key
+            ),
+            success=t("Glad it helped!"),
+        )
+        if not written.ok:
+            return written.events
+        self._new_draft()
+        self.deflected = True
+        self.errors, self.form_error = {}, ""
+        return [rx.call_script("document.getElementById('new-request-form')?.reset()"), *written.events]
 
     @rx.event
     def submit(self, form: dict[str, Any]):

@@ -16,12 +16,14 @@ from autocrm.services.content import html_to_editable_text
 from autocrm.services.errors import DomainError
 from autocrm.services.tickets import MessageCreate, TicketCreate, TicketUpdate
 from autocrm.state import live, shortcuts
+from autocrm.state.ai_assist import TicketAiMixin
 from autocrm.state.conversation import load_agent_ticket
 from autocrm.state.files import StagedFilesMixin
 from autocrm.state.format import change_lines, form_text, ticket_row
 from autocrm.state.roles import STAFF
 from autocrm.state.session import Form, Written
 from autocrm.state.staff import StaffState
+from autocrm.state.suggestions import TicketSuggestionsMixin
 
 COMPOSER_FORM = Form(message="composer_error", fields=("body",), labels={"body": N_("message")})
 FOLLOW_UP_FORM = Form(
@@ -55,7 +57,7 @@ CALL_FORM = Form(
 )
 
 
-class AgentTicketState(StagedFilesMixin, StaffState):
+class AgentTicketState(TicketAiMixin, TicketSuggestionsMixin, StagedFilesMixin, StaffState):
     ticket: dict[str, Any] = {}
     messages: list[dict[str, Any]] = []
     # The timeline: the conversation with the ticket's changes and ratings between the messages; what it shows.
@@ -132,6 +134,7 @@ class AgentTicketState(StagedFilesMixin, StaffState):
         self.ticket, self.messages = loaded["ticket"], loaded["messages"]
         self.entries, self.requester = loaded["entries"], loaded["context"]
         self._mark_seen(int(self.ticket["id"]))
+        self._load_suggestions(actor, self.ticket, self.messages)
         if actor.user_id is not None:
             live.watch(self, user_id=actor.user_id, staff=True, ticket_id=int(self.ticket["id"]))
 
@@ -145,7 +148,10 @@ class AgentTicketState(StagedFilesMixin, StaffState):
         changed = batch.ticket_ids()
         self._mark_fresh(batch.ticket_ids(not_by=user.id) - {int(self.ticket.get("id") or 0)})
         if self.ticket and int(self.ticket["id"]) in changed:
+            before = len(self.messages)
             self._reload(actor, batch)
+            if len(self.messages) != before:
+                self._ai_on_change(actor)
         self._load_counts(actor, batch)
 
     def _refresh_for_language(self) -> None:
@@ -184,8 +190,9 @@ class AgentTicketState(StagedFilesMixin, StaffState):
         self._reload(actor)
         self._read_up_to = self._newest_message_id()
         self._load_counts(actor)
+        self._ai_on_load(actor)
         self.loaded = True
-        return shortcuts.install()  # a, r, n and Esc on this page
+        return [shortcuts.install(), AgentTicketState.load_summary]  # a, r, n and Esc on this page
 
     @rx.event
     def set_mode(self, mode: str | list[str]):
@@ -384,14 +391,18 @@ class AgentTicketState(StagedFilesMixin, StaffState):
                 preview = macros.preview_macro(session, actor=actor, ticket_id=ticket_id, macro_id=int(value))
         except DomainError as error:
             return rx.toast.error(error.message)
+        self._hold_macro(preview)
+        self.composer_error = ""
+        return rx.set_value("composer-body", html_to_editable_text(preview.body))
+
+    def _hold_macro(self, preview: macros.MacroPreview) -> None:
+        """The macro whose actions go with the next send, shown above the composer until then."""
         self.macro = {
             "id": preview.macro_id,
             "name": preview.name,
             "version": preview.version,
             "lines": self._macro_lines(preview.changes),
         }
-        self.composer_error = ""
-        return rx.set_value("composer-body", html_to_editable_text(preview.body))
 
     @rx.event
     def drop_macro(self):
@@ -457,6 +468,7 @@ class AgentTicketState(StagedFilesMixin, StaffState):
         if not written.ok:
             return None
         self.macro = {}
+        self.suggestion_sources, self.suggestion_note, self.draft_before_rewrite = [], "", ""
         self._drop_staged()
         self._read_up_to = max(self._read_up_to, written_message_id(written.value))
         self._reload(actor)

@@ -1,7 +1,8 @@
 """Starts AutoCRM the way the README does (`autocrm serve`) on a free port with a throw-away data dir,
 and drives Debian's chromium through Playwright's sync API.
 
-Never runs `playwright install`: the browser is /usr/bin/chromium.
+Never runs `playwright install`: the browser is /usr/bin/chromium. The session app talks to a local
+OpenAI-compatible test server as its LLM (`browser_llm`), so the AI screens run as with a configured model.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from tests.llm_server import LLMServer, running_llm_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -147,8 +150,20 @@ def served_app_and_log(
 
 
 @pytest.fixture(scope="session")
-def served() -> Iterator[tuple[str, Path]]:
-    with served_app_and_log() as started:
+def browser_llm() -> Iterator[LLMServer]:
+    """The session app's LLM: the local OpenAI-compatible test server (a test sets `reply` and resets it)."""
+    with running_llm_server() as llm:
+        yield llm
+
+
+@pytest.fixture(scope="session")
+def served(browser_llm: LLMServer) -> Iterator[tuple[str, Path]]:
+    llm_env = {
+        "AUTOCRM_LLM_BASE_URL": browser_llm.url,
+        "AUTOCRM_LLM_MODEL": "test-model",
+        "AUTOCRM_LLM_MAX_RETRIES": "0",
+    }
+    with served_app_and_log(llm_env) as started:
         yield started
 
 

@@ -247,3 +247,11 @@ def test_a_second_process_of_the_data_folder_keeps_its_own_index_caught_up_from_
         holder.kill()
         holder.wait()
         vectors.forget()
+
+
+def test_a_snippet_marks_the_query_words_not_every_word_a_letter_starts():
+    from autocrm.services.kb.search import snippet
+
+    marked = snippet("If a transfer is pending for longer than that, reply to this desk.", ["t", "transfer", "pend"])
+    assert marked == "If a <mark>transfer</mark> is <mark>pending</mark> for longer than that, reply to this desk."
+    assert snippet("Refunds arrive", []) == "Refunds arrive"

@@ -209,7 +209,10 @@ def keyword_chunks(
 
 def snippet(passage: str, words: list[str]) -> str:
     """About SNIPPET_CHARS of the passage around its first matching word, escaped, the words in <mark>."""
-    pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\w*", re.IGNORECASE)
+    # A word marks its longer forms from three letters on, as the keyword search matches prefixes; a shorter
+    # one (the "t" of "can't") only itself, or it would mark every word that starts with it.
+    alternatives = [re.escape(w) + (r"\w*" if len(w) >= 3 else r"\b") for w in words if w]
+    pattern = re.compile(r"\b(?:" + "|".join(alternatives) + ")" if alternatives else r"(?!)", re.IGNORECASE)
     first = pattern.search(passage)
     start = max(0, (first.start() if first else 0) - SNIPPET_CHARS // 3)
     if start:

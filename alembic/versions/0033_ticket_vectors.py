@@ -1,7 +1,7 @@
 """Triage from resolved tickets: ticket_vector (a solved or closed ticket's sentence vector)
 
-Revision ID: 0031
-Revises: 0029
+Revision ID: 0033
+Revises: 0032
 Create Date: 2026-12-07 01:00:00
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import autocrm.models.base
 from alembic import op
 
-revision = "0031"
-down_revision = "0029"
+revision = "0033"
+down_revision = "0032"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,83 @@
+"""The AI features for agents (summaries, rewrites) and the admins' AI settings: switches, usage and health.
+
+Every route needs the scope `ai:use`. Without an LLM, or with the feature switched off, a route that needs
+the model answers 503 `ai_unavailable` with `details.reason`; the summary never does (it falls back to the
+extractive one).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import Field
+
+from autocrm.api.deps import Credential, read, write
+from autocrm.api.errors import ERROR_RESPONSES
+from autocrm.api.strict_json import StrictJSONRoute
+from autocrm.services.ai import provider, reply, rewrite, summary
+from autocrm.services.ai.provider import AiStatus, FeatureUsage, Health, SwitchesUpdate
+from autocrm.services.ai.reply import SuggestedReply
+from autocrm.services.ai.rewrite import RewriteRequest, Rewritten
+from autocrm.services.ai.summary import TicketSummary
+from autocrm.services.inputs import MAX_DB_ID, ServiceInput
+
+router = APIRouter(prefix="/api/v1/ai", tags=["AI"], route_class=StrictJSONRoute, responses=ERROR_RESPONSES)
+
+
+class TicketRequest(ServiceInput):
+    ticket_id: int = Field(ge=1, le=MAX_DB_ID)
+
+
+@router.post("/summary", summary="Summarize a ticket")
+async def summarize(key: Credential, data: TicketRequest) -> TicketSummary:
+    """Staff (`tickets:read` too). The problem, what was tried, where it stands and what the customer last asked, each line with the
+    ids of the messages it came from, and the requester's previous tickets. `made_by` says `llm` or
+    `extractive` (sentences as written, when no LLM is set up or it failed)."""
+    return await read(key, lambda session, actor: summary.summarize(session, actor=actor, ticket_id=data.ticket_id))
+
+
+@router.post("/rewrite", summary="Rewrite a draft in another tone")
+async def rewrite_draft(key: Credential, data: RewriteRequest) -> Rewritten:
+    """Staff. `tone` is `friendly`, `concise` or `formal`; links and `{{placeholders}}` come through unchanged
+    or the rewrite is refused (503, reason `changed_draft`). Needs an LLM."""
+    return await read(key, lambda session, actor: rewrite.rewrite(session, actor=actor, data=data))
+
+
+@router.get("/status", summary="Whether the AI is set up and switched on")
+async def ai_status(key: Credential) -> AiStatus:
+    """Staff. The provider, the global switch, and each feature's switch and model."""
+    return await read(key, lambda session, actor: provider.status(session, actor=actor))
+
+
+@router.patch("/switches", summary="Switch the AI off or on")
+async def set_switches(key: Credential, data: SwitchesUpdate) -> AiStatus:
+    """Admins. `enabled` is the kill switch for every feature; `features` switches single ones
+    (`summary`, `suggest_reply`, `rewrite`, `triage`, `chat`). Takes effect at once; audited."""
+    return await write(
+        key,
+        lambda session, actor: provider.set_switches(
+            session, actor=actor, enabled=data.enabled, features=data.features
+        ),
+    )
+
+
+@router.get("/usage", summary="Calls, tokens and latency per feature")
+async def ai_usage(key: Credential, days: Annotated[int, Query(ge=1, le=366)] = 7) -> list[FeatureUsage]:
+    """Admins. Over the last `days`: calls, failures, prompt and completion tokens, latency p50/p95 and the
+    first streamed token's p95, per feature."""
+    return await read(key, lambda session, actor: provider.usage(session, actor=actor, days=days))
+
+
+@router.get("/health", summary="Check the AI provider")
+async def ai_health(key: Credential) -> Health:
+    """Admins. Asks the provider for its models (5 s, no retries): reachable, and taking the desk's key."""
+    return await read(key, lambda session, actor: provider.health(session, actor=actor))
+
+
+@router.post("/suggest-reply", summary="Suggest a reply to a ticket")
+async def suggest_reply(key: Credential, data: TicketRequest) -> SuggestedReply:
+    """Staff (`tickets:read` and `kb:read` too). A draft from the best-matching approved macro (placeholders
+    filled) and the public articles matching the ticket, with those `sources`; written by the LLM from them when
+    one is set up (`made_by: llm`). Nothing matched: an empty `body` and `made_by: none`. Nothing is sent."""
+    return await read(key, lambda session, actor: reply.suggest_reply(session, actor=actor, ticket_id=data.ticket_id))

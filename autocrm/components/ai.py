@@ -1,0 +1,263 @@
+"""The AI's pieces of the agent's ticket page: the summary above the conversation, and the composer's rewrite
+menu with its notice. Bound to a state with `state/ai_assist.TicketAiMixin`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from autocrm import routes
+from autocrm.components.i18n import tr
+from autocrm.components.panel import panel
+from autocrm.core.i18n import N_
+from autocrm.state.ai_assist import TONE_TEXT
+
+
+def _line(label: str, item: Any) -> rx.Component:
+    return rx.cond(
+        item["text"] != "",
+        rx.flex(
+            rx.text(tr(label), size="1", weight="bold", color_scheme="gray", min_width="92px"),
+            rx.text(
+                item["text"],
+                " ",
+                rx.cond(
+                    item["href"] != "",
+                    rx.link(tr("source"), href=item["href"], size="1", class_name="summary-source"),
+                ),
+                size="2",
+                custom_attrs={"dir": "auto"},
+            ),
+            spacing="3",
+            align="baseline",
+        ),
+    )
+
+
+def _previous(ticket: Any) -> rx.Component:
+    return rx.text(
+        rx.link("#", ticket["number"], " ", ticket["subject"], href=routes.agent_ticket("") + ticket["id"].to(str)),
+        rx.text(" · ", ticket["status"], as_="span", color_scheme="gray"),
+        rx.cond(ticket["problem"] != "", rx.text(" — ", ticket["problem"], as_="span", color_scheme="gray")),
+        size="1",
+        custom_attrs={"dir": "auto"},
+    )
+
+
+def summary_panel(state: Any) -> rx.Component:
+    """The conversation in four lines, each linking to the message it came from, and the requester's earlier
+    tickets; it says whether it was quoted from the conversation or written by the AI."""
+    s = state.summary
+    return rx.cond(
+        state.show_summary,
+        panel(
+            rx.flex(
+                rx.flex(
+                    rx.icon("sparkles", size=14, color="var(--accent-10)"),
+                    rx.text(tr("Summary"), size="2", weight="bold"),
+                    rx.badge(
+                        rx.cond(s["by_llm"], tr("Written by AI"), tr("Quoted from the conversation")),
+                        variant="soft",
+                        color_scheme=rx.cond(s["by_llm"], "violet", "gray"),
+                        size="1",
+                        class_name="summary-made-by",
+                    ),
+                    rx.spacer(),
+                    rx.cond(
+                        state.summary_stale,
+                        rx.button(
+                            rx.icon("refresh-cw", size=12),
+                            tr("New messages: refresh"),
+                            size="1",
+                            variant="soft",
+                            on_click=state.refresh_summary,
+                            loading=state.summary_loading,
+                            class_name="summary-refresh",
+                        ),
+                    ),
+                    align="center",
+                    spacing="2",
+                ),
+                _line(N_("Problem"), s["problem"].to(dict)),
+                rx.cond(
+                    s["tried"].to(list).length() > 0,
+                    rx.flex(
+                        rx.text(tr("Tried"), size="1", weight="bold", color_scheme="gray", min_width="92px"),
+                        rx.flex(
+                            rx.foreach(
+                                s["tried"].to(list[dict]),
+                                lambda item: rx.text(
+                                    "· ",
+                                    item["text"],
+                                    " ",
+                                    rx.link(tr("source"), href=item["href"], size="1", class_name="summary-source"),
+                                    size="2",
+                                    custom_attrs={"dir": "auto"},
+                                ),
+                            ),
+                            direction="column",
+                        ),
+                        spacing="3",
+                        align="baseline",
+                    ),
+                ),
+                rx.flex(
+                    rx.text(tr("State"), size="1", weight="bold", color_scheme="gray", min_width="92px"),
+                    rx.text(s["state"], size="2"),
+                    spacing="3",
+                    align="baseline",
+                ),
+                _line(N_("Last ask"), s["last_ask"].to(dict)),
+                rx.cond(
+                    s["previous"].to(list).length() > 0,
+                    rx.flex(
+                        rx.text(tr("Earlier tickets"), size="1", weight="bold", color_scheme="gray", min_width="92px"),
+                        rx.flex(rx.foreach(s["previous"].to(list[dict]), _previous), direction="column", spacing="1"),
+                        spacing="3",
+                        align="baseline",
+                    ),
+                ),
+                direction="column",
+                spacing="2",
+            ),
+            padding="12px 14px",
+            class_name="ticket-summary",
+        ),
+    )
+
+
+def rewrite_menu(state: Any) -> rx.Component:
+    """Rewrite the draft friendlier, more concise or more formal (only when an LLM is set up)."""
+    return rx.cond(
+        state.rewrite_available,
+        rx.menu.root(
+            rx.menu.trigger(
+                rx.button(
+                    rx.icon("wand-sparkles", size=14),
+                    tr("Rewrite"),
+                    rx.icon("chevron-down", size=12),
+                    variant="soft",
+                    color_scheme="gray",
+                    size="1",
+                    type="button",
+                    loading=state.rewriting,
+                    class_name="rewrite-menu",
+                )
+            ),
+            rx.menu.content(
+                *(
+                    rx.menu.item(tr(label), on_select=state.ask_rewrite(tone), class_name=f"rewrite-{tone}")
+                    for tone, label in TONE_TEXT.items()
+                ),
+            ),
+        ),
+    )
+
+
+def rewrite_notice(state: Any) -> rx.Component:
+    """After a rewrite: read it before sending, or put the draft back. A refused rewrite says why."""
+    return rx.fragment(
+        rx.cond(
+            state.draft_before_rewrite != "",
+            rx.callout.root(
+                rx.callout.icon(rx.icon("wand-sparkles", size=16)),
+                rx.flex(
+                    rx.text(tr("The AI rewrote your draft. Read it before you send it."), size="2"),
+                    rx.spacer(),
+                    rx.button(
+                        tr("Undo"),
+                        size="1",
+                        variant="soft",
+                        type="button",
+                        on_click=state.undo_rewrite,
+                        class_name="rewrite-undo",
+                    ),
+                    rx.button(
+                        tr("Keep"),
+                        size="1",
+                        variant="ghost",
+                        type="button",
+                        on_click=state.keep_rewrite,
+                    ),
+                    align="center",
+                    spacing="2",
+                    width="100%",
+                ),
+                size="1",
+                color_scheme="violet",
+                class_name="rewrite-notice",
+            ),
+        ),
+        rx.cond(
+            state.rewrite_error != "",
+            rx.callout.root(
+                rx.callout.icon(rx.icon("circle-alert", size=16)),
+                rx.callout.text(state.rewrite_error),
+                size="1",
+                color_scheme="red",
+                class_name="rewrite-error",
+            ),
+        ),
+    )
+
+
+def suggest_button(state: Any) -> rx.Component:
+    return rx.button(
+        rx.icon("sparkles", size=14),
+        tr("Suggest a reply"),
+        variant="soft",
+        color_scheme="gray",
+        size="1",
+        type="button",
+        loading=state.suggesting,
+        on_click=state.suggest_reply,
+        class_name="suggest-reply",
+    )
+
+
+def _source(source: Any) -> rx.Component:
+    return rx.flex(
+        rx.icon(rx.cond(source["kind"] == "macro", "zap", "file-text"), size=12),
+        rx.cond(
+            source["url"] != "",
+            rx.link(source["title"], href=source["url"], is_external=True, size="1"),
+            rx.text(source["title"], size="1"),
+        ),
+        align="center",
+        spacing="1",
+        class_name="suggestion-source",
+    )
+
+
+def suggestion_notice(state: Any) -> rx.Component:
+    """What the suggested reply in the composer was made from, or that nothing matched."""
+    return rx.cond(
+        state.suggestion_note != "",
+        rx.callout.root(
+            rx.callout.icon(rx.icon("sparkles", size=16)),
+            rx.flex(
+                rx.flex(
+                    rx.text(state.suggestion_note, size="2"),
+                    rx.spacer(),
+                    rx.icon_button(
+                        rx.icon("x", size=12),
+                        size="1",
+                        variant="ghost",
+                        type="button",
+                        on_click=state.dismiss_suggestion,
+                        aria_label=tr("Dismiss"),
+                    ),
+                    align="start",
+                    spacing="2",
+                ),
+                rx.flex(rx.foreach(state.suggestion_sources, _source), spacing="3", wrap="wrap"),
+                direction="column",
+                spacing="1",
+                width="100%",
+            ),
+            size="1",
+            color_scheme="violet",
+            class_name="suggestion-notice",
+        ),
+    )
