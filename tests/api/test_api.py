@@ -132,6 +132,16 @@ def test_openapi_documents_every_endpoint_the_bearer_scheme_and_the_error_envelo
         "/api/v1/views/{view_id}/tickets": ["get"],
         "/api/v1/tickets/bulk": ["post"],
         "/api/v1/jobs/{job_id}": ["get"],
+        "/api/v1/ai/summary": ["post"],
+        "/api/v1/ai/suggest-reply": ["post"],
+        "/api/v1/ai/rewrite": ["post"],
+        "/api/v1/ai/status": ["get"],
+        "/api/v1/ai/switches": ["patch"],
+        "/api/v1/ai/usage": ["get"],
+        "/api/v1/ai/health": ["get"],
+        "/api/v1/ai/request-suggestions": ["post"],
+        "/api/v1/ai/tickets/{ticket_id}/articles": ["get"],
+        "/api/v1/ai/deflections": ["get"],
     }
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     patch = spec["paths"]["/api/v1/tickets/{ticket_id}"]["patch"]
