@@ -38,7 +38,8 @@ def _card(card: Any) -> rx.Component:
 
 def _bar(bar: Any) -> rx.Component:
     return rx.flex(
-        rx.text(bar["solved"], size="1", color_scheme="gray"),
+        # An empty day keeps its line (so the bars stay aligned) but says nothing: a row of zeros is noise.
+        rx.text(rx.cond(bar["solved"].to(int) > 0, bar["solved"].to(str), "\u00a0"), size="1", color_scheme="gray"),
         rx.box(
             height=bar["height"].to(str),
             width="100%",
@@ -83,6 +84,73 @@ def _chart() -> rx.Component:
     )
 
 
+def _recommended(row: Any) -> rx.Component:
+    return rx.flex(
+        rx.icon("list-filter", size=14, color="var(--gray-10)"),
+        rx.flex(
+            rx.text(row["label"], size="2", weight="medium"),
+            rx.text(row["reason"], size="1", color_scheme="gray"),
+            direction="column",
+            flex="1",
+            min_width="0",
+        ),
+        rx.button(
+            rx.icon("bookmark-plus", size=14),
+            tr("Save as a view"),
+            size="1",
+            variant="soft",
+            on_click=StatsState.save_recommended(row["index"]),  # type: ignore[operator]  # Reflex event typing, see pages/admin.py
+            class_name="save-recommended",
+        ),
+        align="center",
+        spacing="3",
+        padding="10px 0",
+        border_top="1px solid var(--gray-4)",
+        class_name="recommended-filter",
+    )
+
+
+def _suggestions() -> rx.Component:
+    s: Any = StatsState
+    return rx.cond(
+        (s.recommended.length() > 0) | (s.tips.length() > 0),
+        rx.grid(
+            rx.cond(
+                s.recommended.length() > 0,
+                panel(
+                    rx.text(tr("Views you might want"), size="2", weight="medium"),
+                    rx.text(
+                        tr("From the tickets you handled most in the last 30 days."), size="1", color_scheme="gray"
+                    ),
+                    rx.foreach(s.recommended, _recommended),
+                    padding="14px 16px",
+                    class_name="recommended-filters",
+                ),
+            ),
+            rx.cond(
+                s.tips.length() > 0,
+                panel(
+                    rx.text(tr("Tips"), size="2", weight="medium"),
+                    rx.foreach(
+                        s.tips,
+                        lambda tip: rx.flex(
+                            rx.icon("lightbulb", size=14, color="var(--amber-10)", flex_shrink="0", margin_top="3px"),
+                            rx.text(tip, size="2"),
+                            spacing="2",
+                            padding_top="8px",
+                        ),
+                    ),
+                    padding="14px 16px",
+                    class_name="personal-tips",
+                ),
+            ),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="3",
+            align="start",
+        ),
+    )
+
+
 @page(route=routes.AGENT_STATS, title=N_("My stats · AutoCRM"), on_load=StatsState.load)
 def my_stats() -> rx.Component:
     s: Any = StatsState
@@ -118,6 +186,7 @@ def my_stats() -> rx.Component:
                         spacing="3",
                     ),
                     rx.cond(s.bars.length() > 0, _chart()),
+                    _suggestions(),
                 ),
             ),
             direction="column",

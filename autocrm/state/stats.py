@@ -10,8 +10,9 @@ import reflex as rx
 
 from autocrm.core import i18n
 from autocrm.core.db import read_session
-from autocrm.services import metrics
+from autocrm.services import metrics, views
 from autocrm.services.actor import Actor
+from autocrm.services.ai import recommendations
 from autocrm.services.errors import DomainError
 from autocrm.state.roles import STAFF
 from autocrm.state.staff import StaffState
@@ -114,6 +115,37 @@ class StatsState(StaffState):
     bars: list[dict[str, Any]] = []
     error: str = ""
     loaded: bool = False
+    # From the agent's own records: filters worth saving as views, and tips with the figures behind them.
+    recommended: list[dict[str, Any]] = []
+    tips: list[str] = []
+
+    def _read_suggestions(self, actor: Actor) -> None:
+        with read_session() as session:
+            found = recommendations.recommended_filters(session, actor=actor)
+            self.tips = [tip.text for tip in recommendations.personal_tips(session, actor=actor)]
+        self.recommended = [
+            {"label": f.label, "reason": f.reason, "filters": f.filters, "index": number}
+            for number, f in enumerate(found)
+        ]
+
+    @rx.event
+    def save_recommended(self, index: int):
+        """One click: the recommended filter becomes one of the agent's own views, in the sidebar."""
+        actor, refusal = self._actor(STAFF)
+        if actor is None:
+            return refusal
+        chosen = next((r for r in self.recommended if r["index"] == int(index)), None)
+        if chosen is None:
+            return None
+        data = views.ViewCreate(name=chosen["label"][:120], filters=chosen["filters"])
+        written = self._write(
+            lambda session: views.create_view(session, actor=actor, data=data),
+            success=self._t("Saved as a view: it is in your sidebar."),
+        )
+        if written.ok:
+            self._read_suggestions(actor)
+            self._load_counts(actor)
+        return written.events
 
     @rx.var
     def period_options(self) -> list[dict[str, str]]:
@@ -144,6 +176,7 @@ class StatsState(StaffState):
         if actor is None:
             return refusal
         self._read(actor)
+        self._read_suggestions(actor)
         self._load_counts(actor)
         self.loaded = True
         return None
@@ -163,3 +196,4 @@ class StatsState(StaffState):
         user = self._current_user()
         if user is not None and user.role.value in STAFF:
             self._read(Actor.for_user(user))
+            self._read_suggestions(Actor.for_user(user))

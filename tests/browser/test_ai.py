@@ -123,3 +123,21 @@ def test_an_agent_sends_an_edited_suggested_reply(open_ui, llm):
     expect(agent.page.locator(".timeline")).to_contain_text("Best regards, Maya")
     expect(agent.page.locator(".suggestion-notice")).to_have_count(0)
     assert agent.errors == []
+
+
+def test_an_agent_saves_a_recommended_filter_as_a_view(open_ui):
+    agent = open_ui()
+    agent.login(AGENT, expect="/agent")
+    agent.wait_ready(".queue-row")
+    agent.goto("/agent/stats")
+    agent.wait_ready(".stat-card")
+    recommended = agent.page.locator(".recommended-filter")
+    recommended.first.wait_for()
+    label = recommended.first.locator("p").first.inner_text()
+    assert " of your " in recommended.first.inner_text()  # the figures it stands on
+    agent.shoot("agent-stats-recommended")
+    recommended.first.locator("button.save-recommended").click()
+    agent.toast("Saved as a view")
+    expect(agent.page.locator("nav, aside, div").get_by_role("link", name=label).first).to_be_visible()
+    expect(agent.page.locator(".recommended-filter").filter(has_text=label)).to_have_count(0)
+    assert agent.errors == []
