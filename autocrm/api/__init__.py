@@ -18,6 +18,7 @@ from autocrm.api.routes import (
     attachments,
     bulk,
     channels,
+    chat,
     files,
     health,
     kb,
@@ -89,6 +90,7 @@ def create_app() -> FastAPI:
     api.include_router(notifications.router)
     api.include_router(views.router)
     api.include_router(channels.router)
+    api.include_router(chat.router)
     return api
 
 
