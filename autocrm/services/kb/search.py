@@ -46,6 +46,7 @@ DENSE_WEIGHT = 1.0
 # in its text.
 HEADING_WEIGHT = 3.0
 CANDIDATES = 50
+DENSE_TOP = 5
 SNIPPET_CHARS = 220
 Mode = Literal["hybrid", "keyword", "dense"]
 
@@ -80,6 +81,7 @@ class Retrieved(BaseModel):
     passage_id: int | None
     fused_score: float
     dense_similarity: float  # the group's best passage cosine, 0.0 when the dense list did not find it
+    dense_top: list[float]  # the cosines of the group's passages among the dense candidates, best first (up to 5)
     keyword_rank: int | None  # the group's rank in the keyword list (1 is best), None when it did not find it
 
 
@@ -187,10 +189,12 @@ def retrieve(
         article_id = chunks[chunk_id].article_id
         if article_id not in best_chunk or score > best_chunk[article_id][0]:
             best_chunk[article_id] = (score, chunk_id)
-    dense_similarity: dict[int, float] = {}
+    dense_top: dict[int, list[float]] = {}
     for chunk_id, similarity in dense_found:
         if chunk_id in chunks:
-            dense_similarity.setdefault(chunks[chunk_id].group_id, similarity)
+            found_of_group = dense_top.setdefault(chunks[chunk_id].group_id, [])
+            if len(found_of_group) < DENSE_TOP:
+                found_of_group.append(similarity)
     keyword_rank: dict[int, int] = {}
     for chunk_id in keyword_found:
         if chunk_id in chunks:
@@ -216,7 +220,8 @@ def retrieve(
                 ),
                 passage_id=passage_id,
                 fused_score=scores[group],
-                dense_similarity=dense_similarity.get(group, 0.0),
+                dense_similarity=dense_top[group][0] if group in dense_top else 0.0,
+                dense_top=dense_top.get(group, []),
                 keyword_rank=keyword_rank.get(group),
             )
         )
