@@ -38,7 +38,7 @@ from autocrm.services import tickets
 from autocrm.services.actor import AI_USE, Actor
 from autocrm.services.errors import PermissionDenied, field_error
 from autocrm.services.inputs import DbId, ServiceInput, Subject
-from autocrm.services.kb.articles import DEFAULT_LOCALE, LOCALES, article_url
+from autocrm.services.kb.articles import DEFAULT_LOCALE, article_url
 from autocrm.services.kb.search import Retrieved, retrieve
 from autocrm.services.tickets import CustomerTicket, TicketCreate
 
@@ -438,7 +438,6 @@ def transcript_html(session: Session, turns: Sequence[TranscriptTurn]) -> str:
 
 __all__ = [
     "CONFIDENCE_THRESHOLD",
-    "LOCALES",
     "ChatAnswer",
     "ChatEscalation",
     "ChatEscalationCreate",
