@@ -19,6 +19,7 @@ from autocrm.api.routes import (
     attachments,
     bulk,
     channels,
+    chat,
     files,
     health,
     kb,
@@ -95,6 +96,7 @@ def create_app() -> FastAPI:
     api.include_router(channels.router)
     api.include_router(ai.router)
     api.include_router(triage.router)
+    api.include_router(chat.router)
     return api
 
 

@@ -130,10 +130,23 @@ def nearest(
     session: Session, query: str, *, locales: Sequence[str] | None, visibilities: Sequence[str], limit: int
 ) -> list[int]:
     """Chunk ids nearest to the query, best first."""
+    return [
+        chunk_id
+        for chunk_id, _similarity in nearest_scored(
+            session, query, locales=locales, visibilities=visibilities, limit=limit
+        )[1]
+    ]
+
+
+def nearest_scored(
+    session: Session, query: str, *, locales: Sequence[str] | None, visibilities: Sequence[str], limit: int
+) -> tuple[np.ndarray | None, list[tuple[int, float]]]:
+    """The query's vector (None when nothing is indexed) and the nearest chunks as (id, cosine), best first: the
+    chatbot's confidence is the cosine itself, not only the rank."""
     index = sync(session)
     total = index.collection.count() if index is not None else 0
     if index is None or total == 0:
-        return []
+        return None, []
     embedded = embedder().embed([query])
     # Chroma's metadata filter costs about 140 ms at 20,000 passages against 2-3 ms without one (bench/README.md),
     # so the nearest UNFILTERED_FACTOR x limit are fetched and filtered here. Only when that leaves fewer than
@@ -144,18 +157,18 @@ def nearest(
     distances = (found["distances"] or [[]])[0]
     metadatas = (found["metadatas"] or [[]])[0]
     allowed_visibility, allowed_locales = set(visibilities), set(locales) if locales is not None else None
-    kept: list[int] = []
+    kept: list[tuple[int, float]] = []
     for chunk_id, distance, meta in zip(found["ids"][0], distances, metadatas, strict=True):
         if 1.0 - distance < MIN_SIMILARITY:
-            return kept
+            return embedded[0], kept
         if meta.get("visibility") in allowed_visibility and (
             allowed_locales is None or meta.get("locale") in allowed_locales
         ):
-            kept.append(int(chunk_id[len(_ID_PREFIX) :]))
+            kept.append((int(chunk_id[len(_ID_PREFIX) :]), 1.0 - distance))
             if len(kept) == limit:
-                return kept
+                return embedded[0], kept
     if fetch == total:
-        return kept
+        return embedded[0], kept
     conditions: list[dict[str, object]] = [{"visibility": {"$in": list(visibilities)}}]
     if locales is not None:
         conditions.append({"locale": {"$in": list(locales)}})
@@ -167,8 +180,8 @@ def nearest(
         include=["distances"],
     )
     distances = (found["distances"] or [[]])[0]
-    return [
-        int(i[len(_ID_PREFIX) :])
+    return embedded[0], [
+        (int(i[len(_ID_PREFIX) :]), 1.0 - distance)
         for i, distance in zip(found["ids"][0], distances, strict=True)
         if 1.0 - distance >= MIN_SIMILARITY
     ]

@@ -46,6 +46,7 @@ DENSE_WEIGHT = 1.0
 # in its text.
 HEADING_WEIGHT = 3.0
 CANDIDATES = 50
+DENSE_TOP = 5
 SNIPPET_CHARS = 220
 Mode = Literal["hybrid", "keyword", "dense"]
 
@@ -63,6 +64,33 @@ class SearchResults(BaseModel):
     items: list[SearchHit]
 
 
+class ArticleRef(BaseModel):
+    id: int
+    group_id: int
+    title: str
+    locale: str
+    url: str
+    body_text: str
+
+
+class Retrieved(BaseModel):
+    """One answer of `retrieve`: the article in the reader's language, its best passage and what the dense list
+    said of its translation group (the chatbot's confidence reads those)."""
+
+    article: ArticleRef
+    passage_id: int | None
+    fused_score: float
+    dense_similarity: float  # the group's best passage cosine, 0.0 when the dense list did not find it
+    dense_top: list[float]  # the cosines of the group's passages among the dense candidates, best first (up to 5)
+    keyword_rank: int | None  # the group's rank in the keyword list (1 is best), None when it did not find it
+
+
+class Retrieval(BaseModel):
+    words: list[str]
+    items: list[Retrieved]
+    query_vector: list[float] | None = None  # for ranking an article's own passages without embedding again
+
+
 def search(
     session: Session,
     *,
@@ -74,23 +102,77 @@ def search(
     mode: Mode = "hybrid",
 ) -> SearchResults:
     actor.require_scope(KB_READ)
+    found = retrieve(
+        session,
+        q=q,
+        locale=locale,
+        visibilities=readable_visibilities(actor),
+        limit=limit,
+        cross_locale=cross_locale,
+        mode=mode,
+    )
+    chunks = _chunk_texts(session, [item.passage_id for item in found.items if item.passage_id is not None])
+    return SearchResults(
+        items=[
+            SearchHit(
+                article_id=item.article.id,
+                title=item.article.title,
+                locale=item.article.locale,
+                snippet=snippet(
+                    chunks.get(item.passage_id, item.article.body_text)
+                    if item.passage_id is not None
+                    else item.article.body_text,
+                    found.words,
+                ),
+                score=round(item.fused_score, 6),
+                url=item.article.url,
+            )
+            for item in found.items
+        ]
+    )
+
+
+def _chunk_texts(session: Session, chunk_ids: Sequence[int]) -> dict[int, str]:
+    if not chunk_ids:
+        return {}
+    rows = session.exec(select(KbChunk.id, KbChunk.text).where(col(KbChunk.id).in_(chunk_ids))).all()
+    return {stored_id(chunk_id): chunk_text for chunk_id, chunk_text in rows}
+
+
+def retrieve(
+    session: Session,
+    *,
+    q: str,
+    locale: str | None,
+    visibilities: Sequence[str],
+    limit: int = 10,
+    cross_locale: bool = False,
+    mode: Mode = "hybrid",
+) -> Retrieval:
+    """The best `limit` translation groups for the query, fused, each answered by one article (no role check:
+    callers decide the visibilities)."""
     query = q.strip()
     words = stopwords.content_words(fulltext.terms(query))
     if not words:
-        return SearchResults(items=[])
+        return Retrieval(words=[], items=[])
     reader_locale = locale or DEFAULT_LOCALE
     locales = None if cross_locale else sorted({reader_locale, DEFAULT_LOCALE})
-    visibilities = readable_visibilities(actor)
     ranked: list[tuple[float, list[int]]] = []
+    keyword_found: list[int] = []
+    dense_found: list[tuple[int, float]] = []
+    query_vector = None
     if mode in ("hybrid", "keyword"):
-        found = keyword_chunks(session, words, locales=locales, visibilities=visibilities, limit=CANDIDATES)
-        ranked.append((KEYWORD_WEIGHT, found))
+        keyword_found = keyword_chunks(session, words, locales=locales, visibilities=visibilities, limit=CANDIDATES)
+        ranked.append((KEYWORD_WEIGHT, keyword_found))
     if mode in ("hybrid", "dense"):
-        found = index.nearest(session, query, locales=locales, visibilities=visibilities, limit=CANDIDATES)
-        ranked.append((DENSE_WEIGHT, found))
+        query_vector, dense_found = index.nearest_scored(
+            session, query, locales=locales, visibilities=visibilities, limit=CANDIDATES
+        )
+        ranked.append((DENSE_WEIGHT, [chunk_id for chunk_id, _similarity in dense_found]))
     chunk_ids = list(dict.fromkeys(i for _weight, lst in ranked for i in lst))
+    vector = query_vector.tolist() if query_vector is not None else None
     if not chunk_ids:
-        return SearchResults(items=[])
+        return Retrieval(words=words, items=[], query_vector=vector)
     chunks = {stored_id(c.id): c for c in session.exec(select(KbChunk).where(col(KbChunk.id).in_(chunk_ids))).all()}
     scores: dict[int, float] = {}
     best_chunk: dict[int, tuple[float, int]] = {}  # article id -> (its passage's best fused score, chunk id)
@@ -107,6 +189,16 @@ def search(
         article_id = chunks[chunk_id].article_id
         if article_id not in best_chunk or score > best_chunk[article_id][0]:
             best_chunk[article_id] = (score, chunk_id)
+    dense_top: dict[int, list[float]] = {}
+    for chunk_id, similarity in dense_found:
+        if chunk_id in chunks:
+            found_of_group = dense_top.setdefault(chunks[chunk_id].group_id, [])
+            if len(found_of_group) < DENSE_TOP:
+                found_of_group.append(similarity)
+    keyword_rank: dict[int, int] = {}
+    for chunk_id in keyword_found:
+        if chunk_id in chunks:
+            keyword_rank.setdefault(chunks[chunk_id].group_id, len(keyword_rank) + 1)
     top_groups = sorted(scores, key=lambda g: (-scores[g], g))[: max(limit, 1) * 2]
     answers = _answers(session, top_groups, best_chunk, reader_locale=reader_locale, visibilities=visibilities)
     items = []
@@ -115,20 +207,27 @@ def search(
         if article is None:
             continue
         best = best_chunk.get(stored_id(article.id))
-        passage = chunks[best[1]] if best is not None else _first_chunk(session, stored_id(article.id))
+        passage_id = best[1] if best is not None else _first_chunk_id(session, stored_id(article.id))
         items.append(
-            SearchHit(
-                article_id=stored_id(article.id),
-                title=article.title,
-                locale=article.locale,
-                snippet=snippet(passage.text if passage is not None else article.body_text, words),
-                score=round(scores[group], 6),
-                url=article_url(article),
+            Retrieved(
+                article=ArticleRef(
+                    id=stored_id(article.id),
+                    group_id=group,
+                    title=article.title,
+                    locale=article.locale,
+                    url=article_url(article),
+                    body_text=article.body_text,
+                ),
+                passage_id=passage_id,
+                fused_score=scores[group],
+                dense_similarity=dense_top[group][0] if group in dense_top else 0.0,
+                dense_top=dense_top.get(group, []),
+                keyword_rank=keyword_rank.get(group),
             )
         )
         if len(items) == limit:
             break
-    return SearchResults(items=items)
+    return Retrieval(words=words, items=items, query_vector=vector)
 
 
 def _answers(
@@ -165,9 +264,9 @@ def _preference(article: KbArticle, best_chunk: dict[int, tuple[float, int]], re
     return (1 if article.locale == reader_locale else 0, best_chunk.get(stored_id(article.id), (0.0, 0))[0])
 
 
-def _first_chunk(session: Session, article_id: int) -> KbChunk | None:
+def _first_chunk_id(session: Session, article_id: int) -> int | None:
     return session.exec(
-        select(KbChunk).where(KbChunk.article_id == article_id).order_by(col(KbChunk.position)).limit(1)
+        select(KbChunk.id).where(KbChunk.article_id == article_id).order_by(col(KbChunk.position)).limit(1)
     ).first()
 
 
