@@ -175,6 +175,31 @@ def _usage_card(row: Any) -> rx.Component:
     )
 
 
+QUALITY_COLUMNS = [
+    Column(N_("Measured"), lambda r: rx.text(r["what"], size="2"), width="46%"),
+    Column(N_("Target"), lambda r: rx.text(r["target"], size="2")),
+    Column(N_("Result"), lambda r: rx.text(r["measured"], size="2", weight="medium")),
+    Column(
+        N_("Met"),
+        lambda r: rx.badge(
+            rx.cond(r["met"] == "yes", tr("Met"), tr("Not yet")),
+            color_scheme=rx.cond(r["met"] == "yes", "grass", "amber"),
+        ),
+        width="90px",
+    ),
+]
+
+
+def _quality_card(row: Any) -> rx.Component:
+    return rx.flex(
+        rx.text(row["what"], size="2"),
+        rx.text(row["measured"], " · ", tr("target"), " ", row["target"], size="1", color_scheme="gray"),
+        direction="column",
+        padding="10px 12px",
+        border_bottom="1px solid var(--gray-4)",
+    )
+
+
 @page(route=routes.ADMIN_AI, title=N_("AI · AutoCRM"), on_load=AdminAiState.load)
 def admin_ai() -> rx.Component:
     return agent_shell(
@@ -193,6 +218,16 @@ def admin_ai() -> rx.Component:
                         tr("Only calls to the LLM are counted; the features that work without one cost nothing here."),
                         size="1",
                         color_scheme="gray",
+                    ),
+                    rx.cond(
+                        S.quality.length() > 0,
+                        rx.fragment(
+                            rx.text(tr("Quality without an LLM"), size="3", weight="bold", margin_top="8px"),
+                            responsive_list(
+                                S.quality, columns=QUALITY_COLUMNS, card=_quality_card, row_class="ai-quality-row"
+                            ),
+                            rx.text(S.quality_note, size="1", color_scheme="gray"),
+                        ),
                     ),
                 ),
             ),

@@ -3,6 +3,8 @@ and what the features cost over the last week (`services/ai/provider.py`)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import reflex as rx
@@ -15,6 +17,30 @@ from autocrm.state.roles import ADMIN
 from autocrm.state.staff import StaffState
 
 USAGE_DAYS = 7
+# What `bench/ai_eval.py --write` measured on public data (BANKING77), shipped with the code it measured.
+QUALITY_FILE = Path(__file__).resolve().parent.parent / "seed_data" / "ai_quality.json"
+
+
+QUALITY_TEXT = {
+    "triage": N_("Triage: the right category for new tickets (BANKING77: 3,080 new, 10,003 resolved)"),
+    "chat_answer": N_("Chatbot: answerable questions answered from the right article / unanswerable ones escalated"),
+    "chat_latency": N_("Chatbot: time to answer with 10,000 articles"),
+}
+
+
+def quality_row(row: dict[str, str]) -> dict[str, str]:
+    """A measured row with what it measures in the reader's language (the file says it in English)."""
+    label = QUALITY_TEXT.get(row.get("key", ""))
+    return {**row, "what": t(label) if label else row.get("what", "")}
+
+
+def measured_quality() -> dict[str, Any]:
+    try:
+        return json.loads(QUALITY_FILE.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
 PROVIDER_TEXT = {"openai-compatible": N_("OpenAI-compatible server"), "azure": N_("Azure OpenAI")}
 HEALTH_TEXT = {
     "not_configured": N_("No model set up"),
@@ -54,6 +80,8 @@ class AdminAiState(StaffState):
     checking: bool = False
     error: str = ""
     loaded: bool = False
+    quality: list[dict[str, str]] = []
+    quality_note: str = ""
 
     def _fetch(self) -> None:
         actor, _ = self._actor(ADMIN)
@@ -82,6 +110,17 @@ class AdminAiState(StaffState):
         self.error = ""
         self.health_text, self.health_detail, self.health_color = "", "", "gray"
         self._fetch()
+        quality = measured_quality()
+        self.quality = [quality_row(row) for row in quality.get("rows", [])]
+        self.quality_note = (
+            t(
+                "Measured {date} with {command}, on public data.",
+                date=quality["measured_on"],
+                command=quality["command"],
+            )
+            if quality
+            else ""
+        )
         self._load_counts(actor)
         self.loaded = True
         return None

@@ -93,6 +93,8 @@ def test_admins_switch_a_feature_off_and_see_the_usage(open_ui, llm):
         rewrite_switch.click()
         expect(rewrite_switch).to_have_attribute("data-state", "checked")
     assert admin.page.locator(".ai-usage-row").filter(visible=True).count() == 5
+    quality = admin.page.locator(".ai-quality-row").filter(visible=True)
+    assert quality.count() == 3 and "BANKING77" in quality.first.inner_text()  # what bench/ai_eval.py measured
     assert admin.errors == []
 
 
