@@ -12,9 +12,10 @@ the ticket's own, the skills those of its `ticket_routing` row.
 Prediction. Each label is the argmax of a blend: the similarity-weighted vote of the `NEIGHBOURS` nearest
 resolved tickets (cosine over the vectors) and a softmax regression trained on the same vectors and labels.
 On BANKING77 (`bench/ai_eval_triage.py`) the neighbours alone reach about 0.925 accuracy, the classifier
-alone 0.93 and the half-and-half blend 0.935 (weights chosen from 0.3/0.5/0.7/0.85 and k from 5/10 on that
-bench). Hashed word and character n-grams as more classifier input would cost ten times the training time
-and memory; the sentence vector alone passes the target, so it is the only feature. Skills, a set per
+alone 0.925 and the blend 0.935. The blend's weight, k and temperature were chosen on a dev split of the train
+rows, never on the test rows (`bench/ai_triage_choice.py`: weight 0 to 1, k 5/10/20, temperature 0.02 to
+0.1). Hashed word and character n-grams as more classifier input would cost ten times the training time and
+memory; the sentence vector alone passes the target, so it is the only feature. Skills, a set per
 ticket, come from the neighbours' vote alone.
 
 Why an in-process numpy matrix and not Chroma (`core/vectors.py`): the classifier needs every vector in
@@ -70,8 +71,8 @@ NEIGHBOURS = 10
 SOURCES = 5
 # A neighbour's vote weighs exp(similarity / temperature): at 0.05 a neighbour 0.05 closer counts e times more.
 TEMPERATURE = 0.05
-# The classifier's share of the blend; the neighbours' vote has the rest (bench/ai_eval_triage.py).
-CLASSIFIER_WEIGHT = 0.5
+# The classifier's share of the blend; the neighbours' vote has the rest (chosen on dev: bench/ai_triage_choice.py).
+CLASSIFIER_WEIGHT = 0.7
 # A skill is suggested when neighbours holding this share of the vote required it.
 SKILL_SHARE = 0.5
 REFIT_FRACTION = 0.05
@@ -444,13 +445,7 @@ def triage(session: Session, *, actor: Actor, data: TriageRequest) -> TriageResu
         )
     text = ticket_text(data.subject, data.body)
     query = embedder().embed([text])[0]
-    # einsum's own single-threaded loop, not BLAS: on a busy machine BLAS's threads wake slowly (matmul p50 4-16 ms,
-    # p95 100-230 ms against 1.3 ms and 5-9 ms at 10,000 tickets).
-    similarities = np.einsum("ij,j->i", known.matrix, query)
-    k = min(NEIGHBOURS, len(known.ids))
-    nearest = np.argpartition(-similarities, k - 1)[:k]
-    nearest = nearest[np.argsort(-similarities[nearest])]
-    votes = np.exp((similarities[nearest] - similarities[nearest[0]]) / TEMPERATURE)
+    similarities, nearest, votes = neighbours(known.matrix, query)
     features = query[None, :]
     suggested: dict[str, tuple[Any, float]] = {}
     for name, values in known.labels.items():
@@ -478,12 +473,28 @@ def triage(session: Session, *, actor: Actor, data: TriageRequest) -> TriageResu
     )
 
 
+def neighbours(
+    matrix: np.ndarray, query: np.ndarray, *, k: int = NEIGHBOURS, temperature: float = TEMPERATURE
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every history row's cosine to the query, the `k` nearest rows (closest first) and their votes."""
+    # einsum's own single-threaded loop, not BLAS: on a busy machine BLAS's threads wake slowly (matmul p50 4-16 ms,
+    # p95 100-230 ms against 1.3 ms and 5-9 ms at 10,000 tickets).
+    similarities = np.einsum("ij,j->i", matrix, query)
+    k = min(k, len(similarities))
+    nearest = np.argpartition(-similarities, k - 1)[:k]
+    nearest = nearest[np.argsort(-similarities[nearest])]
+    votes = np.exp((similarities[nearest] - similarities[nearest[0]]) / temperature)
+    return similarities, nearest, votes
+
+
 def _suggest(
     values: list[Any],
     nearest: np.ndarray,
     votes: np.ndarray,
     classifier: _Classifier | None,
     features: np.ndarray,
+    *,
+    classifier_weight: float | None = None,
 ) -> tuple[Any, float]:
     """The label and its confidence: the neighbours' weighted vote, blended with the classifier's probability."""
     tally: dict[Any, float] = {}
@@ -493,11 +504,12 @@ def _suggest(
             tally[value] = tally.get(value, 0.0) + float(weight)
     total = float(votes.sum())
     scores = {label: share / total for label, share in tally.items()}
+    weight = CLASSIFIER_WEIGHT if classifier_weight is None else classifier_weight
     if classifier is not None:
         probabilities = classifier.probabilities(features)[0]
-        blended = {label: (1 - CLASSIFIER_WEIGHT) * share for label, share in scores.items()}
+        blended = {label: (1 - weight) * share for label, share in scores.items()}
         for label, probability in zip(classifier.labels, probabilities, strict=True):
-            blended[label] = blended.get(label, 0.0) + CLASSIFIER_WEIGHT * float(probability)
+            blended[label] = blended.get(label, 0.0) + weight * float(probability)
         scores = blended
     if not scores:
         return None, 0.0
