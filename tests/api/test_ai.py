@@ -98,3 +98,18 @@ def test_an_agents_recommendations_over_http(api):
     assert_error(api.client.get(f"/api/v1/ai/recommendations/agents/{agent_id}", headers=keys["agent"]), 403)
     assert_error(api.client.get("/api/v1/ai/recommendations/agents/0", headers=admin), 422)
     assert_error(api.client.get("/api/v1/ai/recommendations/agents/99999", headers=admin), 404)
+
+
+def test_a_drafts_spelling_over_http(api):
+    key = _keys()["agent"]
+    checked = api.client.post(
+        "/api/v1/ai/spelling", json={"text": "Thanks, we recieve it.", "ticket_id": api.ticket.id}, headers=key
+    )
+    assert checked.status_code == 200, checked.text
+    assert checked.json()["spelling_checked"] is True
+    assert [(i["word"], i["start"], i["suggestions"][0]) for i in checked.json()["issues"]] == [
+        ("recieve", 11, "receive")
+    ]
+    assert_error(api.client.post("/api/v1/ai/spelling", json={"text": "hi", "locale": "xx"}, headers=key), 422)
+    assert_error(api.client.post("/api/v1/ai/spelling", json={"text": "x" * 20_001}, headers=key), 422)
+    assert_error(api.client.post("/api/v1/ai/spelling", json={"text": "hi", "ticket_id": 99999}, headers=key), 404)

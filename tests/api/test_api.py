@@ -140,6 +140,7 @@ def test_openapi_documents_every_endpoint_the_bearer_scheme_and_the_error_envelo
         "/api/v1/ai/usage": ["get"],
         "/api/v1/ai/health": ["get"],
         "/api/v1/ai/recommendations/agents/{agent_id}": ["get"],
+        "/api/v1/ai/spelling": ["post"],
         "/api/v1/ai/request-suggestions": ["post"],
         "/api/v1/ai/tickets/{ticket_id}/articles": ["get"],
         "/api/v1/ai/deflections": ["get"],
