@@ -24,6 +24,7 @@ from autocrm.state.roles import STAFF
 from autocrm.state.session import Form, Written
 from autocrm.state.staff import StaffState
 from autocrm.state.suggestions import TicketSuggestionsMixin
+from autocrm.state.triage import TicketTriageMixin
 
 COMPOSER_FORM = Form(message="composer_error", fields=("body",), labels={"body": N_("message")})
 FOLLOW_UP_FORM = Form(
@@ -57,7 +58,7 @@ CALL_FORM = Form(
 )
 
 
-class AgentTicketState(TicketAiMixin, TicketSuggestionsMixin, StagedFilesMixin, StaffState):
+class AgentTicketState(TicketAiMixin, TicketTriageMixin, TicketSuggestionsMixin, StagedFilesMixin, StaffState):
     ticket: dict[str, Any] = {}
     messages: list[dict[str, Any]] = []
     # The timeline: the conversation with the ticket's changes and ratings between the messages; what it shows.
@@ -191,8 +192,10 @@ class AgentTicketState(TicketAiMixin, TicketSuggestionsMixin, StagedFilesMixin, 
         self._read_up_to = self._newest_message_id()
         self._load_counts(actor)
         self._ai_on_load(actor)
+        self._triage_on_load()
         self.loaded = True
-        return [shortcuts.install(), AgentTicketState.load_summary]  # a, r, n and Esc on this page
+        # a, r, n and Esc on this page; the summary and triage after the page is up.
+        return [shortcuts.install(), AgentTicketState.load_summary, AgentTicketState.load_triage]
 
     @rx.event
     def set_mode(self, mode: str | list[str]):
