@@ -270,46 +270,53 @@ def _caption(text: str) -> rx.Component:
 
 
 def _triage_offer(state: Any, row: Any) -> rx.Component:
+    """What the ticket has now and its confidence on one line, the suggestion and its Apply on the next: a long
+    category or team name wraps rather than hiding behind the button."""
     return rx.flex(
         rx.flex(
-            rx.text(
-                row["now"],
-                size="1",
-                color_scheme="gray",
-                overflow="hidden",
-                text_overflow="ellipsis",
-                white_space="nowrap",
+            rx.text(row["now"], size="1", color_scheme="gray", flex="1", min_width="0"),
+            rx.tooltip(
+                rx.badge(
+                    row["percent"],
+                    color_scheme=row["tone"],
+                    variant="soft",
+                    flex_shrink="0",
+                    class_name="triage-confidence",
+                ),
+                content=tr(
+                    "Confidence: how strongly the most similar resolved tickets agree on this. Not a guarantee."
+                ),
             ),
+            align="start",
+            spacing="2",
+        ),
+        rx.flex(
             rx.text(
                 row["label"],
                 size="2",
                 weight="medium",
-                overflow="hidden",
-                text_overflow="ellipsis",
-                white_space="nowrap",
+                flex="1",
+                min_width="0",
+                style={"overflowWrap": "anywhere"},
                 class_name="triage-value",
                 custom_attrs={"dir": "auto"},
             ),
-            direction="column",
-            min_width="0",
-            flex="1",
+            rx.button(
+                tr("Apply"),
+                size="1",
+                variant="soft",
+                type="button",
+                flex_shrink="0",
+                on_click=state.apply_triage(row["key"]),
+                disabled=state.is_closed | state.triage_applying,
+                class_name="triage-apply",
+                aria_label=tr("Apply {field}: {value}", field=row["field_label"].to(str), value=row["label"].to(str)),
+            ),
+            align="center",
+            spacing="2",
         ),
-        rx.tooltip(
-            rx.badge(row["percent"], color_scheme=row["tone"], variant="soft", class_name="triage-confidence"),
-            content=tr("Confidence: how strongly the most similar resolved tickets agree on this. Not a guarantee."),
-        ),
-        rx.button(
-            tr("Apply"),
-            size="1",
-            variant="soft",
-            type="button",
-            on_click=state.apply_triage(row["key"]),
-            disabled=state.is_closed | state.triage_applying,
-            class_name="triage-apply",
-            aria_label=tr("Apply {field}: {value}", field=row["field_label"].to(str), value=row["label"].to(str)),
-        ),
-        align="center",
-        spacing="2",
+        direction="column",
+        spacing="1",
         class_name="triage-offer",
         custom_attrs={"data-field": row["field"]},
     )
