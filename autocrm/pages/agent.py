@@ -13,6 +13,7 @@ from autocrm.components.ai import (
     suggest_button,
     suggestion_notice,
     summary_panel,
+    triage_panel,
 )
 from autocrm.components.badges import avatar, priority_badge, status_badge, time_ago
 from autocrm.components.composer import closed_notice, composer
@@ -1518,6 +1519,7 @@ def agent_ticket() -> rx.Component:
                         ),
                         rx.flex(
                             _properties(),
+                            triage_panel(AgentTicketState),
                             _suggestions_panel(),
                             _requester_panel(),
                             # Not sticky: the two panels together are taller than a laptop's screen.

@@ -25,6 +25,7 @@ from autocrm.state.session import Form, Written
 from autocrm.state.spelling import SpellingMixin
 from autocrm.state.staff import StaffState
 from autocrm.state.suggestions import TicketSuggestionsMixin
+from autocrm.state.triage import TicketTriageMixin
 
 COMPOSER_FORM = Form(message="composer_error", fields=("body",), labels={"body": N_("message")})
 FOLLOW_UP_FORM = Form(
@@ -58,7 +59,9 @@ CALL_FORM = Form(
 )
 
 
-class AgentTicketState(TicketAiMixin, SpellingMixin, TicketSuggestionsMixin, StagedFilesMixin, StaffState):
+class AgentTicketState(
+    TicketAiMixin, TicketTriageMixin, SpellingMixin, TicketSuggestionsMixin, StagedFilesMixin, StaffState
+):
     ticket: dict[str, Any] = {}
     messages: list[dict[str, Any]] = []
     # The timeline: the conversation with the ticket's changes and ratings between the messages; what it shows.
@@ -193,8 +196,10 @@ class AgentTicketState(TicketAiMixin, SpellingMixin, TicketSuggestionsMixin, Sta
         self._load_counts(actor)
         self._ai_on_load(actor)
         self._spelling_on_load(actor)
+        self._triage_on_load()
         self.loaded = True
-        return [shortcuts.install(), AgentTicketState.load_summary]  # a, r, n and Esc on this page
+        # a, r, n and Esc on this page; the summary and triage after the page is up.
+        return [shortcuts.install(), AgentTicketState.load_summary, AgentTicketState.load_triage]
 
     @rx.event
     def set_mode(self, mode: str | list[str]):
