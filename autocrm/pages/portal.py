@@ -73,6 +73,110 @@ def _section(title: str, rows) -> rx.Component:
     )
 
 
+def _why(row) -> rx.Component:
+    """Why the article was picked, in the tab's language: one of the customer's own requests, or the help centre."""
+    return rx.match(
+        row["reason"],
+        (
+            "request",
+            tr(
+                "Because of your request #{number} “{subject}”",
+                number=row["request_number"],
+                subject=row["request_subject"],
+            ),
+        ),
+        ("popular", tr("Among the most read in the help centre")),
+        tr("Latest in the help centre"),
+    )
+
+
+def _article_for_me(row) -> rx.Component:
+    return rx.link(
+        panel(
+            rx.flex(
+                rx.flex(
+                    rx.icon("file-text", size=16, color="var(--accent-10)", flex_shrink="0"),
+                    rx.text(
+                        row["title"],
+                        size="2",
+                        weight="medium",
+                        class_name="article-for-me-title",
+                        custom_attrs={"dir": "auto"},
+                    ),
+                    spacing="2",
+                    align="start",
+                ),
+                rx.text(
+                    row["snippet"],
+                    size="1",
+                    color_scheme="gray",
+                    custom_attrs={"dir": "auto"},
+                    style={"display": "-webkit-box", "-webkit-line-clamp": "2", "-webkit-box-orient": "vertical"},
+                    overflow="hidden",
+                ),
+                rx.flex(
+                    rx.icon(
+                        rx.match(row["reason"], ("request", "message-square"), ("popular", "trending-up"), "sparkles"),
+                        size=12,
+                        flex_shrink="0",
+                    ),
+                    rx.text(_why(row), size="1", truncate=True, class_name="article-for-me-why"),
+                    spacing="1",
+                    align="center",
+                    color="var(--accent-11)",
+                    min_width="0",
+                    margin_top="auto",
+                ),
+                direction="column",
+                spacing="2",
+                height="100%",
+            ),
+            padding="12px 14px",
+            height="100%",
+            _hover={"border_color": "var(--accent-7)"},
+        ),
+        href=row["url"].to(str),
+        underline="none",
+        color="inherit",
+        display="block",
+        class_name="article-for-me",
+    )
+
+
+def _articles_for_me() -> rx.Component:
+    """Help articles picked from the customer's own requests, or the help centre's most read or latest."""
+    s = PortalState
+    return rx.cond(
+        s.articles_loaded,
+        rx.cond(
+            s.articles.length() > 0,  # type: ignore[attr-defined]
+            rx.flex(
+                rx.flex(
+                    rx.text(
+                        rx.cond(s.articles_personal, tr("Articles for you"), tr("From our help centre")),
+                        size="2",
+                        weight="medium",
+                        color_scheme="gray",
+                    ),
+                    rx.spacer(),
+                    rx.link(tr("Browse the help centre"), href=routes.HELP, size="1", class_name="browse-help"),
+                    align="baseline",
+                    spacing="2",
+                ),
+                rx.grid(
+                    rx.foreach(s.articles, _article_for_me),
+                    columns=rx.breakpoints(initial="1", sm="2"),
+                    spacing="2",
+                ),
+                direction="column",
+                spacing="2",
+                class_name="articles-for-me",
+            ),
+        ),
+        skeleton_rows(2, "88px"),
+    )
+
+
 @page(route=routes.PORTAL, title=N_("My requests · {company}"), on_load=PortalState.load)
 def portal() -> rx.Component:
     return portal_shell(
@@ -98,17 +202,25 @@ def portal() -> rx.Component:
                     PortalState.has_tickets,
                     rx.flex(
                         _section(tr("Open requests"), PortalState.open_rows),
+                        # Between what the customer waits on and their history, so a long history does not push
+                        # it out of sight.
+                        _articles_for_me(),
                         _section(tr("Solved requests"), PortalState.done_rows),
                         direction="column",
                         spacing="5",
                     ),
-                    panel(
-                        empty_state(
-                            "message-circle-question",
-                            tr("No requests yet"),
-                            tr("Tell us what you need help with and a member of our team will get back to you."),
-                            rx.link(rx.button(rx.icon("plus", size=14), tr("New request")), href=routes.PORTAL_NEW),
+                    rx.flex(
+                        panel(
+                            empty_state(
+                                "message-circle-question",
+                                tr("No requests yet"),
+                                tr("Tell us what you need help with and a member of our team will get back to you."),
+                                rx.link(rx.button(rx.icon("plus", size=14), tr("New request")), href=routes.PORTAL_NEW),
+                            ),
                         ),
+                        _articles_for_me(),
+                        direction="column",
+                        spacing="5",
                     ),
                 ),
             ),
