@@ -119,11 +119,19 @@ def _article_for_me(row) -> rx.Component:
                         rx.match(row["reason"], ("request", "message-square"), ("popular", "trending-up"), "sparkles"),
                         size=12,
                         flex_shrink="0",
+                        margin_top="3px",
+                        color="var(--accent-10)",
                     ),
-                    rx.text(_why(row), size="1", truncate=True, class_name="article-for-me-why"),
+                    rx.text(
+                        _why(row),
+                        size="1",
+                        class_name="article-for-me-why",
+                        style={"display": "-webkit-box", "-webkit-line-clamp": "2", "-webkit-box-orient": "vertical"},
+                        overflow="hidden",
+                    ),
                     spacing="1",
-                    align="center",
-                    color="var(--accent-11)",
+                    align="start",
+                    color="var(--gray-11)",
                     min_width="0",
                     margin_top="auto",
                 ),
@@ -151,22 +159,22 @@ def _articles_for_me() -> rx.Component:
         rx.cond(
             s.articles.length() > 0,  # type: ignore[attr-defined]
             rx.flex(
-                rx.flex(
-                    rx.text(
-                        rx.cond(s.articles_personal, tr("Articles for you"), tr("From our help centre")),
-                        size="2",
-                        weight="medium",
-                        color_scheme="gray",
-                    ),
-                    rx.spacer(),
-                    rx.link(tr("Browse the help centre"), href=routes.HELP, size="1", class_name="browse-help"),
-                    align="baseline",
-                    spacing="2",
+                rx.text(
+                    rx.cond(s.articles_personal, tr("Articles for you"), tr("From our help centre")),
+                    size="2",
+                    weight="medium",
+                    color_scheme="gray",
                 ),
-                rx.grid(
-                    rx.foreach(s.articles, _article_for_me),
-                    columns=rx.breakpoints(initial="1", sm="2"),
-                    spacing="2",
+                rx.flex(rx.foreach(s.articles, _article_for_me), direction="column", spacing="2"),
+                rx.link(
+                    tr("Browse the help centre"),
+                    rx.icon("arrow-right", size=12),
+                    href=routes.HELP,
+                    size="1",
+                    display="inline-flex",
+                    align_items="center",
+                    gap="4px",
+                    class_name="browse-help",
                 ),
                 direction="column",
                 spacing="2",
@@ -198,30 +206,50 @@ def portal() -> rx.Component:
             rx.cond(
                 ~PortalState.loaded,
                 skeleton_rows(4, "64px"),
-                rx.cond(
-                    PortalState.has_tickets,
-                    rx.flex(
-                        _section(tr("Open requests"), PortalState.open_rows),
-                        # Between what the customer waits on and their history, so a long history does not push
-                        # it out of sight.
-                        _articles_for_me(),
-                        _section(tr("Solved requests"), PortalState.done_rows),
-                        direction="column",
-                        spacing="5",
-                    ),
-                    rx.flex(
-                        panel(
-                            empty_state(
-                                "message-circle-question",
-                                tr("No requests yet"),
-                                tr("Tell us what you need help with and a member of our team will get back to you."),
-                                rx.link(rx.button(rx.icon("plus", size=14), tr("New request")), href=routes.PORTAL_NEW),
+                # On a phone: open requests, the articles, then the solved ones (a long history must not push the
+                # articles out of reach); from a tablet's width on, the articles sit beside the requests.
+                rx.box(
+                    rx.box(
+                        rx.cond(
+                            PortalState.has_tickets,
+                            _section(tr("Open requests"), PortalState.open_rows),
+                            panel(
+                                empty_state(
+                                    "message-circle-question",
+                                    tr("No requests yet"),
+                                    tr(
+                                        "Tell us what you need help with and a member of our team will get back to you."
+                                    ),
+                                    rx.link(
+                                        rx.button(rx.icon("plus", size=14), tr("New request")), href=routes.PORTAL_NEW
+                                    ),
+                                ),
                             ),
                         ),
-                        _articles_for_me(),
-                        direction="column",
-                        spacing="5",
+                        grid_area="open",
+                        min_width="0",
                     ),
+                    rx.box(
+                        _articles_for_me(),
+                        grid_area="aside",
+                        min_width="0",
+                        align_self="start",
+                        position=rx.breakpoints(initial="static", sm="sticky"),
+                        top="76px",
+                    ),
+                    rx.box(_section(tr("Solved requests"), PortalState.done_rows), grid_area="solved", min_width="0"),
+                    display="grid",
+                    grid_template_columns=rx.breakpoints(
+                        initial="minmax(0, 1fr)",
+                        sm=rx.cond(PortalState.articles_shown, "minmax(0, 1fr) 272px", "minmax(0, 1fr)"),
+                    ),
+                    grid_template_areas=rx.breakpoints(
+                        initial="'open' 'aside' 'solved'",
+                        sm=rx.cond(PortalState.articles_shown, "'open aside' 'solved aside'", "'open' 'solved'"),
+                    ),
+                    grid_template_rows=rx.breakpoints(initial="auto", sm="auto 1fr"),
+                    column_gap="24px",
+                    row_gap="20px",
                 ),
             ),
             direction="column",

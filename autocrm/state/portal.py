@@ -51,6 +51,11 @@ class PortalState(SessionState):
         return bool(self.open_rows or self.done_rows)
 
     @rx.var
+    def articles_shown(self) -> bool:
+        """Whether the articles' column is taken: while they load, and when there are some."""
+        return bool(self.articles) or not self.articles_loaded
+
+    @rx.var
     def articles_personal(self) -> bool:
         """Whether any article was picked from the customer's requests (else the section says it is the help
         centre's most read or latest, not theirs)."""
