@@ -46,6 +46,7 @@ class SpellingMixin(rx.State, mixin=True):
     if TYPE_CHECKING:
         ticket: dict[str, Any]
         mode: str
+        rewrite_error: str
 
         def _actor(self, roles: Any) -> tuple[Actor | None, Any]: ...
 
@@ -65,6 +66,7 @@ class SpellingMixin(rx.State, mixin=True):
     def check_spelling(self):
         if self.spelling_checking:
             return None
+        self.rewrite_error = ""  # an earlier rewrite's failure is not about this draft any more
         return rx.call_script(_READ_DRAFT, callback=type(self).spelling_of_draft)
 
     @rx.event
