@@ -20,7 +20,42 @@ echo "test: ruff format --check, ruff check, mypy"
 echo "test: translation catalogs (scripts/i18n.sh check)"
 bash scripts/i18n.sh check
 
-if [ $# -eq 0 ]; then
-  exec .venv/bin/python -m pytest --cov --cov-report=term:skip-covered --cov-fail-under="$COVERAGE_FLOOR"
+if [ $# -gt 0 ]; then
+  exec .venv/bin/python -m pytest "$@"
 fi
-exec .venv/bin/python -m pytest "$@"
+
+# The whole suite as three pytest processes side by side, each on its own part, since most of a test's time is
+# waiting (on browsers, servers, subprocesses and sleeps) rather than computing. Every test is in exactly one part:
+# the browser tests share one app built in the project's `.web`, so they stay in one process with the CLI tests
+# that start `autocrm serve` from it; the service tests; and everything else. Parts never share a database
+# (each process makes its own PostgreSQL one) nor a Redis one (each module using Redis has its own number).
+# Each part's output goes to its log, printed when it ends; then one coverage report over all three.
+logs="$ROOT/test-artifacts/logs"
+mkdir -p "$logs"
+rm -f .coverage .coverage.*
+declare -A parts=(
+  [browser]="tests/browser tests/test_cli.py"
+  [services]="tests/services"
+  [rest]="tests --ignore=tests/browser --ignore=tests/test_cli.py --ignore=tests/services"
+)
+declare -A pids=()
+for part in browser services rest; do
+  # shellcheck disable=SC2086 (the part's arguments are words)
+  COVERAGE_FILE="$ROOT/.coverage.$part" .venv/bin/python -m pytest -p no:cacheprovider --cov --cov-report= \
+    ${parts[$part]} >"$logs/$part.log" 2>&1 &
+  pids[$part]=$!
+  echo "test: pytest part '$part' started (${parts[$part]}; log test-artifacts/logs/$part.log)"
+done
+failed=0
+for part in browser services rest; do
+  if wait "${pids[$part]}"; then status=passed; else status=FAILED; failed=1; fi
+  echo "================ test part '$part': $status ================"
+  cat "$logs/$part.log"
+done
+.venv/bin/coverage combine --quiet .coverage.browser .coverage.services .coverage.rest
+.venv/bin/coverage report --skip-covered --fail-under="$COVERAGE_FLOOR" || failed=1
+if [ $failed -ne 0 ]; then
+  echo "test: FAILED (see the parts above)" >&2
+  exit 1
+fi
+echo "test: every part passed and coverage is at or above $COVERAGE_FLOOR%"

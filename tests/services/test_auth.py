@@ -83,21 +83,21 @@ def test_login_is_throttled_per_account(db_url):
 
 def test_login_throttle_is_shared_through_redis(db_url, monkeypatch):
     """With AUTOCRM_REDIS_URL set, every worker process counts the same attempts."""
-    monkeypatch.setenv("AUTOCRM_REDIS_URL", "redis://127.0.0.1:6379/15")
+    monkeypatch.setenv("AUTOCRM_REDIS_URL", "redis://127.0.0.1:6379/13")
     reset_settings()
     auth._limiter.cache_clear()
-    redis.Redis.from_url("redis://127.0.0.1:6379/15").flushdb()
+    redis.Redis.from_url("redis://127.0.0.1:6379/13").flushdb()
     try:
         _sign_up()
         for _ in range(6):
             with pytest.raises(AuthenticationFailed), write_session() as s:
                 auth.authenticate(s, email="new@example.com", password="wrong-pass")
-        keys = redis.Redis.from_url("redis://127.0.0.1:6379/15").keys("*login*")
+        keys = redis.Redis.from_url("redis://127.0.0.1:6379/13").keys("*login*")
         assert keys, "attempts should be counted in Redis"
         with pytest.raises(RateLimited), write_session() as s:
             auth.authenticate(s, email="new@example.com", password="s3cret-pass")
     finally:
-        redis.Redis.from_url("redis://127.0.0.1:6379/15").flushdb()
+        redis.Redis.from_url("redis://127.0.0.1:6379/13").flushdb()
         auth._limiter.cache_clear()
 
 
