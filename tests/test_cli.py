@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import col, func, select
 
 from autocrm.core.db import read_session, write_session
-from autocrm.models import Message, Organization, Role, StatusCategory, Team, Ticket, TicketStatus, User
+from autocrm.models import Message, Organization, Role, StatusCategory, Team, Ticket, TicketStatus, TicketVector, User
 from autocrm.services import api_keys, auth, seed
 
 
@@ -127,6 +127,14 @@ def test_demo_desk_is_believable(db_url):
         newest = s.exec(select(func.max(Ticket.created_at))).one()
         assert (newest - oldest).days >= 80
         assert seed.demo_already_seeded(s)
+        # The resolved tickets are triage's history from the start: categorized, with their vectors.
+        resolved = s.exec(
+            select(Ticket)
+            .join(TicketStatus, Ticket.status == TicketStatus.key)
+            .where(col(TicketStatus.category).in_([StatusCategory.solved, StatusCategory.closed]))
+        ).all()
+        assert resolved and all(ticket.custom_fields.get("category") for ticket in resolved)
+        assert count(TicketVector) == len(resolved)
         # A few customers write in Spanish and German, and their tickets read so.
         speakers = s.exec(select(User).where(col(User.locale).in_(["es", "de"]))).all()
         assert sorted(u.locale or "" for u in speakers) == ["de", "de", "es", "es"]

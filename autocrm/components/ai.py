@@ -261,3 +261,183 @@ def suggestion_notice(state: Any) -> rx.Component:
             class_name="suggestion-notice",
         ),
     )
+
+
+def _caption(text: str) -> rx.Component:
+    return rx.text(
+        tr(text), size="1", weight="medium", color_scheme="gray", text_transform="uppercase", letter_spacing="0.04em"
+    )
+
+
+def _triage_offer(state: Any, row: Any) -> rx.Component:
+    """What the ticket has now and its confidence on one line, the suggestion and its Apply on the next: a long
+    category or team name wraps rather than hiding behind the button."""
+    return rx.flex(
+        rx.flex(
+            rx.text(row["now"], size="1", color_scheme="gray", flex="1", min_width="0"),
+            rx.tooltip(
+                rx.badge(
+                    row["percent"],
+                    color_scheme=row["tone"],
+                    variant="soft",
+                    flex_shrink="0",
+                    class_name="triage-confidence",
+                ),
+                content=tr(
+                    "Confidence: how strongly the most similar resolved tickets agree on this. Not a guarantee."
+                ),
+            ),
+            align="start",
+            spacing="2",
+        ),
+        rx.flex(
+            rx.text(
+                row["label"],
+                size="2",
+                weight="medium",
+                flex="1",
+                min_width="0",
+                style={"overflowWrap": "anywhere"},
+                class_name="triage-value",
+                custom_attrs={"dir": "auto"},
+            ),
+            rx.button(
+                tr("Apply"),
+                size="1",
+                variant="soft",
+                type="button",
+                flex_shrink="0",
+                on_click=state.apply_triage(row["key"]),
+                disabled=state.is_closed | state.triage_applying,
+                class_name="triage-apply",
+                aria_label=tr("Apply {field}: {value}", field=row["field_label"].to(str), value=row["label"].to(str)),
+            ),
+            align="center",
+            spacing="2",
+        ),
+        direction="column",
+        spacing="1",
+        class_name="triage-offer",
+        custom_attrs={"data-field": row["field"]},
+    )
+
+
+def _learned_from(ticket: Any) -> rx.Component:
+    return rx.link(
+        rx.flex(
+            rx.text("#", ticket["number"], size="1", color_scheme="gray", white_space="nowrap"),
+            rx.text(
+                ticket["subject"],
+                size="1",
+                flex="1",
+                overflow="hidden",
+                text_overflow="ellipsis",
+                white_space="nowrap",
+                custom_attrs={"dir": "auto"},
+            ),
+            align="center",
+            spacing="2",
+            min_width="0",
+        ),
+        href=ticket["href"].to(str),
+        underline="none",
+        color="inherit",
+        class_name="triage-source",
+    )
+
+
+def triage_panel(state: Any) -> rx.Component:
+    """What triage suggests from the desk's resolved tickets (category, team, priority, skills, each with its
+    confidence and an Apply), and the resolved tickets most like this one. Hidden while triage is switched off;
+    a suggestion the ticket already has is not shown."""
+    offers = state.triage_offers
+    return rx.cond(
+        state.triage_loading | state.triage_on,
+        panel(
+            rx.flex(
+                rx.flex(
+                    rx.icon("sparkles", size=14, color="var(--accent-10)"),
+                    _caption(N_("Suggested by triage")),
+                    align="center",
+                    spacing="2",
+                ),
+                rx.cond(
+                    state.triage_loading,
+                    rx.flex(
+                        rx.skeleton(rx.box(height="32px", width="100%")),
+                        rx.skeleton(rx.box(height="32px", width="100%")),
+                        direction="column",
+                        spacing="2",
+                    ),
+                    rx.cond(
+                        state.triage_similar.length() == 0,
+                        rx.text(
+                            tr("No resolved tickets to learn from yet."),
+                            size="1",
+                            color_scheme="gray",
+                            class_name="triage-empty",
+                        ),
+                        rx.flex(
+                            rx.cond(
+                                offers.length() > 0,
+                                rx.flex(
+                                    rx.foreach(offers, lambda row: _triage_offer(state, row)),
+                                    rx.cond(
+                                        offers.length() > 1,
+                                        rx.button(
+                                            rx.icon("check-check", size=12),
+                                            tr("Apply all"),
+                                            size="1",
+                                            variant="outline",
+                                            type="button",
+                                            align_self="end",
+                                            on_click=state.apply_all_triage,
+                                            disabled=state.is_closed | state.triage_applying,
+                                            class_name="triage-apply-all",
+                                        ),
+                                    ),
+                                    direction="column",
+                                    spacing="3",
+                                ),
+                                rx.text(
+                                    rx.cond(
+                                        state.triage_agreed != "",
+                                        tr(
+                                            "The ticket already has what triage suggests: {fields}.",
+                                            fields=state.triage_agreed,
+                                        ),
+                                        tr("Triage has nothing to suggest for this ticket."),
+                                    ),
+                                    size="1",
+                                    color_scheme="gray",
+                                    class_name="triage-nothing",
+                                ),
+                            ),
+                            rx.cond(
+                                (offers.length() > 0) & (state.triage_agreed != ""),
+                                rx.text(
+                                    tr("Already as triage suggests: {fields}.", fields=state.triage_agreed),
+                                    size="1",
+                                    color_scheme="gray",
+                                    class_name="triage-agreed",
+                                ),
+                            ),
+                            rx.flex(
+                                rx.text(tr("Most similar resolved tickets"), size="1", color_scheme="gray"),
+                                rx.foreach(state.triage_similar, _learned_from),
+                                direction="column",
+                                spacing="1",
+                                class_name="triage-sources",
+                            ),
+                            direction="column",
+                            spacing="4",
+                        ),
+                    ),
+                ),
+                direction="column",
+                spacing="3",
+            ),
+            padding="16px",
+            class_name="ticket-triage",
+        ),
+    )

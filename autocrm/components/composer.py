@@ -38,10 +38,12 @@ def composer(
     attachments: rx.Component | None = None,
     on_body_change: Any = None,
     below_body: rx.Component | None = None,
+    language: Any = None,
 ) -> rx.Component:
     """`label` names the body (shown above it with `label_visible`, else to screen readers only); `fields` come
     before it, `attachments` (the file picker) and `below_body` (articles that may answer it) after it, `actions`
-    (a cancel link) before the send button; `on_body_change` hears the body as it is typed.
+    (a cancel link) before the send button; `on_body_change` hears the body as it is typed; `language` (a BCP 47
+    tag) is what the browser's own spell-check reads the body in.
     While not `ready` (the page is still loading) the button waits. While `locked` (a closed conversation) the
     composer shows only `locked_notice`, which says why nothing can be written and what to do instead."""
     invalid = rx.cond(error, "true", "false")
@@ -54,6 +56,8 @@ def composer(
         width="100%",
         aria_invalid=invalid,
         style={"background": body_background},
+        spell_check=True,
+        custom_attrs={} if language is None else {"lang": language},
         **({} if label_visible else {"aria_label": label}),
         **({} if on_body_change is None else {"on_change": on_body_change}),
     )

@@ -45,6 +45,7 @@ from babel.dates import format_skeleton, format_time, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
+from babel.numbers import format_percent as babel_percent
 
 SOURCE_LOCALE = "en"
 SUPPORTED_LOCALES: tuple[str, ...] = ("en", "es", "de", "fr")
@@ -248,6 +249,11 @@ def _aware(value: datetime) -> datetime:
 def format_number(value: float | int) -> str:
     """1234.5 -> "1,234.5" (en), "1.234,5" (de, es), "1 234,5" (fr)."""
     return format_decimal(value, locale=get_locale())
+
+
+def format_percent(fraction: float) -> str:
+    """0.82 -> "82%" (en), "82 %" (de, es, fr)."""
+    return babel_percent(fraction, locale=get_locale())
 
 
 def format_date(value: datetime, *, with_year: bool = True) -> str:

@@ -13,6 +13,7 @@ from autocrm.components.ai import (
     suggest_button,
     suggestion_notice,
     summary_panel,
+    triage_panel,
 )
 from autocrm.components.badges import avatar, priority_badge, status_badge, time_ago
 from autocrm.components.composer import closed_notice, composer
@@ -23,6 +24,7 @@ from autocrm.components.i18n import tr
 from autocrm.components.layout import agent_shell
 from autocrm.components.lists import Column, page_buttons, responsive_list
 from autocrm.components.panel import panel
+from autocrm.components.spelling import spelling_button, spelling_panel
 from autocrm.components.ticket_header import ticket_header
 from autocrm.components.timeline import agent_timeline
 from autocrm.core.i18n import N_
@@ -1346,6 +1348,7 @@ def _composer_toolbar() -> rx.Component:
         rx.cond(AgentTicketState.macro_options.length() > 0, _macro_menu()),  # type: ignore[attr-defined]
         rx.cond(~AgentTicketState.is_note, suggest_button(AgentTicketState)),
         rewrite_menu(AgentTicketState),
+        spelling_button(AgentTicketState),
         _call_button(),
         rx.spacer(),
         rx.text(
@@ -1437,6 +1440,7 @@ def _composer() -> rx.Component:
         form_id="composer-form",
         on_submit=s.send,
         body_id="composer-body",
+        language=rx.cond(s.is_note, s.locale, s.reply_language),
         label=rx.cond(s.is_note, tr("Internal note"), tr("Reply")),
         placeholder=rx.cond(
             s.is_closed,
@@ -1454,6 +1458,7 @@ def _composer() -> rx.Component:
             _macro_notice(),
             suggestion_notice(AgentTicketState),
             rewrite_notice(AgentTicketState),
+            spelling_panel(AgentTicketState),
         ],
         body_background=rx.cond(s.is_note, "var(--amber-2)", "var(--color-surface)"),
         rule=rx.cond(s.is_note, "3px solid var(--amber-8)", "3px solid var(--accent-8)"),
@@ -1514,6 +1519,7 @@ def agent_ticket() -> rx.Component:
                         ),
                         rx.flex(
                             _properties(),
+                            triage_panel(AgentTicketState),
                             _suggestions_panel(),
                             _requester_panel(),
                             # Not sticky: the two panels together are taller than a laptop's screen.

@@ -73,6 +73,118 @@ def _section(title: str, rows) -> rx.Component:
     )
 
 
+def _why(row) -> rx.Component:
+    """Why the article was picked, in the tab's language: one of the customer's own requests, or the help centre."""
+    return rx.match(
+        row["reason"],
+        (
+            "request",
+            tr(
+                "Because of your request #{number} “{subject}”",
+                number=row["request_number"],
+                subject=row["request_subject"],
+            ),
+        ),
+        ("popular", tr("Among the most read in the help centre")),
+        tr("Latest in the help centre"),
+    )
+
+
+def _article_for_me(row) -> rx.Component:
+    return rx.link(
+        panel(
+            rx.flex(
+                rx.flex(
+                    rx.icon("file-text", size=16, color="var(--accent-10)", flex_shrink="0"),
+                    rx.text(
+                        row["title"],
+                        size="2",
+                        weight="medium",
+                        class_name="article-for-me-title",
+                        custom_attrs={"dir": "auto"},
+                    ),
+                    spacing="2",
+                    align="start",
+                ),
+                rx.text(
+                    row["snippet"],
+                    size="1",
+                    color_scheme="gray",
+                    custom_attrs={"dir": "auto"},
+                    style={"display": "-webkit-box", "-webkit-line-clamp": "2", "-webkit-box-orient": "vertical"},
+                    overflow="hidden",
+                ),
+                rx.flex(
+                    rx.icon(
+                        rx.match(row["reason"], ("request", "message-square"), ("popular", "trending-up"), "sparkles"),
+                        size=12,
+                        flex_shrink="0",
+                        margin_top="3px",
+                        color="var(--accent-10)",
+                    ),
+                    rx.text(
+                        _why(row),
+                        size="1",
+                        class_name="article-for-me-why",
+                        style={"display": "-webkit-box", "-webkit-line-clamp": "2", "-webkit-box-orient": "vertical"},
+                        overflow="hidden",
+                    ),
+                    spacing="1",
+                    align="start",
+                    color="var(--gray-11)",
+                    min_width="0",
+                    margin_top="auto",
+                ),
+                direction="column",
+                spacing="2",
+                height="100%",
+            ),
+            padding="12px 14px",
+            height="100%",
+            _hover={"border_color": "var(--accent-7)"},
+        ),
+        href=row["url"].to(str),
+        underline="none",
+        color="inherit",
+        display="block",
+        class_name="article-for-me",
+    )
+
+
+def _articles_for_me() -> rx.Component:
+    """Help articles picked from the customer's own requests, or the help centre's most read or latest."""
+    s = PortalState
+    return rx.cond(
+        s.articles_loaded,
+        rx.cond(
+            s.articles.length() > 0,  # type: ignore[attr-defined]
+            rx.flex(
+                rx.text(
+                    rx.cond(s.articles_personal, tr("Articles for you"), tr("From our help centre")),
+                    size="2",
+                    weight="medium",
+                    color_scheme="gray",
+                ),
+                rx.flex(rx.foreach(s.articles, _article_for_me), direction="column", spacing="2"),
+                rx.link(
+                    tr("Browse the help centre"),
+                    rx.icon("arrow-right", size=12),
+                    href=routes.HELP,
+                    size="1",
+                    display="inline-flex",
+                    align_items="center",
+                    gap="4px",
+                    class_name="browse-help",
+                ),
+                direction="column",
+                spacing="2",
+                class_name="articles-for-me",
+            ),
+        ),
+        skeleton_rows(2, "88px"),
+    )
+
+
 @page(route=routes.PORTAL, title=N_("My requests · {company}"), on_load=PortalState.load)
 def portal() -> rx.Component:
     return portal_shell(
@@ -94,22 +206,50 @@ def portal() -> rx.Component:
             rx.cond(
                 ~PortalState.loaded,
                 skeleton_rows(4, "64px"),
-                rx.cond(
-                    PortalState.has_tickets,
-                    rx.flex(
-                        _section(tr("Open requests"), PortalState.open_rows),
-                        _section(tr("Solved requests"), PortalState.done_rows),
-                        direction="column",
-                        spacing="5",
-                    ),
-                    panel(
-                        empty_state(
-                            "message-circle-question",
-                            tr("No requests yet"),
-                            tr("Tell us what you need help with and a member of our team will get back to you."),
-                            rx.link(rx.button(rx.icon("plus", size=14), tr("New request")), href=routes.PORTAL_NEW),
+                # On a phone: open requests, the articles, then the solved ones (a long history must not push the
+                # articles out of reach); from a tablet's width on, the articles sit beside the requests.
+                rx.box(
+                    rx.box(
+                        rx.cond(
+                            PortalState.has_tickets,
+                            _section(tr("Open requests"), PortalState.open_rows),
+                            panel(
+                                empty_state(
+                                    "message-circle-question",
+                                    tr("No requests yet"),
+                                    tr(
+                                        "Tell us what you need help with and a member of our team will get back to you."
+                                    ),
+                                    rx.link(
+                                        rx.button(rx.icon("plus", size=14), tr("New request")), href=routes.PORTAL_NEW
+                                    ),
+                                ),
+                            ),
                         ),
+                        grid_area="open",
+                        min_width="0",
                     ),
+                    rx.box(
+                        _articles_for_me(),
+                        grid_area="aside",
+                        min_width="0",
+                        align_self="start",
+                        position=rx.breakpoints(initial="static", sm="sticky"),
+                        top="76px",
+                    ),
+                    rx.box(_section(tr("Solved requests"), PortalState.done_rows), grid_area="solved", min_width="0"),
+                    display="grid",
+                    grid_template_columns=rx.breakpoints(
+                        initial="minmax(0, 1fr)",
+                        sm=rx.cond(PortalState.articles_shown, "minmax(0, 1fr) 272px", "minmax(0, 1fr)"),
+                    ),
+                    grid_template_areas=rx.breakpoints(
+                        initial="'open' 'aside' 'solved'",
+                        sm=rx.cond(PortalState.articles_shown, "'open aside' 'solved aside'", "'open' 'solved'"),
+                    ),
+                    grid_template_rows=rx.breakpoints(initial="auto", sm="auto 1fr"),
+                    column_gap="24px",
+                    row_gap="20px",
                 ),
             ),
             direction="column",

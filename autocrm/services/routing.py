@@ -14,12 +14,18 @@ matches against agents' skills, and `sla_policy_id`, the SLA policy that applies
 conditions say); those go through `balancing.set_requirements`, before the team is set, so the team's load
 balancing (the next in-transaction listener) already knows them.
 
+Conditions may test what triage suggests (`triage.category`, `triage.team_id`, `triage.priority` with a
+`min_confidence`): the facts carry a memoized callable, so triage (one embedding and a look at the resolved
+tickets, `services/ai/triage`) runs once per ticket and only when a rule's test reads it; a desk without such
+rules pays nothing. Admins switching triage off make those tests false.
+
 `try_ticket` answers "which rule would match this ticket, and what would it do" without writing.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Literal
@@ -33,11 +39,12 @@ from autocrm.models import Message, RoutingRule, Skill, SlaPolicy, Team, Ticket,
 from autocrm.models.base import utcnow
 from autocrm.services import audit, balancing, desk, events, rule_conditions, tickets
 from autocrm.services.actor import ROUTING_MANAGE, Actor
+from autocrm.services.ai import triage
 from autocrm.services.balancing import SkillNeed
 from autocrm.services.errors import DomainError, NotFound, field_error
 from autocrm.services.events import Event
 from autocrm.services.inputs import DbId, ServiceInput
-from autocrm.services.rule_conditions import Facts
+from autocrm.services.rule_conditions import Facts, Suggested
 from autocrm.services.tickets import PersonRef, TeamRef
 
 log = logging.getLogger(__name__)
@@ -104,6 +111,17 @@ class TrialTicket(ServiceInput):
     custom_fields: dict[str, Any] = Field(default_factory=dict)
 
 
+class TrialTriage(BaseModel):
+    """What triage suggested for the trial ticket, when a rule's test asked."""
+
+    category: str | None
+    category_confidence: float
+    team_id: int | None
+    team_confidence: float
+    priority: str | None
+    priority_confidence: float
+
+
 class TrialResult(BaseModel):
     rule_id: int | None  # the first rule that matched; None when none did
     rule_name: str | None
@@ -111,6 +129,7 @@ class TrialResult(BaseModel):
     actions: dict[str, Any]  # what they would set, merged in order
     assignee: PersonRef | None
     team: TeamRef | None
+    triage: TrialTriage | None = None  # None: no rule tested triage (or it is switched off)
 
 
 def _require_manager(actor: Actor) -> None:
@@ -307,7 +326,37 @@ def _ranks(session: Session) -> dict[str, int]:
     return {p.key: p.rank for p in desk.priorities(session)}
 
 
-def facts_of_ticket(session: Session, ticket: tickets.TicketPublic) -> Facts:
+class LazyTriage:
+    """Triage's suggestions for one ticket's text, computed on the first call and kept."""
+
+    def __init__(self, session: Session, *, subject: str, body: str, ticket_id: int | None = None) -> None:
+        self._session, self._subject, self._body, self._ticket_id = session, subject, body, ticket_id
+        self.result: triage.TriageResult | None = None
+        self.computed = False
+
+    def __call__(self) -> Mapping[str, Suggested]:
+        if not self.computed:
+            self.result = triage.for_rules(
+                self._session, subject=self._subject, body=self._body, ticket_id=self._ticket_id
+            )
+            self.computed = True
+        if self.result is None:
+            return {}
+        return {
+            "category": Suggested(self.result.category, self.result.category_confidence),
+            "team_id": Suggested(self.result.team_id, self.result.team_confidence),
+            "priority": Suggested(self.result.priority, self.result.priority_confidence),
+        }
+
+
+def facts_of_ticket(
+    session: Session,
+    ticket: tickets.TicketPublic,
+    *,
+    triaged: Callable[[], Mapping[str, Suggested]] | None = None,
+) -> Facts:
+    """What conditions see of the ticket; `triaged` is the triage to reuse (a rule's change leaves the
+    ticket's text, which triage reads, as it was)."""
     requester = session.get(User, ticket.requester.id)
     first = session.exec(
         select(Message.body_text)
@@ -316,6 +365,8 @@ def facts_of_ticket(session: Session, ticket: tickets.TicketPublic) -> Facts:
         .limit(1)
     ).first()
     organization = session.exec(select(Ticket.organization_id).where(Ticket.id == ticket.id)).first()
+    if triaged is None:
+        triaged = LazyTriage(session, subject=ticket.subject, body=first or "", ticket_id=ticket.id)
     return Facts(
         priority=ticket.priority,
         priority_ranks=_ranks(session),
@@ -327,6 +378,7 @@ def facts_of_ticket(session: Session, ticket: tickets.TicketPublic) -> Facts:
         subject=ticket.subject,
         body=first or "",
         custom_fields=dict(ticket.custom_fields),
+        triage=triaged,
     )
 
 
@@ -345,6 +397,7 @@ def try_ticket(session: Session, *, actor: Actor, data: TrialTicket) -> TrialRes
     """Which enabled rules a ticket like this would meet on arrival, and what they would set."""
     _require_manager(actor)
     priority = desk.priority_named(session, data.priority).key
+    triaged = LazyTriage(session, subject=data.subject, body=data.body)
     facts = Facts(
         priority=priority,
         priority_ranks=_ranks(session),
@@ -356,6 +409,7 @@ def try_ticket(session: Session, *, actor: Actor, data: TrialTicket) -> TrialRes
         subject=data.subject,
         body=data.body,
         custom_fields=data.custom_fields,
+        triage=triaged,
     )
     matched: list[RoutingRule] = []
     actions: dict[str, Any] = {}
@@ -377,6 +431,7 @@ def try_ticket(session: Session, *, actor: Actor, data: TrialTicket) -> TrialRes
         actions=actions,
         assignee=PersonRef(id=stored_id(assignee.id), name=assignee.name, role=assignee.role) if assignee else None,
         team=TeamRef(id=stored_id(team.id), name=team.name) if team else None,
+        triage=TrialTriage.model_validate(triaged.result, from_attributes=True) if triaged.result else None,
     )
 
 
@@ -420,6 +475,7 @@ def run_rules(session: Session, event: Event) -> bool:
     reader = Actor.system(LISTENER)
     current = tickets.get_ticket(session, actor=reader, ticket_id=event.ticket_id)
     facts = facts_of_ticket(session, current)
+    triaged = facts.triage
     for row in rules:
         if not rule_conditions.matches(rule_conditions.parse(row.conditions), facts):
             continue
@@ -450,7 +506,7 @@ def run_rules(session: Session, event: Event) -> bool:
                     object_id=event.ticket_id,
                     changes={"rule": (None, row.id), "reason": (None, error.message)},
                 )
-            facts = facts_of_ticket(session, current)
+            facts = facts_of_ticket(session, current, triaged=triaged)
         if not row.continue_after:
             break
     return changed

@@ -13,11 +13,20 @@ a ticket. Pure: no database, so the rule engine, the "test a ticket" panel and t
 | `subject`, `body`, `text` (both) | `contains`, `not_contains`, `contains_any` (words, case-insensitive) |
 | `custom_fields.<key>` | `is`, `is_not`, `in`, `contains`, `gt`, `lt`, `is_set`, `is_not_set` |
 | `business_hours` | `is` true or false: whether the ticket arrived inside the desk's hours |
+| `triage.category`, `triage.team_id`, `triage.priority` | `is`, `is_not`, `in`; optional `min_confidence` (0 to 1, default 0.6) |
+
+A triage test asks what `services/ai/triage` suggests for the ticket from the desk's resolved tickets:
+`{"field": "triage.category", "op": "is", "value": "card_arrival", "min_confidence": 0.7}` holds when triage
+suggests the category `card_arrival` with a confidence of 0.7 or more. Triage that suggests nothing for that
+field, or nothing that sure, makes every triage test false, `is_not` too ("triage is sure it is something
+else"); wrap a test in `not` for "unless triage is sure". The suggestions are computed only when a test
+reads them (`Facts.triage` is a callable), so rules that test no triage field cost nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,8 +50,24 @@ OPS: dict[str, frozenset[str]] = {
     "business_hours": frozenset({"is"}),
 }
 CUSTOM_FIELD_OPS = _EQUALITY | {"contains", "gt", "lt", "is_set", "is_not_set"}
+# What triage suggests (`services/ai/triage.TriageResult`), by the name a test gives after "triage.".
+TRIAGE_FIELDS = ("category", "team_id", "priority")
+TRIAGE_OPS = _EQUALITY
+DEFAULT_MIN_CONFIDENCE = 0.6
 _LIST_OPS = frozenset({"in", "any_of", "all_of", "none_of", "contains_any"})
 _NO_VALUE_OPS = frozenset({"is_set", "is_not_set"})
+
+
+@dataclass(frozen=True)
+class Suggested:
+    """One of triage's suggestions for the ticket, with its confidence in [0, 1]."""
+
+    value: Any
+    confidence: float
+
+
+def no_triage() -> Mapping[str, Suggested]:
+    return {}
 
 
 @dataclass(frozen=True)
@@ -60,6 +85,9 @@ class Facts:
     body: str = ""
     custom_fields: Mapping[str, Any] = field(default_factory=dict)
     in_business_hours: bool = True
+    # Triage's suggestions by field ("category", "team_id", "priority"); called only by a triage test, so the
+    # caller passes a memoized callable and pays for triage only when a rule asks.
+    triage: Callable[[], Mapping[str, Suggested]] = no_triage
 
 
 @dataclass(frozen=True)
@@ -67,6 +95,7 @@ class Test:
     field: str
     op: str
     value: Any = None
+    min_confidence: float | None = None  # triage tests only
 
 
 @dataclass(frozen=True)
@@ -109,12 +138,18 @@ def parse(raw: Any, *, path: str = "conditions", depth: int = 0, counted: list[i
     counted[0] += 1
     if counted[0] > MAX_TESTS:
         raise _fail(path, f"a rule takes at most {MAX_TESTS} tests")
-    unknown_keys = set(raw) - {"field", "op", "value"}
-    if unknown_keys:
-        raise _fail(path, f"unknown key {sorted(unknown_keys)[0]!r}")
     name, op = raw.get("field"), raw.get("op")
+    is_triage = isinstance(name, str) and name.startswith("triage.")
+    unknown_keys = set(raw) - {"field", "op", "value"} - ({"min_confidence"} if is_triage else set())
+    if unknown_keys:
+        key = sorted(unknown_keys)[0]
+        if key == "min_confidence":
+            raise _fail(path, "min_confidence goes with triage fields only")
+        raise _fail(path, f"unknown key {key!r}")
     if not isinstance(name, str) or not isinstance(op, str):
         raise _fail(path, "a test needs a field and an op")
+    if is_triage:
+        return _parse_triage(raw, name, op, path)
     if name.startswith("custom_fields."):
         allowed = CUSTOM_FIELD_OPS
         if not name.removeprefix("custom_fields."):
@@ -122,7 +157,7 @@ def parse(raw: Any, *, path: str = "conditions", depth: int = 0, counted: list[i
     elif name in OPS:
         allowed = OPS[name]
     else:
-        raise _fail(path, f"unknown field {name!r}; use one of {', '.join(OPS)} or custom_fields.<key>")
+        raise _fail(path, f"unknown field {name!r}; use one of {', '.join(OPS)}, custom_fields.<key> or triage.<field>")
     if op not in allowed:
         raise _fail(path, f"{name} takes {', '.join(sorted(allowed))}, not {op!r}")
     value = raw.get("value")
@@ -137,6 +172,46 @@ def parse(raw: Any, *, path: str = "conditions", depth: int = 0, counted: list[i
     if name == "business_hours" and not isinstance(value, bool):
         raise _fail(path, "business_hours is true or false")
     return Test(name, op, value)
+
+
+def _parse_triage(raw: Mapping[str, Any], name: str, op: str, path: str) -> Test:
+    suggested = name.removeprefix("triage.")
+    if suggested not in TRIAGE_FIELDS:
+        known = ", ".join(f"triage.{known}" for known in TRIAGE_FIELDS)
+        raise _fail(path, f"unknown triage field {name!r}; use one of {known}")
+    if op not in TRIAGE_OPS:
+        raise _fail(path, f"{name} takes {', '.join(sorted(TRIAGE_OPS))}, not {op!r}")
+    confidence = raw.get("min_confidence", DEFAULT_MIN_CONFIDENCE)
+    if (
+        isinstance(confidence, bool)
+        or not isinstance(confidence, int | float)
+        or not math.isfinite(confidence)
+        or not 0 <= confidence <= 1
+    ):
+        raise _fail(path, "min_confidence is a number from 0 to 1, such as 0.7")
+    value = raw.get("value")
+    if op == "in" and (not isinstance(value, list) or not value or len(value) > 100):
+        raise _fail(path, "in needs a list of 1 to 100 values")
+    if op != "in" and isinstance(value, list | dict):
+        raise _fail(path, f"{op} needs one value")
+    values: list[Any] = value if isinstance(value, list) else [value]
+    for item in values:
+        if item is None or isinstance(item, list | dict | bool):
+            raise _fail(path, "in needs a list of plain values" if op == "in" else f"{op} needs one value")
+        if suggested == "team_id" and not isinstance(item, int):
+            raise _fail(path, "triage.team_id takes team ids (whole numbers)")
+    return Test(name, op, tuple(values) if op == "in" else value, min_confidence=float(confidence))
+
+
+def _triage_holds(test: Test, facts: Facts) -> bool:
+    said = facts.triage().get(test.field.removeprefix("triage."))
+    threshold = DEFAULT_MIN_CONFIDENCE if test.min_confidence is None else test.min_confidence
+    if said is None or said.value is None or said.confidence < threshold:
+        return False
+    actual = _text(said.value)
+    if test.op == "in":
+        return actual in {_text(v) for v in test.value}
+    return (actual == _text(test.value)) is (test.op == "is")
 
 
 def _text(value: Any) -> str:
@@ -157,6 +232,8 @@ def _value_of(facts: Facts, name: str) -> Any:
 
 def _compare(test: Test, facts: Facts) -> bool:
     op, expected = test.op, test.value
+    if test.field.startswith("triage."):
+        return _triage_holds(test, facts)
     if test.field == "business_hours":
         return facts.in_business_hours is expected
     if test.field == "tags":
@@ -223,7 +300,8 @@ def describe(condition: Condition) -> str:
             if condition.value is None
             else f" {list(condition.value) if isinstance(condition.value, tuple) else condition.value}"
         )
-        return f"{condition.field} {condition.op.replace('_', ' ')}{value}"
+        sure = "" if condition.min_confidence is None else f" (confidence at least {condition.min_confidence:g})"
+        return f"{condition.field} {condition.op.replace('_', ' ')}{value}{sure}"
     if condition.kind == "not":
         return f"not ({describe(condition.items[0])})"
     joiner = " and " if condition.kind == "all" else " or "

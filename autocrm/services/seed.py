@@ -2,7 +2,9 @@
 
 Ticket texts are real customer queries from BANKING77 (see seed_data/banking77/SOURCE.md).
 The seed writes rows directly so their timestamps can lie in the past, and records one
-audit entry per batch so the import is never silent.
+audit entry per batch so the import is never silent. The resolved tickets carry their BANKING77 intent in the
+custom field `category` (agents categorize as they solve) and their triage vectors, so the demo's triage
+suggests a category, team and priority for the open tickets from the first start.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlmodel import Session, col, func, select
 from autocrm.core.db import stored_id
 from autocrm.models import (
     Channel,
+    CustomFieldType,
     Message,
     Organization,
     Role,
@@ -34,6 +37,7 @@ from autocrm.models import (
 from autocrm.models.base import utcnow
 from autocrm.services import audit, desk, seed_kb, setup, ticket_rules
 from autocrm.services.actor import Actor
+from autocrm.services.ai import triage
 from autocrm.services.auth import hash_password
 from autocrm.services.content import text_to_html
 from autocrm.services.ticket_rules import AuthorKind, StatusTimes
@@ -309,6 +313,9 @@ def seed_demo(
     rng = random.Random(seed)
     desk.ensure_defaults(session)
     actor = Actor.system("seed:demo")
+    desk.create_custom_field(
+        session, actor=actor, key=triage.CATEGORY_FIELD, label="Category", field_type=CustomFieldType.text
+    )
     now = utcnow()
     password_hash, login_hashes, logins = _demo_credentials(session, published=published_password)
 
@@ -420,6 +427,11 @@ def seed_demo(
             organization_id=customer.organization_id,
             assignee_id=assignee.id if assignee else None,
             team_id=team.id,
+            custom_fields=(
+                {triage.CATEGORY_FIELD: category}
+                if category_state in (StatusCategory.solved, StatusCategory.closed)
+                else {}
+            ),
             created_at=created,
             updated_at=created,
         )
@@ -504,6 +516,8 @@ def seed_demo(
             session.flush()
     _speak_their_languages(session, customers)
     session.flush()
+    while triage.index_missing(session):  # about a second per 100 resolved tickets
+        pass
     _demo_macros(session, admin)
     written = seed_kb.seed_articles(session, actor=actor)
     return SeedSummary(

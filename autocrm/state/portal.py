@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from typing import Any
 
@@ -35,15 +36,30 @@ RATING_FORM = Form(message="rating_error")
 
 
 class PortalState(SessionState):
-    """My tickets, open ones first."""
+    """My tickets, open ones first, and articles picked for me (`suggestions.for_customer`)."""
 
     open_rows: list[dict[str, Any]] = []
     done_rows: list[dict[str, Any]] = []
     loaded: bool = False
+    # Published public articles only, with no more of a request than its number, subject and page, and only of
+    # the customer's own: the shape `for_customer` gives.
+    articles: list[dict[str, Any]] = []
+    articles_loaded: bool = False
 
     @rx.var
     def has_tickets(self) -> bool:
         return bool(self.open_rows or self.done_rows)
+
+    @rx.var
+    def articles_shown(self) -> bool:
+        """Whether the articles' column is taken: while they load, and when there are some."""
+        return bool(self.articles) or not self.articles_loaded
+
+    @rx.var
+    def articles_personal(self) -> bool:
+        """Whether any article was picked from the customer's requests (else the section says it is the help
+        centre's most read or latest, not theirs)."""
+        return any(a["reason"] == "request" for a in self.articles)
 
     def _fetch(self, actor: Actor) -> None:
         with read_session() as session:
@@ -75,12 +91,46 @@ class PortalState(SessionState):
             return refusal
         self._fetch(actor)
         self.loaded = True
+        # The requests show first; the articles (a model run when the requests changed) follow in an event of
+        # their own.
+        events: list[Any] = [PortalState.load_articles]
         if self.router.url.query_parameters.get("welcome"):  # straight from sign-up
-            return [
+            events += [
                 rx.toast.success(t("Welcome, {name}! Your account is ready.", name=self.user_first_name), id="welcome"),
                 rx.call_script("history.replaceState(history.state, '', location.pathname)"),  # once, not on reload
             ]
-        return None
+        return events
+
+    @rx.event(background=True)
+    async def load_articles(self):
+        """On a worker thread: a request that changed goes through the model, which must hold up neither this
+        tab nor the others."""
+        async with self:
+            actor, _refusal = self._actor(CUSTOMER)
+            locale = self.locale or None
+        if actor is None:
+            return
+        found = await asyncio.to_thread(_articles_for, actor, locale)
+        async with self:
+            self.articles = found
+            self.articles_loaded = True
+
+
+def _articles_for(actor: Actor, locale: str | None) -> list[dict[str, Any]]:
+    with read_session() as session:
+        found = suggestions.for_customer(session, actor=actor, locale=locale)
+    return [
+        {
+            "id": a.article_id,
+            "title": a.title,
+            "snippet": a.snippet,
+            "url": a.url,
+            "reason": a.reason,
+            "request_number": a.request.number if a.request is not None else 0,
+            "request_subject": a.request.subject if a.request is not None else "",
+        }
+        for a in found
+    ]
 
 
 class NewTicketState(SessionState):

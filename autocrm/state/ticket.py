@@ -22,8 +22,10 @@ from autocrm.state.files import StagedFilesMixin
 from autocrm.state.format import change_lines, form_text, ticket_row
 from autocrm.state.roles import STAFF
 from autocrm.state.session import Form, Written
+from autocrm.state.spelling import SpellingMixin
 from autocrm.state.staff import StaffState
 from autocrm.state.suggestions import TicketSuggestionsMixin
+from autocrm.state.triage import TicketTriageMixin
 
 COMPOSER_FORM = Form(message="composer_error", fields=("body",), labels={"body": N_("message")})
 FOLLOW_UP_FORM = Form(
@@ -57,7 +59,9 @@ CALL_FORM = Form(
 )
 
 
-class AgentTicketState(TicketAiMixin, TicketSuggestionsMixin, StagedFilesMixin, StaffState):
+class AgentTicketState(
+    TicketAiMixin, TicketTriageMixin, SpellingMixin, TicketSuggestionsMixin, StagedFilesMixin, StaffState
+):
     ticket: dict[str, Any] = {}
     messages: list[dict[str, Any]] = []
     # The timeline: the conversation with the ticket's changes and ratings between the messages; what it shows.
@@ -191,8 +195,11 @@ class AgentTicketState(TicketAiMixin, TicketSuggestionsMixin, StagedFilesMixin, 
         self._read_up_to = self._newest_message_id()
         self._load_counts(actor)
         self._ai_on_load(actor)
+        self._spelling_on_load(actor)
+        self._triage_on_load()
         self.loaded = True
-        return [shortcuts.install(), AgentTicketState.load_summary]  # a, r, n and Esc on this page
+        # a, r, n and Esc on this page; the summary and triage after the page is up.
+        return [shortcuts.install(), AgentTicketState.load_summary, AgentTicketState.load_triage]
 
     @rx.event
     def set_mode(self, mode: str | list[str]):
@@ -469,6 +476,7 @@ class AgentTicketState(TicketAiMixin, TicketSuggestionsMixin, StagedFilesMixin, 
             return None
         self.macro = {}
         self.suggestion_sources, self.suggestion_note, self.draft_before_rewrite = [], "", ""
+        self._spelling_reset()
         self._drop_staged()
         self._read_up_to = max(self._read_up_to, written_message_id(written.value))
         self._reload(actor)

@@ -83,3 +83,33 @@ def test_suggest_reply_over_http(api):
     assert suggested.json()["made_by"] == "none" and suggested.json()["body"] == ""  # nothing on this desk matches
     assert_error(api.client.post("/api/v1/ai/suggest-reply", json={"ticket_id": "x"}, headers=key), 422)
     assert_error(api.client.post("/api/v1/ai/suggest-reply", json={"ticket_id": 99999}, headers=key), 404)
+
+
+def test_an_agents_recommendations_over_http(api):
+    keys = _keys()
+    agent_id = api.agent.id
+    seen = api.client.get(f"/api/v1/ai/recommendations/agents/{agent_id}", headers=keys["admin"])
+    assert_error(seen, 403)  # the admin's key lacks tickets:read
+    admin = bearer(make_api_key(scopes=[AI_USE, TICKETS_READ], role=Role.admin))
+    seen = api.client.get(f"/api/v1/ai/recommendations/agents/{agent_id}", headers=admin)
+    assert seen.status_code == 200, seen.text
+    assert seen.json() == {"agent_id": agent_id, "filters": [], "tips": []}  # no history to learn from yet
+    # A key acts for no one: an agent's key may not read another agent's suggestions.
+    assert_error(api.client.get(f"/api/v1/ai/recommendations/agents/{agent_id}", headers=keys["agent"]), 403)
+    assert_error(api.client.get("/api/v1/ai/recommendations/agents/0", headers=admin), 422)
+    assert_error(api.client.get("/api/v1/ai/recommendations/agents/99999", headers=admin), 404)
+
+
+def test_a_drafts_spelling_over_http(api):
+    key = _keys()["agent"]
+    checked = api.client.post(
+        "/api/v1/ai/spelling", json={"text": "Thanks, we recieve it.", "ticket_id": api.ticket.id}, headers=key
+    )
+    assert checked.status_code == 200, checked.text
+    assert checked.json()["spelling_checked"] is True
+    assert [(i["word"], i["start"], i["suggestions"][0]) for i in checked.json()["issues"]] == [
+        ("recieve", 11, "receive")
+    ]
+    assert_error(api.client.post("/api/v1/ai/spelling", json={"text": "hi", "locale": "xx"}, headers=key), 422)
+    assert_error(api.client.post("/api/v1/ai/spelling", json={"text": "x" * 20_001}, headers=key), 422)
+    assert_error(api.client.post("/api/v1/ai/spelling", json={"text": "hi", "ticket_id": 99999}, headers=key), 404)

@@ -70,6 +70,20 @@ def test_the_summary_and_a_rewritten_draft_on_a_ticket(open_ui, llm):
     agent.page.locator(".rewrite-concise").click()
     expect(agent.page.locator(".rewrite-error")).to_contain_text("could not answer")
     expect(agent.page.locator("#composer-body")).to_have_value("hey thx for waiting")
+
+    # Spelling needs no LLM: a suggestion goes into the draft in place of the word, and the draft is checked again.
+    agent.page.fill("#composer-body", "We will recieve the the parcel tomorrow.")
+    agent.page.locator("button.spelling-check").click()
+    issues = agent.page.locator(".spelling-issue")
+    expect(issues).to_have_count(2)
+    expect(issues.first).to_contain_text("recieve")
+    agent.page.locator(".composer-form, form#composer-form").first.scroll_into_view_if_needed()
+    agent.shoot("agent-ticket-spelling")
+    issues.first.locator(".spelling-suggestion").filter(has_text="receive").click()
+    expect(agent.page.locator("#composer-body")).to_have_value("We will receive the the parcel tomorrow.")
+    expect(issues).to_have_count(1)
+    issues.first.locator(".spelling-ignore").click()
+    expect(agent.page.locator(".spelling-panel")).to_contain_text("Nothing else to check.")
     assert agent.errors == []
 
 

@@ -1,6 +1,7 @@
 """Article suggestions in the browser, on the demo desk (its help articles) with one internal article imported:
 a customer writing a request sees matching articles as they type and says one answered it (nothing filed, the
-article's count goes up for editors); an agent sees suggestions beside a ticket, inserts a public article's link
+article's count goes up for editors), and finds articles picked from their own requests on the portal home (a
+newcomer the help centre's own); an agent sees suggestions beside a ticket, inserts a public article's link
 into the reply and is told an internal one is not for customers, and the suggestions follow the customer's next
 message without a reload. Laptop and phone screenshots."""
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 import re
 import subprocess
 import textwrap
+import uuid
 
 import pytest
 from playwright.sync_api import expect
@@ -84,6 +86,24 @@ def test_a_customer_sees_articles_while_typing_and_one_answers_the_question(open
     ui.wait_ready("h1, h2")
     expect(ui.page.get_by_text("I ordered it two weeks ago.")).to_have_count(0)  # nothing was filed
 
+    # The home's articles: picked from Olivia's own requests, each saying which, linking to the help centre.
+    section = ui.page.locator(".articles-for-me")
+    section.wait_for(state="visible")
+    expect(section).to_contain_text("Articles for you")
+    expect(section).not_to_contain_text("Reissuing")  # internal
+    cards = section.locator("a.article-for-me")
+    assert 1 <= cards.count() <= 4
+    expect(cards.first.locator(".article-for-me-why")).to_contain_text(re.compile(r"Because of your request #\d+"))
+    ui.shoot("portal-home-articles")
+    ui.page.set_viewport_size(PHONE)  # on a phone they follow the open requests
+    section.scroll_into_view_if_needed()
+    ui.page.screenshot(path=str(SCREENSHOTS / "portal-home-articles-scrolled-390x844.png"))
+    ui.page.set_viewport_size(DESKTOP)
+    title = cards.first.locator(".article-for-me-title").inner_text()
+    cards.first.click()
+    ui.page.wait_for_url(re.compile(r".*/help/articles/\d+-[a-z0-9-]+$"))
+    expect(ui.page.get_by_role("heading", name=title)).to_be_visible()
+
     # An editor sees the article counted.
     ui.page.context.clear_cookies()
     ui.login(ADMIN, DEMO_PASSWORD, expect="/agent")
@@ -92,6 +112,16 @@ def test_a_customer_sees_articles_while_typing_and_one_answers_the_question(open
     ui.wait_ready(".kb-deflections")
     expect(ui.page.locator(".kb-deflections")).to_have_text("1")
     ui.shoot("suggest-kb-article-deflections")
+
+    # Someone new, with no requests: the help centre's own picks, not called theirs.
+    ui.page.context.clear_cookies()
+    ui.signup("Nadia Newcomer", f"nadia.{uuid.uuid4().hex[:8]}@example.com")
+    section.wait_for(state="visible")
+    expect(section).to_contain_text("From our help centre")
+    expect(section.locator(".article-for-me-why").first).to_have_text(
+        re.compile(r"^(Among the most read|Latest) in the help centre$")
+    )
+    ui.shoot("portal-home-articles-newcomer")
 
 
 def test_an_agent_inserts_a_suggested_article_link_into_a_reply(open_ui, internal_article):

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from autocrm.services import rule_conditions as rc
 from autocrm.services.errors import ValidationFailed
-from autocrm.services.rule_conditions import Facts
+from autocrm.services.rule_conditions import Facts, Suggested
 
 RANKS = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 
@@ -84,12 +84,104 @@ def test_hand_made_cases(condition, expected):
         ({"any": [{"field": "channel", "op": "is", "value": "web", "extra": 1}]}, "conditions.any[0]"),
         ({"field": "business_hours", "op": "is", "value": "yes"}, "conditions"),
         ("priority is high", "conditions"),
+        ({"any": [{"field": "triage.team", "op": "is", "value": 1}]}, "conditions.any[0]"),
     ],
 )
 def test_bad_conditions_say_where(condition, where):
     with pytest.raises(ValidationFailed) as error:
         rc.parse(condition)
     assert where in error.value.details
+
+
+# ---- triage ---------------------------------------------------------------------------------------------
+
+TRIAGED = {
+    "category": Suggested("card_arrival", 0.82),
+    "team_id": Suggested(4, 0.55),
+    "priority": Suggested("high", 0.9),
+}
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        ({"field": "triage.category", "op": "is", "value": "Card_Arrival"}, True),  # sure enough at the default 0.6
+        ({"field": "triage.category", "op": "is", "value": "card_arrival", "min_confidence": 0.9}, False),
+        ({"field": "triage.category", "op": "is_not", "value": "lost_card"}, True),
+        ({"field": "triage.category", "op": "is_not", "value": "card_arrival"}, False),
+        ({"field": "triage.category", "op": "in", "value": ["lost_card", "card_arrival"]}, True),
+        ({"field": "triage.team_id", "op": "is", "value": 4}, False),  # 0.55: not sure enough by default
+        ({"field": "triage.team_id", "op": "is", "value": 4, "min_confidence": 0.5}, True),
+        ({"field": "triage.priority", "op": "is_not", "value": "low", "min_confidence": 0.95}, False),
+        ({"field": "triage.priority", "op": "in", "value": ["high", "urgent"], "min_confidence": 0}, True),
+    ],
+)
+def test_triage_tests_hold_only_when_triage_is_sure_enough(condition, expected):
+    assert rc.matches(rc.parse(condition), facts(triage=lambda: TRIAGED)) is expected
+
+
+def test_triage_that_suggests_nothing_makes_every_triage_test_false():
+    nothing = facts()  # no triage: switched off, or no resolved tickets
+    unsure = facts(triage=lambda: {"category": Suggested(None, 0.0), "team_id": Suggested(4, 0.2)})
+    for ticket in (nothing, unsure):
+        for op, value in (("is", "card_arrival"), ("is_not", "card_arrival"), ("in", ["card_arrival"])):
+            test = {"field": "triage.category", "op": op, "value": value}
+            assert rc.matches(rc.parse(test), ticket) is False
+            assert rc.matches(rc.parse({"not": test}), ticket) is True
+        assert rc.matches(rc.parse({"field": "triage.team_id", "op": "is_not", "value": 9}), ticket) is False
+
+
+def test_triage_is_asked_only_by_a_triage_test():
+    asked: list[int] = []
+
+    def triaged():
+        asked.append(1)
+        return TRIAGED
+
+    ticket = facts(triage=triaged)
+    plain = {
+        "all": [{"field": "channel", "op": "is", "value": "email"}, {"field": "tags", "op": "has", "value": "vip"}]
+    }
+    assert rc.matches(rc.parse(plain), ticket) and asked == []
+    # A triage test behind a failing one is not reached either.
+    guarded = {
+        "all": [
+            {"field": "channel", "op": "is", "value": "chat"},
+            {"field": "triage.priority", "op": "is", "value": "high"},
+        ]
+    }
+    assert not rc.matches(rc.parse(guarded), ticket) and asked == []
+    assert rc.matches(rc.parse({"field": "triage.priority", "op": "is", "value": "high"}), ticket) and asked == [1]
+
+
+@pytest.mark.parametrize(
+    ("condition", "says"),
+    [
+        ({"field": "triage.team", "op": "is", "value": 1}, "use one of triage.category, triage.team_id"),
+        ({"field": "triage.category", "op": "contains", "value": "card"}, "triage.category takes in, is, is_not"),
+        ({"field": "triage.category", "op": "is", "value": "x", "min_confidence": 1.5}, "from 0 to 1"),
+        ({"field": "triage.category", "op": "is", "value": "x", "min_confidence": "high"}, "from 0 to 1"),
+        ({"field": "triage.category", "op": "is", "value": "x", "min_confidence": True}, "from 0 to 1"),
+        ({"field": "triage.category", "op": "is", "value": "x", "min_confidence": float("nan")}, "from 0 to 1"),
+        ({"field": "triage.category", "op": "is", "value": ["x"]}, "is needs one value"),
+        ({"field": "triage.category", "op": "in", "value": []}, "in needs a list of 1 to 100 values"),
+        ({"field": "triage.category", "op": "is"}, "is needs one value"),
+        ({"field": "triage.team_id", "op": "is", "value": "Cards"}, "team ids"),
+        ({"field": "priority", "op": "is", "value": "high", "min_confidence": 0.5}, "triage fields only"),
+    ],
+)
+def test_bad_triage_tests_say_what_is_wrong(condition, says):
+    with pytest.raises(ValidationFailed) as error:
+        rc.parse(condition)
+    assert says in error.value.details["conditions"]
+
+
+def test_describe_says_how_sure_triage_must_be():
+    parsed = rc.parse({"field": "triage.category", "op": "is", "value": "card_arrival", "min_confidence": 0.7})
+    assert rc.describe(parsed) == "triage.category is card_arrival (confidence at least 0.7)"
+    assert rc.describe(rc.parse({"field": "triage.priority", "op": "in", "value": ["high"]})) == (
+        "triage.priority in ['high'] (confidence at least 0.6)"
+    )
 
 
 def test_depth_and_size_are_bounded():

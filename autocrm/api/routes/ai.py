@@ -12,15 +12,18 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import Field
 
-from autocrm.api.deps import Credential, read, write
+from autocrm.api.deps import Credential, read, resource_id, write
 from autocrm.api.errors import ERROR_RESPONSES
 from autocrm.api.strict_json import StrictJSONRoute
-from autocrm.services.ai import provider, reply, rewrite, summary
+from autocrm.services import spelling
+from autocrm.services.ai import provider, recommendations, reply, rewrite, summary
 from autocrm.services.ai.provider import AiStatus, FeatureUsage, Health, SwitchesUpdate
+from autocrm.services.ai.recommendations import AgentRecommendations
 from autocrm.services.ai.reply import SuggestedReply
 from autocrm.services.ai.rewrite import RewriteRequest, Rewritten
 from autocrm.services.ai.summary import TicketSummary
 from autocrm.services.inputs import MAX_DB_ID, ServiceInput
+from autocrm.services.spelling import SpellingRequest, SpellingResult
 
 router = APIRouter(prefix="/api/v1/ai", tags=["AI"], route_class=StrictJSONRoute, responses=ERROR_RESPONSES)
 
@@ -81,3 +84,24 @@ async def suggest_reply(key: Credential, data: TicketRequest) -> SuggestedReply:
     filled) and the public articles matching the ticket, with those `sources`; written by the LLM from them when
     one is set up (`made_by: llm`). Nothing matched: an empty `body` and `made_by: none`. Nothing is sent."""
     return await read(key, lambda session, actor: reply.suggest_reply(session, actor=actor, ticket_id=data.ticket_id))
+
+
+@router.get("/recommendations/agents/{agent_id}", summary="An agent's recommended queue filters and tips")
+async def agent_recommendations(
+    key: Credential, agent_id: Annotated[int, resource_id("The agent's id.")]
+) -> AgentRecommendations:
+    """Staff with `tickets:read`; agents their own, admins anyone's (as for an agent's figures). `filters`: what
+    the agent handles most in the last 30 days, each a saved view's `filters` (POST it to `/api/v1/views` to
+    keep it) with the share of the agent's tickets behind it; `tips`: weekdays where the agent's median first
+    response is clearly slower than the team's over the last 8 weeks, with the figures."""
+    return await read(key, lambda session, actor: recommendations.for_agent(session, actor=actor, agent_id=agent_id))
+
+
+@router.post("/spelling", summary="Check a draft's spelling and repeated words")
+async def check_spelling(key: Credential, data: SpellingRequest) -> SpellingResult:
+    """Staff; no LLM involved (the AI switches do not turn it off). Each issue has its offsets in `text`, the word,
+    and up to three suggestions, likeliest first. With `ticket_id` (and `tickets:read`) the ticket's conversation
+    and people count as known words, and `locale`, if not given, is the requester's for a public reply
+    (`internal: false`) or the desk's default. Spelling is checked in en, de and fr (`spelling_checked`); in es
+    only repeated words are (its dictionary is not good enough: see the module's notes)."""
+    return await read(key, lambda session, actor: spelling.check_draft(session, actor=actor, data=data))

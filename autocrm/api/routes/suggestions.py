@@ -1,18 +1,32 @@
-"""Article suggestions (`services/ai/suggestions`): for a request being written, for a ticket, and the counts of
-requests they answered. Scopes `ai:use` and `kb:read` (and `tickets:read` for a ticket's)."""
+"""Article suggestions (`services/ai/suggestions`): for a request being written, for a ticket, for the signed-in
+customer, and the counts of requests they answered. Scopes `ai:use` and `kb:read` (and `tickets:read` for a
+ticket's); the customer's own answer to the browser's session cookie, as customers have no API keys."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
 
-from autocrm.api.deps import Credential, read, resource_id
+from autocrm.api.deps import ApiCredential, Credential, read, resource_id
 from autocrm.api.errors import ERROR_RESPONSES
 from autocrm.api.strict_json import StrictJSONRoute
+from autocrm.core.db import read_session
+from autocrm.core.i18n import t
+from autocrm.services import auth
+from autocrm.services.actor import Actor
 from autocrm.services.ai import suggestions
-from autocrm.services.ai.suggestions import ArticleDeflections, RequestDraft, RequestSuggestion, TicketSuggestion
+from autocrm.services.ai.suggestions import (
+    ArticleDeflections,
+    CustomerSuggestion,
+    RequestDraft,
+    RequestSuggestion,
+    TicketSuggestion,
+)
+from autocrm.services.errors import AuthenticationFailed
+from autocrm.services.kb.articles import LOCALE_PATTERN
 
 router = APIRouter(prefix="/api/v1/ai", tags=["AI"], route_class=StrictJSONRoute, responses=ERROR_RESPONSES)
 
@@ -58,3 +72,34 @@ async def deflections(
             session, actor=actor, since=since, until=until, article_id=article_id, limit=limit
         ),
     )
+
+
+def _for_signed_in(token: str, locale: str | None, limit: int) -> list[CustomerSuggestion]:
+    with read_session() as session:
+        user = auth.user_for_session_token(session, token)
+        if user is None:
+            raise AuthenticationFailed(t("Sign in to the portal first: this answers to the browser's session."))
+        return suggestions.for_customer(session, actor=Actor.for_user(user), locale=locale, limit=limit)
+
+
+@router.get("/suggestions/for-me", summary="Articles for the signed-in customer, from their own requests")
+async def for_me(
+    request: Request,
+    locale: Annotated[str | None, Query(pattern=LOCALE_PATTERN, description="Else the profile's language.")] = None,
+    limit: Annotated[int, Query(ge=1, le=10)] = suggestions.HOME_SUGGESTIONS,
+) -> list[CustomerSuggestion]:
+    """The portal home's "Articles for you", with the browser's session cookie: published public articles
+    matching the customer's own latest requests (`reason: request`, with the request's number and subject),
+    then the help centre's most read (`popular`) or latest (`latest`) ones. The articles are picked from a
+    customer's own requests, so staff, and API keys (which act as staff), are refused (403)."""
+    token = request.cookies.get(auth.SESSION_COOKIE, "")[:200]
+    scheme, _, raw_key = request.headers.get("authorization", "").partition(" ")
+    if not token and scheme.lower() == "bearer" and raw_key.strip():
+        key = raw_key.strip()
+        if not (key.isascii() and key.isprintable()):
+            raise AuthenticationFailed("Send a valid API key as 'Authorization: Bearer <key>'.")
+        return await read(
+            ApiCredential(key),
+            lambda session, actor: suggestions.for_customer(session, actor=actor, locale=locale, limit=limit),
+        )
+    return await run_in_threadpool(_for_signed_in, token, locale, limit)

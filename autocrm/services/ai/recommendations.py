@@ -24,7 +24,8 @@ from autocrm.core.i18n import t
 from autocrm.models import Team, Ticket, TicketTag, User
 from autocrm.models.base import utcnow
 from autocrm.services import desk, views
-from autocrm.services.actor import Actor
+from autocrm.services.actor import AI_USE, TICKETS_READ, Actor
+from autocrm.services.errors import NotFound, PermissionDenied
 from autocrm.services.tickets import UNSOLVED_CATEGORIES
 
 FILTER_DAYS = 30
@@ -49,15 +50,48 @@ class PersonalTip(BaseModel):
     figures: dict[str, Any]  # what the tip says, as numbers: the weekday, both medians in seconds, the counts
 
 
-def recommended_filters(session: Session, *, actor: Actor, limit: int = 3) -> list[RecommendedFilter]:
-    """Staff only, for the acting person's own tickets."""
+class AgentRecommendations(BaseModel):
+    agent_id: int
+    filters: list[RecommendedFilter]
+    tips: list[PersonalTip]
+
+
+def _agent(session: Session, actor: Actor, agent_id: int | None) -> Actor | None:
+    """Whose work the suggestions come from: the acting person's own by default; admins may ask for any
+    agent's (as for an agent's figures). None: nobody's (an API key acting for no one)."""
     actor.require_staff()
-    if actor.user_id is None:
+    if agent_id is None or agent_id == actor.user_id:
+        return actor if actor.user_id is not None else None
+    if not actor.is_admin:
+        raise PermissionDenied(t("Agents see their own recommendations; admins see everyone's."))
+    agent = session.get(User, agent_id)
+    if agent is None or not agent.role.is_staff:
+        raise NotFound(t("There is no agent #{agent_id}.", agent_id=agent_id))
+    return Actor.for_user(agent)
+
+
+def for_agent(session: Session, *, actor: Actor, agent_id: int) -> AgentRecommendations:
+    """The REST shape: one agent's recommended filters and tips (`ai:use` and `tickets:read`)."""
+    actor.require_scope(AI_USE)
+    actor.require_scope(TICKETS_READ)
+    return AgentRecommendations(
+        agent_id=agent_id,
+        filters=recommended_filters(session, actor=actor, agent_id=agent_id),
+        tips=personal_tips(session, actor=actor, agent_id=agent_id),
+    )
+
+
+def recommended_filters(
+    session: Session, *, actor: Actor, agent_id: int | None = None, limit: int = 3
+) -> list[RecommendedFilter]:
+    """Staff only: from the agent's own tickets (the acting person's unless an admin names another agent)."""
+    agent = _agent(session, actor, agent_id)
+    if agent is None or agent.user_id is None:
         return []
     since = utcnow() - timedelta(days=FILTER_DAYS)
     mine = session.exec(
         select(Ticket.id, Ticket.priority, Ticket.team_id).where(
-            Ticket.assignee_id == actor.user_id, col(Ticket.updated_at) >= since
+            Ticket.assignee_id == agent.user_id, col(Ticket.updated_at) >= since
         )
     ).all()
     if len(mine) < MIN_TICKETS:
@@ -79,7 +113,7 @@ def recommended_filters(session: Session, *, actor: Actor, limit: int = 3) -> li
     for _ticket, _priority, team_id in mine:
         if team_id is not None:
             counts[("team", str(team_id))] += 1
-    existing = [view.filters for view in views.list_views(session, actor=actor)]
+    existing = [view.filters for view in views.list_views(session, actor=agent)]
     found = []
     for key, count in counts.most_common():
         share = count / len(mine)
@@ -132,11 +166,11 @@ def _covers(view_filters: dict[str, Any], filters: dict[str, Any]) -> bool:
     return all(view_filters.get(k) == filters.get(k) for k in keys) and any(view_filters.get(k) for k in keys)
 
 
-def personal_tips(session: Session, *, actor: Actor) -> list[PersonalTip]:
-    """Staff only: where the acting agent's first responses are slower than the team's, by weekday in their own
-    time zone, over the last weeks."""
-    actor.require_staff()
-    if actor.user_id is None:
+def personal_tips(session: Session, *, actor: Actor, agent_id: int | None = None) -> list[PersonalTip]:
+    """Staff only: where the agent's first responses (the acting person's unless an admin names another agent)
+    are slower than the team's, by weekday in the agent's own time zone, over the last weeks."""
+    agent = _agent(session, actor, agent_id)
+    if agent is None or agent.user_id is None:
         return []
     since = utcnow() - timedelta(weeks=TIP_WEEKS)
     rows = session.exec(
@@ -146,7 +180,7 @@ def personal_tips(session: Session, *, actor: Actor) -> list[PersonalTip]:
             col(Ticket.assignee_id).is_not(None),
         )
     ).all()
-    me = session.get(User, actor.user_id)
+    me = session.get(User, agent.user_id)
     zone = i18n.zone((me.time_zone if me else None) or i18n.default_time_zone())
     mine: dict[int, list[float]] = {}
     everyone: dict[int, list[float]] = {}
@@ -156,7 +190,7 @@ def personal_tips(session: Session, *, actor: Actor) -> list[PersonalTip]:
         weekday = created.astimezone(zone).weekday()
         seconds = (responded - created).total_seconds()
         everyone.setdefault(weekday, []).append(seconds)
-        if assignee == actor.user_id:
+        if assignee == agent.user_id:
             mine.setdefault(weekday, []).append(seconds)
     days = get_day_names("wide", locale=i18n.get_locale())
     tips = []

@@ -12,9 +12,10 @@ the ticket's own, the skills those of its `ticket_routing` row.
 Prediction. Each label is the argmax of a blend: the similarity-weighted vote of the `NEIGHBOURS` nearest
 resolved tickets (cosine over the vectors) and a softmax regression trained on the same vectors and labels.
 On BANKING77 (`bench/ai_eval_triage.py`) the neighbours alone reach about 0.925 accuracy, the classifier
-alone 0.93 and the half-and-half blend 0.935 (weights chosen from 0.3/0.5/0.7/0.85 and k from 5/10 on that
-bench). Hashed word and character n-grams as more classifier input would cost ten times the training time
-and memory; the sentence vector alone passes the target, so it is the only feature. Skills, a set per
+alone 0.925 and the blend 0.935. The blend's weight, k and temperature were chosen on a dev split of the train
+rows, never on the test rows (`bench/ai_triage_choice.py`: weight 0 to 1, k 5/10/20, temperature 0.02 to
+0.1). Hashed word and character n-grams as more classifier input would cost ten times the training time and
+memory; the sentence vector alone passes the target, so it is the only feature. Skills, a set per
 ticket, come from the neighbours' vote alone.
 
 Why an in-process numpy matrix and not Chroma (`core/vectors.py`): the classifier needs every vector in
@@ -37,7 +38,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from time import monotonic, sleep
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field, model_validator
@@ -48,14 +49,18 @@ from sqlmodel import Session, col, func, select
 from autocrm.core.db import stored_id, write_session
 from autocrm.core.embedding import MODEL_ID, embedder
 from autocrm.core.i18n import t
-from autocrm.models import Message, Skill, StatusCategory, Ticket, TicketRouting, TicketStatus, TicketVector
+from autocrm.models import Message, Skill, StatusCategory, Team, Ticket, TicketRouting, TicketStatus, TicketVector
 from autocrm.models.base import utcnow
-from autocrm.services import desk
+from autocrm.services import balancing, desk, tickets
 from autocrm.services.actor import AI_USE, Actor
+from autocrm.services.ai import provider
+from autocrm.services.balancing import SkillNeed
+from autocrm.services.errors import field_error
 from autocrm.services.events import Event
-from autocrm.services.inputs import ServiceInput
+from autocrm.services.inputs import DbId, ServiceInput
 
 LISTENER = "ai.ticket_vector"
+FEATURE = "triage"  # its switch in `provider.FEATURES`
 CATEGORY_FIELD = "category"
 RESOLVED = (StatusCategory.solved, StatusCategory.closed)
 # The fields whose change can add a ticket to the history, drop it or change what it teaches.
@@ -70,8 +75,8 @@ NEIGHBOURS = 10
 SOURCES = 5
 # A neighbour's vote weighs exp(similarity / temperature): at 0.05 a neighbour 0.05 closer counts e times more.
 TEMPERATURE = 0.05
-# The classifier's share of the blend; the neighbours' vote has the rest (bench/ai_eval_triage.py).
-CLASSIFIER_WEIGHT = 0.5
+# The classifier's share of the blend; the neighbours' vote has the rest (chosen on dev: bench/ai_triage_choice.py).
+CLASSIFIER_WEIGHT = 0.7
 # A skill is suggested when neighbours holding this share of the vote required it.
 SKILL_SHARE = 0.5
 REFIT_FRACTION = 0.05
@@ -425,32 +430,61 @@ def _train(features: np.ndarray, targets: np.ndarray, classes: int) -> tuple[np.
 # --- triage -------------------------------------------------------------------------------------------------
 
 
-def triage(session: Session, *, actor: Actor, data: TriageRequest) -> TriageResult:
-    """Suggestions for a new ticket from the resolved tickets most like it. Staff only."""
+def enabled(session: Session) -> bool:
+    """Whether admins leave triage on (`provider`'s switches: the AI kill switch and triage's own)."""
+    return provider.switches(session).allows(FEATURE)
+
+
+def triage(
+    session: Session, *, actor: Actor, data: TriageRequest, exclude_ticket_id: int | None = None
+) -> TriageResult:
+    """Suggestions for a new ticket from the resolved tickets most like it. Staff only. `exclude_ticket_id`
+    keeps a ticket out of its own neighbours (a resolved ticket triaged again is in the history)."""
     actor.require_scope(AI_USE)
     actor.require_staff()
+    return suggest(session, ticket_text(data.subject, data.body), exclude_ticket_id=exclude_ticket_id)
+
+
+def for_rules(session: Session, *, subject: str, body: str, ticket_id: int | None = None) -> TriageResult | None:
+    """What routing rules and SLA conditions test (they act as the system): the suggestions for a ticket's
+    subject and first message, None while admins have switched triage off."""
+    if not enabled(session):
+        return None
+    return suggest(session, ticket_text(subject, body), exclude_ticket_id=ticket_id)
+
+
+def _position(known: _History, ticket_id: int | None) -> int | None:
+    if ticket_id is None:
+        return None
+    try:
+        return known.ids.index(ticket_id)
+    except ValueError:
+        return None
+
+
+def _nothing() -> TriageResult:
+    return TriageResult(
+        category=None,
+        category_confidence=0.0,
+        team_id=None,
+        team_confidence=0.0,
+        priority=None,
+        priority_confidence=0.0,
+        skills=[],
+        confidence=0.0,
+        similar_tickets=[],
+    )
+
+
+def suggest(session: Session, text: str, *, exclude_ticket_id: int | None = None) -> TriageResult:
+    """The suggestions for a ticket's text (`ticket_text`); no role check, the callers make theirs."""
     known = history(session)
-    if not known.ids:
-        return TriageResult(
-            category=None,
-            category_confidence=0.0,
-            team_id=None,
-            team_confidence=0.0,
-            priority=None,
-            priority_confidence=0.0,
-            skills=[],
-            confidence=0.0,
-            similar_tickets=[],
-        )
-    text = ticket_text(data.subject, data.body)
+    excluded = _position(known, exclude_ticket_id)
+    candidates = len(known.ids) - (0 if excluded is None else 1)
+    if candidates <= 0 or not text:
+        return _nothing()
     query = embedder().embed([text])[0]
-    # einsum's own single-threaded loop, not BLAS: on a busy machine BLAS's threads wake slowly (matmul p50 4-16 ms,
-    # p95 100-230 ms against 1.3 ms and 5-9 ms at 10,000 tickets).
-    similarities = np.einsum("ij,j->i", known.matrix, query)
-    k = min(NEIGHBOURS, len(known.ids))
-    nearest = np.argpartition(-similarities, k - 1)[:k]
-    nearest = nearest[np.argsort(-similarities[nearest])]
-    votes = np.exp((similarities[nearest] - similarities[nearest[0]]) / TEMPERATURE)
+    similarities, nearest, votes = neighbours(known.matrix, query, exclude=excluded)
     features = query[None, :]
     suggested: dict[str, tuple[Any, float]] = {}
     for name, values in known.labels.items():
@@ -478,12 +512,36 @@ def triage(session: Session, *, actor: Actor, data: TriageRequest) -> TriageResu
     )
 
 
+def neighbours(
+    matrix: np.ndarray,
+    query: np.ndarray,
+    *,
+    k: int = NEIGHBOURS,
+    temperature: float = TEMPERATURE,
+    exclude: int | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every history row's cosine to the query, the `k` nearest rows (closest first, never the row `exclude`)
+    and their votes."""
+    # einsum's own single-threaded loop, not BLAS: on a busy machine BLAS's threads wake slowly (matmul p50 4-16 ms,
+    # p95 100-230 ms against 1.3 ms and 5-9 ms at 10,000 tickets).
+    similarities = np.einsum("ij,j->i", matrix, query)
+    if exclude is not None:
+        similarities[exclude] = -np.inf
+    k = min(k, len(similarities) - (0 if exclude is None else 1))
+    nearest = np.argpartition(-similarities, k - 1)[:k]
+    nearest = nearest[np.argsort(-similarities[nearest])]
+    votes = np.exp((similarities[nearest] - similarities[nearest[0]]) / temperature)
+    return similarities, nearest, votes
+
+
 def _suggest(
     values: list[Any],
     nearest: np.ndarray,
     votes: np.ndarray,
     classifier: _Classifier | None,
     features: np.ndarray,
+    *,
+    classifier_weight: float | None = None,
 ) -> tuple[Any, float]:
     """The label and its confidence: the neighbours' weighted vote, blended with the classifier's probability."""
     tally: dict[Any, float] = {}
@@ -493,11 +551,12 @@ def _suggest(
             tally[value] = tally.get(value, 0.0) + float(weight)
     total = float(votes.sum())
     scores = {label: share / total for label, share in tally.items()}
+    weight = CLASSIFIER_WEIGHT if classifier_weight is None else classifier_weight
     if classifier is not None:
         probabilities = classifier.probabilities(features)[0]
-        blended = {label: (1 - CLASSIFIER_WEIGHT) * share for label, share in scores.items()}
+        blended = {label: (1 - weight) * share for label, share in scores.items()}
         for label, probability in zip(classifier.labels, probabilities, strict=True):
-            blended[label] = blended.get(label, 0.0) + CLASSIFIER_WEIGHT * float(probability)
+            blended[label] = blended.get(label, 0.0) + weight * float(probability)
         scores = blended
     if not scores:
         return None, 0.0
@@ -530,6 +589,143 @@ def _skills(session: Session, known: _History, nearest: np.ndarray, votes: np.nd
         ),
         key=lambda s: -s.confidence,
     )
+
+
+# --- triage of a ticket on its page -------------------------------------------------------------------------
+
+
+SuggestedField = Literal["category", "team_id", "priority", "skill"]
+
+
+class TicketSuggestion(BaseModel):
+    """One suggestion that would change the ticket, as the agent reads it."""
+
+    field: SuggestedField
+    value: str  # the category, the team's id, the priority's key, the skill's id
+    label: str  # the category, the team's name, the priority's name, the skill's name
+    level: int = 0  # a skill's level
+    confidence: float
+    # What the ticket has now: the category, team or priority name ("" for none), the skill's level (0: not needed).
+    current: str = ""
+    current_level: int = 0
+
+
+class TicketTriage(BaseModel):
+    ticket_id: int
+    # What triage suggests that the ticket does not have yet (a suggestion it already has is left out).
+    suggestions: list[TicketSuggestion]
+    # The fields whose suggestion the ticket already has, in the order above.
+    agreed: list[SuggestedField]
+    # The resolved tickets most like this one; none when the desk has no resolved ticket to learn from.
+    similar_tickets: list[SimilarTicket]
+
+
+class TriageApply(ServiceInput):
+    """The suggestions an agent chose to apply (what `for_ticket` offered)."""
+
+    category: str | None = Field(default=None, min_length=1, max_length=200)
+    team_id: DbId | None = None
+    priority: str | None = Field(default=None, min_length=1, max_length=40)
+    skills: list[SkillNeed] = Field(default_factory=list, max_length=20)
+
+
+def for_ticket(session: Session, *, actor: Actor, ticket_id: int) -> TicketTriage:
+    """Triage of a ticket from its subject and first public message, for the agent on its page: only what
+    would change it. Staff with `ai:use`; `AiUnavailable` while admins have switched triage off."""
+    actor.require_scope(AI_USE)
+    actor.require_staff()
+    ticket = tickets.get_ticket(session, actor=actor, ticket_id=ticket_id)
+    if not enabled(session):
+        raise provider.AiUnavailable(
+            t("An administrator has switched this AI feature off."), {"reason": "switched_off"}
+        )
+    text = _first_texts(session, [ticket_id]).get(ticket_id, ticket_text(ticket.subject, ""))
+    result = suggest(session, text, exclude_ticket_id=ticket_id)
+    offered: list[TicketSuggestion] = []
+    agreed: list[SuggestedField] = []
+    if result.category is not None:
+        if str(ticket.custom_fields.get(CATEGORY_FIELD) or "") == result.category:
+            agreed.append("category")
+        else:
+            offered.append(
+                TicketSuggestion(
+                    field="category",
+                    value=result.category,
+                    label=result.category,
+                    confidence=result.category_confidence,
+                    current=str(ticket.custom_fields.get(CATEGORY_FIELD) or ""),
+                )
+            )
+    if result.team_id is not None:
+        team = session.get(Team, result.team_id)
+        if ticket.team is not None and ticket.team.id == result.team_id:
+            agreed.append("team_id")
+        elif team is not None:  # a team deleted since is no suggestion
+            offered.append(
+                TicketSuggestion(
+                    field="team_id",
+                    value=str(result.team_id),
+                    label=team.name,
+                    confidence=result.team_confidence,
+                    current=ticket.team.name if ticket.team is not None else "",
+                )
+            )
+    if result.priority is not None:
+        if ticket.priority == result.priority:
+            agreed.append("priority")
+        else:
+            offered.append(
+                TicketSuggestion(
+                    field="priority",
+                    value=result.priority,
+                    label=desk.priority_named(session, result.priority).name,
+                    confidence=result.priority_confidence,
+                    current=ticket.priority_name,
+                )
+            )
+    needed = {
+        int(need["skill_id"]): int(need.get("level", 1)) for need in balancing.requirements_of(session, ticket_id)
+    }
+    for skill in result.skills:
+        if needed.get(skill.skill_id, 0) >= skill.level:
+            if "skill" not in agreed:
+                agreed.append("skill")
+        else:
+            offered.append(
+                TicketSuggestion(
+                    field="skill",
+                    value=str(skill.skill_id),
+                    label=skill.name,
+                    level=skill.level,
+                    confidence=skill.confidence,
+                    current_level=needed.get(skill.skill_id, 0),
+                )
+            )
+    return TicketTriage(ticket_id=ticket_id, suggestions=offered, agreed=agreed, similar_tickets=result.similar_tickets)
+
+
+def apply_to_ticket(session: Session, *, actor: Actor, ticket_id: int, data: TriageApply) -> tickets.TicketPublic:
+    """Writes the chosen suggestions as the agent's own change of the ticket: the category, team and priority
+    through `update_ticket`, the skills (added to those it already needs) through `balancing.set_requirements`,
+    so each is validated, audited and on the timeline like any other change."""
+    changes: dict[str, Any] = {}
+    if data.category is not None:
+        if CATEGORY_FIELD not in desk.custom_field_definitions(session):
+            raise field_error("category", t("This desk has no category field."))
+        changes["custom_fields"] = {CATEGORY_FIELD: data.category}
+    if data.team_id is not None:
+        changes["team_id"] = data.team_id
+    if data.priority is not None:
+        changes["priority"] = data.priority
+    if not changes and not data.skills:
+        raise field_error("suggestions", t("Choose a suggestion to apply."))
+    if data.skills:
+        # What the ticket needs first, so load balancing (which acts once it has a team) knows it.
+        held = [SkillNeed(**need) for need in balancing.requirements_of(session, ticket_id)]
+        balancing.set_requirements(session, actor=actor, ticket_id=ticket_id, required_skills=held + data.skills)
+    if changes:
+        return tickets.update_ticket(session, actor=actor, ticket_id=ticket_id, data=tickets.TicketUpdate(**changes))
+    return tickets.get_ticket(session, actor=actor, ticket_id=ticket_id)
 
 
 def index_all(*, progress: Callable[[int], None] | None = None, embed: Embed | None = None) -> int:

@@ -148,40 +148,79 @@ def nearest_scored(
     if index is None or total == 0:
         return None, []
     embedded = embedder().embed([query])
+    return embedded[0], _nearest(index, total, embedded, locales=locales, visibilities=visibilities, limit=limit)[0]
+
+
+def nearest_to_vectors(
+    session: Session, vectors_: np.ndarray, *, locales: Sequence[str] | None, visibilities: Sequence[str], limit: int
+) -> list[list[tuple[int, float]]]:
+    """For each row of `vectors_` (unit length, already embedded), the nearest chunks as (id, cosine), best
+    first. One Chroma query for all rows: several texts embedded in one batch are searched in one call."""
+    if len(vectors_) == 0:
+        return []
+    index = sync(session)
+    total = index.collection.count() if index is not None else 0
+    if index is None or total == 0:
+        return [[] for _ in range(len(vectors_))]
+    return _nearest(index, total, vectors_, locales=locales, visibilities=visibilities, limit=limit)
+
+
+def _nearest(
+    index: vectors.VectorIndex,
+    total: int,
+    vectors_: np.ndarray,
+    *,
+    locales: Sequence[str] | None,
+    visibilities: Sequence[str],
+    limit: int,
+) -> list[list[tuple[int, float]]]:
     # Chroma's metadata filter costs about 140 ms at 20,000 passages against 2-3 ms without one (bench/README.md),
     # so the nearest UNFILTERED_FACTOR x limit are fetched and filtered here. Only when that leaves fewer than
     # `limit` passages while the last one fetched is still similar enough (so closer-to-the-edge ones may
     # follow) does the filtered query run.
     fetch = min(total, limit * UNFILTERED_FACTOR)
-    found = index.collection.query(query_embeddings=embedded, n_results=fetch, include=["distances", "metadatas"])
-    distances = (found["distances"] or [[]])[0]
-    metadatas = (found["metadatas"] or [[]])[0]
+    found = index.collection.query(query_embeddings=vectors_, n_results=fetch, include=["distances", "metadatas"])
     allowed_visibility, allowed_locales = set(visibilities), set(locales) if locales is not None else None
-    kept: list[tuple[int, float]] = []
-    for chunk_id, distance, meta in zip(found["ids"][0], distances, metadatas, strict=True):
-        if 1.0 - distance < MIN_SIMILARITY:
-            return embedded[0], kept
-        if meta.get("visibility") in allowed_visibility and (
-            allowed_locales is None or meta.get("locale") in allowed_locales
-        ):
-            kept.append((int(chunk_id[len(_ID_PREFIX) :]), 1.0 - distance))
-            if len(kept) == limit:
-                return embedded[0], kept
-    if fetch == total:
-        return embedded[0], kept
+    results: list[list[tuple[int, float]]] = []
+    short: list[int] = []  # the rows whose filtered list may lack passages past the ones fetched
+    distances_by_row = found["distances"] or [[] for _ in found["ids"]]
+    metadatas_by_row = found["metadatas"] or [[] for _ in found["ids"]]
+    for row, (ids, distances, metadatas) in enumerate(
+        zip(found["ids"], distances_by_row, metadatas_by_row, strict=True)
+    ):
+        kept: list[tuple[int, float]] = []
+        complete = False
+        for chunk_id, distance, meta in zip(ids, distances, metadatas, strict=True):
+            if 1.0 - distance < MIN_SIMILARITY:
+                complete = True
+                break
+            if meta.get("visibility") in allowed_visibility and (
+                allowed_locales is None or meta.get("locale") in allowed_locales
+            ):
+                kept.append((int(chunk_id[len(_ID_PREFIX) :]), 1.0 - distance))
+                if len(kept) == limit:
+                    complete = True
+                    break
+        results.append(kept)
+        if not complete and fetch < total:
+            short.append(row)
+    if not short:
+        return results
     conditions: list[dict[str, object]] = [{"visibility": {"$in": list(visibilities)}}]
     if locales is not None:
         conditions.append({"locale": {"$in": list(locales)}})
     where = conditions[0] if len(conditions) == 1 else {"$and": conditions}
-    found = index.collection.query(
-        query_embeddings=embedded,
+    filtered = index.collection.query(
+        query_embeddings=vectors_[short],
         n_results=min(limit, total),
         where=where,  # type: ignore[arg-type]
         include=["distances"],
     )
-    distances = (found["distances"] or [[]])[0]
-    return embedded[0], [
-        (int(i[len(_ID_PREFIX) :]), 1.0 - distance)
-        for i, distance in zip(found["ids"][0], distances, strict=True)
-        if 1.0 - distance >= MIN_SIMILARITY
-    ]
+    filtered_distances = filtered["distances"] or [[] for _ in short]
+    for row, ids, distances in zip(short, filtered["ids"], filtered_distances, strict=True):
+        results[row] = [
+            (int(i[len(_ID_PREFIX) :]), 1.0 - distance)
+            for i, distance in zip(ids, distances, strict=True)
+            if 1.0 - distance >= MIN_SIMILARITY
+        ]
+    return results

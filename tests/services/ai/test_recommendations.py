@@ -14,7 +14,7 @@ from autocrm.models.base import utcnow
 from autocrm.services import views
 from autocrm.services.actor import Actor
 from autocrm.services.ai import recommendations
-from autocrm.services.errors import PermissionDenied
+from autocrm.services.errors import NotFound, PermissionDenied
 from autocrm.services.views import ViewCreate
 from tests.factories import make_ticket, make_user
 
@@ -73,3 +73,11 @@ def test_a_tip_names_the_weekday_the_agent_answers_slower_than_the_team(db_url):
     assert tips[0].figures["weekday"] == 0 and tips[0].figures["your_median_seconds"] == 3 * 3600
     assert tips[0].figures["team_median_seconds"] == 30 * 60
     assert tips[0].text.startswith("Your first response on Monday takes 3 hours")
+    admin = Actor.for_user(make_user(Role.admin))
+    with read_session() as s:  # admins read any agent's, as for an agent's figures; agents only their own
+        seen_by_admin = recommendations.for_agent(s, actor=admin, agent_id=slow.id)
+        assert [tip.figures for tip in seen_by_admin.tips] == [tip.figures for tip in tips]
+        with pytest.raises(PermissionDenied):
+            recommendations.personal_tips(s, actor=Actor.for_user(quick), agent_id=slow.id)
+        with pytest.raises(NotFound):
+            recommendations.for_agent(s, actor=admin, agent_id=make_user(Role.customer).id)

@@ -1,21 +1,25 @@
 """Article suggestions: while a customer writes a request (public articles only, nothing for too little or
-unrelated text, a deflection counted once per draft) and beside a ticket for staff (internal ones too, in the
-requester's language, customers refused). SQLite and PostgreSQL, the real MiniLM model."""
+unrelated text, a deflection counted once per draft), beside a ticket for staff (internal ones too, in the
+requester's language, customers refused) and on a customer's portal home (from their own requests, else the
+help centre's most read or latest). SQLite and PostgreSQL, the real MiniLM model."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
-from sqlmodel import select
+from sqlmodel import select, update
 
 from autocrm.core.db import read_session, write_session
 from autocrm.events import runner
-from autocrm.models import AuditEntry, KbDeflection, Role
+from autocrm.models import AuditEntry, KbDeflection, Role, Ticket
+from autocrm.models.base import utcnow
 from autocrm.services import kb, users
 from autocrm.services.actor import Actor
 from autocrm.services.ai import suggestions
 from autocrm.services.errors import NotFound, PermissionDenied, ValidationFailed
-from autocrm.services.kb import ArticleCreate
-from tests.factories import make_message, make_ticket
+from autocrm.services.kb import ArticleCreate, ArticleUpdate, reading
+from tests.factories import make_message, make_ticket, make_user
 
 CARD = (
     "<p>Your card arrives within 5 to 7 working days of ordering it.</p>"
@@ -153,3 +157,70 @@ def test_customers_are_refused_suggestions_for_tickets_even_their_own(desk):
         _for_ticket(desk.customer, ticket.id)
     with pytest.raises(NotFound):
         _for_ticket(desk.agent, 999_999)
+
+
+def _for_customer(actor: Actor, **kwargs):
+    with read_session() as s:
+        return suggestions.for_customer(s, actor=actor, **kwargs)
+
+
+def test_the_portal_home_picks_public_articles_from_the_customers_own_requests(desk):
+    with write_session() as s:
+        draft = kb.create_article(
+            s,
+            actor=desk.admin,
+            data=ArticleCreate(title="Card arrival times by country", body=CARD, status="draft"),
+        )
+    card = make_ticket(
+        requester=desk.customer_user, subject="Card not arrived", body="My new card has still not arrived"
+    )
+    refund = make_ticket(
+        requester=desk.customer_user, subject="Refund", body="When does the refund of my card payment arrive?"
+    )
+    make_ticket(requester=desk.customer_user, subject="Thanks", body="Hello")  # says nothing: no article
+    with write_session() as s:  # the card request was last touched two months ago: the refund one comes first
+        s.exec(update(Ticket).where(Ticket.id == card.id).values(customer_updated_at=utcnow() - timedelta(days=60)))
+    someone_else = make_ticket(subject="Printer on fire", body="The office printer is on fire")
+
+    found = _for_customer(desk.customer)
+    picked = {f.article_id: f for f in found}
+    assert [f.article_id for f in found][:2] == [desk.refund.id, desk.card.id]
+    assert picked[desk.refund.id].request.number == refund.number
+    assert picked[desk.card.id].request.number == card.number and picked[desk.card.id].reason == "request"
+    assert picked[desk.card.id].why == f"Because of your request #{card.number} “Card not arrived”"
+    assert picked[desk.card.id].url.startswith("/help/articles/") and "<" not in picked[desk.card.id].snippet
+    # Never an internal or draft article, nor anything of anyone else's requests.
+    assert desk.internal.id not in picked and draft.id not in picked
+    assert all(f.request is None or f.request.number in (card.number, refund.number) for f in found)
+    assert someone_else.subject not in str([f.model_dump() for f in found])
+    # In the customer's language where translated (the tab's, else the profile's).
+    spanish = make_ticket(requester=desk.spanish_user, subject="Tarjeta", body="Mi tarjeta nueva no ha llegado")
+    mine = _for_customer(desk.spanish)
+    assert mine[0].article_id == desk.card_es.id and mine[0].request.number == spanish.number
+    assert _for_customer(desk.spanish, locale="en")[0].article_id == desk.card.id
+    with pytest.raises(PermissionDenied):
+        _for_customer(desk.agent)
+
+    # Kept for the next visit, but an article changed since is picked again: one archived goes.
+    with write_session() as s:
+        kb.update_article(s, actor=desk.admin, article_id=desk.refund.id, data=ArticleUpdate(status="archived"))
+    assert desk.refund.id not in [f.article_id for f in _for_customer(desk.customer)]
+
+
+def test_a_customer_with_nothing_to_go_on_gets_the_help_centres_most_read_or_latest(desk):
+    newcomer = Actor.for_user(make_user(Role.customer))
+    latest = _for_customer(newcomer)
+    assert {f.reason for f in latest} == {"latest"} and {f.request for f in latest} == {None}
+    assert desk.refund.id == latest[0].article_id  # the last one written
+    assert {f.article_id for f in latest} <= {desk.card.id, desk.refund.id}  # public and published only
+    assert latest[0].why == "Latest in the help centre"
+    with write_session() as s:
+        reading.record_view(s, actor=newcomer, article_id=desk.card.id)
+    suggestions.PICKS.clear()  # the picks are kept for a few minutes; readings move no key
+    read = _for_customer(newcomer)
+    assert [(f.article_id, f.reason) for f in read] == [(desk.card.id, "popular"), (desk.refund.id, "latest")]
+    assert read[0].why == "Among the most read in the help centre"
+    # Requests about nothing the help centre holds fall back the same way.
+    unrelated = make_user(Role.customer)
+    make_ticket(requester=unrelated, subject="Symphony orchestra", body="The violins were out of tune last night")
+    assert {f.reason for f in _for_customer(Actor.for_user(unrelated))} == {"popular", "latest"}

@@ -9,14 +9,15 @@ from sqlmodel import select
 
 from autocrm.core.db import read_session, write_session
 from autocrm.events import runner
-from autocrm.models import CustomFieldType, Role, TicketVector
-from autocrm.services import agents, balancing, desk, tickets
+from autocrm.models import AuditEntry, CustomFieldType, Role, TicketVector
+from autocrm.services import agents, balancing, desk, routing, tickets
 from autocrm.services.actor import TICKETS_READ, Actor
-from autocrm.services.ai import triage
+from autocrm.services.ai import provider, triage
 from autocrm.services.ai.triage import TriageRequest
 from autocrm.services.api_keys import api_key_actor
 from autocrm.services.balancing import SkillNeed
-from autocrm.services.errors import PermissionDenied
+from autocrm.services.errors import PermissionDenied, ValidationFailed
+from autocrm.services.routing import RuleActions, RuleCreate, TrialTicket
 from tests.factories import make_api_key, make_team, make_ticket
 
 SYSTEM = Actor.system("tests")
@@ -181,3 +182,87 @@ def test_a_fresh_process_answers_from_the_neighbours_while_it_fits(history):
     assert result.category == "account" and fitted is first
     assert set(fitted.fit.classifiers) == {"category", "team_id", "priority"}
     assert fitted.fit.classifiers["category"].labels == ["account", "billing"]
+
+
+# ---- triage in routing rules, and on the ticket page ------------------------------------------------------
+
+
+def test_a_routing_rule_acts_on_what_triage_says(history, people):
+    admin = people.actor(people.make(Role.admin))
+    refunds = make_team(name="Refunds desk")
+    sure_it_is_billing = {"field": "triage.category", "op": "is", "value": "billing", "min_confidence": 0.5}
+    with write_session() as s:
+        rule = routing.create_rule(
+            s,
+            actor=admin,
+            data=RuleCreate(
+                name="Billing to Refunds",
+                conditions=sure_it_is_billing,
+                actions=RuleActions(team_id=refunds.id, add_tags=["refund"]),
+            ),
+        )
+    assert rule.description == "triage.category is billing (confidence at least 0.5)"
+    routed = make_ticket(subject="Double charge", body="You charged my card twice for one invoice, refund it please.")
+    left = make_ticket(subject="Cannot sign in", body="My password stopped working.")
+    assert routed.team is not None and routed.team.id == refunds.id and routed.tags == ["refund"]
+    assert left.team is None and left.tags == []
+    with read_session() as s:
+        trial = routing.try_ticket(
+            s, actor=admin, data=TrialTicket(subject="Refund", body="Please refund the payment on my invoice.")
+        )
+    assert trial.rule_id == rule.id and trial.triage is not None and trial.triage.category == "billing"
+    assert trial.triage.category_confidence >= 0.5
+    # Switched off by an admin: triage says nothing, and a triage test holds for no ticket.
+    with write_session() as s:
+        provider.set_switches(s, actor=admin, features={"triage": False})
+    assert make_ticket(subject="Double charge", body="Refund the second charge on my card.").team is None
+
+
+def test_the_ticket_page_offers_what_the_ticket_lacks_and_applies_it_audited(history, people):
+    agent = Actor.for_user(history["agent"])
+    ticket = make_ticket(subject="Password reset", body="I can't sign in, my password does not work anymore.")
+    with read_session() as s:
+        offered = triage.for_ticket(s, actor=agent, ticket_id=ticket.id)
+    chosen = {(o.field, o.value, o.level) for o in offered.suggestions}
+    assert chosen == {
+        ("category", "account", 0),
+        ("team_id", str(history["access_team"].id), 0),
+        ("priority", "high", 0),
+        ("skill", str(history["security"].id), 3),
+    }
+    assert {o.label for o in offered.suggestions} >= {"Access", "High", "security"} and offered.agreed == []
+    assert offered.similar_tickets and offered.similar_tickets[0].ticket_id in history["account"]
+    with write_session() as s:
+        changed = triage.apply_to_ticket(
+            s,
+            actor=agent,
+            ticket_id=ticket.id,
+            data=triage.TriageApply(
+                category="account",
+                team_id=history["access_team"].id,
+                priority="high",
+                skills=[SkillNeed(skill_id=history["security"].id, level=3)],
+            ),
+        )
+    assert changed.team.id == history["access_team"].id and changed.priority == "high"
+    assert changed.custom_fields["category"] == "account"
+    with read_session() as s:
+        entries = list(
+            s.exec(select(AuditEntry).where(AuditEntry.object_id == ticket.id, AuditEntry.action == "ticket.update"))
+        )
+        timeline = tickets.timeline(s, actor=agent, ticket_id=ticket.id, kinds=frozenset({"change"}))
+        again = triage.for_ticket(s, actor=agent, ticket_id=ticket.id)
+    assert {entry.actor_user_id for entry in entries} == {history["agent"].id}
+    changed_fields = {change.field for entry in timeline for change in entry.changes}
+    assert {"team", "priority", "fields", "skills"} <= changed_fields
+    assert (again.suggestions, again.agreed) == ([], ["category", "team_id", "priority", "skill"])
+    # A resolved ticket is not its own neighbour; nothing chosen is refused; switched off, nothing is offered.
+    own = history["account"][0]
+    with read_session() as s:
+        assert own not in [t.ticket_id for t in triage.for_ticket(s, actor=agent, ticket_id=own).similar_tickets]
+    with write_session() as s, pytest.raises(ValidationFailed):
+        triage.apply_to_ticket(s, actor=agent, ticket_id=ticket.id, data=triage.TriageApply())
+    with write_session() as s:
+        provider.set_switches(s, actor=Actor.system("tests"), enabled=False)
+    with read_session() as s, pytest.raises(provider.AiUnavailable):
+        triage.for_ticket(s, actor=agent, ticket_id=ticket.id)
