@@ -1,8 +1,8 @@
 """Every AI figure issue 19 names, on public data nobody here wrote, in one table (`--write` also keeps it for the
 admins' AI page: `autocrm/seed_data/ai_quality.json`).
 
-    .venv/bin/python bench/ai_eval.py                 # triage, answer-or-escalate and the chatbot's latency (SQLite)
-    .venv/bin/python bench/ai_eval.py --write         # and keep the table for /admin/ai
+    .venv/bin/python bench/ai_eval.py                 # triage, answer-or-escalate, the chatbot's latency (SQLite)
+    .venv/bin/python bench/ai_eval.py --write         # and keep the table for /admin/ai (the rows without an LLM)
 
 The parts run on their own too: `bench/ai_eval_triage.py`, `bench/ai_eval_answer.py`, `bench/ai_stream.py`.
 """
@@ -23,6 +23,9 @@ from autocrm.services.ai import chat  # noqa: E402 (after the path it lives on)
 from bench import ai_eval_answer, ai_eval_triage  # noqa: E402
 
 QUALITY_FILE = BENCH.parent / "autocrm" / "seed_data" / "ai_quality.json"
+# Printed, not kept for /admin/ai: that page shows the quality without an LLM, and this figure is the LLM path's
+# own time, measured over the tests' local server (a real model's time comes on top).
+WITH_LLM = {"chat_first_token"}
 
 
 def _rows(triage: list[dict[str, Any]], answers: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -35,6 +38,7 @@ def _rows(triage: list[dict[str, Any]], answers: list[dict[str, Any]]) -> list[d
                     "target": ">= 0.93",
                     "measured": f"{row['accuracy']:.3f} (macro-F1 {row['macro_f1']:.3f})",
                     "met": "yes" if row["accuracy"] >= 0.93 else "no",
+                    "key": "triage",
                 }
             )
     for row in answers:
@@ -45,6 +49,7 @@ def _rows(triage: list[dict[str, Any]], answers: list[dict[str, Any]]) -> list[d
                     "target": ">= 0.76 / >= 0.98",
                     "measured": f"{row['answered_right']:.3f} / {row['escalated_unanswerable']:.3f}",
                     "met": "yes" if row["answered_right"] >= 0.76 and row["escalated_unanswerable"] >= 0.98 else "no",
+                    "key": "chat_answer",
                 }
             )
         if row.get("bench") == "chat_answer_latency":
@@ -54,6 +59,19 @@ def _rows(triage: list[dict[str, Any]], answers: list[dict[str, Any]]) -> list[d
                     "target": "p95 < 300 ms",
                     "measured": f"p50 {row['p50_ms']:.0f} ms, p95 {row['p95_ms']:.0f} ms",
                     "met": "yes" if row["p95_ms"] < 300 else "no",
+                    "key": "chat_latency",
+                }
+            )
+        if row.get("bench") == "chat_first_token":
+            rows.append(
+                {
+                    "what": f"Chatbot's first streamed word at {row['articles']:,} articles, LLM configured "
+                    f"(local server, {row['answered']} answered questions)",
+                    "target": "< 1 s + the provider's own time",
+                    "measured": f"p50 {row['p50_ms']:.0f} ms, p95 {row['p95_ms']:.0f} ms "
+                    f"(the server's own first byte p95 {row['server_p95_ms']:.0f} ms)",
+                    "met": "yes" if row["own_p95_ms"] < 1000 else "no",
+                    "key": "chat_first_token",
                 }
             )
     return rows
@@ -71,7 +89,11 @@ def main() -> None:
     if args.write:
         QUALITY_FILE.write_text(
             json.dumps(
-                {"measured_on": datetime.now(UTC).date().isoformat(), "command": "bench/ai_eval.py", "rows": rows},
+                {
+                    "measured_on": datetime.now(UTC).date().isoformat(),
+                    "command": "bench/ai_eval.py",
+                    "rows": [row for row in rows if row["key"] not in WITH_LLM],
+                },
                 indent=2,
                 ensure_ascii=False,
             )

@@ -3,6 +3,7 @@
     .venv/bin/python bench/ai_eval_answer.py                     # both parts, SQLite
     .venv/bin/python bench/ai_eval_answer.py --skip-latency      # accuracy only (about 3 minutes)
     .venv/bin/python bench/ai_eval_answer.py --skip-accuracy --latency-articles 10000
+    .venv/bin/python bench/ai_eval_answer.py --skip-accuracy --server-delays 0 0.5  # and an LLM thinking 0.5 s
 
 **Answer or escalate.** The 77 intents are shuffled with a fixed seed: 60 get an article, the other 17 none, so
 their questions must escalate (and they sound like the answerable ones: "card arrival" has an article,
@@ -21,7 +22,12 @@ questions escalated), at the chosen threshold, with a curve of a few thresholds.
 
 **Latency.** `chat.answer` end to end (the question's embedding made for real, a read session each), p50 and
 p95 over held-out BANKING77 questions, on the 10,000-article desk `bench/kb_search.py` builds (its passages'
-vectors from the cache).
+vectors from the cache). Then, on the same desk, the portal's streamed answer with an LLM configured
+(`chat.answer_stream`; the LLM is the tests' local OpenAI-compatible server, `tests/llm_server.py`, answering
+at once or after each of `--server-delays` seconds, on the same desk): the time to the decision (sources known), to the first streamed
+piece of the model's answer (answered questions only: a hand-over asks no model) and to the whole answer,
+against the server's own first byte read from a plain socket (`bench/ai_stream.py`). Target: the first piece
+under 1 s plus the provider's own time.
 """
 
 from __future__ import annotations
@@ -262,7 +268,103 @@ def accuracy(seed: int, db: str) -> list[dict[str, Any]]:
     return results
 
 
-def latency(articles: int, queries: int, seed: int, db: str) -> list[dict[str, Any]]:
+def _ms_percentiles(values: list[float]) -> tuple[float, float]:
+    ordered = sorted(values)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+
+
+# What the bench's model writes: about as long as a chat answer (30 words, 30 pieces).
+STREAMED_ANSWER = (
+    "To do that, open the app and go to your card's settings, choose the option the help article names, and "
+    "confirm it with the code we send you; it takes effect within a few minutes."
+)
+
+
+def stream_latency(questions: list[str], db: str, articles: int, server_delay: float) -> list[dict[str, Any]]:
+    """The portal's streamed answer with an LLM configured: time to the decision, the first piece, the whole."""
+    import os
+
+    from autocrm.core.db import read_session
+    from autocrm.core.settings import reset_settings
+    from autocrm.models import Role
+    from autocrm.services.actor import Actor
+    from autocrm.services.ai import chat
+    from bench.ai_stream import _raw_first_byte
+    from tests.llm_server import running_llm_server
+
+    visitor = Actor(role=Role.customer, label="bench")
+    decided_ms, first_ms, whole_ms, raw_ms = [], [], [], []
+    by_model = 0
+    saved = {name: os.environ.get(name) for name in ("AUTOCRM_LLM_BASE_URL", "AUTOCRM_LLM_MAX_RETRIES")}
+    with running_llm_server() as server:
+        server.delay_seconds = server_delay
+        server.reply = lambda _body: STREAMED_ANSWER
+        os.environ.update({"AUTOCRM_LLM_BASE_URL": server.url, "AUTOCRM_LLM_MAX_RETRIES": "0"})
+        reset_settings()
+        try:
+            for question in questions:
+                started = time.perf_counter()
+                first: float | None = None
+                with read_session() as s:
+                    for event in chat.answer_stream(s, actor=visitor, question=question, locale="en"):
+                        now = (time.perf_counter() - started) * 1000
+                        if isinstance(event, chat.AnswerDecided):
+                            decided_ms.append(now)
+                        elif isinstance(event, chat.AnswerPiece) and first is None:
+                            first = now
+                        elif isinstance(event, chat.AnswerDone):
+                            by_model += event.answer.made_by == "llm"
+                            if first is not None:
+                                first_ms.append(first)
+                                whole_ms.append(now)
+                if first is not None:
+                    raw_ms.append(_raw_first_byte(server.url))
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+            reset_settings()
+    print(
+        f"  streamed with an LLM (local server, delay {server_delay} s): {len(first_ms)} of {len(questions)} "
+        f"questions answered by the model ({by_model} whole), the others handed over"
+    )
+    rows = []
+    for name, values in (
+        ("decision (sources known), every question", decided_ms),
+        ("the server's own first byte (plain socket)", raw_ms),
+        ("first streamed piece", first_ms),
+        ("whole streamed answer", whole_ms),
+    ):
+        if values:
+            p50, p95 = _ms_percentiles(values)
+            print(f"  {name}: p50 {p50:.1f} ms  p95 {p95:.1f} ms")
+            rows.append((name, p50, p95))
+    if not first_ms:
+        return []
+    first_p50, first_p95 = _ms_percentiles(first_ms)
+    raw_p95 = _ms_percentiles(raw_ms)[1]
+    print(f"  AutoCRM's own share of the first piece, p95: {first_p95 - raw_p95:.1f} ms (target: under 1,000 ms)")
+    return [
+        {
+            "bench": "chat_first_token",
+            "db": db,
+            "articles": articles,
+            "server_delay_s": server_delay,
+            "answered": len(first_ms),
+            "questions": len(questions),
+            "p50_ms": first_p50,
+            "p95_ms": first_p95,
+            "server_p95_ms": raw_p95,
+            "own_p95_ms": first_p95 - raw_p95,
+        }
+    ]
+
+
+def latency(
+    articles: int, queries: int, seed: int, db: str, server_delays: tuple[float, ...] = (0.0,)
+) -> list[dict[str, Any]]:
     from autocrm.core.db import read_session
     from autocrm.models import Role
     from autocrm.services.actor import Actor
@@ -298,7 +400,8 @@ def latency(articles: int, queries: int, seed: int, db: str) -> list[dict[str, A
         times.sort()
         p50, p95 = statistics.median(times), times[int(len(times) * 0.95)]
         print(f"  chat.answer p50 {p50:.1f} ms  p95 {p95:.1f} ms  ({len(times)} questions, {escalated} escalated)")
-    return [{"bench": "chat_answer_latency", "db": db, "articles": len(made), "p50_ms": p50, "p95_ms": p95}]
+        streamed = [row for delay in server_delays for row in stream_latency(questions, db, len(made), delay)]
+    return [{"bench": "chat_answer_latency", "db": db, "articles": len(made), "p50_ms": p50, "p95_ms": p95}, *streamed]
 
 
 def run(
@@ -309,13 +412,14 @@ def run(
     latency_part: bool = True,
     latency_articles: int = 10_000,
     latency_queries: int = 300,
+    server_delays: tuple[float, ...] = (0.0,),
 ) -> list[dict[str, Any]]:
     """Both parts; one dict per figure, for `bench/ai_eval.py`."""
     results: list[dict[str, Any]] = []
     if accuracy_part:
         results += accuracy(seed, db)
     if latency_part:
-        results += latency(latency_articles, latency_queries, seed, db)
+        results += latency(latency_articles, latency_queries, seed, db, server_delays)
     return results
 
 
@@ -327,6 +431,9 @@ def main() -> None:
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--latency-articles", type=int, default=10_000)
     parser.add_argument("--latency-queries", type=int, default=300)
+    parser.add_argument(
+        "--server-delays", type=float, nargs="+", default=[0.0], help="the LLM's own thinking time, seconds"
+    )
     args = parser.parse_args()
     run(
         db=args.db,
@@ -335,6 +442,7 @@ def main() -> None:
         latency_part=not args.skip_latency,
         latency_articles=args.latency_articles,
         latency_queries=args.latency_queries,
+        server_delays=tuple(args.server_delays),
     )
 
 

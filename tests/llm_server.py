@@ -1,8 +1,8 @@
 """A small OpenAI-compatible server for the AI tests: the real `openai` client talks to it over loopback HTTP.
 
 It answers chat completions (whole or streamed as server-sent events, with usage), lists models, and can be
-told to fail the next requests with a status, to wait before answering, to break a stream half-way, or to
-want a key. What it answers comes from `reply`, a function of the request's JSON body (by default it echoes
+told to fail the next requests with a status, to wait before answering or between a stream's pieces, to
+break a stream half-way, or to want a key. What it answers comes from `reply`, a function of the request's JSON body (by default it echoes
 the last user message), and every request is kept in `requests` so a test can read what was asked.
 """
 
@@ -34,11 +34,13 @@ class LLMServer:
     fail_next: int = 0
     fail_status: int = 503
     delay_seconds: float = 0.0
+    piece_delay_seconds: float = 0.0  # before each piece of a stream: a model writing at its own pace
     break_stream_after: int | None = None  # pieces sent before the connection is cut
     api_key: str | None = None  # when set, other keys get 401
 
     def reset(self) -> None:
         self.reply, self.fail_next, self.fail_status, self.delay_seconds = echo, 0, 503, 0.0
+        self.piece_delay_seconds = 0.0
         self.break_stream_after, self.api_key = None, None
         self.requests.clear()
         self.paths.clear()
@@ -128,6 +130,8 @@ def _handler(server: LLMServer) -> type[BaseHTTPRequestHandler]:
             self.send_header("Connection", "close")
             self.end_headers()
             for number, piece in enumerate(_pieces(text)):
+                if server.piece_delay_seconds:
+                    time.sleep(server.piece_delay_seconds)
                 if server.break_stream_after is not None and number >= server.break_stream_after:
                     self.wfile.flush()
                     self.connection.shutdown(2)

@@ -1,5 +1,6 @@
-"""The portal's chatbot: ask, read an answer quoted from the help centre with its source, say whether it
-helped, or hand the conversation to a person (it becomes a request, and the chat says which)."""
+"""The portal's chatbot: ask, read an answer from the help centre with its source (quoted, or written by the AI
+from the article and shown as it is written), say whether it helped, or hand the conversation to a person (it
+becomes a request, and the chat says which)."""
 
 from __future__ import annotations
 
@@ -73,31 +74,68 @@ def _vote(turn: Any) -> rx.Component:
     )
 
 
+def _sources(sources: Any, by_model: Any) -> rx.Component:
+    return rx.cond(
+        sources.length() > 0,
+        rx.flex(
+            rx.text(rx.cond(by_model, tr("Written by AI from:"), tr("Source:")), size="1", color_scheme="gray"),
+            rx.foreach(sources, _source),
+            spacing="2",
+            align="center",
+            wrap="wrap",
+            margin_top="6px",
+        ),
+    )
+
+
+def _bubble(*children: rx.Component, by_customer: Any = False, **props: Any) -> rx.Component:
+    return rx.box(
+        *children,
+        padding="10px 12px",
+        border_radius="var(--radius-3)",
+        background=rx.cond(by_customer, "var(--accent-3)", "var(--gray-2)"),
+        border=rx.cond(by_customer, "1px solid var(--accent-5)", "1px solid var(--gray-5)"),
+        max_width="85%",
+        **props,
+    )
+
+
 def _turn(turn: Any) -> rx.Component:
     by_customer = turn["role"] == "customer"
     return rx.flex(
-        rx.box(
+        _bubble(
             rx.text(turn["text"], size="2", white_space="pre-wrap", custom_attrs={"dir": "auto"}),
-            rx.cond(
-                turn["sources"].to(list).length() > 0,
-                rx.flex(
-                    rx.text(tr("Source:"), size="1", color_scheme="gray"),
-                    rx.foreach(turn["sources"].to(list[dict]), _source),
-                    spacing="2",
-                    align="center",
-                    wrap="wrap",
-                    margin_top="6px",
-                ),
-            ),
+            _sources(turn["sources"].to(list[dict]), turn["made_by"] == "llm"),
             rx.cond(~by_customer, rx.box(_vote(turn), margin_top="6px")),
-            padding="10px 12px",
-            border_radius="var(--radius-3)",
-            background=rx.cond(by_customer, "var(--accent-3)", "var(--gray-2)"),
-            border=rx.cond(by_customer, "1px solid var(--accent-5)", "1px solid var(--gray-5)"),
-            max_width="85%",
+            by_customer=by_customer,
         ),
         justify=rx.cond(by_customer, "end", "start"),
         class_name=rx.cond(by_customer, "chat-turn chat-customer", "chat-turn chat-bot"),
+    )
+
+
+def _reply() -> rx.Component:
+    """The answer while it is written: its words so far after a caret's place, its source; the vote comes once
+    it is whole."""
+    return rx.flex(
+        _bubble(
+            rx.cond(
+                S.reply_text == "",
+                rx.flex(rx.spinner(size="1"), rx.text(tr("Writing the answer…"), size="1"), spacing="2"),
+                rx.text(
+                    S.reply_text,
+                    rx.el.span("▍", color="var(--accent-9)", aria_hidden="true"),
+                    size="2",
+                    white_space="pre-wrap",
+                    custom_attrs={"dir": "auto"},
+                    class_name="chat-reply-text",
+                ),
+            ),
+            _sources(S.reply_sources, S.reply_by_model),
+            aria_busy="true",
+        ),
+        justify="start",
+        class_name="chat-turn chat-reply",
     )
 
 
@@ -157,7 +195,12 @@ def portal_chat() -> rx.Component:
                 rx.cond(
                     S.turns.length() > 0,
                     rx.button(
-                        tr("Start over"), variant="ghost", size="1", on_click=S.start_over, class_name="chat-restart"
+                        tr("Start over"),
+                        variant="ghost",
+                        size="1",
+                        on_click=S.start_over,
+                        disabled=S.thinking,
+                        class_name="chat-restart",
                     ),
                 ),
                 align="center",
@@ -177,8 +220,9 @@ def portal_chat() -> rx.Component:
                         rx.text(tr("What can we help you with?"), size="2", color_scheme="gray", padding="8px 0"),
                     ),
                     rx.foreach(S.turns, _turn),
+                    rx.cond(S.replying, _reply()),
                     rx.cond(
-                        S.thinking,
+                        S.thinking & ~S.replying,
                         rx.flex(
                             rx.spinner(size="1"), rx.text(tr("Looking in the help centre…"), size="1"), spacing="2"
                         ),

@@ -4,13 +4,18 @@ when the customer asks for one, or after two answers marked unhelpful. The hand-
 whole conversation, and the chat says which.
 
 The conversation lives in the tab (the service remembers nothing between questions; each question carries
-the history). Answers are computed on a worker thread, so the tab stays responsive while the model (once an
-LLM writes the answers) thinks.
+the history). An answer is made on a worker thread (`chat.answer_stream`) and reaches the tab as it comes: the
+source as soon as retrieval chose it, then the model's words as it writes them (`reply_text`, one update per
+batch of pieces that arrived meanwhile), then the whole answer as a turn with its vote. When the model breaks
+off, the quoted answer the service gives instead replaces what was written.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import threading
+from collections.abc import AsyncIterator
 from typing import Any
 
 import reflex as rx
@@ -37,9 +42,60 @@ def _history(turns: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _answer(actor: Actor, question: str, locale: str, turns: list[dict[str, Any]]) -> chat.ChatAnswer:
-    with read_session() as session:
-        return chat.answer(session, actor=actor, question=question, locale=locale, history=_history(turns))
+async def _answer_events(
+    actor: Actor, question: str, locale: str, turns: list[dict[str, Any]]
+) -> AsyncIterator[list[chat.AnswerEvent]]:
+    """The service's answer events, made on a thread of their own (a model writing for seconds holds no thread
+    of the shared pool), in batches: whatever arrived since the last batch, so a tab gets one update per batch,
+    not per piece. An error in the service is raised here."""
+    loop = asyncio.get_running_loop()
+    arrived: asyncio.Queue[chat.AnswerEvent | Exception | None] = asyncio.Queue()  # None: no more
+
+    def produce() -> None:
+        try:
+            with read_session() as session:
+                for event in chat.answer_stream(
+                    session, actor=actor, question=question, locale=locale, history=_history(turns)
+                ):
+                    loop.call_soon_threadsafe(arrived.put_nowait, event)
+        except Exception as error:  # noqa: BLE001 (handed to the event loop, raised there)
+            loop.call_soon_threadsafe(arrived.put_nowait, error)
+        finally:
+            loop.call_soon_threadsafe(arrived.put_nowait, None)
+
+    # In a copy of this context, as `asyncio.to_thread` does: the tab's language goes with it.
+    threading.Thread(target=contextvars.copy_context().run, args=(produce,), name="chat-answer", daemon=True).start()
+    finished = False
+    while not finished:
+        items = [await arrived.get()]
+        while not arrived.empty():
+            items.append(arrived.get_nowait())
+        events: list[chat.AnswerEvent] = []
+        for item in items:
+            if isinstance(item, Exception):
+                raise item
+            if item is None:
+                finished = True
+            else:
+                events.append(item)
+        if events:
+            yield events
+
+
+def _bot_turn(answered: chat.ChatAnswer, index: int) -> dict[str, Any]:
+    return {
+        "role": "bot",
+        "text": answered.answer,
+        "sources": _sources(answered.sources),
+        "vote": "",
+        "index": index,
+        "votable": bool(answered.sources),
+        "made_by": answered.made_by,
+    }
+
+
+def _sources(sources: list[chat.ChatSource]) -> list[dict[str, Any]]:
+    return [{"id": s.article_id, "title": s.title, "url": s.url} for s in sources]
 
 
 def _escalate(actor: Actor, locale: str, turns: list[dict[str, Any]]) -> chat.ChatEscalation:
@@ -62,6 +118,11 @@ class PortalChatState(SessionState):
     # The ticket the conversation became: its number, address and what the customer is told.
     handed_over: dict[str, str] = {}
     error: str = ""
+    # The answer being written: shown as it grows, with its source, until it becomes a turn.
+    replying: bool = False
+    reply_text: str = ""
+    reply_sources: list[dict[str, Any]] = []
+    reply_by_model: bool = False
 
     @rx.var
     def can_ask(self) -> bool:
@@ -76,6 +137,8 @@ class PortalChatState(SessionState):
 
     @rx.event
     def start_over(self):
+        if self.thinking:
+            return
         self.turns, self.handed_over, self.error = [], {}, ""
 
     @rx.event
@@ -99,28 +162,28 @@ class PortalChatState(SessionState):
                 self.thinking = False
                 return
             question, earlier, locale = self.turns[-1]["text"], list(self.turns[:-1]), self.locale
+        answered: chat.ChatAnswer | None = None
         try:
-            answered = await asyncio.to_thread(_answer, actor, question, locale, earlier)
+            async for events in _answer_events(actor, question, locale, earlier):
+                async with self:
+                    for event in events:
+                        if isinstance(event, chat.AnswerDecided) and not event.escalate:
+                            self.replying, self.reply_text = True, ""
+                            self.reply_sources = _sources(event.sources)
+                            self.reply_by_model = event.model_writes
+                        elif isinstance(event, chat.AnswerPiece):
+                            self.reply_text += event.text
+                        elif isinstance(event, chat.AnswerDone):
+                            answered = event.answer
+                            self.turns = [*self.turns, _bot_turn(answered, len(self.turns))]
+                            self.replying, self.reply_text, self.reply_sources = False, "", []
+                            self.thinking = False
         except DomainError as error:
             async with self:
-                self.thinking, self.error = False, error.message
+                self.thinking, self.replying, self.error = False, False, error.message
             return
-        async with self:
-            self.turns = [
-                *self.turns,
-                {
-                    "role": "bot",
-                    "text": answered.answer,
-                    "sources": [{"id": s.article_id, "title": s.title, "url": s.url} for s in answered.sources],
-                    "vote": "",
-                    "index": len(self.turns),
-                    "votable": bool(answered.sources),
-                },
-            ]
-            self.thinking = False
-            if not answered.escalate:
-                return
-        yield PortalChatState.hand_over
+        if answered is not None and answered.escalate:
+            yield PortalChatState.hand_over
 
     @rx.event
     def talk_to_person(self):

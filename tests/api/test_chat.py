@@ -29,8 +29,9 @@ def test_answer_and_escalate_over_http(api):
     )
     assert got.status_code == 200, got.text
     body = got.json()
-    assert set(body) == {"answer", "sources", "escalate", "confidence", "reason"}
+    assert set(body) == {"answer", "sources", "escalate", "confidence", "reason", "made_by"}
     assert body["escalate"] is False and body["reason"] is None and 0 <= body["confidence"] <= 1
+    assert body["made_by"] == "extractive"  # no LLM on this desk: quoted
     assert [set(s) for s in body["sources"]] == [{"article_id", "title", "url", "score"}]
     assert body["sources"][0]["article_id"] == article["id"] and "new password" in body["answer"]
 
@@ -40,6 +41,7 @@ def test_answer_and_escalate_over_http(api):
         headers=bot,
     ).json()
     assert person["escalate"] is True and person["reason"] == "asked_for_person" and person["sources"] == []
+    assert person["made_by"] == "none"
 
     escalated = api.client.post(
         "/api/v1/chat/escalate",

@@ -18,7 +18,10 @@ async def answer(key: Credential, data: ChatQuestion) -> ChatAnswer:
     """Scope `ai:use`. Answers from published public articles only (whoever the key acts as), in `locale` when
     the article is translated, with the article as its source; `escalate: true` (and no sources) when
     retrieval is not confident enough (`reason: low_confidence`), when the customer asks for a person
-    (`asked_for_person`) or once two answers in `history` were marked `helpful: false` (`unhelpful_twice`)."""
+    (`asked_for_person`) or once two answers in `history` were marked `helpful: false` (`unhelpful_twice`).
+    `made_by`: `llm` when the desk's model wrote the answer from the article's passages (whole, not streamed),
+    `extractive` when it quotes them (no model, the chatbot's switch off, or the model failed), `none` for a
+    hand-over."""
     return await read(
         key,
         lambda session, actor: chat.answer(

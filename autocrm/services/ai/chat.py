@@ -1,9 +1,16 @@
 """The chatbot: answers a customer's question from public help articles, or hands the conversation to the team.
 
 - **Answer**: retrieval as a visitor whoever asks (published public articles only, `kb.search.retrieve`), in
-  the reader's language when the article has that translation; the answer is the best passage(s) of the best
-  article, cut at sentence ends (`compose_answer`, the seam where an LLM will write it), always with the
-  article as its source. Nothing is made up: no source, no answer.
+  the reader's language when the article has that translation, decides whether to answer and from which
+  article; its best passages are all the answer may say, and the article is always its source. Nothing is
+  made up: no source, no answer.
+- **Who writes it**: without an LLM (or with the admins' `chat` switch or the kill switch off) the answer is
+  the best passage(s) cut at sentence ends (`compose_answer`). With one, the model writes it from those same
+  passages only, in the customer's language (`prompts.CHAT_ANSWER`): streamed piece by piece by
+  `answer_stream` (the portal), whole by `answer` (REST: one JSON answer, so `provider.complete`). Should the
+  model fail in any way (`AiUnavailable`: timeout, error, a cut stream, switched off), the extractive answer is
+  given instead, whole: the customer gets a grounded answer or the hand-over, never an error. The model never
+  decides whether to answer: an escalation is decided before it is asked, and it is not asked then.
 - **Escalate** when the retrieval's confidence is under `CONFIDENCE_THRESHOLD`, when the customer asks for a
   person (`asks_for_person`), or once two answers were marked unhelpful (`unhelpful_twice`). `escalate` opens
   a ticket on the chat channel whose first message is the whole transcript, sources linked.
@@ -20,7 +27,7 @@ import dataclasses
 import html
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Literal, TypeVar
 
 import numpy as np
@@ -36,6 +43,8 @@ from autocrm.models.enums import Channel
 from autocrm.models.kb import ArticleStatus, ArticleVisibility
 from autocrm.services import tickets
 from autocrm.services.actor import AI_USE, Actor
+from autocrm.services.ai import provider
+from autocrm.services.ai.prompts import CHAT_ANSWER, language_name
 from autocrm.services.errors import PermissionDenied, field_error
 from autocrm.services.inputs import DbId, ServiceInput, Subject
 from autocrm.services.kb.articles import DEFAULT_LOCALE, article_url
@@ -60,6 +69,9 @@ AGREEING_PASSAGES = 3
 CANDIDATE_ARTICLES = 5
 ANSWER_CHARS = 600
 MAX_SOURCES = 1
+FEATURE = "chat"
+# The most the model may write: a chat answer is a few sentences (a token is ~4 characters of English).
+ANSWER_TOKENS = 400
 
 MAX_QUESTION_CHARS = 2_000
 MAX_TURN_CHARS = 2_000
@@ -72,6 +84,8 @@ MAX_BODY_CHARS = 100_000
 
 _Shape = TypeVar("_Shape", bound=ServiceInput)
 Reason = Literal["low_confidence", "asked_for_person", "unhelpful_twice"]
+# Who wrote an answer's words: the model, the article itself (quoted), or neither (a hand-over's own line).
+MadeBy = Literal["llm", "extractive", "none"]
 Locale = Literal["en", "es", "de", "fr"]
 
 
@@ -117,6 +131,7 @@ class ChatAnswer(BaseModel):
     escalate: bool
     confidence: float
     reason: Reason | None = None
+    made_by: MadeBy
 
 
 class ChatEscalation(BaseModel):
@@ -128,6 +143,63 @@ class ChatEscalation(BaseModel):
 class Passage:
     text: str
     heading: str
+
+
+@dataclasses.dataclass(frozen=True)
+class AnswerDecided:
+    """What `answer_stream` yields first: retrieval's decision, before any words. `model_writes`: the answer's
+    words will come from the LLM, piece by piece (else they come whole, with `AnswerDone`)."""
+
+    escalate: bool
+    reason: Reason | None
+    sources: list[ChatSource]
+    confidence: float
+    model_writes: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class AnswerPiece:
+    """A piece of the model's answer as it is written."""
+
+    text: str
+
+
+@dataclasses.dataclass(frozen=True)
+class AnswerDone:
+    """The last thing `answer_stream` yields: the whole answer. When the model broke off, this is the extractive
+    answer, and it replaces the pieces given so far."""
+
+    answer: ChatAnswer
+
+
+AnswerEvent = AnswerDecided | AnswerPiece | AnswerDone
+
+
+@dataclasses.dataclass(frozen=True)
+class Grounding:
+    """An answer retrieval decided to give: its sources, the passages it may say, and the words quoted from them."""
+
+    question: str
+    locale: str
+    title: str
+    passages: list[Passage]
+    sources: list[ChatSource]
+    confidence: float
+    extractive: str
+
+    def answered(self, text: str, made_by: MadeBy) -> ChatAnswer:
+        return ChatAnswer(
+            answer=text, sources=self.sources, escalate=False, confidence=self.confidence, made_by=made_by
+        )
+
+    def prompt_values(self) -> dict[str, str]:
+        """What the model is shown: the question and these passages, nothing else of the desk."""
+        return {
+            "language": language_name(self.locale),
+            "question": self.question,
+            "title": self.title,
+            "passages": "\n\n".join(f"[{p.heading}]\n{p.text}" if p.heading else p.text for p in self.passages),
+        }
 
 
 @dataclasses.dataclass(frozen=True)
@@ -210,8 +282,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 def compose_answer(question: str, passages: Sequence[Passage], locale: str) -> str:  # noqa: ARG001 (the LLM's seam)
     """The answer's text from the best passages, best first: whole sentences up to ANSWER_CHARS.
 
-    Extractive on purpose: every word comes from the article. An LLM writing the answer from the same passages
-    (in `locale`, for `question`) replaces this function and nothing else."""
+    Extractive on purpose: every word comes from the article. It is the answer without an LLM, and the one
+    given when the model fails; with one, the model writes from the same passages (`Grounding.prompt_values`)."""
     sentences = [s.strip() for p in passages for s in _SENTENCE_END.split(p.text) if s.strip()]
     kept: list[str] = []
     length = 0
@@ -254,9 +326,10 @@ def consult(session: Session, *, question: str, locale: str) -> Consultation:
     return Consultation(candidates=found.items, confidence=confidence, query_vector=found.query_vector)
 
 
-def answer(
+def decide(
     session: Session, *, actor: Actor, question: str, locale: str = DEFAULT_LOCALE, history: Sequence[object] = ()
-) -> ChatAnswer:
+) -> ChatAnswer | Grounding:
+    """Hand over (the hand-over's answer, in the chat's language) or answer (what from): every rule, no LLM."""
     actor.require_scope(AI_USE)
     data = _parse(ChatQuestion, question=question, locale=locale, history=list(history))
     with using_locale(data.locale):
@@ -268,7 +341,8 @@ def answer(
         best = consulted.candidates[0] if consulted.candidates else None
         if best is None or low_confidence(consulted.confidence):
             return _handover("low_confidence", confidence=consulted.confidence)
-        text = compose_answer(data.question, best_passages(session, best, consulted.query_vector), data.locale)
+        passages = best_passages(session, best, consulted.query_vector)
+        text = compose_answer(data.question, passages, data.locale)
         if not text:
             return _handover("low_confidence", confidence=0.0)
         sources = [
@@ -280,11 +354,87 @@ def answer(
             )
             for item in consulted.candidates[:MAX_SOURCES]
         ]
-        return ChatAnswer(answer=text, sources=sources, escalate=False, confidence=consulted.confidence)
+        return Grounding(
+            question=data.question,
+            locale=data.locale,
+            title=best.article.title,
+            passages=passages,
+            sources=sources,
+            confidence=consulted.confidence,
+            extractive=text,
+        )
+
+
+def answer(
+    session: Session, *, actor: Actor, question: str, locale: str = DEFAULT_LOCALE, history: Sequence[object] = ()
+) -> ChatAnswer:
+    """The whole answer at once (REST). With an LLM the model writes it (`provider.complete`, not streamed: the
+    caller gets one JSON answer either way), else, or should it fail, the quoted passages."""
+    decided = decide(session, actor=actor, question=question, locale=locale, history=history)
+    if isinstance(decided, ChatAnswer):
+        return decided
+    if provider.available(session, FEATURE):
+        try:
+            written = provider.complete(
+                session, feature=FEATURE, prompt=CHAT_ANSWER, values=decided.prompt_values(), max_tokens=ANSWER_TOKENS
+            )
+        except provider.AiUnavailable:
+            pass
+        else:
+            return decided.answered(written.text, "llm")
+    return decided.answered(decided.extractive, "extractive")
+
+
+def answer_stream(
+    session: Session, *, actor: Actor, question: str, locale: str = DEFAULT_LOCALE, history: Sequence[object] = ()
+) -> Iterator[AnswerEvent]:
+    """The answer as it is written (the portal): `AnswerDecided` (escalate or not, the sources), then the model's
+    `AnswerPiece`s, then `AnswerDone` with the whole answer. The decision is made, and a bad question refused,
+    before this returns; iterate it in the same read session (the LLM is never asked inside a write)."""
+    decided = decide(session, actor=actor, question=question, locale=locale, history=history)
+    if isinstance(decided, ChatAnswer):
+        return iter(
+            (
+                AnswerDecided(
+                    escalate=True, reason=decided.reason, sources=[], confidence=decided.confidence, model_writes=False
+                ),
+                AnswerDone(decided),
+            )
+        )
+    return _written(session, decided)
+
+
+def _written(session: Session, grounding: Grounding) -> Iterator[AnswerEvent]:
+    model_writes = provider.available(session, FEATURE)
+    yield AnswerDecided(
+        escalate=False,
+        reason=None,
+        sources=grounding.sources,
+        confidence=grounding.confidence,
+        model_writes=model_writes,
+    )
+    if model_writes:
+        pieces: list[str] = []
+        try:
+            for piece in provider.stream(
+                session, feature=FEATURE, prompt=CHAT_ANSWER, values=grounding.prompt_values(), max_tokens=ANSWER_TOKENS
+            ):
+                pieces.append(piece)
+                yield AnswerPiece(piece)
+        except provider.AiUnavailable:
+            pass  # the pieces given so far are taken back: the quoted answer below replaces them whole
+        else:
+            text = "".join(pieces).strip()
+            if text:
+                yield AnswerDone(grounding.answered(text, "llm"))
+                return
+    yield AnswerDone(grounding.answered(grounding.extractive, "extractive"))
 
 
 def _handover(reason: Reason, *, confidence: float) -> ChatAnswer:
-    return ChatAnswer(answer=_handover_text(reason), sources=[], escalate=True, confidence=confidence, reason=reason)
+    return ChatAnswer(
+        answer=_handover_text(reason), sources=[], escalate=True, confidence=confidence, reason=reason, made_by="none"
+    )
 
 
 def _handover_text(reason: Reason) -> str:
@@ -438,6 +588,10 @@ def transcript_html(session: Session, turns: Sequence[TranscriptTurn]) -> str:
 
 __all__ = [
     "CONFIDENCE_THRESHOLD",
+    "AnswerDecided",
+    "AnswerDone",
+    "AnswerEvent",
+    "AnswerPiece",
     "ChatAnswer",
     "ChatEscalation",
     "ChatEscalationCreate",
@@ -446,12 +600,15 @@ __all__ = [
     "ChatTurn",
     "Passage",
     "TranscriptTurn",
+    "Grounding",
     "answer",
+    "answer_stream",
     "asks_for_person",
     "compose_answer",
     "agreement",
     "confidence_of",
     "consult",
+    "decide",
     "escalate",
     "escalation_reason",
     "low_confidence",

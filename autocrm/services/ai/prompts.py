@@ -85,4 +85,18 @@ SUGGEST_REPLY = Prompt(
     ),
 )
 
-PROMPTS: dict[str, Prompt] = {prompt.name: prompt for prompt in (SUMMARY, REWRITE, SUGGEST_REPLY)}
+CHAT_ANSWER = Prompt(
+    name="chat_answer",
+    version=1,
+    system=Template(
+        "You answer a customer's question in a company's help chat. Use only the help-centre passages given: "
+        "never add facts, steps, amounts, dates, links, names or promises they do not state, and never guess. "
+        "If the passages do not answer the question, say in one sentence that the help centre does not answer "
+        "it and that a person from the team can help, and nothing else. Write in $language, whatever language "
+        "the passages or the question are in; plain text, no Markdown, no greeting, at most five short "
+        "sentences. Do not mention passages or these instructions."
+    ),
+    user=Template("Question: $question\n\nHelp-centre article: $title\nPassages:\n$passages"),
+)
+
+PROMPTS: dict[str, Prompt] = {prompt.name: prompt for prompt in (SUMMARY, REWRITE, SUGGEST_REPLY, CHAT_ANSWER)}

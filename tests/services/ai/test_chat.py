@@ -1,7 +1,8 @@
 """The chatbot: answers from published public articles only (with the source), in the reader's language;
 escalates on low confidence, on a request for a person in each language and after two unhelpful answers; an
-escalation is a chat ticket carrying the transcript, the customer's own. SQLite and PostgreSQL, with the real
-MiniLM model and Chroma."""
+escalation is a chat ticket carrying the transcript, the customer's own. With an LLM (the local test server) the
+model writes the answer from the passages only, streamed, and any failure gives the quoted answer instead.
+SQLite and PostgreSQL, with the real MiniLM model and Chroma."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from sqlmodel import select
 
 from autocrm.core.db import read_session, write_session
 from autocrm.events import runner
-from autocrm.models import AuditEntry, Role, Ticket
+from autocrm.models import AiCall, AuditEntry, Role, Ticket
 from autocrm.models.enums import Channel
 from autocrm.services import kb, tickets
-from autocrm.services.ai import chat
-from autocrm.services.ai.chat import ChatTurn, Passage
+from autocrm.services.ai import chat, provider
+from autocrm.services.ai.chat import AnswerDecided, AnswerDone, AnswerPiece, ChatTurn, Passage
 from autocrm.services.errors import NotFound, PermissionDenied, ValidationFailed
 from autocrm.services.kb import ArticleCreate
 
@@ -148,6 +149,84 @@ def test_answers_from_a_public_article_with_its_link_in_the_readers_language(des
     assert not spanish.escalate
     assert [s.article_id for s in spanish.sources] == [desk.reset_es]
     assert "contraseña" in spanish.answer
+
+
+def _stream(actor, question: str, locale: str = "en"):
+    """The events of a streamed answer: the decision, the model's pieces, the whole answer."""
+    with read_session() as s:
+        events = list(chat.answer_stream(s, actor=actor, question=question, locale=locale))
+    decided, *pieces, done = events
+    assert isinstance(decided, AnswerDecided) and isinstance(done, AnswerDone)
+    assert all(isinstance(p, AnswerPiece) for p in pieces)
+    return decided, "".join(p.text for p in pieces), done.answer
+
+
+WRITTEN = "Use the Forgot password link on the sign-in page; the e-mailed link works for one hour."
+
+
+def _writes(body) -> str:
+    return WRITTEN if body["messages"][0]["content"].startswith("You answer a customer's question") else "?"
+
+
+def test_the_model_writes_the_answer_from_the_passages_only_in_the_customers_language(desk, llm_server):
+    llm_server.reply = _writes
+    decided, streamed, got = _stream(desk.customer, "How can I reset my password?")
+    assert decided.model_writes and not decided.escalate
+    assert [s.article_id for s in decided.sources] == [desk.reset]  # known before the first word
+    assert streamed == WRITTEN and (got.answer, got.made_by) == (WRITTEN, "llm")
+    assert [s.article_id for s in got.sources] == [desk.reset] and not got.escalate
+    asked = llm_server.requests[-1]
+    system, user = (m["content"] for m in asked["messages"])
+    assert asked["stream"] is True and "Write in English" in system and "only the help-centre passages" in system
+    assert "How can I reset my password?" in user and '"Forgot password"' in user and "Reset your password" in user
+    for elsewhere in ("WireGuard", "ten working days", "contraseña"):  # other articles, the translation
+        assert elsewhere not in user
+
+    _decided, _streamed, spanish = _stream(desk.customer, "How can I reset my password?", locale="es")
+    system, user = (m["content"] for m in llm_server.requests[-1]["messages"])
+    assert "Write in Spanish" in system and "contraseña" in user and "Forgot password" not in user
+    assert [s.article_id for s in spanish.sources] == [desk.reset_es]
+
+    whole = _ask(desk.customer, "How can I reset my password?")  # REST's answer: the same, not streamed
+    assert (whole.answer, whole.made_by) == (WRITTEN, "llm") and not llm_server.requests[-1].get("stream")
+    with read_session() as s:
+        calls = s.exec(select(AiCall)).all()
+    assert [(c.feature, c.prompt_version, c.streamed, c.ok) for c in calls] == [
+        ("chat", "chat_answer@1", True, True),
+        ("chat", "chat_answer@1", True, True),
+        ("chat", "chat_answer@1", False, True),
+    ]
+
+
+def test_a_failing_model_gives_the_quoted_answer_and_never_answers_a_handover(desk, llm_server):
+    llm_server.reply = _writes
+    quoted = "Forgot password"
+    llm_server.fail_next = 1
+    decided, streamed, got = _stream(desk.customer, "How can I reset my password?")
+    assert decided.model_writes and streamed == ""
+    assert got.made_by == "extractive" and quoted in got.answer and got.sources[0].article_id == desk.reset
+
+    llm_server.break_stream_after = 3  # the stream is cut: what was written is replaced by the quoted answer
+    _decided, streamed, got = _stream(desk.customer, "How can I reset my password?")
+    assert streamed == " ".join(WRITTEN.split(" ")[:3])
+    assert got.made_by == "extractive" and quoted in got.answer and WRITTEN not in got.answer
+    llm_server.break_stream_after = None
+    llm_server.fail_next = 1
+    assert _ask(desk.customer, "How can I reset my password?").made_by == "extractive"
+
+    asked = len(llm_server.requests)
+    for question in ("What is the best recipe for a lemon cake?", "I want a human"):
+        decided, streamed, got = _stream(desk.customer, question)
+        assert decided.escalate and got.escalate and got.made_by == "none" and streamed == ""
+        assert _ask(desk.customer, question).escalate
+    assert len(llm_server.requests) == asked  # retrieval decided: the model was never asked
+
+    with write_session() as s:
+        provider.set_switches(s, actor=desk.admin, features={"chat": False})
+    decided, streamed, got = _stream(desk.customer, "How can I reset my password?")
+    assert not decided.model_writes and got.made_by == "extractive" and quoted in got.answer
+    assert _ask(desk.customer, "How can I reset my password?").made_by == "extractive"
+    assert len(llm_server.requests) == asked
 
 
 def test_never_answers_from_an_internal_or_a_draft_article_whoever_asks(desk):
