@@ -75,7 +75,7 @@ def material(seed: int) -> dict[str, Any]:
     by_intent: dict[str, list[str]] = defaultdict(list)
     for text, intent in _rows("train.csv"):
         by_intent[intent].append(text)
-    articles, dev = [], []
+    articles, dev, article_questions = [], [], {}
     for intent in sorted(intents):
         questions = list(by_intent[intent])
         rng.shuffle(questions)
@@ -83,8 +83,16 @@ def material(seed: int) -> dict[str, Any]:
         dev += [(q, intent) for q in questions[:cut]]
         if intent in answerable:
             articles.append(article_for(intent, questions[cut:]))
+            article_questions[intent] = questions[cut:]
     test = _rows("test.csv")
-    return {"answerable": answerable, "unanswerable": unanswerable, "articles": articles, "dev": dev, "test": test}
+    return {
+        "answerable": answerable,
+        "unanswerable": unanswerable,
+        "articles": articles,
+        "article_questions": article_questions,
+        "dev": dev,
+        "test": test,
+    }
 
 
 def article_for(intent: str, questions: list[str]) -> dict[str, str]:
