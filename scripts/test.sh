@@ -33,7 +33,7 @@ fi
 # report over all of them.
 logs="$ROOT/test-artifacts/logs"
 mkdir -p "$logs"
-rm -f .coverage .coverage.*
+rm -f .coverage .coverage.* "$logs"/*.log
 mapfile -t service_files < <(find tests/services -name 'test_*.py' | sort)
 services_a=() services_b=()
 for i in "${!service_files[@]}"; do
