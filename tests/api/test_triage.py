@@ -8,7 +8,7 @@ from autocrm.events import runner
 from autocrm.models import Role
 from autocrm.services import tickets
 from autocrm.services.actor import AI_USE, TICKETS_READ, Actor
-from autocrm.services.ai import triage
+from autocrm.services.ai import provider, triage
 from tests.api.support import assert_error, bearer
 from tests.factories import make_api_key, make_ticket, make_user
 
@@ -59,3 +59,7 @@ def test_who_may_triage_and_what_is_refused(api):
     for bad in ({}, {"subject": "", "body": "  "}, {**ask, "team": 1}, {"subject": "x" * 251}, {"body": "x" * 20_001}):
         assert_error(api.client.post(URL, json=bad, headers=key), 422)
     assert_error(api.client.post(URL, content=b"not json", headers={**key, "Content-Type": "application/json"}), 400)
+    with write_session() as s:  # switched off by an admin: refused as on the ticket page, with the reason
+        provider.set_switches(s, actor=Actor.system("tests"), features={"triage": False})
+    refused = assert_error(api.client.post(URL, json=ask, headers=key), 503, "ai_unavailable")
+    assert refused["details"]["reason"] == "switched_off"

@@ -435,13 +435,22 @@ def enabled(session: Session) -> bool:
     return provider.switches(session).allows(FEATURE)
 
 
+def _require_enabled(session: Session) -> None:
+    if not enabled(session):
+        raise provider.AiUnavailable(
+            t("An administrator has switched this AI feature off."), {"reason": "switched_off"}
+        )
+
+
 def triage(
     session: Session, *, actor: Actor, data: TriageRequest, exclude_ticket_id: int | None = None
 ) -> TriageResult:
-    """Suggestions for a new ticket from the resolved tickets most like it. Staff only. `exclude_ticket_id`
-    keeps a ticket out of its own neighbours (a resolved ticket triaged again is in the history)."""
+    """Suggestions for a new ticket from the resolved tickets most like it. Staff only; `AiUnavailable` while
+    admins have switched triage off, as on the ticket page and in rules. `exclude_ticket_id` keeps a ticket out
+    of its own neighbours (a resolved ticket triaged again is in the history)."""
     actor.require_scope(AI_USE)
     actor.require_staff()
+    _require_enabled(session)
     return suggest(session, ticket_text(data.subject, data.body), exclude_ticket_id=exclude_ticket_id)
 
 
@@ -635,10 +644,7 @@ def for_ticket(session: Session, *, actor: Actor, ticket_id: int) -> TicketTriag
     actor.require_scope(AI_USE)
     actor.require_staff()
     ticket = tickets.get_ticket(session, actor=actor, ticket_id=ticket_id)
-    if not enabled(session):
-        raise provider.AiUnavailable(
-            t("An administrator has switched this AI feature off."), {"reason": "switched_off"}
-        )
+    _require_enabled(session)
     text = _first_texts(session, [ticket_id]).get(ticket_id, ticket_text(ticket.subject, ""))
     result = suggest(session, text, exclude_ticket_id=ticket_id)
     offered: list[TicketSuggestion] = []
