@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import threading
 from collections.abc import AsyncIterator
 from typing import Any
@@ -27,6 +28,8 @@ from autocrm.services.ai import chat
 from autocrm.services.errors import DomainError
 from autocrm.state.roles import CUSTOMER
 from autocrm.state.session import SessionState
+
+log = logging.getLogger(__name__)
 
 VOTES = {"yes": True, "no": False}
 
@@ -182,6 +185,13 @@ class PortalChatState(SessionState):
             async with self:
                 self.thinking, self.replying, self.error = False, False, error.message
             return
+        except Exception as error:  # noqa: BLE001 (the database away, say: the customer is told, never left waiting)
+            # The type only: the message of a database error can carry the customer's question.
+            log.error("the chatbot could not answer: %s", type(error).__name__)
+            async with self:
+                self.thinking, self.replying, self.reply_text, self.reply_sources = False, False, "", []
+                self.error = self._t("Something went wrong on our side. Try again later.")
+            return
         if answered is not None and answered.escalate:
             yield PortalChatState.hand_over
 
@@ -219,6 +229,12 @@ class PortalChatState(SessionState):
         except DomainError as error:
             async with self:
                 self.thinking, self.error = False, error.message
+            return
+        except Exception as error:  # noqa: BLE001 (as for an answer: said, never a spinner for good)
+            log.error("the chatbot could not hand over: %s", type(error).__name__)
+            async with self:
+                self.thinking = False
+                self.error = self._t("Something went wrong on our side. Try again later.")
             return
         async with self:
             self.thinking = False
