@@ -84,6 +84,17 @@ class PortalState(SessionState):
         if user is not None and user.role.value in CUSTOMER:
             self._fetch(Actor.for_user(user))
 
+    def _refresh_for_language(self) -> None:
+        """The language switch: the requests' labels and the articles in the new language. The requests' vectors
+        are kept by their text, so the articles cost a vector query here, not the model."""
+        user = self._current_user()
+        if user is None or user.role.value not in CUSTOMER:
+            return
+        actor = Actor.for_user(user)
+        self._fetch(actor)
+        if self.articles_loaded:
+            self.articles = _articles_for(actor, self.locale or None)
+
     @rx.event
     def load(self):
         actor, refusal = self._actor(CUSTOMER)
