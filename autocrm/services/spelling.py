@@ -180,7 +180,7 @@ def check_draft(session: Session, *, actor: Actor, data: SpellingRequest) -> Spe
             [ticket.subject, *(m.body_text for m in messages), *(f"{p.name} {p.email or ''}" for p in people)]
         )
         if locale is None and not data.internal:
-            locale = reply_locale(session, actor=actor, ticket_id=data.ticket_id)
+            locale = _requester_locale(session, ticket.requester.id)
     chosen = locale or (default_locale() if default_locale() in LOCALES else "en")
     return SpellingResult(
         locale=chosen,
@@ -192,7 +192,11 @@ def check_draft(session: Session, *, actor: Actor, data: SpellingRequest) -> Spe
 def reply_locale(session: Session, *, actor: Actor, ticket_id: int) -> str:
     """The language a public reply on the ticket is written in: the requester's, else the desk's default."""
     ticket = tickets.get_ticket(session, actor=actor, ticket_id=ticket_id)
-    requester = session.get(User, ticket.requester.id)
+    return _requester_locale(session, ticket.requester.id)
+
+
+def _requester_locale(session: Session, requester_id: int) -> str:
+    requester = session.get(User, requester_id)
     if requester is not None and requester.locale in LOCALES:
         return requester.locale
     return default_locale() if default_locale() in LOCALES else "en"

@@ -16,9 +16,9 @@ from autocrm.core.db import read_session
 from autocrm.services import spelling
 from autocrm.services.actor import Actor
 from autocrm.services.errors import DomainError
+from autocrm.state.ai_assist import BODY_ID
 from autocrm.state.roles import STAFF
 
-BODY_ID = "composer-body"
 _READ_DRAFT = f"document.getElementById('{BODY_ID}').value"
 
 
