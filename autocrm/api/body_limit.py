@@ -2,7 +2,8 @@
 
 Both the declared Content-Length and the bytes actually streamed are checked: a chunked upload declares no
 length, and a client may declare less than it sends. Paths outside /api (the Reflex app mounted beside
-the API) pass through untouched.
+the API) pass through untouched. It runs inside `api.locale.RequestLocale`, so its words are in the reader's
+language.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from autocrm.api.errors import error_response
+from autocrm.core.i18n import format_number, t
 
 API_PATH_PREFIX = "/api/"
 JSON_BODY_MAX_BYTES = 1024 * 1024
@@ -23,7 +25,9 @@ MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
 class RequestBodyTooLarge(HTTPException):
     def __init__(self, limit: int) -> None:
-        super().__init__(status_code=413, detail=f"The request body is larger than {limit} bytes.")
+        super().__init__(
+            status_code=413, detail=t("The request body is larger than {limit} bytes.", limit=format_number(limit))
+        )
 
 
 class RequestBodyLimit:
@@ -38,7 +42,9 @@ class RequestBodyLimit:
         limit = self.limit_for_path(scope["path"])
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and not (declared.isascii() and declared.isdigit()):
-            await error_response(status=400, message="The Content-Length header is not a number.")(scope, receive, send)
+            await error_response(status=400, message=t("The Content-Length header is not a number."))(
+                scope, receive, send
+            )
             return
         if declared is not None and int(declared) > limit:
             await error_response(status=413, message=RequestBodyTooLarge(limit).detail)(scope, receive, send)

@@ -68,6 +68,21 @@ _STATUS_MESSAGES: dict[int, str] = {
     429: N_("Too many requests: wait a moment, then try again."),
     503: N_("The service is unavailable for a moment: try again shortly."),
 }
+# The json module's reasons (`JSONDecodeError.msg`) in the reader's language; our strict parser's own reasons
+# are translated where it raises them.
+_JSON_REASONS: dict[str, str] = {
+    "Expecting value": N_("a value was expected"),
+    "Expecting property name enclosed in double quotes": N_("a name in double quotes was expected"),
+    "Expecting ',' delimiter": N_("a comma was expected"),
+    "Expecting ':' delimiter": N_("a colon was expected"),
+    "Unterminated string starting at": N_("a text is not closed"),
+    "Invalid control character at": N_("a text holds a control character"),
+    "Invalid \\escape": N_("a text holds an invalid escape"),
+    "Invalid \\uXXXX escape": N_("a text holds an invalid \\u escape"),
+    "Extra data": N_("more follows the end of the document"),
+    "Illegal trailing comma before end of object": N_("a comma ends an object"),
+    "Illegal trailing comma before end of array": N_("a comma ends a list"),
+}
 # The parts of a validation error's location that say where a value came from, not which field it is.
 _LOCATION_SOURCES = {"body", "query", "path", "header", "cookie"}
 
@@ -136,6 +151,15 @@ async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
     return error_response(status=status, code=exc.code, message=exc.message, details=exc.details, headers=headers)
 
 
+def _json_reason(error: dict[str, Any]) -> str:
+    """Why the body is not JSON, and where (the character's position, as the json module counts it)."""
+    raw = str((error.get("ctx") or {}).get("error", ""))
+    reason = t(_JSON_REASONS[raw]) if raw in _JSON_REASONS else raw or t("it could not be read")
+    location: tuple[Any, ...] = tuple(error.get("loc") or ())
+    position = location[-1] if len(location) > 1 and isinstance(location[-1], int) else None
+    return reason if position is None else t("{reason} at character {position}", reason=reason, position=position + 1)
+
+
 async def _request_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     try:
         # Routes look their key up only once the request is valid; a bad key still outranks bad input.
@@ -145,7 +169,7 @@ async def _request_validation_error(request: Request, exc: RequestValidationErro
     errors = list(exc.errors())
     unparsable = [e for e in errors if e.get("type") == "json_invalid"]
     if unparsable:
-        reason = str((unparsable[0].get("ctx") or {}).get("error", "JSON decode error"))
+        reason = _json_reason(unparsable[0])
         return error_response(
             status=400,
             code="invalid_json",

@@ -16,6 +16,8 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
+from autocrm.core.i18n import t
+
 MAX_JSON_INTEGER = 2**63 - 1
 
 
@@ -24,30 +26,30 @@ class _Rejected(ValueError):
 
 
 def _reject_constant(name: str) -> Any:
-    raise _Rejected(f"{name} is not a JSON number")
+    raise _Rejected(t("{name} is not a JSON number", name=name))
 
 
 def _bounded_int(text: str) -> int:
     # Checked on the text first: int() of a huge digit string is itself slow.
     if len(text.lstrip("-")) > 19 or abs(value := int(text)) > MAX_JSON_INTEGER:
-        raise _Rejected(f"the integer {text[:24]}{'…' if len(text) > 24 else ''} is out of range")
+        raise _Rejected(t("the integer {number} is out of range", number=text[:24] + ("…" if len(text) > 24 else "")))
     return value
 
 
 def _finite_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise _Rejected(f"the number {text[:24]} is out of range")
+        raise _Rejected(t("the number {number} is out of range", number=text[:24]))
     return value
 
 
 def _check_text(value: str) -> None:
     if "\x00" in value:
-        raise _Rejected("text must not contain NUL characters (\\u0000)")
+        raise _Rejected(t("text must not contain NUL characters (\\u0000)"))
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise _Rejected("text must not contain unpaired surrogates") from None
+        raise _Rejected(t("text must not contain unpaired surrogates")) from None
 
 
 def _check_strings(value: Any) -> None:
@@ -73,9 +75,9 @@ def parse_strict_json(raw: bytes) -> Any:
     except _Rejected as exc:
         raise json.JSONDecodeError(str(exc), "", 0) from None
     except UnicodeDecodeError:
-        raise json.JSONDecodeError("the body is not UTF-8 text", "", 0) from None
+        raise json.JSONDecodeError(t("the body is not UTF-8 text"), "", 0) from None
     except RecursionError:
-        raise json.JSONDecodeError("the document is nested too deeply", "", 0) from None
+        raise json.JSONDecodeError(t("the document is nested too deeply"), "", 0) from None
     return value
 
 

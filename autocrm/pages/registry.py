@@ -17,7 +17,7 @@ from typing import Any
 import reflex as rx
 
 from autocrm.components.i18n import document_language, tr
-from autocrm.state.session import SessionState
+from autocrm.state.session import PAGE_STATES, SessionState
 
 PAGES: list[tuple[Callable[[], Any], dict[str, Any]]] = []
 
@@ -29,7 +29,18 @@ def tab_title(title: str) -> Any:
     return tr(title)
 
 
+def _loading_state(on_load: Any) -> type[SessionState] | None:
+    """The state of the page's (first) on_load handler: the one that reads the page."""
+    handlers = on_load if isinstance(on_load, list) else [on_load]
+    state = getattr(handlers[0], "state", None) if handlers else None
+    return state if isinstance(state, type) and issubclass(state, SessionState) else None
+
+
 def page(*, route: str, title: str, on_load: Any = None) -> Callable:
+    loading_state = _loading_state(on_load)
+    if loading_state is not None:
+        PAGE_STATES[route] = loading_state
+
     def register(render: Callable[[], Any]) -> Callable[[], Any]:
         @functools.wraps(render)
         def with_language() -> Any:

@@ -57,6 +57,11 @@ class AccountSessionsState(StaffState):
         now = datetime.now(UTC)
         self.rows = [session_row(s, now=now) for s in found]
 
+    def _refresh_for_language(self) -> None:
+        actor, _ = self._actor(EVERYONE)
+        if actor is not None:
+            self._fetch(actor)
+
     @rx.event
     def load(self):
         actor, refusal = self._actor(EVERYONE)

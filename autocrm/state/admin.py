@@ -88,6 +88,11 @@ class AdminUsersState(ConfirmMixin, ListPageMixin, StaffState):
         self.phone_shown = PHONE_BATCH
         return None
 
+    def _refresh_for_language(self) -> None:
+        actor, _ = self._actor(ADMIN)
+        if actor is not None:
+            self._fetch(actor)
+
     @rx.event
     def load(self):
         actor, refusal = self._actor(ADMIN)

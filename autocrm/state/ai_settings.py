@@ -92,6 +92,20 @@ class AdminAiState(StaffState):
             usage = provider.usage(session, actor=actor, days=USAGE_DAYS)
         self._show_status(status)
         self.usage = [usage_row(u) for u in usage]
+        quality = measured_quality()
+        self.quality = [quality_row(row) for row in quality.get("rows", [])]
+        self.quality_note = (
+            t(
+                "Measured {date} with {command}, on public data.",
+                date=quality["measured_on"],
+                command=quality["command"],
+            )
+            if quality
+            else ""
+        )
+
+    def _refresh_for_language(self) -> None:
+        self._fetch()
 
     def _show_status(self, status: provider.AiStatus) -> None:
         self.configured = status.configured
@@ -110,17 +124,6 @@ class AdminAiState(StaffState):
         self.error = ""
         self.health_text, self.health_detail, self.health_color = "", "", "gray"
         self._fetch()
-        quality = measured_quality()
-        self.quality = [quality_row(row) for row in quality.get("rows", [])]
-        self.quality_note = (
-            t(
-                "Measured {date} with {command}, on public data.",
-                date=quality["measured_on"],
-                command=quality["command"],
-            )
-            if quality
-            else ""
-        )
         self._load_counts(actor)
         self.loaded = True
         return None

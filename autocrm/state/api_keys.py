@@ -126,6 +126,11 @@ class AdminApiKeysState(ConfirmMixin, StaffState):
         now = datetime.now(UTC)
         self.rows = [key_row(key, now=now) for key in keys]
 
+    def _refresh_for_language(self) -> None:
+        actor, _ = self._actor(ADMIN)
+        if actor is not None:
+            self._fetch(actor)
+
     @rx.event
     def load(self):
         actor, refusal = self._actor(ADMIN)

@@ -147,6 +147,9 @@ class AdminMailboxesState(StaffState):
         self.rows = [mailbox_row(box, now=now) for box in boxes]
         self.failed = [failed_row(mail, now=now) for mail in failed]
 
+    def _refresh_for_language(self) -> None:
+        self._fetch()
+
     @rx.event
     def load(self):
         actor, refusal = self._actor(ADMIN)

@@ -58,6 +58,27 @@ class Written(Generic[T]):
     events: list[Any] = field(default_factory=list)
 
 
+# The state whose on_load reads each page, by route pattern (`/agent/tickets/[ticket_id]`); `pages.registry` fills
+# it. A language switch asks the current page's state to read its rows again, since the words it made while
+# reading (labels, relative times, messages) are in the old language.
+PAGE_STATES: dict[str, type[SessionState]] = {}
+
+
+def _route_matches(pattern: str, path: str) -> bool:
+    wanted, given = pattern.strip("/").split("/"), path.strip("/").split("/")
+    return len(wanted) == len(given) and all(
+        w == g or (w.startswith("[") and w.endswith("]")) for w, g in zip(wanted, given, strict=True)
+    )
+
+
+def page_state_for(path: str) -> type[SessionState] | None:
+    """The state that loads the page at `path` (a concrete path such as /agent/tickets/42), if one is known."""
+    exact = PAGE_STATES.get("/" + path.strip("/"))
+    if exact is not None:
+        return exact
+    return next((cls for route, cls in PAGE_STATES.items() if "[" in route and _route_matches(route, path)), None)
+
+
 def safe_next(target: str | None) -> str:
     """A same-site path to return to after signing in, or '' (never another origin, never the login page)."""
     target = auth.safe_return_path(target)
@@ -266,14 +287,24 @@ class SessionState(rx.State):
                 self.user = users.set_own_preferences(session, actor=Actor.for_user(user), locale=chosen).model_dump(
                     mode="json"
                 )
-        watching = live.WATCHES.get(self.router.session.client_token)
-        if watching is not None and issubclass(watching.state, SessionState):
-            # The page reads its rows again (a page may say how, else its live refresh with no changes).
-            page: Any = await self.get_state(watching.state)
-            refresh = getattr(page, "_refresh_for_language", None)
-            refresh() if refresh is not None else page._live_refresh(live.Batch([]))
+        await self._read_page_again()
         # The page's language for screen readers, spell-checkers and the browser's own translate offer.
         return rx.call_script(f"document.documentElement.lang = {json.dumps(chosen)}")
+
+    async def _read_page_again(self) -> None:
+        """The page reads its rows again in the new language: the way it says (`_refresh_for_language`), else
+        a live page's refresh with no changes. A page that says neither shows only `tr()` texts, which follow
+        the catalog by themselves."""
+        watching = live.WATCHES.get(self.router.session.client_token)
+        page_cls = watching.state if watching is not None else page_state_for(self._path())
+        if page_cls is None or not issubclass(page_cls, SessionState):
+            return
+        page: Any = await self.get_state(page_cls)
+        refresh = getattr(page, "_refresh_for_language", None)
+        if refresh is not None:
+            refresh()
+        elif watching is not None:
+            page._live_refresh(live.Batch([]))
 
     @rx.event
     def redirect_home(self):

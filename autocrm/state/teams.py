@@ -149,6 +149,9 @@ class AdminTeamsState(StaffState):
                 rows.append(team_row(detail, cover, staff, self.locale or "en"))
         self.rows = rows
 
+    def _refresh_for_language(self) -> None:
+        self._fetch()
+
     @rx.event
     def load(self):
         actor, refusal = self._actor(ADMIN)

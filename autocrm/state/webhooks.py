@@ -166,6 +166,9 @@ class AdminWebhooksState(ConfirmMixin, StaffState):
         self.watched = webhook_row(found[0], now=now) if found else {}
         self.deliveries = [delivery_row(delivery, now=now) for delivery in deliveries]
 
+    def _refresh_for_language(self) -> None:
+        self._fetch()
+
     @rx.event
     def load(self):
         actor, refusal = self._actor(ADMIN)

@@ -36,7 +36,22 @@ def test_the_apis_own_errors_are_translated_too(api):
         content=b"{not json",
     )
     error = assert_error(response, 400, "invalid_json")
-    assert error["message"].startswith("Der Anfragetext ist kein gültiges JSON:")
+    # The parser's reason and where it stopped, in the reader's words too.
+    assert error["message"] == (
+        "Der Anfragetext ist kein gültiges JSON: ein Name in doppelten Anführungszeichen wurde erwartet bei Zeichen 2."
+    )
+    unsafe = api.client.post(
+        f"/api/v1/tickets/{api.ticket.id}/messages",
+        headers={**api.headers(), "Accept-Language": "es", "Content-Type": "application/json"},
+        content=b'{"body": NaN}',
+    )
+    assert "NaN no es un número JSON" in assert_error(unsafe, 400, "invalid_json")["message"]
+    too_large = api.client.post(
+        f"/api/v1/tickets/{api.ticket.id}/messages",
+        headers={**api.headers(), "Accept-Language": "fr", "Content-Type": "application/json"},
+        content=b'{"body": "' + b"x" * (1024 * 1024 + 10) + b'"}',
+    )
+    assert assert_error(too_large, 413)["message"].startswith("Le corps de la requête dépasse ")
 
     response = api.client.post(
         f"/api/v1/tickets/{api.ticket.id}/messages",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import reflex as rx
 from reflex.istate.data import RouterData
 
@@ -93,3 +94,50 @@ def test_a_signed_in_persons_switch_is_saved_and_their_profile_language_applies_
         second._authorize(["agent", "admin"])
         assert second.locale == "es"
         assert second.ui_text["Unsolved"] == "Sin resolver"
+
+
+def test_the_page_state_behind_a_path_follows_the_registered_route_patterns():
+    import autocrm.pages.agent  # noqa: F401 (registers its pages)
+    import autocrm.pages.webhooks  # noqa: F401
+    from autocrm.state.session import page_state_for
+    from autocrm.state.ticket import AgentTicketState
+    from autocrm.state.webhooks import AdminWebhooksState
+
+    assert page_state_for("/admin/webhooks/") is AdminWebhooksState
+    assert page_state_for("/agent/tickets/42") is AgentTicketState
+    assert page_state_for("/agent/tickets/42/more") is None
+    assert page_state_for("/nowhere") is None
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_an_admin_pages_words_follow_a_language_switch_without_a_reload(db_url):
+    """An admin page makes some words while reading its rows ("No description"): the switch reads them again."""
+    import autocrm.pages.webhooks  # noqa: F401 (registers the page's state for its route)
+    from autocrm.core.db import write_session
+    from autocrm.models import Role
+    from autocrm.services import auth, webhooks
+    from autocrm.services.actor import Actor
+    from autocrm.state.webhooks import AdminWebhooksState
+    from tests.factories import make_user
+
+    admin = make_user(Role.admin)
+    with write_session() as session:
+        token = auth.start_login_session(session, user=admin)
+        webhooks.create_webhook(
+            session,
+            actor=Actor.for_user(admin),
+            data=webhooks.WebhookCreate(url="https://93.184.215.14/hook", events=["ticket.created"]),
+        )
+    page = _state(AdminWebhooksState, accept_language="en")
+    root = page.parent_state
+    while root.parent_state is not None:
+        root = root.parent_state
+    headers = dict(root.router.headers.raw_headers) | {"cookie": f"autocrm_session={token}"}
+    root.router = RouterData.from_router_data(
+        {"headers": headers, "asPath": "/admin/webhooks", "pathname": "/admin/webhooks"}
+    )
+    with using_locale(None):
+        page.load()
+        assert page.rows[0]["description_text"] == "No description"
+        run_coroutine(page.set_language("de"))
+        assert page.rows[0]["description_text"] == "Keine Beschreibung"
