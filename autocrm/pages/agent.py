@@ -226,6 +226,7 @@ def _subject_link(row) -> rx.Component:
             size="2",
             underline="hover",
             class_name="ticket-subject",
+            custom_attrs={"dir": "auto"},  # an Arabic or Hebrew subject reads right to left
             display="block",
             overflow="hidden",
             text_overflow="ellipsis",
@@ -302,7 +303,9 @@ def _card_body(row) -> rx.Component:
         ),
         rx.flex(
             _fresh_badge(row),
-            rx.text(_subject_text(row), size="2", weight="medium", class_name="ticket-subject"),
+            rx.text(
+                _subject_text(row), size="2", weight="medium", class_name="ticket-subject", custom_attrs={"dir": "auto"}
+            ),
             align="center",
             spacing="2",
         ),

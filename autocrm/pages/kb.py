@@ -61,7 +61,9 @@ def _hit(row: Any, *, staff: bool = False) -> rx.Component:
     return rx.link(
         rx.flex(
             rx.flex(
-                rx.text(row["title"], size="3", weight="medium", class_name="kb-hit-title"),
+                rx.text(
+                    row["title"], size="3", weight="medium", class_name="kb-hit-title", custom_attrs={"dir": "auto"}
+                ),
                 rx.cond(row["internal"], rx.badge(tr("Internal"), color_scheme="orange", size="1"))
                 if staff
                 else rx.fragment(),
@@ -72,6 +74,7 @@ def _hit(row: Any, *, staff: bool = False) -> rx.Component:
             rx.box(
                 rx.html(row["snippet"]),
                 class_name="kb-snippet",
+                custom_attrs={"dir": "auto"},
                 font_size="var(--font-size-2)",
                 color="var(--gray-11)",
                 line_height="1.55",

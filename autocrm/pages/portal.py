@@ -30,7 +30,13 @@ def _ticket_card(row) -> rx.Component:
         panel(
             rx.flex(
                 rx.flex(
-                    rx.text(row["subject"], size="3", weight="medium", class_name="ticket-subject"),
+                    rx.text(
+                        row["subject"],
+                        size="3",
+                        weight="medium",
+                        class_name="ticket-subject",
+                        custom_attrs={"dir": "auto"},
+                    ),
                     rx.flex(
                         rx.text("#", row["number"], size="1", color_scheme="gray"),
                         rx.text("·", size="1", color_scheme="gray"),

@@ -189,3 +189,44 @@ def test_the_admin_pages_merged_later_in_french(open_ui):
         admin.page.keyboard.press("Escape")
     finally:
         _switch(admin, "en")
+
+
+def _direction(locator) -> str:
+    return locator.evaluate("element => getComputedStyle(element).direction")
+
+
+def test_arabic_content_reads_right_to_left_in_an_english_ui(open_ui, unique):
+    """The UI stays in its four languages; a customer's Arabic subject and message lay out right to left
+    wherever they are shown (the request list, the conversation, the staff's queue), English beside them."""
+    subject = f"استرداد مبلغ مدفوع مرتين {unique}"
+    customer = open_ui()
+    customer.signup(f"Layla Test {unique}", f"layla.{unique}@example.com")
+    customer.wait_ready("text=No requests yet")
+    customer.page.locator("a.new-request").click()
+    customer.page.wait_for_url("**/portal/new")
+    customer.page.wait_for_selector("button.submit:not([disabled])")
+    customer.page.fill("#subject", subject)
+    customer.page.fill("#body", "تم خصم المبلغ مرتين من بطاقتي يوم الاثنين. أرجو استرداد أحدهما.")
+    customer.page.click("button.submit")
+    customer.page.wait_for_url(re.compile(r".*/portal/tickets/\d+"))
+    body = customer.page.locator(".message-body").first
+    expect(body).to_contain_text("أرجو استرداد")
+    assert _direction(body) == "rtl"
+    assert _direction(customer.page.locator("h1").filter(has_text=subject)) == "rtl"
+    assert _direction(customer.page.locator("body")) == "ltr"  # the page around it stays left to right
+    customer.shoot("rtl-portal-ticket")
+    customer.goto("/portal")
+    row_subject = customer.page.locator(".ticket-subject").filter(has_text=subject)
+    expect(row_subject).to_be_visible()
+    assert _direction(row_subject) == "rtl"
+
+    admin = open_ui()
+    admin.login(ADMIN, expect="/agent")
+    admin.wait_ready(".queue-row")
+    admin.page.fill("#queue-search", unique)
+    admin.page.press("#queue-search", "Enter")
+    queue_subject = admin.page.locator(".queue-row .ticket-subject").filter(visible=True).filter(has_text=subject)
+    expect(queue_subject).to_have_count(1)
+    assert _direction(queue_subject) == "rtl"
+    assert _direction(admin.page.locator(".page-title").filter(visible=True)) == "ltr"
+    admin.shoot("rtl-queue")
