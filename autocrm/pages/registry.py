@@ -20,6 +20,8 @@ from autocrm.components.i18n import document_language, tr
 from autocrm.state.session import PAGE_STATES, SessionState
 
 PAGES: list[tuple[Callable[[], Any], dict[str, Any]]] = []
+# Each page's title as written (a msgid), for the check that every one has its translations.
+TITLES: list[str] = []
 
 
 def tab_title(title: str) -> Any:
@@ -37,6 +39,7 @@ def _loading_state(on_load: Any) -> type[SessionState] | None:
 
 
 def page(*, route: str, title: str, on_load: Any = None) -> Callable:
+    TITLES.append(title)
     loading_state = _loading_state(on_load)
     if loading_state is not None:
         PAGE_STATES[route] = loading_state

@@ -10,6 +10,7 @@ from autocrm.components.forms import empty_state, field, form_callout, skeleton_
 from autocrm.components.i18n import tr, tr_n
 from autocrm.components.layout import agent_shell
 from autocrm.components.panel import panel
+from autocrm.core.i18n import N_
 from autocrm.pages.registry import page
 from autocrm.state.teams import BALANCING_LABELS, AdminTeamsState
 
@@ -353,7 +354,7 @@ def _create_dialog() -> rx.Component:
     )
 
 
-@page(route=routes.ADMIN_TEAMS, title="Teams · AutoCRM", on_load=AdminTeamsState.load)
+@page(route=routes.ADMIN_TEAMS, title=N_("Teams · AutoCRM"), on_load=AdminTeamsState.load)
 def admin_teams() -> rx.Component:
     return agent_shell(
         rx.flex(

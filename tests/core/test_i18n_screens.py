@@ -187,6 +187,11 @@ def test_the_page_titles_are_msgids_with_translations():
 
     titles = [str(options["title"]) for _render, options in PAGES]
     assert all("ui_text" in title for title in titles if "AutoCRM" in title and title != "AutoCRM")
+    from autocrm.pages.registry import TITLES
+
+    for locale in ("es", "de", "fr"):
+        missing = [title for title in TITLES if title != "AutoCRM" and title not in i18n.catalog(locale)]
+        assert missing == [], locale
     with using_locale("fr"):
         assert i18n.t("Queue · AutoCRM") == "File · AutoCRM"
         assert i18n.t("My requests · {company}", company="Acme") == "Mes demandes · Acme"
