@@ -24,6 +24,7 @@ from autocrm.api.routes import (
     health,
     kb,
     macros,
+    mailboxes,
     metrics,
     notifications,
     routing,
@@ -94,6 +95,7 @@ def create_app() -> FastAPI:
     api.include_router(notifications.router)
     api.include_router(views.router)
     api.include_router(channels.router)
+    api.include_router(mailboxes.router)
     api.include_router(ai.router)
     api.include_router(triage.router)
     api.include_router(chat.router)

@@ -131,5 +131,11 @@ async def write(key: ApiCredential, work: Callable[[Session, Actor], T]) -> T:
     return await to_thread.run_sync(run, limiter=_limiter(_DB_WORK, DB_WORK_THREADS))
 
 
+async def outside_session(key: ApiCredential, work: Callable[[Actor], T]) -> T:
+    """`work(actor)` in a worker thread, for a service that opens its own short sessions because it waits on
+    another server meanwhile (an IMAP connection check): no session is held while it waits."""
+    return await to_thread.run_sync(lambda: work(_look_up(key.raw_key)))
+
+
 def resource_id(description: str) -> Any:
     return Path(ge=1, le=MAX_DB_ID, description=description)

@@ -28,6 +28,8 @@ VIEWS_READ = "views:read"
 VIEWS_WRITE = "views:write"
 # Handing the desk messages received on a channel (`POST /api/v1/channels/email/inbound`).
 CHANNELS_WRITE = "channels:write"
+# The desk's channels themselves: IMAP mailboxes and the failed-mail list (`services/email`); admin keys only.
+CHANNELS_MANAGE = "channels:manage"
 # The AI features (`services/ai`): summaries, suggested replies, rewrites, triage and the chatbot's answers.
 AI_USE = "ai:use"
 ALL_SCOPES: tuple[str, ...] = (
@@ -43,6 +45,7 @@ ALL_SCOPES: tuple[str, ...] = (
     VIEWS_READ,
     VIEWS_WRITE,
     CHANNELS_WRITE,
+    CHANNELS_MANAGE,
     AI_USE,
 )
 

@@ -42,6 +42,7 @@ SCOPE_HINTS = {
     "views:read": N_("Read saved views and their counts (tickets:read reads them too)"),
     "views:write": N_("Create, change, reorder and delete saved views (shared ones with admin keys only)"),
     "channels:write": N_("Hand the desk raw e-mails received elsewhere (inbound channel webhooks)"),
+    "channels:manage": N_("Set up and check IMAP mailboxes, and retry failed mail (admin keys only)"),
     "ai:use": N_("Use the AI features: summaries, suggested replies, rewrites, triage and chatbot answers"),
 }
 STATE_TEXT = {

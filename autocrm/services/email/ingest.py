@@ -49,7 +49,7 @@ from autocrm.models import (
 )
 from autocrm.models.base import utcnow
 from autocrm.services import audit, desk, events, notifications
-from autocrm.services.actor import CHANNELS_WRITE, Actor
+from autocrm.services.actor import CHANNELS_MANAGE, CHANNELS_WRITE, Actor
 from autocrm.services.auth import normalize_email
 from autocrm.services.content import html_to_text, sanitize_html
 from autocrm.services.email.parse import (
@@ -552,6 +552,7 @@ def list_inbound(
     session: Session, *, actor: Actor, status: str | None = InboundStatus.failed, limit: int = 100
 ) -> list[InboundMailPublic]:
     """The latest messages received (by default the failed ones, for an admin to look at and retry)."""
+    actor.require_scope(CHANNELS_MANAGE)
     actor.require_admin()
     query = select(InboundMail).order_by(col(InboundMail.received_at).desc(), col(InboundMail.id).desc())
     if status is not None:
@@ -562,6 +563,7 @@ def list_inbound(
 
 def retry_inbound(session: Session, *, actor: Actor, inbound_id: int) -> InboundResult:
     """Reads a failed message again from its raw bytes (after a fix, or a sender's account was reactivated)."""
+    actor.require_scope(CHANNELS_MANAGE)
     actor.require_admin()
     row = session.get(InboundMail, inbound_id) if is_valid_id(inbound_id) else None
     if row is None:

@@ -27,7 +27,7 @@ from autocrm.core.sealing import sealer
 from autocrm.models import EmailMailbox, MailboxSecurity
 from autocrm.models.base import utcnow
 from autocrm.services import audit
-from autocrm.services.actor import Actor
+from autocrm.services.actor import CHANNELS_MANAGE, Actor
 from autocrm.services.email.ingest import InboundResult, RawMail, ingest
 from autocrm.services.errors import NotFound, ValidationFailed
 from autocrm.services.inputs import ServiceInput, is_valid_id
@@ -146,18 +146,24 @@ def _get(session: Session, mailbox_id: int) -> EmailMailbox:
     return row
 
 
-def list_mailboxes(session: Session, *, actor: Actor) -> list[MailboxPublic]:
+def require_manager(actor: Actor) -> None:
+    """Mailboxes hold passwords to the desk's mail: admins only, and an API key needs `channels:manage`."""
+    actor.require_scope(CHANNELS_MANAGE)
     actor.require_admin()
+
+
+def list_mailboxes(session: Session, *, actor: Actor) -> list[MailboxPublic]:
+    require_manager(actor)
     return [_public(row) for row in session.exec(select(EmailMailbox).order_by(col(EmailMailbox.id)))]
 
 
 def get_mailbox(session: Session, *, actor: Actor, mailbox_id: int) -> MailboxPublic:
-    actor.require_admin()
+    require_manager(actor)
     return _public(_get(session, mailbox_id))
 
 
 def create_mailbox(session: Session, *, actor: Actor, data: MailboxCreate) -> MailboxPublic:
-    actor.require_admin()
+    require_manager(actor)
     values = _clean(data.model_dump(exclude={"password"}))
     now = utcnow()
     row = EmailMailbox(**values, password_sealed=_seal(data.password), created_at=now, updated_at=now)  # type: ignore[arg-type]
@@ -175,7 +181,7 @@ def create_mailbox(session: Session, *, actor: Actor, data: MailboxCreate) -> Ma
 
 
 def update_mailbox(session: Session, *, actor: Actor, mailbox_id: int, data: MailboxUpdate) -> MailboxPublic:
-    actor.require_admin()
+    require_manager(actor)
     row = _get(session, mailbox_id)
     sent = data.model_dump(exclude_unset=True, exclude={"password"})
     values = _clean(sent)
@@ -201,6 +207,22 @@ def update_mailbox(session: Session, *, actor: Actor, mailbox_id: int, data: Mai
             changes=changes,
         )
     return _public(row)
+
+
+def delete_mailbox(session: Session, *, actor: Actor, mailbox_id: int) -> None:
+    """Stops fetching from it and forgets its password. What it brought stays: the tickets, and the received
+    messages' records (their mailbox is then none)."""
+    require_manager(actor)
+    row = _get(session, mailbox_id)
+    audit.record(
+        session,
+        actor=actor,
+        action="mailbox.delete",
+        object_type="email_mailbox",
+        object_id=row.id,
+        changes={"name": (row.name, None), "host": (row.host, None), "username": (row.username, None)},
+    )
+    session.delete(row)
 
 
 # ---------------------------------------------------------------- IMAP -----------------------------------------
@@ -280,7 +302,7 @@ def _mark_done(client: imaplib.IMAP4, row: EmailMailbox, uids: list[bytes]) -> N
 def check_connection(*, actor: Actor, mailbox_id: int) -> ConnectionCheck:
     """Connects, logs in and opens the folder; says how many messages wait there, and records the outcome.
     Its own transactions, so no write lock is held while the server answers."""
-    actor.require_admin()
+    require_manager(actor)
     with read_session() as session:
         row = _get(session, mailbox_id)
     try:
