@@ -7,6 +7,7 @@ import reflex as rx
 
 from autocrm import routes
 from autocrm.components.badges import time_ago
+from autocrm.components.confirm import confirm_dialog
 from autocrm.components.forms import empty_state, field, form_callout, skeleton_rows
 from autocrm.components.i18n import tr
 from autocrm.components.layout import agent_shell
@@ -101,6 +102,15 @@ def _actions(row) -> rx.Component:
             class_name="mailbox-edit",
             aria_label=tr("Edit the mailbox {name}", name=row["name"]),
         ),
+        rx.icon_button(
+            rx.icon("trash-2", size=14),
+            size="1",
+            variant="soft",
+            color_scheme="red",
+            on_click=S.ask_delete(row["id"]),  # type: ignore[operator]
+            class_name="mailbox-delete",
+            aria_label=tr("Remove the mailbox {name}", name=row["name"]),
+        ),
         spacing="2",
         justify="end",
     )
@@ -111,7 +121,7 @@ COLUMNS = [
     Column(tr("Server"), _server, width="220px", cell_props={"max_width": "0"}),
     Column(tr("State"), _state, width="260px", cell_props={"max_width": "0"}),
     Column(tr("Last read"), lambda row: time_ago(_said(row, "polled_rel"), row["polled_exact"]), width="104px"),
-    Column("", _actions, width="200px"),
+    Column("", _actions, width="232px"),
 ]
 
 
@@ -373,6 +383,19 @@ def _edit_dialog() -> rx.Component:
     )
 
 
+def _confirm_dialog() -> rx.Component:
+    return confirm_dialog(
+        S,
+        description=tr(
+            "No more mail is read from it, and its password is forgotten. The tickets its mail became stay, "
+            "and so does the record of what it received."
+        ),
+        confirm_label=tr("Remove mailbox"),
+        on_confirm=S.confirm_delete,
+        class_name="confirm-delete",
+    )
+
+
 @page(route=routes.ADMIN_MAILBOXES, title=N_("E-mail · AutoCRM"), on_load=AdminMailboxesState.load)
 def admin_mailboxes() -> rx.Component:
     return agent_shell(
@@ -414,6 +437,7 @@ def admin_mailboxes() -> rx.Component:
             ),
             rx.cond(S.loaded, _failed()),
             _edit_dialog(),
+            _confirm_dialog(),
             direction="column",
             spacing="3",
         ),

@@ -19,10 +19,12 @@ from autocrm.services.email.mailboxes import (
     MailboxUpdate,
     check_connection,
     create_mailbox,
+    delete_mailbox,
     list_mailboxes,
     update_mailbox,
 )
 from autocrm.services.errors import DomainError
+from autocrm.state.confirm import ConfirmMixin
 from autocrm.state.format import exact_time, form_text, relative_time
 from autocrm.state.roles import ADMIN
 from autocrm.state.session import Form
@@ -102,7 +104,7 @@ def failed_row(mail: InboundMailPublic, *, now: datetime | None = None) -> dict[
     }
 
 
-class AdminMailboxesState(StaffState):
+class AdminMailboxesState(ConfirmMixin, StaffState):
     rows: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
     loaded: bool = False
@@ -248,6 +250,30 @@ class AdminMailboxesState(StaffState):
         if written.ok:
             self._show_edit(False)
             self._fetch()
+        return written.events
+
+    # ---- removing ------------------------------------------------------------------------------------------
+
+    @rx.event
+    def ask_delete(self, mailbox_id: int):
+        row = next((r for r in self.rows if r.get("id") == int(mailbox_id)), None)
+        if row is not None:
+            self._ask(id=row["id"], title=self._t("Remove the mailbox {name}?", name=row["name"]))
+
+    @rx.event
+    def confirm_delete(self):
+        pending = self._take_pending()
+        if not pending:
+            return None
+        actor, refusal = self._actor(ADMIN)
+        if actor is None:
+            return refusal
+        mailbox_id = int(pending["id"])
+        written = self._write(
+            lambda session: delete_mailbox(session, actor=actor, mailbox_id=mailbox_id),
+            success=t("Mailbox removed: no more mail is read from it."),
+        )
+        self._fetch()
         return written.events
 
     # ---- test, turn on and off ----------------------------------------------------------------------------

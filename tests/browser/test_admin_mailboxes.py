@@ -87,6 +87,14 @@ def test_admin_adds_and_tests_a_mailbox_and_retries_failed_mail(browser, unique)
             failed_row.locator("button.failed-retry").click()
             admin.toast("Still failing")
 
+            row.locator("button.mailbox-delete").click()  # asks first, naming the mailbox
+            dialog = admin.page.get_by_role("alertdialog")
+            expect(dialog).to_contain_text(f"Remove the mailbox Support {unique}?")
+            admin.shoot("admin-mailbox-remove", phone=False)
+            dialog.locator("button.confirm-delete").click()
+            admin.toast("Mailbox removed")
+            expect(admin.page.locator(".mailbox-row").filter(has_text=f"Support {unique}")).to_have_count(0)
+
             admin.goto(f"/agent/tickets/{created['ticket_id']}")
             admin.page.get_by_text("It prints only blank pages.").first.wait_for()
             admin.page.get_by_text("original.eml").first.wait_for()
