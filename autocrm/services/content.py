@@ -19,6 +19,7 @@ ALLOWED_TAGS = {
     "blockquote",
     "br",
     "code",
+    "div",
     "em",
     "h1",
     "h2",
@@ -106,8 +107,24 @@ def mentions_images(raw: str) -> bool:
     return "<img" in raw.lower()
 
 
-def html_to_text(safe_html: str) -> str:
-    with_breaks = _BLOCK_END.sub(lambda m: m.group(0) + "\n", safe_html)
+_WHITESPACE = re.compile(r"\s+")
+_PREFORMATTED = re.compile(r"(?is)(<pre\b.*?</pre\s*>)")
+_PARAGRAPH_END = re.compile(r"(?i)</p\s*>")
+
+
+def _collapsed(safe_html: str) -> str:
+    """Line breaks and runs of spaces in HTML source are one space (outside <pre>): only tags break lines. A
+    mail client's HTML wraps its source anywhere, "From:<newline>Alexander L" included."""
+    parts = _PREFORMATTED.split(safe_html)
+    return "".join(part if index % 2 else _WHITESPACE.sub(" ", part) for index, part in enumerate(parts))
+
+
+def html_to_text(safe_html: str, *, paragraph_gaps: bool = False) -> str:
+    """The text of sanitized HTML, a line per block; `paragraph_gaps` leaves a blank line after each paragraph."""
+    flat = _collapsed(safe_html)
+    if paragraph_gaps:
+        flat = _PARAGRAPH_END.sub("</p>\n", flat)
+    with_breaks = _BLOCK_END.sub(lambda m: m.group(0) + "\n", flat)
     text = html.unescape(_TEXT_CLEANER.clean(with_breaks))
     lines = [line.strip() for line in text.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
@@ -116,7 +133,7 @@ def html_to_text(safe_html: str) -> str:
 def html_to_editable_text(safe_html: str) -> str:
     """The text a person edits in a text area (a macro filling the composer): paragraphs a blank line apart,
     which `text_to_html` reads back as paragraphs."""
-    return html_to_text(re.sub(r"</p\s*>", "</p>\n", safe_html, flags=re.IGNORECASE))
+    return html_to_text(safe_html, paragraph_gaps=True)
 
 
 def text_to_html(text: str) -> str:

@@ -75,3 +75,27 @@ def test_talon_replies_show_only_their_new_text(db_url, path: Path) -> None:
     assert result.status == InboundStatus.threaded and result.ticket_id == first.ticket_id
     shown = conversation(first.ticket_id)[-1].body_text
     assert " ".join(shown.split()) == " ".join(_expected_reply(path).split())
+
+
+TALON_HTML = CORPUS / "talon" / "html_replies"
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # parsing, not the database
+@pytest.mark.parametrize("path", sorted(TALON_HTML.glob("*.html")), ids=lambda path: path.stem)
+def test_talon_html_only_replies_show_only_their_new_text(db_url, path: Path) -> None:
+    """Replies sent as HTML alone (no text part), from 9 clients: Gmail's and Thunderbird's blockquotes, the
+    Outlook header blocks, mail.ru's and Yandex's attributions, Windows Mail's Russian headers."""
+    from email.message import EmailMessage
+
+    first = take(mail(sender="alex@example.org", message_id=f"<talon-html-{path.stem}@desk.example>"))
+    reply = EmailMessage()
+    reply["From"] = "Alex <alex@example.org>"
+    reply["To"] = "support@desk.example"
+    reply["Subject"] = "Re: My printer is on fire"
+    reply["Message-ID"] = f"<reply-{path.stem}@client.example>"
+    reply["In-Reply-To"] = f"<talon-html-{path.stem}@desk.example>"
+    reply.set_content(path.read_text(errors="replace"), subtype="html")
+    result = take(bytes(reply))
+    assert result.status == InboundStatus.threaded and result.ticket_id == first.ticket_id
+    shown = conversation(first.ticket_id)[-1].body_text
+    assert " ".join(shown.split()) == "Hi. I am fine. Thanks, Alex"

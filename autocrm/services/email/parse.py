@@ -15,7 +15,7 @@ from email.message import EmailMessage, Message
 from email.utils import getaddresses, parseaddr
 
 from autocrm.core.i18n import t
-from autocrm.services.email.quotes import new_text_of
+from autocrm.services.email.quotes import new_text_of, new_text_of_html
 
 MAX_BODY_CHARS = 100_000  # what a ticket's message takes (`TicketCreate.body`)
 _MESSAGE_ID = re.compile(r"<[^<>\s]{1,250}>")
@@ -50,10 +50,13 @@ class ParsedMail:
     html: str | None  # the HTML body as sent (sanitized later, when it becomes a message)
     attachments: list[MailAttachment] = field(default_factory=list)
     noise: str | None = None  # why this is an auto-reply, a bounce or a bulk mail, else None
+    text_from_html: bool = False  # no plain-text part: `text` was read from the HTML
 
     @property
     def new_text(self) -> str:
         """The reply's own words: quotes and the attribution line above them removed."""
+        if self.text_from_html and self.html is not None:
+            return new_text_of_html(self.html)
         return new_text_of(self.text)
 
     def html_with_images(self, urls: dict[str, str]) -> str | None:
@@ -257,6 +260,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
         references=_ids(headers.get("references", "")),
         text=_CONTROLS.sub("", text)[:MAX_BODY_CHARS],
         html=_CONTROLS.sub("", html)[:MAX_BODY_CHARS] if html is not None else None,
+        text_from_html=text_part is None and html is not None,
         attachments=attachments,
         noise=_noise(message, headers, sender),
     )
