@@ -673,11 +673,15 @@ def _trial() -> rx.Component:
                     ),
                     html_for="trial-channel",
                 ),
-                columns="2",
+                columns=rx.breakpoints(initial="1", sm="2"),
                 gap="10px",
             ),
-            _trial_input(N_("Tags"), "tags", S.tr_tags, placeholder=N_("vip, billing")),
-            _trial_input(N_("Requester's e-mail"), "email", S.tr_email, placeholder=N_("name@example.com")),
+            rx.grid(
+                _trial_input(N_("Tags"), "tags", S.tr_tags, placeholder=N_("vip, billing")),
+                _trial_input(N_("Requester's e-mail"), "email", S.tr_email, placeholder=N_("name@example.com")),
+                columns=rx.breakpoints(initial="1", sm="2"),
+                gap="10px",
+            ),
             rx.cond(
                 S.has_organizations,
                 field(

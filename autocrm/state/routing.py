@@ -134,7 +134,7 @@ def _one_value(name: str, value: Any, names: Names) -> str:
         return t(CHANNEL_LABELS.get(str(value), str(value)))
     if name == "language":
         return LANGUAGE_LABELS.get(str(value), str(value))
-    return f"“{value}”"
+    return t("“{value}”", value=value)
 
 
 def _test_sentence(test: rule_conditions.Test, names: Names) -> str:
@@ -160,7 +160,8 @@ def conditions_sentence(condition: rule_conditions.Condition, names: Names, *, n
         return t("not ({condition})", condition=conditions_sentence(condition.items[0], names))
     if len(condition.items) == 1:
         return conditions_sentence(condition.items[0], names, nested=nested)
-    joiner = f" {t('and')} " if condition.kind == "all" else f" {t('or')} "
+    word = t("and") if condition.kind == "all" else t("or")
+    joiner = f" {word} "
     text = joiner.join(conditions_sentence(item, names, nested=True) for item in condition.items)
     return f"({text})" if nested else text
 
