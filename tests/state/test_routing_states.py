@@ -9,8 +9,9 @@ import pytest
 from autocrm.core import i18n
 from autocrm.core.db import read_session
 from autocrm.models import Role
-from autocrm.services import routing
+from autocrm.services import routing, rule_conditions
 from autocrm.services.actor import Actor
+from autocrm.services.errors import ValidationFailed
 from autocrm.state.routing import AdminRoutingState, Names, conditions_of, rows_of, rule_input, rule_sentences
 from tests.factories import make_team
 from tests.state.test_states import _signed_in
@@ -40,6 +41,9 @@ def test_a_rule_reads_as_a_sentence_in_the_readers_language():
         german_when, german_then = rule_sentences(conditions, actions, NAMES)
     assert german_when.startswith("Priorität ist mindestens ") and " oder " in german_when
     assert "Cards" in german_then and german_then != then
+    with i18n.using_locale("de"), pytest.raises(ValidationFailed) as refused:  # the editor shows it by the row
+        rule_conditions.parse(conditions_of("all", [{"field": "subject", "op": "contains", "value": ""}]))
+    assert refused.value.details == {"conditions.all[0]": "contains braucht einen Wert"}
 
 
 def test_the_editor_form_becomes_the_services_input():
