@@ -49,6 +49,9 @@ def test_an_admin_builds_orders_and_tries_routing_rules(open_ui, unique):
     admin.page.locator(".sidebar").get_by_text("Routing").click()
     admin.page.wait_for_url("**/admin/routing")
     admin.wait_ready("button.new-rule")
+    if admin.page.locator(".rule-row").count() == 0:
+        admin.page.locator(".empty-state").wait_for()
+        admin.shoot("admin-routing-empty", phone=False)
 
     # A condition without its value: the service's parser refuses it next to the row, nothing typed is lost.
     _new_rule(admin, f"Cards {unique}", "", team="Cards & Payments")
