@@ -635,6 +635,19 @@ def _trial_result() -> rx.Component:
     )
 
 
+def _trial_triage() -> rx.Component:
+    return rx.cond(
+        S.trial["triage"].to(str) != "",
+        rx.flex(
+            rx.icon("sparkles", size=14, color="var(--gray-10)", flex_shrink="0"),
+            rx.text(S.trial["triage"].to(str), size="1", color_scheme="gray"),
+            gap="6px",
+            align="center",
+            class_name="trial-triage",
+        ),
+    )
+
+
 def _trial() -> rx.Component:
     return panel(
         rx.flex(
@@ -717,6 +730,7 @@ def _trial() -> rx.Component:
                 align_self="start",
             ),
             _trial_result(),
+            rx.cond(S.has_trial, _trial_triage()),
             direction="column",
             gap="10px",
         ),

@@ -230,6 +230,40 @@ def action_lines(actions: Mapping[str, Any], names: Names) -> list[dict[str, str
     return lines
 
 
+def triage_text(suggested: routing.TrialTriage, names: Names) -> str:
+    """What triage suggested for the trial ticket (asked only because a rule tests it)."""
+    parts = []
+    if suggested.category is not None:
+        parts.append(
+            t(
+                "category {value} ({percent})",
+                value=suggested.category,
+                percent=i18n.format_percent(suggested.category_confidence),
+            )
+        )
+    if suggested.team_id is not None:
+        parts.append(
+            t(
+                "team {value} ({percent})",
+                value=names.teams.get(suggested.team_id, f"#{suggested.team_id}"),
+                percent=i18n.format_percent(suggested.team_confidence),
+            )
+        )
+    if suggested.priority is not None:
+        parts.append(
+            t(
+                "priority {value} ({percent})",
+                value=_one_value("priority", suggested.priority, names),
+                percent=i18n.format_percent(suggested.priority_confidence),
+            )
+        )
+    return (
+        t("Triage suggests: {suggestions}", suggestions=", ".join(parts))
+        if parts
+        else t("Triage suggests nothing for this ticket.")
+    )
+
+
 def rule_sentences(conditions: Mapping[str, Any], actions: Mapping[str, Any], names: Names) -> tuple[str, str]:
     """(when, then) for a stored rule."""
     when = conditions_sentence(rule_conditions.parse(conditions), names)
@@ -939,5 +973,6 @@ class AdminRoutingState(ConfirmMixin, StaffState):
                 "rule": result.rule_name or "",
                 "also": ", ".join(names.get(i, f"#{i}") for i in result.matched[1:]),
                 "lines": action_lines(result.actions, self._names()),
+                "triage": triage_text(result.triage, self._names()) if result.triage else "",
             }
         return None

@@ -7,12 +7,21 @@ from __future__ import annotations
 import pytest
 
 from autocrm.core import i18n
-from autocrm.core.db import read_session
+from autocrm.core.db import read_session, write_session
 from autocrm.models import Role
 from autocrm.services import routing, rule_conditions
 from autocrm.services.actor import Actor
 from autocrm.services.errors import ValidationFailed
-from autocrm.state.routing import AdminRoutingState, Names, conditions_of, rows_of, rule_input, rule_sentences
+from autocrm.services.routing import RuleActions, RuleCreate
+from autocrm.state.routing import (
+    AdminRoutingState,
+    Names,
+    conditions_of,
+    rows_of,
+    rule_input,
+    rule_sentences,
+    triage_text,
+)
 from tests.factories import make_team
 from tests.state.test_states import _signed_in
 
@@ -41,6 +50,11 @@ def test_a_rule_reads_as_a_sentence_in_the_readers_language():
         german_when, german_then = rule_sentences(conditions, actions, NAMES)
     assert german_when.startswith("Priorität ist mindestens ") and " oder " in german_when
     assert "Cards" in german_then and german_then != then
+    suggested = routing.TrialTriage(
+        category=None, category_confidence=0, team_id=7, team_confidence=0.82, priority="high", priority_confidence=0.5
+    )
+    with i18n.using_locale("en"):
+        assert triage_text(suggested, NAMES) == "Triage suggests: team Cards (82%), priority High (50%)"
     with i18n.using_locale("de"), pytest.raises(ValidationFailed) as refused:  # the editor shows it by the row
         rule_conditions.parse(conditions_of("all", [{"field": "subject", "op": "contains", "value": ""}]))
     assert refused.value.details == {"conditions.all[0]": "contains braucht einen Wert"}
@@ -167,3 +181,28 @@ def test_the_routing_admin_writes_rules_through_the_service(people):
 def test_only_admins_open_the_routing_rules(people):
     state = _signed_in(AdminRoutingState, people.make(Role.agent))
     assert state.load() is not None and not state.loaded and state.rules == []
+
+
+@SQLITE
+def test_a_rule_with_nested_conditions_keeps_them_when_edited(people):
+    admin = people.make(Role.admin)
+    nested = {
+        "all": [
+            {"not": {"field": "tags", "op": "has", "value": "spam"}},
+            {"field": "channel", "op": "is", "value": "email"},
+        ]
+    }
+    with write_session() as session:
+        rule = routing.create_rule(
+            session,
+            actor=Actor.for_user(admin),
+            data=RuleCreate(name="API rule", conditions=nested, actions=RuleActions(add_tags=["mail"])),
+        )
+    state = _signed_in(AdminRoutingState, admin)
+    state.load()
+    assert state.rows[0]["when"] == "Not (Tags include “spam”) and Channel is E-mail"
+    state.open_edit(rule.id)
+    assert not state.ed_rows_editable and "Channel is E-mail" in state.ed_fixed_conditions
+    state.set_ed_text("add_tags", "mail, api")
+    state.save()
+    assert state.rules[0]["conditions"] == nested and state.rules[0]["actions"]["add_tags"] == ["api", "mail"]
