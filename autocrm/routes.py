@@ -33,6 +33,7 @@ ADMIN_API_KEYS = "/admin/api-keys"
 ADMIN_WEBHOOKS = "/admin/webhooks"
 ADMIN_MAILBOXES = "/admin/mailboxes"
 ADMIN_TEAMS = "/admin/teams"
+ADMIN_ROUTING = "/admin/routing"
 ADMIN_AI = "/admin/ai"
 ACCOUNT_SESSIONS = "/account/sessions"
 

@@ -190,6 +190,10 @@ def _on_teams() -> rx.Var:
     return rx.State.router.url.path.to(str).startswith(routes.ADMIN_TEAMS)
 
 
+def _on_routing() -> rx.Var:
+    return rx.State.router.url.path.to(str).startswith(routes.ADMIN_ROUTING)
+
+
 def _on_ai() -> rx.Var:
     return rx.State.router.url.path.to(str).startswith(routes.ADMIN_AI)
 
@@ -212,6 +216,7 @@ def _nav_links() -> list[rx.Component]:
                 _section("Administration"),
                 _nav_item("People", "users", routes.ADMIN_USERS, _on_people()),
                 _nav_item("Teams", "users-round", routes.ADMIN_TEAMS, _on_teams()),
+                _nav_item("Routing", "route", routes.ADMIN_ROUTING, _on_routing()),
                 _nav_item("Single sign-on", "shield-check", routes.ADMIN_SSO, _on_sso()),
                 _nav_item("API keys", "key-round", routes.ADMIN_API_KEYS, _on_keys()),
                 _nav_item("Webhooks", "webhook", routes.ADMIN_WEBHOOKS, _on_webhooks()),
@@ -400,6 +405,7 @@ def _mobile_nav() -> rx.Component:
                         ),
                         _menu_item("People", "users", routes.ADMIN_USERS, _on_people()),
                         _menu_item("Teams", "users-round", routes.ADMIN_TEAMS, _on_teams()),
+                        _menu_item("Routing", "route", routes.ADMIN_ROUTING, _on_routing()),
                         _menu_item("Single sign-on", "shield-check", routes.ADMIN_SSO, _on_sso()),
                         _menu_item("API keys", "key-round", routes.ADMIN_API_KEYS, _on_keys()),
                         _menu_item("Webhooks", "webhook", routes.ADMIN_WEBHOOKS, _on_webhooks()),

@@ -115,19 +115,19 @@ def parse(raw: Any, *, path: str = "conditions", depth: int = 0, counted: list[i
     """A condition from its JSON, or a `ValidationFailed` naming where it is wrong."""
     counted = counted if counted is not None else [0]
     if depth > MAX_DEPTH:
-        raise _fail(path, f"nest groups at most {MAX_DEPTH} deep")
+        raise _fail(path, t("nest groups at most {depth} deep", depth=MAX_DEPTH))
     if not isinstance(raw, Mapping):
-        raise _fail(path, "must be an object")
+        raise _fail(path, t("must be an object"))
     groups = [key for key in ("all", "any", "not") if key in raw]
     if groups:
         if len(raw) != 1:
-            raise _fail(path, "a group has exactly one key: all, any or not")
+            raise _fail(path, t("a group has exactly one key: all, any or not"))
         kind = groups[0]
         if kind == "not":
             return Group("not", (parse(raw["not"], path=f"{path}.not", depth=depth + 1, counted=counted),))
         items = raw[kind]
         if not isinstance(items, list) or not items:
-            raise _fail(f"{path}.{kind}", "must be a non-empty list of conditions")
+            raise _fail(f"{path}.{kind}", t("must be a non-empty list of conditions"))
         return Group(
             kind,
             tuple(
@@ -137,40 +137,47 @@ def parse(raw: Any, *, path: str = "conditions", depth: int = 0, counted: list[i
         )
     counted[0] += 1
     if counted[0] > MAX_TESTS:
-        raise _fail(path, f"a rule takes at most {MAX_TESTS} tests")
+        raise _fail(path, t("a rule takes at most {count} tests", count=MAX_TESTS))
     name, op = raw.get("field"), raw.get("op")
     is_triage = isinstance(name, str) and name.startswith("triage.")
     unknown_keys = set(raw) - {"field", "op", "value"} - ({"min_confidence"} if is_triage else set())
     if unknown_keys:
         key = sorted(unknown_keys)[0]
         if key == "min_confidence":
-            raise _fail(path, "min_confidence goes with triage fields only")
-        raise _fail(path, f"unknown key {key!r}")
+            raise _fail(path, t("min_confidence goes with triage fields only"))
+        raise _fail(path, t("unknown key {key}", key=repr(key)))
     if not isinstance(name, str) or not isinstance(op, str):
-        raise _fail(path, "a test needs a field and an op")
+        raise _fail(path, t("a test needs a field and an op"))
     if is_triage:
         return _parse_triage(raw, name, op, path)
     if name.startswith("custom_fields."):
         allowed = CUSTOM_FIELD_OPS
         if not name.removeprefix("custom_fields."):
-            raise _fail(path, "name the custom field: custom_fields.<key>")
+            raise _fail(path, t("name the custom field: custom_fields.<key>"))
     elif name in OPS:
         allowed = OPS[name]
     else:
-        raise _fail(path, f"unknown field {name!r}; use one of {', '.join(OPS)}, custom_fields.<key> or triage.<field>")
+        raise _fail(
+            path,
+            t(
+                "unknown field {name}; use one of {fields}, custom_fields.<key> or triage.<field>",
+                name=repr(name),
+                fields=", ".join(OPS),
+            ),
+        )
     if op not in allowed:
-        raise _fail(path, f"{name} takes {', '.join(sorted(allowed))}, not {op!r}")
+        raise _fail(path, t("{field} takes {ops}, not {op}", field=name, ops=", ".join(sorted(allowed)), op=repr(op)))
     value = raw.get("value")
     if op in _NO_VALUE_OPS:
         return Test(name, op)
     if op in _LIST_OPS:
         if not isinstance(value, list) or not value or len(value) > 100:
-            raise _fail(path, f"{op} needs a list of 1 to 100 values")
+            raise _fail(path, t("{op} needs a list of 1 to 100 values", op=op))
         return Test(name, op, tuple(value))
     if value is None or isinstance(value, list | dict):
-        raise _fail(path, f"{op} needs one value")
+        raise _fail(path, t("{op} needs one value", op=op))
     if name == "business_hours" and not isinstance(value, bool):
-        raise _fail(path, "business_hours is true or false")
+        raise _fail(path, t("business_hours is true or false"))
     return Test(name, op, value)
 
 
@@ -178,9 +185,11 @@ def _parse_triage(raw: Mapping[str, Any], name: str, op: str, path: str) -> Test
     suggested = name.removeprefix("triage.")
     if suggested not in TRIAGE_FIELDS:
         known = ", ".join(f"triage.{known}" for known in TRIAGE_FIELDS)
-        raise _fail(path, f"unknown triage field {name!r}; use one of {known}")
+        raise _fail(path, t("unknown triage field {name}; use one of {known}", name=repr(name), known=known))
     if op not in TRIAGE_OPS:
-        raise _fail(path, f"{name} takes {', '.join(sorted(TRIAGE_OPS))}, not {op!r}")
+        raise _fail(
+            path, t("{field} takes {ops}, not {op}", field=name, ops=", ".join(sorted(TRIAGE_OPS)), op=repr(op))
+        )
     confidence = raw.get("min_confidence", DEFAULT_MIN_CONFIDENCE)
     if (
         isinstance(confidence, bool)
@@ -188,18 +197,18 @@ def _parse_triage(raw: Mapping[str, Any], name: str, op: str, path: str) -> Test
         or not math.isfinite(confidence)
         or not 0 <= confidence <= 1
     ):
-        raise _fail(path, "min_confidence is a number from 0 to 1, such as 0.7")
+        raise _fail(path, t("min_confidence is a number from 0 to 1, such as 0.7"))
     value = raw.get("value")
     if op == "in" and (not isinstance(value, list) or not value or len(value) > 100):
-        raise _fail(path, "in needs a list of 1 to 100 values")
+        raise _fail(path, t("{op} needs a list of 1 to 100 values", op="in"))
     if op != "in" and isinstance(value, list | dict):
-        raise _fail(path, f"{op} needs one value")
+        raise _fail(path, t("{op} needs one value", op=op))
     values: list[Any] = value if isinstance(value, list) else [value]
     for item in values:
         if item is None or isinstance(item, list | dict | bool):
-            raise _fail(path, "in needs a list of plain values" if op == "in" else f"{op} needs one value")
+            raise _fail(path, t("in needs a list of plain values") if op == "in" else t("{op} needs one value", op=op))
         if suggested == "team_id" and not isinstance(item, int):
-            raise _fail(path, "triage.team_id takes team ids (whole numbers)")
+            raise _fail(path, t("triage.team_id takes team ids (whole numbers)"))
     return Test(name, op, tuple(values) if op == "in" else value, min_confidence=float(confidence))
 
 

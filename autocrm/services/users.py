@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import BaseModel
 from sqlmodel import Session, col, func, select
 
 from autocrm.core import i18n
+from autocrm.core.db import stored_id
 from autocrm.core.i18n import t
 from autocrm.models import Organization, Role, User
 from autocrm.models.base import utcnow
@@ -115,6 +117,19 @@ def list_staff(session: Session, *, actor: Actor) -> list[UserPublic]:
         select(User).where(col(User.role).in_(STAFF_ROLES), col(User.is_active).is_(True)).order_by(col(User.name))
     )
     return [UserPublic.model_validate(u) for u in rows]
+
+
+class OrganizationRef(BaseModel):
+    id: int
+    name: str
+
+
+def list_organizations(session: Session, *, actor: Actor, limit: int = 500) -> list[OrganizationRef]:
+    """The requesters' organizations by name, for staff choosing one (a routing rule's condition)."""
+    actor.require_staff()
+    actor.require_scope(USERS_READ)
+    rows = session.exec(select(Organization).order_by(col(Organization.name)).limit(limit))
+    return [OrganizationRef(id=stored_id(row.id), name=row.name) for row in rows]
 
 
 def update_user(

@@ -49,6 +49,7 @@ EXPECTED = {
     "create_custom_field": _row(DENIED, DENIED, DENIED, OK, DENIED, DENIED),
     "create_api_key": _row(DENIED, DENIED, DENIED, OK, DENIED, DENIED),
     "list_skills": _row(DENIED, DENIED, OK, OK, DENIED, DENIED),
+    "list_organizations": _row(DENIED, DENIED, OK, OK, DENIED, DENIED),
     "create_skill": _row(DENIED, DENIED, DENIED, OK, DENIED, DENIED),
     "set_capacity": _row(DENIED, DENIED, DENIED, OK, DENIED, DENIED),  # an agent who leads none of their teams
     "set_availability": _row(DENIED, DENIED, OK, OK, DENIED, DENIED),  # one's own
@@ -146,6 +147,7 @@ def _operations(w):
         ),
         "create_api_key": lambda s, a: api_keys.create_api_key(s, actor=a, name="k", scopes=["tickets:read"]),
         "list_skills": lambda s, a: agents.list_skills(s, actor=a),
+        "list_organizations": lambda s, a: users.list_organizations(s, actor=a),
         "create_skill": lambda s, a: agents.create_skill(s, actor=a, name="Networking"),
         "set_capacity": lambda s, a: agents.set_capacity(
             s, actor=a, user_id=w["users"]["agent"].id, max_open_tickets=3
