@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from autocrm.core import i18n
 from autocrm.core.db import read_session
-from autocrm.core.i18n import N_, t
+from autocrm.core.i18n import N_, ngettext, t
 from autocrm.models.enums import CHANNEL_LABELS
 from autocrm.services import agents, desk, routing, rule_conditions, sla, teams, users
 from autocrm.services.balancing import SkillNeed
@@ -176,9 +176,11 @@ def actions_sentence(actions: Mapping[str, Any], names: Names) -> str:
     if "priority" in actions:
         parts.append(t("set the priority to {priority}", priority=_one_value("priority", actions["priority"], names)))
     if actions.get("add_tags"):
-        parts.append(t("add the tags {tags}", tags=", ".join(actions["add_tags"])))
+        added = actions["add_tags"]
+        parts.append(ngettext("add the tag {tags}", "add the tags {tags}", len(added), tags=", ".join(added)))
     if actions.get("remove_tags"):
-        parts.append(t("remove the tags {tags}", tags=", ".join(actions["remove_tags"])))
+        removed = actions["remove_tags"]
+        parts.append(ngettext("remove the tag {tags}", "remove the tags {tags}", len(removed), tags=", ".join(removed)))
     if "sla_policy_id" in actions:
         policy = names.policies.get(actions["sla_policy_id"], f"#{actions['sla_policy_id']}")
         parts.append(t("apply the SLA policy {policy}", policy=policy))

@@ -84,7 +84,7 @@ def test_an_admin_builds_orders_and_tries_routing_rules(open_ui, unique):
     expect(rows.nth(0)).to_contain_text(f"Subject or message contains “{word}”")
     expect(rows.nth(0)).to_contain_text("Send to Cards & Payments")
     expect(rows.nth(1)).to_contain_text(f"Subject or message contains “{word}” and Channel is one of Web, E-mail")
-    expect(rows.nth(1)).to_contain_text("Set the priority to Urgent, add the tags vip")
+    expect(rows.nth(1)).to_contain_text("Set the priority to Urgent, add the tag vip")
 
     # Drag the second rule onto the first: it goes on top; the arrows put it back.
     rows.nth(1).drag_to(rows.nth(0))

@@ -45,7 +45,7 @@ def test_a_rule_reads_as_a_sentence_in_the_readers_language():
         "Priority is at least High or Subject or message contains any of “card”, “atm” "
         "or Triage: team is Cards (confidence at least 70%)"
     )
-    assert then == "Send to Cards, assign to Ana Agent, add the tags cards"
+    assert then == "Send to Cards, assign to Ana Agent, add the tag cards"
     with i18n.using_locale("de"):
         german_when, german_then = rule_sentences(conditions, actions, NAMES)
     assert german_when.startswith("Priorität ist mindestens ") and " oder " in german_when
