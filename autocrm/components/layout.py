@@ -8,6 +8,7 @@ import reflex as rx
 
 from autocrm import routes
 from autocrm.components.badges import avatar
+from autocrm.components.drag import drag_block
 from autocrm.components.i18n import language_switch, text_of, tr
 from autocrm.components.panel import panel
 from autocrm.state.session import SessionState
@@ -151,8 +152,26 @@ def _view_name(entry: Any) -> Any:
 
 
 def _view_nav_item(entry: Any) -> rx.Component:
-    return _nav_item(
+    item = _nav_item(
         _view_name(entry), entry["icon"].to(str), entry["href"].to(str), _on_view(entry["key"]), entry["count"]
+    )
+    view_id = entry["id"].to(int)
+    # Views this person may reorder can be dragged onto one another (the view menu's Move up / down does the
+    # same from the keyboard); the view a drag is over is outlined.
+    return rx.cond(
+        entry["can_edit"],
+        drag_block(
+            item,
+            on_start=StaffState.start_view_drag(view_id),  # type: ignore[operator]
+            on_enter=StaffState.enter_view(view_id),  # type: ignore[operator]
+            on_drop=StaffState.drop_view(view_id),  # type: ignore[operator]
+            on_end=StaffState.end_view_drag,
+            class_name="view-drag",
+            border_radius="var(--radius-2)",
+            outline=rx.cond(StaffState.drag_target_view == view_id, "2px dashed var(--accent-8)", "none"),
+            opacity=rx.cond(StaffState.dragged_view == view_id, "0.5", "1"),
+        ),
+        item,
     )
 
 

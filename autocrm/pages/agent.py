@@ -640,6 +640,10 @@ def _view_dialog() -> rx.Component:
                             rx.radio_group.root(
                                 rx.flex(
                                     rx.radio_group.item(tr("Only me"), value="personal"),
+                                    rx.cond(
+                                        QueueState.team_options.length() > 0,  # type: ignore[attr-defined]
+                                        rx.radio_group.item(tr("A team"), value="team", class_name="view-team"),
+                                    ),
                                     rx.radio_group.item(tr("Every agent"), value="everyone"),
                                     spacing="4",
                                     wrap="wrap",
@@ -647,6 +651,21 @@ def _view_dialog() -> rx.Component:
                                 value=QueueState.view_form_visibility,
                                 on_change=QueueState.set_view_form_visibility,
                                 size="2",
+                            ),
+                            rx.cond(
+                                QueueState.view_form_visibility == "team",
+                                rx.select.root(
+                                    rx.select.trigger(aria_label=tr("The team that sees it"), width="100%"),
+                                    rx.select.content(
+                                        rx.foreach(
+                                            QueueState.team_options,
+                                            lambda o: rx.select.item(o["label"], value=o["value"]),
+                                        )
+                                    ),
+                                    value=QueueState.view_form_team,
+                                    on_change=QueueState.set_view_form_team,
+                                    class_name="view-team-select",
+                                ),
                             ),
                             direction="column",
                             spacing="1",

@@ -147,6 +147,7 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
     view_dialog: str = ""  # "", "create" or "rename"
     view_form_error: str = ""
     view_form_visibility: str = "personal"
+    view_form_team: str = ""  # the team a team view is shared with (a team option's value)
 
     # Selection and bulk changes.
     selected_ids: list[int] = []
@@ -616,6 +617,7 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
     @rx.event
     def open_view_dialog(self, mode: str):
         self.view_dialog, self.view_form_error, self.view_form_visibility = mode, "", "personal"
+        self.view_form_team = self.team_options[0]["value"] if self.team_options else ""
 
     @rx.event
     def close_view_dialog(self, open_: bool = False):
@@ -625,6 +627,10 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
     @rx.event
     def set_view_form_visibility(self, value: str):
         self.view_form_visibility = value
+
+    @rx.event
+    def set_view_form_team(self, value: str):
+        self.view_form_team = value
 
     def _service_write(self, work: Any) -> Any:
         actor, refusal = self._actor(STAFF)
@@ -649,9 +655,13 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
             quick = list(dict.fromkeys([*self.filters.get("quick", []), *self.quick]))
             filters = {**self.filters, **({"quick": quick} if quick else {})}
             visibility = self.view_form_visibility if self.is_admin_here else "personal"
+            team = self.view_form_team if visibility == "team" else ""
+            team_id = int(team) if team.isdigit() else None
             saved, problem = self._service_write(
                 lambda s, a: views.create_view(
-                    s, actor=a, data=ViewCreate(name=name, filters=filters, sort=self.sort, visibility=visibility)
+                    s,
+                    actor=a,
+                    data=ViewCreate(name=name, filters=filters, sort=self.sort, visibility=visibility, team_id=team_id),
                 )
             )
         if isinstance(problem, str):

@@ -45,6 +45,22 @@ def sidebar_entry(view: views.ViewPublic, total: QueueTotal | None) -> dict[str,
     }
 
 
+def dropped_order(entries: list[dict[str, Any]], moved: int, target: int) -> list[int] | None:
+    """The new order of the views of `moved`'s kind when it is dropped on `target` (None when that moves
+    nothing: a drop on itself, on a view of the other kind, or of a view this person may not reorder)."""
+    by_id = {entry["id"]: entry for entry in entries}
+    mover, there = by_id.get(moved), by_id.get(target)
+    if mover is None or there is None or moved == target or not (mover["can_edit"] and there["can_edit"]):
+        return None
+    if mover["personal"] != there["personal"]:
+        return None
+    group = [entry["id"] for entry in entries if entry["personal"] == mover["personal"] and entry["can_edit"]]
+    moving_down = group.index(moved) < group.index(target)
+    group.remove(moved)
+    group.insert(group.index(target) + (1 if moving_down else 0), moved)
+    return group
+
+
 def total_text(page: TicketPage | QueueTotal) -> str:
     """A queue's size as people read it: exact, "1,000+" past the counting cap, or "about 17,500"."""
     if not page.total_is_estimate:
@@ -76,6 +92,9 @@ class StaffState(SessionState):
     fresh_ids: list[int] = []
     # The agent's own availability (online, away, offline) for the top bar's switch; "" until a page loaded it.
     my_availability: str = ""
+    # A sidebar view being dragged onto another one to reorder them (ids; 0 when no drag is on).
+    dragged_view: int = 0
+    drag_target_view: int = 0
 
     def _load_counts(self, actor: Actor, batch: live.Batch | None = None) -> None:
         """The sidebar: the views this agent sees, each with its count (all counts from one statement)."""
@@ -117,6 +136,37 @@ class StaffState(SessionState):
         )
         if written.value is not None:
             self.my_availability = written.value.availability.value
+        return written.events
+
+    # ---- reordering the sidebar's views by dragging one onto another --------------------------------------
+
+    @rx.event
+    def start_view_drag(self, view_id: int):
+        self.dragged_view, self.drag_target_view = int(view_id), 0
+
+    @rx.event
+    def enter_view(self, view_id: int):
+        if self.dragged_view:
+            self.drag_target_view = int(view_id)
+
+    @rx.event
+    def end_view_drag(self):
+        self.dragged_view = self.drag_target_view = 0
+
+    @rx.event
+    def drop_view(self, view_id: int):
+        """The dragged view takes the place of the one it was dropped on, among views of its own kind (the
+        agent's own, or for admins the shared ones): the others keep their order."""
+        moved, target = self.dragged_view, int(view_id)
+        self.dragged_view = self.drag_target_view = 0
+        order = dropped_order(self.sidebar_views, moved, target)
+        if order is None:
+            return None
+        actor, refusal = self._actor(STAFF)
+        if actor is None:
+            return refusal
+        written = self._write(lambda session: views.reorder_views(session, actor=actor, ids=order))
+        self._load_counts(actor)
         return written.events
 
     @rx.var

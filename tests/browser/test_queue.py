@@ -61,6 +61,12 @@ def test_views_quick_filters_and_a_pasted_url(open_ui, unique):
     expect(_sidebar(agent).nth(4)).to_contain_text(f"Second {unique}")
     expect(_sidebar(agent).nth(5)).to_contain_text(name)
     agent.shoot("queue-own-views")
+    # Dragged back: the first view dropped onto the second takes its place.
+    first = agent.page.locator(".sidebar .view-drag").filter(has_text=name)
+    first.drag_to(agent.page.locator(".sidebar .view-drag").filter(has_text=f"Second {unique}"))
+    expect(_sidebar(agent).nth(4)).to_contain_text(name)
+    expect(_sidebar(agent).nth(5)).to_contain_text(f"Second {unique}")
+    expect(_sidebar(agent).nth(0)).to_contain_text("Unsolved")  # the shared views an agent may not move stay
     # The pasted link of the first view, with words and a page, shows the same screen in a new tab.
     other_tab = open_ui()
     other_tab.login(AGENT, expect="/agent")

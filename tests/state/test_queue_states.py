@@ -96,3 +96,43 @@ def test_matched_words_are_marked():
     parts = highlight("Refund for my card, carded", ["card"])
     assert [p["text"] for p in parts if p["hit"]] == ["card", "carded"]
     assert highlight("nothing", []) == [{"text": "nothing", "hit": False}]
+
+
+def test_a_dropped_view_takes_the_place_of_the_one_it_was_dropped_on_among_its_kind():
+    from autocrm.state.staff import dropped_order
+
+    def entry(view_id: int, *, personal: bool, can_edit: bool = True) -> dict:
+        return {"id": view_id, "personal": personal, "can_edit": can_edit}
+
+    shared = [entry(1, personal=False, can_edit=False), entry(2, personal=False, can_edit=False)]
+    own = [entry(10, personal=True), entry(11, personal=True), entry(12, personal=True)]
+    entries = shared + own
+    assert dropped_order(entries, 12, 10) == [12, 10, 11]  # up: before the target
+    assert dropped_order(entries, 10, 12) == [11, 12, 10]  # down: after it
+    assert dropped_order(entries, 11, 11) is None
+    assert dropped_order(entries, 10, 1) is None  # a shared view this agent may not move
+    assert dropped_order(entries, 10, 99) is None
+    admin_view = [entry(1, personal=False), entry(2, personal=False), *own]
+    assert dropped_order(admin_view, 2, 1) == [2, 1]
+    assert dropped_order(admin_view, 2, 10) is None  # shared and own views are ordered apart
+
+
+def test_an_admin_shares_a_view_with_a_team_only_its_members_see(people):
+    from autocrm.core.db import write_session
+    from autocrm.services import teams
+
+    admin, member, outsider = people.make(Role.admin), people.make(Role.agent), people.make(Role.agent)
+    with write_session() as s:
+        team = teams.create_team(s, actor=Actor.for_user(admin), name="Cards")
+        teams.add_member(s, actor=Actor.for_user(admin), team_id=team.id, user_id=member.id)
+    queue = _signed_in(QueueState, admin, "/agent")
+    queue.load()
+    queue.open_view_dialog("create")
+    assert queue.view_form_team == str(team.id)  # the first team is picked when sharing with a team
+    queue.set_view_form_visibility("team")
+    queue.save_view({"name": "Cards queue"})
+    with read_session() as s:
+        saved = views.get_view(s, actor=Actor.for_user(admin), view_id=queue.view_id)
+        assert (saved.visibility, saved.team_id) == ("team", team.id)
+        assert "Cards queue" in [v.name for v in views.list_views(s, actor=Actor.for_user(member))]
+        assert "Cards queue" not in [v.name for v in views.list_views(s, actor=Actor.for_user(outsider))]
