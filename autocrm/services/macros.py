@@ -189,9 +189,12 @@ def _check_placeholders(session: Session, body: str) -> None:
     if unknown:
         raise field_error(
             "body",
-            f"Unknown placeholder {{{{{unknown[0]}}}}}. Use one of: "
-            + ", ".join(f"{{{{{name}}}}}" for name in PLACEHOLDERS)
-            + f", or {{{{{CUSTOM_FIELD_PREFIX}<key>}}}} for a custom field.",
+            t(
+                "Unknown placeholder {placeholder}. Use one of: {known}, or {custom} for a custom field.",
+                placeholder="{{" + unknown[0] + "}}",
+                known=", ".join("{{" + name + "}}" for name in PLACEHOLDERS),
+                custom="{{" + CUSTOM_FIELD_PREFIX + "<key>}}",
+            ),
         )
 
 
