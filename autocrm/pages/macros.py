@@ -21,6 +21,7 @@ from autocrm.state.macros import KEEP, STATE_LABELS, MacrosState
 
 S: Any = MacrosState  # Vars and event specs at compile time (mypy sees the instance types)
 LABEL = "label"  # the options' labels are msgids or names the state holds
+SECTION = "section"  # a diff line's section heading: a msgid (a name keyed by a constant, so extraction skips it)
 STATE_COLORS = {"draft": "gray", "pending": "amber", "approved": "grass", "rejected": "red"}
 FILTERS = (
     ("all", N_("All states")),
@@ -102,7 +103,7 @@ def _row_buttons(row) -> rx.Component:
             rx.icon("history", size=13),
             tr("History"),
             size="1",
-            variant="ghost",
+            variant="soft",
             color_scheme="gray",
             on_click=S.open_macro(row["id"], "history"),
             class_name="macro-history",
@@ -245,7 +246,7 @@ def _placeholder_menu() -> rx.Component:
                 S.placeholders,
                 lambda p: rx.menu.item(
                     rx.flex(
-                        rx.text(p[LABEL], size="2"),
+                        rx.text(tr(p[LABEL]), size="2"),
                         rx.code(p["token"], size="1", variant="ghost", color_scheme="gray"),
                         justify="between",
                         gap="12px",
@@ -569,8 +570,27 @@ def diff_view(lines: Any) -> rx.Component:
             ),
         )
 
+    def with_section(row) -> rx.Component:
+        return rx.fragment(
+            rx.cond(
+                row["section"].to(str) != "",
+                rx.text(
+                    tr(row[SECTION].to(str)),
+                    size="1",
+                    weight="medium",
+                    color_scheme="gray",
+                    padding="6px 10px 2px",
+                    font_family="var(--default-font-family)",
+                    text_transform="uppercase",
+                    letter_spacing="0.04em",
+                    class_name="diff-section",
+                ),
+            ),
+            line(row),
+        )
+
     return rx.box(
-        rx.foreach(lines, line),
+        rx.foreach(lines, with_section),
         border="1px solid var(--gray-5)",
         border_radius="var(--radius-2)",
         overflow="hidden",
@@ -598,7 +618,10 @@ def _version(version) -> rx.Component:
                     tr("Approved by {name}", name=version["reviewer"]),
                     tr("Sent back by {name}", name=version["reviewer"]),
                 ),
-                rx.cond(version["comment"].to(str) != "", rx.text.em(" — ", version["comment"])),
+                rx.cond(
+                    version["comment"].to(str) != "",
+                    rx.text(" — ", version["comment"], as_="span", font_style="italic"),
+                ),
                 size="1",
                 color_scheme="gray",
             ),
@@ -652,6 +675,7 @@ def _history() -> rx.Component:
             ),
             padding="14px 16px",
         ),
+        rx.heading(tr("Versions"), size="2", weight="medium", margin_top="4px"),
         panel(rx.foreach(S.versions, _version), class_name="macro-versions"),
         direction="column",
         gap="12px",
@@ -701,7 +725,6 @@ def _detail() -> rx.Component:
 
 
 def _queue_entry(entry) -> rx.Component:
-    mine = S.review_for == entry["id"].to(int)
     return panel(
         rx.flex(
             rx.flex(
@@ -730,39 +753,59 @@ def _queue_entry(entry) -> rx.Component:
                 color_scheme="gray",
             ),
             diff_view(entry["lines"].to(list[dict[str, str]])),
-            rx.text_area(
-                placeholder=tr("Comment for the author (needed to send it back)"),
-                on_blur=lambda value: S.set_review_comment(entry["id"], value),
-                rows="2",
-                max_length=1000,
-                aria_label=tr("Comment for the author"),
-                class_name="review-comment",
-            ),
-            rx.cond(mine & S.review_errors.contains("comment"), field_error(S.review_errors.get("comment", ""))),
-            rx.flex(
-                rx.spacer(),
-                rx.button(
-                    rx.icon("undo-2", size=14),
-                    tr("Send back"),
-                    variant="soft",
-                    color_scheme="red",
-                    on_click=S.review(entry["id"], False),
-                    class_name="reject-macro",
+            rx.cond(
+                entry["own"].to(bool),
+                rx.text(
+                    tr("Someone else must approve your own version."),
+                    size="2",
+                    color_scheme="gray",
+                    text_align="right",
+                    class_name="own-version",
                 ),
-                rx.button(
-                    rx.icon("check", size=14),
-                    tr("Approve"),
-                    color_scheme="grass",
-                    on_click=S.review(entry["id"], True),
-                    class_name="approve-macro",
-                ),
-                gap="8px",
+                _verdict(entry),
             ),
             direction="column",
             gap="10px",
         ),
         padding="14px 16px",
         class_name="queue-entry",
+    )
+
+
+def _verdict(entry) -> rx.Component:
+    """The comment and the two verdicts (the service checks again that this reviewer may give them)."""
+    mine = S.review_for == entry["id"].to(int)
+    return rx.flex(
+        rx.text_area(
+            placeholder=tr("Comment for the author (needed to send it back)"),
+            on_blur=lambda value: S.set_review_comment(entry["id"], value),
+            rows="2",
+            max_length=1000,
+            aria_label=tr("Comment for the author"),
+            class_name="review-comment",
+        ),
+        rx.cond(mine & S.review_errors.contains("comment"), field_error(S.review_errors.get("comment", ""))),
+        rx.flex(
+            rx.spacer(),
+            rx.button(
+                rx.icon("undo-2", size=14),
+                tr("Send back"),
+                variant="soft",
+                color_scheme="red",
+                on_click=S.review(entry["id"], False),
+                class_name="reject-macro",
+            ),
+            rx.button(
+                rx.icon("check", size=14),
+                tr("Approve"),
+                color_scheme="grass",
+                on_click=S.review(entry["id"], True),
+                class_name="approve-macro",
+            ),
+            gap="8px",
+        ),
+        direction="column",
+        gap="10px",
     )
 
 

@@ -19,6 +19,7 @@ from autocrm.services import content, desk, macros, users
 from autocrm.services.actor import Actor
 from autocrm.services.errors import DomainError
 from autocrm.services.macros import MacroActions, MacroCreate, MacroPublic, MacroUpdate, VersionDiff
+from autocrm.state import live
 from autocrm.state.format import exact_time, form_text, relative_time
 from autocrm.state.roles import STAFF
 from autocrm.state.session import Form
@@ -125,14 +126,29 @@ def diff_rows(diff: VersionDiff, names: Mapping[str, Mapping[str, str]]) -> list
         rows += [{"kind": "same", "text": line, "part": "actions"} for line in after_lines if line in before_lines]
         rows += [{"kind": "added", "text": line, "part": "actions"} for line in after_lines if line not in before_lines]
     rows += [{"kind": line.kind, "text": line.text, "part": "body"} for line in diff.body if line.text.strip()]
-    return rows
+    return _with_sections(rows)
+
+
+SECTIONS = {"actions": N_("Actions"), "body": N_("Text")}
+
+
+def _with_sections(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The first line of the actions and of the text carries its section's name (a msgid) for a heading."""
+    seen: set[str] = set()
+    out = []
+    for row in rows:
+        part = row["part"]
+        out.append({**row, "section": SECTIONS.get(part, "") if part not in seen else ""})
+        seen.add(part)
+    return out
 
 
 def first_version_rows(body: str, actions: Mapping[str, Any], names: Mapping[str, Mapping[str, str]]) -> list[dict]:
     """A macro with nothing approved yet: every line of it is new."""
     rows = [{"kind": "added", "text": line, "part": "actions"} for line in action_lines(actions, names)]
     text = content.html_to_text(body)
-    return rows + [{"kind": "added", "text": line, "part": "body"} for line in text.splitlines() if line.strip()]
+    rows += [{"kind": "added", "text": line, "part": "body"} for line in text.splitlines() if line.strip()]
+    return _with_sections(rows)
 
 
 def last_change(macro: MacroPublic) -> tuple[str, Any]:
@@ -286,7 +302,7 @@ class MacrosState(StaffState):
             self.agent_options = [{"value": str(u.id), "label": u.name} for u in staff]
             self.team_options = [{"value": str(team.id), "label": team.name} for team in teams]
             self.placeholders = [
-                {"token": "{{" + name + "}}", "label": self._t(PLACEHOLDER_LABELS.get(name, name))}
+                {"token": "{{" + name + "}}", "label": PLACEHOLDER_LABELS.get(name, name)}
                 for name in macros.PLACEHOLDERS
             ] + [
                 {"token": "{{" + macros.CUSTOM_FIELD_PREFIX + key + "}}", "label": info.label or key}
@@ -315,10 +331,20 @@ class MacrosState(StaffState):
             "version": latest.number,
             "against": macro.approved_version or 0,
             "author": latest.author.name if latest.author else "",
+            # A lead may not approve their own version (an admin may): the service says so, the card too.
+            "own": latest.author is not None and latest.author.id == actor.user_id and not actor.is_admin,
             "rel": relative_time(latest.created_at),
             "exact": exact_time(latest.created_at),
             "lines": lines,
         }
+
+    def _follow_language(self) -> None:
+        """Registers the tab with the live feed for the language switch only (as the knowledge base does): the
+        switch asks the watched page to read again, so times and the diffs' words follow. No ticket has id 0."""
+        live.watch(self, user_id=0, staff=False, ticket_id=0)
+
+    def _live_refresh(self, batch: live.Batch) -> None:  # noqa: ARG002 (never called: the watch wants nothing)
+        self._refresh_for_language()
 
     def _refresh_for_language(self) -> None:
         user = self._current_user()
@@ -337,6 +363,7 @@ class MacrosState(StaffState):
         self.editing, self.macro_id, self.tab = False, 0, "library"
         self._fetch(actor)
         self._load_counts(actor)
+        self._follow_language()
         self.loaded = True
         return None
 
@@ -443,6 +470,8 @@ class MacrosState(StaffState):
         """Puts the placeholder where the cursor is in the text (or at its end), in the browser alone."""
         if token not in {p["token"] for p in self.placeholders}:
             return None
+        if "body" in self.editor_errors:  # the text is being fixed: the old refusal no longer describes it
+            self.editor_errors = {k: v for k, v in self.editor_errors.items() if k != "body"}
         return rx.call_script(INSERT_AT_CURSOR % json.dumps(token))
 
     @rx.event

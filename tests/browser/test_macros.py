@@ -59,6 +59,7 @@ def test_an_agent_writes_a_shared_macro_a_reviewer_approves_it_and_it_is_applied
     expect(writer.page.locator("#macro-body")).to_have_value(
         "Hi {{customer.first_name}},\n\nYour refund is on its way."
     )
+    writer.page.evaluate("window.scrollTo(0, 0)")
     writer.shoot("macros-editor")
     writer.page.click("button.save-macro")
     writer.toast("Saved as draft version 1")
@@ -81,6 +82,7 @@ def test_an_agent_writes_a_shared_macro_a_reviewer_approves_it_and_it_is_applied
     writer.page.fill("#macro-search", unique)
     expect(writer.page.locator(".macro-row").filter(visible=True)).to_have_count(1)
     writer.page.fill("#macro-search", "")
+    expect(writer.page.locator(".macro-row").filter(visible=True)).not_to_have_count(1)  # the demo's macros too
     writer.shoot("macros-list")
 
     admin = open_ui()
@@ -90,9 +92,9 @@ def test_an_agent_writes_a_shared_macro_a_reviewer_approves_it_and_it_is_applied
     admin.page.locator(".queue-tab").click()
     entry = admin.page.locator(".queue-entry").filter(has_text=name)
     expect(entry.locator(".diff-added").first).to_be_visible()
-    entry.scroll_into_view_if_needed()
+    admin.page.evaluate("document.activeElement?.blur()")  # the page at rest, not the clicked tab's focus ring
     admin.shoot("macros-queue")
-    entry.locator(".review-comment").fill("Clear and kind, thank you.")
+    entry.locator(".review-comment textarea").fill("Clear and kind, thank you.")
     entry.locator("button.approve-macro").click()
     admin.toast("Approved: agents now use version 2")
     expect(admin.page.locator(".queue-entry").filter(has_text=name)).to_have_count(0)
@@ -103,3 +105,12 @@ def test_an_agent_writes_a_shared_macro_a_reviewer_approves_it_and_it_is_applied
     writer.page.click("button.macro-menu")
     writer.page.locator(".macro-option").filter(has_text=name).click()
     expect(writer.page.locator(".macro-notice")).to_contain_text(name)
+
+    writer.goto("/agent/macros")
+    writer.wait_ready("button.new-macro")
+    writer.page.locator("button.language-switch").click()
+    writer.page.locator(".language-de").click()
+    expect(writer.page.locator(".macro-row").filter(visible=True).filter(has_text=name)).to_contain_text("Freigegeben")
+    writer.page.locator(".macro-row").filter(visible=True).filter(has_text=name).locator(".macro-history").click()
+    writer.page.get_by_text("Version 2", exact=False).first.wait_for()
+    writer.shoot("macros-history-de")

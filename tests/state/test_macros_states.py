@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from autocrm.core.db import write_session
 from autocrm.models import Role
+from autocrm.services import users
+from autocrm.services.actor import Actor
 from autocrm.services.macros import DiffLine, VersionDiff
 from autocrm.state.macros import MacrosState, action_lines, diff_rows
+from tests.factories import make_team
 from tests.state.test_states import _signed_in
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -31,6 +35,7 @@ def test_a_diff_reads_as_lines_removed_and_added(db_url):
         ],
     )
     rows = [(row["kind"], row["text"]) for row in diff_rows(diff, NAMES)]
+    assert [row["section"] for row in diff_rows(diff, NAMES)] == ["", "", "Actions", "", "", "Text", "", ""]
     assert rows == [
         ("removed", "Name: Thanks"),
         ("added", "Name: Thank you"),
@@ -83,3 +88,20 @@ def test_an_agent_writes_two_versions_submits_and_only_a_reviewer_sees_the_queue
     assert admin.queue == [] and admin.rows[0]["state"] == "approved" and admin.rows[0]["changed_by"] == "Ada Admin"
     writer.load()
     assert writer.rows[0]["state"] == "approved"
+
+
+def test_a_team_lead_reviews_others_macros_but_not_their_own(people):
+    lead_user = people.make(Role.agent, name="Lena Lead")
+    team = make_team(member_ids=[lead_user.id])
+    with write_session() as session:
+        users.set_team_lead(session, actor=Actor.system("tests"), team_id=team.id, user_id=lead_user.id, lead=True)
+    lead = _signed_in(MacrosState, lead_user)
+    lead.load()
+    assert lead.can_review
+    lead.new_macro()
+    lead.save({"name": "Welcome", "body": "Hello {{customer.name}}", "add_tags": "", "remove_tags": ""})
+    lead.submit_for_approval()
+    (entry,) = lead.queue
+    assert entry["own"]
+    refused = lead.review(entry["id"], True)
+    assert "Someone else" in str(refused) and lead.queue  # the service refuses; nothing changed
