@@ -104,6 +104,8 @@ class MacroPublic(BaseModel):
     latest: MacroVersionPublic
     # ... and the number of the one agents apply: None while a shared macro has no approved version.
     approved_version: int | None
+    # The approved version's name: what agents see in the composer's menu (the newest may be renamed meanwhile).
+    approved_name: str | None = None
     usable: bool
     updated_at: datetime
 
@@ -278,6 +280,7 @@ def _publics(session: Session, macros: list[Macro]) -> list[MacroPublic]:
                 archived=macro.archived,
                 latest=_version_public(latest, people),
                 approved_version=approved.number if approved is not None else None,
+                approved_name=approved.name if approved is not None else None,
                 usable=approved is not None and not macro.archived,
                 updated_at=macro.updated_at,
             )

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ADMIN, ROOT, _project_env
+from tests.browser.conftest import ADMIN, DESKTOP, PHONE, ROOT, SCREENSHOTS, _project_env
 from tests.browser.test_ui import _new_customer_ticket
 
 pytestmark = pytest.mark.browser
@@ -66,6 +66,14 @@ def test_an_agent_writes_a_shared_macro_a_reviewer_approves_it_and_it_is_applied
     writer.page.fill("#macro-body", "Hi {{customer.first_name}},\n\nYour refund is on its way: 3 to 5 working days.")
     writer.page.click("button.save-macro")
     writer.toast("Saved as draft version 2")
+    expect(writer.page.locator(".editor-status")).to_contain_text("Version 2")
+    writer.page.locator("button.submit-macro").scroll_into_view_if_needed()
+    writer.shoot("macros-editor-saved", phone=False)
+    writer.page.set_viewport_size(PHONE)  # the phone's view of the same buttons, stacked below the form
+    expect(writer.page.locator("[data-sonner-toast]")).to_have_count(0, timeout=20_000)  # the toasts hide them
+    writer.page.locator("button.submit-macro").scroll_into_view_if_needed()
+    writer.page.screenshot(path=str(SCREENSHOTS / "macros-editor-saved-390x844.png"))
+    writer.page.set_viewport_size(DESKTOP)
 
     writer.page.get_by_role("radio", name="History").click()
     diff = writer.page.locator(".macro-diff")
