@@ -22,6 +22,7 @@ from autocrm.state.macros import KEEP, STATE_LABELS, MacrosState
 S: Any = MacrosState  # Vars and event specs at compile time (mypy sees the instance types)
 LABEL = "label"  # the options' labels are msgids or names the state holds
 SECTION = "section"  # a diff line's section heading: a msgid (a name keyed by a constant, so extraction skips it)
+WIDE_ON_PHONE = ["100%", "auto"]
 STATE_COLORS = {"draft": "gray", "pending": "amber", "approved": "grass", "rejected": "red"}
 FILTERS = (
     ("all", N_("All states")),
@@ -481,8 +482,16 @@ def _editor_form() -> rx.Component:
             ),
             rx.cond(errors.contains("actions"), field_error(errors.get("actions", ""))),
             _actions_fields(),
+            # A phone stacks them full width, the save first; a laptop puts them in a row, the save last.
             rx.flex(
-                rx.button(tr("Cancel"), variant="soft", color_scheme="gray", type="button", on_click=S.close_editor),
+                rx.button(
+                    tr("Cancel"),
+                    variant="soft",
+                    color_scheme="gray",
+                    type="button",
+                    on_click=S.close_editor,
+                    width=WIDE_ON_PHONE,
+                ),
                 rx.spacer(),
                 rx.cond(
                     S.can_submit,
@@ -492,6 +501,7 @@ def _editor_form() -> rx.Component:
                         variant="soft",
                         type="button",
                         on_click=S.submit_for_approval,
+                        width=WIDE_ON_PHONE,
                         class_name="submit-macro",
                     ),
                 ),
@@ -499,10 +509,11 @@ def _editor_form() -> rx.Component:
                     rx.icon("save", size=14),
                     rx.cond(S.is_new, tr("Create macro"), tr("Save new version")),
                     type="submit",
+                    width=WIDE_ON_PHONE,
                     class_name="save-macro",
                 ),
+                direction=rx.breakpoints(initial="column-reverse", sm="row"),
                 gap="8px",
-                wrap="wrap",
                 margin_top="8px",
             ),
             direction="column",
