@@ -139,7 +139,12 @@ def _section(label: str) -> rx.Component:
 # menu on a phone, each with its live count (`StaffState.sidebar_views`).
 def _on_view(key: Any) -> rx.Var:
     path = rx.State.router.url.path.to(str)
-    elsewhere = ("/agent/tickets", routes.AGENT_STATS, routes.AGENT_KB)  # agent pages that are not the queue
+    elsewhere = (
+        "/agent/tickets",
+        routes.AGENT_STATS,
+        routes.AGENT_KB,
+        routes.AGENT_MACROS,
+    )  # agent pages that are not the queue
     on_queue = path.startswith(routes.AGENT_QUEUE)
     for prefix in elsewhere:
         on_queue = on_queue & ~path.startswith(prefix)
@@ -221,12 +226,17 @@ def _on_kb() -> rx.Var:
     return rx.State.router.url.path.to(str).startswith(routes.AGENT_KB)
 
 
+def _on_macros() -> rx.Var:
+    return rx.State.router.url.path.to(str).startswith(routes.AGENT_MACROS)
+
+
 def _nav_links() -> list[rx.Component]:
     return [
         _section("Views"),
         rx.foreach(StaffState.sidebar_views, _view_nav_item),
         _section("Knowledge"),
         _nav_item("Knowledge base", "book-open", routes.AGENT_KB, _on_kb()),
+        _nav_item("Macros", "zap", routes.AGENT_MACROS, _on_macros()),
         _section("You"),
         _nav_item("My stats", "chart-column", routes.AGENT_STATS, _on_stats()),
         rx.cond(
@@ -414,6 +424,7 @@ def _mobile_nav() -> rx.Component:
                 rx.foreach(StaffState.sidebar_views, _view_menu_item),
                 rx.menu.separator(),
                 _menu_item("Knowledge base", "book-open", routes.AGENT_KB, _on_kb()),
+                _menu_item("Macros", "zap", routes.AGENT_MACROS, _on_macros()),
                 _menu_item("My stats", "chart-column", routes.AGENT_STATS, _on_stats()),
                 rx.cond(
                     SessionState.is_admin,

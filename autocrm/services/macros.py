@@ -104,6 +104,8 @@ class MacroPublic(BaseModel):
     latest: MacroVersionPublic
     # ... and the number of the one agents apply: None while a shared macro has no approved version.
     approved_version: int | None
+    # The approved version's name: what agents see in the composer's menu (the newest may be renamed meanwhile).
+    approved_name: str | None = None
     usable: bool
     updated_at: datetime
 
@@ -189,9 +191,12 @@ def _check_placeholders(session: Session, body: str) -> None:
     if unknown:
         raise field_error(
             "body",
-            f"Unknown placeholder {{{{{unknown[0]}}}}}. Use one of: "
-            + ", ".join(f"{{{{{name}}}}}" for name in PLACEHOLDERS)
-            + f", or {{{{{CUSTOM_FIELD_PREFIX}<key>}}}} for a custom field.",
+            t(
+                "Unknown placeholder {placeholder}. Use one of: {known}, or {custom} for a custom field.",
+                placeholder="{{" + unknown[0] + "}}",
+                known=", ".join("{{" + name + "}}" for name in PLACEHOLDERS),
+                custom="{{" + CUSTOM_FIELD_PREFIX + "<key>}}",
+            ),
         )
 
 
@@ -275,6 +280,7 @@ def _publics(session: Session, macros: list[Macro]) -> list[MacroPublic]:
                 archived=macro.archived,
                 latest=_version_public(latest, people),
                 approved_version=approved.number if approved is not None else None,
+                approved_name=approved.name if approved is not None else None,
                 usable=approved is not None and not macro.archived,
                 updated_at=macro.updated_at,
             )

@@ -185,7 +185,7 @@ class AgentTicketState(
                 for u in users.list_staff(session, actor=actor)
             ]
             self.macro_options = [
-                {"value": str(m.id), "label": m.latest.name}
+                {"value": str(m.id), "label": m.approved_name or m.latest.name}
                 for m in macros.list_macros(session, actor=actor, usable_only=True)
                 if m.usable
             ]

@@ -147,10 +147,12 @@ def test_a_shared_macro_is_usable_only_once_a_lead_approved_it(people):
     with read_session() as s:
         assert "Sorry" in macros.preview_macro(s, actor=other_agent, ticket_id=ticket.id, macro_id=macro.id).body
     # an edit waiting for approval does not change what agents apply
-    _update(author, macro.id, body="<p>Unreviewed text</p>")
+    renamed = _update(author, macro.id, name="Unreviewed name", body="<p>Unreviewed text</p>")
     with read_session() as s:
         preview = macros.preview_macro(s, actor=other_agent, ticket_id=ticket.id, macro_id=macro.id)
     assert preview.version == 2 and "Unreviewed" not in preview.body
+    # what agents pick from (the composer's menu) is named as what they will apply
+    assert renamed.latest.name == "Unreviewed name" and renamed.approved_name == preview.name != "Unreviewed name"
 
 
 def test_a_lead_cannot_approve_their_own_version_but_an_admin_can(people):
