@@ -843,7 +843,7 @@ def _queue() -> rx.Component:
     )
 
 
-@page(route=routes.AGENT_MACROS, title="Macros · AutoCRM", on_load=MacrosState.load)
+@page(route=routes.AGENT_MACROS, title=N_("Macros · AutoCRM"), on_load=MacrosState.load)
 def agent_macros() -> rx.Component:
     tabs = rx.cond(
         S.can_review,
