@@ -17,7 +17,7 @@ class MacroScope:
 
 
 class VersionState:
-    draft = "draft"  # being written; only its author and reviewers see it
+    draft = "draft"  # being written: listed in the repository, never applied until a version is approved
     pending = "pending"  # submitted for approval: the approval queue
     approved = "approved"  # the version agents apply (the newest approved one)
     rejected = "rejected"  # sent back with the reviewer's comment; a new version starts a new draft
