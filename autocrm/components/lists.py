@@ -22,12 +22,17 @@ Render = Callable[[Any], rx.Component]
 @dataclass(frozen=True)
 class Column:
     """A table column: its header (text, or a control such as a sort toggle), what a row shows in it, its width
-    (None takes what the others leave) and style for its cells."""
+    (None takes what the others leave), style for its cells, and `shown` (a bool Var) when people may hide it."""
 
     header: str | rx.Component
     cell: Render
     width: str | None = None
     cell_props: dict[str, Any] = field(default_factory=dict)
+    shown: Any = None
+
+
+def _when_shown(column: Column, cell: rx.Component) -> rx.Component:
+    return cell if column.shown is None else rx.cond(column.shown, cell)
 
 
 def responsive_list(
@@ -48,7 +53,10 @@ def responsive_list(
             rx.table.header(
                 rx.table.row(
                     *(
-                        rx.table.column_header_cell(text_of(c.header), **({"width": c.width} if c.width else {}))
+                        _when_shown(
+                            c,
+                            rx.table.column_header_cell(text_of(c.header), **({"width": c.width} if c.width else {})),
+                        )
                         for c in columns
                     )
                 )
@@ -57,7 +65,7 @@ def responsive_list(
                 rx.foreach(
                     rows,
                     lambda row: rx.table.row(
-                        *(rx.table.cell(c.cell(row), **c.cell_props) for c in columns),
+                        *(_when_shown(c, rx.table.cell(c.cell(row), **c.cell_props)) for c in columns),
                         align="center",
                         class_name=row_class(row) if callable(row_class) else row_class,
                         **(row_props(row) if row_props else {}),

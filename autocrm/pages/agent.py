@@ -257,6 +257,56 @@ def _row_checkbox(row) -> rx.Component:
     )
 
 
+def _shown(key: str) -> Any:
+    return QueueState.columns.contains(key)  # type: ignore[attr-defined]
+
+
+def _ellipsis_text(text: Any) -> rx.Component:
+    return rx.text(text, size="2", overflow="hidden", text_overflow="ellipsis", white_space="nowrap")
+
+
+def _column_chooser() -> rx.Component:
+    """Which columns the table shows; saving the view keeps the choice."""
+    return rx.popover.root(
+        rx.popover.trigger(
+            rx.icon_button(
+                rx.icon("columns-3", size=16),
+                variant="soft",
+                color_scheme="gray",
+                size="2",
+                aria_label=tr("Columns"),
+                title=tr("Columns"),
+                class_name="column-chooser",
+            )
+        ),
+        rx.popover.content(
+            rx.flex(
+                rx.text(tr("Columns"), size="2", weight="bold"),
+                rx.foreach(
+                    QueueState.column_choices,
+                    lambda choice: rx.el.label(
+                        rx.flex(
+                            rx.checkbox(
+                                checked=choice["shown"].to(bool),
+                                on_change=lambda _checked: QueueState.toggle_column(choice["key"]),  # type: ignore[operator]
+                                class_name="column-choice",
+                                custom_attrs={"data-column": choice["key"]},
+                            ),
+                            rx.text(choice["label"], size="2"),
+                            spacing="2",
+                            align="center",
+                        ),
+                    ),
+                ),
+                rx.text(tr("Save the view to keep them."), size="1", color_scheme="gray"),
+                direction="column",
+                spacing="2",
+            ),
+            width="220px",
+        ),
+    )
+
+
 QUEUE_COLUMNS = [
     Column(
         rx.checkbox(
@@ -272,21 +322,54 @@ QUEUE_COLUMNS = [
         _sort_header("#", "number"),
         lambda row: rx.text("#", row["number"], size="2", color_scheme="gray", white_space="nowrap"),
         width="76px",
+        shown=_shown("number"),
     ),
-    Column(tr("Subject"), _subject_link, cell_props={"max_width": "0", "width": "40%"}),
+    Column(tr("Subject"), _subject_link, cell_props={"max_width": "0", "width": "40%"}, shown=_shown("subject")),
     Column(
         tr("Requester"),
         lambda row: _person(row["requester_name"], row["requester_initials"]),
         width="180px",
         cell_props={"max_width": "180px"},
+        shown=_shown("requester"),
     ),
-    Column(tr("Status"), lambda row: status_badge(row["status_category"], row["status_name"]), width="150px"),
-    Column(tr("Priority"), lambda row: priority_badge(row["priority"], row["priority_name"]), width="110px"),
-    Column(tr("Assignee"), lambda row: _person(row["assignee_name"]), width="160px", cell_props={"max_width": "160px"}),
+    Column(
+        tr("Status"),
+        lambda row: status_badge(row["status_category"], row["status_name"]),
+        width="150px",
+        shown=_shown("status"),
+    ),
+    Column(
+        tr("Priority"),
+        lambda row: priority_badge(row["priority"], row["priority_name"]),
+        width="110px",
+        shown=_shown("priority"),
+    ),
+    Column(
+        tr("Assignee"),
+        lambda row: _person(row["assignee_name"]),
+        width="160px",
+        cell_props={"max_width": "160px"},
+        shown=_shown("assignee"),
+    ),
+    Column(
+        tr("Team"),
+        lambda row: _ellipsis_text(row["team_name"]),
+        width="140px",
+        cell_props={"max_width": "140px"},
+        shown=_shown("team"),
+    ),
+    Column(tr("Channel"), lambda row: _ellipsis_text(row["channel_name"]), width="100px", shown=_shown("channel")),
     Column(
         _sort_header(tr("Updated"), "updated_at"),
         lambda row: time_ago(row["updated_rel"], row["updated_exact"]),
         width="132px",  # "il y a 6 min", "hace 3 días"
+        shown=_shown("updated"),
+    ),
+    Column(
+        _sort_header(tr("Created"), "created_at"),
+        lambda row: time_ago(row["created_rel"], row["created_exact"]),
+        width="132px",
+        shown=_shown("created"),
     ),
 ]
 
@@ -758,6 +841,7 @@ def _queue_actions() -> rx.Component:
                 display=["none", "block", "block"],
             ),
         ),
+        rx.box(_column_chooser(), display=["none", "none", "block"]),
         _view_menu(),
         rx.box(shortcuts_button(), display=["none", "none", "block"]),
         spacing="2",

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from autocrm.core import i18n
 from autocrm.core.validation_text import validation_message
 from autocrm.models import StatusCategory
+from autocrm.models.enums import CHANNEL_LABELS
 from autocrm.services.errors import DomainError, ValidationFailed
 from autocrm.services.tickets import PREVIEWABLE_ATTACHMENT_TYPES, RATEABLE_CATEGORIES
 from autocrm.state.roles import STAFF
@@ -121,6 +122,7 @@ def refusal_messages(
 QUEUE_ROW_FIELDS = (
     "id", "number", "subject", "status_category", "status_name", "priority", "priority_name",
     "requester_name", "requester_initials", "assignee_name", "updated_rel", "updated_exact",
+    "team_name", "channel_name", "created_rel", "created_exact",
 )  # fmt: skip
 
 
@@ -140,6 +142,10 @@ def ticket_row(ticket: dict[str, Any], *, now: datetime | None = None) -> dict[s
     row["requester_initials"] = initials(requester.get("name"))
     row["assignee_name"] = assignee.get("name", "") if assignee else ""
     row["assignee_id_str"] = str(assignee["id"]) if assignee else "none"
+    team = ticket.get("team") or {}
+    row["team_name"] = team.get("name", "") if team else ""
+    channel = str(ticket.get("channel") or "")
+    row["channel_name"] = i18n.t(CHANNEL_LABELS[channel]) if channel in CHANNEL_LABELS else channel
     return row
 
 

@@ -55,6 +55,19 @@ BULK_FIELDS = [
     ("remove_tags", N_("Remove tag")),
 ]
 JOB_POLL_SECONDS = 0.5
+# A column's name in the column chooser (the table's headers are the page's own).
+COLUMN_LABELS: dict[str, str] = {
+    "number": N_("Number"),
+    "subject": N_("Subject"),
+    "requester": N_("Requester"),
+    "status": N_("Status"),
+    "priority": N_("Priority"),
+    "assignee": N_("Assignee"),
+    "team": N_("Team"),
+    "channel": N_("Channel"),
+    "updated": N_("Updated"),
+    "created": N_("Created"),
+}
 _FILTER_NAMES = {
     "status": N_("Status"),
     "status_category": N_("Status"),
@@ -132,6 +145,9 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
     view_builtin: bool = False  # its name is a msgid
     view_can_edit: bool = False
     view_filters: dict[str, Any] = {}
+    # The table's columns (keys of `views.COLUMNS`): the open view's, until the agent picks others.
+    columns: list[str] = list(views.DEFAULT_COLUMNS)
+    view_columns: list[str] = list(views.DEFAULT_COLUMNS)
     filters: dict[str, Any] = {}
     quick: list[str] = []
     sort: str = "-updated_at"
@@ -167,7 +183,7 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
     @rx.var
     def view_title(self) -> str:
         name = self._t(self.view_name) if self.view_builtin else self.view_name
-        if self.view_id and self.filters == self.view_filters:
+        if self.view_id and self.filters == self.view_filters and self.columns == self.view_columns:
             return name
         if self.view_id:
             return self._t("{name} (changed)", name=name)
@@ -176,7 +192,12 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
     @rx.var
     def modified(self) -> bool:
         """What is shown differs from the open view as saved: its filters, or quick filters on top."""
-        return self.view_id == 0 or self.filters != self.view_filters or bool(self.quick)
+        return (
+            self.view_id == 0
+            or self.filters != self.view_filters
+            or bool(self.quick)
+            or self.columns != self.view_columns
+        )
 
     @rx.var
     def page_count(self) -> str:
@@ -434,6 +455,7 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
         self.view_id, self.view_name, self.view_can_edit = view.id, view.name, view.can_edit
         self.view_builtin = bool(view.builtin_key)
         self.view_filters, self.filters = dict(view.filters), dict(view.filters)
+        self.view_columns, self.columns = list(view.columns), list(view.columns)
         self.sort = view.sort
 
     def _find_view(self, actor: Actor, key: str) -> ViewPublic | None:
@@ -487,6 +509,7 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
             self._open(view)
         else:
             self.view_id, self.view_name, self.view_can_edit, self.view_filters, self.filters = 0, "", False, {}, {}
+            self.view_columns, self.columns = list(views.DEFAULT_COLUMNS), list(views.DEFAULT_COLUMNS)
             self.sort = "-updated_at"
         raw = query.get("f")
         if raw:
@@ -612,6 +635,28 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
         self._mark_seen(int(ticket_id))
         return rx.redirect(routes.agent_ticket(ticket_id))
 
+    # ---- the table's columns ------------------------------------------------------------------------------
+
+    @rx.var
+    def column_choices(self) -> list[dict[str, Any]]:
+        """Every column the table can show, in its order, each with whether it is shown now."""
+        return [
+            {"key": key, "label": self._t(COLUMN_LABELS[key]), "shown": key in self.columns} for key in views.COLUMNS
+        ]
+
+    @rx.event
+    def toggle_column(self, key: str):
+        """Shows or hides a column; the view keeps it only once saved (the title says "(changed)" until then)."""
+        if key not in views.COLUMNS:
+            return None
+        if key in self.columns:
+            if len(self.columns) == 1:
+                return rx.toast.warning(self._t("The table shows at least one column."))
+            self.columns = [c for c in self.columns if c != key]
+        else:
+            self.columns = [c for c in views.COLUMNS if c in self.columns or c == key]
+        return None
+
     # ---- managing views --------------------------------------------------------------------------------
 
     @rx.event
@@ -661,7 +706,14 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
                 lambda s, a: views.create_view(
                     s,
                     actor=a,
-                    data=ViewCreate(name=name, filters=filters, sort=self.sort, visibility=visibility, team_id=team_id),
+                    data=ViewCreate(
+                        name=name,
+                        filters=filters,
+                        sort=self.sort,
+                        columns=self.columns,
+                        visibility=visibility,
+                        team_id=team_id,
+                    ),
                 )
             )
         if isinstance(problem, str):
@@ -681,7 +733,10 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
         filters = {**self.filters, **({"quick": quick} if quick else {})}
         saved, problem = self._service_write(
             lambda s, a: views.update_view(
-                s, actor=a, view_id=self.view_id, data=ViewUpdate(filters=filters, sort=self.sort)
+                s,
+                actor=a,
+                view_id=self.view_id,
+                data=ViewUpdate(filters=filters, sort=self.sort, columns=self.columns),
             )
         )
         if saved is None:

@@ -39,6 +39,16 @@ def test_views_quick_filters_and_a_pasted_url(open_ui, unique):
     expect(_title(agent)).to_have_text("Unsolved (changed)")
     agent.page.wait_for_url(re.compile(r".*f=%7B%7D.*"))
     agent.shoot("queue-quick-filter-and-chips")
+    # The column chooser: a Channel column in, the Assignee column out, saved with the view below.
+    agent.page.locator(".column-chooser").click()
+    agent.page.locator(".column-choice[data-column='channel']").click()
+    agent.page.locator(".column-choice[data-column='assignee']").click()
+    headers = agent.page.locator("th")
+    expect(headers.filter(has_text="Channel")).to_have_count(1)
+    expect(headers.filter(has_text="Assignee")).to_have_count(0)
+    expect(agent.page.locator(".queue-row").first).to_contain_text("Web")
+    agent.shoot("queue-column-chooser", phone=False)
+    agent.page.keyboard.press("Escape")
     # Save what is shown as a view of one's own.
     name = f"Hot {unique}"
     agent.page.locator(".save-view").click()
@@ -48,6 +58,7 @@ def test_views_quick_filters_and_a_pasted_url(open_ui, unique):
     expect(_sidebar(agent)).to_have_count(5)
     expect(_sidebar(agent).last).to_contain_text(name)
     expect(_title(agent)).to_have_text(name)
+    expect(headers.filter(has_text="Channel")).to_have_count(1)  # the view keeps its columns
     saved_url = agent.page.url
     # A second view, then move it above the first.
     agent.page.locator(".quick-filter").filter(has_text="Unassigned").click()

@@ -136,3 +136,28 @@ def test_an_admin_shares_a_view_with_a_team_only_its_members_see(people):
         assert (saved.visibility, saved.team_id) == ("team", team.id)
         assert "Cards queue" in [v.name for v in views.list_views(s, actor=Actor.for_user(member))]
         assert "Cards queue" not in [v.name for v in views.list_views(s, actor=Actor.for_user(outsider))]
+
+
+def test_the_column_chooser_changes_the_table_and_saving_keeps_it(people):
+    agent = people.make(Role.agent)
+    make_ticket(by=make_user(Role.agent), requester=make_user(Role.customer), subject="Card stolen")
+    queue = _signed_in(QueueState, agent, "/agent")
+    queue.load()
+    assert queue.columns == views.DEFAULT_COLUMNS and not queue.modified
+    assert queue.rows[0]["channel_name"] == "Web" and "team_name" in queue.rows[0]
+    queue.toggle_column("channel")
+    queue.toggle_column("assignee")
+    assert queue.columns == ["number", "subject", "requester", "status", "priority", "channel", "updated"]
+    assert queue.modified and queue.view_title == "Unsolved (changed)"
+    assert [c["key"] for c in queue.column_choices if c["shown"]] == queue.columns
+    for key in list(queue.columns)[:-1]:
+        queue.toggle_column(key)
+    assert queue.toggle_column("updated") is not None and queue.columns == ["updated"]  # one column stays
+    queue.toggle_column("bogus")
+    assert queue.columns == ["updated"]
+    queue.toggle_column("subject")
+    queue.open_view_dialog("create")
+    queue.save_view({"name": "Lean"})
+    with read_session() as s:
+        saved = views.get_view(s, actor=Actor.for_user(agent), view_id=queue.view_id)
+    assert saved.columns == ["subject", "updated"] and not queue.modified
