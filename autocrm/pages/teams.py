@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from autocrm import routes
+from autocrm.components.confirm import confirm_dialog
 from autocrm.components.forms import empty_state, field, form_callout, skeleton_rows
 from autocrm.components.i18n import tr, tr_n
 from autocrm.components.layout import agent_shell
@@ -23,6 +24,10 @@ def _member(team, member) -> rx.Component:
     return rx.flex(
         rx.flex(
             rx.text(member["name"], size="2", weight="medium", class_name="member-name"),
+            rx.cond(
+                member["skills"],
+                rx.text(member["skills"], size="1", color_scheme="gray", class_name="member-skills"),
+            ),
             rx.cond(member["lead"], rx.badge(tr("Lead"), variant="soft", color_scheme="iris", size="1")),
             rx.badge(
                 tr(availability),
@@ -45,6 +50,16 @@ def _member(team, member) -> rx.Component:
         rx.tooltip(
             rx.text(member["load"], size="1", color_scheme="gray", class_name="member-load"),
             content=tr("Unsolved tickets / capacity"),
+        ),
+        rx.icon_button(
+            rx.icon("sliders-horizontal", size=12),
+            size="1",
+            variant="ghost",
+            color_scheme="gray",
+            on_click=S.open_agent(member["user_id"]),  # type: ignore[operator]
+            aria_label=tr("Skills and capacity of {name}", name=member["name"]),
+            title=tr("Skills and capacity"),
+            class_name="member-edit",
         ),
         rx.button(
             rx.cond(member["lead"], tr("Not lead"), tr("Make lead")),
@@ -354,6 +369,160 @@ def _create_dialog() -> rx.Component:
     )
 
 
+LEVEL_CHOICES = [("0", N_("None")), ("1", "1"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5")]
+
+
+def _skill_level(row) -> rx.Component:
+    return rx.flex(
+        rx.text(row["name"], size="2", flex="1", min_width="0"),
+        rx.select.root(
+            rx.select.trigger(aria_label=tr("Level of {skill}", skill=row["name"]), width="96px"),
+            rx.select.content(*(rx.select.item(tr(label), value=value) for value, label in LEVEL_CHOICES)),
+            value=row["level"].to(str),
+            on_change=lambda level: S.set_agent_level(row["id"], level),  # type: ignore[operator]
+            size="1",
+        ),
+        align="center",
+        gap="8px",
+        class_name="agent-skill",
+    )
+
+
+def _agent_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(tr("{name}: skills and capacity", name=S.agent_name)),
+            rx.dialog.description(
+                tr(
+                    "Load balancing gives an agent tickets only while under capacity, and, for tickets that need "
+                    "skills, only when the agent has them at the level asked."
+                ),
+                size="2",
+                color_scheme="gray",
+            ),
+            rx.form(
+                rx.flex(
+                    form_callout(S.agent_error),
+                    field(
+                        tr("Capacity"),
+                        rx.input(
+                            name="max_open_tickets",
+                            id="agent-capacity",
+                            default_value=S.agent_capacity,
+                            placeholder=tr("No limit"),
+                            input_mode="numeric",
+                            width="140px",
+                        ),
+                        error=S.agent_errors["max_open_tickets"],
+                        hint=tr("The most unsolved tickets at once; empty for no limit."),
+                        html_for="agent-capacity",
+                    ),
+                    rx.text(tr("Skills, level 1 (some) to 5 (expert)"), size="2", weight="medium"),
+                    rx.cond(
+                        S.skills.length() > 0,  # type: ignore[attr-defined]
+                        rx.flex(rx.foreach(S.agent_skill_rows, _skill_level), direction="column", gap="6px"),
+                        rx.text(
+                            tr("The desk has no skills yet: add them below the teams."), size="2", color_scheme="gray"
+                        ),
+                    ),
+                    rx.cond(S.agent_errors["skills"], rx.text(S.agent_errors["skills"], size="1", color="red")),
+                    rx.flex(
+                        rx.dialog.close(rx.button(tr("Cancel"), variant="soft", color_scheme="gray", type="button")),
+                        rx.button(tr("Save"), type="submit", class_name="agent-save"),
+                        spacing="3",
+                        justify="end",
+                    ),
+                    direction="column",
+                    spacing="3",
+                ),
+                on_submit=S.save_agent,
+                reset_on_submit=False,
+            ),
+            max_width="440px",
+            class_name="agent-dialog",
+        ),
+        open=S.agent_open,
+        on_open_change=S.set_agent_open,
+    )
+
+
+def _skills_panel() -> rx.Component:
+    return panel(
+        rx.flex(
+            rx.heading(tr("Skills"), size="3"),
+            rx.text(
+                tr(
+                    "What agents can be good at (a product, a language). Routing rules ask for them, and load "
+                    "balancing gives such tickets to agents who have them."
+                ),
+                size="2",
+                color_scheme="gray",
+            ),
+            rx.flex(
+                rx.foreach(
+                    S.skills,
+                    lambda skill: rx.badge(
+                        skill["name"],
+                        rx.icon_button(
+                            rx.icon("x", size=10),
+                            size="1",
+                            variant="ghost",
+                            color_scheme="gray",
+                            on_click=S.ask_delete_skill(skill["id"]),  # type: ignore[operator]
+                            aria_label=tr("Delete the skill {name}", name=skill["name"]),
+                            class_name="skill-delete",
+                        ),
+                        variant="surface",
+                        size="2",
+                        class_name="skill-badge",
+                    ),
+                ),
+                gap="6px",
+                wrap="wrap",
+            ),
+            rx.form(
+                rx.flex(
+                    rx.input(
+                        name="name",
+                        id="new-skill",
+                        placeholder=tr("e.g. Spanish"),
+                        max_length=120,
+                        aria_label=tr("New skill"),
+                        width="220px",
+                    ),
+                    rx.button(
+                        rx.icon("plus", size=14), tr("Add skill"), type="submit", variant="soft", class_name="add-skill"
+                    ),
+                    gap="8px",
+                    align="center",
+                    wrap="wrap",
+                ),
+                rx.cond(S.skill_error, rx.text(S.skill_error, size="1", color="red", class_name="skill-error")),
+                rx.cond(
+                    S.skill_errors["name"],
+                    rx.text(S.skill_errors["name"], size="1", color="red", class_name="skill-error"),
+                ),
+                on_submit=S.add_skill,
+                reset_on_submit=False,
+            ),
+            direction="column",
+            spacing="3",
+        ),
+        padding="16px",
+        class_name="skills-panel",
+    )
+
+
+def _confirm_skill_delete() -> rx.Component:
+    return confirm_dialog(
+        S,
+        description=tr("Every agent loses it, and tickets that asked for it no longer do."),
+        confirm_label=tr("Delete skill"),
+        on_confirm=S.confirm_delete_skill,
+        class_name="confirm-delete",
+    )
+
+
 @page(route=routes.ADMIN_TEAMS, title=N_("Teams · AutoCRM"), on_load=AdminTeamsState.load)
 def admin_teams() -> rx.Component:
     return agent_shell(
@@ -390,8 +559,11 @@ def admin_teams() -> rx.Component:
                     ),
                 ),
             ),
+            rx.cond(S.loaded, _skills_panel()),
             _create_dialog(),
             _shift_dialog(),
+            _agent_dialog(),
+            _confirm_skill_delete(),
             direction="column",
             spacing="3",
         ),

@@ -1,6 +1,6 @@
 """Admin: teams. Each team's focus, members (leads marked), how it hands out its tickets, who of it can take
 tickets right now (on shift, online, under capacity) and its shifts; new teams, members added and removed,
-leads chosen."""
+leads chosen; each agent's skills (with levels) and capacity; the desk's list of skills."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ import reflex as rx
 from babel.dates import get_day_names
 
 from autocrm.core.db import read_session
-from autocrm.core.i18n import N_
+from autocrm.core.i18n import N_, t
 from autocrm.models import Balancing
-from autocrm.services import teams, users
+from autocrm.services import agents, teams, users
+from autocrm.services.agents import AgentPublic, SkillLevel
 from autocrm.services.teams import ShiftInput, ShiftWindow, TeamCoverage, TeamDetail, TeamInput
+from autocrm.state.confirm import ConfirmMixin
 from autocrm.state.format import form_text
 from autocrm.state.roles import ADMIN
 from autocrm.state.session import Form
@@ -38,6 +40,14 @@ BALANCING_LABELS = {
     Balancing.least_loaded.value: N_("Least loaded"),
     Balancing.skills_first.value: N_("Skills first"),
 }
+AGENT_FORM = Form(
+    message="agent_error",
+    errors="agent_errors",
+    fields=("max_open_tickets", "skills"),
+    labels={"max_open_tickets": N_("Capacity"), "skills": N_("Skills")},
+)
+SKILL_FORM = Form(message="skill_error", errors="skill_errors", fields=("name",), labels={"name": N_("Skill")})
+NO_LEVEL = "0"  # the agent does not have the skill
 AVAILABILITY_LABELS = {"online": N_("Online"), "away": N_("Away"), "offline": N_("Offline")}
 AVAILABILITY_COLORS = {"online": "grass", "away": "amber", "offline": "gray"}
 
@@ -74,12 +84,25 @@ def shift_summary(weekly: dict[str, list[list[str]]], locale: str) -> str:
     return "; ".join(f"{', '.join(names)} {hours}" for hours, names in by_hours.items())
 
 
-def team_row(detail: TeamDetail, cover: TeamCoverage, staff: list[Any], locale: str) -> dict[str, Any]:
+def skills_text(agent: AgentPublic | None) -> str:
+    """An agent's skills as the team card lists them: "Billing 4 · Spanish 5"."""
+    return " · ".join(f"{skill.name} {skill.level}" for skill in agent.skills) if agent else ""
+
+
+def team_row(
+    detail: TeamDetail,
+    cover: TeamCoverage,
+    staff: list[Any],
+    locale: str,
+    agents_by_id: dict[int, AgentPublic] | None = None,
+) -> dict[str, Any]:
     members_by_id = {m.user_id: m for m in detail.members}
+    known = agents_by_id or {}
     members = [
         {
             "user_id": state.user_id,
             "name": state.name,
+            "skills": skills_text(known.get(state.user_id)),
             "lead": members_by_id[state.user_id].lead if state.user_id in members_by_id else False,
             "on_shift": state.on_shift,
             "availability": AVAILABILITY_LABELS.get(state.availability, state.availability),
@@ -107,8 +130,20 @@ def team_row(detail: TeamDetail, cover: TeamCoverage, staff: list[Any], locale: 
     }
 
 
-class AdminTeamsState(StaffState):
+class AdminTeamsState(ConfirmMixin, StaffState):
     rows: list[dict[str, Any]] = []
+    skills: list[dict[str, Any]] = []  # the desk's skills: {"id", "name"}
+    skill_errors: dict[str, str] = {}
+    skill_error: str = ""
+    # The agent dialog: one agent's capacity (text, "" for no limit) and level per skill id (NO_LEVEL: none).
+    agent_open: bool = False
+    agent_user_id: int = 0
+    agent_name: str = ""
+    agent_capacity: str = ""
+    agent_levels: dict[str, str] = {}
+    agent_errors: dict[str, str] = {}
+    agent_error: str = ""
+    _agents: dict[int, AgentPublic] = {}  # the members' skills and capacity as last read (backend only)
     loaded: bool = False
     create_open: bool = False
     create_errors: dict[str, str] = {}
@@ -142,12 +177,18 @@ class AdminTeamsState(StaffState):
             return
         with read_session() as session:
             staff = users.list_staff(session, actor=actor)
-            rows = []
-            for team in teams.list_teams(session, actor=actor):
-                detail = teams.get_team(session, actor=actor, team_id=team.id)
-                cover = teams.coverage(session, actor=actor, team_id=team.id)
-                rows.append(team_row(detail, cover, staff, self.locale or "en"))
-        self.rows = rows
+            found = [
+                (
+                    teams.get_team(session, actor=actor, team_id=team.id),
+                    teams.coverage(session, actor=actor, team_id=team.id),
+                )
+                for team in teams.list_teams(session, actor=actor)
+            ]
+            member_ids = sorted({m.user_id for detail, _cover in found for m in detail.members})
+            agents_by_id = {user_id: agents.get_agent(session, actor=actor, user_id=user_id) for user_id in member_ids}
+            self.skills = [{"id": s.id, "name": s.name} for s in agents.list_skills(session, actor=actor)]
+        self._agents = agents_by_id
+        self.rows = [team_row(detail, cover, staff, self.locale or "en", agents_by_id) for detail, cover in found]
 
     def _refresh_for_language(self) -> None:
         self._fetch()
@@ -252,6 +293,107 @@ class AdminTeamsState(StaffState):
                 session, actor=actor, team_id=int(team_id), user_id=int(user_id), lead=lead
             ),
             success=self._t("Now a team lead.") if lead else self._t("No longer a team lead."),
+        )
+        self._fetch()
+        return written.events
+
+    # ---- an agent's skills and capacity ------------------------------------------------------------------
+
+    @rx.var
+    def agent_skill_rows(self) -> list[dict[str, Any]]:
+        return [
+            {"id": str(skill["id"]), "name": skill["name"], "level": self.agent_levels.get(str(skill["id"]), NO_LEVEL)}
+            for skill in self.skills
+        ]
+
+    @rx.event
+    def open_agent(self, user_id: int):
+        agent = self._agents.get(int(user_id))
+        if agent is None:
+            return None
+        self.agent_open, self.agent_user_id, self.agent_name = True, agent.user_id, agent.name
+        self.agent_capacity = "" if agent.max_open_tickets is None else str(agent.max_open_tickets)
+        self.agent_levels = {str(skill.skill_id): str(skill.level) for skill in agent.skills}
+        self.agent_errors, self.agent_error = {}, ""
+        return None
+
+    @rx.event
+    def set_agent_open(self, value: bool):
+        self.agent_open = bool(value)
+
+    @rx.event
+    def set_agent_level(self, skill_id: str, level: str):
+        if level in (NO_LEVEL, "1", "2", "3", "4", "5"):
+            self.agent_levels = {**self.agent_levels, str(skill_id): level}
+
+    @rx.event
+    def save_agent(self, form: dict[str, Any]):
+        actor, refusal = self._actor(ADMIN)
+        if actor is None:
+            return refusal
+        self.agent_capacity = capacity = form_text(form, "max_open_tickets")
+        if capacity and not capacity.isdigit():
+            self.agent_errors, self.agent_error = (
+                {"max_open_tickets": t("Enter a whole number, or leave it empty.")},
+                "",
+            )
+            return None
+        limit = int(capacity) if capacity else None
+        levels = [
+            SkillLevel(skill_id=int(skill_id), level=int(level))
+            for skill_id, level in self.agent_levels.items()
+            if level != NO_LEVEL and skill_id.isdigit()
+        ]
+        user_id = self.agent_user_id
+
+        def change(session: Any) -> AgentPublic:
+            agents.set_capacity(session, actor=actor, user_id=user_id, max_open_tickets=limit)
+            return agents.set_skills(session, actor=actor, user_id=user_id, skills=levels)
+
+        written = self._write(
+            change, form=AGENT_FORM, success=self._t("Saved {name}'s skills and capacity.", name=self.agent_name)
+        )
+        if written.ok:
+            self.agent_open = False
+            self._fetch()
+        return written.events
+
+    # ---- the desk's skills ---------------------------------------------------------------------------------
+
+    @rx.event
+    def add_skill(self, form: dict[str, Any]):
+        actor, refusal = self._actor(ADMIN)
+        if actor is None:
+            return refusal
+        name = form_text(form, "name")
+        written = self._write(
+            lambda session: agents.create_skill(session, actor=actor, name=name),
+            form=SKILL_FORM,
+            success=self._t("Skill added: give it to agents from their team."),
+        )
+        if written.ok:
+            self._fetch()
+            return [*written.events, rx.set_value("new-skill", "")]
+        return written.events
+
+    @rx.event
+    def ask_delete_skill(self, skill_id: int):
+        skill = next((s for s in self.skills if s["id"] == int(skill_id)), None)
+        if skill is not None:
+            self._ask(id=skill["id"], title=self._t("Delete the skill {name}?", name=skill["name"]))
+
+    @rx.event
+    def confirm_delete_skill(self):
+        pending = self._take_pending()
+        if not pending:
+            return None
+        actor, refusal = self._actor(ADMIN)
+        if actor is None:
+            return refusal
+        skill_id = int(pending["id"])
+        written = self._write(
+            lambda session: agents.delete_skill(session, actor=actor, skill_id=skill_id),
+            success=self._t("Skill deleted: no agent has it, and tickets no longer need it."),
         )
         self._fetch()
         return written.events

@@ -3,6 +3,8 @@ hand-out mode chosen, the admin's own availability switched; screenshots at 1366
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -49,6 +51,26 @@ def test_admin_makes_a_team_adds_a_member_and_chooses_round_robin(browser, uniqu
             expect(panel.locator(".team-shift")).to_contain_text("Mon, Tue, Wed, Thu, Fri 06:00–14:00")
             panel.scroll_into_view_if_needed()
             admin.shoot("admin-teams-new")
+
+            # A skill for the desk, then the member's level in it and a capacity, from the member's row.
+            skill = f"Spanish {unique}"
+            admin.page.fill("#new-skill", skill)
+            admin.page.locator("button.add-skill").click()
+            admin.toast("Skill added")
+            expect(admin.page.locator(".skill-badge").filter(has_text=skill)).to_have_count(1)
+            panel.locator(".member-edit").first.click()
+            dialog = admin.page.locator(".agent-dialog")
+            admin.page.fill("#agent-capacity", "many")
+            dialog.locator("button.agent-save").click()  # refused next to its field, the dialog stays
+            expect(dialog.locator(".field-error")).to_contain_text("whole number")
+            admin.page.fill("#agent-capacity", "6")
+            dialog.locator(".agent-skill").filter(has_text=skill).locator("button[role=combobox]").click()
+            admin.page.get_by_role("option", name="4", exact=True).click()
+            admin.shoot("admin-teams-agent-dialog")
+            dialog.locator("button.agent-save").click()
+            admin.toast("skills and capacity")
+            expect(panel.locator(".member-skills")).to_have_text(f"{skill} 4")
+            expect(panel.locator(".member-load")).to_have_text(re.compile(r"^\d+ / 6$"))  # the demo agent's load
 
             admin.page.locator("button.availability-switch").click()
             admin.page.locator(".availability-away").click()

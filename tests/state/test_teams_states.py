@@ -109,3 +109,46 @@ def test_the_teams_admin_adds_and_removes_a_shift(people):
     assert shift["summary"] == "Mon, Tue, Wed, Thu, Sun 22:00–06:00"
     state.delete_shift(team_id, shift["id"])
     assert state.rows[0]["shifts"] == []
+
+
+def test_an_admin_sets_an_agents_skills_and_capacity_and_keeps_the_desks_skill_list(people):
+    from autocrm.core.db import read_session
+    from autocrm.services import teams
+
+    admin, agent = people.make(Role.admin), people.make(Role.agent, name="Ana Agent")
+    with write_session() as session:
+        team = teams.create_team(session, actor=Actor.for_user(admin), name="Billing")
+        teams.add_member(session, actor=Actor.for_user(admin), team_id=team.id, user_id=agent.id)
+    state = _signed_in(AdminTeamsState, admin)
+    state.load()
+    state.add_skill({"name": "  "})
+    assert state.skill_errors.get("name") or state.skill_error
+    state.add_skill({"name": "Spanish"})
+    state.add_skill({"name": "Refunds"})
+    assert [s["name"] for s in state.skills] == ["Refunds", "Spanish"]
+    spanish = next(s["id"] for s in state.skills if s["name"] == "Spanish")
+
+    state.open_agent(agent.id)
+    assert state.agent_open and state.agent_name == "Ana Agent" and state.agent_capacity == ""
+    assert [(r["name"], r["level"]) for r in state.agent_skill_rows] == [("Refunds", "0"), ("Spanish", "0")]
+    state.set_agent_level(str(spanish), "5")
+    state.set_agent_level(str(spanish), "9")  # not a level: ignored
+    state.save_agent({"max_open_tickets": "lots"})
+    assert "max_open_tickets" in state.agent_errors and state.agent_open  # nothing written, dialog kept
+    state.save_agent({"max_open_tickets": "8"})
+    assert not state.agent_open
+    (member,) = state.rows[0]["members"]
+    assert member["skills"] == "Spanish 5" and member["load"] == "0 / 8"
+    with read_session() as session:
+        shown = agents.get_agent(session, actor=Actor.for_user(admin), user_id=agent.id)
+    assert shown.max_open_tickets == 8 and [(s.name, s.level) for s in shown.skills] == [("Spanish", 5)]
+
+    state.open_agent(agent.id)
+    assert state.agent_capacity == "8" and state.agent_levels == {str(spanish): "5"}
+    state.save_agent({"max_open_tickets": ""})  # no limit again
+    assert state.rows[0]["members"][0]["load"] == "0"
+
+    state.ask_delete_skill(spanish)
+    assert state.confirming
+    state.confirm_delete_skill()
+    assert [s["name"] for s in state.skills] == ["Refunds"] and state.rows[0]["members"][0]["skills"] == ""
