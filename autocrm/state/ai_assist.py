@@ -18,6 +18,7 @@ from autocrm.services import macros
 from autocrm.services.actor import Actor
 from autocrm.services.ai import provider, reply, rewrite, summary
 from autocrm.services.errors import DomainError
+from autocrm.state import editor
 from autocrm.state.roles import STAFF
 
 # A summary is shown once there is something to sum up: a conversation this long, or earlier tickets.
@@ -146,7 +147,7 @@ class TicketAiMixin(rx.State, mixin=True):
         if tone not in TONE_TEXT or self.rewriting:
             return None
         self.rewrite_tone, self.rewrite_error = tone, ""
-        return rx.call_script(f"document.getElementById('{BODY_ID}').value", callback=type(self).rewrite_draft)
+        return rx.call_script(editor.read_text(BODY_ID), callback=type(self).rewrite_draft)
 
     @rx.event(background=True)
     async def rewrite_draft(self, text: str):
@@ -172,12 +173,12 @@ class TicketAiMixin(rx.State, mixin=True):
             return
         async with self:
             self.rewriting, self.draft_before_rewrite = False, str(text)
-        yield rx.set_value(BODY_ID, result.text)
+        yield editor.set_text(BODY_ID, result.text)
 
     @rx.event
     def undo_rewrite(self):
         before, self.draft_before_rewrite = self.draft_before_rewrite, ""
-        return rx.set_value(BODY_ID, before) if before else None
+        return editor.set_text(BODY_ID, before) if before else None
 
     @rx.event
     def keep_rewrite(self):
@@ -216,7 +217,7 @@ class TicketAiMixin(rx.State, mixin=True):
                 if suggested.made_by == "llm"
                 else self._t("Put together from these sources. Review and edit it before you send it.")
             )
-        yield rx.set_value(BODY_ID, suggested.body)
+        yield editor.set_text(BODY_ID, suggested.body)
 
     @rx.event
     def dismiss_suggestion(self):

@@ -16,10 +16,11 @@ from autocrm.core.db import read_session
 from autocrm.services import spelling
 from autocrm.services.actor import Actor
 from autocrm.services.errors import DomainError
+from autocrm.state import editor
 from autocrm.state.ai_assist import BODY_ID
 from autocrm.state.roles import STAFF
 
-_READ_DRAFT = f"document.getElementById('{BODY_ID}').value"
+_READ_DRAFT = editor.read_text(BODY_ID)
 
 
 def _check(actor: Actor, text: str, ticket_id: int, internal: bool) -> spelling.SpellingResult:
@@ -110,7 +111,7 @@ class SpellingMixin(rx.State, mixin=True):
                 return
             self.spelling_checking, internal = True, self.mode == "note"
         if replaced is not None:
-            yield rx.set_value(BODY_ID, draft)
+            yield editor.set_text(BODY_ID, draft)
         try:
             result = await asyncio.to_thread(_check, actor, draft, ticket_id, internal)
         except (DomainError, ValueError) as error:  # ValueError: the input shape refused it (too long)
