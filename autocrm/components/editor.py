@@ -215,7 +215,7 @@ EDITOR_STYLE: ComponentStyle = {
         "height": "0",
         "pointer_events": "none",
     },
-    ".mention": {
+    ".mention, .message-body span[data-type='mention']": {
         "color": "var(--accent-11)",
         "background": "var(--accent-a3)",
         "border_radius": "4px",

@@ -84,7 +84,8 @@ function mentionPopup(labels) {
       box.className = "mention-popup";
       box.setAttribute("role", "listbox");
       box.setAttribute("aria-label", labels.mentionList || "");
-      document.body.appendChild(box);
+      // Inside the app's theme root: the app's styles are scoped to it.
+      (props.editor.view.dom.closest(".radix-themes") || document.body).appendChild(box);
       items = props.items;
       index = 0;
       command = props.command;

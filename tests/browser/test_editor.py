@@ -99,7 +99,7 @@ def test_a_mention_picked_in_a_note_rings_the_teammates_bell(open_ui, unique):
 
     writer = open_ui()
     _staff_opens(writer, WRITER, subject)
-    writer.page.locator(".composer-mode").get_by_text("Internal note").click()
+    writer.page.locator(".composer-mode").get_by_role("radio", name="Internal note").click()
     body = writer.page.locator("#composer-body")
     body.click()
     writer.page.keyboard.type("Please check the card statement, @Yuk")
@@ -112,9 +112,8 @@ def test_a_mention_picked_in_a_note_rings_the_teammates_bell(open_ui, unique):
     writer.page.keyboard.type("thanks.")
     writer.page.click("button.composer-submit")
     writer.toast("Internal note added")
-    writer.page.locator(".message").filter(has_text="Please check the card statement").locator(
-        "span.mention"
-    ).wait_for()
+    sent = writer.page.locator(".message").filter(has_text="Please check the card statement")
+    expect(sent.locator("span[data-type='mention']")).to_have_attribute("data-id", re.compile(r"^\d+$"))
 
     # No reload: the bell of the teammate's open tab counts the mention and lists it.
     expect(bell).to_have_attribute("data-unread", str(before + 1), timeout=15_000)
