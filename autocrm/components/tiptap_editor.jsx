@@ -11,6 +11,7 @@ import StarterKit from "@tiptap/starter-kit";
 import Image from "@tiptap/extension-image";
 import Mention from "@tiptap/extension-mention";
 import { Placeholder } from "@tiptap/extensions";
+import { getTextSerializersFromSchema } from "@tiptap/core";
 
 const registry = {};
 if (typeof window !== "undefined") {
@@ -36,6 +37,42 @@ if (typeof window !== "undefined") {
     html: (id) => {
       const editor = registry[id];
       return editor && !editor.isEmpty ? editor.getHTML() : "";
+    },
+    draft: (id) => {
+      const editor = registry[id];
+      if (!editor) return { text: "", html: "" };
+      return { text: editor.getText({ blockSeparator: "\n\n" }), html: editor.isEmpty ? "" : editor.getHTML() };
+    },
+    // Replaces `word` at [start, end) of the text `text(id)` gives, if it is still there, keeping its formatting;
+    // returns the text after. The walk mirrors Tiptap's getText, so the offsets mean the same.
+    replaceText: (id, start, end, word, replacement) => {
+      const editor = registry[id];
+      if (!editor) return "";
+      const doc = editor.state.doc;
+      const range = { from: 0, to: doc.content.size };
+      const serializers = getTextSerializersFromSchema(editor.schema);
+      let text = "";
+      let found = null;
+      doc.nodesBetween(range.from, range.to, (node, pos, parent, index) => {
+        if (found) return false;
+        if (node.isBlock && pos > range.from) text += "\n\n";
+        const serializer = serializers[node.type.name];
+        if (serializer) {
+          if (parent) text += serializer({ node, pos, parent, index, range });
+          return false;
+        }
+        if (node.isText) {
+          const begin = text.length;
+          const own = node.text || "";
+          if (start >= begin && end <= begin + own.length && own.slice(start - begin, end - begin) === word) {
+            found = { from: pos + start - begin, to: pos + end - begin };
+          }
+          text += own;
+        }
+        return true;
+      });
+      if (found) editor.view.dispatch(editor.state.tr.insertText(replacement, found.from, found.to));
+      return editor.getText({ blockSeparator: "\n\n" });
     },
   };
 }

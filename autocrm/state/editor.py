@@ -31,6 +31,20 @@ def append_html(element_id: str, safe_html: str) -> Any:
     return rx.call_script(_call("appendHTML", element_id, safe_html))
 
 
+def read_draft(element_id: str) -> str:
+    """A script whose value is the editor's `{text, html}` (the HTML to put back, the text to work on)."""
+    return _call("draft", element_id)
+
+
+def replace_then_read(element_id: str, start: int, end: int, word: str, replacement: str) -> str:
+    """A script that replaces `word` at [start, end) of the editor's text (if still there, keeping its
+    formatting), and whose value is the text after."""
+    return (
+        f"(window.autocrmEditor ? window.autocrmEditor.replaceText({json.dumps(element_id)}, {int(start)}, "
+        f"{int(end)}, {json.dumps(word, ensure_ascii=False)}, {json.dumps(replacement, ensure_ascii=False)}) : '')"
+    )
+
+
 def read_text(element_id: str) -> str:
     """A script whose value is the editor's plain text (paragraphs a blank line apart), for `rx.call_script`."""
     return _call("text", element_id)

@@ -73,6 +73,8 @@ def test_the_summary_and_a_rewritten_draft_on_a_ticket(open_ui, llm):
 
     # Spelling needs no LLM: a suggestion goes into the draft in place of the word, and the draft is checked again.
     agent.page.fill("#composer-body", "We will recieve the the parcel tomorrow.")
+    agent.page.keyboard.press("Control+a")
+    agent.page.keyboard.press("Control+b")  # a formatted draft keeps its formatting through the corrections
     agent.page.locator("button.spelling-check").click()
     issues = agent.page.locator(".spelling-issue")
     expect(issues).to_have_count(2)
@@ -81,6 +83,7 @@ def test_the_summary_and_a_rewritten_draft_on_a_ticket(open_ui, llm):
     agent.shoot("agent-ticket-spelling")
     issues.first.locator(".spelling-suggestion").filter(has_text="receive").click()
     expect_editor_text(agent.page, "composer-body", "We will receive the the parcel tomorrow.")
+    expect(agent.page.locator("#composer-body strong")).to_have_text("We will receive the the parcel tomorrow.")
     expect(issues).to_have_count(1)
     issues.first.locator(".spelling-ignore").click()
     expect(agent.page.locator(".spelling-panel")).to_contain_text("Nothing else to check.")
