@@ -7,6 +7,7 @@ from autocrm.core.db import write_session
 from autocrm.core.settings import reset_settings
 from autocrm.services import auth, tickets
 from autocrm.services.actor import Actor
+from autocrm.services.tickets import writes
 from tests.api.support import PNG_BYTES, assert_error
 
 
@@ -82,6 +83,8 @@ def test_pasted_images_are_their_writers_until_sent_and_a_notes_stay_staffs(api,
     assert shown.status_code == 200 and shown.headers["content-disposition"].startswith("inline;")
     # Not sent yet: nobody else loads it, not even the ticket's customer.
     assert_error(api.client.get(image["src"], cookies=_cookie(api.customer)), 404, "not_found")
+    monkeypatch.setattr(writes, "MAX_UNSENT_IMAGES", 1)  # unsent images pile up to a cap
+    assert "file" in assert_error(_paste(api, api.agent), 422)["details"]
 
     with write_session() as session:  # sent in a note: the note takes it as its attachment
         note = tickets.add_message(

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import filetype
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from autocrm.core.db import stored_id
 from autocrm.core.i18n import ngettext, t
@@ -62,6 +62,8 @@ from autocrm.services.tickets.shapes import (
     TicketUpdate,
 )
 
+# Images pasted into messages not sent yet, per writer and ticket: a cap on what can pile up unsent.
+MAX_UNSENT_IMAGES = 20
 TAG_RE = re.compile(r"^[a-z0-9][a-z0-9_\-:.]{0,49}$")
 
 
@@ -680,6 +682,19 @@ def add_inline_image(session: Session, *, actor: Actor, ticket_id: int, filename
         raise PermissionDenied(t("Images are pasted by people signed in to the app."))
     if not ticket_rules.takes_messages(desk.status_of(session, ticket.status).category):
         raise Conflict(t("This ticket is closed. Open a new ticket instead."))
+    unsent = session.exec(
+        select(func.count())
+        .select_from(Attachment)
+        .where(
+            Attachment.ticket_id == ticket_id,
+            col(Attachment.message_id).is_(None),
+            Attachment.uploaded_by_id == actor.user_id,
+        )
+    ).one()
+    if unsent >= MAX_UNSENT_IMAGES:
+        raise field_error(
+            "file", t("Send the message first: it holds {count} images at most.", count=MAX_UNSENT_IMAGES)
+        )
     safe_name, content_type = check_attachment(filename or "image", data)
     if content_type not in PREVIEWABLE_ATTACHMENT_TYPES:
         raise field_error("file", t("Paste a PNG, JPEG, GIF or WebP image; attach other files instead."))
