@@ -102,6 +102,18 @@ def test_pasted_images_are_their_writers_until_sent_and_a_notes_stay_staffs(api,
     assert api.client.get(image["src"], cookies=_cookie(api.agent)).status_code == 200
     assert_error(api.client.get(image["src"], cookies=_cookie(api.customer)), 404, "not_found")
 
+    # A customer pastes into their own request's reply: theirs alone until sent, then the agent's to see too.
+    theirs = _paste(api, api.customer).json()
+    assert_error(api.client.get(theirs["src"], cookies=_cookie(api.agent)), 404, "not_found")
+    with write_session() as session:
+        tickets.add_message(
+            session,
+            actor=Actor.for_user(api.customer),
+            ticket_id=api.ticket.id,
+            data=tickets.MessageCreate(body=f'<p><img src="{theirs["src"]}"></p>', body_format="html"),
+        )
+    assert api.client.get(theirs["src"], cookies=_cookie(api.agent)).status_code == 200
+
     # A public reply cannot show the note's image: the customer could not load it.
     with write_session() as session:
         reply = tickets.add_message(
