@@ -4,6 +4,7 @@ import reflex as rx
 from reflex_base.components.component import ComponentStyle
 
 from autocrm.api import wrap_reflex
+from autocrm.components.editor import EDITOR_STYLE
 from autocrm.core.i18n import default_locale
 from autocrm.pages import PAGES
 from autocrm.state import live
@@ -83,6 +84,7 @@ STYLE: ComponentStyle = {
         "box_shadow": "inset 0 0 0 1px var(--red-8)",
     },
     ":focus-visible": {"outline": "2px solid var(--accent-8)", "outline_offset": "2px"},
+    **EDITOR_STYLE,
 }
 
 app = rx.App(

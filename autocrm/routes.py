@@ -30,6 +30,19 @@ def attachment_file(attachment_id: int | str) -> str:
     return f"{ATTACHMENT_FILE}{attachment_id}"
 
 
+# The same files for the pages (the session cookie is the credential), and where the editor uploads an image.
+PAGE_FILE = "/api/files/"
+
+
+def page_file(attachment_id: int | str) -> str:
+    """An image shown in a page (inline, not downloaded)."""
+    return f"{PAGE_FILE}{attachment_id}?preview=true"
+
+
+def inline_image_upload(ticket_id: int | str) -> str:
+    return f"{PAGE_FILE}tickets/{ticket_id}/images"
+
+
 ADMIN_API_KEYS = "/admin/api-keys"
 ADMIN_WEBHOOKS = "/admin/webhooks"
 ADMIN_MAILBOXES = "/admin/mailboxes"

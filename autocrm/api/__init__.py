@@ -47,7 +47,7 @@ __all__ = ["app", "create_app", "wrap_reflex"]
 
 
 def _body_limit_for(path: str) -> int:
-    if path.endswith("/attachments"):
+    if path.endswith("/attachments") or (path.startswith("/api/files/tickets/") and path.endswith("/images")):
         return get_settings().attachment_max_bytes + MULTIPART_OVERHEAD_BYTES
     if path == "/api/v1/channels/email/inbound":
         return get_settings().email_max_bytes

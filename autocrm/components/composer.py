@@ -1,5 +1,5 @@
-"""The one composer: every reply, internal note and new request is written here (the rich-text editor will
-replace its text area). A form around a message body, an optional toolbar and fields above it, the body's
+"""The one composer: every reply, internal note and new request is written here, in the rich-text editor
+(`components/editor.py`). A form around a message body, an optional toolbar and fields above it, the body's
 inline error, and the send button; a closed conversation locks it and says why."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from typing import Any
 
 import reflex as rx
 
+from autocrm.components.editor import rich_editor
 from autocrm.components.forms import field, field_error
 from autocrm.components.panel import panel
 
@@ -39,27 +40,29 @@ def composer(
     on_body_change: Any = None,
     below_body: rx.Component | None = None,
     language: Any = None,
+    mentions: Any = None,
+    mentions_on: Any = False,
+    image_url: Any = "",
 ) -> rx.Component:
     """`label` names the body (shown above it with `label_visible`, else to screen readers only); `fields` come
     before it, `attachments` (the file picker) and `below_body` (articles that may answer it) after it, `actions`
     (a cancel link) before the send button; `on_body_change` hears the body as it is typed; `language` (a BCP 47
-    tag) is what the browser's own spell-check reads the body in.
+    tag) is what the browser's own spell-check reads the body in; `mentions` (teammates: id and name) are offered
+    after "@" while `mentions_on`; pasted or dropped images go to `image_url` (no images without one).
     While not `ready` (the page is still loading) the button waits. While `locked` (a closed conversation) the
     composer shows only `locked_notice`, which says why nothing can be written and what to do instead."""
-    invalid = rx.cond(error, "true", "false")
-    body = rx.text_area(
-        name="body",
-        id=body_id,
+    body = rich_editor(
+        element_id=body_id,
+        label=label,
         placeholder=placeholder,
+        language=language,
+        invalid=rx.cond(error, True, False),
+        background=body_background,
+        mentions=mentions,
+        mentions_on=mentions_on,
+        image_url=image_url,
         rows=rows,
-        resize="vertical",
-        width="100%",
-        aria_invalid=invalid,
-        style={"background": body_background},
-        spell_check=True,
-        custom_attrs={} if language is None else {"lang": language},
-        **({} if label_visible else {"aria_label": label}),
-        **({} if on_body_change is None else {"on_change": on_body_change}),
+        on_change=on_body_change,
     )
     send = rx.flex(
         *actions,

@@ -328,6 +328,129 @@ def availability_switch() -> rx.Component:
     )
 
 
+def _inbox_item(item: Any) -> rx.Component:
+    return rx.el.button(
+        rx.flex(
+            rx.cond(
+                item["read"],
+                rx.box(width="8px", flex_shrink="0"),
+                rx.box(width="8px", height="8px", border_radius="50%", background="var(--accent-9)", flex_shrink="0"),
+            ),
+            rx.flex(
+                rx.text(
+                    tr("{name} mentioned you", name=item["who"].to(str)),
+                    size="2",
+                    weight=rx.cond(item["read"], "regular", "medium"),
+                ),
+                rx.text(
+                    item["excerpt"],
+                    size="1",
+                    color_scheme="gray",
+                    style={"display": "-webkit-box", "-webkit-line-clamp": "2", "-webkit-box-orient": "vertical"},
+                    overflow="hidden",
+                ),
+                rx.text(item["when"], size="1", color_scheme="gray", title=item["when_exact"]),
+                direction="column",
+                gap="2px",
+                min_width="0",
+                align="start",
+            ),
+            gap="8px",
+            align="baseline",
+        ),
+        type="button",
+        on_click=StaffState.open_notification(item["id"]),  # type: ignore[operator]
+        class_name="inbox-item",
+        # Inline: the popover is portaled outside the app's root, where its global styles apply.
+        text_align="left",
+        width="100%",
+        padding="8px",
+        border="none",
+        border_radius="var(--radius-2)",
+        background="transparent",
+        color="var(--gray-12)",
+        cursor="pointer",
+        _hover={"background": "var(--gray-a3)"},
+    )
+
+
+def inbox_bell() -> rx.Component:
+    """The top bar's bell: the agent's notifications (being @mentioned in a note), the unread ones counted."""
+    unread: Any = StaffState.inbox_unread  # a Var at compile time
+    return rx.popover.root(
+        rx.popover.trigger(
+            rx.button(
+                rx.icon("bell", size=16),
+                rx.cond(
+                    unread > 0,
+                    rx.text(
+                        rx.cond(unread > 9, "9+", unread.to_string()),
+                        as_="span",
+                        class_name="inbox-count",
+                        custom_attrs={"aria-hidden": "true"},
+                        position="absolute",
+                        top="-4px",
+                        right="-6px",
+                        min_width="16px",
+                        height="16px",
+                        padding="0 4px",
+                        border_radius="8px",
+                        background="var(--red-9)",
+                        color="white",
+                        font_size="10px",
+                        line_height="16px",
+                        font_weight="600",
+                        text_align="center",
+                    ),
+                ),
+                variant="ghost",
+                color_scheme="gray",
+                size="2",
+                aria_label=rx.cond(
+                    unread > 0,
+                    tr("Notifications, {n} unread", n=unread.to_string()),
+                    tr("Notifications"),
+                ),
+                class_name="inbox-bell",
+                custom_attrs={"data-unread": unread.to_string()},
+                position="relative",
+            ),
+        ),
+        rx.popover.content(
+            rx.flex(
+                rx.text(tr("Notifications"), size="2", weight="medium"),
+                rx.spacer(),
+                rx.cond(
+                    unread > 0,
+                    rx.button(
+                        tr("Mark all read"),
+                        variant="ghost",
+                        size="1",
+                        on_click=StaffState.mark_all_notifications_read,
+                        class_name="inbox-read-all",
+                    ),
+                ),
+                align="center",
+                padding="2px 4px 8px",
+            ),
+            rx.cond(
+                StaffState.inbox_items.length() > 0,  # type: ignore[attr-defined]
+                rx.flex(rx.foreach(StaffState.inbox_items, _inbox_item), direction="column", gap="2px"),
+                rx.text(
+                    tr("Nothing new. When a teammate @mentions you in a note, it shows here."),
+                    size="2",
+                    color_scheme="gray",
+                    padding="4px",
+                ),
+            ),
+            width="320px",
+            max_width="calc(100vw - 24px)",
+            padding="10px",
+            align="end",
+        ),
+    )
+
+
 def user_menu(show_role: bool = True) -> rx.Component:
     return rx.menu.root(
         rx.menu.trigger(
@@ -478,6 +601,7 @@ def agent_shell(*children: rx.Component, title=None, actions: rx.Component | Non
         else rx.box(rx.link(brand("2"), href=routes.AGENT_QUEUE, underline="none", color="inherit"), display=MOBILE),
         rx.spacer(),
         actions or rx.fragment(),
+        inbox_bell(),
         availability_switch(),
         language_switch(),
         user_menu(),

@@ -34,8 +34,18 @@ log = logging.getLogger(__name__)
 CHANNEL = "autocrm:live"
 DOORBELL = "live"
 # Event types that change what a ticket's screens show. Others (accounts, mails queued) push nothing.
+# A teammate @mentioned in a note (`services/inbox.py`): their bell, on staff screens only.
+NOTIFICATION_CREATED = "notification.created"
 TICKET_EVENTS = frozenset(
-    {"ticket.created", "ticket.updated", "ticket.imported", "message.created", "rating.submitted", "attachment.added"}
+    {
+        "ticket.created",
+        "ticket.updated",
+        "ticket.imported",
+        "message.created",
+        "rating.submitted",
+        "attachment.added",
+        NOTIFICATION_CREATED,
+    }
 )
 # A gap older than this is a rolled-back write's id, not a slow commit's.
 GAP_PATIENCE_SECONDS = 10.0
@@ -106,7 +116,9 @@ class OutboxTail:
                 ticket_id=ticket_id,
                 actor_user_id=actor_user_id,
                 requester_id=requesters.get(ticket_id),
-                internal=bool(data.get("internal")) or data.get("message_id") in noted_files,
+                internal=bool(data.get("internal"))
+                or kind == NOTIFICATION_CREATED
+                or data.get("message_id") in noted_files,
             )
             for event_id, kind, ticket_id, actor_user_id, data in rows
             if ticket_id and kind in TICKET_EVENTS

@@ -1571,6 +1571,9 @@ def _composer() -> rx.Component:
         locked=s.is_closed,
         locked_notice=_closed_notice(),
         attachments=attachment_picker(AgentTicketState, "composer-files"),
+        mentions=s.mention_people,
+        mentions_on=s.is_note,
+        image_url=s.image_upload_url,
     )
 
 

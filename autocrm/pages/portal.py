@@ -554,6 +554,7 @@ def _reply_box() -> rx.Component:
         locked=s.ticket["is_closed"].to(bool),
         locked_notice=_closed_notice(),
         attachments=attachment_picker(PortalTicketState, "reply-files"),
+        image_url=s.image_upload_url,
     )
 
 

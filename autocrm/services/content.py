@@ -55,6 +55,11 @@ ALLOWED_ATTRIBUTES = {
     "th": {"colspan", "rowspan"},
 }
 _ATTACHMENT_SRC = re.compile(re.escape(routes.ATTACHMENT_FILE) + r"([1-9][0-9]{0,9})")
+# The same file as the pages show it (the editor inserts pasted images so): kept as the canonical address.
+_PAGE_FILE_SRC = re.compile(re.escape(routes.PAGE_FILE) + r"([1-9][0-9]{0,9})(?:\?preview=true)?")
+# An attachment a sanitized body shows (its `src`, as `sanitize_html` leaves it).
+SHOWN_ATTACHMENT = re.compile(r'<img\b[^>]*\bsrc="' + re.escape(routes.ATTACHMENT_FILE) + r'([1-9][0-9]{0,9})"')
+_SHOWN_SRC = re.compile(r'(<img\b[^>]*\bsrc=")' + re.escape(routes.ATTACHMENT_FILE) + r'([1-9][0-9]{0,9})"')
 # The attachments the message being cleaned may show as images (set per call by `sanitize_html`).
 _shown_attachments: ContextVar[frozenset[int]] = ContextVar("shown_attachments", default=frozenset())
 
@@ -69,8 +74,10 @@ def _safe_url(tag: str, attribute: str, value: str) -> str | None:
             return value
         return None
     if tag == "img" and attribute == "src":
-        match = _ATTACHMENT_SRC.fullmatch(value.strip())
-        return value.strip() if match and int(match.group(1)) in _shown_attachments.get() else None
+        match = _ATTACHMENT_SRC.fullmatch(value.strip()) or _PAGE_FILE_SRC.fullmatch(value.strip())
+        if match and int(match.group(1)) in _shown_attachments.get():
+            return routes.attachment_file(int(match.group(1)))
+        return None
     return value
 
 
@@ -117,6 +124,11 @@ def _collapsed(safe_html: str) -> str:
     mail client's HTML wraps its source anywhere, "From:<newline>Alexander L" included."""
     parts = _PREFORMATTED.split(safe_html)
     return "".join(part if index % 2 else _WHITESPACE.sub(" ", part) for index, part in enumerate(parts))
+
+
+def shown_on_pages(safe_html: str) -> str:
+    """A sanitized body whose images load in the app's pages (through the session cookie, not an API key)."""
+    return _SHOWN_SRC.sub(lambda m: m.group(1) + routes.page_file(int(m.group(2))) + '"', safe_html)
 
 
 def html_to_text(safe_html: str, *, paragraph_gaps: bool = False) -> str:

@@ -17,7 +17,9 @@ from autocrm.core.i18n import N_
 from autocrm.services import macros
 from autocrm.services.actor import Actor
 from autocrm.services.ai import provider, reply, rewrite, summary
+from autocrm.services.content import text_to_html
 from autocrm.services.errors import DomainError
+from autocrm.state import editor
 from autocrm.state.roles import STAFF
 
 # A summary is shown once there is something to sum up: a conversation this long, or earlier tickets.
@@ -146,10 +148,12 @@ class TicketAiMixin(rx.State, mixin=True):
         if tone not in TONE_TEXT or self.rewriting:
             return None
         self.rewrite_tone, self.rewrite_error = tone, ""
-        return rx.call_script(f"document.getElementById('{BODY_ID}').value", callback=type(self).rewrite_draft)
+        return rx.call_script(editor.read_draft(BODY_ID), callback=type(self).rewrite_draft)
 
     @rx.event(background=True)
-    async def rewrite_draft(self, text: str):
+    async def rewrite_draft(self, draft: dict[str, Any]):
+        text = str((draft or {}).get("text") or "") if isinstance(draft, dict) else str(draft or "")
+        before = str((draft or {}).get("html") or "") if isinstance(draft, dict) else ""
         async with self:
             actor, _refusal = self._actor(STAFF)
             tone = self.rewrite_tone
@@ -170,14 +174,14 @@ class TicketAiMixin(rx.State, mixin=True):
                 self.rewriting = False
                 self.rewrite_error = self._t("The draft is too long to rewrite.")
             return
-        async with self:
-            self.rewriting, self.draft_before_rewrite = False, str(text)
-        yield rx.set_value(BODY_ID, result.text)
+        async with self:  # undo puts back the draft as it was, formatting and all
+            self.rewriting, self.draft_before_rewrite = False, before or text_to_html(text)
+        yield editor.set_text(BODY_ID, result.text)
 
     @rx.event
     def undo_rewrite(self):
         before, self.draft_before_rewrite = self.draft_before_rewrite, ""
-        return rx.set_value(BODY_ID, before) if before else None
+        return editor.set_html(BODY_ID, before) if before else None
 
     @rx.event
     def keep_rewrite(self):
@@ -216,7 +220,7 @@ class TicketAiMixin(rx.State, mixin=True):
                 if suggested.made_by == "llm"
                 else self._t("Put together from these sources. Review and edit it before you send it.")
             )
-        yield rx.set_value(BODY_ID, suggested.body)
+        yield editor.set_text(BODY_ID, suggested.body)
 
     @rx.event
     def dismiss_suggestion(self):

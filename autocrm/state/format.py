@@ -12,6 +12,7 @@ from autocrm.core import i18n
 from autocrm.core.validation_text import validation_message
 from autocrm.models import StatusCategory
 from autocrm.models.enums import CHANNEL_LABELS
+from autocrm.services.content import SHOWN_ATTACHMENT, shown_on_pages
 from autocrm.services.errors import DomainError, ValidationFailed
 from autocrm.services.tickets import PREVIEWABLE_ATTACHMENT_TYPES, RATEABLE_CATEGORIES
 from autocrm.state.roles import STAFF
@@ -183,15 +184,18 @@ def file_size(size: int) -> str:
     return i18n.t("{n} MB", n=i18n.format_number(round(size / (1024 * 1024), 1)))
 
 
-def attachment_rows(attachments: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
-    """A message's files as links: a download for each, a preview for the images."""
+def attachment_rows(attachments: list[dict[str, Any]] | None, *, shown: str = "") -> list[dict[str, Any]]:
+    """A message's files as links: a download for each, a preview for the images its body (`shown`, sanitized
+    HTML) does not show already."""
+    inline = {int(found) for found in SHOWN_ATTACHMENT.findall(shown)}
     return [
         {
             "id": attachment["id"],
             "filename": attachment["filename"],
             "size": file_size(int(attachment.get("size") or 0)),
             "href": f"{FILES_PATH}/{attachment['id']}",
-            "preview": attachment.get("content_type") in PREVIEWABLE_ATTACHMENT_TYPES,
+            "preview": attachment.get("content_type") in PREVIEWABLE_ATTACHMENT_TYPES
+            and int(attachment["id"]) not in inline,
             "preview_href": f"{FILES_PATH}/{attachment['id']}?preview=true",
         }
         for attachment in attachments or []
@@ -200,7 +204,8 @@ def attachment_rows(attachments: list[dict[str, Any]] | None) -> list[dict[str, 
 
 def message_row(message: dict[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
     row = dict(message)
-    row["attachments"] = attachment_rows(message.get("attachments"))
+    row["body_html"] = shown_on_pages(str(message.get("body_html") or ""))
+    row["attachments"] = attachment_rows(message.get("attachments"), shown=str(message.get("body_html") or ""))
     author = message.get("author") or {}
     row["author_name"] = author.get("name") or i18n.t("System")
     row["author_initials"] = initials(author.get("name") or "System")
@@ -213,7 +218,8 @@ def message_row(message: dict[str, Any], *, now: datetime | None = None) -> dict
 def customer_message_row(message: dict[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
     """A public message as the requester sees it (`tickets.CustomerMessage`), in the timeline's row keys."""
     row = dict(message)
-    row["attachments"] = attachment_rows(message.get("attachments"))
+    row["body_html"] = shown_on_pages(str(message.get("body_html") or ""))
+    row["attachments"] = attachment_rows(message.get("attachments"), shown=str(message.get("body_html") or ""))
     name = i18n.t("You") if message.get("by_you") else (message.get("author_name") or i18n.t("Support"))
     row["internal"] = False
     row["author_name"] = name

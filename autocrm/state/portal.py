@@ -258,7 +258,7 @@ class NewTicketState(SessionState):
             lambda session: tickets.create_ticket(
                 session,
                 actor=actor,
-                data=TicketCreate(subject=subject, body=body, body_format="text", follow_up_of_id=follow_up_of_id),
+                data=TicketCreate(subject=subject, body=body, body_format="html", follow_up_of_id=follow_up_of_id),
             ),
             form=NEW_REQUEST_FORM,
             success=lambda ticket: t("Request #{number} sent. Our replies appear here.", number=ticket.number),
@@ -276,6 +276,11 @@ class PortalTicketState(StagedFilesMixin, SessionState):
     reply_error: str = ""
     stars: int = 0
     rating_error: str = ""
+
+    @rx.var
+    def image_upload_url(self) -> str:
+        """Where the reply's editor stores a pasted image for this request."""
+        return routes.inline_image_upload(self.ticket["id"]) if self.ticket.get("id") else ""
 
     def _reload(self, actor: Actor) -> None:
         loaded = load_customer_conversation(actor, self.router.url.path)
@@ -317,7 +322,7 @@ class PortalTicketState(StagedFilesMixin, SessionState):
 
         def add(session: Session) -> tickets.MessageAdded:
             added = tickets.add_message(
-                session, actor=actor, ticket_id=ticket_id, data=MessageCreate(body=body, body_format="text")
+                session, actor=actor, ticket_id=ticket_id, data=MessageCreate(body=body, body_format="html")
             )
             self._attach_staged(session, actor, ticket_id, added.message.id)
             return added

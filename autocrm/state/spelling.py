@@ -1,8 +1,9 @@
 """The composer's spelling check on the agent's ticket page: a mixin of `AgentTicketState`.
 
-The draft lives in the browser's text area, so each step reads it first (`rx.call_script`), then checks it on a
+The draft lives in the browser's editor, so each step reads its text first (`rx.call_script`), then checks it on a
 worker thread (a language's dictionary takes a second or two to load the first time). A chosen suggestion
-replaces exactly the word it was found at, if the draft still holds it there, and the draft is checked again.
+replaces exactly the word it was found at, in the editor (its formatting kept), if the draft still holds it
+there, and the draft is checked again.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from autocrm.core.db import read_session
 from autocrm.services import spelling
 from autocrm.services.actor import Actor
 from autocrm.services.errors import DomainError
+from autocrm.state import editor
 from autocrm.state.ai_assist import BODY_ID
 from autocrm.state.roles import STAFF
 
-_READ_DRAFT = f"document.getElementById('{BODY_ID}').value"
+_READ_DRAFT = editor.read_text(BODY_ID)
 
 
 def _check(actor: Actor, text: str, ticket_id: int, internal: bool) -> spelling.SpellingResult:
@@ -37,8 +39,6 @@ class SpellingMixin(rx.State, mixin=True):
     # Shown once a check ran: "no mistakes found", or that only repeated words were checked in this language.
     spelling_note: str = ""
     spelling_open: bool = False
-    # The suggestion picked, waiting for the draft to be read back.
-    _spelling_choice: dict[str, Any] = {}
     _spelling_ignored: list[str] = []
     # A public reply's language (the requester's), for the browser's own spell-check of the text area.
     reply_language: str = ""
@@ -54,7 +54,7 @@ class SpellingMixin(rx.State, mixin=True):
 
     def _spelling_reset(self) -> None:
         self.spelling_issues, self.spelling_note, self.spelling_open = [], "", False
-        self._spelling_choice, self._spelling_ignored = {}, []
+        self._spelling_ignored = []
 
     def _spelling_on_load(self, actor: Actor) -> None:
         self._spelling_reset()
@@ -86,8 +86,12 @@ class SpellingMixin(rx.State, mixin=True):
     def use_suggestion(self, index: int, suggestion: str):
         if not 0 <= index < len(self.spelling_issues):
             return None
-        self._spelling_choice = {**self.spelling_issues[index], "replacement": suggestion}
-        return rx.call_script(_READ_DRAFT, callback=type(self).spelling_of_draft)
+        issue = self.spelling_issues[index]
+        # Replaced in the editor itself, so the draft keeps its formatting; then checked again.
+        script = editor.replace_then_read(
+            BODY_ID, int(issue["start"]), int(issue["end"]), str(issue["word"]), str(suggestion)
+        )
+        return rx.call_script(script, callback=type(self).spelling_of_draft)
 
     @rx.event(background=True)
     async def spelling_of_draft(self, text: str):
@@ -96,21 +100,12 @@ class SpellingMixin(rx.State, mixin=True):
             ticket_id = int(self.ticket.get("id") or 0)
             if actor is None or not ticket_id:
                 return
-            draft, choice = str(text or ""), self._spelling_choice
-            self._spelling_choice = {}
-            replaced: str | None = None
-            if choice:
-                replaced = spelling.replace(
-                    draft, int(choice["start"]), int(choice["end"]), str(choice["word"]), str(choice["replacement"])
-                )
-                draft = replaced if replaced is not None else draft
+            draft = str(text or "")
             if not draft.strip():
                 self.spelling_open, self.spelling_issues = True, []
                 self.spelling_note = self._t("Write a draft first, then check its spelling.")
                 return
             self.spelling_checking, internal = True, self.mode == "note"
-        if replaced is not None:
-            yield rx.set_value(BODY_ID, draft)
         try:
             result = await asyncio.to_thread(_check, actor, draft, ticket_id, internal)
         except (DomainError, ValueError) as error:  # ValueError: the input shape refused it (too long)

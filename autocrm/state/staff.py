@@ -10,10 +10,11 @@ import reflex as rx
 from autocrm import routes
 from autocrm.core.db import read_session
 from autocrm.core.i18n import N_, format_number, t
-from autocrm.services import agents, tickets, views
+from autocrm.services import agents, inbox, tickets, views
 from autocrm.services.actor import Actor
 from autocrm.services.tickets import UNSOLVED_CATEGORIES, QueueTotal, TicketPage
 from autocrm.state import live
+from autocrm.state.format import exact_time, relative_time
 from autocrm.state.roles import STAFF
 from autocrm.state.session import SessionState
 
@@ -78,6 +79,8 @@ def count_badge(page: TicketPage | QueueTotal) -> str:
 
 
 FRESH_LIMIT = 500
+# The bell lists this many of the newest notifications.
+INBOX_SHOWN = 8
 # How the availability switch names each state (msgids).
 AVAILABILITY_NAMES = {"online": N_("online"), "away": N_("away"), "offline": N_("offline")}
 
@@ -95,6 +98,9 @@ class StaffState(SessionState):
     # A sidebar view being dragged onto another one to reorder them (ids; 0 when no drag is on).
     dragged_view: int = 0
     drag_target_view: int = 0
+    # The bell: the agent's own newest notifications (who mentioned them, an excerpt, the ticket), how many unread.
+    inbox_items: list[dict[str, Any]] = []
+    inbox_unread: int = 0
 
     def _load_counts(self, actor: Actor, batch: live.Batch | None = None) -> None:
         """The sidebar: the views this agent sees, each with its count (all counts from one statement)."""
@@ -114,6 +120,55 @@ class StaffState(SessionState):
         counts = {entry["key"]: entry["count"] for entry in entries}
         if counts != self.view_counts:
             self.view_counts = counts
+        self._load_inbox(actor, batch)
+
+    def _load_inbox(self, actor: Actor, batch: live.Batch | None = None) -> None:
+        """The bell, read again with the sidebar's counts (so a mention made anywhere rings it live)."""
+        if actor.user_id is None:
+            return
+
+        def read() -> inbox.InboxPage:
+            with read_session() as session:
+                return inbox.list_inbox(session, actor=actor, limit=INBOX_SHOWN)
+
+        page = batch.shared(("inbox", actor.user_id), read) if batch is not None else read()
+        items = [
+            {
+                "id": item.id,
+                "href": routes.agent_ticket(item.ticket_id) if item.ticket_id else "",
+                "who": item.actor_name or self._t("A teammate"),
+                "excerpt": item.excerpt,
+                "read": item.read,
+                "when": relative_time(item.created_at),
+                "when_exact": exact_time(item.created_at),
+            }
+            for item in page.items
+        ]
+        if items != self.inbox_items:
+            self.inbox_items = items
+        if page.unread != self.inbox_unread:
+            self.inbox_unread = page.unread
+
+    def _mark_read(self, data: inbox.MarkRead) -> Any:
+        actor, refusal = self._actor(STAFF)
+        if actor is None:
+            return refusal
+        written = self._write(lambda session: inbox.mark_read(session, actor=actor, data=data))
+        self._load_inbox(actor)
+        return written.events
+
+    @rx.event
+    def open_notification(self, notification_id: int):
+        """A notification picked in the bell: read now, and its ticket opened."""
+        item = next((i for i in self.inbox_items if i["id"] == notification_id), None)
+        if item is None:
+            return None
+        refused = self._mark_read(inbox.MarkRead(ids=[notification_id]))
+        return [*(refused or []), rx.redirect(item["href"])] if item["href"] else refused
+
+    @rx.event
+    def mark_all_notifications_read(self):
+        return self._mark_read(inbox.MarkRead(all=True))
 
     def _mark_fresh(self, ticket_ids: set[int]) -> None:
         if ticket_ids:

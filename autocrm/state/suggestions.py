@@ -7,6 +7,7 @@ message, the requester's language), so an agent's own reply or a status change c
 
 from __future__ import annotations
 
+import html
 import json
 from typing import Any
 
@@ -17,6 +18,7 @@ from autocrm.core.i18n import t
 from autocrm.services.actor import Actor
 from autocrm.services.ai import suggestions
 from autocrm.services.errors import DomainError
+from autocrm.state import editor
 
 COMPOSER_BODY_ID = "composer-body"
 SHOWN = 5
@@ -64,14 +66,6 @@ class TicketSuggestionsMixin(rx.State, mixin=True):
         article = self.suggested_articles[int(index)]
         if article["internal"] or not article["link"]:
             return rx.toast.error(t("Internal articles are not for customers: their link stays out of replies."))
-        text = f"{article['title']}: {article['link']}"
-        script = (
-            f"(() => {{ const box = document.getElementById({json.dumps(COMPOSER_BODY_ID)}); if (!box) return;"
-            f" const text = {json.dumps(text)};"
-            " const value = box.value.replace(/\\s+$/, '');"
-            " const next = value ? value + '\\n\\n' + text : text;"
-            " Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value').set.call(box, next);"
-            " box.dispatchEvent(new Event('input', { bubbles: true }));"
-            " box.focus(); box.setSelectionRange(next.length, next.length); })()"
-        )
-        return [rx.call_script(script), rx.toast.success(t("Link added to your reply."))]
+        link = html.escape(article["link"])
+        paragraph = f'<p>{html.escape(article["title"])}: <a href="{link}">{link}</a></p>'
+        return [editor.append_html(COMPOSER_BODY_ID, paragraph), rx.toast.success(t("Link added to your reply."))]

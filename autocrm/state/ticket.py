@@ -12,11 +12,10 @@ from autocrm.core.db import read_session
 from autocrm.core.i18n import N_, t
 from autocrm.services import desk, macros, tickets, users
 from autocrm.services.actor import Actor
-from autocrm.services.content import html_to_editable_text
 from autocrm.services.errors import DomainError
 from autocrm.services.tickets import MessageCreate, TicketCreate, TicketUpdate
-from autocrm.state import live, shortcuts
-from autocrm.state.ai_assist import TicketAiMixin
+from autocrm.state import editor, live, shortcuts
+from autocrm.state.ai_assist import BODY_ID, TicketAiMixin
 from autocrm.state.conversation import load_agent_ticket
 from autocrm.state.files import StagedFilesMixin
 from autocrm.state.format import change_lines, form_text, ticket_row
@@ -82,6 +81,8 @@ class AgentTicketState(
     status_options: list[dict[str, str]] = []
     priority_options: list[dict[str, str]] = []
     assignee_options: list[dict[str, str]] = []
+    # Teammates a note may @mention: id and name only (staff, never a customer).
+    mention_people: list[dict[str, Any]] = []
     # Approved macros the agent may apply, and the one chosen for the reply being written: its id, name and
     # what its actions will change on send (shown above the composer before anything is sent).
     # The "log a call" dialog.
@@ -104,6 +105,11 @@ class AgentTicketState(
     @rx.var
     def is_note(self) -> bool:
         return self.mode == "note"
+
+    @rx.var
+    def image_upload_url(self) -> str:
+        """Where the composer's editor stores a pasted image for this ticket."""
+        return routes.inline_image_upload(self.ticket["id"]) if self.ticket.get("id") else ""
 
     @rx.var
     def is_closed(self) -> bool:
@@ -176,14 +182,16 @@ class AgentTicketState(
         with read_session() as session:
             self.status_options = [{"value": s.key, "label": s.name} for s in desk.statuses(session)]
             self.priority_options = [{"value": p.key, "label": p.name} for p in desk.priorities(session)]
+            staff = users.list_staff(session, actor=actor)
             self.assignee_options = [{"value": "none", "label": N_("Unassigned"), "name": ""}] + [
                 {
                     "value": str(u.id),
                     "label": t("{name} (you)", name=u.name) if u.id == actor.user_id else u.name,
                     "name": u.name,
                 }
-                for u in users.list_staff(session, actor=actor)
+                for u in staff
             ]
+            self.mention_people = [{"id": int(u.id), "name": u.name} for u in staff if u.id != actor.user_id]
             self.macro_options = [
                 {"value": str(m.id), "label": m.approved_name or m.latest.name}
                 for m in macros.list_macros(session, actor=actor, usable_only=True)
@@ -276,7 +284,7 @@ class AgentTicketState(
             lambda session: tickets.create_ticket(
                 session,
                 actor=actor,
-                data=TicketCreate(subject=subject, body=body, body_format="text", follow_up_of_id=original_id),
+                data=TicketCreate(subject=subject, body=body, body_format="html", follow_up_of_id=original_id),
             ),
             form=FOLLOW_UP_FORM,
             success=lambda ticket: t("Follow-up #{number} opened.", number=ticket.number),
@@ -400,7 +408,7 @@ class AgentTicketState(
             return rx.toast.error(error.message)
         self._hold_macro(preview)
         self.composer_error = ""
-        return rx.set_value("composer-body", html_to_editable_text(preview.body))
+        return editor.set_html(BODY_ID, preview.body)
 
     def _hold_macro(self, preview: macros.MacroPreview) -> None:
         """The macro whose actions go with the next send, shown above the composer until then."""
@@ -445,7 +453,7 @@ class AgentTicketState(
                 ticket_id=ticket_id,
                 macro_id=macro_id or 0,
                 body=body,
-                body_format="text",
+                body_format="html",
                 internal=internal,
             )
             if applied.message_id is not None:
@@ -457,7 +465,7 @@ class AgentTicketState(
                 session,
                 actor=actor,
                 ticket_id=ticket_id,
-                data=MessageCreate(body=body, body_format="text", internal=internal),
+                data=MessageCreate(body=body, body_format="html", internal=internal),
             )
             self._attach_staged(session, actor, ticket_id, added.message.id)
             return added

@@ -8,6 +8,7 @@ OpenAI-compatible test server as its LLM (`browser_llm`), so the AI screens run 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -268,3 +269,20 @@ def open_ui(server, browser):
 @pytest.fixture
 def unique() -> str:
     return uuid.uuid4().hex[:8]
+
+
+def editor_text(page, element_id: str) -> str:
+    """A composer's text as its rich-text editor gives it (paragraphs a blank line apart)."""
+    return page.evaluate("(id) => (window.autocrmEditor ? window.autocrmEditor.text(id) : '')", element_id)
+
+
+def expect_editor_text(page, element_id: str, expected: str | re.Pattern[str], timeout: float = 15_000) -> None:
+    """Waits until the composer's text is `expected` (a string, or a pattern it must match)."""
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        text = editor_text(page, element_id)
+        if expected.search(text) if isinstance(expected, re.Pattern) else text == expected:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"#{element_id} holds {text!r}, not {expected!r}")
+        page.wait_for_timeout(100)

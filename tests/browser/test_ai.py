@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ADMIN, AGENT, ROOT
+from tests.browser.conftest import ADMIN, AGENT, ROOT, expect_editor_text
 
 pytestmark = pytest.mark.browser
 
@@ -57,22 +57,24 @@ def test_the_summary_and_a_rewritten_draft_on_a_ticket(open_ui, llm):
     agent.page.fill("#composer-body", "hey thx for waiting")
     agent.page.locator("button.rewrite-menu").click()
     agent.page.locator(".rewrite-formal").click()
-    expect(agent.page.locator("#composer-body")).to_have_value(REWRITTEN)
+    expect_editor_text(agent.page, "composer-body", REWRITTEN)
     agent.page.locator(".rewrite-notice").wait_for()
     assert llm.requests[-1]["messages"][1]["content"] == "hey thx for waiting"
     agent.shoot("agent-ticket-rewritten")
     agent.page.locator("button.rewrite-undo").click()
-    expect(agent.page.locator("#composer-body")).to_have_value("hey thx for waiting")
+    expect_editor_text(agent.page, "composer-body", "hey thx for waiting")
     expect(agent.page.locator(".rewrite-notice")).to_have_count(0)
 
     llm.fail_next = 1  # the provider fails: the agent is told, the draft stays
     agent.page.locator("button.rewrite-menu").click()
     agent.page.locator(".rewrite-concise").click()
     expect(agent.page.locator(".rewrite-error")).to_contain_text("could not answer")
-    expect(agent.page.locator("#composer-body")).to_have_value("hey thx for waiting")
+    expect_editor_text(agent.page, "composer-body", "hey thx for waiting")
 
     # Spelling needs no LLM: a suggestion goes into the draft in place of the word, and the draft is checked again.
     agent.page.fill("#composer-body", "We will recieve the the parcel tomorrow.")
+    agent.page.keyboard.press("Control+a")
+    agent.page.keyboard.press("Control+b")  # a formatted draft keeps its formatting through the corrections
     agent.page.locator("button.spelling-check").click()
     issues = agent.page.locator(".spelling-issue")
     expect(issues).to_have_count(2)
@@ -80,7 +82,8 @@ def test_the_summary_and_a_rewritten_draft_on_a_ticket(open_ui, llm):
     agent.page.locator(".composer-form, form#composer-form").first.scroll_into_view_if_needed()
     agent.shoot("agent-ticket-spelling")
     issues.first.locator(".spelling-suggestion").filter(has_text="receive").click()
-    expect(agent.page.locator("#composer-body")).to_have_value("We will receive the the parcel tomorrow.")
+    expect_editor_text(agent.page, "composer-body", "We will receive the the parcel tomorrow.")
+    expect(agent.page.locator("#composer-body strong")).to_have_text("We will receive the the parcel tomorrow.")
     expect(issues).to_have_count(1)
     issues.first.locator(".spelling-ignore").click()
     expect(agent.page.locator(".spelling-panel")).to_contain_text("Nothing else to check.")
@@ -132,7 +135,9 @@ def test_an_agent_sends_an_edited_suggested_reply(open_ui, llm):
     agent.wait_ready(".timeline")
     agent.page.locator("button.suggest-reply").click()
     body = agent.page.locator("#composer-body")
-    expect(body).to_have_value(DRAFTED, timeout=20_000)  # the first search loads the embedding model
+    expect_editor_text(
+        agent.page, "composer-body", DRAFTED, timeout=20_000
+    )  # the first search loads the embedding model
     notice = agent.page.locator(".suggestion-notice")
     expect(notice).to_contain_text("Drafted by the AI from these sources")
     assert notice.locator(".suggestion-source").count() >= 1

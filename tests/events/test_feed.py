@@ -45,7 +45,7 @@ def test_the_feed_holds_each_committed_ticket_change_once_and_nothing_rolled_bac
     assert tail.read() == []
 
 
-def test_a_note_and_a_file_on_a_note_are_marked_internal(people):
+def test_a_note_a_file_on_a_note_and_a_mention_in_it_are_marked_internal(people):
     agent, customer = people.make(Role.agent), people.make(Role.customer)
     ticket = make_ticket(requester=customer)
     tail = OutboxTail()
@@ -54,8 +54,20 @@ def test_a_note_and_a_file_on_a_note_are_marked_internal(people):
         tickets.add_attachment(
             s, actor=Actor.for_user(agent), ticket_id=ticket.id, message_id=note.id, filename="ledger.png", data=PNG
         )
+        # The bell of a teammate the note mentions (`inbox.notify_mentions`): staff screens only.
+        events.emit(
+            s,
+            "notification.created",
+            actor=Actor.system("inbox"),
+            ticket_id=ticket.id,
+            data={"notification_id": 1, "user_id": agent.id, "kind": "mention", "message_id": note.id},
+        )
     changes = tail.read()
-    assert [(c.type, c.internal) for c in changes] == [("message.created", True), ("attachment.added", True)]
+    assert [(c.type, c.internal) for c in changes] == [
+        ("message.created", True),
+        ("attachment.added", True),
+        ("notification.created", True),
+    ]
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # SQLite's one writer commits ids in order

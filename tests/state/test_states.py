@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import reflex as rx
 from reflex.istate.data import RouterData
 
 from autocrm.core.db import write_session
+from autocrm.events import runner
 from autocrm.models import Role
 from autocrm.services import auth, tickets
 from autocrm.services.actor import Actor
@@ -493,3 +495,30 @@ def test_a_reply_waits_when_someone_else_wrote_since_the_agent_read_the_ticket(p
     assert "Reply sent to the customer." in str(events) and state.collision == ""
     assert state.send({"body": "Anything else?"}) is not None  # nothing new since: sent at once
     assert state.messages[-1]["body_text"] == "Anything else?"
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the state's part: the database does not matter
+def test_notes_offer_teammates_by_name_only_and_the_bell_opens_the_mention(db_url, people):
+    maya, ana = people.make(Role.agent, name="Maya Writer"), people.make(Role.agent, name="Ana Reader")
+    customer = people.make(Role.customer, name="Lucía Pérez")
+    ticket = make_ticket(by=customer, subject="Card stuck in ATM", body="Help", body_format="text")
+    writer = _signed_in(AgentTicketState, maya, f"/agent/tickets/{ticket.id}")
+    writer.load()
+    offered = {person["name"]: person for person in writer.mention_people}
+    assert "Ana Reader" in offered and "Maya Writer" not in offered and "Lucía Pérez" not in offered
+    assert all(set(person) == {"id", "name"} for person in writer.mention_people)  # no e-mail in the state
+    assert writer.image_upload_url == f"/api/files/tickets/{ticket.id}/images"
+
+    writer.set_mode("note")
+    mention = f'<span data-type="mention" data-id="{ana.id}" data-label="Ana Reader">@Ana Reader</span>'
+    writer.send({"body": f"<p>{mention} can you check the ATM log?</p>"})
+    runner.run_pending_jobs()
+
+    reader = _signed_in(QueueState, ana, "/agent")
+    reader._load_counts(Actor.for_user(ana))
+    assert reader.inbox_unread == 1
+    item = reader.inbox_items[0]
+    assert item["who"] == "Maya Writer" and "check the ATM log" in item["excerpt"]
+    assert item["href"] == f"/agent/tickets/{ticket.id}"
+    events = reader.open_notification(item["id"])
+    assert reader.inbox_unread == 0 and f"/agent/tickets/{ticket.id}" in str(events[-1])  # read, and opened

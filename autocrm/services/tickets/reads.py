@@ -306,7 +306,11 @@ def read_attachment(session: Session, *, actor: Actor, attachment_id: int) -> tu
         raise NotFound(t("Attachment {attachment_id} not found.", attachment_id=attachment_id))
     visible_ticket(session, actor, attachment.ticket_id)
     message = session.get(Message, attachment.message_id) if attachment.message_id else None
-    if message is not None and message.internal and not actor.is_staff:
+    # An image pasted into a message not sent yet is its writer's alone until then.
+    draft = attachment.message_id is None and attachment.uploaded_by_id is not None
+    if (draft and attachment.uploaded_by_id != actor.user_id) or (
+        message is not None and message.internal and not actor.is_staff
+    ):
         raise NotFound(t("Attachment {attachment_id} not found.", attachment_id=attachment_id))
     public = AttachmentPublic(
         id=attachment.id, filename=attachment.filename, content_type=attachment.content_type, size=attachment.size

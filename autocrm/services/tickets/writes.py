@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import filetype
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from autocrm.core.db import stored_id
 from autocrm.core.i18n import ngettext, t
@@ -37,6 +37,7 @@ from autocrm.models.base import utcnow
 from autocrm.services import audit, desk, events, ticket_rules, verification
 from autocrm.services.actor import TICKETS_WRITE, Actor, ActorKind
 from autocrm.services.auth import normalize_email
+from autocrm.services.content import SHOWN_ATTACHMENT as _SHOWN_ATTACHMENT
 from autocrm.services.content import html_to_text, mentions_images, sanitize_html, text_to_html
 from autocrm.services.errors import Conflict, NotFound, PermissionDenied, field_error
 from autocrm.services.inputs import is_valid_id
@@ -46,6 +47,7 @@ from autocrm.services.tickets.reads import Related, public_from, to_public, visi
 from autocrm.services.tickets.shapes import (
     ALLOWED_ATTACHMENT_TYPES,
     MAX_TAGS,
+    PREVIEWABLE_ATTACHMENT_TYPES,
     RATEABLE_CATEGORIES,
     AttachmentPublic,
     CallCreate,
@@ -60,6 +62,8 @@ from autocrm.services.tickets.shapes import (
     TicketUpdate,
 )
 
+# Images pasted into messages not sent yet, per writer and ticket: a cap on what can pile up unsent.
+MAX_UNSENT_IMAGES = 20
 TAG_RE = re.compile(r"^[a-z0-9][a-z0-9_\-:.]{0,49}$")
 
 
@@ -206,13 +210,14 @@ def _resolve_requester(session: Session, actor: Actor, data: TicketCreate, origi
 
 
 def _body_format_for(actor: Actor, data: TicketCreate | MessageCreate) -> str:
-    """Customers write plain text, and their messages come in on the channel the app sees them use: an HTML
-    body or a channel of their choosing is staff's (an agent logging a phone call, an integration's mail)."""
+    """Anyone may write formatted (HTML) bodies, sanitized like all others; customers' messages come in on the
+    channel the app sees them use: a channel of their choosing is staff's (an agent logging a phone call)."""
     if actor.is_staff or actor.is_channel:
         return data.body_format
-    if data.channel is not None or ("body_format" in data.model_fields_set and data.body_format != "text"):
-        raise PermissionDenied(t("Customers write plain text; the channel and an HTML body are set by staff."))
-    return "text"
+    if data.channel is not None:
+        raise PermissionDenied(t("The channel of a message is set by staff."))
+    # Unless a customer says otherwise, what they send is plain text (the API's default format is staff's).
+    return data.body_format if "body_format" in data.model_fields_set else "text"
 
 
 def create_ticket(session: Session, *, actor: Actor, data: TicketCreate) -> TicketPublic:
@@ -433,8 +438,7 @@ def add_message(session: Session, *, actor: Actor, ticket_id: int, data: Message
     # images: which it may show depends on the ticket's attachments.
     images: frozenset[int] = frozenset()
     if body_format == "html" and mentions_images(data.body):
-        attached = session.exec(select(Attachment.id).where(Attachment.ticket_id == ticket_id))
-        images = frozenset(stored_id(attachment_id) for attachment_id in attached)
+        images = _showable_images(session, actor, ticket_id, internal=data.internal)
     body_html, body_text = clean_body(data.body, body_format, images=images)
     ticket = visible_ticket(session, actor, ticket_id, scope=TICKETS_WRITE)
     if data.internal:
@@ -483,6 +487,7 @@ def add_message(session: Session, *, actor: Actor, ticket_id: int, data: Message
     session.add(ticket)
     session.flush()
     message_id = _stored_id(message)
+    inline = _claim_inline_images(session, actor, ticket_id, message_id, body_html) if images else []
     audit.record(
         session,
         actor=actor,
@@ -504,7 +509,15 @@ def add_message(session: Session, *, actor: Actor, ticket_id: int, data: Message
             "changes": audit.plain_changes(changes),
         },
     )
-    # A new message has no attachments yet, and its author is the actor: no read-back.
+    for attachment in inline:
+        events.emit(
+            session,
+            "attachment.added",
+            actor=actor,
+            ticket_id=ticket_id,
+            data={"attachment_id": attachment.id, "message_id": message_id, "content_type": attachment.content_type},
+        )
+    # A new message has no attachments but its pasted images yet, and its author is the actor: no read-back.
     author = None
     if actor.user_id is not None:
         name = actor.name
@@ -619,6 +632,96 @@ def check_attachment(filename: str, data: bytes) -> tuple[str, str]:
         raise field_error("file", t("Files of type {content_type} are not accepted.", content_type=content_type))
     safe_name = re.sub(r"[^\w.\- ()]", "_", filename.replace("\\", "/").rsplit("/", 1)[-1]).strip() or "file"
     return safe_name[:255], content_type
+
+
+def _showable_images(session: Session, actor: Actor, ticket_id: int, *, internal: bool) -> frozenset[int]:
+    """The ticket's image files a new message may show: the writer's own pasted images not yet sent, and the
+    files of messages its readers see (a public reply never shows a note's files: the customer cannot load them)."""
+    rows = session.exec(
+        select(Attachment.id, Attachment.message_id, Attachment.uploaded_by_id, Message.internal)
+        .outerjoin(Message, col(Attachment.message_id) == col(Message.id))
+        .where(Attachment.ticket_id == ticket_id)
+    ).all()
+    return frozenset(
+        stored_id(attachment_id)
+        for attachment_id, message_id, uploaded_by, note in rows
+        if (message_id is None and uploaded_by is not None and uploaded_by == actor.user_id)
+        or (message_id is not None and (internal or not note))
+    )
+
+
+def _claim_inline_images(
+    session: Session, actor: Actor, ticket_id: int, message_id: int, body_html: str
+) -> list[Attachment]:
+    """The writer's pasted images that the sent body shows become that message's attachments (same transaction)."""
+    shown = {int(found) for found in _SHOWN_ATTACHMENT.findall(body_html)}
+    if not shown or actor.user_id is None:
+        return []
+    drafts = list(
+        session.exec(
+            select(Attachment).where(
+                Attachment.ticket_id == ticket_id,
+                col(Attachment.message_id).is_(None),
+                Attachment.uploaded_by_id == actor.user_id,
+                col(Attachment.id).in_(shown),
+            )
+        )
+    )
+    for attachment in drafts:
+        attachment.message_id = message_id
+        session.add(attachment)
+    session.flush()
+    return drafts
+
+
+def add_inline_image(session: Session, *, actor: Actor, ticket_id: int, filename: str, data: bytes) -> AttachmentPublic:
+    """An image pasted or dropped into a message being written on the ticket: stored now (the editor shows it
+    at once), seen only by its writer until the message that shows it is sent and takes it as an attachment."""
+    ticket = visible_ticket(session, actor, ticket_id, scope=TICKETS_WRITE)
+    if actor.user_id is None:
+        raise PermissionDenied(t("Images are pasted by people signed in to the app."))
+    if not ticket_rules.takes_messages(desk.status_of(session, ticket.status).category):
+        raise Conflict(t("This ticket is closed. Open a new ticket instead."))
+    unsent = session.exec(
+        select(func.count())
+        .select_from(Attachment)
+        .where(
+            Attachment.ticket_id == ticket_id,
+            col(Attachment.message_id).is_(None),
+            Attachment.uploaded_by_id == actor.user_id,
+        )
+    ).one()
+    if unsent >= MAX_UNSENT_IMAGES:
+        raise field_error(
+            "file", t("Send the message first: it holds {count} images at most.", count=MAX_UNSENT_IMAGES)
+        )
+    safe_name, content_type = check_attachment(filename or "image", data)
+    if content_type not in PREVIEWABLE_ATTACHMENT_TYPES:
+        raise field_error("file", t("Paste a PNG, JPEG, GIF or WebP image; attach other files instead."))
+    key = get_file_store().put(data)
+    attachment = Attachment(
+        ticket_id=ticket_id,
+        message_id=None,
+        filename=safe_name[:255],
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        storage_key=key,
+        uploaded_by_id=actor.user_id,
+    )
+    session.add(attachment)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="attachment.create",
+        object_type="ticket",
+        object_id=ticket_id,
+        changes={"attachment": (None, {"id": attachment.id, "filename": attachment.filename, "size": attachment.size})},
+    )
+    return AttachmentPublic(
+        id=_stored_id(attachment), filename=attachment.filename, content_type=content_type, size=len(data)
+    )
 
 
 def add_attachment(
