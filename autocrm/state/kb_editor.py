@@ -413,6 +413,17 @@ class KbHistoryState(StaffState):
         self.loaded = True
         return None
 
+    def _refresh_for_language(self) -> None:
+        """The versions' words (status, relative times) in the new language; the compared pair stays."""
+        actor, _ = self._actor(STAFF)
+        if actor is None or not self.allowed or not self.article_id:
+            return
+        pair = (self.from_version, self.to_version)
+        self._fetch(actor, self.article_id)
+        if pair != (self.from_version, self.to_version):
+            self.from_version, self.to_version = pair
+            self._diff(actor)
+
     def _fetch(self, actor: Actor, article_id: int | None) -> None:
         if article_id is None:
             self.not_found = True

@@ -123,6 +123,29 @@ def test_an_editor_drafts_publishes_changes_and_translates_an_article(open_ui, u
     ui.page.wait_for_url(re.compile(r".*/agent/kb/articles/\d+\?locale=es$"))
     expect(ui.page.locator(".kb-staff-title")).to_have_text(f"Exportar sus facturas {word}")
 
+    # Archived, the Spanish one leaves the help centre and waits in the editors' list; then it is deleted.
+    ui.page.locator(".kb-edit-article").click()
+    ui.page.wait_for_url(re.compile(r".*/agent/kb/articles/\d+/edit$"))
+    ui.wait_ready(".kb-status-archived")
+    ui.page.locator(".kb-status-archived").click()
+    expect(ui.page.locator(".kb-ed-save")).to_have_text("Archive")
+    ui.page.locator(".kb-ed-save").click()
+    ui.toast("Archived: it is out of the help centre and search; its history is kept.")
+    ui.goto("/agent/kb")
+    archived = ui.page.locator(".kb-staff-unpublished").filter(has_text="Exportar sus facturas")
+    archived.wait_for()
+    expect(archived).to_contain_text("Archived")
+    ui.shoot("kb-agent-kb-editor")
+    archived.click()
+    ui.page.wait_for_url(re.compile(r".*/agent/kb/articles/\d+/edit$"))
+    ui.wait_ready(".kb-ed-delete")
+    ui.page.locator(".kb-ed-delete").click()
+    expect(ui.page.locator(".confirm-dialog")).to_contain_text("Delete “Exportar sus facturas")
+    ui.page.locator(".kb-confirm-delete").click()
+    ui.page.wait_for_url("**/agent/kb")
+    ui.toast("Article deleted, with its history.")
+    expect(ui.page.locator(".kb-staff-unpublished").filter(has_text="Exportar sus facturas")).to_have_count(0)
+
     # The editors' list of missing translations: German still lacks it.
     ui.goto("/agent/kb")
     ui.wait_ready(".kb-missing-link")
@@ -134,10 +157,12 @@ def test_an_editor_drafts_publishes_changes_and_translates_an_article(open_ui, u
     row = ui.page.locator(".kb-missing").filter(has_text=title)
     expect(row).to_have_count(1)
     ui.shoot("kb-missing-translations")
+    # Spanish lacks it again, since its translation was deleted; the row's button opens the editor.
     ui.page.locator(".kb-missing-tab-es").click()
     ui.page.wait_for_url("**/agent/kb/translations?locale=es")
-    ui.wait_ready(".kb-missing-tab-es[aria-pressed=true]")
-    expect(ui.page.locator(".kb-missing").filter(has_text=title)).to_have_count(0)
+    ui.page.locator(".kb-missing").filter(has_text=title).locator(".kb-missing-translate").click()
+    ui.page.wait_for_url(f"**/agent/kb/new?translation_of={article_id}&locale=es")
+    ui.wait_ready(".kb-translating")
 
 
 def test_an_agent_who_is_no_editor_sees_no_way_to_write(open_ui):
