@@ -57,6 +57,11 @@ HELP_CATEGORY = "/help/categories/[category]"
 HELP_ARTICLE = "/help/articles/[article]"
 AGENT_KB = "/agent/kb"
 AGENT_KB_ARTICLE = "/agent/kb/articles/[article]"
+# The editors' pages: a new article (or translation), a change, the version history, the missing translations.
+AGENT_KB_NEW = "/agent/kb/new"
+AGENT_KB_EDIT = "/agent/kb/articles/[article]/edit"
+AGENT_KB_HISTORY = "/agent/kb/articles/[article]/history"
+AGENT_KB_MISSING = "/agent/kb/translations"
 
 
 def _article_ref(article_id: int | str, slug: str) -> str:
@@ -74,6 +79,14 @@ def help_category(slug: str) -> str:
 
 def agent_kb_article(article_id: int | str, slug: str = "") -> str:
     return f"/agent/kb/articles/{_article_ref(article_id, slug)}"
+
+
+def agent_kb_article_edit(article_id: int | str) -> str:
+    return f"/agent/kb/articles/{article_id}/edit"
+
+
+def agent_kb_article_history(article_id: int | str) -> str:
+    return f"/agent/kb/articles/{article_id}/history"
 
 
 def agent_ticket(ticket_id: int | str) -> str:

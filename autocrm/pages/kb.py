@@ -14,6 +14,7 @@ from autocrm.components.i18n import tr, tr_n
 from autocrm.components.layout import agent_shell, portal_shell
 from autocrm.components.panel import panel
 from autocrm.core.i18n import N_
+from autocrm.pages.kb_editor import translations_panel
 from autocrm.pages.registry import page
 from autocrm.state.kb import (
     AgentKbArticleState,
@@ -503,11 +504,55 @@ def _staff_recent(row: Any) -> rx.Component:
     )
 
 
+def _staff_unpublished(row: Any) -> rx.Component:
+    return rx.link(
+        rx.flex(
+            rx.icon("file-pen-line", size=15, color="var(--gray-9)", flex_shrink="0"),
+            rx.text(row["title"], size="2", weight="medium", flex="1", min_width="0"),
+            rx.cond(
+                row["draft"],
+                rx.badge(tr("Draft"), color_scheme="amber", size="1"),
+                rx.badge(tr("Archived"), color_scheme="gray", size="1"),
+            ),
+            rx.badge(row["language"], color_scheme="gray", variant="soft", size="1"),
+            time_ago(row["updated_rel"], row["updated_exact"], size="1"),
+            align="center",
+            spacing="3",
+            padding="10px 14px",
+            border_bottom="1px solid var(--gray-4)",
+            _hover={"background": "var(--gray-2)"},
+            wrap="wrap",
+        ),
+        href=row["url"],
+        underline="none",
+        color="inherit",
+        display="block",
+        class_name="kb-staff-unpublished",
+    )
+
+
 @page(route=routes.AGENT_KB, title=N_("Knowledge base · AutoCRM"), on_load=AgentKbState.load)
 def agent_kb() -> rx.Component:
     s: Any = AgentKbState  # Vars at compile time
     return agent_shell(
         rx.flex(
+            rx.cond(
+                s.editor,
+                rx.flex(
+                    rx.link(
+                        rx.button(rx.icon("plus", size=15), tr("New article"), size="2"),
+                        href=routes.AGENT_KB_NEW,
+                        class_name="kb-new-article",
+                    ),
+                    rx.link(
+                        rx.button(rx.icon("languages", size=15), tr("Missing translations"), variant="soft", size="2"),
+                        href=routes.AGENT_KB_MISSING,
+                        class_name="kb-missing-link",
+                    ),
+                    spacing="2",
+                    wrap="wrap",
+                ),
+            ),
             _search_box(s, form_id="agent-kb-search", placeholder=tr("Search every article, internal ones too…")),
             rx.cond(
                 ~s.loaded,
@@ -533,6 +578,15 @@ def agent_kb() -> rx.Component:
                     ),
                 ),
             ),
+            rx.cond(
+                s.loaded & ~s.searched & (s.unpublished.length() > 0),
+                rx.flex(
+                    rx.text(tr("Drafts and archived (editors only)"), size="2", weight="medium", color_scheme="gray"),
+                    panel(rx.foreach(s.unpublished, _staff_unpublished)),
+                    direction="column",
+                    spacing="2",
+                ),
+            ),
             direction="column",
             spacing="4",
             max_width="920px",
@@ -552,7 +606,7 @@ def _fact(label: Any, value: Any, css: str) -> rx.Component:
 
 @page(route=routes.AGENT_KB_ARTICLE, title=N_("Article · AutoCRM"), on_load=AgentKbArticleState.load)
 def agent_kb_article() -> rx.Component:
-    s = AgentKbArticleState
+    s: Any = AgentKbArticleState  # Vars at compile time
     a = s.article
     return agent_shell(
         rx.cond(
@@ -569,12 +623,34 @@ def agent_kb_article() -> rx.Component:
                     )
                 ),
                 rx.flex(
-                    rx.link(
-                        rx.flex(rx.icon("arrow-left", size=14), tr("Knowledge base"), align="center", spacing="1"),
-                        href=routes.AGENT_KB,
-                        size="2",
-                        color_scheme="gray",
-                        underline="none",
+                    rx.flex(
+                        rx.link(
+                            rx.flex(rx.icon("arrow-left", size=14), tr("Knowledge base"), align="center", spacing="1"),
+                            href=routes.AGENT_KB,
+                            size="2",
+                            color_scheme="gray",
+                            underline="none",
+                        ),
+                        rx.cond(
+                            a["edit_url"],
+                            rx.flex(
+                                rx.link(
+                                    rx.button(rx.icon("history", size=14), tr("History"), variant="soft", size="2"),
+                                    href=a["history_url"].to(str),
+                                    class_name="kb-history-link",
+                                ),
+                                rx.link(
+                                    rx.button(rx.icon("pencil", size=14), tr("Edit"), size="2"),
+                                    href=a["edit_url"].to(str),
+                                    class_name="kb-edit-article",
+                                ),
+                                spacing="2",
+                            ),
+                        ),
+                        justify="between",
+                        align="center",
+                        wrap="wrap",
+                        gap="8px",
                     ),
                     rx.flex(
                         rx.cond(
@@ -614,7 +690,14 @@ def agent_kb_article() -> rx.Component:
                     ),
                     panel(
                         rx.flex(
-                            rx.heading(a["title"], size="6", weight="bold", as_="h1", custom_attrs={"dir": "auto"}),
+                            rx.heading(
+                                a["title"],
+                                size="6",
+                                weight="bold",
+                                as_="h1",
+                                class_name="kb-staff-title",
+                                custom_attrs={"dir": "auto"},
+                            ),
                             rx.flex(
                                 rx.text(tr("Updated"), size="1", color_scheme="gray"),
                                 time_ago(a["updated_rel"], a["updated_exact"], size="1"),
@@ -626,6 +709,10 @@ def agent_kb_article() -> rx.Component:
                             spacing="3",
                         ),
                         padding=["16px", "24px", "28px 32px"],
+                    ),
+                    rx.cond(
+                        (s.translations.length() > 0) | (s.missing_locales.length() > 0),
+                        translations_panel(s.translations, s.missing_locales),
                     ),
                     direction="column",
                     spacing="3",

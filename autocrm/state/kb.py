@@ -24,8 +24,9 @@ from autocrm.services.actor import Actor
 from autocrm.services.ai import suggestions
 from autocrm.services.errors import NotFound
 from autocrm.services.kb import FeedbackCreate, reading
+from autocrm.services.kb.articles import may_edit
 from autocrm.services.users import UserPublic
-from autocrm.state import live
+from autocrm.state import kb_editor, live
 from autocrm.state.format import exact_time, form_text, relative_time
 from autocrm.state.roles import STAFF
 from autocrm.state.session import Form, SessionState
@@ -267,6 +268,9 @@ class AgentKbState(StaffState):
     recent: list[dict[str, Any]] = []
     searched: bool = False
     loaded: bool = False
+    editor: bool = False  # may write: the "New article" and "Missing translations" links
+    # Editors only: their drafts and archived articles, which the reading pages never show.
+    unpublished: list[dict[str, Any]] = []
 
     @rx.event
     def load(self):
@@ -277,8 +281,33 @@ class AgentKbState(StaffState):
         self._load_counts(actor)
         self.query = self.router.url.query_parameters.get("q", "")[:MAX_QUERY]
         self._fetch(actor)
+        self._fetch_unpublished(actor)
         self.loaded = True
         return None
+
+    def _fetch_unpublished(self, actor: Actor) -> None:
+        with read_session() as session:
+            self.editor = may_edit(session, actor)
+            if not self.editor:
+                self.unpublished = []
+                return
+            rows = [
+                *kb.list_articles(session, actor=actor, status="draft", limit=30),
+                *kb.list_articles(session, actor=actor, status="archived", limit=30),
+            ]
+        self.unpublished = [
+            {
+                "id": a.id,
+                "title": a.title,
+                "internal": a.visibility == "internal",
+                "draft": a.status == "draft",
+                "language": i18n.LOCALE_NAMES.get(a.locale, a.locale),
+                "url": routes.agent_kb_article_edit(a.id),
+                "updated_rel": relative_time(a.updated_at),
+                "updated_exact": exact_time(a.updated_at),
+            }
+            for a in sorted(rows, key=lambda a: a.updated_at, reverse=True)
+        ]
 
     def _fetch(self, actor: Actor) -> None:
         locale = self.locale or i18n.default_locale()
@@ -327,6 +356,9 @@ class AgentKbArticleState(StaffState):
     article: dict[str, Any] = {}
     loaded: bool = False
     not_found: bool = False
+    # Its translations the reader may see (editors: drafts too), and for editors the languages it lacks.
+    translations: list[dict[str, Any]] = []
+    missing_locales: list[dict[str, str]] = []
 
     @rx.event
     def load(self):
@@ -337,15 +369,23 @@ class AgentKbArticleState(StaffState):
         self._load_counts(actor)
         self.loaded, self.not_found = False, False
         ref = (self.router.url.path or "").rstrip("/").rsplit("/", 1)[-1]
+        # A translation's link names its language (`?locale=es`): else the reader's language decides.
+        asked = str(self.router.url.query_parameters.get("locale", ""))
+        locale = asked if asked in i18n.LOCALE_NAMES else self.locale or i18n.default_locale()
+        self.translations, self.missing_locales = [], []
         try:
             with read_session() as session:
-                article = reading.staff_article(
-                    session, actor=actor, ref=ref, locale=self.locale or i18n.default_locale()
-                )
+                article = reading.staff_article(session, actor=actor, ref=ref, locale=locale)
                 deflected = _recent_deflections(session, actor, article)
+                whole = kb.get_article(session, actor=actor, article_id=article.id)
         except NotFound:
             self.article, self.not_found = {}, True
         else:
-            self.article = _staff_article_row(article) | {"deflections": i18n.format_number(deflected)}
+            self.article = _staff_article_row(article) | {
+                "deflections": i18n.format_number(deflected),
+                "edit_url": routes.agent_kb_article_edit(article.id) if article.editor else "",
+                "history_url": routes.agent_kb_article_history(article.id) if article.editor else "",
+            }
+            self.translations, self.missing_locales = kb_editor.translation_rows(whole, editor=article.editor)
         self.loaded = True
         return None

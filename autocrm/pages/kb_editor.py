@@ -1,0 +1,698 @@
+"""The editors' knowledge-base pages: write an article or a translation, its version history with a diff, and
+the translations still missing per language. Editors only: anyone else is told who may write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from autocrm import routes
+from autocrm.components.badges import time_ago
+from autocrm.components.confirm import confirm_dialog
+from autocrm.components.forms import empty_state, field, field_error, form_callout, invalid, skeleton_rows
+from autocrm.components.i18n import tr
+from autocrm.components.layout import agent_shell
+from autocrm.components.panel import panel
+from autocrm.core.i18n import N_
+from autocrm.pages.registry import page
+from autocrm.state.kb_editor import NONE, KbEditorState, KbHistoryState, KbMissingState
+
+S: Any = KbEditorState  # Vars at compile time
+
+
+def _back(href: Any, label: Any) -> rx.Component:
+    return rx.link(
+        rx.flex(rx.icon("arrow-left", size=14), label, align="center", spacing="1"),
+        href=href,
+        size="2",
+        color_scheme="gray",
+        underline="none",
+        class_name="kb-back",
+    )
+
+
+def _not_editor() -> rx.Component:
+    return panel(
+        empty_state(
+            "lock",
+            tr("Only knowledge-base editors write articles"),
+            tr("An admin can make you an editor. You can still read and search every article."),
+            rx.link(rx.button(tr("Back to the knowledge base"), variant="soft"), href=routes.AGENT_KB),
+        )
+    )
+
+
+def _gone() -> rx.Component:
+    return panel(
+        empty_state(
+            "file-question",
+            tr("Article not found"),
+            tr("It may have been deleted."),
+            rx.link(rx.button(tr("Back to the knowledge base"), variant="soft"), href=routes.AGENT_KB),
+        )
+    )
+
+
+# ---- the editor ----------------------------------------------------------------------------------------------
+
+
+def body_field(*, name: str, value: Any, key: Any, invalid_: Any) -> rx.Component:
+    """The article's body. For now a text area taking HTML or plain paragraphs (a blank line apart); the
+    rich-text editor replaces this one function: it must submit the HTML as the form field `name`."""
+    return rx.text_area(
+        name=name,
+        id="kb-ed-body",
+        default_value=value,
+        key=key,
+        rows="10",
+        min_height=rx.breakpoints(initial="200px", md="330px"),
+        width="100%",
+        resize="vertical",
+        font_family="var(--code-font-family, ui-monospace, monospace)",
+        font_size="13px",
+        placeholder=tr("Write the answer. Plain paragraphs a blank line apart, or HTML."),
+        custom_attrs={"aria-invalid": invalid_, "dir": "auto", "spellcheck": "true"},
+    )
+
+
+def _select(which: str, value: Any, options: Any, *, none_label: str | None = None, disabled: Any = False) -> Any:
+    items = [rx.select.item(tr(none_label), value=NONE)] if none_label else []
+    return rx.select.root(
+        rx.select.trigger(id=f"kb-ed-{which}", width="100%", class_name=f"kb-ed-{which}"),
+        rx.select.content(*items, rx.foreach(options, lambda o: rx.select.item(o["label"], value=o["value"]))),
+        value=value,
+        on_change=lambda v: S.set_pick(which, v),
+        disabled=disabled,
+    )
+
+
+def _status_choice() -> rx.Component:
+    hint = rx.match(
+        S.ed_status,
+        ("published", tr("In the help centre and its search (staff only when internal).")),
+        ("archived", tr("Out of the help centre and search; kept with its history.")),
+        tr("Only editors see a draft. Customers do not."),
+    )
+    return rx.flex(
+        rx.text(tr("Status"), size="2", weight="medium"),
+        rx.radio_group.root(
+            rx.flex(
+                rx.radio_group.item(tr("Draft"), value="draft", class_name="kb-status-draft"),
+                rx.radio_group.item(tr("Published"), value="published", class_name="kb-status-published"),
+                rx.radio_group.item(tr("Archived"), value="archived", class_name="kb-status-archived"),
+                spacing="4",
+                wrap="wrap",
+            ),
+            value=S.ed_status,
+            on_change=lambda v: S.set_pick("status", v),
+            size="2",
+        ),
+        rx.text(hint, size="1", color_scheme="gray", class_name="kb-status-hint"),
+        direction="column",
+        gap="6px",
+    )
+
+
+def _visibility_choice() -> rx.Component:
+    return rx.flex(
+        rx.text(tr("Who may read it"), size="2", weight="medium"),
+        rx.radio_group.root(
+            rx.flex(
+                rx.radio_group.item(tr("Public"), value="public", class_name="kb-vis-public"),
+                rx.radio_group.item(tr("Internal: staff only"), value="internal", class_name="kb-vis-internal"),
+                spacing="4",
+                wrap="wrap",
+            ),
+            value=S.ed_visibility,
+            on_change=lambda v: S.set_pick("visibility", v),
+            size="2",
+        ),
+        direction="column",
+        gap="6px",
+    )
+
+
+def _translation_link(row: Any, link: str) -> rx.Component:
+    return rx.flex(
+        rx.badge(row["locale"].to(str).upper(), color_scheme="gray", variant="soft", flex_shrink="0"),
+        rx.link(row["language"], href=row[link].to(str), size="2", flex="1", min_width="0"),
+        rx.cond(
+            row["published"],
+            rx.badge(tr("Published"), color_scheme="green", size="1"),
+            rx.badge(rx.cond(row["status"] == "draft", tr("Draft"), tr("Archived")), color_scheme="gray", size="1"),
+        ),
+        align="center",
+        spacing="2",
+        class_name="kb-translation",
+    )
+
+
+def _translate_button(row: Any) -> rx.Component:
+    return rx.link(
+        rx.button(
+            rx.icon("languages", size=14),
+            tr("Translate into {language}", language=row["language"]),
+            variant="soft",
+            size="1",
+            type="button",
+        ),
+        href=row["url"].to(str),
+        class_name=rx.Var.create("kb-translate kb-translate-") + row["locale"].to(str),
+    )
+
+
+def translations_panel(translations: Any, missing: Any, *, link: str = "url") -> rx.Component:
+    """An article's translations by language (each row's `link`: its reading page, or its editor), and a
+    "Translate into …" per missing language (the state lists those for editors only)."""
+    return panel(
+        rx.flex(
+            rx.text(tr("Translations"), size="2", weight="medium"),
+            rx.cond(
+                translations.length() > 0,
+                rx.flex(
+                    rx.foreach(translations, lambda row: _translation_link(row, link)), direction="column", spacing="2"
+                ),
+                rx.text(tr("None yet."), size="2", color_scheme="gray"),
+            ),
+            rx.cond(
+                missing.length() > 0,
+                rx.flex(rx.foreach(missing, _translate_button), spacing="2", wrap="wrap"),
+            ),
+            direction="column",
+            spacing="3",
+        ),
+        padding="14px 16px",
+        class_name="kb-translations",
+    )
+
+
+def _editor_form() -> rx.Component:
+    errors = S.errors
+    main = rx.flex(
+        form_callout(S.form_error),
+        rx.cond(
+            S.translation_of != 0,
+            rx.callout(
+                tr(
+                    "Translating “{title}” ({language}): replace the text with the translation, then save.",
+                    title=S.source_title,
+                    language=S.source_language,
+                ),
+                icon="languages",
+                color_scheme="blue",
+                size="1",
+                class_name="kb-translating",
+            ),
+        ),
+        field(
+            tr("Title"),
+            rx.input(
+                name="title",
+                id="kb-ed-title",
+                default_value=S.ed_title,
+                key=S.form_key,
+                max_length=200,
+                size="3",
+                custom_attrs={"aria-invalid": invalid(errors, "title"), "dir": "auto"},
+            ),
+            error=errors.get("title", ""),
+            html_for="kb-ed-title",
+        ),
+        field(
+            tr("Body"),
+            body_field(name="body", value=S.ed_body, key=S.form_key, invalid_=invalid(errors, "body")),
+            error=errors.get("body", ""),
+            hint=tr("Headings (<h2>) split the article into the passages search and the chatbot quote."),
+            html_for="kb-ed-body",
+        ),
+        field(
+            tr("Tags"),
+            rx.input(
+                name="tags",
+                id="kb-ed-tags",
+                default_value=S.ed_tags,
+                key=S.form_key,
+                placeholder=tr("password, login"),
+                max_length=900,
+            ),
+            error=errors.get("tags", ""),
+            hint=tr("Separate them with commas."),
+            html_for="kb-ed-tags",
+        ),
+        direction="column",
+        spacing="4",
+        min_width="0",
+    )
+    side = rx.flex(
+        panel(
+            rx.flex(
+                _status_choice(),
+                field_error(errors.get("status", "")),
+                _visibility_choice(),
+                field(
+                    tr("Language"),
+                    _select("locale", S.ed_locale, S.locale_options, disabled=~S.is_new),
+                    error=errors.get("locale", ""),
+                    hint=rx.cond(S.is_new, "", tr("Translate it into another language instead.")),
+                    html_for="kb-ed-locale",
+                ),
+                field(
+                    tr("Category"),
+                    _select("category", S.ed_category, S.category_options, none_label=N_("No category")),
+                    error=errors.get("category_id", ""),
+                    html_for="kb-ed-category",
+                ),
+                rx.button(
+                    rx.icon("check", size=15),
+                    S.save_label,
+                    type="submit",
+                    size="3",
+                    width="100%",
+                    class_name="kb-ed-save",
+                ),
+                rx.cond(
+                    S.view_url,
+                    rx.flex(
+                        rx.link(tr("View it"), href=S.view_url, size="2", class_name="kb-ed-view"),
+                        rx.cond(
+                            S.public_url,
+                            rx.link(tr("Open in the help centre"), href=S.public_url, size="2", is_external=True),
+                        ),
+                        spacing="4",
+                        wrap="wrap",
+                        justify="center",
+                    ),
+                ),
+                direction="column",
+                spacing="4",
+            ),
+            padding="16px",
+        ),
+        rx.cond(
+            ~S.is_new,
+            translations_panel(S.translations, S.missing_locales, link="edit_url"),
+        ),
+        direction="column",
+        spacing="3",
+        min_width="0",
+    )
+    return rx.form(
+        rx.grid(
+            main,
+            side,
+            columns=rx.breakpoints(initial="1", md="minmax(0, 1fr) 300px"),
+            align_items="start",
+            gap="20px",
+            width="100%",
+        ),
+        on_submit=S.save,
+        reset_on_submit=False,
+        id="kb-editor",
+        width="100%",
+    )
+
+
+def _editor_page() -> rx.Component:
+    history_url = rx.Var.create("/agent/kb/articles/") + S.article_id.to(str) + "/history"
+    return agent_shell(
+        rx.cond(
+            ~S.loaded,
+            skeleton_rows(6),
+            rx.cond(
+                ~S.allowed,
+                _not_editor(),
+                rx.cond(
+                    S.not_found,
+                    _gone(),
+                    rx.flex(
+                        rx.flex(
+                            _back(routes.AGENT_KB, tr("Knowledge base")),
+                            rx.cond(
+                                ~S.is_new,
+                                rx.flex(
+                                    rx.link(
+                                        rx.button(rx.icon("history", size=14), tr("History"), variant="soft", size="2"),
+                                        href=history_url,
+                                        class_name="kb-ed-history",
+                                    ),
+                                    rx.button(
+                                        rx.icon("trash-2", size=14),
+                                        tr("Delete"),
+                                        variant="soft",
+                                        color_scheme="red",
+                                        size="2",
+                                        type="button",
+                                        on_click=S.ask_delete,
+                                        class_name="kb-ed-delete",
+                                    ),
+                                    spacing="2",
+                                ),
+                            ),
+                            justify="between",
+                            align="center",
+                            wrap="wrap",
+                            gap="8px",
+                        ),
+                        _editor_form(),
+                        confirm_dialog(
+                            S,
+                            description=tr(
+                                "Its versions and readers' feedback go with it, and links to it stop working. "
+                                "To take it out of the help centre but keep it, archive it instead."
+                            ),
+                            confirm_label=tr("Delete for good"),
+                            on_confirm=S.confirm_delete,
+                            class_name="kb-confirm-delete",
+                        ),
+                        direction="column",
+                        spacing="4",
+                        max_width="1120px",
+                        width="100%",
+                    ),
+                ),
+            ),
+        ),
+        title=rx.cond(
+            S.is_new, rx.cond(S.translation_of != 0, tr("New translation"), tr("New article")), tr("Edit article")
+        ),
+    )
+
+
+@page(route=routes.AGENT_KB_NEW, title=N_("New article · AutoCRM"), on_load=KbEditorState.load)
+def kb_new() -> rx.Component:
+    return _editor_page()
+
+
+@page(route=routes.AGENT_KB_EDIT, title=N_("Edit article · AutoCRM"), on_load=KbEditorState.load)
+def kb_edit() -> rx.Component:
+    return _editor_page()
+
+
+# ---- history ---------------------------------------------------------------------------------------------------
+
+H: Any = KbHistoryState
+
+
+def _version_row(row: Any) -> rx.Component:
+    return rx.flex(
+        rx.badge("v", row["number"], color_scheme="indigo", variant="soft", flex_shrink="0"),
+        rx.flex(
+            rx.text(row["title"], size="2", weight="medium", custom_attrs={"dir": "auto"}),
+            rx.flex(
+                rx.text(row["author"], size="1", color_scheme="gray"),
+                rx.text("·", size="1", color_scheme="gray"),
+                time_ago(row["when_rel"], row["when_exact"], size="1"),
+                rx.cond(row["status"], rx.text("· ", row["status"], size="1", color_scheme="gray")),
+                spacing="1",
+                align="center",
+                wrap="wrap",
+            ),
+            direction="column",
+            spacing="1",
+            flex="1",
+            min_width="0",
+        ),
+        rx.cond(
+            row["number"].to(int) > 1,
+            rx.button(
+                tr("Changes"),
+                variant="ghost",
+                size="1",
+                on_click=H.compare(row["number"]),
+                class_name="kb-version-compare",
+            ),
+        ),
+        align="center",
+        spacing="3",
+        padding="10px 14px",
+        border_bottom="1px solid var(--gray-4)",
+        class_name="kb-version",
+    )
+
+
+_DIFF_STYLE = {
+    "added": {"background": "var(--green-3)", "color": "var(--green-12)", "border_left": "3px solid var(--green-9)"},
+    "removed": {"background": "var(--red-3)", "color": "var(--red-12)", "border_left": "3px solid var(--red-9)"},
+    "hunk": {"background": "var(--gray-3)", "color": "var(--gray-10)", "border_left": "3px solid var(--gray-6)"},
+    "same": {"background": "transparent", "color": "var(--gray-12)", "border_left": "3px solid transparent"},
+}
+
+
+def _unseen(text: Any) -> rx.Component:
+    """Words for screen readers only (the colour says it to the eye)."""
+    return rx.el.span(
+        text,
+        position="absolute",
+        width="1px",
+        height="1px",
+        overflow="hidden",
+        clip="rect(0 0 0 0)",
+        white_space="nowrap",
+    )
+
+
+def _diff_line(row: Any) -> rx.Component:
+    def styled(prop: str) -> Any:
+        return rx.match(row["kind"], *[(kind, style[prop]) for kind, style in _DIFF_STYLE.items()], "inherit")
+
+    return rx.flex(
+        rx.text(
+            rx.match(row["kind"], ("added", "+"), ("removed", "−"), ("hunk", "⋯"), " "),
+            width="14px",
+            flex_shrink="0",
+            weight="bold",
+            custom_attrs={"aria-hidden": "true"},
+        ),
+        rx.text(row["text"], flex="1", min_width="0", white_space="pre-wrap", overflow_wrap="anywhere"),
+        rx.cond(row["kind"] == "added", _unseen(tr("Added"))),
+        rx.cond(row["kind"] == "removed", _unseen(tr("Removed"))),
+        padding="3px 10px",
+        gap="6px",
+        font_family="var(--code-font-family, ui-monospace, monospace)",
+        font_size="13px",
+        line_height="1.5",
+        background=styled("background"),
+        color=styled("color"),
+        border_left=styled("border_left"),
+        class_name=rx.Var.create("kb-diff-line kb-diff-") + row["kind"].to(str),
+    )
+
+
+def _version_pick(which: str, value: Any) -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(aria_label=tr("From") if which == "from" else tr("To"), class_name=f"kb-diff-{which}"),
+        rx.select.content(rx.foreach(H.version_options, lambda o: rx.select.item(o["label"], value=o["value"]))),
+        value=value,
+        on_change=lambda v: H.pick(which, v),
+    )
+
+
+def _diff_panel() -> rx.Component:
+    return panel(
+        rx.flex(
+            rx.flex(
+                rx.text(tr("Compare"), size="2", weight="medium"),
+                _version_pick("from", H.from_version),
+                rx.icon("arrow-right", size=14, color="var(--gray-9)"),
+                _version_pick("to", H.to_version),
+                align="center",
+                spacing="2",
+                wrap="wrap",
+            ),
+            rx.flex(
+                rx.flex(
+                    rx.box(width="10px", height="10px", background="var(--red-9)", border_radius="2px"),
+                    rx.text(tr("Removed"), size="1"),
+                    align="center",
+                    spacing="1",
+                ),
+                rx.flex(
+                    rx.box(width="10px", height="10px", background="var(--green-9)", border_radius="2px"),
+                    rx.text(tr("Added"), size="1"),
+                    align="center",
+                    spacing="1",
+                ),
+                spacing="4",
+                color="var(--gray-11)",
+            ),
+            field_error(H.diff_error),
+            rx.cond(
+                H.same_versions,
+                rx.text(tr("Pick two different versions to see what changed."), size="2", color_scheme="gray"),
+                rx.cond(
+                    H.no_changes,
+                    rx.text(
+                        tr("The title and text are the same in both (only settings changed)."),
+                        size="2",
+                        color_scheme="gray",
+                    ),
+                    rx.flex(
+                        rx.cond(
+                            H.title_diff.length() > 0,
+                            rx.flex(
+                                rx.text(tr("Title"), size="1", weight="medium", color_scheme="gray"),
+                                rx.box(
+                                    rx.foreach(H.title_diff, _diff_line),
+                                    border="1px solid var(--gray-5)",
+                                    border_radius="var(--radius-2)",
+                                    overflow="hidden",
+                                ),
+                                direction="column",
+                                spacing="1",
+                            ),
+                        ),
+                        rx.cond(
+                            H.body_diff.length() > 0,
+                            rx.flex(
+                                rx.text(tr("Text"), size="1", weight="medium", color_scheme="gray"),
+                                rx.box(
+                                    rx.foreach(H.body_diff, _diff_line),
+                                    border="1px solid var(--gray-5)",
+                                    border_radius="var(--radius-2)",
+                                    overflow="hidden",
+                                ),
+                                direction="column",
+                                spacing="1",
+                            ),
+                        ),
+                        direction="column",
+                        spacing="3",
+                        class_name="kb-diff",
+                    ),
+                ),
+            ),
+            direction="column",
+            spacing="3",
+        ),
+        padding="16px",
+    )
+
+
+@page(route=routes.AGENT_KB_HISTORY, title=N_("Article history · AutoCRM"), on_load=KbHistoryState.load)
+def kb_history() -> rx.Component:
+    return agent_shell(
+        rx.cond(
+            ~H.loaded,
+            skeleton_rows(6),
+            rx.cond(
+                ~H.allowed,
+                _not_editor(),
+                rx.cond(
+                    H.not_found,
+                    _gone(),
+                    rx.flex(
+                        _back(H.edit_link, tr("Back to the editor")),
+                        rx.heading(H.title, size="5", weight="bold", custom_attrs={"dir": "auto"}),
+                        rx.grid(
+                            _diff_panel(),
+                            rx.flex(
+                                rx.text(tr("Versions"), size="2", weight="medium", color_scheme="gray"),
+                                panel(rx.foreach(H.versions, _version_row), class_name="kb-versions"),
+                                direction="column",
+                                spacing="2",
+                                min_width="0",
+                            ),
+                            columns=rx.breakpoints(initial="1", md="minmax(0, 1fr) 320px"),
+                            align_items="start",
+                            gap="20px",
+                            width="100%",
+                        ),
+                        direction="column",
+                        spacing="4",
+                        max_width="1120px",
+                        width="100%",
+                    ),
+                ),
+            ),
+        ),
+        title=tr("History"),
+    )
+
+
+# ---- missing translations ------------------------------------------------------------------------------------
+
+M: Any = KbMissingState
+
+
+def _missing_row(row: Any) -> rx.Component:
+    return rx.flex(
+        rx.flex(
+            rx.link(
+                row["title"], href=row["source_url"].to(str), size="2", weight="medium", custom_attrs={"dir": "auto"}
+            ),
+            rx.text(tr("Written in {language}", language=row["source_language"]), size="1", color_scheme="gray"),
+            direction="column",
+            spacing="1",
+            flex="1",
+            min_width="0",
+        ),
+        rx.link(
+            rx.button(rx.icon("languages", size=14), tr("Translate"), variant="soft", size="2"),
+            href=row["translate_url"].to(str),
+            class_name="kb-missing-translate",
+        ),
+        align="center",
+        spacing="3",
+        padding="10px 14px",
+        border_bottom="1px solid var(--gray-4)",
+        class_name="kb-missing",
+    )
+
+
+def _locale_tab(tab: Any) -> rx.Component:
+    chosen = M.chosen == tab["value"]
+    return rx.button(
+        tab["label"],
+        rx.badge(tab["count"], size="1", variant=rx.cond(chosen, "solid", "soft"), color_scheme="gray"),
+        variant=rx.cond(chosen, "solid", "soft"),
+        color_scheme=rx.cond(chosen, "indigo", "gray"),
+        size="2",
+        on_click=M.choose(tab["value"]),
+        class_name=rx.Var.create("kb-missing-tab kb-missing-tab-") + tab["value"].to(str),
+        custom_attrs={"aria-pressed": rx.cond(chosen, "true", "false")},
+    )
+
+
+@page(route=routes.AGENT_KB_MISSING, title=N_("Missing translations · AutoCRM"), on_load=KbMissingState.load)
+def kb_missing() -> rx.Component:
+    return agent_shell(
+        rx.cond(
+            ~M.loaded,
+            skeleton_rows(6),
+            rx.cond(
+                ~M.allowed,
+                _not_editor(),
+                rx.flex(
+                    _back(routes.AGENT_KB, tr("Knowledge base")),
+                    rx.text(
+                        tr(
+                            "Published articles with no translation in a language yet. Customers reading in it get "
+                            "the article in English, or in the language it was written in."
+                        ),
+                        size="2",
+                        color_scheme="gray",
+                    ),
+                    rx.flex(rx.foreach(M.locale_tabs, _locale_tab), spacing="2", wrap="wrap"),
+                    rx.cond(
+                        M.missing.length() > 0,
+                        panel(rx.foreach(M.missing, _missing_row)),
+                        panel(
+                            empty_state(
+                                "circle-check",
+                                tr("Nothing missing in {language}", language=M.chosen_language),
+                                tr("Every published article has a translation in this language."),
+                            )
+                        ),
+                    ),
+                    direction="column",
+                    spacing="4",
+                    max_width="920px",
+                ),
+            ),
+        ),
+        title=tr("Missing translations"),
+    )
+
+
+__all__ = ["body_field", "kb_edit", "kb_history", "kb_missing", "kb_new", "translations_panel"]

@@ -1,0 +1,184 @@
+"""The knowledge base's editor in the browser: an admin writes an article as a draft (customers do not find it),
+publishes it (the help centre's search finds it within seconds), changes it and reads the diff between two
+versions, translates it into Spanish and finds the translation linked from the article; an empty title is
+refused next to the field with nothing typed lost; an agent who is no editor sees no way to write."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import ADMIN, AGENT, DEMO_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def _letters(unique: str) -> str:
+    """A word no article has, letters only (search splits digits from letters in some tokenizers)."""
+    return "zorb" + unique.translate(str.maketrans("0123456789", "ghijklmnop"))
+
+
+def _help_search_finds(open_ui, word: str, title: str, *, within: float) -> bool:
+    visitor = open_ui(locale="en-US")
+    deadline = time.monotonic() + within
+    while True:
+        visitor.goto(f"/help?q={word}")
+        visitor.wait_ready(".kb-search-results")
+        if title in visitor.page.locator(".kb-search-results").inner_text():
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.5)
+
+
+def _pick(ui, trigger: str, option: str) -> None:
+    ui.page.locator(trigger).click()
+    ui.page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_an_editor_drafts_publishes_changes_and_translates_an_article(open_ui, unique):
+    word = _letters(unique)
+    title = f"Export your invoices {word}"
+    body = f"You can export every invoice as a CSV file.\n\nOpen Billing, then choose Export ({word})."
+    ui = open_ui(locale="en-US")
+    ui.login(ADMIN, DEMO_PASSWORD, expect="/agent")
+    ui.goto("/agent/kb")
+    ui.wait_ready(".kb-new-article")
+    ui.page.locator(".kb-new-article").click()
+    ui.page.wait_for_url("**/agent/kb/new")
+    ui.wait_ready("#kb-ed-title")
+
+    # No title: refused next to the field, the text typed is still there.
+    ui.page.fill("#kb-ed-body", body)
+    ui.page.fill("#kb-ed-tags", "billing, export")
+    ui.page.locator(".kb-ed-save").click()
+    expect(ui.page.locator(".field-error").first).to_have_text("Enter a title.")
+    expect(ui.page.locator("#kb-ed-body")).to_have_value(body)
+    expect(ui.page.locator("#kb-ed-tags")).to_have_value("billing, export")
+
+    ui.page.fill("#kb-ed-title", title)
+    _pick(ui, "#kb-ed-category", "Cards")
+    ui.shoot("kb-editor-new")
+    expect(ui.page.locator(".kb-ed-save")).to_have_text("Save draft")
+    ui.page.locator(".kb-ed-save").click()
+    ui.toast("Draft saved: customers do not see it until you publish it.")
+    ui.page.wait_for_url(re.compile(r".*/agent/kb/articles/\d+/edit$"))
+    article_id = re.search(r"/articles/(\d+)/edit", ui.page.url).group(1)  # type: ignore[union-attr]
+    expect(ui.page.locator("#kb-ed-title")).to_have_value(title)
+    assert not _help_search_finds(open_ui, word, title, within=0)
+
+    # Published: the help centre's search finds it within seconds (the indexing job follows the save).
+    ui.page.locator(".kb-status-published").click()
+    expect(ui.page.locator(".kb-ed-save")).to_have_text("Publish")
+    ui.page.locator(".kb-ed-save").click()
+    ui.toast("Published: it is in the help centre and its search within seconds.")
+    assert _help_search_finds(open_ui, word, title, within=10)
+
+    # A change: a third version, and the diff between the last two.
+    ui.page.fill("#kb-ed-body", body.replace("choose Export", "choose Download all"))
+    expect(ui.page.locator(".kb-ed-save")).to_have_text("Save changes")
+    ui.page.locator(".kb-ed-save").click()
+    ui.toast("Saved: the help centre and its search show the change within seconds.")
+    ui.shoot("kb-editor-edit")
+    ui.page.locator(".kb-ed-history").click()
+    ui.page.wait_for_url(f"**/agent/kb/articles/{article_id}/history")
+    ui.wait_ready(".kb-diff")
+    expect(ui.page.locator(".kb-version")).to_have_count(3)
+    expect(ui.page.locator(".kb-version").first).to_contain_text("Alex Admin")
+    expect(ui.page.locator(".kb-diff-removed")).to_contain_text(["choose Export"])
+    expect(ui.page.locator(".kb-diff-added")).to_contain_text(["choose Download all"])
+    ui.shoot("kb-history-diff")
+    # The publishing save changed only the status: its diff says so.
+    ui.page.locator(".kb-version").nth(1).locator(".kb-version-compare").click()
+    expect(ui.page.get_by_text("The title and text are the same in both")).to_be_visible()
+
+    # Translate it into Spanish: the editor opens with the English text, the language set.
+    ui.goto(f"/agent/kb/articles/{article_id}/edit")
+    ui.wait_ready(".kb-translate-es")
+    ui.page.locator(".kb-translate-es").click()
+    ui.page.wait_for_url(f"**/agent/kb/new?translation_of={article_id}&locale=es")
+    ui.wait_ready(".kb-translating")
+    expect(ui.page.locator("#kb-ed-title")).to_have_value(title)
+    expect(ui.page.locator("#kb-ed-locale")).to_have_text("Español")
+    ui.page.fill("#kb-ed-title", f"Exportar sus facturas {word}")
+    ui.page.fill("#kb-ed-body", f"Puede exportar cada factura como un archivo CSV ({word}).")
+    ui.page.locator(".kb-status-published").click()
+    ui.shoot("kb-editor-translate")
+    ui.page.locator(".kb-ed-save").click()
+    ui.toast("Published: it is in the help centre and its search within seconds.")
+    ui.page.wait_for_url(re.compile(r".*/agent/kb/articles/\d+/edit$"))
+    expect(ui.page.locator(".kb-translations .kb-translation")).to_have_text(re.compile("English"))
+
+    # The English article lists the Spanish one; its link opens it in Spanish.
+    ui.goto(f"/agent/kb/articles/{article_id}?locale=en")
+    ui.wait_ready(".kb-translations")
+    spanish = ui.page.locator(".kb-translation").filter(has_text="Español")
+    expect(spanish).to_have_count(1)
+    expect(ui.page.locator(".kb-translate-de")).to_be_visible()
+    ui.shoot("kb-article-translations")
+    spanish.get_by_role("link").click()
+    ui.page.wait_for_url(re.compile(r".*/agent/kb/articles/\d+\?locale=es$"))
+    expect(ui.page.locator(".kb-staff-title")).to_have_text(f"Exportar sus facturas {word}")
+
+    # Archived, the Spanish one leaves the help centre and waits in the editors' list; then it is deleted.
+    ui.page.locator(".kb-edit-article").click()
+    ui.page.wait_for_url(re.compile(r".*/agent/kb/articles/\d+/edit$"))
+    ui.wait_ready(".kb-status-archived")
+    ui.page.locator(".kb-status-archived").click()
+    expect(ui.page.locator(".kb-ed-save")).to_have_text("Archive")
+    ui.page.locator(".kb-ed-save").click()
+    ui.toast("Archived: it is out of the help centre and search; its history is kept.")
+    ui.goto("/agent/kb")
+    archived = ui.page.locator(".kb-staff-unpublished").filter(has_text="Exportar sus facturas")
+    archived.wait_for()
+    expect(archived).to_contain_text("Archived")
+    ui.shoot("kb-agent-kb-editor")
+    archived.click()
+    ui.page.wait_for_url(re.compile(r".*/agent/kb/articles/\d+/edit$"))
+    ui.wait_ready(".kb-ed-delete")
+    ui.page.locator(".kb-ed-delete").click()
+    expect(ui.page.locator(".confirm-dialog")).to_contain_text("Delete “Exportar sus facturas")
+    ui.page.locator(".kb-confirm-delete").click()
+    ui.page.wait_for_url("**/agent/kb")
+    ui.toast("Article deleted, with its history.")
+    expect(ui.page.locator(".kb-staff-unpublished").filter(has_text="Exportar sus facturas")).to_have_count(0)
+
+    # The editors' list of missing translations: German still lacks it.
+    ui.goto("/agent/kb")
+    ui.wait_ready(".kb-missing-link")
+    ui.page.locator(".kb-missing-link").click()
+    ui.page.wait_for_url("**/agent/kb/translations")
+    ui.wait_ready(".kb-missing-tab-de")
+    ui.page.locator(".kb-missing-tab-de").click()
+    ui.page.wait_for_url("**/agent/kb/translations?locale=de")
+    ui.wait_ready(".kb-missing-tab-de[aria-pressed=true]")
+    row = ui.page.locator(".kb-missing").filter(has_text=title)
+    expect(row).to_have_count(1)
+    ui.shoot("kb-missing-translations")
+    # Spanish lacks it again, since its translation was deleted; the row's button opens the editor.
+    ui.page.locator(".kb-missing-tab-es").click()
+    ui.page.wait_for_url("**/agent/kb/translations?locale=es")
+    ui.wait_ready(".kb-missing-tab-es[aria-pressed=true]")
+    ui.page.locator(".kb-missing").filter(has_text=title).locator(".kb-missing-translate").click()
+    ui.page.wait_for_url(f"**/agent/kb/new?translation_of={article_id}&locale=es")
+    ui.wait_ready(".kb-translating")
+
+
+def test_an_agent_who_is_no_editor_sees_no_way_to_write(open_ui):
+    ui = open_ui(locale="en-US")
+    ui.login(AGENT, DEMO_PASSWORD, expect="/agent")  # reads only: her queue is unchanged
+    ui.goto("/agent/kb")
+    ui.wait_ready(".kb-staff-article")
+    expect(ui.page.locator(".kb-new-article")).to_have_count(0)
+    expect(ui.page.locator(".kb-missing-link")).to_have_count(0)
+    ui.page.locator(".kb-staff-article").first.click()
+    ui.wait_ready(".kb-body")
+    expect(ui.page.locator(".kb-edit-article")).to_have_count(0)
+    expect(ui.page.locator(".kb-translate")).to_have_count(0)
+    ui.goto("/agent/kb/new")
+    ui.wait_ready(".empty-state")
+    expect(ui.page.get_by_text("Only knowledge-base editors write articles")).to_be_visible()
+    expect(ui.page.locator("#kb-ed-title")).to_have_count(0)
