@@ -47,6 +47,7 @@ class RichEditor(rx.NoSSRComponent):
     image_url: rx.Var[str]
     labels: rx.Var[dict[str, str]]
     min_height: rx.Var[str]
+    initial_html: rx.Var[str]
     on_text_change: EventHandler[passthrough_event_spec(str)]  # type: ignore[type-arg,valid-type]
 
 
@@ -87,6 +88,8 @@ def rich_editor(
     image_url: Any = "",
     rows: str = "5",
     on_change: Any = None,
+    initial_html: Any = "",
+    key: Any = None,
 ) -> rx.Component:
     props: dict[str, Any] = {
         "element_id": element_id,
@@ -101,7 +104,10 @@ def rich_editor(
         "image_url": image_url,
         "labels": editor_labels(),
         "min_height": f"{int(rows) * 24 + 16}px",
+        "initial_html": initial_html,  # read once, when it mounts: give a `key` to open it on another text
     }
+    if key is not None:
+        props["key"] = key
     if on_change is not None:
         props["on_text_change"] = on_change
     return RichEditor.create(**props)

@@ -207,6 +207,7 @@ export function RichEditor({
   imageUrl = "",
   labels = {},
   minHeight = "120px",
+  initialHtml = "",
   onTextChange,
 }) {
   const hidden = useRef(null);
@@ -256,6 +257,7 @@ export function RichEditor({
 
   const editor = useEditor({
     immediatelyRender: false,
+    content: initialHtml || "",
     extensions: [
       StarterKit.configure({
         heading: false,
@@ -322,6 +324,7 @@ export function RichEditor({
   useEffect(() => {
     if (!editor) return undefined;
     registry[elementId] = editor;
+    if (hidden.current) hidden.current.value = editor.isEmpty ? "" : editor.getHTML(); // what it opened with
     const form = editor.view.dom.closest("form");
     const reset = () => {
       editor.commands.clearContent(true);

@@ -10,6 +10,7 @@ import reflex as rx
 from autocrm import routes
 from autocrm.components.badges import time_ago
 from autocrm.components.confirm import confirm_dialog
+from autocrm.components.editor import rich_editor
 from autocrm.components.forms import empty_state, field, field_error, form_callout, invalid, skeleton_rows
 from autocrm.components.i18n import tr
 from autocrm.components.layout import agent_shell
@@ -58,21 +59,21 @@ def _gone() -> rx.Component:
 
 
 def body_field(*, name: str, value: Any, key: Any, invalid_: Any) -> rx.Component:
-    """The article's body. For now a text area taking HTML or plain paragraphs (a blank line apart); the
-    rich-text editor replaces this one function: it must submit the HTML as the form field `name`."""
-    return rx.text_area(
-        name=name,
-        id="kb-ed-body",
-        default_value=value,
-        key=key,
-        rows="10",
-        min_height=rx.breakpoints(initial="200px", md="330px"),
+    """The article's body in the rich-text editor the composers use (no mentions, no pasted images: an
+    article's images are not a ticket's attachments); it submits its HTML as the form field `name`."""
+    return rx.box(
+        rich_editor(
+            element_id="kb-ed-body",
+            name=name,
+            label=tr("Body"),
+            placeholder=tr("Write the answer."),
+            invalid=invalid_ == "true",  # `invalid()` gives the aria-invalid text
+            rows="12",
+            initial_html=value,
+            key=key,
+        ),
         width="100%",
-        resize="vertical",
-        font_family="var(--code-font-family, ui-monospace, monospace)",
-        font_size="13px",
-        placeholder=tr("Write the answer. Plain paragraphs a blank line apart, or HTML."),
-        custom_attrs={"aria-invalid": invalid_, "dir": "auto", "spellcheck": "true"},
+        custom_attrs={"dir": "auto"},
     )
 
 
@@ -221,7 +222,7 @@ def _editor_form() -> rx.Component:
         ),
         field(
             tr("Body"),
-            body_field(name="body", value=S.ed_body, key=S.form_key, invalid_=invalid(errors, "body")),
+            body_field(name="body", value=S.ed_body_html, key=S.form_key, invalid_=invalid(errors, "body")),
             error=errors.get("body", ""),
             hint=tr("Headings (<h2>) split the article into the passages search and the chatbot quote."),
             html_for="kb-ed-body",

@@ -18,7 +18,7 @@ from autocrm import routes
 from autocrm.core import i18n
 from autocrm.core.db import read_session
 from autocrm.core.i18n import N_
-from autocrm.services import content, kb, users
+from autocrm.services import kb, users
 from autocrm.services.actor import Actor
 from autocrm.services.errors import DomainError, NotFound
 from autocrm.services.kb import ArticleCreate, ArticlePublic, ArticleUpdate, CategoryPublic
@@ -38,7 +38,6 @@ EDITOR_FORM = Form(
     labels={"title": N_("title"), "body": N_("body")},
 )
 STATUS_LABELS = {"draft": N_("Draft"), "published": N_("Published"), "archived": N_("Archived")}
-_ANY_TAG = re.compile(r"<(/?[a-zA-Z][a-zA-Z0-9]*)")
 _HTML_BLOCK = re.compile(r"<(p|h[1-6]|ul|ol|li|div|br|table|blockquote|pre|hr|img)\b", re.IGNORECASE)
 
 
@@ -49,15 +48,6 @@ def body_html(text: str) -> str:
         return text
     paragraphs = re.split(r"\n\s*\n", text.strip())
     return "".join(f"<p>{p.strip().replace(chr(10), '<br>')}</p>" for p in paragraphs if p.strip())
-
-
-def body_for_editing(html: str) -> str:
-    """The stored body as the field shows it: plain paragraphs when it is nothing more (so a plain article
-    stays plain to edit), else its HTML."""
-    tags = {tag.lower() for tag in _ANY_TAG.findall(html)}
-    if tags <= {"p", "/p", "br"}:
-        return content.html_to_editable_text(html)
-    return html
 
 
 def category_paths(categories: list[CategoryPublic]) -> list[dict[str, str]]:
@@ -173,6 +163,11 @@ class KbEditorState(ConfirmMixin, StaffState):
     form_key: str = "0"
 
     @rx.var
+    def ed_body_html(self) -> str:
+        """The body as the rich-text editor opens it."""
+        return body_html(self.ed_body)
+
+    @rx.var
     def locale_options(self) -> list[dict[str, str]]:
         return [{"value": locale, "label": i18n.LOCALE_NAMES.get(locale, locale)} for locale in LOCALES]
 
@@ -233,7 +228,7 @@ class KbEditorState(ConfirmMixin, StaffState):
 
     def _show(self, article: ArticlePublic) -> None:
         self.article_id, self.version, self.saved_status = article.id, article.version, article.status
-        self.ed_title, self.ed_body = article.title, body_for_editing(article.body_html)
+        self.ed_title, self.ed_body = article.title, article.body_html  # the editor opens the HTML as stored
         self.ed_tags = ", ".join(article.tags)
         self.ed_category = str(article.category_id) if article.category_id is not None else NONE
         self.ed_locale, self.ed_visibility, self.ed_status = article.locale, article.visibility, article.status
@@ -260,7 +255,7 @@ class KbEditorState(ConfirmMixin, StaffState):
             return
         self.translation_of = source.id
         self.source_title, self.source_language = source.title, i18n.LOCALE_NAMES.get(source.locale, source.locale)
-        self.ed_title, self.ed_body = source.title, body_for_editing(source.body_html)
+        self.ed_title, self.ed_body = source.title, source.body_html
         self.ed_tags = ", ".join(source.tags)
         self.ed_category = str(source.category_id) if source.category_id is not None else NONE
         self.ed_visibility = source.visibility

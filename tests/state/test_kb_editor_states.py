@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from autocrm.services import content
 from autocrm.services.kb import ArticlePublic, CategoryPublic
 from autocrm.services.kb.articles import Translation
-from autocrm.state.kb_editor import body_for_editing, body_html, category_paths, diff_rows, translation_rows
+from autocrm.state.kb_editor import body_html, category_paths, diff_rows, translation_rows
 
 
 def test_the_body_is_html_as_typed_or_plain_paragraphs_made_html():
@@ -21,11 +21,8 @@ def test_the_body_is_html_as_typed_or_plain_paragraphs_made_html():
         "<p>First line<br>second line</p><p>A <b>bold</b> claim</p>"
     )
     assert stored("Fees & limits\n\n2 < 3") == "<p>Fees &amp; limits</p><p>2 &lt; 3</p>"
-    # Shown again for the next change: plain paragraphs stay plain (and come back the same), HTML stays HTML.
-    plain = "<p>First line<br>second line</p><p>Fees &amp; limits</p>"
-    assert body_for_editing(plain) == "First line\nsecond line\n\nFees & limits"
-    assert stored(body_for_editing(plain)) == plain
-    assert body_for_editing("<h2>Cards</h2><p>Freeze it.</p>") == "<h2>Cards</h2><p>Freeze it.</p>"
+    # The rich-text editor's own HTML goes through as it is.
+    assert stored("<p>First line<br>second line</p><p></p>") == "<p>First line<br>second line</p><p></p>"
 
 
 def test_nested_categories_are_named_by_their_path_and_sorted_by_it():
