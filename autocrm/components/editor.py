@@ -48,6 +48,7 @@ class RichEditor(rx.NoSSRComponent):
     labels: rx.Var[dict[str, str]]
     min_height: rx.Var[str]
     initial_html: rx.Var[str]
+    headings: rx.Var[bool]
     on_text_change: EventHandler[passthrough_event_spec(str)]  # type: ignore[type-arg,valid-type]
 
 
@@ -55,6 +56,7 @@ def editor_labels() -> dict[str, Any]:
     """The toolbar's and the editor's words, in the reader's language."""
     return {
         "toolbar": tr("Formatting"),
+        "heading": tr("Section heading"),
         "bold": tr("Bold (Ctrl+B)"),
         "italic": tr("Italic (Ctrl+I)"),
         "bullets": tr("Bulleted list"),
@@ -90,6 +92,7 @@ def rich_editor(
     on_change: Any = None,
     initial_html: Any = "",
     key: Any = None,
+    headings: bool = False,
 ) -> rx.Component:
     props: dict[str, Any] = {
         "element_id": element_id,
@@ -105,6 +108,7 @@ def rich_editor(
         "labels": editor_labels(),
         "min_height": f"{int(rows) * 24 + 16}px",
         "initial_html": initial_html,  # read once, when it mounts: give a `key` to open it on another text
+        "headings": headings,  # a section heading button (articles: headings split them into passages)
     }
     if key is not None:
         props["key"] = key

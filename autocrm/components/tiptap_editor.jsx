@@ -191,6 +191,7 @@ const ICONS = {
   link: svg(<><path d="M10 13a5 5 0 0 0 7.5.5l3-3a5 5 0 0 0-7-7l-1.7 1.7" /><path d="M14 11a5 5 0 0 0-7.5-.5l-3 3a5 5 0 0 0 7 7l1.7-1.7" /></>),
   image: svg(<><rect x="3" y="3" width="18" height="18" rx="2" /><circle cx="9" cy="9" r="2" /><path d="m21 15-3.1-3.1a2 2 0 0 0-2.8 0L6 21" /></>),
   code: svg(<><polyline points="16 18 22 12 16 6" /><polyline points="8 6 2 12 8 18" /></>),
+  heading: svg(<><path d="M6 4v16M18 4v16M6 12h12" /></>),
   quote: svg(<><path d="M3 21c3 0 7-1 7-8V5c0-1.25-.76-2-2-2H4c-1.25 0-2 .75-2 1.97V11c0 1.25.75 2 2 2 1 0 1 0 1 1v1c0 1-1 2-2 2s-1 .01-1 1.03V20c0 1 0 1 1 1z" /><path d="M15 21c3 0 7-1 7-8V5c0-1.25-.76-2-2-2h-4c-1.25 0-2 .75-2 1.97V11c0 1.25.75 2 2 2h.75c0 2.25.25 4-2.75 4v3c0 1 0 1 1 1z" /></>),
 };
 
@@ -208,6 +209,7 @@ export function RichEditor({
   labels = {},
   minHeight = "120px",
   initialHtml = "",
+  headings = false,
   onTextChange,
 }) {
   const hidden = useRef(null);
@@ -260,7 +262,7 @@ export function RichEditor({
     content: initialHtml || "",
     extensions: [
       StarterKit.configure({
-        heading: false,
+        heading: headings ? { levels: [2] } : false,
         horizontalRule: false,
         link: { openOnClick: false, autolink: true, defaultProtocol: "https", protocols: ["http", "https", "mailto"] },
       }),
@@ -373,6 +375,9 @@ export function RichEditor({
   return (
     <div className={`rich-editor${invalid ? " is-invalid" : ""}`} style={background ? { "--editor-bg": background } : undefined}>
       <div className="editor-toolbar" role="toolbar" aria-label={labels.toolbar || ""} aria-controls={elementId}>
+        {headings ? (
+          <ToolButton label={labels.heading} icon={ICONS.heading} active={on("heading", { level: 2 })} onClick={run((c) => c.toggleHeading({ level: 2 }))} />
+        ) : null}
         <ToolButton label={labels.bold} icon={ICONS.bold} active={on("bold")} onClick={run((c) => c.toggleBold())} />
         <ToolButton label={labels.italic} icon={ICONS.italic} active={on("italic")} onClick={run((c) => c.toggleItalic())} />
         <span className="editor-tool-gap" />

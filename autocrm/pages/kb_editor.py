@@ -71,6 +71,7 @@ def body_field(*, name: str, value: Any, key: Any, invalid_: Any) -> rx.Componen
             rows="12",
             initial_html=value,
             key=key,
+            headings=True,
         ),
         width="100%",
         custom_attrs={"dir": "auto"},
@@ -224,7 +225,7 @@ def _editor_form() -> rx.Component:
             tr("Body"),
             body_field(name="body", value=S.ed_body_html, key=S.form_key, invalid_=invalid(errors, "body")),
             error=errors.get("body", ""),
-            hint=tr("Headings (<h2>) split the article into the passages search and the chatbot quote."),
+            hint=tr("Section headings split the article into the passages that search finds and the chatbot quotes."),
             html_for="kb-ed-body",
         ),
         field(

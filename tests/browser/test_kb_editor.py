@@ -61,6 +61,7 @@ def test_an_editor_drafts_publishes_changes_and_translates_an_article(open_ui, u
     )
     expect(ui.page.locator("#kb-ed-tags")).to_have_value("billing, export")
 
+    expect(ui.page.get_by_role("button", name="Section heading")).to_be_visible()  # articles have sections
     ui.page.fill("#kb-ed-title", title)
     _pick(ui, "#kb-ed-category", "Cards")
     ui.shoot("kb-editor-new")
