@@ -435,6 +435,9 @@ def _queue_card(row) -> rx.Component:
             display="block",
             border_bottom="1px solid var(--gray-4)",
             class_name=card_class,
+            # A long press (the context menu on a touch screen) starts selecting, with this card chosen.
+            on_context_menu=[rx.prevent_default, QueueState.start_selecting(row["id"])],  # type: ignore[operator]
+            style={"-webkit-touch-callout": "none"},
         ),
     )
 

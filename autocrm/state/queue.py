@@ -817,6 +817,13 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
         self.selected_ids, self.all_matching = [], False
 
     @rx.event
+    def start_selecting(self, ticket_id: int):
+        """A long press on a phone's card: select mode, with that ticket selected."""
+        self.select_mode, self.all_matching = True, False
+        if int(ticket_id) not in self.selected_ids:
+            self.selected_ids = [*self.selected_ids, int(ticket_id)]
+
+    @rx.event
     def toggle_select_mode(self):
         self.select_mode = not self.select_mode
         if not self.select_mode:

@@ -185,3 +185,9 @@ def test_keyboard_and_the_phone_select_mode(open_ui):
     agent.page.locator(".queue-card").first.click()
     expect(agent.page.locator(".selection-label").filter(visible=True)).to_have_text("1 ticket selected")
     agent.page.screenshot(path=str(SCREENSHOTS / "queue-select-mode-390x844.png"))
+    # Or a long press on a card (a touch screen's context menu): select mode with that card chosen.
+    agent.page.locator(".select-mode").click()  # done selecting
+    expect(agent.page.locator(".selection-label").filter(visible=True)).to_have_count(0)
+    agent.page.locator(".queue-card").nth(1).dispatch_event("contextmenu")
+    expect(agent.page.locator(".selection-label").filter(visible=True)).to_have_text("1 ticket selected")
+    expect(agent.page.locator(".select-mode")).to_have_attribute("aria-pressed", "true")
