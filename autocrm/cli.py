@@ -431,6 +431,10 @@ def worker(
 
         threading.Thread(target=watch_parent, name="autocrm-parent-watch", daemon=True).start()
     typer.echo(f"job worker {runner.worker_name()} started", err=True)
+    if get_settings().imap_idle:
+        from autocrm.channels.imap_idle import IdleWatcher
+
+        IdleWatcher().start(stop)  # new mail within seconds; only one worker of the desk watches at a time
     runner.work(stop, batch=batch)
 
 

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     # it is kept but ignored (a mail storm, two auto-responders answering each other).
     email_sender_limit: int = Field(default=30, ge=1)
     email_sender_window_seconds: int = Field(default=600, ge=1)
+    imap_idle: bool = Field(
+        default=True, description="Workers keep IMAP IDLE open to mailboxes whose servers offer it (one at a time)."
+    )
     email_max_bytes: int = Field(default=30 * 1024 * 1024, ge=1024, description="The largest raw message taken in.")
     message_max_chars: int = 100_000
     # Failed sign-ins (and failed MFA codes) are free up to these counts; each further failure doubles a wait,

@@ -261,6 +261,21 @@ def _connected(row: EmailMailbox, *, timeout: float = IMAP_TIMEOUT_SECONDS) -> I
             client.logout()
 
 
+@contextmanager
+def connected_mailbox(mailbox_id: int) -> Iterator[imaplib.IMAP4]:
+    """A signed-in connection with the mailbox's folder selected (for a channel that stays connected: IDLE)."""
+    with read_session() as session:
+        row = _get(session, mailbox_id)
+    with _connected(row) as client:
+        yield client
+
+
+def enabled_mailbox_ids() -> list[int]:
+    """The mailboxes mail is fetched from (for the channels' own processes: no person asks)."""
+    with read_session() as session:
+        return [stored_id(i) for i in session.exec(select(EmailMailbox.id).where(col(EmailMailbox.enabled).is_(True)))]
+
+
 def _quoted(folder: str) -> str:
     return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
