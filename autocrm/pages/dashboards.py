@@ -183,11 +183,12 @@ def _pickers() -> rx.Component:
         rx.spacer(),
         rx.cond(
             S.csv_href != "",
-            rx.link(
-                rx.button(rx.icon("download", size=14), tr("Download CSV"), variant="soft"),
-                href=S.csv_href,
-                is_external=False,
-                custom_attrs={"download": ""},
+            # A download event, not a link: the app's router would open a link to one of its paths as a page.
+            rx.button(
+                rx.icon("download", size=14),
+                tr("Download CSV"),
+                on_click=rx.download(url=S.csv_href),
+                variant="soft",
                 class_name="dashboard-csv",
             ),
         ),
@@ -216,7 +217,7 @@ def dashboards() -> rx.Component:
                     rx.fragment(
                         rx.grid(
                             rx.foreach(S.cards, _card),
-                            columns=rx.breakpoints(initial="2", sm="3", md="4", lg="7"),
+                            columns=rx.breakpoints(initial="2", sm="3", md="4", xl="7"),
                             spacing="3",
                         ),
                         rx.cond(S.chart.length() > 0, _chart()),

@@ -30,7 +30,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel
-from sqlalchemy import Integer, Text, and_, case, cast, literal, or_
+from sqlalchemy import Integer, Text, and_, case, cast, literal, or_, true
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, func, select
 
@@ -540,7 +540,9 @@ def _agent_rows(session: Session, team: Team | None, start: datetime, end: datet
     ids = [uid for uid, _, _ in members]
     solved_at, created_at, first_at = col(Ticket.solved_at), col(Ticket.created_at), col(Ticket.first_response_at)
     assignee = col(Ticket.assignee_id)
-    mine = [assignee.in_(ids)]
+    # The desk's rows: every assignee's, kept for the staff listed (an IN over all the staff would walk the
+    # assignee index through every ticket they ever had instead of the period's rows).
+    mine = [assignee.in_(ids)] if team is not None else []
     solved = dict(
         session.exec(
             select(assignee, func.count()).where(solved_at >= start, solved_at < end, *mine).group_by(assignee)
@@ -559,7 +561,7 @@ def _agent_rows(session: Session, team: Team | None, start: datetime, end: datet
     ratings = _ratings(
         session,
         col(SatisfactionRating.agent_id),
-        [col(SatisfactionRating.agent_id).in_(ids), rated_at >= start, rated_at < end],
+        [col(SatisfactionRating.agent_id).in_(ids) if team is not None else true(), rated_at >= start, rated_at < end],
     )
     rows = [
         AgentRow(

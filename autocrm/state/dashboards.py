@@ -66,7 +66,12 @@ def dashboard_cards(result: metrics.TeamMetrics) -> list[dict[str, Any]]:
             )
             if now.sla_met + now.sla_breached
             else i18n.t("no solved ticket with an SLA"),
-            **_change(now.sla_compliance, before.sla_compliance, lower_is_better=False, percent_points=True),
+            # Nothing to compare when nothing was measured: the detail already says why.
+            **(
+                _change(now.sla_compliance, before.sla_compliance, lower_is_better=False, percent_points=True)
+                if now.sla_compliance is not None
+                else {"text": "", "tone": "gray"}
+            ),
         },
         {
             "key": "first_response",
@@ -130,7 +135,7 @@ def flow_points(result: metrics.TeamMetrics) -> list[dict[str, Any]]:
     ]
 
 
-def agent_rows(result: metrics.TeamMetrics) -> list[dict[str, Any]]:
+def agent_rows(result: metrics.TeamMetrics, period: str = "30d") -> list[dict[str, Any]]:
     return [
         {
             "id": row.agent.id,
@@ -140,7 +145,7 @@ def agent_rows(result: metrics.TeamMetrics) -> list[dict[str, Any]]:
             "resolution": _duration(row.resolution_median_seconds),
             "satisfaction": _percent(row.csat),
             "ratings": i18n.ngettext("{n} rating", "{n} ratings", row.ratings, n=row.ratings),
-            "href": f"{routes.AGENT_STATS}?agent={row.agent.id}",
+            "href": f"{routes.AGENT_STATS}?{urlencode({'agent': row.agent.id, 'period': period})}",
         }
         for row in result.agents
     ]
@@ -203,7 +208,7 @@ class DashboardState(StaffState):
         for name, value in (
             ("cards", dashboard_cards(found)),
             ("chart", flow_points(found)),
-            ("agents", agent_rows(found)),
+            ("agents", agent_rows(found, self.period)),
             ("csv_href", f"{EXPORT}?{urlencode(query)}"),
             ("scope_name", found.team.name if found.team is not None else i18n.t("Whole desk")),
             ("error", ""),

@@ -187,6 +187,9 @@ class StatsState(StaffState):
         self.viewed_agent = int(asked) if asked.isdigit() and 0 < int(asked) < 2**31 else 0
         if self.viewed_agent == actor.user_id:
             self.viewed_agent = 0
+        period = str(self.router.url.query_parameters.get("period", ""))
+        if period in PERIODS:  # the dashboard's period, carried into its drill-down
+            self.period = period
         self._read(actor)
         self._read_suggestions(actor)
         self._load_counts(actor)
