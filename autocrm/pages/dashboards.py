@@ -131,6 +131,34 @@ def _agent_row(row: Any) -> rx.Component:
     )
 
 
+def _figure(label: str, value: Any) -> rx.Component:
+    return rx.flex(
+        rx.text(tr(label), size="1", color_scheme="gray"),
+        rx.text(value, size="2"),
+        direction="column",
+    )
+
+
+def _agent_card(row: Any) -> rx.Component:
+    """An agent on a phone: the table's columns as a small grid under the name."""
+    return rx.flex(
+        rx.link(row["name"], href=row["href"], weight="medium", class_name="agent-drilldown-phone"),
+        rx.grid(
+            _figure("Solved", row["solved"]),
+            _figure("First response", row["first_response"]),
+            _figure("Resolution", row["resolution"]),
+            _figure("Satisfaction", row["satisfaction"]),
+            columns="2",
+            gap="8px",
+        ),
+        direction="column",
+        gap="6px",
+        padding="10px 16px",
+        border_top="1px solid var(--gray-4)",
+        class_name="agent-card",
+    )
+
+
 def _agents() -> rx.Component:
     head = rx.table.header(
         rx.table.row(
@@ -155,9 +183,13 @@ def _agents() -> rx.Component:
         ),
         rx.cond(
             S.agents.length() > 0,
-            rx.box(
-                rx.table.root(head, rx.table.body(rx.foreach(S.agents, _agent_row)), size="1", width="100%"),
-                overflow_x="auto",
+            rx.fragment(
+                rx.box(
+                    rx.table.root(head, rx.table.body(rx.foreach(S.agents, _agent_row)), size="1", width="100%"),
+                    overflow_x="auto",
+                    display=rx.breakpoints(initial="none", sm="block"),
+                ),
+                rx.box(rx.foreach(S.agents, _agent_card), display=rx.breakpoints(initial="block", sm="none")),
             ),
             rx.text(tr("This team has no members yet."), size="2", color_scheme="gray", padding="8px 16px 16px"),
         ),

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ADMIN
+from tests.browser.conftest import ADMIN, DESKTOP, PHONE, SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 
@@ -38,6 +38,11 @@ def test_the_admin_reads_the_dashboards_and_downloads_the_csv(open_ui):
     expect(admin.page.locator("button.dashboard-team")).to_contain_text(team_name)
     admin.page.locator(".agent-row").first.wait_for()
     admin.shoot("dashboards-team")
+    admin.page.set_viewport_size(PHONE)
+    admin.page.locator(".dashboard-agents").scroll_into_view_if_needed()
+    admin.page.wait_for_timeout(300)
+    admin.page.screenshot(path=str(SCREENSHOTS / "dashboards-agents-390x844.png"))
+    admin.page.set_viewport_size(DESKTOP)
 
     with admin.page.expect_download() as download:
         admin.page.locator(".dashboard-csv").click()
