@@ -49,6 +49,7 @@ ADMIN_MAILBOXES = "/admin/mailboxes"
 ADMIN_TEAMS = "/admin/teams"
 ADMIN_ROUTING = "/admin/routing"
 ADMIN_AI = "/admin/ai"
+ADMIN_DASHBOARDS = "/admin/dashboards"
 ACCOUNT_SESSIONS = "/account/sessions"
 
 # The help centre (the knowledge base as customers and visitors read it) and the staff's knowledge base.

@@ -84,6 +84,7 @@ def create_app() -> FastAPI:
     api.include_router(webhooks.router)
     api.include_router(macros.router)
     api.include_router(metrics.router)
+    api.include_router(metrics.page_router)
     api.include_router(ticket_context.router)
     api.include_router(routing.router)
     api.include_router(teams.router)

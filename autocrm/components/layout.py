@@ -226,6 +226,10 @@ def _on_kb() -> rx.Var:
     return rx.State.router.url.path.to(str).startswith(routes.AGENT_KB)
 
 
+def _on_dashboards() -> rx.Var:
+    return rx.State.router.url.path.to(str).startswith(routes.ADMIN_DASHBOARDS)
+
+
 def _on_macros() -> rx.Var:
     return rx.State.router.url.path.to(str).startswith(routes.AGENT_MACROS)
 
@@ -240,9 +244,14 @@ def _nav_links() -> list[rx.Component]:
         _section("You"),
         _nav_item("My stats", "chart-column", routes.AGENT_STATS, _on_stats()),
         rx.cond(
+            ~SessionState.is_admin & StaffState.leads_a_team,
+            _nav_item("Dashboards", "chart-no-axes-combined", routes.ADMIN_DASHBOARDS, _on_dashboards()),
+        ),
+        rx.cond(
             SessionState.is_admin,
             rx.fragment(
                 _section("Administration"),
+                _nav_item("Dashboards", "chart-no-axes-combined", routes.ADMIN_DASHBOARDS, _on_dashboards()),
                 _nav_item("People", "users", routes.ADMIN_USERS, _on_people()),
                 _nav_item("Teams", "users-round", routes.ADMIN_TEAMS, _on_teams()),
                 _nav_item("Routing", "route", routes.ADMIN_ROUTING, _on_routing()),
@@ -550,12 +559,17 @@ def _mobile_nav() -> rx.Component:
                 _menu_item("Macros", "zap", routes.AGENT_MACROS, _on_macros()),
                 _menu_item("My stats", "chart-column", routes.AGENT_STATS, _on_stats()),
                 rx.cond(
+                    ~SessionState.is_admin & StaffState.leads_a_team,
+                    _menu_item("Dashboards", "chart-no-axes-combined", routes.ADMIN_DASHBOARDS, _on_dashboards()),
+                ),
+                rx.cond(
                     SessionState.is_admin,
                     rx.fragment(
                         rx.menu.separator(),
                         rx.text(
                             tr("Administration"), size="1", weight="medium", color_scheme="gray", padding="4px 8px"
                         ),
+                        _menu_item("Dashboards", "chart-no-axes-combined", routes.ADMIN_DASHBOARDS, _on_dashboards()),
                         _menu_item("People", "users", routes.ADMIN_USERS, _on_people()),
                         _menu_item("Teams", "users-round", routes.ADMIN_TEAMS, _on_teams()),
                         _menu_item("Routing", "route", routes.ADMIN_ROUTING, _on_routing()),

@@ -78,6 +78,9 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_requester_updated", "requester_id", "updated_at", "id"),
         Index("ix_ticket_updated", "updated_at", "id"),
         Index("ix_ticket_created", "created_at", "id"),
+        # The dashboards' periods: tickets solved, and first answered, between two instants.
+        Index("ix_ticket_solved", "solved_at"),
+        Index("ix_ticket_first_response", "first_response_at"),
         # Saved views' channel filter, and the overdue quick filter (due before now).
         Index("ix_ticket_channel_updated", "channel", "updated_at", "id"),
         Index("ix_ticket_due", "due_at", "id"),

@@ -157,10 +157,34 @@ def my_stats() -> rx.Component:
     return agent_shell(
         rx.flex(
             rx.flex(
-                rx.text(
-                    tr("Your figures from the desk's records: each beside the period before it."),
-                    size="2",
-                    color_scheme="gray",
+                rx.cond(
+                    s.viewed_agent > 0,
+                    rx.flex(
+                        rx.link(
+                            rx.icon("arrow-left", size=14),
+                            tr("Dashboards"),
+                            href=routes.ADMIN_DASHBOARDS,
+                            size="2",
+                            display="inline-flex",
+                            align_items="center",
+                            gap="4px",
+                        ),
+                        rx.text(
+                            tr(
+                                "{name}'s figures from the desk's records: each beside the period before it.",
+                                name=s.agent_name,
+                            ),
+                            size="2",
+                            color_scheme="gray",
+                        ),
+                        direction="column",
+                        gap="4px",
+                    ),
+                    rx.text(
+                        tr("Your figures from the desk's records: each beside the period before it."),
+                        size="2",
+                        color_scheme="gray",
+                    ),
                 ),
                 rx.spacer(),
                 rx.select.root(
@@ -193,5 +217,5 @@ def my_stats() -> rx.Component:
             spacing="4",
             max_width="1100px",
         ),
-        title=rx.text(tr("My stats")),
+        title=rx.text(rx.cond(s.agent_name != "", s.agent_name, tr("My stats"))),
     )

@@ -10,7 +10,7 @@ import reflex as rx
 from autocrm import routes
 from autocrm.core.db import read_session
 from autocrm.core.i18n import N_, format_number, t
-from autocrm.services import agents, inbox, tickets, views
+from autocrm.services import agents, inbox, teams, tickets, views
 from autocrm.services.actor import Actor
 from autocrm.services.tickets import UNSOLVED_CATEGORIES, QueueTotal, TicketPage
 from autocrm.state import live
@@ -95,6 +95,8 @@ class StaffState(SessionState):
     fresh_ids: list[int] = []
     # The agent's own availability (online, away, offline) for the top bar's switch; "" until a page loaded it.
     my_availability: str = ""
+    # Leads some team: the sidebar offers the team dashboards (admins have them under Administration).
+    leads_a_team: bool = False
     # A sidebar view being dragged onto another one to reorder them (ids; 0 when no drag is on).
     dragged_view: int = 0
     drag_target_view: int = 0
@@ -114,6 +116,9 @@ class StaffState(SessionState):
         if batch is None and actor.user_id is not None:
             with read_session() as session:
                 self.my_availability = agents.profile_of(session, actor.user_id).availability.value
+                leads = bool(teams.led_team_ids(session, actor))
+            if leads != self.leads_a_team:
+                self.leads_a_team = leads
         entries = batch.shared(("counts", actor.user_id), count) if batch is not None else count()
         if entries != self.sidebar_views:  # a live update sends only what moved
             self.sidebar_views = entries

@@ -115,11 +115,18 @@ class StatsState(StaffState):
     bars: list[dict[str, Any]] = []
     error: str = ""
     loaded: bool = False
+    # Another agent's figures (`?agent=<id>`, the dashboards' drill-down: admins, and leads for their members);
+    # 0 for the signed-in agent's own. The service decides who may read whose.
+    viewed_agent: int = 0
+    agent_name: str = ""
     # From the agent's own records: filters worth saving as views, and tips with the figures behind them.
     recommended: list[dict[str, Any]] = []
     tips: list[str] = []
 
     def _read_suggestions(self, actor: Actor) -> None:
+        if self.viewed_agent:  # suggestions are for the agent's own eyes
+            self.recommended, self.tips = [], []
+            return
         with read_session() as session:
             found = recommendations.recommended_filters(session, actor=actor)
             self.tips = [tip.text for tip in recommendations.personal_tips(session, actor=actor)]
@@ -159,22 +166,30 @@ class StatsState(StaffState):
                 result = metrics.agent_metrics(
                     session,
                     actor=actor,
-                    agent_id=int(actor.user_id or 0),
+                    agent_id=self.viewed_agent or int(actor.user_id or 0),
                     start=end - timedelta(days=days),
                     end=end,
                     interval=interval,
                     time_zone=i18n.get_time_zone(),
                 )
         except DomainError as error:
-            self.cards, self.bars, self.error = [], [], error.message
+            self.cards, self.bars, self.error, self.agent_name = [], [], error.message, ""
             return
         self.cards, self.bars, self.error = figure_cards(result), series_bars(result), ""
+        self.agent_name = result.agent.name if self.viewed_agent else ""
 
     @rx.event
     def load(self):
         actor, refusal = self._actor(STAFF)
         if actor is None:
             return refusal
+        asked = str(self.router.url.query_parameters.get("agent", ""))
+        self.viewed_agent = int(asked) if asked.isdigit() and 0 < int(asked) < 2**31 else 0
+        if self.viewed_agent == actor.user_id:
+            self.viewed_agent = 0
+        period = str(self.router.url.query_parameters.get("period", ""))
+        if period in PERIODS:  # the dashboard's period, carried into its drill-down
+            self.period = period
         self._read(actor)
         self._read_suggestions(actor)
         self._load_counts(actor)

@@ -91,6 +91,8 @@ def test_openapi_documents_every_endpoint_the_bearer_scheme_and_the_error_envelo
         "/api/v1/macros/{macro_id}/reject": ["post"],
         "/api/v1/tickets/{ticket_id}/apply-macro": ["post"],
         "/api/v1/metrics/agents/{agent_id}": ["get"],
+        "/api/v1/metrics/teams/{team_id}": ["get"],
+        "/api/v1/metrics/desk": ["get"],
         "/api/v1/tickets/{ticket_id}/timeline": ["get"],
         "/api/v1/tickets/{ticket_id}/requester": ["get"],
         "/api/v1/routing/rules": ["get", "post"],
