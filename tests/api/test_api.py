@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import select
@@ -28,6 +29,9 @@ from autocrm.services.errors import (
 from autocrm.services.tickets import TicketUpdate
 from tests.api.support import PNG_BYTES, assert_error, nothing_written
 from tests.factories import make_team, make_ticket
+
+# The core ticket routes reach the API's own PostgreSQL worker pool (`api.deps.write`): both databases.
+pytestmark = pytest.mark.both_databases
 
 ONE_MIB = 1024 * 1024
 

@@ -4,8 +4,6 @@ retry a failed message."""
 
 from __future__ import annotations
 
-import pytest
-
 from autocrm.core.db import read_session
 from autocrm.models import AuditEntry, EmailMailbox, InboundMail, Role
 from autocrm.services.actor import CHANNELS_MANAGE, CHANNELS_WRITE, TICKETS_READ
@@ -17,7 +15,6 @@ from tests.services.test_email_ingest import mail
 URL = "/api/v1/channels/email/mailboxes"
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the service tests cover both databases
 def test_an_admin_key_sets_up_checks_changes_and_removes_a_mailbox(api):
     key = bearer(make_api_key(name="ops", scopes=[CHANNELS_MANAGE], role=Role.admin))
     with Dovecot() as imap:
@@ -53,7 +50,6 @@ def test_an_admin_key_sets_up_checks_changes_and_removes_a_mailbox(api):
     assert actions == ["mailbox.create", "mailbox.update", "mailbox.delete"]  # the refused change wrote nothing
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_only_admin_keys_with_the_scope_manage_the_channel(api):
     body = {"name": "Support", "host": "imap.example.com", "username": "u", "password": "p"}
     agent_key = bearer(make_api_key(scopes=[CHANNELS_MANAGE]))
@@ -64,7 +60,6 @@ def test_only_admin_keys_with_the_scope_manage_the_channel(api):
     assert_error(api.client.get(URL), 401, "unauthenticated")
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_the_failed_mail_is_listed_and_retried(api):
     inbound = bearer(make_api_key(name="mailgun", scopes=[CHANNELS_WRITE]))
     failed = api.client.post(

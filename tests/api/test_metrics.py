@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from autocrm.core.db import write_session
 from autocrm.models import Role, Team, TeamMembership, Ticket
 from autocrm.services import auth
@@ -40,7 +38,6 @@ def _cookie(user) -> dict[str, str]:
         return {auth.SESSION_COOKIE: auth.start_login_session(session, user=user)}
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the service tests cover both databases
 def test_team_and_desk_metrics_with_csv(api):
     lead = make_user(Role.agent, name="Lena Lead")
     with write_session() as session:
