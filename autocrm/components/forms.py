@@ -26,10 +26,15 @@ def field_error(message) -> rx.Component:
     )
 
 
+def has_error(errors: Any, name: str) -> rx.Var:
+    """Whether the form's `errors` (a dict var) hold a message for the input `name`."""
+    return rx.Var.create(errors).to(dict).contains(name)
+
+
 def invalid(errors: Any, name: str) -> rx.Var:
-    """`aria-invalid` for the input `name` while the form's `errors` (a dict var) hold a message for it: the
-    app's style outlines it in red, and screen readers say so."""
-    return rx.cond(rx.Var.create(errors).to(dict).contains(name), "true", "false")
+    """`aria-invalid` for the input `name` while the form's `errors` hold a message for it: the app's style
+    outlines it in red, and screen readers say so."""
+    return rx.cond(has_error(errors, name), "true", "false")
 
 
 def field(

@@ -10,8 +10,9 @@ import reflex as rx
 from autocrm import routes
 from autocrm.components.badges import time_ago
 from autocrm.components.confirm import confirm_dialog
+from autocrm.components.diff import diff_box, diff_line
 from autocrm.components.editor import rich_editor
-from autocrm.components.forms import empty_state, field, field_error, form_callout, invalid, skeleton_rows
+from autocrm.components.forms import empty_state, field, field_error, form_callout, has_error, invalid, skeleton_rows
 from autocrm.components.i18n import tr
 from autocrm.components.layout import agent_shell
 from autocrm.components.panel import panel
@@ -58,7 +59,7 @@ def _gone() -> rx.Component:
 # ---- the editor ----------------------------------------------------------------------------------------------
 
 
-def body_field(*, name: str, value: Any, key: Any, invalid_: Any) -> rx.Component:
+def body_field(*, name: str, value: Any, key: Any, errors: Any) -> rx.Component:
     """The article's body in the rich-text editor the composers use (no mentions, no pasted images: an
     article's images are not a ticket's attachments); it submits its HTML as the form field `name`."""
     return rx.box(
@@ -67,7 +68,7 @@ def body_field(*, name: str, value: Any, key: Any, invalid_: Any) -> rx.Componen
             name=name,
             label=tr("Body"),
             placeholder=tr("Write the answer."),
-            invalid=invalid_ == "true",  # `invalid()` gives the aria-invalid text
+            invalid=has_error(errors, name),
             rows="12",
             initial_html=value,
             key=key,
@@ -223,7 +224,7 @@ def _editor_form() -> rx.Component:
         ),
         field(
             tr("Body"),
-            body_field(name="body", value=S.ed_body_html, key=S.form_key, invalid_=invalid(errors, "body")),
+            body_field(name="body", value=S.ed_body_html, key=S.form_key, errors=errors),
             error=errors.get("body", ""),
             hint=tr("Section headings split the article into the passages that search finds and the chatbot quotes."),
             html_for="kb-ed-body",
@@ -433,52 +434,8 @@ def _version_row(row: Any) -> rx.Component:
     )
 
 
-_DIFF_STYLE = {
-    "added": {"background": "var(--green-3)", "color": "var(--green-12)", "border_left": "3px solid var(--green-9)"},
-    "removed": {"background": "var(--red-3)", "color": "var(--red-12)", "border_left": "3px solid var(--red-9)"},
-    "hunk": {"background": "var(--gray-3)", "color": "var(--gray-10)", "border_left": "3px solid var(--gray-6)"},
-    "same": {"background": "transparent", "color": "var(--gray-12)", "border_left": "3px solid transparent"},
-}
-
-
-def _unseen(text: Any) -> rx.Component:
-    """Words for screen readers only (the colour says it to the eye)."""
-    return rx.el.span(
-        text,
-        position="absolute",
-        width="1px",
-        height="1px",
-        overflow="hidden",
-        clip="rect(0 0 0 0)",
-        white_space="nowrap",
-    )
-
-
 def _diff_line(row: Any) -> rx.Component:
-    def styled(prop: str) -> Any:
-        return rx.match(row["kind"], *[(kind, style[prop]) for kind, style in _DIFF_STYLE.items()], "inherit")
-
-    return rx.flex(
-        rx.text(
-            rx.match(row["kind"], ("added", "+"), ("removed", "−"), ("hunk", "⋯"), " "),
-            width="14px",
-            flex_shrink="0",
-            weight="bold",
-            custom_attrs={"aria-hidden": "true"},
-        ),
-        rx.text(row["text"], flex="1", min_width="0", white_space="pre-wrap", overflow_wrap="anywhere"),
-        rx.cond(row["kind"] == "added", _unseen(tr("Added"))),
-        rx.cond(row["kind"] == "removed", _unseen(tr("Removed"))),
-        padding="3px 10px",
-        gap="6px",
-        font_family="var(--code-font-family, ui-monospace, monospace)",
-        font_size="13px",
-        line_height="1.5",
-        background=styled("background"),
-        color=styled("color"),
-        border_left=styled("border_left"),
-        class_name=rx.Var.create("kb-diff-line kb-diff-") + row["kind"].to(str),
-    )
+    return diff_line(row, class_prefix="kb-diff")
 
 
 def _version_pick(which: str, value: Any) -> rx.Component:
@@ -534,12 +491,7 @@ def _diff_panel() -> rx.Component:
                             H.title_diff.length() > 0,
                             rx.flex(
                                 rx.text(tr("Title"), size="1", weight="medium", color_scheme="gray"),
-                                rx.box(
-                                    rx.foreach(H.title_diff, _diff_line),
-                                    border="1px solid var(--gray-5)",
-                                    border_radius="var(--radius-2)",
-                                    overflow="hidden",
-                                ),
+                                diff_box(rx.foreach(H.title_diff, _diff_line)),
                                 direction="column",
                                 spacing="1",
                             ),
@@ -548,12 +500,7 @@ def _diff_panel() -> rx.Component:
                             H.body_diff.length() > 0,
                             rx.flex(
                                 rx.text(tr("Text"), size="1", weight="medium", color_scheme="gray"),
-                                rx.box(
-                                    rx.foreach(H.body_diff, _diff_line),
-                                    border="1px solid var(--gray-5)",
-                                    border_radius="var(--radius-2)",
-                                    overflow="hidden",
-                                ),
+                                diff_box(rx.foreach(H.body_diff, _diff_line)),
                                 direction="column",
                                 spacing="1",
                             ),

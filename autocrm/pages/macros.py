@@ -10,6 +10,7 @@ import reflex as rx
 
 from autocrm import routes
 from autocrm.components.badges import time_ago
+from autocrm.components.diff import diff_box, diff_line
 from autocrm.components.forms import empty_state, field, field_error, form_callout, invalid, skeleton_rows
 from autocrm.components.i18n import tr
 from autocrm.components.layout import agent_shell
@@ -530,56 +531,7 @@ def _editor_form() -> rx.Component:
 
 
 def diff_view(lines: Any) -> rx.Component:
-    """Removed lines red with a minus, added lines green with a plus, context grey; long lines wrap."""
-
-    def line(row) -> rx.Component:
-        kind = row["kind"].to(str)
-        return rx.flex(
-            rx.text(
-                rx.match(kind, ("added", "+"), ("removed", "−"), " "),
-                as_="span",
-                width="14px",
-                flex_shrink="0",
-                weight="bold",
-                custom_attrs={"aria-hidden": "true"},
-            ),
-            rx.text(
-                rx.match(kind, ("added", tr("Added:")), ("removed", tr("Removed:")), ""),
-                as_="span",
-                class_name="sr-only",
-                style={
-                    "position": "absolute",
-                    "width": "1px",
-                    "height": "1px",
-                    "overflow": "hidden",
-                    "clip": "rect(0 0 0 0)",
-                },
-            ),
-            rx.text(
-                row["text"],
-                as_="span",
-                white_space="pre-wrap",
-                word_break="break-word",
-                text_decoration=rx.cond(kind == "removed", "line-through", "none"),
-                style={"text-decoration-color": "var(--red-8)"},
-            ),
-            gap="6px",
-            padding="3px 10px",
-            font_size="13px",
-            line_height="1.5",
-            background=rx.match(kind, ("added", "var(--grass-3)"), ("removed", "var(--red-3)"), "transparent"),
-            color=rx.match(kind, ("added", "var(--grass-12)"), ("removed", "var(--red-12)"), "var(--gray-11)"),
-            border_left=rx.match(
-                kind,
-                ("added", "3px solid var(--grass-9)"),
-                ("removed", "3px solid var(--red-9)"),
-                "3px solid transparent",
-            ),
-            position="relative",
-            class_name=rx.match(
-                kind, ("added", "diff-line diff-added"), ("removed", "diff-line diff-removed"), "diff-line"
-            ),
-        )
+    """The version diff, its lines under the headings of the sections they are in (body, actions)."""
 
     def with_section(row) -> rx.Component:
         return rx.fragment(
@@ -597,17 +549,10 @@ def diff_view(lines: Any) -> rx.Component:
                     class_name="diff-section",
                 ),
             ),
-            line(row),
+            diff_line(row),
         )
 
-    return rx.box(
-        rx.foreach(lines, with_section),
-        border="1px solid var(--gray-5)",
-        border_radius="var(--radius-2)",
-        overflow="hidden",
-        font_family="var(--code-font-family, ui-monospace, monospace)",
-        class_name="macro-diff",
-    )
+    return diff_box(rx.foreach(lines, with_section), class_name="macro-diff")
 
 
 def _version(version) -> rx.Component:

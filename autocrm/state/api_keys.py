@@ -211,18 +211,11 @@ class AdminApiKeysState(ConfirmMixin, StaffState):
 
     @rx.event
     def confirm_revoke(self):
-        pending = self._take_pending()
-        if not pending:
-            return None
-        actor, refusal = self._actor(ADMIN)
-        if actor is None:
-            return refusal
-        key_id = int(pending["id"])
-        written = self._write(
-            lambda session: api_keys.revoke_api_key(session, actor=actor, key_id=key_id),
+        return self._write_confirmed(
+            ADMIN,
+            lambda session, actor, key_id: api_keys.revoke_api_key(session, actor=actor, key_id=key_id),
             success=lambda key: self._t(
                 "“{name}” is revoked: requests with it are refused from now on.", name=key.name
             ),
+            then=self._fetch,
         )
-        self._fetch(actor)
-        return written.events

@@ -262,19 +262,12 @@ class AdminMailboxesState(ConfirmMixin, StaffState):
 
     @rx.event
     def confirm_delete(self):
-        pending = self._take_pending()
-        if not pending:
-            return None
-        actor, refusal = self._actor(ADMIN)
-        if actor is None:
-            return refusal
-        mailbox_id = int(pending["id"])
-        written = self._write(
-            lambda session: delete_mailbox(session, actor=actor, mailbox_id=mailbox_id),
+        return self._write_confirmed(
+            ADMIN,
+            lambda session, actor, mailbox_id: delete_mailbox(session, actor=actor, mailbox_id=mailbox_id),
             success=t("Mailbox removed: no more mail is read from it."),
+            then=lambda _actor: self._fetch(),
         )
-        self._fetch()
-        return written.events
 
     # ---- test, turn on and off ----------------------------------------------------------------------------
 

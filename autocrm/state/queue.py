@@ -588,7 +588,9 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
 
     @rx.event
     def toggle_sort(self, column: str):
-        """Header click: descending first, then ascending."""
+        """Header click: descending first, then ascending. A column the list cannot sort by changes nothing."""
+        if column not in tickets.SORTS:
+            return None
         self.sort = column if self.sort == f"-{column}" else f"-{column}"
         self.page = 1
         return self._changed()

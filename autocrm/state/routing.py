@@ -654,19 +654,12 @@ class AdminRoutingState(ConfirmMixin, StaffState):
 
     @rx.event
     def confirm_delete(self):
-        pending = self._take_pending()
-        if not pending:
-            return None
-        actor, refusal = self._actor(ADMIN)
-        if actor is None:
-            return refusal
-        rule_id = int(pending["id"])
-        written = self._write(
-            lambda session: routing.delete_rule(session, actor=actor, rule_id=rule_id),
+        return self._write_confirmed(
+            ADMIN,
+            lambda session, actor, rule_id: routing.delete_rule(session, actor=actor, rule_id=rule_id),
             success=self._t("Rule deleted."),
+            then=lambda _actor: self._fetch(),
         )
-        self._fetch()
-        return written.events
 
     def _save_order(self, ids: list[int]):
         actor, refusal = self._actor(ADMIN)

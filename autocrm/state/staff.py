@@ -128,8 +128,11 @@ class StaffState(SessionState):
         self._load_inbox(actor, batch)
 
     def _load_inbox(self, actor: Actor, batch: live.Batch | None = None) -> None:
-        """The bell, read again with the sidebar's counts (so a mention made anywhere rings it live)."""
+        """The bell: read on a page's load and again for a live push that holds a new notification (someone's:
+        the push's changes do not say whose, and tabs of one user share the read)."""
         if actor.user_id is None:
+            return
+        if batch is not None and not any(change.type == inbox.NOTIFICATION_CREATED for change in batch.changes):
             return
 
         def read() -> inbox.InboxPage:

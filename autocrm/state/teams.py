@@ -384,19 +384,12 @@ class AdminTeamsState(ConfirmMixin, StaffState):
 
     @rx.event
     def confirm_delete_skill(self):
-        pending = self._take_pending()
-        if not pending:
-            return None
-        actor, refusal = self._actor(ADMIN)
-        if actor is None:
-            return refusal
-        skill_id = int(pending["id"])
-        written = self._write(
-            lambda session: agents.delete_skill(session, actor=actor, skill_id=skill_id),
+        return self._write_confirmed(
+            ADMIN,
+            lambda session, actor, skill_id: agents.delete_skill(session, actor=actor, skill_id=skill_id),
             success=self._t("Skill deleted: no agent has it, and tickets no longer need it."),
+            then=lambda _actor: self._fetch(),
         )
-        self._fetch()
-        return written.events
 
     # ---- shifts ---------------------------------------------------------------------------------------------
 

@@ -271,19 +271,12 @@ class AdminWebhooksState(ConfirmMixin, StaffState):
 
     @rx.event
     def confirm_delete(self):
-        pending = self._take_pending()
-        if not pending:
-            return None
-        actor, refusal = self._actor(ADMIN)
-        if actor is None:
-            return refusal
-        webhook_id = int(pending["id"])
-        written = self._write(
-            lambda session: webhooks.delete_webhook(session, actor=actor, webhook_id=webhook_id),
+        return self._write_confirmed(
+            ADMIN,
+            lambda session, actor, webhook_id: webhooks.delete_webhook(session, actor=actor, webhook_id=webhook_id),
             success=t("Webhook deleted: nothing more is sent to it."),
+            then=lambda _actor: self._fetch(),
         )
-        self._fetch()
-        return written.events
 
     # ---- deliveries ---------------------------------------------------------------------------------------
 

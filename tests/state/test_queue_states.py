@@ -42,6 +42,9 @@ def test_a_pasted_url_restores_the_screen(people):
     assert "f" not in _url_of(queue)
     counts = {entry["name"]: entry["count"] for entry in queue.sidebar_views}
     assert counts == {"Unsolved": "2", "Assigned to me": "0", "Unassigned": "2", "All tickets": "2"}
+    queue.toggle_sort("number")
+    assert queue.sort == "-number"
+    assert queue.toggle_sort("subject; DROP TABLE ticket") is None and queue.sort == "-number"  # not a sort
 
 
 def test_saving_changing_and_deleting_a_view(people):

@@ -11,10 +11,12 @@ from reflex.istate.data import RouterData
 
 from autocrm.core.db import write_session
 from autocrm.events import runner
+from autocrm.events.feed import Change
 from autocrm.models import Role
-from autocrm.services import auth, tickets
+from autocrm.services import auth, inbox, tickets
 from autocrm.services.actor import Actor
 from autocrm.state import format as fmt
+from autocrm.state import live
 from autocrm.state.admin import AdminUsersState
 from autocrm.state.auth import LoginState, SignupState
 from autocrm.state.portal import NewTicketState, PortalState, PortalTicketState
@@ -522,3 +524,15 @@ def test_notes_offer_teammates_by_name_only_and_the_bell_opens_the_mention(db_ur
     assert item["href"] == f"/agent/tickets/{ticket.id}"
     events = reader.open_notification(item["id"])
     assert reader.inbox_unread == 0 and f"/agent/tickets/{ticket.id}" in str(events[-1])  # read, and opened
+
+    # A live push reads the bell again only when it brings a notification, not for every ticket change.
+    writer.send({"body": f"<p>{mention} and the card reader too?</p>"})
+    runner.run_pending_jobs()
+
+    def push(kind: str) -> live.Batch:
+        return live.Batch([Change(1, kind, ticket.id, maya.id, customer.id, internal=True)])
+
+    reader._load_counts(Actor.for_user(ana), push("message.created"))
+    assert reader.inbox_unread == 0
+    reader._load_counts(Actor.for_user(ana), push(inbox.NOTIFICATION_CREATED))
+    assert reader.inbox_unread == 1
