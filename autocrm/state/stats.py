@@ -75,6 +75,18 @@ def figure_cards(result: metrics.AgentMetrics) -> list[dict[str, Any]]:
             **_change(now.resolution_median_seconds, before.resolution_median_seconds, lower_is_better=True),
         },
         {
+            "key": "handling",
+            "label": i18n.t("Handling time (median per solved ticket)"),
+            "value": _duration(now.handling_median_seconds),
+            "detail": i18n.ngettext(
+                "over {n} solved ticket with time recorded",
+                "over {n} solved tickets with time recorded",
+                now.handled,
+                n=now.handled,
+            ),
+            **_change(now.handling_median_seconds, before.handling_median_seconds, lower_is_better=True),
+        },
+        {
             "key": "reopen",
             "label": i18n.t("Reopened"),
             "value": _percent(now.reopen_rate),
