@@ -76,14 +76,16 @@ def figure_cards(result: metrics.AgentMetrics) -> list[dict[str, Any]]:
         },
         {
             "key": "handling",
-            "label": i18n.t("Handling time (median per solved ticket)"),
+            "label": i18n.t("Handling time (median)"),
             "value": _duration(now.handling_median_seconds),
             "detail": i18n.ngettext(
-                "over {n} solved ticket with time recorded",
-                "over {n} solved tickets with time recorded",
+                "per solved ticket, over {n} with time recorded",
+                "per solved ticket, over {n} with time recorded",
                 now.handled,
                 n=now.handled,
-            ),
+            )
+            if now.handled
+            else i18n.t("no time recorded on solved tickets yet"),
             **_change(now.handling_median_seconds, before.handling_median_seconds, lower_is_better=True),
         },
         {

@@ -70,8 +70,8 @@ def test_each_figure_says_how_it_moved_and_whether_that_is_better():
         "-33 % vs the period before",
         "green",
     )
-    assert handling["label"] == "Handling time (median per solved ticket)"
-    assert handling["detail"] == "over 3 solved tickets with time recorded"
+    assert handling["label"] == "Handling time (median)"
+    assert handling["detail"] == "per solved ticket, over 3 with time recorded"
     bars = series_bars(result)
     assert [(b["label"], b["solved"], b["height"]) for b in bars] == [
         ("Nov 1", 3, "33%"),
