@@ -1,8 +1,8 @@
 """Presence on tickets ("Ana Lopez is viewing", "… is replying") and the handling time it adds up to.
 
 A staff member's ticket page beats every third of `AUTOCRM_PRESENCE_TTL_SECONDS` with what its tab is doing:
-`viewing`, `replying` (the composer has focus or was typed in recently) or `away` (the tab is hidden: still
-viewing for the others, but not working). The entries live in `core/presence.py` (this process's memory, or
+`viewing`, `replying` (the composer has focus or was typed in recently) or `away` (the tab is hidden, or nobody
+touched it for five minutes: still viewing for the others, but not working). The entries live in `core/presence.py` (this process's memory, or
 Redis in scale-out) and lapse by themselves; `beat` says whether the ticket's presence changed, and only then
 do screens get a push. Only staff mark or read presence, and only their id and name are kept: never an e-mail,
 and customers' screens never ask.

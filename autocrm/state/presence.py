@@ -3,7 +3,7 @@ ticket ("Ana Lopez is viewing", "… is replying…"); the queue badges the rows
 changes live through `live.follow_presence`, which calls `_presence_refresh` on their tabs.
 
 In the browser a small script (sent by the ticket page's load, installed once per tab) decides what the tab is
-doing each second: `away` while the tab is hidden, `replying` while the composer has focus and was typed in or
+doing each second: `away` while the tab is hidden or nobody touched it for five minutes, `replying` while the composer has focus and was typed in or
 focused in the last minute (or was typed in during the last 15 s), else `viewing`. It beats when that changes
 and every `presence.beat_seconds()` otherwise, by clicking one of three hidden buttons of the page (the page's
 policy lets scripts a backend event sends run, and buttons are how they reach a handler)."""
@@ -25,15 +25,19 @@ from autocrm.state.roles import STAFF
 BEAT_KINDS = presence.BEATS  # the heartbeats a page's hidden buttons send
 PRESENCE_JS = r"""
 (() => {
-  const BEAT = %(beat)d;
-  const p = window.__autocrmPresence || (window.__autocrmPresence = {last: '', sentAt: 0, touchedAt: 0, typedAt: 0});
-  p.beat = BEAT; p.last = 'viewing'; p.sentAt = Date.now(); p.touchedAt = 0; p.typedAt = 0;
+  const BEAT = %(beat)d, IDLE = 300000;
+  const p = window.__autocrmPresence || (window.__autocrmPresence = {});
+  p.beat = BEAT; p.last = 'viewing'; p.sentAt = Date.now(); p.touchedAt = 0; p.typedAt = 0; p.activeAt = Date.now();
   if (p.installed) return;
   p.installed = true;
+  const active = () => { const idle = Date.now() - p.activeAt > IDLE; p.activeAt = Date.now(); if (idle) tick(); };
+  for (const kind of ['pointerdown', 'pointermove', 'keydown', 'wheel', 'scroll', 'touchstart']) {
+    document.addEventListener(kind, active, {capture: true, passive: true});
+  }
   const inComposer = (el) => !!el && !!el.closest && !!el.closest('#composer-form');
   const activity = () => {
-    if (document.hidden) return 'away';
     const now = Date.now();
+    if (document.hidden || now - p.activeAt > IDLE) return 'away';
     const el = document.activeElement;
     const focused = inComposer(el) && (el.isContentEditable || el.getAttribute('role') === 'textbox');
     if (focused && now - p.touchedAt < 60000) return 'replying';
