@@ -3,10 +3,11 @@ ticket ("Ana Lopez is viewing", "… is replying…"); the queue badges the rows
 changes live through `live.follow_presence`, which calls `_presence_refresh` on their tabs.
 
 In the browser a small script (sent by the ticket page's load, installed once per tab) decides what the tab is
-doing each second: `away` while the tab is hidden or nobody touched it for five minutes, `replying` while the composer has focus and was typed in or
-focused in the last minute (or was typed in during the last 15 s), else `viewing`. It beats when that changes
-and every `presence.beat_seconds()` otherwise, by clicking one of three hidden buttons of the page (the page's
-policy lets scripts a backend event sends run, and buttons are how they reach a handler)."""
+doing each second: `away` while the tab is hidden or nobody touched it for five minutes; `replying` while the
+composer has focus and was typed in or focused in the last minute, or was typed in during the last 15 s, until
+a reply is sent; else `viewing`. It beats when that changes and every `presence.beat_seconds()` otherwise, by
+clicking one of three hidden buttons of the page (the page's policy lets scripts a backend event sends run, and
+buttons are how they reach a handler)."""
 
 from __future__ import annotations
 
@@ -64,6 +65,10 @@ PRESENCE_JS = r"""
   document.addEventListener('input', touched(true), true);
   document.addEventListener('focusout', () => setTimeout(tick, 0), true);
   document.addEventListener('visibilitychange', tick);
+  // A sent reply clears the composer (the page resets its form): viewing again until the next keystroke.
+  document.addEventListener('reset', (e) => {
+    if (e.target && e.target.id === 'composer-form') { p.touchedAt = 0; p.typedAt = 0; tick(); }
+  }, true);
   setInterval(tick, 1000);
 })();
 """
