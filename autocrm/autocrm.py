@@ -103,3 +103,5 @@ for render, options in PAGES:
 
 # Ticket changes from any source reach the open pages without a reload (one feed reader per process).
 app.register_lifespan_task(live.follow_the_feed)
+# Who is on which ticket reaches the staff screens the same way, and the handling time it adds up is written.
+app.register_lifespan_task(live.follow_presence)

@@ -83,6 +83,13 @@ class Settings(BaseSettings):
     event_retention_days: int = Field(default=30, ge=1, description="Outbox rows older than this are cleaned up.")
     # Live screens read the feed when a commit rings them, and at least this often (a writer that cannot ring).
     live_poll_seconds: float = Field(default=0.5, gt=0, le=60)
+    # Presence ("Ana is viewing"): an entry lasts this long after its tab's last heartbeat (tabs beat every
+    # third of it), so a closed tab or a killed process disappears by itself; screens look for changes this often.
+    presence_ttl_seconds: float = Field(default=36.0, ge=1, le=600)
+    presence_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    # Handling time gathered from heartbeats is written in batches this often (at most this much is lost if the
+    # process is killed).
+    presence_flush_seconds: float = Field(default=60.0, gt=0, le=3600)
     # Webhooks: receivers on loopback, private, link-local or reserved addresses are refused (SSRF) unless this
     # is set (tests, a desk whose receivers live on its own network). A delivery that gets no 2xx is retried
     # with backoff (base * 2^(attempt - 1), capped, with jitter) for the retry window, then marked failed.

@@ -20,6 +20,7 @@ from autocrm.models.kb import (
 from autocrm.models.macros import Macro, MacroVersion
 from autocrm.models.mfa import MfaCredential, MfaRecoveryCode, MfaRoleRequirement
 from autocrm.models.notifications import OutboundMailRecord
+from autocrm.models.presence import TicketWork
 from autocrm.models.routing import RoutingRule
 from autocrm.models.sla import BusinessCalendar, SlaPolicy, TicketSla
 from autocrm.models.sso import SsoProvider, UserIdentity
@@ -76,6 +77,7 @@ __all__ = [
     "InboundMail",
     "InboundStatus",
     "InboxNotification",
+    "TicketWork",
     "Job",
     "JobStatus",
     "KbArticle",

@@ -24,12 +24,14 @@ from autocrm.components.i18n import tr
 from autocrm.components.layout import agent_shell
 from autocrm.components.lists import Column, page_buttons, responsive_list
 from autocrm.components.panel import panel
+from autocrm.components.presence import beat_buttons, others_replying_notice, queue_presence_badge, ticket_presence
 from autocrm.components.spelling import spelling_button, spelling_panel
 from autocrm.components.ticket_header import ticket_header
 from autocrm.components.timeline import agent_timeline
 from autocrm.core.i18n import N_
 from autocrm.models.enums import CHANNEL_LABELS
 from autocrm.pages.registry import page
+from autocrm.state.presence import BEAT_KINDS
 from autocrm.state.queue import QueueState
 from autocrm.state.ticket import AgentTicketState
 
@@ -218,6 +220,7 @@ def _subject_text(row) -> rx.Component:
 def _subject_link(row) -> rx.Component:
     return rx.flex(
         _fresh_badge(row),
+        queue_presence_badge(row),
         rx.link(
             _subject_text(row),
             href=_ticket_href(row),
@@ -386,6 +389,7 @@ def _card_body(row) -> rx.Component:
         ),
         rx.flex(
             _fresh_badge(row),
+            queue_presence_badge(row),
             rx.text(
                 _subject_text(row), size="2", weight="medium", class_name="ticket-subject", custom_attrs={"dir": "auto"}
             ),
@@ -1563,6 +1567,7 @@ def _composer() -> rx.Component:
         error=s.composer_error,
         toolbar=_composer_toolbar(),
         fields=[
+            others_replying_notice(AgentTicketState),
             _collision_notice(),
             _macro_notice(),
             suggestion_notice(AgentTicketState),
@@ -1619,6 +1624,8 @@ def agent_ticket() -> rx.Component:
                 ),
                 rx.flex(
                     _ticket_header(),
+                    ticket_presence(AgentTicketState),
+                    beat_buttons(AgentTicketState, BEAT_KINDS),
                     rx.grid(
                         rx.flex(
                             summary_panel(AgentTicketState),

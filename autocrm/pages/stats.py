@@ -206,7 +206,7 @@ def my_stats() -> rx.Component:
                 rx.fragment(
                     rx.grid(
                         rx.foreach(s.cards, _card),
-                        columns=rx.breakpoints(initial="2", sm="3", md="5"),
+                        columns=rx.breakpoints(initial="2", sm="3", xl="6"),
                         spacing="3",
                     ),
                     rx.cond(s.bars.length() > 0, _chart()),

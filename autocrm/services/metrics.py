@@ -10,9 +10,11 @@ One definition of each figure, for one agent over a period `[start, end)`:
   status (from the audit trail);
 - **satisfaction**: the ratings given in the period to tickets the agent worked: the average score (1-5) and
   CSAT, the share of 4 and 5;
-- **replies**: public replies the agent wrote in the period.
-Times are wall-clock seconds until business calendars exist (the SLA work of the admin issue). Handling time
-needs presence, which the desk does not record yet, so it is not offered rather than guessed.
+- **replies**: public replies the agent wrote in the period;
+- **handling time**: over those solved tickets on which presence recorded the agent's work (`ticket_work`: the
+  ticket open in a visible tab, or a reply being written; see `services/presence.py`), the seconds the agent
+  worked each one before its solve, as a median (and a mean); `handled` says how many tickets it is over.
+Times are wall-clock seconds until business calendars exist (the SLA work of the admin issue).
 
 Each call also gives the same figures for the period just before (for "change from last period") and a series
 by day, week or month in the reader's time zone.
@@ -44,6 +46,7 @@ from autocrm.models import (
     TeamMembership,
     Ticket,
     TicketSla,
+    TicketWork,
     User,
 )
 from autocrm.models.enums import STAFF_ROLES
@@ -72,6 +75,9 @@ class Figures(BaseModel):
     ratings: int
     satisfaction_average: float | None  # 1-5
     csat: float | None  # share of 4s and 5s
+    handled: int = 0  # solved tickets with recorded handling time
+    handling_median_seconds: float | None = None
+    handling_mean_seconds: float | None = None
 
 
 class SeriesPoint(Figures):
@@ -96,6 +102,7 @@ class _Rows:
     replies: list[datetime]
     ratings: list[tuple[datetime, int]]
     reopened_ids: frozenset[int]
+    work: dict[int, float]  # solved ticket id -> the agent's recorded seconds on it before its solve
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -145,6 +152,7 @@ def _figures(rows: _Rows, start: datetime, end: datetime) -> Figures:
     first = _seconds((created, responded) for created, responded in rows.first_responses if inside(responded))
     scores = [score for at, score in rows.ratings if inside(at)]
     reopened = sum(1 for tid, _, _ in solves if tid in rows.reopened_ids)
+    handling = [rows.work[tid] for tid, _, _ in solves if tid in rows.work]
     return Figures(
         solved=len(solves),
         replies=sum(1 for at in rows.replies if inside(at)),
@@ -158,7 +166,31 @@ def _figures(rows: _Rows, start: datetime, end: datetime) -> Figures:
         ratings=len(scores),
         satisfaction_average=statistics.fmean(scores) if scores else None,
         csat=sum(1 for s in scores if s >= 4) / len(scores) if scores else None,
+        handled=len(handling),
+        handling_median_seconds=statistics.median(handling) if handling else None,
+        handling_mean_seconds=statistics.fmean(handling) if handling else None,
     )
+
+
+def _work(session: Session, agent_id: int, ticket_ids: list[int]) -> dict[int, float]:
+    """The agent's recorded handling time on each of these tickets before its solve (tickets without any left out)."""
+    work: dict[int, float] = {}
+    for chunk_start in range(0, len(ticket_ids), 500):
+        chunk = ticket_ids[chunk_start : chunk_start + 500]
+        query = (
+            select(TicketWork.ticket_id, func.sum(TicketWork.seconds))
+            .join(Ticket, col(Ticket.id) == col(TicketWork.ticket_id))
+            .where(
+                TicketWork.user_id == agent_id,
+                col(TicketWork.ticket_id).in_(chunk),
+                col(TicketWork.started_at) < col(Ticket.solved_at),
+            )
+            .group_by(col(TicketWork.ticket_id))
+        )
+        for ticket_id, seconds in session.exec(query):
+            if seconds:
+                work[int(ticket_id)] = float(seconds)
+    return work
 
 
 def _reopened(session: Session, ticket_ids: list[int]) -> frozenset[int]:
@@ -230,6 +262,7 @@ def _rows(session: Session, agent_id: int, start: datetime, end: datetime) -> _R
         replies=replies,
         ratings=ratings,
         reopened_ids=_reopened(session, [tid for tid, _, _ in solves]),
+        work=_work(session, agent_id, [tid for tid, _, _ in solves]),
     )
 
 

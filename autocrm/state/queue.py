@@ -22,7 +22,7 @@ from autocrm import routes
 from autocrm.core import i18n
 from autocrm.core.db import read_session, write_session
 from autocrm.core.i18n import N_, format_number, t
-from autocrm.services import bulk, desk, tickets, users, views
+from autocrm.services import bulk, desk, presence, tickets, users, views
 from autocrm.services.actor import Actor
 from autocrm.services.errors import DomainError
 from autocrm.services.tickets import TicketFilter, TicketPage
@@ -31,6 +31,7 @@ from autocrm.services.views import ViewCreate, ViewPublic, ViewUpdate
 from autocrm.state import live, shortcuts
 from autocrm.state.confirm import ConfirmMixin
 from autocrm.state.format import queue_row
+from autocrm.state.presence import badge_fields
 from autocrm.state.roles import STAFF
 from autocrm.state.staff import UNSOLVED, ListPageMixin, StaffState, total_text, view_key
 
@@ -427,6 +428,7 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
             self.error = ""
         fresh = set(self.fresh_ids)
         marked = [row | {"fresh": True} if row["id"] in fresh else row for row in rows]
+        marked = self._with_presence(actor, marked, batch)
         if marked != self.rows:  # a change to a ticket on another page sends this tab no rows
             self.rows = marked
         # Assigned only when they change, so a live update sends a tab only what moved.
@@ -441,6 +443,29 @@ class QueueState(ConfirmMixin, ListPageMixin, StaffState):
         self._sync_view()
         if actor.user_id is not None and batch is None:  # a live refresh is already watching
             live.watch(self, user_id=actor.user_id, staff=True)
+        live.shows(self, [int(row["id"]) for row in self.rows])
+
+    def _with_presence(
+        self, actor: Actor, rows: list[dict[str, Any]], batch: live.Batch | None = None
+    ) -> list[dict[str, Any]]:
+        """The rows with who else is on each ticket (a badge), read once for the page."""
+        ids = [int(row["id"]) for row in rows]
+
+        def read() -> dict[int, list[presence.PresencePerson]]:
+            try:
+                return presence.on_tickets(actor=actor, ticket_ids=ids)
+            except Exception:  # presence is a nicety: Redis away must not empty the queue
+                return {}
+
+        found = batch.shared(("presence", tuple(ids)), read) if batch is not None else read()
+        return [row | badge_fields(found.get(int(row["id"]), []), actor.user_id) for row in rows]
+
+    def _presence_refresh(self, found: dict[int, list[presence.PresencePerson]]) -> None:
+        """Someone came to, left or started replying on a ticket this page lists: its badge as it is now."""
+        own = self.user.get("id")
+        rows = [row | badge_fields(found[int(row["id"])], own) if int(row["id"]) in found else row for row in self.rows]
+        if rows != self.rows:
+            self.rows = rows
 
     def _live_refresh(self, batch: live.Batch) -> None:
         """Another tab, the customer, the API or a job changed tickets: show the rows and counts as they are

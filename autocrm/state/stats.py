@@ -75,6 +75,20 @@ def figure_cards(result: metrics.AgentMetrics) -> list[dict[str, Any]]:
             **_change(now.resolution_median_seconds, before.resolution_median_seconds, lower_is_better=True),
         },
         {
+            "key": "handling",
+            "label": i18n.t("Handling time (median)"),
+            "value": _duration(now.handling_median_seconds),
+            "detail": i18n.ngettext(
+                "per solved ticket, over {n} with time recorded",
+                "per solved ticket, over {n} with time recorded",
+                now.handled,
+                n=now.handled,
+            )
+            if now.handled
+            else i18n.t("no time recorded on solved tickets yet"),
+            **_change(now.handling_median_seconds, before.handling_median_seconds, lower_is_better=True),
+        },
+        {
             "key": "reopen",
             "label": i18n.t("Reopened"),
             "value": _percent(now.reopen_rate),

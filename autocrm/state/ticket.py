@@ -19,6 +19,7 @@ from autocrm.state.ai_assist import BODY_ID, TicketAiMixin
 from autocrm.state.conversation import load_agent_ticket
 from autocrm.state.files import StagedFilesMixin
 from autocrm.state.format import change_lines, form_text, ticket_row
+from autocrm.state.presence import TicketPresenceMixin
 from autocrm.state.roles import STAFF
 from autocrm.state.session import Form, Written
 from autocrm.state.spelling import SpellingMixin
@@ -59,7 +60,13 @@ CALL_FORM = Form(
 
 
 class AgentTicketState(
-    TicketAiMixin, TicketTriageMixin, SpellingMixin, TicketSuggestionsMixin, StagedFilesMixin, StaffState
+    TicketAiMixin,
+    TicketTriageMixin,
+    SpellingMixin,
+    TicketSuggestionsMixin,
+    StagedFilesMixin,
+    TicketPresenceMixin,
+    StaffState,
 ):
     ticket: dict[str, Any] = {}
     messages: list[dict[str, Any]] = []
@@ -205,9 +212,15 @@ class AgentTicketState(
         self._ai_on_load(actor)
         self._spelling_on_load(actor)
         self._triage_on_load()
+        beating = self._presence_on_load(actor)
         self.loaded = True
-        # a, r, n and Esc on this page; the summary and triage after the page is up.
-        return [shortcuts.install(), AgentTicketState.load_summary, AgentTicketState.load_triage]
+        # a, r, n and Esc on this page; presence's heartbeats; the summary and triage after the page is up.
+        return [
+            shortcuts.install(),
+            *([beating] if beating is not None else []),
+            AgentTicketState.load_summary,
+            AgentTicketState.load_triage,
+        ]
 
     @rx.event
     def set_mode(self, mode: str | list[str]):

@@ -163,6 +163,8 @@ def served(browser_llm: LLMServer) -> Iterator[tuple[str, Path]]:
         "AUTOCRM_LLM_BASE_URL": browser_llm.url,
         "AUTOCRM_LLM_MODEL": "test-model",
         "AUTOCRM_LLM_MAX_RETRIES": "0",
+        # Presence lapses 6 s after a tab's last heartbeat (beats every 2 s), so test_presence waits seconds.
+        "AUTOCRM_PRESENCE_TTL_SECONDS": "6",
     }
     with served_app_and_log(llm_env) as started:
         yield started

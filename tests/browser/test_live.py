@@ -15,7 +15,7 @@ import redis
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
-from tests.browser.conftest import AGENT, ROOT, UI, _project_env, served_app_and_log
+from tests.browser.conftest import ADMIN, AGENT, ROOT, UI, _project_env, served_app_and_log
 from tests.browser.test_served_app import PG_ADMIN_URL
 from tests.browser.test_ui import _new_customer_ticket
 
@@ -139,7 +139,8 @@ def test_changes_reach_other_tabs_without_a_reload_and_notes_never_reach_the_cus
 
 def test_two_backend_processes_on_postgresql_and_redis_see_each_others_changes(browser, unique):
     """AUTOCRM_DATABASE_URL and AUTOCRM_REDIS_URL alone switch the app to PostgreSQL and Redis: server A (two
-    workers) and server B share them; a change made through one reaches a tab on the other without a reload."""
+    workers) and server B share them; a change made through one reaches a tab on the other without a reload, and
+    so does presence (an agent on A and an admin on B on one ticket see each other)."""
     database = f"autocrm_scaleout_{uuid.uuid4().hex[:8]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -156,7 +157,7 @@ def test_two_backend_processes_on_postgresql_and_redis_see_each_others_changes(b
             ),
             served_app_and_log(env, log_name="server-scale-out-b.log", own_build=True, serve_args=()) as (base_b, _),
         ):
-            agent, customer = UI(browser, base_a), UI(browser, base_b)
+            agent, customer, alex = UI(browser, base_a), UI(browser, base_b), UI(browser, base_b)
             try:
                 agent.login(AGENT, expect="/agent")
                 agent.wait_ready("text=Maya Okafor")
@@ -175,10 +176,17 @@ def test_two_backend_processes_on_postgresql_and_redis_see_each_others_changes(b
                 customer.page.locator(".message").filter(has_text=f"Answered from server A {unique}").wait_for(
                     timeout=LIVE
                 )
-                assert not agent.errors and not customer.errors
+                # Presence crosses processes too: an admin on server B opens the ticket Maya has open on A.
+                alex.login(ADMIN, expect="/agent")
+                alex.goto(agent.page.url.removeprefix(base_a))
+                alex.wait_ready(".timeline")
+                expect(agent.page.locator(".ticket-presence")).to_contain_text("Alex Admin is viewing", timeout=LIVE)
+                expect(alex.page.locator(".ticket-presence")).to_contain_text("Maya Okafor is viewing", timeout=LIVE)
+                assert not agent.errors and not customer.errors and not alex.errors
             finally:
                 agent.close()
                 customer.close()
+                alex.close()
             assert store.dbsize() > 0, "UI state should live in Redis"
         with create_engine(env["AUTOCRM_DATABASE_URL"]).connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM ticket")).scalar_one() == 401

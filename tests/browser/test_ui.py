@@ -508,7 +508,7 @@ def test_an_agent_reads_their_own_stats_against_the_period_before(open_ui):
     agent.page.locator("a[href='/agent/stats']").filter(visible=True).first.click()
     agent.page.wait_for_url("**/agent/stats")
     agent.wait_ready(".stat-card")
-    expect(agent.page.locator(".stat-card")).to_have_count(5)
+    expect(agent.page.locator(".stat-card")).to_have_count(6)
     assert "Tickets solved" in agent.page.locator(".stat-card").first.inner_text()
     expect(agent.page.locator(".stat-bar")).to_have_count(31)
     agent.shoot("agent-stats")

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from autocrm.core.db import read_session, write_session
+from autocrm.core.settings import reset_settings
 from autocrm.models import Message, Role, SatisfactionRating, Ticket
-from autocrm.services import metrics, tickets
+from autocrm.services import metrics, presence, tickets
 from autocrm.services.errors import PermissionDenied, ValidationFailed
 from tests.factories import make_message, make_ticket
 
@@ -126,3 +127,55 @@ def test_who_may_read_and_bad_periods(desk):
             metrics.agent_metrics(s, actor=a, agent_id=a_user.id, start=at(8), end=at(1))
         with pytest.raises(ValidationFailed):
             metrics.agent_metrics(s, actor=a, agent_id=a_user.id, time_zone="Mars/Olympus")
+
+
+def test_handling_time_per_solved_ticket_by_hand(desk, monkeypatch):
+    """Handling time from presence on the same week: A worked T1 40 s and T2 60 s before their solves (and T2
+    20 s more after its solve, which does not count), T5 30 s the week before; B's work on T1 is B's.
+    Median per solved ticket with recorded work: (40 + 60) / 2 = 50 s this week, 30 s the week before."""
+    monkeypatch.setenv("AUTOCRM_PRESENCE_TTL_SECONDS", "36")
+    reset_settings()
+    monkeypatch.setattr(presence, "_WORK", presence._WorkTally())
+    a_user, a, b, _people = desk
+    made = _ids_by_subject()
+
+    def beats(actor, name, tab, moments):
+        for activity, moment in moments:
+            presence.beat(actor=actor, ticket_id=made[name], activity=activity, tab=tab, now=moment.timestamp())
+        presence.flush_work(now=moments[-1][1].timestamp())
+
+    t1 = at(2, 9)
+    beats(
+        a,
+        "T1",
+        "a-t1",
+        [("viewing", t1 + timedelta(seconds=s)) for s in (0, 10, 20)] + [("away", t1 + timedelta(seconds=30))],
+    )
+    presence.beat(
+        actor=a, ticket_id=made["T1"], activity="viewing", tab="a-t1", now=(t1 + timedelta(seconds=40)).timestamp()
+    )
+    presence.leave(actor=a, ticket_id=made["T1"], tab="a-t1", now=(t1 + timedelta(seconds=50)).timestamp())
+    t2 = at(3, 11)
+    # Replying, then the tab stops beating for ten minutes: the gap counts one time-to-live (36 s) at most.
+    beats(a, "T2", "a-t2", [("replying", t2 + timedelta(seconds=s)) for s in (0, 12, 24, 624)])
+    beats(a, "T2", "a-late", [("viewing", at(6, 9)), ("viewing", at(6, 9, 0) + timedelta(seconds=20))])
+    beats(
+        a, "T5", "a-t5", [("viewing", at(28, 10, month=10)), ("viewing", at(28, 10, month=10) + timedelta(seconds=30))]
+    )
+    beats(b, "T1", "b-t1", [("viewing", t1), ("viewing", t1 + timedelta(seconds=30))])
+    presence.flush_work()
+    with read_session() as s:
+        result = metrics.agent_metrics(s, actor=a, agent_id=a_user.id, start=at(1), end=at(8), interval="day")
+    now, before = result.current, result.previous
+    assert (now.handled, now.handling_median_seconds, now.handling_mean_seconds) == (2, 50.0, 50.0)
+    assert (before.handled, before.handling_median_seconds) == (1, 30.0)
+    by_day = {p.start.day: p for p in result.series}
+    assert by_day[2].handling_median_seconds == 40.0 and by_day[5].handling_median_seconds == 60.0
+    assert by_day[3].handled == 0 and by_day[3].handling_median_seconds is None
+
+
+def _ids_by_subject() -> dict[str, int]:
+    """The desk fixture's tickets by name: T1..T5 in the order they were made."""
+    with read_session() as s:
+        ids = [int(i) for i in s.exec(select(Ticket.id).order_by(col(Ticket.id))).all()]
+    return {f"T{n}": ticket_id for n, ticket_id in enumerate(ids, start=1)}

@@ -18,7 +18,7 @@ from tests.factories import make_ticket
 
 def _figures(**values) -> metrics.Figures:
     empty = {name: None for name in metrics.Figures.model_fields}
-    counts = {"solved": 0, "replies": 0, "first_responses": 0, "reopened": 0, "ratings": 0}
+    counts = {"solved": 0, "replies": 0, "first_responses": 0, "reopened": 0, "ratings": 0, "handled": 0}
     return metrics.Figures(**(empty | counts | values))
 
 
@@ -41,8 +41,16 @@ def _result(current: metrics.Figures, previous: metrics.Figures, points: list[in
 
 def test_each_figure_says_how_it_moved_and_whether_that_is_better():
     result = _result(
-        _figures(solved=12, first_response_median_seconds=1800, reopen_rate=0.25, satisfaction_average=4.5, ratings=4),
-        _figures(solved=10, first_response_median_seconds=3600, reopen_rate=0.1),
+        _figures(
+            solved=12,
+            first_response_median_seconds=1800,
+            reopen_rate=0.25,
+            satisfaction_average=4.5,
+            ratings=4,
+            handled=3,
+            handling_median_seconds=600,
+        ),
+        _figures(solved=10, first_response_median_seconds=3600, reopen_rate=0.1, handling_median_seconds=900),
         [3, 0, 9],
     )
     cards = {card["key"]: card for card in figure_cards(result)}
@@ -56,6 +64,14 @@ def test_each_figure_says_how_it_moved_and_whether_that_is_better():
     assert cards["reopen"]["tone"] == "red"  # more reopened tickets is worse
     assert cards["resolution"]["value"] == "—" and cards["resolution"]["text"] == "no earlier figure"
     assert cards["satisfaction"]["value"] == "4.5 / 5" and cards["satisfaction"]["detail"] == "4 ratings"
+    handling = cards["handling"]  # less time per solved ticket reads as better, like the other times
+    assert (handling["value"], handling["text"], handling["tone"]) == (
+        "10 minutes",
+        "-33 % vs the period before",
+        "green",
+    )
+    assert handling["label"] == "Handling time (median)"
+    assert handling["detail"] == "per solved ticket, over 3 with time recorded"
     bars = series_bars(result)
     assert [(b["label"], b["solved"], b["height"]) for b in bars] == [
         ("Nov 1", 3, "33%"),
