@@ -52,8 +52,20 @@ def _icon_button(icon: str, label, on_click, class_name: str, **props) -> rx.Com
 
 def _moves(row, handler, name) -> list[rx.Component]:
     return [
-        _icon_button("arrow-up", tr("Move {name} up", name=name), handler(row["key"], -1), "move-up"),
-        _icon_button("arrow-down", tr("Move {name} down", name=name), handler(row["key"], 1), "move-down"),
+        _icon_button(
+            "arrow-up",
+            tr("Move {name} up", name=name),
+            handler(row["key"], -1),
+            "move-up",
+            disabled=row["first"].to(bool),
+        ),
+        _icon_button(
+            "arrow-down",
+            tr("Move {name} down", name=name),
+            handler(row["key"], 1),
+            "move-down",
+            disabled=row["last"].to(bool),
+        ),
     ]
 
 
@@ -459,7 +471,7 @@ def _field_dialog() -> rx.Component:
                         ),
                     ),
                     _switch(
-                        tr("Required when an agent changes a ticket"),
+                        tr("Required when an agent opens a ticket"),
                         S.field_required,
                         S.set_field_required,
                         "field-required",

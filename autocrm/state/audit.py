@@ -79,6 +79,18 @@ def object_link(object_type: str, object_id: int | None) -> str:
 def entry_row(entry: AuditEntryPublic, *, now: datetime | None = None) -> dict[str, Any]:
     kind = OBJECT_TYPES.get(entry.object_type)
     type_text = t(kind) if kind else entry.object_type
+    changes = list(entry.changes)
+    # Objects known by a key rather than an id (a status, a priority) record it as an unchanged `key`: it names
+    # the object instead of being listed as a change.
+    key = next((c for c in changes if c.field == "key" and c.before == c.after and isinstance(c.after, str)), None)
+    if key is not None:
+        changes.remove(key)
+    if entry.object_id:
+        label = f"{type_text} #{entry.object_id}"
+    elif key is not None:
+        label = f"{type_text} {key.after}"
+    else:
+        label = type_text
     return {
         "id": entry.id,
         "when_rel": relative_time(entry.created_at, now=now),
@@ -87,10 +99,10 @@ def entry_row(entry: AuditEntryPublic, *, now: datetime | None = None) -> dict[s
         "who_kind": t(KIND_TEXT[entry.actor.kind]),
         "who_id": entry.actor.user_id or 0,
         "action": entry.action,
-        "object": f"{type_text} #{entry.object_id}" if entry.object_id else type_text,
+        "object": label,
         "object_link": object_link(entry.object_type, entry.object_id),
-        "changes": [change_row(change) for change in entry.changes],
-        "no_changes": not entry.changes,
+        "changes": [change_row(change) for change in changes],
+        "no_changes": not changes,
     }
 
 

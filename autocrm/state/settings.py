@@ -10,7 +10,7 @@ import reflex as rx
 
 from autocrm import routes
 from autocrm.core.db import read_session
-from autocrm.core.i18n import N_, format_number, t
+from autocrm.core.i18n import N_, format_number, ngettext, t
 from autocrm.models import CustomFieldType, StatusCategory
 from autocrm.services import desk, tags
 from autocrm.services.actor import Actor
@@ -45,9 +45,11 @@ TYPE_TEXT = {
     CustomFieldType.text: N_("Text"),
     CustomFieldType.number: N_("Number"),
     CustomFieldType.date: N_("Date"),
-    CustomFieldType.select: N_("Select (a list of options)"),
+    CustomFieldType.select: N_("Select"),
     CustomFieldType.checkbox: N_("Checkbox"),
 }
+# The type picker says a little more where a word alone could puzzle.
+TYPE_CHOICE = {**TYPE_TEXT, CustomFieldType.select: N_("Select (a list of options)")}
 STATUS_FORM = Form(message="status_error", errors="status_errors", fields=("name", "key", "category"))
 PRIORITY_FORM = Form(message="priority_error", errors="priority_errors", fields=("name", "key"))
 RENAME_FORM = Form(message="rename_error", errors="rename_errors", fields=("name",))
@@ -61,7 +63,7 @@ TAG_FORM = Form(message="tag_error", errors="tag_errors", fields=("tags", "into"
 
 
 def _tickets_text(n: int) -> str:
-    return t("{n} tickets", n=format_number(n)) if n != 1 else t("1 ticket")
+    return ngettext("{n} ticket", "{n} tickets", n)
 
 
 def status_row(status: StatusPublic) -> dict[str, Any]:
@@ -114,6 +116,13 @@ def _moved(keys: list[str], key: str, step: int) -> list[str] | None:
     keys = list(keys)
     keys[at], keys[to] = keys[to], keys[at]
     return keys
+
+
+def _ends(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Marks the first and last rows, whose up and down buttons have nowhere to go."""
+    for n, row in enumerate(rows):
+        row["first"], row["last"] = n == 0, n == len(rows) - 1
+    return rows
 
 
 def _options(text: str) -> list[str]:
@@ -194,7 +203,7 @@ class AdminSettingsState(ConfirmMixin, StaffState):
 
     @rx.var
     def type_options(self) -> list[dict[str, str]]:
-        return [{"value": c.value, "label": self._t(text)} for c, text in TYPE_TEXT.items()]
+        return [{"value": c.value, "label": self._t(text)} for c, text in TYPE_CHOICE.items()]
 
     @rx.var
     def tag_picked(self) -> dict[str, bool]:
@@ -211,15 +220,19 @@ class AdminSettingsState(ConfirmMixin, StaffState):
     @rx.var
     def tag_tickets_text(self) -> str:
         n = sum(int(row["tickets"]) for row in self.tag_rows if row["tag"] in self.tag_sources)
-        return self._t("Each of the {n} tickets with it is changed and audited on its own.", n=format_number(n))
+        return self._ngettext(
+            "The {n} ticket with it is changed and audited.",
+            "Each of the {n} tickets with them is changed and audited on its own.",
+            n,
+        )
 
     # ---- reading ---------------------------------------------------------------------------------------
 
     def _fetch(self, actor: Actor) -> None:
         with read_session() as session:
-            self.statuses = [status_row(s) for s in desk.list_statuses(session, actor=actor)]
-            self.priorities = [priority_row(p) for p in desk.list_priorities(session, actor=actor)]
-            self.fields = [field_row(f) for f in desk.list_custom_fields(session, actor=actor)]
+            self.statuses = _ends([status_row(s) for s in desk.list_statuses(session, actor=actor)])
+            self.priorities = _ends([priority_row(p) for p in desk.list_priorities(session, actor=actor)])
+            self.fields = _ends([field_row(f) for f in desk.list_custom_fields(session, actor=actor)])
             found = tags.list_tags(session, actor=actor, query=self.tag_query)
         self.tag_rows = [
             {"tag": tag.tag, "tickets": tag.tickets, "tickets_text": _tickets_text(tag.tickets)} for tag in found
@@ -597,7 +610,7 @@ class AdminSettingsState(ConfirmMixin, StaffState):
                     n=format_number(change.tickets - failed),
                     failed=failed,
                 )
-            return t("Tag renamed on {n} tickets.", n=format_number(change.tickets))
+            return ngettext("Tag renamed on {n} ticket.", "Tag renamed on {n} tickets.", change.tickets)
 
         written = self._write(
             lambda session: tags.rename_tags(session, actor=actor, data=TagRename(tags=sources, into=into)),

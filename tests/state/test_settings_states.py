@@ -240,3 +240,32 @@ def test_the_settings_page_is_for_admins_only_and_its_helpers():
 def test_agents_get_no_settings(people):
     state = _signed_in(AdminSettingsState, people.make(Role.agent))
     assert state.load() is not None and not state.loaded
+
+
+def test_the_portal_shows_only_the_fields_customers_may_see(people):
+    from autocrm.services import desk
+    from autocrm.services.desk import CustomFieldCreate
+    from autocrm.state.portal import PortalTicketState
+
+    admin = Actor.for_user(people.make(Role.admin))
+    with write_session() as s:
+        desk.add_custom_field(
+            s,
+            actor=admin,
+            data=CustomFieldCreate(label="Plan", field_type="select", options=["Pro"], visible_to_customers=True),
+        )
+        desk.add_custom_field(s, actor=admin, data=CustomFieldCreate(label="Churn risk", field_type="number"))
+        desk.add_custom_field(
+            s, actor=admin, data=CustomFieldCreate(label="Insured", field_type="checkbox", visible_to_customers=True)
+        )
+    customer = people.make(Role.customer)
+    ticket = make_ticket(
+        by=people.make(Role.agent),
+        requester=customer,
+        custom_fields={"plan": "Pro", "churn_risk": 0.9, "insured": True},
+    )
+    state = _signed_in(PortalTicketState, customer, path=f"/portal/tickets/{ticket.id}")
+    state.load()
+    assert state.ticket["has_fields"]
+    assert state.ticket["shown_fields"] == [{"label": "Plan", "value": "Pro"}, {"label": "Insured", "value": "Yes"}]
+    assert "churn" not in str(state.ticket).lower()
