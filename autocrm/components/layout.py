@@ -293,6 +293,8 @@ def _sidebar() -> rx.Component:
         border_right="1px solid var(--gray-5)",
         display=DESKTOP,
         z_index="20",
+        # The admins' sections are taller than a laptop's window: the sidebar scrolls on its own.
+        overflow_y="auto",
         class_name="sidebar",
     )
 

@@ -50,7 +50,7 @@ def _action(row) -> rx.Component:
 
 
 def _object(row) -> rx.Component:
-    label = _ellipsis(row["object"], size="2")
+    label = _ellipsis(row["object"], size="2", title=row["object"])
     return rx.cond(
         row["object_link"],
         rx.link(label, href=row["object_link"].to(str), class_name="audit-object"),
@@ -99,8 +99,8 @@ def _changes(row) -> rx.Component:
 COLUMNS = [
     Column(tr("When"), lambda row: time_ago(row["when_rel"], row["when_exact"]), width="120px"),
     Column(tr("Who"), _who, width="170px", cell_props={"max_width": "0"}),
-    Column(tr("Action"), _action, width="170px"),
-    Column(tr("Object"), _object, width="150px", cell_props={"max_width": "0"}),
+    Column(tr("Action"), _action, width="165px"),
+    Column(tr("Object"), _object, width="190px", cell_props={"max_width": "0"}),
     Column(tr("Changes"), _changes, cell_props={"max_width": "0"}),
 ]
 

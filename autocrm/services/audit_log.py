@@ -9,7 +9,7 @@ hashes, sealed values, codes) and values that look like a key or a webhook secre
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
@@ -29,6 +29,12 @@ HIDDEN = "(hidden)"
 _SECRET_FIELD = re.compile(r"password|secret|token|hash|sealed|totp|otp|recovery|private|credential|cipher", re.I)
 # Values that are secrets by their look (an API key, a webhook signing secret, a bcrypt or argon2 hash).
 _SECRET_VALUE = re.compile(r"^(acrm_|whsec_|\$2[aby]\$|\$argon2|pbkdf2[:_$])")
+# A period is also turned into a range of ids, so its page is one walk down the primary key that stops after the
+# page instead of every entry of the period sorted (85 ms for a week of a million-entry year on SQLite, against
+# a few ms). An entry's time is set as it is made and its id as its transaction writes it: the range is widened by
+# ID_MARGIN on each side, and the times themselves still decide, so only a write that took longer than that
+# could be missed.
+ID_MARGIN = timedelta(minutes=10)
 _MAX_SHOWN = 300  # characters of one value; an entry's long text (a body) is cut, not spilled into the table
 # The objects the trail names, for the filter's choices (an entry of another type still lists and filters).
 OBJECT_TYPES: dict[str, str] = {
@@ -161,6 +167,23 @@ def _cursor_id(cursor: str | None) -> int | None:
     return int(cursor)
 
 
+def _id_before(session: Session, moment: datetime) -> int | None:
+    """The id of the last entry made before `moment` (one step down the `created_at` index)."""
+    return session.exec(
+        select(AuditEntry.id)
+        .where(col(AuditEntry.created_at) < moment)
+        .order_by(col(AuditEntry.created_at).desc())
+        .limit(1)
+    ).first()
+
+
+def _id_from(session: Session, moment: datetime) -> int | None:
+    """The id of the first entry made at or after `moment`."""
+    return session.exec(
+        select(AuditEntry.id).where(col(AuditEntry.created_at) >= moment).order_by(col(AuditEntry.created_at)).limit(1)
+    ).first()
+
+
 def list_entries(session: Session, *, actor: Actor, query: AuditQuery | None = None) -> AuditPage:
     """The trail's entries matching `query`, newest first, `limit` at a time (admins; keys with `audit:read`).
 
@@ -184,8 +207,14 @@ def list_entries(session: Session, *, actor: Actor, query: AuditQuery | None = N
         statement = statement.where(AuditEntry.action == query.action)
     if query.start is not None:
         statement = statement.where(col(AuditEntry.created_at) >= query.start)
+        floor = _id_before(session, query.start - ID_MARGIN)
+        if floor is not None:
+            statement = statement.where(col(AuditEntry.id) > floor)
     if query.end is not None:
         statement = statement.where(col(AuditEntry.created_at) < query.end)
+        ceiling = _id_from(session, query.end + ID_MARGIN)
+        if ceiling is not None:
+            statement = statement.where(col(AuditEntry.id) < ceiling)
     if before is not None:
         statement = statement.where(col(AuditEntry.id) < before)
     rows = list(session.exec(statement.order_by(col(AuditEntry.id).desc()).limit(query.limit + 1)))

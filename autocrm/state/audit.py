@@ -82,12 +82,12 @@ def entry_row(entry: AuditEntryPublic, *, now: datetime | None = None) -> dict[s
     changes = list(entry.changes)
     # Objects known by a key rather than an id (a status, a priority) record it as an unchanged `key`: it names
     # the object instead of being listed as a change.
-    key = next((c for c in changes if c.field == "key" and c.before == c.after and isinstance(c.after, str)), None)
-    if key is not None:
+    key = next((c for c in changes if c.field == "key" and isinstance(c.after, str)), None)
+    if key is not None and key.before == key.after:
         changes.remove(key)
     if entry.object_id:
         label = f"{type_text} #{entry.object_id}"
-    elif key is not None:
+    elif key is not None and not entry.object_id:
         label = f"{type_text} {key.after}"
     else:
         label = type_text

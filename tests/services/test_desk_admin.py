@@ -61,7 +61,8 @@ def test_admins_add_rename_reorder_and_retire_statuses(people):
     assert entry.changes["name"] == ["Waiting on Ops", "With Ops"] and entry.actor_user_id == admin.user_id
     assert _audited("status.create")[0].changes["category"] == [None, "on_hold"]
 
-    keys = [s.key for s in desk.list_statuses(read_session().__enter__(), actor=admin)]
+    with read_session() as s:
+        keys = [status.key for status in desk.list_statuses(s, actor=admin)]
     order = [keys[-1], *keys[:-1]]
     with write_session() as s:
         listed = desk.reorder_statuses(s, actor=admin, keys=order)

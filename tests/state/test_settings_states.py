@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 from autocrm.core.db import write_session
 from autocrm.models import Role
 from autocrm.services import tickets
 from autocrm.services.actor import Actor
+from autocrm.services.audit_log import AuditActor, AuditChange, AuditEntryPublic
 from autocrm.services.tickets import TicketUpdate
 from autocrm.state.audit import AdminAuditState, entry_row, shown_value
 from autocrm.state.settings import AdminSettingsState, _moved, _options
@@ -90,7 +92,25 @@ def test_the_audit_log_shows_values_readably_and_is_for_admins_only(people):
     assert shown_value({"a": 1}) == '{"a": 1}' and shown_value(3) == "3"
     state = _signed_in(AdminAuditState, people.make(Role.agent))
     assert state.load() is not None and not state.loaded
-    assert entry_row.__name__  # the row shape is covered above through the page's own load
+    renamed = AuditEntryPublic(
+        id=9,
+        created_at=datetime.now(UTC),
+        actor=AuditActor(kind="api_key", user_id=None, api_key_id=3, name="ops"),
+        action="priority.update",
+        object_type="priority",
+        object_id=None,
+        changes=[
+            AuditChange(field="key", before="low", after="low"),
+            AuditChange(field="name", before="Low", after="Later"),
+        ],
+    )
+    row = entry_row(renamed)
+    assert row["object"] == "Priority low" and row["object_link"] == "/admin/settings" and row["who_kind"] == "API key"
+    assert [c["field"] for c in row["changes"]] == ["name"] and row["who_id"] == 0
+    secret = renamed.model_copy(
+        update={"changes": [AuditChange(field="password", before="(hidden)", after="(hidden)", hidden=True)]}
+    )
+    assert entry_row(secret)["changes"][0]["hidden"] and entry_row(secret)["object"] == "Priority"
 
 
 def test_the_settings_page_adds_renames_reorders_and_retires(people):
