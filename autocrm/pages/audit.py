@@ -150,7 +150,7 @@ def _filters() -> rx.Component:
                         value=S.f_person,
                         on_change=S.set_person,
                     ),
-                    width="170px",
+                    width="150px",
                 ),
                 _labelled(
                     N_("Object"),
@@ -175,7 +175,7 @@ def _filters() -> rx.Component:
                         id="audit-id",
                     ),
                     S.filter_errors.get("id", ""),
-                    width="100px",
+                    width="90px",
                 ),
                 _labelled(
                     N_("Action"),
@@ -187,6 +187,7 @@ def _filters() -> rx.Component:
                         id="audit-action",
                     ),
                     S.filter_errors.get("action", ""),
+                    width="130px",
                 ),
                 _labelled(
                     N_("From"),
@@ -215,7 +216,8 @@ def _filters() -> rx.Component:
                     ),
                     gap="8px",
                     align="end",
-                    padding_top="20px",
+                    # Level with the inputs beside it on a laptop; on its own line (a phone) no gap above.
+                    padding_top=["0", "0", "20px"],
                 ),
                 gap="12px",
                 wrap="wrap",
