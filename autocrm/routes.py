@@ -50,6 +50,8 @@ ADMIN_TEAMS = "/admin/teams"
 ADMIN_ROUTING = "/admin/routing"
 ADMIN_AI = "/admin/ai"
 ADMIN_DASHBOARDS = "/admin/dashboards"
+ADMIN_AUDIT = "/admin/audit"
+ADMIN_SETTINGS = "/admin/settings"
 ACCOUNT_SESSIONS = "/account/sessions"
 
 # The help centre (the knowledge base as customers and visitors read it) and the staff's knowledge base.

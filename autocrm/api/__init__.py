@@ -17,9 +17,11 @@ from autocrm.api.routes import (
     ai,
     api_keys,
     attachments,
+    audit,
     bulk,
     channels,
     chat,
+    desk,
     files,
     health,
     kb,
@@ -100,6 +102,8 @@ def create_app() -> FastAPI:
     api.include_router(ai.router)
     api.include_router(triage.router)
     api.include_router(chat.router)
+    api.include_router(audit.router)
+    api.include_router(desk.router)
     return api
 
 

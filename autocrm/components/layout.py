@@ -218,6 +218,14 @@ def _on_routing() -> rx.Var:
     return rx.State.router.url.path.to(str).startswith(routes.ADMIN_ROUTING)
 
 
+def _on_audit() -> rx.Var:
+    return rx.State.router.url.path.to(str).startswith(routes.ADMIN_AUDIT)
+
+
+def _on_settings() -> rx.Var:
+    return rx.State.router.url.path.to(str).startswith(routes.ADMIN_SETTINGS)
+
+
 def _on_ai() -> rx.Var:
     return rx.State.router.url.path.to(str).startswith(routes.ADMIN_AI)
 
@@ -260,6 +268,8 @@ def _nav_links() -> list[rx.Component]:
                 _nav_item("Webhooks", "webhook", routes.ADMIN_WEBHOOKS, _on_webhooks()),
                 _nav_item("E-mail", "mail", routes.ADMIN_MAILBOXES, _on_mailboxes()),
                 _nav_item("AI", "sparkles", routes.ADMIN_AI, _on_ai()),
+                _nav_item("Desk settings", "sliders-horizontal", routes.ADMIN_SETTINGS, _on_settings()),
+                _nav_item("Audit log", "scroll-text", routes.ADMIN_AUDIT, _on_audit()),
             ),
         ),
     ]
@@ -283,6 +293,8 @@ def _sidebar() -> rx.Component:
         border_right="1px solid var(--gray-5)",
         display=DESKTOP,
         z_index="20",
+        # The admins' sections are taller than a laptop's window: the sidebar scrolls on its own.
+        overflow_y="auto",
         class_name="sidebar",
     )
 
@@ -578,6 +590,8 @@ def _mobile_nav() -> rx.Component:
                         _menu_item("Webhooks", "webhook", routes.ADMIN_WEBHOOKS, _on_webhooks()),
                         _menu_item("E-mail", "mail", routes.ADMIN_MAILBOXES, _on_mailboxes()),
                         _menu_item("AI", "sparkles", routes.ADMIN_AI, _on_ai()),
+                        _menu_item("Desk settings", "sliders-horizontal", routes.ADMIN_SETTINGS, _on_settings()),
+                        _menu_item("Audit log", "scroll-text", routes.ADMIN_AUDIT, _on_audit()),
                     ),
                 ),
                 align="start",

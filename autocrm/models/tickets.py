@@ -50,6 +50,8 @@ class CustomFieldDefinition(SQLModel, table=True):
     field_type: CustomFieldType = _enum(CustomFieldType, "custom_field_type")
     options: list[str] = json_field(list)
     required: bool = Field(default=False)
+    # Shown to the requester on the portal (read-only); staff-only fields never leave the staff's shapes.
+    visible_to_customers: bool = Field(default=False)
     is_active: bool = Field(default=True)
     position: int = Field(default=0)
 

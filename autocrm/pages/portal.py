@@ -604,6 +604,23 @@ def portal_ticket() -> rx.Component:
                         ticket_href=routes.portal_ticket(""),
                         heading_size="6",
                     ),
+                    rx.cond(
+                        t["has_fields"],
+                        rx.flex(
+                            rx.foreach(
+                                t["shown_fields"].to(list[dict[str, str]]),
+                                lambda f: rx.flex(
+                                    rx.text(f["label"], size="1", color_scheme="gray"),
+                                    rx.text(f["value"], size="2", weight="medium"),
+                                    direction="column",
+                                    class_name="request-field",
+                                ),
+                            ),
+                            gap="20px",
+                            wrap="wrap",
+                            class_name="request-fields",
+                        ),
+                    ),
                     timeline(s.messages, staff_view=False),
                     _rating(),
                     _reply_box(),

@@ -32,6 +32,12 @@ CHANNELS_WRITE = "channels:write"
 CHANNELS_MANAGE = "channels:manage"
 # The AI features (`services/ai`): summaries, suggested replies, rewrites, triage and the chatbot's answers.
 AI_USE = "ai:use"
+# Reading the audit log (`audit_log`): who changed what; admin keys only.
+AUDIT_READ = "audit:read"
+# The desk's vocabulary (`desk`): statuses, priorities, custom fields and tags. Reading it (every staff key
+# that reads tickets may too) and changing it (admin keys only).
+DESK_READ = "desk:read"
+DESK_MANAGE = "desk:manage"
 ALL_SCOPES: tuple[str, ...] = (
     TICKETS_READ,
     TICKETS_WRITE,
@@ -47,6 +53,9 @@ ALL_SCOPES: tuple[str, ...] = (
     CHANNELS_WRITE,
     CHANNELS_MANAGE,
     AI_USE,
+    AUDIT_READ,
+    DESK_READ,
+    DESK_MANAGE,
 )
 
 

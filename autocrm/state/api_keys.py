@@ -44,6 +44,9 @@ SCOPE_HINTS = {
     "channels:write": N_("Hand the desk raw e-mails received elsewhere (inbound channel webhooks)"),
     "channels:manage": N_("Set up and check IMAP mailboxes, and retry failed mail (admin keys only)"),
     "ai:use": N_("Use the AI features: summaries, suggested replies, rewrites, triage and chatbot answers"),
+    "audit:read": N_("Read the audit log: who changed what, and when (admin keys only)"),
+    "desk:read": N_("Read the desk's statuses, priorities, custom fields and tags"),
+    "desk:manage": N_("Add, rename, reorder and retire statuses, priorities, custom fields and tags (admin keys only)"),
 }
 STATE_TEXT = {
     ApiKeyState.active: N_("Active"),

@@ -169,7 +169,20 @@ def _ticket_display(ticket: dict[str, Any], *, now: datetime | None) -> dict[str
     original = ticket.get("follow_up_of") or {}
     row["follow_up_of_id"] = original.get("id") or 0
     row["follow_up_of_number"] = original.get("number") or 0
+    # The custom fields an admin lets customers see (the shape holds no others), as "label: value".
+    row["shown_fields"] = [
+        {"label": f.get("label", ""), "value": _field_text(f.get("value"))} for f in ticket.get("fields") or []
+    ]
+    row["has_fields"] = bool(row["shown_fields"])
     return row
+
+
+def _field_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return i18n.t("Yes") if value else i18n.t("No")
+    if isinstance(value, int | float):
+        return i18n.format_number(value)
+    return str(value)
 
 
 FILES_PATH = "/api/files"

@@ -25,7 +25,7 @@ from autocrm.models import (
     TicketTag,
     User,
 )
-from autocrm.services import audit, verification
+from autocrm.services import audit, desk, verification
 from autocrm.services.actor import TICKETS_READ, Actor
 from autocrm.services.errors import NotFound, PermissionDenied
 from autocrm.services.inputs import is_valid_id
@@ -34,6 +34,7 @@ from autocrm.services.tickets.shapes import (
     CUSTOMER_STATUS_NAMES,
     AttachmentPublic,
     AuditPublic,
+    CustomerField,
     CustomerMessage,
     CustomerTicket,
     MessagePublic,
@@ -204,7 +205,18 @@ def customer_ticket(session: Session, *, actor: Actor, ticket_id: int) -> Custom
     requester_only(actor)
     ticket = visible_ticket(session, actor, ticket_id)
     row = session.execute(public_select(with_rating=True).where(col(Ticket.id) == ticket.id)).one()
-    return customer_from(row, row)
+    shown = customer_from(row, row)
+    shown.fields = customer_fields(session, ticket.custom_fields)
+    return shown
+
+
+def customer_fields(session: Session, values: dict[str, Any]) -> list[CustomerField]:
+    """The values of the active fields an admin made visible to customers, in the desk's order."""
+    return [
+        CustomerField(key=key, label=definition.label, value=values[key])
+        for key, definition in desk.custom_field_definitions(session).items()
+        if definition.visible_to_customers and values.get(key) not in (None, "")
+    ]
 
 
 def list_messages(session: Session, *, actor: Actor, ticket_id: int) -> list[MessagePublic]:

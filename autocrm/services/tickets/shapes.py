@@ -209,9 +209,18 @@ CUSTOMER_STATUS_NAMES = {
 }
 
 
+class CustomerField(BaseModel):
+    """A custom field's value an admin made visible to customers (`visible_to_customers`)."""
+
+    key: str
+    label: str
+    value: str | int | float | bool
+
+
 class CustomerTicket(BaseModel):
-    """A ticket as its requester sees it, decided here once: no tags, custom fields, assignee, team, priority,
-    due date or internal status name. Customer-facing screens get this shape and nothing else."""
+    """A ticket as its requester sees it, decided here once: no tags, assignee, team, priority, due date,
+    internal status name or custom fields other than those made visible to customers. Customer-facing screens
+    get this shape and nothing else."""
 
     id: int
     number: int
@@ -225,6 +234,7 @@ class CustomerTicket(BaseModel):
     follow_up_of: TicketRef | None = None
     rating: int | None = None
     rating_comment: str | None = None
+    fields: list[CustomerField] = []  # one ticket's read only (`customer_ticket`); lists leave it empty
 
 
 class TicketPage(BaseModel):
