@@ -1,4 +1,4 @@
-"""The ONE place scheduled jobs are declared (SLA checks, mail polling and the like will join them).
+"""The ONE place scheduled jobs are declared: outbox clean-up, SLA checks, mail polling, balancing, file clean-up.
 
 Each scheduled job is one `job` row (key "schedule:<name>") that the runner re-arms `every_seconds` after each
 run, so it runs on one worker at a time however many there are, and a run lost with its worker runs again once
@@ -16,7 +16,7 @@ from sqlmodel import Session, col, delete, select
 from autocrm.core.settings import get_settings
 from autocrm.models import EventRecord, Job, JobStatus
 from autocrm.models.base import utcnow
-from autocrm.services import balancing, sla
+from autocrm.services import balancing, sla, tickets
 from autocrm.services.email import mailboxes
 
 
@@ -24,7 +24,7 @@ from autocrm.services.email import mailboxes
 class ScheduledJob:
     name: str
     every_seconds: float
-    run: Callable[[Session], None]
+    run: Callable[[Session], object]
 
 
 def clean_up_outbox(session: Session) -> None:
@@ -48,6 +48,10 @@ SCHEDULE: list[ScheduledJob] = [
     # Waiting tickets of balancing teams offered again: a shift that began is announced by nothing else
     # (`services/balancing.py`).
     ScheduledJob("balancing.offer", every_seconds=60, run=balancing.run_offer),
+    # Pasted images whose message was never sent, a day on (`tickets/writes.py`).
+    ScheduledJob(
+        "attachments.drop_unsent", every_seconds=3600, run=lambda session: tickets.drop_unsent_images(session)
+    ),
 ]
 
 

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from pathlib import Path
 from typing import Protocol
 
+from sqlalchemy import event as sa_event
+from sqlmodel import Session
+
 from autocrm.core.private_files import private_dir, write_private_file
 from autocrm.core.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 
 class FileStore(Protocol):
@@ -47,3 +53,33 @@ class LocalFileStore:
 
 def get_file_store() -> FileStore:
     return LocalFileStore(get_settings().attachments_dir)
+
+
+# Files whose rows a transaction deleted: removed from the store once it commits, never before (a rollback
+# keeps the rows, which must still find their files), and forgotten on a rollback.
+_FILES_TO_DELETE = "autocrm_files_to_delete"
+
+
+def delete_after_commit(session: Session, keys: list[str]) -> None:
+    session.info.setdefault(_FILES_TO_DELETE, []).extend(keys)
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _delete_committed(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a released savepoint: wait for the outermost commit
+    keys = session.info.pop(_FILES_TO_DELETE, [])
+    if not keys:
+        return
+    store = get_file_store()
+    for key in keys:
+        try:
+            store.delete(key)
+        except (KeyError, OSError):  # gone already, or a key the store does not take: nothing left to free
+            log.warning("A deleted attachment's file could not be removed from the store")
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _forget_on_rollback(session: Session) -> None:
+    if not session.in_nested_transaction():
+        session.info.pop(_FILES_TO_DELETE, None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import filetype
@@ -41,7 +41,7 @@ from autocrm.services.content import SHOWN_ATTACHMENT as _SHOWN_ATTACHMENT
 from autocrm.services.content import html_to_text, mentions_images, sanitize_html, text_to_html
 from autocrm.services.errors import Conflict, NotFound, PermissionDenied, field_error
 from autocrm.services.inputs import is_valid_id
-from autocrm.services.storage import get_file_store
+from autocrm.services.storage import delete_after_commit, get_file_store
 from autocrm.services.ticket_rules import AuthorKind, StatusTimes
 from autocrm.services.tickets.reads import Related, public_from, to_public, visible_ticket
 from autocrm.services.tickets.shapes import (
@@ -64,6 +64,10 @@ from autocrm.services.tickets.shapes import (
 
 # Images pasted into messages not sent yet, per writer and ticket: a cap on what can pile up unsent.
 MAX_UNSENT_IMAGES = 20
+# A pasted image whose message was not sent within a day belongs to a draft that is gone: the editor keeps no
+# draft across a reload, so nothing can send it any more.
+UNSENT_IMAGE_LIFETIME = timedelta(days=1)
+UNSENT_IMAGES_PER_RUN = 500
 TAG_RE = re.compile(r"^[a-z0-9][a-z0-9_\-:.]{0,49}$")
 
 
@@ -722,6 +726,34 @@ def add_inline_image(session: Session, *, actor: Actor, ticket_id: int, filename
     return AttachmentPublic(
         id=_stored_id(attachment), filename=attachment.filename, content_type=content_type, size=len(data)
     )
+
+
+def drop_unsent_images(session: Session, *, now: datetime | None = None) -> int:
+    """The scheduled clean-up of pasted images never sent (`UNSENT_IMAGE_LIFETIME`): their rows go in this
+    transaction, audited on their tickets, and their files once it commits. Returns how many went."""
+    cutoff = (now or utcnow()) - UNSENT_IMAGE_LIFETIME
+    stale = list(
+        session.exec(
+            select(Attachment)
+            .where(col(Attachment.message_id).is_(None), col(Attachment.created_at) < cutoff)
+            .order_by(col(Attachment.id))
+            .limit(UNSENT_IMAGES_PER_RUN)
+        )
+    )
+    cleaner = Actor.system("clean-up")
+    for attachment in stale:
+        audit.record(
+            session,
+            actor=cleaner,
+            action="attachment.delete",
+            object_type="ticket",
+            object_id=attachment.ticket_id,
+            changes={"attachment": ({"id": attachment.id, "filename": attachment.filename, "unsent": True}, None)},
+        )
+        session.delete(attachment)
+    session.flush()
+    delete_after_commit(session, [attachment.storage_key for attachment in stale])
+    return len(stale)
 
 
 def add_attachment(
