@@ -31,6 +31,7 @@ FILTERS = (
     ("pending", N_("Pending approval")),
     ("approved", N_("Approved")),
     ("rejected", N_("Rejected")),
+    ("archived", N_("Archived")),
 )
 
 
@@ -492,6 +493,19 @@ def _editor_form() -> rx.Component:
                     type="button",
                     on_click=S.close_editor,
                     width=WIDE_ON_PHONE,
+                ),
+                rx.cond(
+                    S.ed_can_archive & ~S.is_new,
+                    rx.button(
+                        rx.icon(rx.cond(S.ed_archived, "archive-restore", "archive"), size=14),
+                        rx.cond(S.ed_archived, tr("Restore"), tr("Archive")),
+                        variant="soft",
+                        color_scheme="gray",
+                        type="button",
+                        on_click=S.toggle_archived,
+                        width=WIDE_ON_PHONE,
+                        class_name="archive-macro",
+                    ),
                 ),
                 rx.spacer(),
                 rx.cond(

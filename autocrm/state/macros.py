@@ -13,6 +13,7 @@ from typing import Any
 
 import reflex as rx
 
+from autocrm import routes
 from autocrm.core.db import read_session
 from autocrm.core.i18n import N_, t
 from autocrm.services import content, desk, macros, users
@@ -60,9 +61,10 @@ STATE_LABELS = {
     "pending": N_("Pending approval"),
     "approved": N_("Approved"),
     "rejected": N_("Rejected"),
+    "archived": N_("Archived"),
 }
 PERSONAL_STATE = N_("In use")
-STATE_FILTERS = ("all", "draft", "pending", "approved", "rejected")
+STATE_FILTERS = ("all", "draft", "pending", "approved", "rejected", "archived")
 # What each placeholder is called in the editor's helper (msgids), in the service's order.
 PLACEHOLDER_LABELS = {
     "customer.name": N_("Customer's name"),
@@ -162,17 +164,18 @@ def last_change(macro: MacroPublic) -> tuple[str, Any]:
 def macro_row(macro: MacroPublic) -> dict[str, Any]:
     who, when = last_change(macro)
     personal = macro.scope == "personal"
-    state = macro.latest.state
+    state = "archived" if macro.archived else macro.latest.state
     return {
         "id": macro.id,
         "name": macro.latest.name,
         "scope": macro.scope,
         "state": state,
-        "state_label": PERSONAL_STATE if personal else STATE_LABELS.get(state, state),
+        "state_label": PERSONAL_STATE if personal and not macro.archived else STATE_LABELS.get(state, state),
         "changed_by": who,
         "changed_rel": relative_time(when),
         "changed_exact": exact_time(when),
         "version": macro.latest.number,
+        "archived": macro.archived,
         # A shared macro whose newest text waits or is a draft may still have an approved one agents use.
         "live_version": macro.approved_version
         if not personal and macro.approved_version and macro.approved_version != macro.latest.number
@@ -228,6 +231,8 @@ class MacrosState(StaffState):
     ed_team: str = KEEP
     ed_add_tags: str = ""
     ed_remove_tags: str = ""
+    ed_archived: bool = False
+    ed_can_archive: bool = False  # personal: its owner; shared: team leads and admins, as the service says
     editor_errors: dict[str, str] = {}
     editor_error: str = ""
     # The open macro's versions and the diff between two of them.
@@ -251,7 +256,9 @@ class MacrosState(StaffState):
         return [
             row
             for row in self.rows
-            if (self.state_filter == "all" or row["state"] == self.state_filter)
+            # Archived macros are listed under their own filter only: nobody applies them any more.
+            if (row["archived"] if self.state_filter == "archived" else not row["archived"])
+            and (self.state_filter in ("all", "archived") or row["state"] == self.state_filter)
             and (not wanted or wanted in str(row["name"]).lower())
         ]
 
@@ -284,7 +291,7 @@ class MacrosState(StaffState):
     def _fetch(self, actor) -> None:
         with read_session() as session:
             self.can_review = macros.can_review(session, actor)
-            listed = macros.list_macros(session, actor=actor)
+            listed = macros.list_macros(session, actor=actor, include_archived=True)
             self.rows = [macro_row(m) for m in listed]
             statuses, priorities = desk.statuses(session), desk.priorities(session)
             staff = users.list_staff(session, actor=actor)
@@ -365,6 +372,9 @@ class MacrosState(StaffState):
         self._load_counts(actor)
         self._follow_language()
         self.loaded = True
+        wanted = str(self.router.url.query_parameters.get("macro", ""))
+        if wanted.isdigit() and int(wanted) > 0:  # a pasted link or a reload of an open macro
+            return self._open(actor, int(wanted), "edit")
         return None
 
     # ---- the list ----------------------------------------------------------------------------------
@@ -413,6 +423,8 @@ class MacrosState(StaffState):
         self.ed_team = str(actions.get("team_id", KEEP))
         self.ed_add_tags = ", ".join(actions.get("add_tags", []))
         self.ed_remove_tags = ", ".join(actions.get("remove_tags", []))
+        self.ed_archived = macro.archived
+        self.ed_can_archive = macro.scope == "personal" or self.can_review
 
     def _load_versions(self, actor) -> None:
         with read_session() as session:
@@ -443,22 +455,51 @@ class MacrosState(StaffState):
         actor, refusal = self._actor(STAFF)
         if actor is None:
             return refusal
+        return self._open(actor, int(macro_id), detail_tab)
+
+    def _open(self, actor, macro_id: int, detail_tab: str):
         self._clear_editor()
         try:
             with read_session() as session:
-                macro = macros.get_macro(session, actor=actor, macro_id=int(macro_id))
+                macro = macros.get_macro(session, actor=actor, macro_id=macro_id)
         except DomainError as error:
-            return rx.toast.error(error.message)
+            return [rx.toast.error(error.message), self._keep_url(0)]
         self._show_macro(macro)
         self.editing, self.tab = True, "library"
         self.detail_tab = "history" if detail_tab == "history" else "edit"
         self._load_versions(actor)
-        return None
+        return self._keep_url(macro.id)
+
+    def _keep_url(self, macro_id: int):
+        """The open macro in the address (`?macro=N`), so a reload or a pasted link opens it again."""
+        url = f"{routes.AGENT_MACROS}?macro={macro_id}" if macro_id else routes.AGENT_MACROS
+        return rx.call_script(f"window.history.replaceState(null, '', {json.dumps(url)})")
 
     @rx.event
     def close_editor(self):
         self.editing = False
         self.editor_errors, self.editor_error = {}, ""
+        return self._keep_url(0)
+
+    @rx.event
+    def toggle_archived(self):
+        """Archive the open macro (nobody applies it any more; it stays listed under Archived) or bring it back."""
+        actor, refusal = self._actor(STAFF)
+        if actor is None:
+            return refusal
+        macro_id, archived = self.macro_id, not self.ed_archived
+        written = self._write(
+            lambda session: macros.update_macro(
+                session, actor=actor, macro_id=macro_id, data=MacroUpdate(archived=archived)
+            ),
+            success=self._t("Archived: it is no longer offered on tickets.")
+            if archived
+            else self._t("Restored: it is offered on tickets again."),
+        )
+        if written.ok and written.value is not None:
+            self._show_macro(written.value)
+            self._fetch(actor)
+        return written.events
 
     @rx.event
     def set_detail_tab(self, value: str | list[str]):

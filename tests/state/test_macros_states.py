@@ -105,3 +105,27 @@ def test_a_team_lead_reviews_others_macros_but_not_their_own(people):
     assert entry["own"]
     refused = lead.review(entry["id"], True)
     assert "Someone else" in str(refused) and lead.queue  # the service refuses; nothing changed
+
+
+def test_a_macro_opens_from_its_link_and_a_reviewer_archives_it_out_of_the_list(people):
+    writer = _signed_in(MacrosState, people.make(Role.agent, name="Wren Writer"))
+    writer.load()
+    writer.new_macro()
+    writer.save({"name": "Card sent", "body": "Your card is on its way.", "add_tags": "", "remove_tags": ""})
+    macro_id = writer.macro_id
+    assert not writer.ed_can_archive  # a shared macro: team leads and admins archive it
+
+    admin = _signed_in(MacrosState, people.make(Role.admin, name="Ada Admin"), f"/agent/macros?macro={macro_id}")
+    opened = admin.load()
+    assert admin.editing and admin.macro_id == macro_id and admin.ed_name == "Card sent"
+    assert f"?macro={macro_id}" in str(opened)  # the address keeps the open macro
+    assert admin.ed_can_archive and not admin.ed_archived
+    assert "no longer offered" in str(admin.toggle_archived())
+    assert admin.ed_archived and [row["id"] for row in admin.shown_rows] == []
+    admin.set_state_filter("archived")
+    assert [(row["id"], row["state_label"]) for row in admin.shown_rows] == [(macro_id, "Archived")]
+    admin.toggle_archived()
+    assert not admin.ed_archived and admin.shown_rows == []
+    admin.set_state_filter("all")
+    assert [row["id"] for row in admin.shown_rows] == [macro_id]
+    assert "macros" in str(admin.close_editor()) and not admin.editing
