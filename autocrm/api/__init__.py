@@ -50,7 +50,7 @@ __all__ = ["app", "create_app", "wrap_reflex"]
 def _body_limit_for(path: str) -> int:
     if path.endswith("/attachments") or (path.startswith("/api/files/tickets/") and path.endswith("/images")):
         return get_settings().attachment_max_bytes + MULTIPART_OVERHEAD_BYTES
-    if path in ("/api/v1/kb/media", "/api/kb/media"):
+    if path == "/api/v1/kb/media":
         settings = get_settings()
         return max(settings.kb_video_max_bytes, settings.attachment_max_bytes) + MULTIPART_OVERHEAD_BYTES
     if path == "/api/v1/channels/email/inbound":

@@ -27,8 +27,6 @@ def _media(step: Any) -> rx.Component:
                 src=step["src"],
                 alt=step["alt"],
                 class_name="tutorial-image",
-                width="100%",
-                height="auto",
                 loading="lazy",
             ),
         ),
@@ -247,7 +245,18 @@ TUTORIAL_STYLE: ComponentStyle = {
     ".tutorial-list-phone[open] summary": {"margin_bottom": "4px"},
     ".tutorial-step": {"display": "flex", "flex_direction": "column", "gap": "14px", "scroll_margin_top": "72px"},
     ".tutorial-step-title": {"overflow_wrap": "anywhere"},
-    ".tutorial-image": {"max_width": "100%", "border_radius": "var(--radius-2)", "border": "1px solid var(--gray-5)"},
+    # Never wider than the step (a screenshot shrinks to a phone), never blown up past its own size.
+    ".tutorial-image": {
+        "display": "block",
+        "width": "auto",
+        "height": "auto",
+        "max_width": "100%",
+        "max_height": "70vh",
+        "object_fit": "contain",
+        "align_self": "center",
+        "border_radius": "var(--radius-2)",
+        "border": "1px solid var(--gray-5)",
+    },
     ".tutorial-video": {
         "width": "100%",
         "max_height": "70vh",

@@ -242,7 +242,7 @@ def _step_media(row: Any) -> rx.Component:
                     size="1",
                     on_click=S.clear_step_media(key),
                 ),
-                justify="between",
+                justify="start",
                 align="center",
                 gap="8px",
                 wrap="wrap",

@@ -12,7 +12,7 @@ import zlib
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ADMIN, DEMO_PASSWORD, PHONE
+from tests.browser.conftest import ADMIN, DEMO_PASSWORD, DESKTOP, PHONE
 
 pytestmark = pytest.mark.browser
 
@@ -97,6 +97,7 @@ def test_an_editor_publishes_a_tutorial_and_a_customer_reads_it_on_a_phone(open_
     expect(_step(ui, 2).locator(":is(textarea.kb-step-text, .kb-step-text textarea)")).to_have_value(
         "Tap Charge and hold the card near the reader."
     )
+    _step(ui, 0).scroll_into_view_if_needed()
     ui.shoot("kb-tutorial-editor")
     ui.page.locator(".kb-ed-save").click()
     ui.toast("Published: it is in the help centre and its search within seconds.")
@@ -117,6 +118,9 @@ def test_an_editor_publishes_a_tutorial_and_a_customer_reads_it_on_a_phone(open_
     expect(image).to_be_visible()
     page.wait_for_function("() => document.querySelector('.tutorial-image')?.naturalWidth === 160")
     assert image.bounding_box()["width"] <= PHONE["width"]  # type: ignore[index]
+    page.set_viewport_size(DESKTOP)
+    reader.shoot("kb-tutorial-viewer")  # both sizes, then the phone again
+    page.set_viewport_size(PHONE)
     expect(page.locator(".tutorial-back")).to_be_disabled()
     page.locator(".tutorial-next").click()
     expect(page.locator(".tutorial-count")).to_have_text("Step 2 of 3")
@@ -130,8 +134,6 @@ def test_an_editor_publishes_a_tutorial_and_a_customer_reads_it_on_a_phone(open_
     expect(page.locator(".tutorial-next")).to_be_disabled()
     page.locator(".tutorial-back").click()
     expect(page.locator(".tutorial-count")).to_have_text("Step 2 of 3")
-    reader.shoot("kb-tutorial-viewer")
-    page.set_viewport_size(PHONE)
 
     # Away and back: the same step, said so, and "Start over" goes to the first.
     reader.goto("/help")
@@ -140,6 +142,7 @@ def test_an_editor_publishes_a_tutorial_and_a_customer_reads_it_on_a_phone(open_
     reader.wait_ready(".tutorial-viewer")
     expect(page.locator(".tutorial-count")).to_have_text("Step 2 of 3")
     expect(page.locator(".tutorial-resumed")).to_be_visible()
+    page.set_viewport_size(DESKTOP)
     reader.shoot("kb-tutorial-resumed")
     page.set_viewport_size(PHONE)
     page.locator(".tutorial-list-phone summary").click()

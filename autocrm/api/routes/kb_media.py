@@ -1,27 +1,24 @@
 """A tutorial step's images and videos for the pages: read with the session cookie when there is one (else as a
 visitor of the help centre), with the article's visibility (`kb.tutorials.read_media`), in ranges so a video
-seeks (`api/ranges.py`). The editor uploads a step's file here from a page of this site (the Origin is
-checked, as for signing out). Every answer is sandboxed and never sniffed: uploads are untrusted."""
+seeks (`api/ranges.py`). Every answer is sandboxed and never sniffed: uploads are untrusted. (The editor
+uploads through its page's own upload event, API keys through `POST /api/v1/kb/media`.)"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response, UploadFile, status
+from fastapi import APIRouter, Header, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from autocrm.api.deps import resource_id
 from autocrm.api.ranges import ranged_response
 from autocrm.api.routes.attachments import content_disposition
-from autocrm.api.routes.session import allowed_origins
-from autocrm.core.db import read_session, write_session
-from autocrm.core.i18n import t
+from autocrm.core.db import read_session
 from autocrm.models import Role
 from autocrm.services import auth
 from autocrm.services.actor import Actor
-from autocrm.services.errors import AuthenticationFailed, PermissionDenied
 from autocrm.services.kb import tutorials
-from autocrm.services.kb.tutorials import MediaFile, MediaPublic
+from autocrm.services.kb.tutorials import MediaFile
 from autocrm.services.storage import get_file_store
 
 router = APIRouter(prefix="/api/kb/media", include_in_schema=False)
@@ -64,19 +61,3 @@ async def media_file(
 ) -> Response:
     found = await run_in_threadpool(_find, request.cookies.get(auth.SESSION_COOKIE), media_id)
     return media_response(found, range_header=range_, if_range=if_range)
-
-
-def _store(token: str | None, filename: str, data: bytes) -> MediaPublic:
-    with write_session() as session:
-        user = auth.user_for_session_token(session, token) if token else None
-        if user is None:
-            raise AuthenticationFailed(t("Sign in to upload files."))
-        return tutorials.upload_media(session, actor=Actor.for_user(user), filename=filename, data=data)
-
-
-@router.post("", status_code=status.HTTP_201_CREATED)
-async def upload(request: Request, file: UploadFile) -> MediaPublic:
-    if request.headers.get("origin", "") not in allowed_origins(request):
-        raise PermissionDenied(t("Upload files from a page of this site."))
-    data = await file.read()
-    return await run_in_threadpool(_store, request.cookies.get(auth.SESSION_COOKIE), file.filename or "", data)
