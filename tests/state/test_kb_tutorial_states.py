@@ -94,6 +94,16 @@ def test_an_editor_writes_a_tutorial_and_a_reader_moves_through_it(db_url, peopl
     again.go_to_step(1)
     assert again.current_step["body_html"] == "<p>Pair it.</p>"
 
+    from autocrm.state.kb import AgentKbArticleState
+
+    staff = _signed_in(AgentKbArticleState, admin, f"/agent/kb/articles/{made.id}")
+    staff.load()  # the staff's page reads it step by step too, with the admin's own place
+    assert staff.step_count == 2 and staff.step_number == 1 and not staff.resumed
+    staff.next_step()
+    staff_again = _signed_in(AgentKbArticleState, admin, f"/agent/kb/articles/{made.id}")
+    staff_again.load()
+    assert staff_again.step_number == 2 and staff_again.resumed
+
     visitor = _with_cookie(_state(HelpArticleState), "", path)
     visitor.load()
     assert visitor.step_number == 1 and not visitor.resumed

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import filetype
 from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from autocrm import routes
@@ -190,13 +191,17 @@ def remember_place(session: Session, *, actor: Actor, article_id: int, step: int
     article = _tutorial(session, actor, article_id)
     if not 0 <= step < len(article.steps):
         raise field_error("step", t("This tutorial has no step {number}.", number=step + 1))
-    row = session.exec(
-        select(KbTutorialProgress).where(
-            KbTutorialProgress.user_id == user_id, KbTutorialProgress.article_id == article_id
-        )
-    ).first()
+    mine = select(KbTutorialProgress).where(
+        KbTutorialProgress.user_id == user_id, KbTutorialProgress.article_id == article_id
+    )
+    row = session.exec(mine).first()
     if row is None:
-        row = KbTutorialProgress(user_id=user_id, article_id=article_id, step=step)
+        try:
+            with session.begin_nested():  # two tabs of one reader may both write their first place
+                session.add(KbTutorialProgress(user_id=user_id, article_id=article_id, step=step))
+            return step
+        except IntegrityError:
+            row = session.exec(mine).one()
     row.step, row.updated_at = step, utcnow()
     session.add(row)
     session.flush()
