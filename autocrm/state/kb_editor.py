@@ -438,6 +438,8 @@ class KbEditorState(ConfirmMixin, StaffState):
         steps = list(self.ed_steps)
         steps[at] = steps[at] | {"mode": mode}
         self.ed_steps = steps
+        if mode == "file":  # the file picked next is most likely this step's (also when opened by keyboard)
+            self.upload_target = key
         self.errors = {name: m for name, m in self.errors.items() if not name.startswith(f"steps.{at}.media")}
 
     @rx.event
@@ -452,7 +454,10 @@ class KbEditorState(ConfirmMixin, StaffState):
         if actor is None:
             return refusal
         at = self._step_at(self.upload_target)
-        if at < 0 or not files:
+        if not files:
+            return None
+        if at < 0:
+            self.form_error = self._t("Choose “Image or video file” on the step the file is for, then upload it.")
             return None
         upload = files[0]
         data = await upload.read()

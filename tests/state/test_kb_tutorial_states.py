@@ -4,11 +4,27 @@ kept for a signed-in reader and found again, "Start over"; none for a visitor)."
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
+
 import pytest
 
 from autocrm.models import Role
 from autocrm.services import content
 from autocrm.state.kb_editor import step_text
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@dataclass
+class _Picked:
+    """A file as the page's upload event hands it over."""
+
+    filename: str
+    data: bytes
+
+    async def read(self) -> bytes:
+        return self.data
 
 
 def test_a_steps_text_area_shows_plain_paragraphs_when_they_save_the_same_else_the_html():
@@ -56,6 +72,14 @@ def test_an_editor_writes_a_tutorial_and_a_reader_moves_through_it(db_url, peopl
     editor.set_step_mode(second, "file")
     editor.save(form | {f"step_url_{second}": ""})
     assert editor.step_rows[2]["media_error"] == "Upload an image or a video, or choose no picture or video."
+    # A picked file goes to the step chosen for it: a PDF is refused next to it, a PNG shown.
+    editor.set_upload_target(second)
+    asyncio.run(editor.upload_step_media([_Picked("notes.pdf", b"%PDF-1.4 x")]))
+    assert "PNG, JPEG, GIF or WebP" in editor.step_rows[2]["media_error"]
+    asyncio.run(editor.upload_step_media([_Picked("shot.png", PNG)]))
+    shown = editor.step_rows[2]
+    assert shown["media_error"] == "" and shown["media_type"] == "image" and shown["media_src"].startswith("/api/kb/")
+    editor.clear_step_media(second)
     editor.set_step_mode(second, "none")
     editor.remove_step(third)
     events = editor.save(form)
