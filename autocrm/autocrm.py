@@ -5,6 +5,7 @@ from reflex_base.components.component import ComponentStyle
 
 from autocrm.api import wrap_reflex
 from autocrm.components.editor import EDITOR_STYLE
+from autocrm.components.tutorial import TUTORIAL_STYLE
 from autocrm.core.i18n import default_locale
 from autocrm.pages import PAGES
 from autocrm.state import live
@@ -85,6 +86,7 @@ STYLE: ComponentStyle = {
     },
     ":focus-visible": {"outline": "2px solid var(--accent-8)", "outline_offset": "2px"},
     **EDITOR_STYLE,
+    **TUTORIAL_STYLE,
 }
 
 app = rx.App(

@@ -43,6 +43,14 @@ def inline_image_upload(ticket_id: int | str) -> str:
     return f"{PAGE_FILE}tickets/{ticket_id}/images"
 
 
+# A tutorial step's uploaded image or video, for the pages (the session cookie, if any, is the credential).
+KB_MEDIA = "/api/kb/media/"
+
+
+def kb_media(media_id: int | str) -> str:
+    return f"{KB_MEDIA}{media_id}"
+
+
 ADMIN_API_KEYS = "/admin/api-keys"
 ADMIN_WEBHOOKS = "/admin/webhooks"
 ADMIN_MAILBOXES = "/admin/mailboxes"

@@ -25,6 +25,7 @@ from autocrm.api.routes import (
     files,
     health,
     kb,
+    kb_media,
     macros,
     mailboxes,
     metrics,
@@ -51,6 +52,9 @@ __all__ = ["app", "create_app", "wrap_reflex"]
 def _body_limit_for(path: str) -> int:
     if path.endswith("/attachments") or (path.startswith("/api/files/tickets/") and path.endswith("/images")):
         return get_settings().attachment_max_bytes + MULTIPART_OVERHEAD_BYTES
+    if path == "/api/v1/kb/media":
+        settings = get_settings()
+        return max(settings.kb_video_max_bytes, settings.attachment_max_bytes) + MULTIPART_OVERHEAD_BYTES
     if path == "/api/v1/channels/email/inbound":
         return get_settings().email_max_bytes
     return JSON_BODY_MAX_BYTES
@@ -92,6 +96,7 @@ def create_app() -> FastAPI:
     api.include_router(teams.router)
     api.include_router(sla.router)
     api.include_router(kb.router)
+    api.include_router(kb_media.router)
     api.include_router(suggestions.router)
     api.include_router(session.router)
     api.include_router(sso.router)

@@ -28,6 +28,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from autocrm.core.origins import allowed_origins, origin_of, websocket_origin
+from autocrm.services.kb.steps import EMBED_ORIGINS
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +56,15 @@ _HTML_READ_LIMIT = 2 * 1024 * 1024
 #   the sanitizer still lets into a message body is not loaded.
 # - connect-src: the websocket to this origin, named explicitly as ws(s) since 'self' covers ws(s) only in
 #   browsers that implement CSP 3's rule for it.
+# - frame-src: a tutorial's step may show a video from YouTube or Vimeo in a sandboxed frame; the steps build
+#   those addresses from a video's id (`services/kb/steps.py`), and no other site may be framed.
 _UI_POLICY = {
     "default-src": ["'self'"],
     "script-src": ["'self'", "'unsafe-eval'"],
     "style-src": ["'self'", "'unsafe-inline'"],
     "img-src": ["'self'"],
     "connect-src": ["'self'"],
+    "frame-src": list(EMBED_ORIGINS),
     "object-src": ["'none'"],
     "base-uri": ["'self'"],
     "form-action": ["'self'"],

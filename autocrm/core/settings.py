@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     )
 
     attachment_max_bytes: int = 10 * 1024 * 1024
+    # A tutorial step's uploaded video (MP4 or WebM); its images keep the attachment limit.
+    kb_video_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
     # Inbound e-mail: past this many tickets and replies from one sender within the window, further mail from
     # it is kept but ignored (a mail storm, two auto-responders answering each other).
     email_sender_limit: int = Field(default=30, ge=1)

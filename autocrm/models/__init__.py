@@ -10,12 +10,15 @@ from autocrm.models.events import EventRecord, Job, JobStatus
 from autocrm.models.inbox import InboxNotification
 from autocrm.models.kb import (
     KbArticle,
+    KbArticleMedia,
     KbArticleVersion,
     KbCategory,
     KbChunk,
     KbDeflection,
     KbFeedback,
     KbIndexState,
+    KbMedia,
+    KbTutorialProgress,
 )
 from autocrm.models.macros import Macro, MacroVersion
 from autocrm.models.mfa import MfaCredential, MfaRecoveryCode, MfaRoleRequirement
@@ -81,12 +84,15 @@ __all__ = [
     "Job",
     "JobStatus",
     "KbArticle",
+    "KbArticleMedia",
     "KbArticleVersion",
     "KbCategory",
     "KbChunk",
     "KbDeflection",
     "KbFeedback",
     "KbIndexState",
+    "KbMedia",
+    "KbTutorialProgress",
     "LoginSession",
     "Macro",
     "MacroVersion",

@@ -23,6 +23,11 @@ class ArticleVisibility:
     internal = "internal"  # staff only
 
 
+class ArticleKind:
+    article = "article"
+    tutorial = "tutorial"  # ordered steps (`steps`), read one at a time
+
+
 class KbCategory(SQLModel, table=True):
     __tablename__ = "kb_category"
 
@@ -48,6 +53,10 @@ class KbArticle(SQLModel, table=True):
     body_text: str = Field(sa_column=Column(Text, nullable=False))
     category_id: int | None = Field(default=None, foreign_key="kb_category.id", ondelete="SET NULL", index=True)
     tags: list[str] = json_field(list)
+    kind: str = Field(default=ArticleKind.article, max_length=16, sa_column_kwargs={"server_default": "article"})
+    # A tutorial's steps in order, as `services/kb/tutorials.py` cleaned them: title, sanitized HTML, its
+    # text, and the media (an uploaded `kb_media` file or an allowlisted video link turned into its embed URL).
+    steps: list[dict[str, Any]] = json_field(list)
     status: str = Field(max_length=16, index=True)
     visibility: str = Field(max_length=16)
     version: int = Field(default=1)
@@ -157,3 +166,43 @@ class KbDeflection(SQLModel, table=True):
     query: str = Field(default="", max_length=500)  # what the customer had written, for the editors
     locale: str = Field(default="en", max_length=10)
     created_at: datetime = timestamp_field(default_now=True, index=True)
+
+
+class KbMedia(SQLModel, table=True):
+    """An image or video uploaded for a tutorial's step; the bytes live in the file store (`services/storage`).
+
+    Readers may load it when an article they may read shows it (`kb_article_media`); editors always."""
+
+    __tablename__ = "kb_media"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=8)  # "image" or "video"
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=120)
+    size: int
+    sha256: str = Field(max_length=64)
+    storage_key: str = Field(max_length=255)
+    uploaded_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
+    created_at: datetime = timestamp_field(default_now=True)
+
+
+class KbArticleMedia(SQLModel, table=True):
+    """Which uploaded media an article's current steps show: rewritten with the steps at every save."""
+
+    __tablename__ = "kb_article_media"
+
+    article_id: int = Field(foreign_key="kb_article.id", ondelete="CASCADE", primary_key=True)
+    media_id: int = Field(foreign_key="kb_media.id", ondelete="CASCADE", primary_key=True, index=True)
+
+
+class KbTutorialProgress(SQLModel, table=True):
+    """Where a signed-in reader is in a tutorial: written as they move, read when they come back."""
+
+    __tablename__ = "kb_tutorial_progress"
+    __table_args__ = (UniqueConstraint("user_id", "article_id", name="uq_kb_tutorial_progress"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE", index=True)
+    article_id: int = Field(foreign_key="kb_article.id", ondelete="CASCADE", index=True)
+    step: int = Field(default=0)  # 0-based
+    updated_at: datetime = timestamp_field(default_now=True)

@@ -13,6 +13,7 @@ from autocrm.components.forms import empty_state, field_error, skeleton_rows
 from autocrm.components.i18n import tr, tr_n
 from autocrm.components.layout import agent_shell, portal_shell
 from autocrm.components.panel import panel
+from autocrm.components.tutorial import tutorial_viewer
 from autocrm.core.i18n import N_
 from autocrm.pages.kb_editor import translations_panel
 from autocrm.pages.registry import page
@@ -454,21 +455,35 @@ def help_article() -> rx.Component:
                                 custom_attrs={"dir": "auto"},
                             ),
                             rx.flex(
+                                rx.cond(
+                                    a["tutorial"],
+                                    rx.badge(
+                                        rx.icon("list-ordered", size=12),
+                                        tr_n("Tutorial · {n} step", "Tutorial · {n} steps", s.step_count),
+                                        color_scheme="indigo",
+                                        variant="soft",
+                                    ),
+                                ),
                                 rx.text(tr("Updated"), size="1", color_scheme="gray"),
                                 time_ago(a["updated_rel"], a["updated_exact"], size="1"),
                                 spacing="1",
                                 align="center",
+                                wrap="wrap",
                             ),
-                            rx.box(
-                                rx.html(a["body_html"]),
-                                class_name="kb-body",
-                                custom_attrs={"dir": "auto", "lang": a["locale"]},
+                            rx.cond(
+                                a["body_html"],
+                                rx.box(
+                                    rx.html(a["body_html"]),
+                                    class_name="kb-body",
+                                    custom_attrs={"dir": "auto", "lang": a["locale"]},
+                                ),
                             ),
                             direction="column",
                             spacing="3",
                         ),
                         padding=["18px 16px", "24px", "32px 36px"],
                     ),
+                    rx.cond(a["tutorial"], rx.box(tutorial_viewer(s), custom_attrs={"lang": a["locale"]})),
                     _feedback(),
                     _search_box(s, form_id="article-search", placeholder=tr("Search for something else…")),
                     direction="column",
@@ -704,12 +719,16 @@ def agent_kb_article() -> rx.Component:
                                 spacing="1",
                                 align="center",
                             ),
-                            rx.box(rx.html(a["body_html"]), class_name="kb-body", custom_attrs={"dir": "auto"}),
+                            rx.cond(
+                                a["body_html"],
+                                rx.box(rx.html(a["body_html"]), class_name="kb-body", custom_attrs={"dir": "auto"}),
+                            ),
                             direction="column",
                             spacing="3",
                         ),
                         padding=["16px", "24px", "28px 32px"],
                     ),
+                    rx.cond(a["tutorial"], tutorial_viewer(s)),
                     rx.cond(
                         (s.translations.length() > 0) | (s.missing_locales.length() > 0),
                         translations_panel(s.translations, s.missing_locales),

@@ -190,6 +190,255 @@ def translations_panel(translations: Any, missing: Any, *, link: str = "url") ->
     )
 
 
+def _kind_choice() -> rx.Component:
+    return rx.flex(
+        rx.text(tr("Kind"), size="2", weight="medium"),
+        rx.radio_group.root(
+            rx.flex(
+                rx.radio_group.item(tr("Article"), value="article", class_name="kb-kind-article"),
+                rx.radio_group.item(
+                    tr("Tutorial: steps read one at a time"), value="tutorial", class_name="kb-kind-tutorial"
+                ),
+                spacing="4",
+                wrap="wrap",
+            ),
+            value=S.ed_kind,
+            on_change=lambda v: S.set_pick("kind", v),
+            size="2",
+        ),
+        direction="column",
+        gap="6px",
+    )
+
+
+# What a step's upload takes (the service judges the bytes; this only narrows the browser's file picker).
+STEP_MEDIA_TYPES = {
+    "image/png": [".png"],
+    "image/jpeg": [".jpg", ".jpeg"],
+    "image/gif": [".gif"],
+    "image/webp": [".webp"],
+    "video/mp4": [".mp4"],
+    "video/webm": [".webm"],
+}
+STEP_UPLOAD = "kb-step-media"
+
+
+def _step_media(row: Any) -> rx.Component:
+    key = row["key"]
+    preview = rx.cond(
+        row["media_id"].to(int) > 0,
+        rx.flex(
+            rx.cond(
+                row["media_type"] == "video",
+                rx.el.video(src=row["media_src"], controls=True, preload="metadata", class_name="kb-step-preview"),
+                rx.image(src=row["media_src"], alt=row["alt"], class_name="kb-step-preview"),
+            ),
+            rx.flex(
+                rx.text(row["media_name"], size="1", color_scheme="gray", class_name="kb-step-file"),
+                rx.button(
+                    tr("Remove the file"),
+                    type="button",
+                    variant="ghost",
+                    color_scheme="red",
+                    size="1",
+                    on_click=S.clear_step_media(key),
+                ),
+                justify="start",
+                align="center",
+                gap="8px",
+                wrap="wrap",
+            ),
+            direction="column",
+            gap="6px",
+        ),
+    )
+    upload = rx.upload.root(
+        rx.flex(
+            rx.icon("image-up", size=15),
+            rx.text(
+                rx.cond(row["media_id"].to(int) > 0, tr("Replace it"), tr("Upload an image or a video")),
+                size="2",
+                weight="medium",
+            ),
+            align="center",
+            spacing="2",
+            # Names the step the picked file is for (the picker opens from the same click).
+            on_click=S.set_upload_target(key),
+        ),
+        id=STEP_UPLOAD,
+        multiple=False,
+        no_drag=True,  # one picker serves every step: a drop would not say which step it is for
+        accept=STEP_MEDIA_TYPES,
+        on_drop=S.upload_step_media(rx.upload_files(upload_id=STEP_UPLOAD)),
+        padding="8px 12px",
+        border="1px dashed var(--gray-7)",
+        border_radius="var(--radius-2)",
+        cursor="pointer",
+        width="fit-content",
+        class_name="kb-step-upload",
+    )
+    file_fields = rx.flex(
+        preview,
+        upload,
+        rx.text(
+            tr("PNG, JPEG, GIF or WebP images; MP4 or WebM videos."),
+            size="1",
+            color_scheme="gray",
+        ),
+        rx.cond(
+            row["media_type"] == "image",
+            rx.input(
+                name=f"step_alt_{key}",
+                default_value=row["alt"],
+                key=row["field_key"].to(str) + "-alt",
+                placeholder=tr("Describe the picture for screen readers"),
+                max_length=300,
+                on_blur=lambda value: S.set_step_field(key, "alt", value),
+                aria_label=tr("Describe the picture for screen readers"),
+                class_name="kb-step-alt",
+            ),
+        ),
+        direction="column",
+        gap="8px",
+    )
+    link_field = rx.input(
+        name=f"step_url_{key}",
+        default_value=row["url"],
+        key=row["field_key"].to(str) + "-url",
+        placeholder="https://www.youtube.com/watch?v=…",
+        max_length=500,
+        type="url",
+        on_blur=lambda value: S.set_step_field(key, "url", value),
+        aria_label=tr("Video link (YouTube or Vimeo)"),
+        class_name="kb-step-url",
+        custom_attrs={"aria-invalid": rx.cond(row["media_error"], "true", "false")},
+    )
+    return rx.flex(
+        rx.text(tr("Picture or video"), size="2", weight="medium"),
+        rx.radio_group.root(
+            rx.flex(
+                rx.radio_group.item(tr("None"), value="none", class_name="kb-step-mode-none"),
+                rx.radio_group.item(tr("Image or video file"), value="file", class_name="kb-step-mode-file"),
+                rx.radio_group.item(tr("Video link"), value="link", class_name="kb-step-mode-link"),
+                column_gap="24px",
+                row_gap="8px",
+                wrap="wrap",
+            ),
+            value=row["mode"],
+            on_change=lambda v: S.set_step_mode(key, v),
+            size="2",
+        ),
+        rx.match(
+            row["mode"],
+            ("file", file_fields),
+            (
+                "link",
+                rx.flex(
+                    link_field,
+                    rx.text(tr("A YouTube or Vimeo link; it plays inside the step."), size="1", color_scheme="gray"),
+                    direction="column",
+                    gap="6px",
+                ),
+            ),
+            rx.fragment(),
+        ),
+        field_error(row["media_error"]),
+        direction="column",
+        gap="8px",
+        class_name="kb-step-media",
+    )
+
+
+def _step_card(row: Any) -> rx.Component:
+    key = row["key"]
+    tool = lambda icon, label, event, disabled, css: rx.icon_button(  # noqa: E731 (three buttons alike)
+        rx.icon(icon, size=15),
+        type="button",
+        variant="soft",
+        color_scheme="red" if icon == "trash-2" else "gray",
+        size="2",
+        disabled=disabled,
+        on_click=event,
+        aria_label=label,
+        title=label,
+        class_name=css,
+    )
+    return panel(
+        rx.flex(
+            rx.flex(
+                rx.badge(tr("Step {number}", number=row["number"]), size="2", class_name="kb-step-number"),
+                rx.flex(
+                    tool("arrow-up", tr("Move up"), S.move_step(key, -1), row["first"], "kb-step-up"),
+                    tool("arrow-down", tr("Move down"), S.move_step(key, 1), row["last"], "kb-step-down"),
+                    tool("trash-2", tr("Remove this step"), S.remove_step(key), False, "kb-step-remove"),
+                    spacing="2",
+                ),
+                justify="between",
+                align="center",
+            ),
+            rx.input(
+                name=f"step_title_{key}",
+                default_value=row["title"],
+                key=row["field_key"].to(str) + "-title",
+                placeholder=tr("Step title (optional)"),
+                max_length=200,
+                on_blur=lambda value: S.set_step_field(key, "title", value),
+                aria_label=tr("Step title (optional)"),
+                class_name="kb-step-title",
+                custom_attrs={"dir": "auto"},
+            ),
+            rx.text_area(
+                name=f"step_text_{key}",
+                default_value=row["text"],
+                key=row["field_key"].to(str) + "-text",
+                placeholder=tr("What to do in this step."),
+                rows="4",
+                max_length=20_000,
+                on_blur=lambda value: S.set_step_field(key, "text", value),
+                aria_label=tr("What to do in this step."),
+                class_name="kb-step-text",
+                custom_attrs={"dir": "auto", "aria-invalid": rx.cond(row["error"], "true", "false")},
+            ),
+            field_error(row["error"]),
+            _step_media(row),
+            direction="column",
+            gap="10px",
+        ),
+        padding="14px",
+        class_name="kb-step-card",
+    )
+
+
+def _steps_editor() -> rx.Component:
+    return rx.flex(
+        rx.flex(
+            rx.text(tr("Steps"), size="3", weight="bold"),
+            rx.text(
+                tr("Readers go through them one at a time, with Back and Next."),
+                size="1",
+                color_scheme="gray",
+            ),
+            direction="column",
+            gap="2px",
+        ),
+        field_error(S.errors.get("steps", "")),
+        rx.foreach(S.step_rows, _step_card),
+        rx.button(
+            rx.icon("plus", size=15),
+            tr("Add a step"),
+            type="button",
+            variant="soft",
+            on_click=S.add_step,
+            disabled=~S.can_add_step,
+            class_name="kb-step-add",
+            width="fit-content",
+        ),
+        direction="column",
+        gap="12px",
+        class_name="kb-steps",
+    )
+
+
 def _editor_form() -> rx.Component:
     errors = S.errors
     main = rx.flex(
@@ -222,13 +471,19 @@ def _editor_form() -> rx.Component:
             error=errors.get("title", ""),
             html_for="kb-ed-title",
         ),
+        _kind_choice(),
         field(
-            tr("Body"),
+            rx.cond(S.ed_kind == "tutorial", tr("Introduction (optional)"), tr("Body")),
             body_field(name="body", value=S.ed_body_html, key=S.form_key, errors=errors),
             error=errors.get("body", ""),
-            hint=tr("Section headings split the article into the passages that search finds and the chatbot quotes."),
+            hint=rx.cond(
+                S.ed_kind == "tutorial",
+                tr("Shown above the steps."),
+                tr("Section headings split the article into the passages that search finds and the chatbot quotes."),
+            ),
             html_for="kb-ed-body",
         ),
+        rx.cond(S.ed_kind == "tutorial", _steps_editor()),
         field(
             tr("Tags"),
             rx.input(

@@ -21,6 +21,8 @@ class FileStore(Protocol):
     def put(self, data: bytes) -> str: ...
     def get(self, key: str) -> bytes: ...
     def delete(self, key: str) -> None: ...
+    def size(self, key: str) -> int: ...
+    def read_range(self, key: str, start: int, length: int) -> bytes: ...
 
 
 class LocalFileStore:
@@ -49,6 +51,15 @@ class LocalFileStore:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def size(self, key: str) -> int:
+        return self._path(key).stat().st_size
+
+    def read_range(self, key: str, start: int, length: int) -> bytes:
+        """Part of a file (a video seeked to): `length` bytes from `start`, fewer at its end."""
+        with self._path(key).open("rb") as file:
+            file.seek(start)
+            return file.read(length)
 
 
 def get_file_store() -> FileStore:

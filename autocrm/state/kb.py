@@ -31,6 +31,7 @@ from autocrm.state.format import exact_time, form_text, relative_time
 from autocrm.state.roles import STAFF
 from autocrm.state.session import Form, SessionState
 from autocrm.state.staff import StaffState
+from autocrm.state.tutorial import TutorialViewerMixin
 
 VISITOR = Actor(role=Role.customer, label="help-centre")
 SEARCH_LIMIT = 10
@@ -73,6 +74,7 @@ def _article_row(article: reading.HelpArticle) -> dict[str, Any]:
         "category_url": article.category.url if article.category else "",
         "trail": [{"name": link.name, "url": link.url} for link in article.category.trail] if article.category else [],
         "url": article.url,
+        "tutorial": article.kind == "tutorial",
     }
 
 
@@ -183,7 +185,7 @@ class HelpCategoryState(HelpReaderState):
             self.subcategories = [_category_row(c) for c in every if c.parent_id == category.id and c.articles]
 
 
-class HelpArticleState(HelpReaderState):
+class HelpArticleState(TutorialViewerMixin, HelpReaderState):
     article: dict[str, Any] = {}
     loaded: bool = False
     not_found: bool = False
@@ -200,12 +202,14 @@ class HelpArticleState(HelpReaderState):
         self._reader()
         self.loaded, self.not_found = False, False
         self.vote, self.feedback_sent, self.feedback_error = "", False, ""
+        self.tutorial_id = 0  # a page opened anew finds the reader's place again
         self._fetch()
         if self.article:
             with write_session() as session:
                 reading.record_view(session, actor=VISITOR, article_id=int(self.article["id"]))
         self._follow_language()
         self.loaded = True
+        return self._tutorial_keys()
 
     def _fetch(self) -> None:
         ref = (self.router.url.path or "").rstrip("/").rsplit("/", 1)[-1]
@@ -215,8 +219,10 @@ class HelpArticleState(HelpReaderState):
                 article = reading.help_article(session, actor=VISITOR, ref=ref, locale=locale)
         except NotFound:
             self.article, self.not_found = {}, True
-        else:
-            self.article, self.not_found = _article_row(article), False
+            self._close_tutorial()
+            return
+        self.article, self.not_found = _article_row(article), False
+        self._open_tutorial(article.id, article.steps)
 
     @rx.event
     def choose(self, answer: str):
@@ -352,7 +358,7 @@ def _recent_deflections(session: Session, actor: Actor, article: reading.StaffAr
     return sum(c.deflections for c in counted)
 
 
-class AgentKbArticleState(StaffState):
+class AgentKbArticleState(TutorialViewerMixin, StaffState):
     article: dict[str, Any] = {}
     loaded: bool = False
     not_found: bool = False
@@ -373,6 +379,7 @@ class AgentKbArticleState(StaffState):
         asked = str(self.router.url.query_parameters.get("locale", ""))
         locale = asked if asked in i18n.LOCALE_NAMES else self.locale or i18n.default_locale()
         self.translations, self.missing_locales = [], []
+        self.tutorial_id = 0
         try:
             with read_session() as session:
                 article = reading.staff_article(session, actor=actor, ref=ref, locale=locale)
@@ -380,7 +387,9 @@ class AgentKbArticleState(StaffState):
                 whole = kb.get_article(session, actor=actor, article_id=article.id)
         except NotFound:
             self.article, self.not_found = {}, True
+            self._close_tutorial()
         else:
+            self._open_tutorial(article.id, article.steps)
             self.article = _staff_article_row(article) | {
                 "deflections": i18n.format_number(deflected),
                 "edit_url": routes.agent_kb_article_edit(article.id) if article.editor else "",
@@ -388,4 +397,4 @@ class AgentKbArticleState(StaffState):
             }
             self.translations, self.missing_locales = kb_editor.translation_rows(whole, editor=article.editor)
         self.loaded = True
-        return None
+        return self._tutorial_keys()

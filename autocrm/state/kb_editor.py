@@ -9,6 +9,7 @@ load nothing and say so, and the services refuse the writes anyway. Every write 
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Any
 
 import reflex as rx
@@ -16,14 +17,15 @@ from sqlmodel import Session
 
 from autocrm import routes
 from autocrm.core import i18n
-from autocrm.core.db import read_session
+from autocrm.core.db import read_session, write_session
 from autocrm.core.i18n import N_
-from autocrm.services import kb, users
+from autocrm.services import content, kb, users
 from autocrm.services.actor import Actor
 from autocrm.services.errors import DomainError, NotFound
-from autocrm.services.kb import ArticleCreate, ArticlePublic, ArticleUpdate, CategoryPublic
+from autocrm.services.kb import ArticleCreate, ArticlePublic, ArticleUpdate, CategoryPublic, tutorials
 from autocrm.services.kb.articles import LOCALES, may_edit
 from autocrm.services.kb.reading import parse_ref
+from autocrm.services.kb.steps import MAX_STEPS, StepInput, StepMediaInput, StepPublic
 from autocrm.state.confirm import ConfirmMixin
 from autocrm.state.format import exact_time, form_text, relative_time
 from autocrm.state.roles import STAFF
@@ -90,6 +92,59 @@ def diff_rows(lines: list[str]) -> list[dict[str, str]]:
     return rows
 
 
+def step_text(html_text: str) -> str:
+    """A step's stored HTML as its text area shows it: plain paragraphs when saving them again gives the same
+    HTML, else the HTML itself (bold, links and lists are kept as typed)."""
+    editable = content.html_to_editable_text(html_text)
+    return editable if content.sanitize_html(body_html(editable)) == html_text else html_text
+
+
+def _new_key() -> str:
+    return "s" + secrets.token_hex(4)
+
+
+def empty_step() -> dict[str, Any]:
+    """A step as the editor holds it: `key` names its fields; `mode` is none, file (an upload) or link."""
+    return {
+        "key": _new_key(),
+        "title": "",
+        "text": "",
+        "mode": "none",
+        "media_type": "",
+        "media_id": 0,
+        "media_src": "",
+        "media_name": "",
+        "url": "",
+        "alt": "",
+    }
+
+
+def editor_step(step: StepPublic) -> dict[str, Any]:
+    row = empty_step() | {"title": step.title, "text": step_text(step.body_html)}
+    media = step.media
+    if media is not None and media.type == "embed":
+        row |= {"mode": "link", "url": media.url}
+    elif media is not None:
+        row |= {
+            "mode": "file",
+            "media_type": media.type,
+            "media_id": media.media_id or 0,
+            "media_src": media.src,
+            "media_name": media.filename,
+            "alt": media.alt,
+        }
+    return row
+
+
+def step_input(row: dict[str, Any]) -> StepInput:
+    media: StepMediaInput | None = None
+    if row["mode"] == "link":
+        media = StepMediaInput(type="embed", url=row["url"].strip()[:500])
+    elif row["mode"] == "file" and row["media_id"]:
+        media = StepMediaInput(type=row["media_type"], media_id=row["media_id"], alt=row["alt"].strip()[:300])
+    return StepInput(title=row["title"].strip()[:200], body=body_html(row["text"]), media=media)
+
+
 def edit_url(article_id: int | str) -> str:
     return routes.agent_kb_article_edit(article_id)
 
@@ -127,6 +182,14 @@ def translation_rows(article: ArticlePublic, *, editor: bool) -> tuple[list[dict
     return rows, missing
 
 
+def _step_fields(count: int) -> tuple[str, ...]:
+    """The steps' field names a refusal may name (`steps.2.media`), so each shows next to its step."""
+    names = ["steps"]
+    for index in range(count):
+        names += [f"steps.{index}{part}" for part in ("", ".title", ".body", ".media", ".media.url", ".media.alt")]
+    return tuple(names)
+
+
 def _is_editor(actor: Actor) -> bool:
     with read_session() as session:
         return may_edit(session, actor)
@@ -154,6 +217,13 @@ class KbEditorState(ConfirmMixin, StaffState):
     ed_locale: str = "en"
     ed_visibility: str = "public"
     ed_status: str = "draft"
+    ed_kind: str = "article"  # or "tutorial": then `ed_steps` are its steps
+    ed_steps: list[dict[str, Any]] = []
+    # Bumped when steps move or go: their fields open again on the texts the state holds (typed ones included).
+    steps_key: str = "0"
+    # The step whose "Upload" was clicked: the page has one file picker for every step (Reflex's upload hook
+    # lives once per page), so the click names the step the picked file is for.
+    upload_target: str = ""
     form_error: str = ""
     errors: dict[str, str] = {}
     category_options: list[dict[str, str]] = []
@@ -166,6 +236,38 @@ class KbEditorState(ConfirmMixin, StaffState):
     def ed_body_html(self) -> str:
         """The body as the rich-text editor opens it."""
         return body_html(self.ed_body)
+
+    @rx.var
+    def step_rows(self) -> list[dict[str, Any]]:
+        """The steps as the page shows them, each with its number, the refusals next to its fields and the
+        names of its fields (remounted when the steps move)."""
+        rows = []
+        last = len(self.ed_steps) - 1
+        for index, row in enumerate(self.ed_steps):
+            field = f"steps.{index}"
+            rows.append(
+                row
+                | {
+                    "index": index,
+                    "number": index + 1,
+                    "first": index == 0,
+                    "last": index == last,
+                    "field_key": f"{self.form_key}-{self.steps_key}-{row['key']}",
+                    "error": self.errors.get(field)
+                    or self.errors.get(f"{field}.title")
+                    or self.errors.get(f"{field}.body")
+                    or "",
+                    "media_error": self.errors.get(f"{field}.media")
+                    or self.errors.get(f"{field}.media.url")
+                    or self.errors.get(f"{field}.media.alt")
+                    or "",
+                }
+            )
+        return rows
+
+    @rx.var
+    def can_add_step(self) -> bool:
+        return len(self.ed_steps) < MAX_STEPS
 
     @rx.var
     def locale_options(self) -> list[dict[str, str]]:
@@ -191,6 +293,7 @@ class KbEditorState(ConfirmMixin, StaffState):
         self.translation_of, self.source_title, self.source_language = 0, "", ""
         self.ed_title = self.ed_body = self.ed_tags = ""
         self.ed_category, self.ed_locale, self.ed_visibility, self.ed_status = NONE, "en", "public", "draft"
+        self.ed_kind, self.ed_steps = "article", []
         self.form_error, self.errors = "", {}
         self.category_options, self.translations, self.missing_locales = [], [], []
         self.pending = {}
@@ -232,6 +335,7 @@ class KbEditorState(ConfirmMixin, StaffState):
         self.ed_tags = ", ".join(article.tags)
         self.ed_category = str(article.category_id) if article.category_id is not None else NONE
         self.ed_locale, self.ed_visibility, self.ed_status = article.locale, article.visibility, article.status
+        self.ed_kind, self.ed_steps = article.kind, [editor_step(step) for step in article.steps]
         published = article.status == "published"
         self.view_url = routes.agent_kb_article(article.id) + f"?locale={article.locale}" if published else ""
         self.public_url = (
@@ -259,6 +363,8 @@ class KbEditorState(ConfirmMixin, StaffState):
         self.ed_tags = ", ".join(source.tags)
         self.ed_category = str(source.category_id) if source.category_id is not None else NONE
         self.ed_visibility = source.visibility
+        # A tutorial's translation starts from its steps: their texts to translate, their pictures and videos.
+        self.ed_kind, self.ed_steps = source.kind, [editor_step(step) for step in source.steps]
 
     # ---- the fields that are not plain text ----------------------------------------------------------------
 
@@ -273,6 +379,114 @@ class KbEditorState(ConfirmMixin, StaffState):
             self.ed_visibility = value
         elif which == "status" and value in STATUS_LABELS:
             self.ed_status = value
+        elif which == "kind" and value in ("article", "tutorial"):
+            self.ed_kind = value
+            if value == "tutorial" and not self.ed_steps:
+                self.ed_steps = [empty_step()]
+
+    # ---- a tutorial's steps ----------------------------------------------------------------------------------
+
+    def _step_at(self, key: str) -> int:
+        return next((i for i, row in enumerate(self.ed_steps) if row["key"] == key), -1)
+
+    def _forget_step_errors(self) -> None:
+        """Refusals name steps by position: once the steps move, they would point at the wrong ones."""
+        self.errors = {name: message for name, message in self.errors.items() if not name.startswith("steps.")}
+
+    @rx.event
+    def add_step(self):
+        if len(self.ed_steps) < MAX_STEPS:
+            self.ed_steps = [*self.ed_steps, empty_step()]
+            self.errors = {name: m for name, m in self.errors.items() if name != "steps"}
+
+    @rx.event
+    def remove_step(self, key: str):
+        at = self._step_at(key)
+        if at >= 0:
+            self.ed_steps = [row for row in self.ed_steps if row["key"] != key]
+            self._forget_step_errors()
+            self.steps_key = str(int(self.steps_key) + 1)
+
+    @rx.event
+    def move_step(self, key: str, delta: int):
+        at = self._step_at(key)
+        to = at + int(delta)
+        if at < 0 or not 0 <= to < len(self.ed_steps):
+            return
+        steps = list(self.ed_steps)
+        steps[at], steps[to] = steps[to], steps[at]
+        self.ed_steps = steps
+        self._forget_step_errors()
+        self.steps_key = str(int(self.steps_key) + 1)
+
+    @rx.event
+    def set_step_field(self, key: str, name: str, value: str):
+        """A step's field as typed (sent when it loses focus, so moving or removing a step keeps every text)."""
+        at = self._step_at(key)
+        if at < 0 or name not in ("title", "text", "url", "alt"):
+            return
+        limit = {"title": 200, "url": 500, "alt": 300}.get(name, 20_000)
+        steps = list(self.ed_steps)
+        steps[at] = steps[at] | {name: str(value)[:limit]}
+        self.ed_steps = steps
+
+    @rx.event
+    def set_step_mode(self, key: str, mode: str):
+        at = self._step_at(key)
+        if at < 0 or mode not in ("none", "file", "link"):
+            return
+        steps = list(self.ed_steps)
+        steps[at] = steps[at] | {"mode": mode}
+        self.ed_steps = steps
+        if mode == "file":  # the file picked next is most likely this step's (also when opened by keyboard)
+            self.upload_target = key
+        self.errors = {name: m for name, m in self.errors.items() if not name.startswith(f"steps.{at}.media")}
+
+    @rx.event
+    def set_upload_target(self, key: str):
+        self.upload_target = str(key)
+
+    @rx.event
+    async def upload_step_media(self, files: list[rx.UploadFile]):
+        """An image or video picked for a step (the one whose "Upload" was clicked): stored now (the step shows
+        it), checked by the service."""
+        actor, refusal = self._actor(STAFF)
+        if actor is None:
+            return refusal
+        at = self._step_at(self.upload_target)
+        if not files:
+            return None
+        if at < 0:
+            self.form_error = self._t("Choose “Image or video file” on the step the file is for, then upload it.")
+            return None
+        upload = files[0]
+        data = await upload.read()
+        field = f"steps.{at}.media"
+        try:
+            with write_session() as session:
+                stored = tutorials.upload_media(session, actor=actor, filename=upload.filename or "", data=data)
+        except DomainError as error:
+            self.errors = {**self.errors, field: next(iter(error.details.values()), error.message)}
+            return None
+        steps = list(self.ed_steps)
+        steps[at] = steps[at] | {
+            "mode": "file",
+            "media_type": stored.kind,
+            "media_id": stored.id,
+            "media_src": stored.src,
+            "media_name": stored.filename,
+        }
+        self.ed_steps = steps
+        self.errors = {name: m for name, m in self.errors.items() if name != field}
+        return None
+
+    @rx.event
+    def clear_step_media(self, key: str):
+        at = self._step_at(key)
+        if at >= 0:
+            steps = list(self.ed_steps)
+            steps[at] = steps[at] | {"media_type": "", "media_id": 0, "media_src": "", "media_name": "", "alt": ""}
+            self.ed_steps = steps
 
     # ---- saving ----------------------------------------------------------------------------------------------
 
@@ -301,6 +515,26 @@ class KbEditorState(ConfirmMixin, StaffState):
             form_text(form, "body"),
             form_text(form, "tags"),
         )
+        self.ed_steps = [
+            row
+            | {
+                name: form_text(form, f"step_{name}_{row['key']}")
+                for name in ("title", "text", "url", "alt")
+                if f"step_{name}_{row['key']}" in form
+            }
+            for row in self.ed_steps
+        ]
+        tutorial = self.ed_kind == "tutorial"
+        missing_files = {
+            f"steps.{i}.media": self._t("Upload an image or a video, or choose no picture or video.")
+            for i, row in enumerate(self.ed_steps)
+            if tutorial and row["mode"] == "file" and not row["media_id"]
+        }
+        if missing_files:
+            self.errors, self.form_error = missing_files, next(iter(missing_files.values()))
+            return None
+        steps = [step_input(row) for row in self.ed_steps] if tutorial else None
+        kind = self.ed_kind
         title, body = self.ed_title.strip(), body_html(self.ed_body)
         tags = [tag for tag in (part.strip() for part in self.ed_tags.split(",")) if tag]
         category = int(self.ed_category) if self.ed_category.isdigit() else None
@@ -321,6 +555,8 @@ class KbEditorState(ConfirmMixin, StaffState):
                         category_id=category,
                         tags=tags,
                         base_version=version,
+                        kind=kind,
+                        steps=steps,
                     ),
                 )
             return kb.create_article(
@@ -335,10 +571,18 @@ class KbEditorState(ConfirmMixin, StaffState):
                     category_id=category,
                     tags=tags,
                     translation_of=self.translation_of or None,
+                    kind=kind,
+                    steps=steps or [],
                 ),
             )
 
-        written = self._write(change, form=EDITOR_FORM, success=lambda article: self._success(article, before))
+        form_spec = Form(
+            message=EDITOR_FORM.message,
+            errors=EDITOR_FORM.errors,
+            fields=(*EDITOR_FORM.fields, *_step_fields(len(self.ed_steps))),
+            labels=EDITOR_FORM.labels,
+        )
+        written = self._write(change, form=form_spec, success=lambda article: self._success(article, before))
         if not written.ok or written.value is None:
             return written.events
         article = written.value

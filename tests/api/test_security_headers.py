@@ -174,6 +174,8 @@ def test_a_page_allows_exactly_its_own_inline_scripts(ui, path):
     assert policy["connect-src"] == ["'self'", "ws://desk.example:8080"]
     assert policy["frame-ancestors"] == ["'none'"] and policy["object-src"] == ["'none'"]
     assert policy["img-src"] == ["'self'"] and policy["default-src"] == ["'self'"]
+    # Only the video players a tutorial's step may embed can be framed by the page.
+    assert policy["frame-src"] == ["https://www.youtube-nocookie.com", "https://player.vimeo.com"]
     assert response.headers["x-frame-options"] == "DENY"
 
 

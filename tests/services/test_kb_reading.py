@@ -46,8 +46,9 @@ def test_customers_get_help_centre_shapes_with_a_language_fallback(db_url, peopl
     assert (shown.id, shown.title, shown.fallback) == (spanish.id, "Horario", False)
     assert (german.id, german.locale, german.fallback) == (english.id, "en", True)
     assert set(reading.HelpArticle.model_fields) == {
-        "id", "title", "body_html", "locale", "fallback", "updated_at", "category", "url",
+        "id", "title", "body_html", "locale", "fallback", "updated_at", "category", "url", "kind", "steps",
     }  # fmt: skip
+    assert set(reading.StepPublic.model_fields) == {"title", "body_html", "media"}
     # A category counts the articles under it too; the internal one is not counted for customers.
     assert [(c.name, c.articles) for c in (top, nested)] == [("Billing", 1), ("Hours", 1)]
     assert [link.name for link in opened.trail] == ["Billing"] and shown.category.trail[

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Header, Query, Response, UploadFile, status
 
 from autocrm.api.deps import Credential, read, resource_id, write
 from autocrm.api.errors import ERROR_RESPONSES
+from autocrm.api.routes.kb_media import MediaId, media_response
 from autocrm.api.strict_json import StrictJSONRoute
 from autocrm.services import kb
 from autocrm.services.kb import (
@@ -22,7 +23,9 @@ from autocrm.services.kb import (
     FeedbackCreate,
     MissingTranslation,
     SearchResults,
+    tutorials,
 )
+from autocrm.services.kb.tutorials import MediaPublic
 
 router = APIRouter(prefix="/api/v1/kb", tags=["knowledge base"], route_class=StrictJSONRoute, responses=ERROR_RESPONSES)
 
@@ -107,6 +110,39 @@ async def give_feedback(key: Credential, article_id: ArticleId, data: FeedbackCr
     """Helpful or not, with an optional comment, by anyone who may read the article."""
     await write(key, lambda session, actor: kb.give_feedback(session, actor=actor, article_id=article_id, data=data))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/media", status_code=status.HTTP_201_CREATED, summary="Upload a tutorial step's image or video")
+async def upload_media(key: Credential, file: UploadFile) -> MediaPublic:
+    """Admins and knowledge-base editors (scope `kb:write`): a PNG, JPEG, GIF or WebP image, or an MP4 or WebM
+    video, judged by its bytes. A step shows it with `"media": {"type": "image", "media_id": <id>}`; readers
+    load it (at `src`) once an article they may read shows it."""
+    data = file.file.read()
+    filename = file.filename or ""
+    return await write(
+        key, lambda session, actor: tutorials.upload_media(session, actor=actor, filename=filename, data=data)
+    )
+
+
+@router.get(
+    "/media/{media_id}",
+    summary="Download a tutorial step's image or video",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/octet-stream": {}}, "description": "The file's bytes"},
+        206: {"content": {"application/octet-stream": {}}, "description": "The range of bytes asked for"},
+    },
+)
+async def download_media(
+    key: Credential,
+    media_id: MediaId,
+    range_: Annotated[str | None, Header(alias="range")] = None,
+    if_range: Annotated[str | None, Header(alias="if-range")] = None,
+) -> Response:
+    """With `Range: bytes=<first>-<last>`, that part (206); 416 for a range the file does not have. Editors
+    read any upload; others those an article they may read shows."""
+    found = await read(key, lambda session, actor: tutorials.read_media(session, actor=actor, media_id=media_id))
+    return media_response(found, range_header=range_, if_range=if_range)
 
 
 @router.get("/categories", summary="List categories")

@@ -1,6 +1,7 @@
 """The knowledge base: articles and their translations (`articles`), passages (`chunking`), the vector index
 (`index`) and search (`search`)."""
 
+from autocrm.services.kb import tutorials
 from autocrm.services.kb.articles import (
     ARTICLE_CHANGED,
     DEFAULT_LOCALE,
@@ -53,6 +54,7 @@ __all__ = [
     "list_versions",
     "missing_translations",
     "search",
+    "tutorials",
     "update_article",
     "version_diff",
 ]

@@ -33,14 +33,26 @@ from autocrm import routes
 from autocrm.core import kb_fulltext
 from autocrm.core.db import stored_id
 from autocrm.core.i18n import t
-from autocrm.models import ApiKey, KbArticle, KbArticleVersion, KbCategory, KbChunk, KbFeedback, User
+from autocrm.models import (
+    ApiKey,
+    KbArticle,
+    KbArticleMedia,
+    KbArticleVersion,
+    KbCategory,
+    KbChunk,
+    KbFeedback,
+    KbTutorialProgress,
+    User,
+)
 from autocrm.models.base import utcnow
-from autocrm.models.kb import ArticleStatus, ArticleVisibility
+from autocrm.models.kb import ArticleKind, ArticleStatus, ArticleVisibility
 from autocrm.services import audit, content, events
 from autocrm.services.actor import KB_READ, KB_WRITE, Actor
 from autocrm.services.errors import Conflict, NotFound, PermissionDenied, field_error
 from autocrm.services.inputs import DbId, ServiceInput
+from autocrm.services.kb import steps as tutorial_steps
 from autocrm.services.kb.chunking import passages
+from autocrm.services.kb.steps import MAX_STEPS, StepInput, StepPublic
 
 DEFAULT_LOCALE = "en"
 LOCALES = ("en", "es", "de", "fr")
@@ -54,6 +66,7 @@ _SLUG_JUNK = re.compile(r"[^a-z0-9]+")
 
 Status = Literal["draft", "published", "archived"]
 Visibility = Literal["public", "internal"]
+Kind = Literal["article", "tutorial"]
 
 
 # ---- shapes ------------------------------------------------------------------------------------------
@@ -67,6 +80,9 @@ class ArticleCreate(ServiceInput):
     visibility: Visibility = "public"
     category_id: DbId | None = None
     tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
+    # A tutorial is read one step at a time (`steps`; `body` is its introduction); only tutorials have steps.
+    kind: Kind = "article"
+    steps: list[StepInput] = Field(default_factory=list, max_length=MAX_STEPS)
     # Another article this one translates (it joins that article's group).
     translation_of: DbId | None = None
     # The readable URL's words; by default the title's. An import names articles by it (with the locale).
@@ -82,6 +98,8 @@ class ArticleUpdate(ServiceInput):
     visibility: Visibility | None = None
     category_id: DbId | None = None
     tags: list[str] | None = Field(default=None, max_length=MAX_TAGS)
+    kind: Kind | None = None
+    steps: list[StepInput] | None = Field(default=None, max_length=MAX_STEPS)
     # The version the editor started from: refused when someone saved a newer one meanwhile.
     base_version: int | None = Field(default=None, ge=1)
     # Kept as given even when the title changes (else the slug follows the title).
@@ -115,6 +133,8 @@ class ArticlePublic(BaseModel):
     translations: list[Translation]
     url: str
     views: int = 0  # staff only, like the helpfulness counts
+    kind: str = "article"
+    steps: list[StepPublic] = []
 
 
 class ArticleSummary(BaseModel):
@@ -122,6 +142,7 @@ class ArticleSummary(BaseModel):
     group_id: int
     locale: str
     title: str
+    kind: str = "article"
     status: str
     visibility: str
     category_id: int | None
@@ -137,6 +158,8 @@ class ArticleVersionPublic(BaseModel):
     visibility: str
     author_id: int | None
     created_at: datetime
+    kind: str = "article"
+    steps: list[StepPublic] = []
 
 
 class ArticleDiff(BaseModel):
@@ -272,6 +295,8 @@ def _public(session: Session, article: KbArticle, *, actor: Actor) -> ArticlePub
         ],
         url=article_url(article),
         views=article.views if actor.is_staff else 0,
+        kind=article.kind,
+        steps=tutorial_steps.public_steps(article.steps),
     )
 
 
@@ -281,6 +306,7 @@ def _summary(article: KbArticle) -> ArticleSummary:
         group_id=stored_id(article.group_id),
         locale=article.locale,
         title=article.title,
+        kind=article.kind,
         status=article.status,
         visibility=article.visibility,
         category_id=article.category_id,
@@ -298,6 +324,8 @@ def _snapshot(article: KbArticle) -> dict[str, object]:
         "tags": list(article.tags),
         "body_html": article.body_html,
         "slug": article.slug,
+        "kind": article.kind,
+        "steps": list(article.steps),
     }
 
 
@@ -313,6 +341,8 @@ def _save_version(session: Session, article: KbArticle, actor: Actor) -> None:
                 "visibility": article.visibility,
                 "category_id": article.category_id,
                 "tags": list(article.tags),
+                "kind": article.kind,
+                "steps": list(article.steps),
             },
             author_id=actor.user_id,
         )
@@ -326,7 +356,8 @@ def replace_passages(session: Session, article: KbArticle) -> None:
     if article.status != ArticleStatus.published:
         return
     config = kb_fulltext.ts_config(article.locale)
-    for position, passage in enumerate(passages(article.title, article.body_html)):
+    # A tutorial's steps are passages of their own, each under its step's label.
+    for position, passage in enumerate(passages(article.title, readable_html(article))):
         session.add(
             KbChunk(
                 article_id=article_id,
@@ -339,6 +370,41 @@ def replace_passages(session: Session, article: KbArticle) -> None:
                 ts_config=config,
             )
         )
+
+
+def readable_html(article: KbArticle) -> str:
+    """The article's text as search and excerpts read it: the body, then a tutorial's steps."""
+    if article.kind != ArticleKind.tutorial or not article.steps:
+        return article.body_html
+    return article.body_html + tutorial_steps.steps_html(article.steps)
+
+
+def _body_text(article: KbArticle) -> str:
+    text = content.html_to_text(article.body_html)
+    if article.kind == ArticleKind.tutorial and article.steps:
+        text = "\n\n".join(part for part in (text, tutorial_steps.steps_text(article.steps)) if part.strip())
+    return text
+
+
+def _steps_for(session: Session, kind: str, steps: list[StepInput] | None, *, status: str) -> list[dict[str, object]]:
+    """The steps to store for an article of `kind` (refused: steps on an article, a published tutorial without
+    any)."""
+    if kind != ArticleKind.tutorial:
+        if steps:
+            raise field_error("steps", t("Only a tutorial has steps: choose the tutorial kind."))
+        return []
+    cleaned = tutorial_steps.clean_steps(session, steps or [])
+    if not cleaned and status == ArticleStatus.published:
+        raise field_error("steps", t("Add at least one step before publishing the tutorial."))
+    return cleaned
+
+
+def _link_media(session: Session, article: KbArticle) -> None:
+    """Which uploaded files the article shows now (the media route lets its readers load those)."""
+    article_id = stored_id(article.id)
+    session.execute(delete(KbArticleMedia).where(col(KbArticleMedia.article_id) == article_id))
+    for media_id in sorted(tutorial_steps.media_ids(article.steps)):
+        session.add(KbArticleMedia(article_id=article_id, media_id=media_id))
 
 
 def _emit_changed(session: Session, article: KbArticle, *, actor: Actor, action: str) -> None:
@@ -371,6 +437,7 @@ def create_article(session: Session, *, actor: Actor, data: ArticleCreate) -> Ar
                 {"article_id": taken, "locale": data.locale},
             )
     body_html = content.sanitize_html(data.body)
+    steps = _steps_for(session, data.kind, data.steps, status=data.status)
     now = utcnow()
     article = KbArticle(
         group_id=group_id,
@@ -381,6 +448,8 @@ def create_article(session: Session, *, actor: Actor, data: ArticleCreate) -> Ar
         body_text=content.html_to_text(body_html),
         category_id=data.category_id,
         tags=_clean_tags(data.tags),
+        kind=data.kind,
+        steps=steps,
         status=data.status,
         visibility=data.visibility,
         author_id=actor.user_id,
@@ -392,6 +461,8 @@ def create_article(session: Session, *, actor: Actor, data: ArticleCreate) -> Ar
     session.flush()
     if article.group_id is None:
         article.group_id = article.id
+    article.body_text = _body_text(article)
+    _link_media(session, article)
     _save_version(session, article, actor)
     replace_passages(session, article)
     audit.record(session, actor=actor, action="kb_article.created", object_type="kb_article", object_id=article.id)
@@ -431,16 +502,31 @@ def update_article(session: Session, *, actor: Actor, article_id: int, data: Art
         article.category_id = data.category_id
     if data.tags is not None:
         article.tags = _clean_tags(data.tags)
+    if data.kind is not None or data.steps is not None:
+        kind = data.kind or article.kind
+        given = data.steps
+        if given is None and kind == ArticleKind.tutorial:  # only the kind changed: the steps stay
+            steps: list[dict[str, object]] | None = None
+        else:
+            steps = _steps_for(session, kind, given, status=article.status)
+        article.kind = kind
+        if steps is not None:
+            article.steps = steps
+    if article.kind == ArticleKind.tutorial and not article.steps and article.status == ArticleStatus.published:
+        raise field_error("steps", t("Add at least one step before publishing the tutorial."))
+    article.body_text = _body_text(article)
     changes = audit.diff(before, _snapshot(article))
     if not changes:
         return _public(session, article, actor=actor)
     article.version += 1
     article.updated_at = utcnow()
+    _link_media(session, article)
     _save_version(session, article, actor)
     replace_passages(session, article)
-    if changes.pop("body_html", None) is not None:
-        # The texts themselves are in the versions; the audit names which ones.
-        changes["body"] = (f"v{article.version - 1}", f"v{article.version}")
+    for text_field, name in (("body_html", "body"), ("steps", "steps")):
+        if changes.pop(text_field, None) is not None:
+            # The texts themselves are in the versions; the audit names which ones.
+            changes[name] = (f"v{article.version - 1}", f"v{article.version}")
     audit.record(
         session,
         actor=actor,
@@ -461,6 +547,8 @@ def delete_article(session: Session, *, actor: Actor, article_id: int) -> None:
         raise NotFound(t("No such article."), {"article_id": article_id})
     session.execute(delete(KbChunk).where(col(KbChunk.article_id) == article_id))
     session.execute(delete(KbFeedback).where(col(KbFeedback.article_id) == article_id))
+    session.execute(delete(KbArticleMedia).where(col(KbArticleMedia.article_id) == article_id))
+    session.execute(delete(KbTutorialProgress).where(col(KbTutorialProgress.article_id) == article_id))
     session.execute(delete(KbArticleVersion).where(col(KbArticleVersion.article_id) == article_id))
     audit.record(
         session,
@@ -544,6 +632,8 @@ def list_versions(session: Session, *, actor: Actor, article_id: int) -> list[Ar
             visibility=str(v.meta.get("visibility", "")),
             author_id=v.author_id,
             created_at=v.created_at,
+            kind=str(v.meta.get("kind", ArticleKind.article)),
+            steps=tutorial_steps.public_steps(list(v.meta.get("steps", []))),
         )
         for v in versions
     ]
@@ -555,14 +645,23 @@ def version_diff(session: Session, *, actor: Actor, article_id: int, from_versio
         if number not in versions:
             raise field_error(name, t("This article has no version {number}.", number=number))
     old, new = versions[from_version], versions[to_version]
+    stored = {
+        v.number: list(v.meta.get("steps", []))
+        for v in session.exec(
+            select(KbArticleVersion).where(
+                KbArticleVersion.article_id == article_id,
+                col(KbArticleVersion.number).in_({from_version, to_version}),
+            )
+        ).all()
+    }
     return ArticleDiff(
         from_version=from_version,
         to_version=to_version,
         title=list(difflib.unified_diff([old.title], [new.title], lineterm="", n=0)),
         body=list(
             difflib.unified_diff(
-                content.html_to_text(old.body_html).splitlines(),
-                content.html_to_text(new.body_html).splitlines(),
+                content.html_to_text(old.body_html).splitlines() + tutorial_steps.diff_lines(stored[from_version]),
+                content.html_to_text(new.body_html).splitlines() + tutorial_steps.diff_lines(stored[to_version]),
                 fromfile=f"v{from_version}",
                 tofile=f"v{to_version}",
                 lineterm="",

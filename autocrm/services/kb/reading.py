@@ -25,8 +25,15 @@ from autocrm.models.kb import ArticleStatus
 from autocrm.services.actor import KB_READ, Actor
 from autocrm.services.errors import NotFound
 from autocrm.services.kb import articles
-from autocrm.services.kb.articles import DEFAULT_LOCALE, article_url, prefer_locale, readable_visibilities
+from autocrm.services.kb.articles import (
+    DEFAULT_LOCALE,
+    article_url,
+    prefer_locale,
+    readable_html,
+    readable_visibilities,
+)
 from autocrm.services.kb.chunking import passages
+from autocrm.services.kb.steps import StepPublic, public_steps
 
 MAX_LISTED = 200
 
@@ -65,6 +72,8 @@ class HelpArticle(BaseModel):
     updated_at: datetime
     category: HelpCategory | None
     url: str
+    kind: str = "article"  # "tutorial": read one step at a time
+    steps: list[StepPublic] = []
 
 
 class StaffArticle(HelpArticle):
@@ -98,7 +107,7 @@ def _excerpt(text: str, limit: int = 160) -> str:
 
 def _first_text(article: KbArticle) -> str:
     """The article's opening passage (before its first heading), so an excerpt does not run headings into text."""
-    for passage in passages(article.title, article.body_html):
+    for passage in passages(article.title, readable_html(article)):
         if passage.text:
             return passage.text
     return ""
@@ -260,6 +269,8 @@ def _fields(session: Session, article: KbArticle, locale: str) -> dict[str, obje
         "updated_at": article.updated_at,
         "category": _category(category, 0, _trail(session, category)) if category is not None else None,
         "url": article_url(article),
+        "kind": article.kind,
+        "steps": public_steps(article.steps),
     }
 
 

@@ -69,11 +69,13 @@ from autocrm.services.tickets.writes import (
     existing_team,
     log_call,
     rate_ticket,
+    safe_filename,
     update_ticket,
 )
 
 __all__ = [
     "check_attachment",
+    "safe_filename",
     "CallCreate",
     "CallPublic",
     "log_call",

@@ -634,8 +634,13 @@ def check_attachment(filename: str, data: bytes) -> tuple[str, str]:
             content_type = "application/octet-stream"
     if content_type not in ALLOWED_ATTACHMENT_TYPES:
         raise field_error("file", t("Files of type {content_type} are not accepted.", content_type=content_type))
+    return safe_filename(filename), content_type
+
+
+def safe_filename(filename: str) -> str:
+    """An uploaded file's name without any folder or odd character, as downloads name it."""
     safe_name = re.sub(r"[^\w.\- ()]", "_", filename.replace("\\", "/").rsplit("/", 1)[-1]).strip() or "file"
-    return safe_name[:255], content_type
+    return safe_name[:255]
 
 
 def _showable_images(session: Session, actor: Actor, ticket_id: int, *, internal: bool) -> frozenset[int]:
