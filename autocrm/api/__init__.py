@@ -15,6 +15,7 @@ from autocrm.api.errors import install_error_handlers
 from autocrm.api.locale import RequestLocale
 from autocrm.api.routes import (
     ai,
+    alerts,
     api_keys,
     attachments,
     audit,
@@ -93,6 +94,7 @@ def create_app() -> FastAPI:
     api.include_router(metrics.page_router)
     api.include_router(ticket_context.router)
     api.include_router(routing.router)
+    api.include_router(alerts.router)
     api.include_router(teams.router)
     api.include_router(sla.router)
     api.include_router(kb.router)

@@ -47,6 +47,9 @@ TICKET_EVENTS = frozenset(
         NOTIFICATION_CREATED,
     }
 )
+# Events about a queue rather than a ticket (an alert firing or clearing, a notification that names no ticket):
+# staff screens only, as a change of ticket 0, so the lists and dashboards refresh and no ticket page does.
+DESK_EVENTS = frozenset({"alert.triggered", "alert.cleared", NOTIFICATION_CREATED})
 # A gap older than this is a rolled-back write's id, not a slow commit's.
 GAP_PATIENCE_SECONDS = 10.0
 BATCH_LIMIT = 2000
@@ -113,15 +116,13 @@ class OutboxTail:
             Change(
                 event_id=event_id,
                 type=kind,
-                ticket_id=ticket_id,
+                ticket_id=ticket_id or 0,
                 actor_user_id=actor_user_id,
-                requester_id=requesters.get(ticket_id),
-                internal=bool(data.get("internal"))
-                or kind == NOTIFICATION_CREATED
-                or data.get("message_id") in noted_files,
+                requester_id=requesters.get(ticket_id) if ticket_id else None,
+                internal=bool(data.get("internal")) or kind in DESK_EVENTS or data.get("message_id") in noted_files,
             )
             for event_id, kind, ticket_id, actor_user_id, data in rows
-            if ticket_id and kind in TICKET_EVENTS
+            if (ticket_id and kind in TICKET_EVENTS) or kind in DESK_EVENTS
         ]
 
 

@@ -26,6 +26,7 @@ from sqlmodel import Session
 
 from autocrm.services import (
     agents,
+    alerts,
     balancing,
     bulk,
     inbox,
@@ -107,6 +108,10 @@ AFTER_COMMIT: dict[str, list[Listener]] = {
     "attachment.added": [_WEBHOOKS],
     # Search follows every publish, edit, unpublish and delete: the passages' vectors, made off the write path.
     kb.ARTICLE_CHANGED: [Listener(kb_index.LISTENER, kb_index.embed_pending)],
+    # An SLA target missed, and a queue alert that starts firing: webhooks; the alert also rings its team's leads
+    # (`services/alerts.py`).
+    sla.BREACHED: [_WEBHOOKS],
+    alerts.TRIGGERED: [Listener("inbox.alerts", alerts.notify_leads, rows_only=True), _WEBHOOKS],
     # A bulk change of more than a hundred tickets, one committed chunk per run (`services/bulk.py`).
     bulk.REQUESTED: [Listener(bulk.LISTENER, bulk.run_chunk)],
 }

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, delete, select
 from autocrm.core.settings import get_settings
 from autocrm.models import EventRecord, Job, JobStatus
 from autocrm.models.base import utcnow
-from autocrm.services import balancing, sla, tickets
+from autocrm.services import alerts, balancing, sla, tickets
 from autocrm.services.email import mailboxes
 
 
@@ -48,6 +48,8 @@ SCHEDULE: list[ScheduledJob] = [
     # Waiting tickets of balancing teams offered again: a shift that began is announced by nothing else
     # (`services/balancing.py`).
     ScheduledJob("balancing.offer", every_seconds=60, run=balancing.run_offer),
+    # Alert rules against their queues: `alert.triggered` when one starts firing, `alert.cleared` when it stops.
+    ScheduledJob(alerts.SCHEDULE_NAME, every_seconds=60, run=alerts.check_all),
     # Pasted images whose message was never sent, a day on (`tickets/writes.py`).
     ScheduledJob(
         "attachments.drop_unsent", every_seconds=3600, run=lambda session: tickets.drop_unsent_images(session)

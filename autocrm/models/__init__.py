@@ -2,6 +2,7 @@
 
 from autocrm.models.accounts import DeskSetting, EmailVerification, TicketVerificationHold
 from autocrm.models.ai import AiCacheEntry, AiCall, TicketVector
+from autocrm.models.alerts import AlertRule
 from autocrm.models.audit import AuditEntry
 from autocrm.models.coverage import AgentProfile, TeamShift, TeamShiftMember, TicketRouting
 from autocrm.models.email import EmailMailbox, InboundMail, InboundStatus, MailboxSecurity
@@ -54,6 +55,7 @@ from autocrm.models.views import BulkJob, BulkStatus, SavedView, ViewVisibility
 from autocrm.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSubscription
 
 __all__ = [
+    "AlertRule",
     "AiCacheEntry",
     "AiCall",
     "AgentProfile",

@@ -8,7 +8,8 @@ from typing import Any
 import reflex as rx
 
 from autocrm import routes
-from autocrm.components.forms import form_callout, skeleton_rows
+from autocrm.components.confirm import confirm_dialog
+from autocrm.components.forms import field, field_error, form_callout, invalid, skeleton_rows
 from autocrm.components.i18n import tr
 from autocrm.components.layout import agent_shell
 from autocrm.components.panel import panel
@@ -198,6 +199,141 @@ def _agents() -> rx.Component:
     )
 
 
+def _firing(alert: Any) -> rx.Component:
+    return rx.callout.root(
+        rx.callout.icon(rx.icon("bell-ring", size=16)),
+        rx.callout.text(
+            rx.text(alert["summary"], weight="medium", as_="span"),
+            rx.text(" · ", as_="span", color_scheme="gray"),
+            rx.text(tr("since {when}", when=alert["since"]), as_="span", size="1", color_scheme="gray"),
+        ),
+        color_scheme="amber",
+        size="1",
+        class_name="dashboard-alert",
+        role="alert",
+    )
+
+
+def _rule_row(rule: Any) -> rx.Component:
+    return rx.flex(
+        rx.flex(
+            rx.text(rule["what"], size="2", weight="medium"),
+            rx.text(tr("Alert above {threshold}", threshold=rule["threshold"]), size="1", color_scheme="gray"),
+            direction="column",
+            flex="1",
+            min_width="0",
+        ),
+        rx.cond(
+            rule["firing"],
+            rx.badge(tr("Firing"), color_scheme="amber", variant="soft", radius="full"),
+            rx.badge(tr("Quiet"), color_scheme="gray", variant="soft", radius="full"),
+        ),
+        rx.cond(
+            S.can_manage_alerts,
+            rx.fragment(
+                rx.switch(
+                    checked=rule["enabled"].to(bool),
+                    on_change=lambda on: S.switch_alert(rule["id"], on),
+                    aria_label=tr("Checked every minute"),
+                    class_name="alert-switch",
+                ),
+                rx.icon_button(
+                    rx.icon("trash-2", size=14),
+                    variant="soft",
+                    color_scheme="red",
+                    size="1",
+                    on_click=S.ask_delete_alert(rule["id"]),
+                    aria_label=tr("Delete the alert"),
+                    class_name="alert-delete",
+                ),
+            ),
+        ),
+        align="center",
+        gap="10px",
+        padding="10px 16px",
+        border_top="1px solid var(--gray-4)",
+        class_name="alert-rule",
+    )
+
+
+def _add_alert() -> rx.Component:
+    errors = S.alert_errors
+    return rx.form(
+        rx.flex(
+            field(
+                tr("Alert on"),
+                rx.select.root(
+                    rx.select.trigger(
+                        id="alert-kind", aria_label=tr("Alert on"), class_name="alert-kind", min_width="300px"
+                    ),
+                    rx.select.content(
+                        rx.foreach(S.alert_kind_options, lambda o: rx.select.item(o["label"], value=o["value"]))
+                    ),
+                    value=S.alert_kind,
+                    on_change=S.set_alert_kind,
+                ),
+                error=errors.get("kind", ""),
+                html_for="alert-kind",
+            ),
+            field(
+                tr("Above"),
+                rx.input(
+                    name="threshold",
+                    id="alert-threshold",
+                    input_mode="numeric",
+                    placeholder="10",
+                    width="110px",
+                    custom_attrs={"aria-invalid": invalid(errors, "threshold")},
+                ),
+                error=errors.get("threshold", ""),
+                html_for="alert-threshold",
+            ),
+            rx.button(rx.icon("plus", size=14), tr("Add alert"), type="submit", class_name="alert-add"),
+            align=rx.breakpoints(initial="stretch", sm="end"),
+            direction=rx.breakpoints(initial="column", sm="row"),
+            gap="10px",
+        ),
+        field_error(S.alert_error),
+        on_submit=S.add_alert,
+        reset_on_submit=False,
+        padding="12px 16px 16px",
+        border_top="1px solid var(--gray-4)",
+    )
+
+
+def _alerts() -> rx.Component:
+    return panel(
+        rx.flex(
+            rx.text(tr("Alerts"), size="2", weight="medium"),
+            rx.text(
+                tr(
+                    "Checked every minute; the team's leads (admins, for the whole desk) get a notification when one fires."
+                ),
+                size="1",
+                color_scheme="gray",
+            ),
+            direction="column",
+            spacing="1",
+            padding="14px 16px 10px",
+        ),
+        rx.foreach(S.alert_rules, _rule_row),
+        rx.cond(
+            S.alert_rules.length() == 0,
+            rx.text(tr("No alerts for this team yet."), size="2", color_scheme="gray", padding="0 16px 12px"),
+        ),
+        rx.cond(S.can_manage_alerts, _add_alert()),
+        confirm_dialog(
+            S,
+            description=tr("Nobody is told about this any more; its past notifications stay."),
+            confirm_label=tr("Delete"),
+            on_confirm=S.confirm_delete_alert,
+            class_name="alert-delete-confirm",
+        ),
+        padding="0",
+        class_name="dashboard-alerts",
+    )
+
+
 def _pickers() -> rx.Component:
     return rx.flex(
         rx.select.root(
@@ -240,6 +376,7 @@ def dashboards() -> rx.Component:
                 color_scheme="gray",
             ),
             _pickers(),
+            rx.foreach(S.alerts_firing, _firing),
             form_callout(S.error),
             rx.cond(
                 ~S.loaded,
@@ -254,6 +391,7 @@ def dashboards() -> rx.Component:
                         ),
                         rx.cond(S.chart.length() > 0, _chart()),
                         _agents(),
+                        _alerts(),
                     ),
                 ),
             ),

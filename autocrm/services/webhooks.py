@@ -49,6 +49,8 @@ MESSAGE_CREATED = "message.created"
 MESSAGE_INTERNAL_CREATED = "message.internal_created"
 RATING_SUBMITTED = "rating.submitted"
 ATTACHMENT_ADDED = "attachment.added"
+SLA_BREACHED = "sla.breached"  # `services/sla.py`
+ALERT_TRIGGERED = "alert.triggered"  # `services/alerts.py`
 EVENT_TYPES = (
     TICKET_CREATED,
     TICKET_UPDATED,
@@ -56,9 +58,19 @@ EVENT_TYPES = (
     MESSAGE_INTERNAL_CREATED,
     RATING_SUBMITTED,
     ATTACHMENT_ADDED,
+    SLA_BREACHED,
+    ALERT_TRIGGERED,
 )
 # The domain events the fan-out listens to (a note is a `message.created` event with internal=True).
-SOURCE_EVENTS = (TICKET_CREATED, TICKET_UPDATED, MESSAGE_CREATED, RATING_SUBMITTED, ATTACHMENT_ADDED)
+SOURCE_EVENTS = (
+    TICKET_CREATED,
+    TICKET_UPDATED,
+    MESSAGE_CREATED,
+    RATING_SUBMITTED,
+    ATTACHMENT_ADDED,
+    SLA_BREACHED,
+    ALERT_TRIGGERED,
+)
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 (the Standard Webhooks prefix, not a secret)
 MAX_URL_LENGTH = 2000
@@ -468,9 +480,14 @@ def webhook_type(event: Event) -> str | None:
 
 def _payload_data(session: Session, event: Event, kind: str) -> dict[str, Any] | None:
     """The public shape the REST API returns for what the event is about (None: it is gone): the ticket for
-    ticket events, the message, rating or attachment (with its ticket's id) for the others."""
+    ticket events, the message, rating or attachment (with its ticket's id) for the others; an alert's facts (it
+    is about a queue, not a ticket), and a breach's target with its ticket's id."""
+    if kind == ALERT_TRIGGERED:
+        return {"alert": {key: event.data.get(key) for key in ("rule_id", "team_id", "kind", "threshold", "value")}}
     if event.ticket_id is None:
         return None
+    if kind == SLA_BREACHED:
+        return {"ticket_id": event.ticket_id, **{key: event.data.get(key) for key in ("target", "due_at", "policy_id")}}
     data: dict[str, Any] = {"ticket_id": event.ticket_id}
     if kind in (TICKET_CREATED, TICKET_UPDATED):
         try:

@@ -15,11 +15,13 @@ import reflex as rx
 from autocrm import routes
 from autocrm.core import i18n
 from autocrm.core.db import read_session
-from autocrm.services import metrics
+from autocrm.services import alerts, metrics
 from autocrm.services.actor import Actor
 from autocrm.services.errors import DomainError
 from autocrm.state import live
-from autocrm.state.roles import STAFF
+from autocrm.state.confirm import ConfirmMixin
+from autocrm.state.roles import ADMIN, STAFF
+from autocrm.state.session import Form
 from autocrm.state.staff import StaffState
 from autocrm.state.stats import PERIODS, _change, _duration, _percent
 
@@ -151,7 +153,23 @@ def agent_rows(result: metrics.TeamMetrics, period: str = "30d") -> list[dict[st
     ]
 
 
-class DashboardState(StaffState):
+ALERT_FORM = Form(errors="alert_errors", message="alert_error", fields=("kind", "threshold"))
+
+
+def alert_rows(rules: list[alerts.AlertRulePublic]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": rule.id,
+            "what": i18n.t(alerts.KINDS.get(rule.kind, rule.kind)),
+            "threshold": i18n.format_number(rule.threshold),
+            "enabled": rule.enabled,
+            "firing": rule.firing,
+        }
+        for rule in rules
+    ]
+
+
+class DashboardState(ConfirmMixin, StaffState):
     period: str = "30d"
     team: str = ""  # a team id, or DESK; "" until the page loaded
     teams: list[dict[str, str]] = []  # what this person may pick: {value, label}
@@ -162,6 +180,17 @@ class DashboardState(StaffState):
     scope_name: str = ""
     error: str = ""
     loaded: bool = False
+    # What fires now for the team shown (every team's and the desk's on the whole desk), and its rules.
+    alerts_firing: list[dict[str, Any]] = []
+    alert_rules: list[dict[str, Any]] = []
+    can_manage_alerts: bool = False
+    alert_kind: str = "unassigned"
+    alert_errors: dict[str, str] = {}
+    alert_error: str = ""
+
+    @rx.var
+    def alert_kind_options(self) -> list[dict[str, str]]:
+        return [{"value": kind, "label": self._t(label)} for kind, label in alerts.KINDS.items()]
 
     @rx.var
     def period_options(self) -> list[dict[str, str]]:
@@ -215,6 +244,24 @@ class DashboardState(StaffState):
         ):
             if getattr(self, name) != value:
                 setattr(self, name, value)
+        self._read_alerts(actor)
+
+    def _read_alerts(self, actor: Actor) -> None:
+        team_id = None if self.team == DESK else int(self.team)
+        try:
+            with read_session() as session:
+                firing = alerts.active_alerts(session, actor=actor, team_id=team_id)
+                rules = alerts.list_rules(session, actor=actor, team_id=team_id)
+                if team_id is None:  # the whole desk's own rules are those without a team
+                    rules = [rule for rule in rules if rule.team_id is None]
+        except DomainError:
+            firing, rules = [], []
+        shown = [{"id": a.rule_id, "summary": a.summary, "since": i18n.format_datetime(a.since)} for a in firing]
+        if shown != self.alerts_firing:
+            self.alerts_firing = shown
+        if (rows := alert_rows(rules)) != self.alert_rules:
+            self.alert_rules = rows
+        self.can_manage_alerts = actor.is_admin
 
     @rx.event
     def load(self):
@@ -275,3 +322,58 @@ class DashboardState(StaffState):
             actor = Actor.for_user(user)
             self.teams = self._options(actor)
             self._read(actor)
+
+    # ---- alert rules (admins) -------------------------------------------------------------------------------
+
+    @rx.event
+    def set_alert_kind(self, kind: str):
+        if kind in alerts.KINDS:
+            self.alert_kind = kind
+
+    @rx.event
+    def add_alert(self, form: dict[str, Any]):
+        actor, refusal = self._actor(ADMIN)
+        if actor is None:
+            return refusal
+        team_id = None if self.team == DESK else int(self.team)
+        raw = str(form.get("threshold", "")).strip()
+        if not raw.isdigit():
+            self.alert_errors, self.alert_error = {"threshold": self._t("Give a whole number, 0 or more.")}, ""
+            return None
+        data = {"team_id": team_id, "kind": self.alert_kind, "threshold": int(raw)}
+        written = self._write(
+            lambda session: alerts.create_rule(session, actor=actor, data=alerts.AlertRuleCreate(**data)),
+            form=ALERT_FORM,
+            success=self._t("Alert added: it is checked every minute."),
+        )
+        if written.ok:
+            self._read_alerts(actor)
+        return written.events
+
+    @rx.event
+    def switch_alert(self, rule_id: int, enabled: bool):
+        actor, refusal = self._actor(ADMIN)
+        if actor is None:
+            return refusal
+        written = self._write(
+            lambda session: alerts.update_rule(
+                session, actor=actor, rule_id=int(rule_id), data=alerts.AlertRuleUpdate(enabled=bool(enabled))
+            )
+        )
+        self._read_alerts(actor)
+        return written.events
+
+    @rx.event
+    def ask_delete_alert(self, rule_id: int):
+        rule = next((row for row in self.alert_rules if row["id"] == rule_id), None)
+        if rule is not None:
+            self._ask(id=rule["id"], title=self._t("Delete the alert on “{what}”?", what=rule["what"]))
+
+    @rx.event
+    def confirm_delete_alert(self):
+        return self._write_confirmed(
+            ADMIN,
+            lambda session, actor, rule_id: alerts.delete_rule(session, actor=actor, rule_id=rule_id),
+            success=self._t("Alert deleted."),
+            then=self._read_alerts,
+        )

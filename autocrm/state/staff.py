@@ -143,8 +143,10 @@ class StaffState(SessionState):
         items = [
             {
                 "id": item.id,
-                "href": routes.agent_ticket(item.ticket_id) if item.ticket_id else "",
-                "who": item.actor_name or self._t("A teammate"),
+                "href": routes.agent_ticket(item.ticket_id)
+                if item.ticket_id
+                else (routes.ADMIN_DASHBOARDS if item.kind == "alert" else ""),
+                "who": self._t("Alert") if item.kind == "alert" else (item.actor_name or self._t("A teammate")),
                 "excerpt": item.excerpt,
                 "read": item.read,
                 "when": relative_time(item.created_at),

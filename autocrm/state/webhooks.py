@@ -31,6 +31,8 @@ EVENT_HINTS = {
     "message.created": N_("A public reply is added (never an internal note)"),
     "message.internal_created": N_("An internal note is added: only for receivers your team trusts with notes"),
     "rating.submitted": N_("A requester rates a solved ticket"),
+    "sla.breached": N_("A ticket misses an SLA target"),
+    "alert.triggered": N_("A queue alert starts firing (too many unassigned, waiting too long, breaches)"),
     "attachment.added": N_("A file is attached to a message"),
 }
 DELIVERY_TEXT = {

@@ -27,6 +27,27 @@ def test_the_admin_reads_the_dashboards_and_downloads_the_csv(open_ui):
     expect(admin.page.locator(".agent-row").first).to_be_visible()
     admin.shoot("dashboards-desk")
 
+    # An alert on the whole desk's unassigned tickets above 0: the demo desk has some, so it fires at once, on
+    # the page, without a reload; deleting it (through its confirmation) quiets it.
+    alerts = admin.page.locator(".dashboard-alerts")
+    alerts.scroll_into_view_if_needed()
+    admin.page.fill("#alert-threshold", "many")
+    admin.page.locator(".alert-add").click()
+    expect(alerts).to_contain_text("Give a whole number, 0 or more.")
+    admin.page.fill("#alert-threshold", "0")
+    admin.page.locator(".alert-add").click()
+    admin.toast("Alert added: it is checked every minute.")
+    expect(alerts.locator(".alert-rule")).to_contain_text("Unassigned tickets")
+    expect(alerts.locator(".alert-rule")).to_contain_text("Firing")
+    expect(admin.page.locator(".dashboard-alert")).to_contain_text("The whole desk:")
+    admin.shoot("dashboards-alert-rules", phone=False)
+    admin.page.evaluate("window.scrollTo(0, 0)")
+    admin.shoot("dashboards-alert")
+    admin.page.locator(".alert-delete").click()
+    admin.page.locator(".alert-delete-confirm").click()
+    expect(admin.page.locator(".dashboard-alert")).to_have_count(0)
+    expect(alerts.locator(".alert-rule")).to_have_count(0)
+
     admin.page.locator("button.dashboard-period").click()
     admin.page.get_by_role("option", name="Last 12 weeks").click()
     admin.page.wait_for_function("document.querySelectorAll('.flow-bucket').length < 20")

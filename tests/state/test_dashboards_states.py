@@ -83,3 +83,44 @@ def test_a_lead_gets_their_team_and_an_agent_nothing(people):
     member.load()
     assert member.teams == [] and member.cards == [] and member.error == "Dashboards are for admins and team leads."
     assert not member.leads_a_team
+
+
+def test_an_admin_sets_an_alert_it_fires_on_the_dashboard_and_a_lead_only_reads_it(people):
+    from autocrm.services import alerts
+    from tests.factories import make_ticket
+
+    admin, lead = people.make(Role.admin, name="Ada Admin"), people.make(Role.agent, name="Lena Lead")
+    with write_session() as session:
+        team = Team(name="Payments")
+        session.add(team)
+        session.flush()
+        session.add(TeamMembership(team_id=team.id, user_id=lead.id, lead=True))
+        team_id = team.id
+    state = _page(admin)
+    state.load()
+    state.set_team(str(team_id))
+    assert state.can_manage_alerts and state.alert_rules == [] and state.alerts_firing == []
+    state.add_alert({"threshold": "lots"})
+    assert "threshold" in state.alert_errors and state.alert_rules == []  # refused next to its field
+    state.set_alert_kind("unassigned")
+    events = state.add_alert({"threshold": "0"})
+    assert "checked every minute" in str(events) and state.alert_errors == {}
+    assert [(r["what"], r["threshold"], r["firing"]) for r in state.alert_rules] == [("Unassigned tickets", "0", False)]
+
+    make_ticket(by=admin, requester=people.make(Role.customer), subject="Refund", team_id=team_id)
+    with write_session() as session:
+        alerts.check_all(session)
+    state.set_period("7d")  # any reading of the page reads the alerts again (the live push does the same)
+    (firing,) = state.alerts_firing
+    assert firing["summary"] == "Payments: 1 unassigned ticket (alert above 0)"
+
+    reader = _page(lead)
+    reader.load()
+    assert not reader.can_manage_alerts and [a["summary"] for a in reader.alerts_firing] == [firing["summary"]]
+
+    rule_id = state.alert_rules[0]["id"]
+    state.switch_alert(rule_id, False)
+    assert state.alert_rules[0]["enabled"] is False and state.alerts_firing == []
+    state.ask_delete_alert(rule_id)
+    assert "Unassigned tickets" in state.pending["title"]
+    assert "Alert deleted." in str(state.confirm_delete_alert()) and state.alert_rules == []
