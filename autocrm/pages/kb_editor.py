@@ -60,8 +60,9 @@ def _gone() -> rx.Component:
 
 
 def body_field(*, name: str, value: Any, key: Any, errors: Any) -> rx.Component:
-    """The article's body in the rich-text editor the composers use (no mentions, no pasted images: an
-    article's images are not a ticket's attachments); it submits its HTML as the form field `name`."""
+    """The article's body in the rich-text editor the composers use (no mentions); its images (picked, pasted
+    or dropped) are uploaded as the knowledge base's own files (`POST /api/kb/media`), never a ticket's
+    attachments. It submits its HTML as the form field `name`."""
     return rx.box(
         rich_editor(
             element_id="kb-ed-body",
@@ -73,6 +74,7 @@ def body_field(*, name: str, value: Any, key: Any, errors: Any) -> rx.Component:
             initial_html=value,
             key=key,
             headings=True,
+            image_url=routes.KB_MEDIA_UPLOAD,
         ),
         width="100%",
         custom_attrs={"dir": "auto"},
