@@ -591,6 +591,11 @@ def agent_kb() -> rx.Component:
                         href=routes.AGENT_KB_MISSING,
                         class_name="kb-missing-link",
                     ),
+                    rx.link(
+                        rx.button(rx.icon("folder-tree", size=15), tr("Categories"), variant="soft", size="2"),
+                        href=routes.AGENT_KB_CATEGORIES,
+                        class_name="kb-categories-link",
+                    ),
                     spacing="2",
                     wrap="wrap",
                 ),
