@@ -1020,7 +1020,13 @@ def _category_edit() -> rx.Component:
             rx.flex(
                 rx.button(tr("Save"), type="submit", size="2", class_name="kb-cat-save"),
                 rx.button(
-                    tr("Cancel"), type="button", variant="soft", color_scheme="gray", size="2", on_click=C.stop_edit
+                    tr("Cancel"),
+                    type="button",
+                    variant="soft",
+                    color_scheme="gray",
+                    size="2",
+                    on_click=C.stop_edit,
+                    class_name="kb-cat-cancel",
                 ),
                 spacing="2",
             ),

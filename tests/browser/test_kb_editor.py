@@ -237,7 +237,8 @@ def test_categories_nest_and_an_article_with_an_image_reaches_the_help_centre(op
     expect(ui.page.get_by_role("option", name=f"{parent} › {child}", exact=True)).to_have_count(0)
     ui.page.keyboard.press("Escape")
     ui.shoot("kb-categories")
-    ui.page.locator(".kb-cat-edit button[type=button]").click()
+    ui.page.locator(".kb-cat-cancel").click()
+    expect(ui.page.locator(".kb-cat-edit")).to_have_count(0)
 
     # An article in the sub-category, with an image uploaded from the editor's image button.
     ui.goto("/agent/kb/new")
