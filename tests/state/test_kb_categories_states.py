@@ -123,7 +123,7 @@ def test_the_editor_saves_a_body_image_and_the_help_centre_badges_tutorials(db_u
                 steps=[kb.articles.StepInput(title="Open", body="<p>Open the box.</p>")],
             ),
         )
-    assert article.body_html == f'<p>The menu:</p><img src="{image.src}" alt="Menu"><img>'
+    assert article.body_html == f'<p>The menu:</p><img src="{image.src}" alt="Menu">'
     home = _with_cookie(_state(HelpHomeState), "", "/help?q=reader")
     home.load()
     badges = {row["title"]: row["tutorial"] for row in home.recent}

@@ -64,6 +64,7 @@ _LOCALE = r"^[a-z]{2}(-[A-Z]{2})?$"
 LOCALE_PATTERN = _LOCALE
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 _SLUG_JUNK = re.compile(r"[^a-z0-9]+")
+_IMAGE_WITHOUT_SRC = re.compile(r"<img\b(?![^>]*\bsrc=)[^>]*>")
 
 Status = Literal["draft", "published", "archived"]
 Visibility = Literal["public", "internal"]
@@ -417,7 +418,8 @@ def clean_body(session: Session, raw: str) -> str:
         if wanted
         else []
     )
-    return content.sanitize_html(raw, kb_media=frozenset(i for i in images if i is not None))
+    safe = content.sanitize_html(raw, kb_media=frozenset(i for i in images if i is not None))
+    return _IMAGE_WITHOUT_SRC.sub("", safe)  # what is left of a refused image shows nothing
 
 
 def _link_media(session: Session, article: KbArticle) -> None:
