@@ -45,6 +45,7 @@ def inline_image_upload(ticket_id: int | str) -> str:
 
 # A tutorial step's uploaded image or video, for the pages (the session cookie, if any, is the credential).
 KB_MEDIA = "/api/kb/media/"
+KB_MEDIA_UPLOAD = "/api/kb/media"  # the article editor posts a body's image here
 
 
 def kb_media(media_id: int | str) -> str:
@@ -73,6 +74,7 @@ AGENT_KB_NEW = "/agent/kb/new"
 AGENT_KB_EDIT = "/agent/kb/articles/[article]/edit"
 AGENT_KB_HISTORY = "/agent/kb/articles/[article]/history"
 AGENT_KB_MISSING = "/agent/kb/translations"
+AGENT_KB_CATEGORIES = "/agent/kb/categories"
 
 
 def _article_ref(article_id: int | str, slug: str) -> str:

@@ -59,6 +59,22 @@ def _search_box(state: Any, *, form_id: str, large: bool = False, placeholder: A
     )
 
 
+def tutorial_badge(row: Any) -> rx.Component:
+    """ "Tutorial" on a tutorial's card or search result (read one step at a time)."""
+    return rx.cond(
+        row["tutorial"],
+        rx.badge(
+            rx.icon("list-ordered", size=12),
+            tr("Tutorial"),
+            color_scheme="violet",
+            variant="soft",
+            size="1",
+            flex_shrink="0",
+            class_name="kb-tutorial-badge",
+        ),
+    )
+
+
 def _hit(row: Any, *, staff: bool = False) -> rx.Component:
     return rx.link(
         rx.flex(
@@ -66,6 +82,7 @@ def _hit(row: Any, *, staff: bool = False) -> rx.Component:
                 rx.text(
                     row["title"], size="3", weight="medium", class_name="kb-hit-title", custom_attrs={"dir": "auto"}
                 ),
+                tutorial_badge(row),
                 rx.cond(row["internal"], rx.badge(tr("Internal"), color_scheme="orange", size="1"))
                 if staff
                 else rx.fragment(),
@@ -121,9 +138,19 @@ def _results(state: Any, *, staff: bool = False) -> rx.Component:
 def _article_card(row: Any) -> rx.Component:
     return rx.link(
         rx.flex(
-            rx.icon("file-text", size=16, color="var(--accent-9)", flex_shrink="0", margin_top="3px"),
+            rx.cond(
+                row["tutorial"],
+                rx.icon("list-ordered", size=16, color="var(--accent-9)", flex_shrink="0", margin_top="3px"),
+                rx.icon("file-text", size=16, color="var(--accent-9)", flex_shrink="0", margin_top="3px"),
+            ),
             rx.flex(
-                rx.text(row["title"], size="2", weight="medium"),
+                rx.flex(
+                    rx.text(row["title"], size="2", weight="medium"),
+                    tutorial_badge(row),
+                    align="center",
+                    gap="8px",
+                    wrap="wrap",
+                ),
                 rx.cond(row["excerpt"], rx.text(row["excerpt"], size="1", color_scheme="gray")),
                 direction="column",
                 spacing="1",
@@ -563,6 +590,11 @@ def agent_kb() -> rx.Component:
                         rx.button(rx.icon("languages", size=15), tr("Missing translations"), variant="soft", size="2"),
                         href=routes.AGENT_KB_MISSING,
                         class_name="kb-missing-link",
+                    ),
+                    rx.link(
+                        rx.button(rx.icon("folder-tree", size=15), tr("Categories"), variant="soft", size="2"),
+                        href=routes.AGENT_KB_CATEGORIES,
+                        class_name="kb-categories-link",
                     ),
                     spacing="2",
                     wrap="wrap",

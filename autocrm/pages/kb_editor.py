@@ -13,12 +13,12 @@ from autocrm.components.confirm import confirm_dialog
 from autocrm.components.diff import diff_box, diff_line
 from autocrm.components.editor import rich_editor
 from autocrm.components.forms import empty_state, field, field_error, form_callout, has_error, invalid, skeleton_rows
-from autocrm.components.i18n import tr
+from autocrm.components.i18n import tr, tr_n
 from autocrm.components.layout import agent_shell
 from autocrm.components.panel import panel
 from autocrm.core.i18n import N_
 from autocrm.pages.registry import page
-from autocrm.state.kb_editor import NONE, KbEditorState, KbHistoryState, KbMissingState
+from autocrm.state.kb_editor import NONE, KbCategoriesState, KbEditorState, KbHistoryState, KbMissingState
 
 S: Any = KbEditorState  # Vars at compile time
 
@@ -60,8 +60,9 @@ def _gone() -> rx.Component:
 
 
 def body_field(*, name: str, value: Any, key: Any, errors: Any) -> rx.Component:
-    """The article's body in the rich-text editor the composers use (no mentions, no pasted images: an
-    article's images are not a ticket's attachments); it submits its HTML as the form field `name`."""
+    """The article's body in the rich-text editor the composers use (no mentions); its images (picked, pasted
+    or dropped) are uploaded as the knowledge base's own files (`POST /api/kb/media`), never a ticket's
+    attachments. It submits its HTML as the form field `name`."""
     return rx.box(
         rich_editor(
             element_id="kb-ed-body",
@@ -73,6 +74,7 @@ def body_field(*, name: str, value: Any, key: Any, errors: Any) -> rx.Component:
             initial_html=value,
             key=key,
             headings=True,
+            image_url=routes.KB_MEDIA_UPLOAD,
         ),
         width="100%",
         custom_attrs={"dir": "auto"},
@@ -528,6 +530,8 @@ def _editor_form() -> rx.Component:
                     size="3",
                     width="100%",
                     class_name="kb-ed-save",
+                    # A phone has the bar at the bottom of the screen instead (`_phone_save_bar`).
+                    display=rx.breakpoints(initial="none", md="flex"),
                 ),
                 rx.cond(
                     S.view_url,
@@ -564,10 +568,35 @@ def _editor_form() -> rx.Component:
             gap="20px",
             width="100%",
         ),
+        _phone_save_bar(),
         on_submit=S.save,
         reset_on_submit=False,
         id="kb-editor",
         width="100%",
+    )
+
+
+def _phone_save_bar() -> rx.Component:
+    """On a phone the settings come after the body and steps: the Save button stays at the bottom of the screen,
+    reachable without scrolling past every choice."""
+    return rx.box(
+        rx.button(
+            rx.icon("check", size=15),
+            S.save_label,
+            type="submit",
+            size="3",
+            width="100%",
+            class_name="kb-ed-save-phone",
+        ),
+        display=rx.breakpoints(initial="block", md="none"),
+        position="sticky",
+        bottom="0",
+        z_index="5",
+        margin_top="16px",
+        padding="10px 0 calc(10px + env(safe-area-inset-bottom))",
+        background="var(--color-background)",
+        border_top="1px solid var(--gray-a5)",
+        class_name="kb-ed-save-bar",
     )
 
 
@@ -899,4 +928,216 @@ def kb_missing() -> rx.Component:
     )
 
 
-__all__ = ["body_field", "kb_edit", "kb_history", "kb_missing", "kb_new", "translations_panel"]
+# ---- categories ---------------------------------------------------------------------------------------------
+
+C: Any = KbCategoriesState
+
+
+def _parent_select(element_id: str, value: Any, options: Any, on_change: Any) -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(id=element_id, width="100%", class_name=element_id),
+        rx.select.content(
+            rx.select.item(tr("None: a top-level category"), value=NONE),
+            rx.foreach(options, lambda o: rx.select.item(o["label"], value=o["value"])),
+        ),
+        value=value,
+        on_change=on_change,
+    )
+
+
+def _new_category() -> rx.Component:
+    return panel(
+        rx.form(
+            rx.flex(
+                rx.text(tr("New category"), size="3", weight="medium"),
+                rx.grid(
+                    field(
+                        tr("Name"),
+                        rx.input(
+                            name="name",
+                            id="kb-cat-name",
+                            key=C.form_key,
+                            max_length=120,
+                            placeholder=tr("For example: Billing"),
+                            custom_attrs={"aria-invalid": invalid(C.errors, "name")},
+                        ),
+                        error=C.errors.get("name", ""),
+                        html_for="kb-cat-name",
+                    ),
+                    field(
+                        tr("Inside"),
+                        _parent_select("kb-cat-parent", C.new_parent, C.parent_options, C.set_new_parent),
+                        error=C.errors.get("parent_id", ""),
+                        html_for="kb-cat-parent",
+                    ),
+                    columns=rx.breakpoints(initial="1", sm="minmax(0, 1fr) minmax(0, 1fr)"),
+                    gap="12px",
+                    width="100%",
+                ),
+                form_callout(C.form_error),
+                rx.button(rx.icon("plus", size=15), tr("Add category"), type="submit", class_name="kb-cat-add"),
+                direction="column",
+                spacing="3",
+                align="start",
+            ),
+            on_submit=C.add,
+            reset_on_submit=False,
+            id="kb-cat-new",
+            width="100%",
+        ),
+        padding="16px",
+    )
+
+
+def _category_edit() -> rx.Component:
+    return rx.form(
+        rx.flex(
+            rx.grid(
+                field(
+                    tr("Name"),
+                    rx.input(
+                        name="name",
+                        id="kb-cat-edit-name",
+                        default_value=C.editing_name,
+                        max_length=120,
+                        custom_attrs={"aria-invalid": invalid(C.edit_errors, "name")},
+                    ),
+                    error=C.edit_errors.get("name", ""),
+                    html_for="kb-cat-edit-name",
+                ),
+                field(
+                    tr("Inside"),
+                    _parent_select("kb-cat-edit-parent", C.edit_parent, C.edit_parent_options, C.set_edit_parent),
+                    error=C.edit_errors.get("parent_id", ""),
+                    hint=tr("Not inside itself or one of its own sub-categories."),
+                    html_for="kb-cat-edit-parent",
+                ),
+                columns=rx.breakpoints(initial="1", sm="minmax(0, 1fr) minmax(0, 1fr)"),
+                gap="12px",
+                width="100%",
+            ),
+            form_callout(C.edit_error),
+            rx.flex(
+                rx.button(tr("Save"), type="submit", size="2", class_name="kb-cat-save"),
+                rx.button(
+                    tr("Cancel"),
+                    type="button",
+                    variant="soft",
+                    color_scheme="gray",
+                    size="2",
+                    on_click=C.stop_edit,
+                    class_name="kb-cat-cancel",
+                ),
+                spacing="2",
+            ),
+            direction="column",
+            spacing="3",
+        ),
+        on_submit=C.save_edit,
+        reset_on_submit=False,
+        width="100%",
+        padding="4px 0 8px",
+        class_name="kb-cat-edit",
+    )
+
+
+def _category_row(row: Any) -> rx.Component:
+    summary = rx.flex(
+        rx.cond(
+            row["depth"].to(int) > 0,
+            rx.icon("corner-down-right", size=15, color="var(--gray-9)", flex_shrink="0"),
+            rx.icon("folder", size=15, color="var(--gray-9)", flex_shrink="0"),
+        ),
+        rx.flex(
+            rx.text(row["name"], size="2", weight="medium", class_name="kb-cat-row-name"),
+            rx.text(
+                tr_n("{n} article", "{n} articles", row["articles"].to(int)),
+                size="1",
+                color_scheme="gray",
+            ),
+            direction="column",
+            flex="1",
+            min_width="0",
+        ),
+        rx.flex(
+            rx.button(
+                rx.icon("pencil", size=14),
+                tr("Rename or move"),
+                variant="soft",
+                size="1",
+                type="button",
+                on_click=C.start_edit(row["id"]),
+                class_name="kb-cat-edit-open",
+            ),
+            rx.icon_button(
+                rx.icon("trash-2", size=14),
+                variant="soft",
+                color_scheme="red",
+                size="1",
+                type="button",
+                on_click=C.ask_delete(row["id"]),
+                aria_label=tr("Delete"),
+                title=tr("Delete"),
+                class_name="kb-cat-delete",
+            ),
+            spacing="2",
+            flex_shrink="0",
+        ),
+        align="center",
+        spacing="3",
+    )
+    return rx.box(
+        summary,
+        rx.cond(C.editing == row["id"], _category_edit()),
+        padding="10px 14px",
+        padding_left=rx.Var.create("calc(14px + ") + row["indent"].to(str) + ")",
+        border_bottom="1px solid var(--gray-4)",
+        class_name="kb-cat-row",
+        custom_attrs={"data-name": row["name"]},
+    )
+
+
+@page(route=routes.AGENT_KB_CATEGORIES, title=N_("Categories · AutoCRM"), on_load=KbCategoriesState.load)
+def kb_categories() -> rx.Component:
+    return agent_shell(
+        rx.cond(
+            ~C.loaded,
+            skeleton_rows(6),
+            rx.cond(
+                ~C.allowed,
+                _not_editor(),
+                rx.flex(
+                    _back(routes.AGENT_KB, tr("Knowledge base")),
+                    rx.text(
+                        tr(
+                            "The help centre's sections. Put a category inside another to nest it; "
+                            "only an empty category can be deleted."
+                        ),
+                        size="2",
+                        color_scheme="gray",
+                    ),
+                    _new_category(),
+                    rx.cond(
+                        C.rows.length() > 0,
+                        panel(rx.foreach(C.rows, _category_row), class_name="kb-cat-list"),
+                        panel(empty_state("folder-tree", tr("No categories yet"), tr("Add the first one above."))),
+                    ),
+                    confirm_dialog(
+                        C,
+                        description=tr("Articles and sub-categories must be moved out of it first."),
+                        confirm_label=tr("Delete"),
+                        on_confirm=C.confirm_delete,
+                        class_name="kb-cat-confirm-delete",
+                    ),
+                    direction="column",
+                    spacing="4",
+                    max_width="820px",
+                    width="100%",
+                ),
+            ),
+        ),
+        title=tr("Categories"),
+    )
+
+
+__all__ = ["body_field", "kb_categories", "kb_edit", "kb_history", "kb_missing", "kb_new", "translations_panel"]

@@ -62,6 +62,11 @@ SHOWN_ATTACHMENT = re.compile(r'<img\b[^>]*\bsrc="' + re.escape(routes.ATTACHMEN
 _SHOWN_SRC = re.compile(r'(<img\b[^>]*\bsrc=")' + re.escape(routes.ATTACHMENT_FILE) + r'([1-9][0-9]{0,9})"')
 # The attachments the message being cleaned may show as images (set per call by `sanitize_html`).
 _shown_attachments: ContextVar[frozenset[int]] = ContextVar("shown_attachments", default=frozenset())
+# A knowledge-base image (an uploaded `kb_media` file), as the article editor inserts it.
+_KB_MEDIA_SRC = re.compile(re.escape(routes.KB_MEDIA) + r"([1-9][0-9]{0,9})")
+# The images an article being cleaned may show (its uploaded `kb_media` images; set per call).
+_shown_kb_media: ContextVar[frozenset[int]] = ContextVar("shown_kb_media", default=frozenset())
+_KB_MEDIA_SHOWN = re.compile(r'<img\b[^>]*\bsrc="' + re.escape(routes.KB_MEDIA) + r'([1-9][0-9]{0,9})"')
 
 
 def _safe_url(tag: str, attribute: str, value: str) -> str | None:
@@ -77,6 +82,9 @@ def _safe_url(tag: str, attribute: str, value: str) -> str | None:
         match = _ATTACHMENT_SRC.fullmatch(value.strip()) or _PAGE_FILE_SRC.fullmatch(value.strip())
         if match and int(match.group(1)) in _shown_attachments.get():
             return routes.attachment_file(int(match.group(1)))
+        kb_match = _KB_MEDIA_SRC.fullmatch(value.strip())
+        if kb_match and int(kb_match.group(1)) in _shown_kb_media.get():
+            return routes.kb_media(int(kb_match.group(1)))
         return None
     return value
 
@@ -94,19 +102,33 @@ _BLOCK_END = re.compile(r"(?i)<\s*(br\s*/?|/p|/div|/li|/h[1-6]|/tr|/blockquote|/
 
 
 @contextmanager
-def _showing(attachment_ids: frozenset[int]) -> Iterator[None]:
+def _showing(attachment_ids: frozenset[int], kb_media: frozenset[int]) -> Iterator[None]:
     token = _shown_attachments.set(attachment_ids)
+    kb_token = _shown_kb_media.set(kb_media)
     try:
         yield
     finally:
+        _shown_kb_media.reset(kb_token)
         _shown_attachments.reset(token)
 
 
-def sanitize_html(raw: str, *, images: frozenset[int] = frozenset()) -> str:
+def sanitize_html(raw: str, *, images: frozenset[int] = frozenset(), kb_media: frozenset[int] = frozenset()) -> str:
     """Keep formatting, drop scripts, event handlers and every URL but absolute links; `images` are the
-    attachment ids whose files the HTML may show."""
-    with _showing(images):
+    attachment ids whose files the HTML may show, `kb_media` the knowledge base's uploaded images it may show
+    (an article's); any other image is dropped."""
+    with _showing(images, kb_media):
         return _HTML_CLEANER.clean(raw).strip()
+
+
+def kb_media_named(raw: str) -> set[int]:
+    """The knowledge-base uploads (`kb_media` ids) untrusted HTML names anywhere: the candidates the caller
+    checks before `sanitize_html` (which keeps only an image's exact address)."""
+    return {int(m.group(1)) for m in _KB_MEDIA_SRC.finditer(raw)}
+
+
+def kb_media_shown(safe_html: str) -> set[int]:
+    """The knowledge-base uploads a sanitized body shows as images."""
+    return {int(m.group(1)) for m in _KB_MEDIA_SHOWN.finditer(safe_html)}
 
 
 def mentions_images(raw: str) -> bool:

@@ -42,11 +42,24 @@ DEFLECTION_DAYS = 30
 
 
 def _hit_row(hit: kb.SearchHit) -> dict[str, Any]:
-    return {"id": hit.article_id, "title": hit.title, "snippet": hit.snippet, "url": hit.url, "locale": hit.locale}
+    return {
+        "id": hit.article_id,
+        "title": hit.title,
+        "snippet": hit.snippet,
+        "url": hit.url,
+        "locale": hit.locale,
+        "tutorial": hit.kind == "tutorial",
+    }
 
 
 def _card_row(card: reading.HelpArticleCard) -> dict[str, Any]:
-    return {"id": card.id, "title": card.title, "excerpt": card.excerpt, "url": card.url}
+    return {
+        "id": card.id,
+        "title": card.title,
+        "excerpt": card.excerpt,
+        "url": card.url,
+        "tutorial": card.kind == "tutorial",
+    }
 
 
 def _category_row(category: reading.HelpCategory) -> dict[str, Any]:

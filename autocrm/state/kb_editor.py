@@ -813,3 +813,197 @@ class KbMissingState(StaffState):
     @rx.event
     def choose(self, locale: str):
         return rx.redirect(f"{routes.AGENT_KB_MISSING}?locale={locale}") if locale in LOCALES else None
+
+
+CATEGORY_FORM = Form(
+    message="form_error",
+    errors="errors",
+    fields=("name", "parent_id"),
+    labels={"name": N_("name")},
+)
+
+
+def category_rows(categories: list[CategoryPublic], counts: dict[int, int]) -> list[dict[str, Any]]:
+    """The categories as the page lists them: each under its parent (depth-first, in the desk's order), with
+    its depth, its path's words and how many articles it holds."""
+    children: dict[int | None, list[CategoryPublic]] = {}
+    known = {c.id for c in categories}
+    for category in categories:
+        parent = category.parent_id if category.parent_id in known else None
+        children.setdefault(parent, []).append(category)
+    labels = {o["value"]: o["label"] for o in category_paths(categories)}
+    rows: list[dict[str, Any]] = []
+    seen: set[int] = set()
+
+    def walk(parent: int | None, depth: int) -> None:
+        for category in children.get(parent, []):
+            if category.id in seen:
+                continue
+            seen.add(category.id)
+            rows.append(
+                {
+                    "id": category.id,
+                    "name": category.name,
+                    "path": labels.get(str(category.id), category.name),
+                    "parent": str(category.parent_id) if category.parent_id is not None else NONE,
+                    "depth": depth,
+                    "indent": f"{depth * 20}px",
+                    "articles": counts.get(category.id, 0),
+                    "children": len(children.get(category.id, [])),
+                }
+            )
+            walk(category.id, depth + 1)
+
+    walk(None, 0)
+    return rows
+
+
+class KbCategoriesState(ConfirmMixin, StaffState):
+    """`/agent/kb/categories`: the help centre's categories as a tree; editors add one (under a parent, so
+    nested), rename or move one (the service refuses a loop) and delete an empty one."""
+
+    loaded: bool = False
+    allowed: bool = False
+    rows: list[dict[str, Any]] = []
+    new_parent: str = NONE
+    editing: int = 0  # the category whose row is open for a new name or parent
+    edit_parent: str = NONE
+    form_error: str = ""
+    errors: dict[str, str] = {}
+    edit_error: str = ""
+    edit_errors: dict[str, str] = {}
+    form_key: str = "0"  # bumped after an add: the name field empties
+
+    @rx.var
+    def parent_options(self) -> list[dict[str, str]]:
+        return sorted(
+            ({"value": str(r["id"]), "label": r["path"]} for r in self.rows), key=lambda o: o["label"].casefold()
+        )
+
+    @rx.var
+    def edit_parent_options(self) -> list[dict[str, str]]:
+        """Where the open category may go: anywhere but itself and its own sub-categories."""
+        below: set[int] = set()
+        if self.editing:
+            at = next((i for i, r in enumerate(self.rows) if r["id"] == self.editing), -1)
+            if at >= 0:
+                depth = self.rows[at]["depth"]
+                below.add(self.editing)
+                for row in self.rows[at + 1 :]:
+                    if row["depth"] <= depth:
+                        break
+                    below.add(row["id"])
+        return [o for o in self.parent_options if int(o["value"]) not in below]
+
+    @rx.var
+    def editing_name(self) -> str:
+        return next((str(r["name"]) for r in self.rows if r["id"] == self.editing), "")
+
+    @rx.event
+    def load(self):
+        actor, refusal = self._actor(STAFF)
+        if actor is None:
+            return refusal
+        self.current_view = ""
+        self._load_counts(actor)
+        self.loaded, self.allowed, self.rows = False, False, []
+        self.editing, self.form_error, self.errors, self.edit_error, self.edit_errors = 0, "", {}, "", {}
+        self.new_parent, self.pending = NONE, {}
+        if _is_editor(actor):
+            self.allowed = True
+            self._fetch(actor)
+        self.loaded = True
+        return None
+
+    def _fetch(self, actor: Actor) -> None:
+        with read_session() as session:
+            self.rows = category_rows(
+                kb.list_categories(session, actor=actor), kb.category_article_counts(session, actor=actor)
+            )
+
+    @rx.event
+    def set_new_parent(self, value: str):
+        self.new_parent = str(value)
+
+    @rx.event
+    def set_edit_parent(self, value: str):
+        self.edit_parent = str(value)
+
+    @rx.event
+    def add(self, form: dict[str, Any]):
+        actor, refusal = self._actor(STAFF)
+        if actor is None:
+            return refusal
+        name = form_text(form, "name").strip()
+        parent = int(self.new_parent) if self.new_parent.isdigit() else None
+        if not name:
+            self.errors, self.form_error = {"name": self._t("Give the category a name.")}, ""
+            return None
+        written = self._write(
+            lambda session: kb.create_category(
+                session, actor=actor, data=kb.CategoryCreate(name=name[:120], parent_id=parent)
+            ),
+            form=CATEGORY_FORM,
+            success=lambda c: self._t("Category “{name}” added.", name=c.name),
+        )
+        if written.ok:
+            self.form_key = str(int(self.form_key) + 1)
+            self._fetch(actor)
+        return written.events
+
+    @rx.event
+    def start_edit(self, category_id: int):
+        row = next((r for r in self.rows if r["id"] == int(category_id)), None)
+        if row is not None:
+            self.editing, self.edit_parent = int(category_id), str(row["parent"])
+            self.edit_error, self.edit_errors = "", {}
+
+    @rx.event
+    def stop_edit(self):
+        self.editing, self.edit_error, self.edit_errors = 0, "", {}
+
+    @rx.event
+    def save_edit(self, form: dict[str, Any]):
+        actor, refusal = self._actor(STAFF)
+        if actor is None:
+            return refusal
+        category_id = self.editing
+        if not category_id:
+            return None
+        name = form_text(form, "name").strip()
+        if not name:
+            self.edit_errors, self.edit_error = {"name": self._t("Give the category a name.")}, ""
+            return None
+        parent = int(self.edit_parent) if self.edit_parent.isdigit() else None
+        spec = Form(
+            message="edit_error", errors="edit_errors", fields=CATEGORY_FORM.fields, labels=CATEGORY_FORM.labels
+        )
+        written = self._write(
+            lambda session: kb.update_category(
+                session,
+                actor=actor,
+                category_id=category_id,
+                data=kb.CategoryUpdate(name=name[:120], parent_id=parent),
+            ),
+            form=spec,
+            success=lambda c: self._t("Category “{name}” saved.", name=c.name),
+        )
+        if written.ok:
+            self.editing = 0
+            self._fetch(actor)
+        return written.events
+
+    @rx.event
+    def ask_delete(self, category_id: int):
+        row = next((r for r in self.rows if r["id"] == int(category_id)), None)
+        if row is not None:
+            self._ask(id=row["id"], title=self._t("Delete the category “{name}”?", name=row["name"]))
+
+    @rx.event
+    def confirm_delete(self):
+        return self._write_confirmed(
+            STAFF,
+            lambda session, actor, category_id: kb.delete_category(session, actor=actor, category_id=category_id),
+            success=self._t("Category deleted."),
+            then=self._fetch,
+        )

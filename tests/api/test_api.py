@@ -148,6 +148,7 @@ def test_openapi_documents_every_endpoint_the_bearer_scheme_and_the_error_envelo
         "/api/v1/kb/articles/{article_id}/diff": ["get"],
         "/api/v1/kb/articles/{article_id}/feedback": ["post"],
         "/api/v1/kb/categories": ["get", "post"],
+        "/api/v1/kb/categories/{category_id}": ["delete", "patch"],
         "/api/v1/kb/media": ["post"],
         "/api/v1/kb/media/{media_id}": ["get"],
         "/api/v1/kb/translations/missing": ["get"],

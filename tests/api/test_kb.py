@@ -53,7 +53,7 @@ def test_articles_over_http(api):
     runner.run_pending_jobs()
     found = api.client.get("/api/v1/kb/search", params={"q": "new password"}, headers=reader).json()
     assert found["items"][0]["article_id"] == article["id"]
-    assert set(found["items"][0]) == {"article_id", "title", "locale", "snippet", "score", "url"}
+    assert set(found["items"][0]) == {"article_id", "title", "locale", "snippet", "score", "url", "kind"}
     in_spanish = api.client.get("/api/v1/kb/search", params={"q": "contraseña", "locale": "es"}, headers=reader)
     assert in_spanish.json()["items"][0]["article_id"] == spanish["id"]
 

@@ -20,6 +20,7 @@ from autocrm.services.kb import (
     ArticleVersionPublic,
     CategoryCreate,
     CategoryPublic,
+    CategoryUpdate,
     FeedbackCreate,
     MissingTranslation,
     SearchResults,
@@ -30,6 +31,7 @@ from autocrm.services.kb.tutorials import MediaPublic
 router = APIRouter(prefix="/api/v1/kb", tags=["knowledge base"], route_class=StrictJSONRoute, responses=ERROR_RESPONSES)
 
 ArticleId = Annotated[int, resource_id("The article's id (one per language).")]
+CategoryId = Annotated[int, resource_id("The category's id.")]
 Locale = Annotated[str | None, Query(pattern=r"^[a-z]{2}(-[A-Z]{2})?$", description="A language such as `es`.")]
 
 
@@ -154,6 +156,22 @@ async def list_categories(key: Credential) -> list[CategoryPublic]:
 async def create_category(key: Credential, data: CategoryCreate) -> CategoryPublic:
     """Admins and knowledge-base editors; `parent_id` nests it."""
     return await write(key, lambda session, actor: kb.create_category(session, actor=actor, data=data))
+
+
+@router.patch("/categories/{category_id}", summary="Rename or move a category")
+async def update_category(key: Credential, category_id: CategoryId, data: CategoryUpdate) -> CategoryPublic:
+    """Only the fields sent change; `parent_id: null` moves it to the top. Never under itself or one of its own
+    sub-categories (422)."""
+    return await write(
+        key, lambda session, actor: kb.update_category(session, actor=actor, category_id=category_id, data=data)
+    )
+
+
+@router.delete("/categories/{category_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a category")
+async def delete_category(key: Credential, category_id: CategoryId) -> Response:
+    """Only an empty one: refused (409, with the count) while articles or sub-categories are in it."""
+    await write(key, lambda session, actor: kb.delete_category(session, actor=actor, category_id=category_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/translations/missing", summary="Articles not yet translated into a language")

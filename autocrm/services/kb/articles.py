@@ -32,7 +32,7 @@ from sqlmodel import Session, col, select
 from autocrm import routes
 from autocrm.core import kb_fulltext
 from autocrm.core.db import stored_id
-from autocrm.core.i18n import t
+from autocrm.core.i18n import ngettext, t
 from autocrm.models import (
     ApiKey,
     KbArticle,
@@ -41,6 +41,7 @@ from autocrm.models import (
     KbCategory,
     KbChunk,
     KbFeedback,
+    KbMedia,
     KbTutorialProgress,
     User,
 )
@@ -63,6 +64,7 @@ _LOCALE = r"^[a-z]{2}(-[A-Z]{2})?$"
 LOCALE_PATTERN = _LOCALE
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 _SLUG_JUNK = re.compile(r"[^a-z0-9]+")
+_IMAGE_WITHOUT_SRC = re.compile(r"<img\b(?![^>]*\bsrc=)[^>]*>")
 
 Status = Literal["draft", "published", "archived"]
 Visibility = Literal["public", "internal"]
@@ -173,6 +175,14 @@ class CategoryCreate(ServiceInput):
     name: str = Field(min_length=1, max_length=120)
     parent_id: DbId | None = None
     position: int = Field(default=0, ge=0, le=10_000)
+
+
+class CategoryUpdate(ServiceInput):
+    """Only the fields sent change: a new name, another parent (None: top level), another place."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    parent_id: DbId | None = None
+    position: int | None = Field(default=None, ge=0, le=10_000)
 
 
 class CategoryPublic(BaseModel):
@@ -399,11 +409,26 @@ def _steps_for(session: Session, kind: str, steps: list[StepInput] | None, *, st
     return cleaned
 
 
+def clean_body(session: Session, raw: str) -> str:
+    """The body as stored: sanitized, its images only the knowledge base's own uploaded ones (`kb_media`
+    images, as the editor inserts them); any other image (a remote one, a ticket's file) is dropped."""
+    wanted = content.kb_media_named(raw)
+    images = (
+        session.exec(select(KbMedia.id).where(col(KbMedia.id).in_(wanted), KbMedia.kind == "image")).all()
+        if wanted
+        else []
+    )
+    safe = content.sanitize_html(raw, kb_media=frozenset(i for i in images if i is not None))
+    return _IMAGE_WITHOUT_SRC.sub("", safe)  # what is left of a refused image shows nothing
+
+
 def _link_media(session: Session, article: KbArticle) -> None:
-    """Which uploaded files the article shows now (the media route lets its readers load those)."""
+    """Which uploaded files the article shows now, in its body or its steps (the media route lets its readers
+    load those: a draft's images are its editors' alone)."""
     article_id = stored_id(article.id)
     session.execute(delete(KbArticleMedia).where(col(KbArticleMedia.article_id) == article_id))
-    for media_id in sorted(tutorial_steps.media_ids(article.steps)):
+    shown = tutorial_steps.media_ids(article.steps) | content.kb_media_shown(article.body_html)
+    for media_id in sorted(shown):
         session.add(KbArticleMedia(article_id=article_id, media_id=media_id))
 
 
@@ -436,7 +461,7 @@ def create_article(session: Session, *, actor: Actor, data: ArticleCreate) -> Ar
                 t("This article already has a translation in that language."),
                 {"article_id": taken, "locale": data.locale},
             )
-    body_html = content.sanitize_html(data.body)
+    body_html = clean_body(session, data.body)
     steps = _steps_for(session, data.kind, data.steps, status=data.status)
     now = utcnow()
     article = KbArticle(
@@ -489,7 +514,7 @@ def update_article(session: Session, *, actor: Actor, article_id: int, data: Art
     if data.slug is not None:
         article.slug = data.slug
     if data.body is not None:
-        article.body_html = content.sanitize_html(data.body)
+        article.body_html = clean_body(session, data.body)
         article.body_text = content.html_to_text(article.body_html)
     if data.status is not None:
         if data.status == ArticleStatus.published and article.status != ArticleStatus.published:
@@ -732,6 +757,114 @@ def create_category(session: Session, *, actor: Actor, data: CategoryCreate) -> 
     session.flush()
     audit.record(session, actor=actor, action="kb_category.created", object_type="kb_category", object_id=category.id)
     return _category_public(category)
+
+
+def _descendants(session: Session, category_id: int) -> set[int]:
+    """The category's sub-categories, theirs, and so on (not itself)."""
+    children: dict[int, list[int]] = {}
+    for cid, parent in session.exec(select(KbCategory.id, KbCategory.parent_id)).all():
+        if parent is not None and cid is not None:
+            children.setdefault(parent, []).append(cid)
+    found: set[int] = set()
+    todo = list(children.get(category_id, []))
+    while todo:
+        cid = todo.pop()
+        if cid not in found:
+            found.add(cid)
+            todo.extend(children.get(cid, []))
+    return found
+
+
+def _category(session: Session, category_id: int) -> KbCategory:
+    category = session.get(KbCategory, category_id)
+    if category is None:
+        raise NotFound(t("No such category."), {"category_id": category_id})
+    return category
+
+
+def update_category(session: Session, *, actor: Actor, category_id: int, data: CategoryUpdate) -> CategoryPublic:
+    """Renames or moves a category; never under itself or one of its own sub-categories (a loop)."""
+    _require_editor(session, actor)
+    category = _category(session, category_id)
+    before = {"name": category.name, "parent_id": category.parent_id, "position": category.position}
+    if data.name is not None:
+        name = data.name.strip()
+        if not name:
+            raise field_error("name", t("Give the category a name."))
+        category.name = name
+    if "parent_id" in data.model_fields_set:
+        parent_id = data.parent_id
+        if parent_id is not None:
+            if parent_id == category_id:
+                raise field_error("parent_id", t("A category cannot be inside itself."))
+            if session.get(KbCategory, parent_id) is None:
+                raise field_error("parent_id", t("No such category."))
+            if parent_id in _descendants(session, category_id):
+                raise field_error("parent_id", t("A category cannot be inside one of its own sub-categories."))
+        category.parent_id = parent_id
+    if data.position is not None:
+        category.position = data.position
+    changes = audit.diff(
+        before, {"name": category.name, "parent_id": category.parent_id, "position": category.position}
+    )
+    if changes:
+        session.add(category)
+        audit.record(
+            session,
+            actor=actor,
+            action="kb_category.updated",
+            object_type="kb_category",
+            object_id=category_id,
+            changes=changes,
+        )
+        session.flush()
+    return _category_public(category)
+
+
+def delete_category(session: Session, *, actor: Actor, category_id: int) -> None:
+    """Deletes an empty category: refused while articles are in it or it has sub-categories."""
+    _require_editor(session, actor)
+    category = _category(session, category_id)
+    used = len(session.exec(select(KbArticle.id).where(KbArticle.category_id == category_id)).all())
+    if used:
+        raise Conflict(
+            ngettext(
+                "{n} article is in this category: move it to another category first.",
+                "{n} articles are in this category: move them to another category first.",
+                used,
+            ),
+            {"articles": used},
+        )
+    children = len(session.exec(select(KbCategory.id).where(KbCategory.parent_id == category_id)).all())
+    if children:
+        raise Conflict(
+            ngettext(
+                "{n} sub-category is inside this category: move or delete it first.",
+                "{n} sub-categories are inside this category: move or delete them first.",
+                children,
+            ),
+            {"categories": children},
+        )
+    audit.record(
+        session,
+        actor=actor,
+        action="kb_category.deleted",
+        object_type="kb_category",
+        object_id=category_id,
+        changes={"name": (category.name, None), "parent_id": (category.parent_id, None)},
+    )
+    session.delete(category)
+    session.flush()
+
+
+def category_article_counts(session: Session, *, actor: Actor) -> dict[int, int]:
+    """How many articles (any status, every language) each category holds: what deleting one would refuse."""
+    _require_editor(session, actor)
+    counts: dict[int, int] = {}
+    for category_id in session.exec(select(KbArticle.category_id).where(col(KbArticle.category_id).is_not(None))):
+        if category_id is not None:
+            counts[category_id] = counts.get(category_id, 0) + 1
+    return counts
 
 
 def list_categories(session: Session, *, actor: Actor) -> list[CategoryPublic]:

@@ -60,6 +60,7 @@ class HelpArticleCard(BaseModel):
     locale: str
     excerpt: str
     url: str
+    kind: str = "article"  # or "tutorial": the help centre badges it
 
 
 class HelpArticle(BaseModel):
@@ -120,6 +121,7 @@ def _card(article: KbArticle) -> HelpArticleCard:
         locale=article.locale,
         excerpt=_excerpt(_first_text(article)),
         url=article_url(article),
+        kind=article.kind,
     )
 
 

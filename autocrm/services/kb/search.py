@@ -58,6 +58,7 @@ class SearchHit(BaseModel):
     snippet: str  # plain text, HTML-escaped, with the query's words in <mark>
     score: float
     url: str
+    kind: str = "article"  # or "tutorial": the pages badge it
 
 
 class SearchResults(BaseModel):
@@ -71,6 +72,7 @@ class ArticleRef(BaseModel):
     locale: str
     url: str
     body_text: str
+    kind: str = "article"
 
 
 class Retrieved(BaseModel):
@@ -126,6 +128,7 @@ def search(
                 ),
                 score=round(item.fused_score, 6),
                 url=item.article.url,
+                kind=item.article.kind,
             )
             for item in found.items
         ]
@@ -217,6 +220,7 @@ def retrieve(
                     locale=article.locale,
                     url=article_url(article),
                     body_text=article.body_text,
+                    kind=article.kind,
                 ),
                 passage_id=passage_id,
                 fused_score=scores[group],

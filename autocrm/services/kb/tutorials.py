@@ -1,7 +1,8 @@
 """Tutorials' media and readers' places.
 
 - **Media**: editors upload an image (PNG, JPEG, GIF, WebP; the attachment size limit) or a video (MP4, WebM;
-  `AUTOCRM_KB_VIDEO_MAX_BYTES`) for a step, its type judged by its bytes. The bytes go to the file store; a
+  `AUTOCRM_KB_VIDEO_MAX_BYTES`) for a step, or an image for an article's body (the rich editor's image button;
+  the body keeps only such images, `articles.clean_body`), its type judged by its bytes. The bytes go to the file store; a
   `kb_media` row names them. A reader may load a file when an article they may read (published, and public
   for customers and visitors) shows it now (`kb_article_media`, rewritten with the steps); editors may load
   any, so the editor shows an upload before the article is saved. Anything else is "not found".
@@ -93,12 +94,17 @@ def check_media(filename: str, data: bytes) -> tuple[str, str, str]:
     return safe_filename(filename or kind), content_type, kind
 
 
-def upload_media(session: Session, *, actor: Actor, filename: str, data: bytes) -> MediaPublic:
-    """Stores an image or video for a tutorial's step (editors only); a step shows it once saved with its id."""
+def upload_media(
+    session: Session, *, actor: Actor, filename: str, data: bytes, images_only: bool = False
+) -> MediaPublic:
+    """Stores an image or video for a tutorial's step, or (`images_only`) an image for an article's body
+    (editors only); the article shows it once saved with it (`kb_article_media`)."""
     actor.require_scope(KB_WRITE)
     if not may_edit(session, actor):
         raise PermissionDenied(t("Only admins and knowledge-base editors may write articles."))
     safe_name, content_type, kind = check_media(filename, data)
+    if images_only and kind != "image":
+        raise field_error("file", t("Upload a PNG, JPEG, GIF or WebP image."))
     row = KbMedia(
         kind=kind,
         filename=safe_name,
