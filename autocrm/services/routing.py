@@ -14,6 +14,9 @@ matches against agents' skills, and `sla_policy_id`, the SLA policy that applies
 conditions say); those go through `balancing.set_requirements`, before the team is set, so the team's load
 balancing (the next in-transaction listener) already knows them.
 
+`assign_suggested` assigns the agent `ai/best_agent` suggests (the best who can take it now, among the team the
+rule just set), as the rule, in the same nested transaction; with no suggestion it assigns nobody.
+
 Conditions may test what triage suggests (`triage.category`, `triage.team_id`, `triage.priority` with a
 `min_confidence`): the facts carry a memoized callable, so triage (one embedding and a look at the resolved
 tickets, `services/ai/triage`) runs once per ticket and only when a rule's test reads it; a desk without such
