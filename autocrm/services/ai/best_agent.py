@@ -1,8 +1,8 @@
 """The suggested agent (and team) for a ticket, from who resolved the tickets most like it, how fast and how
 well rated. No LLM: the ticket's nearest resolved neighbours in triage's history (`triage.history`, MiniLM
 vectors of solved and closed tickets) are read for their resolving assignee, their resolution time
-(`metrics.resolution_seconds`) against the desk's median (`metrics.desk_resolution_median`) and their
-satisfaction rating when they have one.
+(`metrics.resolution_seconds`) against the desk's median over the last `MEDIAN_DAYS` days
+(`metrics.desk_resolution_median`) and their satisfaction rating when they have one.
 
 Score. Each neighbour at least `MIN_SIMILARITY` like the ticket gives its assignee (and its team) its
 similarity times a speed factor (2m / (m + t): 1 at the desk's median m, up to 2 for an instant solve, toward
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Literal
 
 from pydantic import BaseModel
@@ -49,6 +50,8 @@ MIN_SIMILARITY = 0.3
 # Fewer similar resolved tickets than this (with an assignee who may take it) suggest nobody.
 MIN_SIMILAR = 2
 MAX_AGENTS = 3
+# The desk's median resolution time is over the tickets solved in this many days (all of them when none was).
+MEDIAN_DAYS = 90
 
 Status = Literal["available", "away", "offline", "off_shift", "full"]
 
@@ -107,7 +110,7 @@ def _nothing(ticket_id: int, note: str) -> AgentSuggestions:
 def _neighbours(session: Session, text: str, exclude_ticket_id: int | None) -> list[_Neighbour]:
     """The resolved tickets at least `MIN_SIMILARITY` like the text, closest first."""
     known = triage.history(session)
-    excluded = triage._position(known, exclude_ticket_id)
+    excluded = triage.position(known, exclude_ticket_id)
     if not text or len(known.ids) - (0 if excluded is None else 1) <= 0:
         return []
     query = embedder().embed([text])[0]
@@ -226,12 +229,14 @@ def suggest(session: Session, *, ticket_id: int, text: str, team_id: int | None)
     """The suggestions for a ticket of this text (`triage.ticket_text`) and team; no role check, the callers
     make theirs."""
     neighbours = _neighbours(session, text, ticket_id)
-    median = metrics.desk_resolution_median(session)
     agent_ids = sorted({n.assignee_id for n in neighbours if n.assignee_id is not None})
     states = _candidates(session, team_id, agent_ids) if agent_ids else {}
     usable = [n for n in neighbours if n.assignee_id in states]
     if len(usable) < MIN_SIMILAR:
         return _nothing(ticket_id, t("Too few similar solved tickets to suggest an agent yet."))
+    median = metrics.desk_resolution_median(session, since=utcnow() - timedelta(days=MEDIAN_DAYS))
+    if median is None:
+        median = metrics.desk_resolution_median(session)
     people = {stored_id(user.id): user for user in session.exec(select(User).where(col(User.id).in_(list(states))))}
     tallies = _tally(usable, "assignee_id", median)
 
@@ -289,8 +294,8 @@ def suggest_agent(session: Session, *, actor: Actor, ticket_id: int) -> AgentSug
     actor.require_scope(TICKETS_READ)
     actor.require_staff()
     ticket = tickets.get_ticket(session, actor=actor, ticket_id=ticket_id)
-    triage._require_enabled(session)
-    text = triage._first_texts(session, [ticket_id]).get(ticket_id, triage.ticket_text(ticket.subject, ""))
+    triage.require_enabled(session)
+    text = triage.first_text(session, ticket_id, ticket.subject)
     return suggest(session, ticket_id=ticket_id, text=text, team_id=ticket.team.id if ticket.team else None)
 
 
