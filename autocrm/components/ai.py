@@ -346,6 +346,78 @@ def _learned_from(ticket: Any) -> rx.Component:
     )
 
 
+def _suggested_agent(state: Any, row: Any) -> rx.Component:
+    """One suggested agent: the name and its Assign (or "Assigned") on one line, the reason under it."""
+    return rx.flex(
+        rx.flex(
+            rx.text(
+                row["name"],
+                size="2",
+                weight="medium",
+                flex="1",
+                min_width="0",
+                style={"overflowWrap": "anywhere"},
+                class_name="best-agent-name",
+            ),
+            rx.cond(
+                row["current"].to(bool),
+                rx.badge(tr("Assigned"), color_scheme="green", variant="soft", flex_shrink="0"),
+                rx.button(
+                    tr("Assign"),
+                    size="1",
+                    variant="soft",
+                    type="button",
+                    flex_shrink="0",
+                    on_click=state.assign_suggested(row["id"]),
+                    disabled=state.is_closed,
+                    class_name="best-agent-assign",
+                    aria_label=tr("Assign to {name}", name=row["name"].to(str)),
+                ),
+            ),
+            align="center",
+            spacing="2",
+        ),
+        rx.text(
+            row["reason"],
+            size="1",
+            color=rx.cond(row["available"].to(bool), "var(--gray-11)", "var(--amber-11)"),
+            class_name="best-agent-reason",
+        ),
+        direction="column",
+        spacing="1",
+        class_name="best-agent",
+        custom_attrs={"data-status": row["status"]},
+    )
+
+
+def _agent_suggestions(state: Any) -> rx.Component:
+    """The agents who resolved the most similar tickets best (`best_agent`), best first, and the best team; or
+    why nobody is suggested."""
+    return rx.cond(
+        state.best_agent_rows.length() > 0,
+        rx.flex(
+            rx.text(tr("Suggested agent"), size="1", color_scheme="gray"),
+            rx.foreach(state.best_agent_rows, lambda row: _suggested_agent(state, row)),
+            rx.cond(
+                state.best_team != "",
+                rx.text(
+                    tr("Best team: {team} ({reason})", team=state.best_team, reason=state.best_team_reason),
+                    size="1",
+                    color_scheme="gray",
+                    class_name="best-team",
+                ),
+            ),
+            direction="column",
+            spacing="2",
+            class_name="best-agents",
+        ),
+        rx.cond(
+            state.best_note != "",
+            rx.text(state.best_note, size="1", color_scheme="gray", class_name="best-agents-note"),
+        ),
+    )
+
+
 def triage_panel(state: Any) -> rx.Component:
     """What triage suggests from the desk's resolved tickets (category, team, priority, skills, each with its
     confidence and an Apply), and the resolved tickets most like this one. Hidden while triage is switched off;
@@ -422,6 +494,7 @@ def triage_panel(state: Any) -> rx.Component:
                                     class_name="triage-agreed",
                                 ),
                             ),
+                            _agent_suggestions(state),
                             rx.flex(
                                 rx.text(tr("Most similar resolved tickets"), size="1", color_scheme="gray"),
                                 rx.foreach(state.triage_similar, _learned_from),

@@ -390,7 +390,11 @@ def _actions() -> rx.Component:
         rx.grid(
             _picker(N_("Send to team"), "team", S.ed_team, S.team_options, error=errors.get("team_id", "")),
             _picker(
-                N_("Assign to"), "assignee", S.ed_assignee, S.agent_options, error=errors.get("actions.assignee_id", "")
+                N_("Assign to"),
+                "assignee",
+                S.ed_assignee,
+                S.assignee_options,
+                error=errors.get("actions.assignee_id", ""),
             ),
             _picker(
                 N_("Set priority"), "priority", S.ed_priority, S.priority_options, error=errors.get("priority", "")

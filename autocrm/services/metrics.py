@@ -139,6 +139,11 @@ def _next_bucket(start: datetime, interval: Interval) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=start.tzinfo)
 
 
+def resolution_seconds(created: datetime, solved: datetime) -> float:
+    """A ticket's resolution time, as every figure here counts it: created to (last) solved, never negative."""
+    return max(0.0, (solved - created).total_seconds())
+
+
 def _seconds(pairs: Iterable[tuple[datetime, datetime]]) -> list[float]:
     return [max(0.0, (after - before).total_seconds()) for before, after in pairs]
 
@@ -148,7 +153,7 @@ def _figures(rows: _Rows, start: datetime, end: datetime) -> Figures:
         return start <= moment < end
 
     solves = [(tid, created, solved) for tid, created, solved in rows.solves if inside(solved)]
-    resolution = _seconds((created, solved) for _, created, solved in solves)
+    resolution = [resolution_seconds(created, solved) for _, created, solved in solves]
     first = _seconds((created, responded) for created, responded in rows.first_responses if inside(responded))
     scores = [score for at, score in rows.ratings if inside(at)]
     reopened = sum(1 for tid, _, _ in solves if tid in rows.reopened_ids)
@@ -473,6 +478,16 @@ def _medians(session: Session, seconds: Any, key: Any, where: list[Any]) -> dict
         .group_by(ranked.c.g)
     )
     return {group: float(median) for group, median in session.execute(query).all()}
+
+
+def desk_resolution_median(session: Session, *, since: datetime | None = None) -> float | None:
+    """The median resolution time (`resolution_seconds`) of the desk's tickets solved since then (all when None)."""
+    solved_at = col(Ticket.solved_at)
+    where = [solved_at.is_not(None)] + ([solved_at >= since] if since is not None else [])
+    medians = _medians(
+        session, _between_seconds(session, solved_at, col(Ticket.created_at)), literal(1, Integer), where
+    )
+    return next(iter(medians.values()), None)
 
 
 def _ratings(session: Session, key: Any, where: list[Any]) -> dict[Any, tuple[int, float | None, float | None]]:

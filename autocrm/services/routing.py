@@ -14,6 +14,9 @@ matches against agents' skills, and `sla_policy_id`, the SLA policy that applies
 conditions say); those go through `balancing.set_requirements`, before the team is set, so the team's load
 balancing (the next in-transaction listener) already knows them.
 
+`assign_suggested` assigns the agent `ai/best_agent` suggests (the best who can take it now, among the team the
+rule just set), as the rule, in the same nested transaction; with no suggestion it assigns nobody.
+
 Conditions may test what triage suggests (`triage.category`, `triage.team_id`, `triage.priority` with a
 `min_confidence`): the facts carry a memoized callable, so triage (one embedding and a look at the resolved
 tickets, `services/ai/triage`) runs once per ticket and only when a rule's test reads it; a desk without such
@@ -39,7 +42,7 @@ from autocrm.models import Message, RoutingRule, Skill, SlaPolicy, Team, Ticket,
 from autocrm.models.base import utcnow
 from autocrm.services import audit, balancing, desk, events, rule_conditions, tickets
 from autocrm.services.actor import ROUTING_MANAGE, Actor
-from autocrm.services.ai import triage
+from autocrm.services.ai import best_agent, triage
 from autocrm.services.balancing import SkillNeed
 from autocrm.services.errors import DomainError, NotFound, field_error
 from autocrm.services.events import Event
@@ -64,6 +67,9 @@ class RuleActions(ServiceInput):
     required_skills: list[SkillNeed] | None = Field(default=None, max_length=20)
     # The SLA policy that applies to the ticket whatever the policies' conditions say.
     sla_policy_id: DbId | None = None
+    # Assign the agent `best_agent` suggests (the best who can take it now, after the team is set); nobody
+    # when there is no suggestion.
+    assign_suggested: bool = False
 
 
 class RuleCreate(ServiceInput):
@@ -158,11 +164,13 @@ def _valid_actions(session: Session, actions: RuleActions) -> dict[str, Any]:
         raise field_error(
             "actions.sla_policy_id", t("There is no SLA policy #{policy_id}.", policy_id=actions.sla_policy_id)
         )
+    if actions.assign_suggested and actions.assignee_id is not None:
+        raise field_error("actions.assignee_id", t("Choose an assignee or the suggested agent, not both."))
     add, remove = tickets.clean_tags(actions.add_tags), tickets.clean_tags(actions.remove_tags)
     if set(add) & set(remove):
         raise field_error("actions", t("A tag cannot be both added and removed."))
     plain = {**actions.model_dump(exclude_none=True), "add_tags": add, "remove_tags": remove}
-    cleaned = {key: value for key, value in plain.items() if value not in ([], None)}
+    cleaned = {key: value for key, value in plain.items() if value not in ([], None) and value is not False}
     if not cleaned:
         raise field_error("actions", t("A rule needs at least one action."))
     return cleaned
@@ -463,6 +471,24 @@ def _requirements_for(actions: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _assign_suggested(
+    session: Session, rule_actor: Actor, current: tickets.TicketPublic, facts: Facts
+) -> tickets.TicketPublic | None:
+    """The `assign_suggested` action, once the rule set the team: the suggested agent, or nothing."""
+    agent_id = best_agent.for_rules(
+        session,
+        ticket_id=current.id,
+        subject=facts.subject,
+        body=facts.body,
+        team_id=current.team.id if current.team is not None else None,
+    )
+    if agent_id is None or (current.assignee is not None and current.assignee.id == agent_id):
+        return None
+    return tickets.update_ticket(
+        session, actor=rule_actor, ticket_id=current.id, data=tickets.TicketUpdate(assignee_id=agent_id)
+    )
+
+
 def run_rules(session: Session, event: Event) -> bool:
     """In the writer's transaction: the first matching rule (and those after it that go on) acts. True when a
     rule changed the ticket."""
@@ -483,7 +509,8 @@ def run_rules(session: Session, event: Event) -> bool:
         actions = dict(row.actions)
         update = _update_for(current, actions)
         requirements = _requirements_for(actions)
-        if update is not None or requirements:
+        suggested = bool(actions.get("assign_suggested"))
+        if update is not None or requirements or suggested:
             try:
                 with session.begin_nested():
                     # What the ticket needs first, so load balancing (which acts once it has a team) knows it.
@@ -495,6 +522,8 @@ def run_rules(session: Session, event: Event) -> bool:
                         )
                     else:
                         current = tickets.get_ticket(session, actor=reader, ticket_id=event.ticket_id)
+                    if suggested:
+                        current = _assign_suggested(session, rule_actor, current, facts) or current
                 changed = True
             except DomainError as error:
                 log.warning("Routing rule %s could not act on ticket %s: %s", row.id, event.ticket_id, error.code)

@@ -31,6 +31,7 @@ from autocrm.state.session import Form
 from autocrm.state.staff import StaffState
 
 NONE = "none"  # a select's "nothing chosen" (Radix selects take no empty value)
+SUGGESTED = "suggested"  # the assignee select's "the suggested agent" (`RuleActions.assign_suggested`)
 
 # The fields a condition row offers, in this order (custom fields and triage follow), with their names.
 FIELD_LABELS: dict[str, str] = {
@@ -173,6 +174,8 @@ def actions_sentence(actions: Mapping[str, Any], names: Names) -> str:
         parts.append(t("send to {team}", team=names.teams.get(actions["team_id"], f"#{actions['team_id']}")))
     if "assignee_id" in actions:
         parts.append(t("assign to {name}", name=names.staff.get(actions["assignee_id"], f"#{actions['assignee_id']}")))
+    if actions.get("assign_suggested"):
+        parts.append(t("assign the suggested agent"))
     if "priority" in actions:
         parts.append(t("set the priority to {priority}", priority=_one_value("priority", actions["priority"], names)))
     if actions.get("add_tags"):
@@ -209,6 +212,8 @@ def action_lines(actions: Mapping[str, Any], names: Names) -> list[dict[str, str
         line(N_("Team"), names.teams.get(actions["team_id"], f"#{actions['team_id']}"))
     if "assignee_id" in actions:
         line(N_("Assignee"), names.staff.get(actions["assignee_id"], f"#{actions['assignee_id']}"))
+    if actions.get("assign_suggested"):
+        line(N_("Assignee"), t("The suggested agent"))
     if "priority" in actions:
         line(N_("Priority"), _one_value("priority", actions["priority"], names))
     if actions.get("add_tags"):
@@ -387,6 +392,7 @@ def rule_input(
         actions=RuleActions(
             team_id=_id_or_none(team),
             assignee_id=_id_or_none(assignee),
+            assign_suggested=assignee == SUGGESTED,
             priority=None if priority in ("", NONE) else priority,
             sla_policy_id=_id_or_none(policy),
             add_tags=_words(add_tags),
@@ -467,6 +473,12 @@ class AdminRoutingState(ConfirmMixin, StaffState):
             organizations=ids(self.organization_options),
             custom_fields={f["key"]: f["label"] for f in self.custom_fields},
         )
+
+    @rx.var
+    def assignee_options(self) -> list[dict[str, str]]:
+        """The agents a rule may assign, after "The suggested agent" (`RuleActions.assign_suggested`)."""
+        with i18n.using_locale(self.locale or "en"):
+            return [{"value": SUGGESTED, "label": t("The suggested agent")}, *self.agent_options]
 
     @rx.var
     def rows(self) -> list[dict[str, Any]]:
@@ -750,7 +762,7 @@ class AdminRoutingState(ConfirmMixin, StaffState):
             self.ed_match, self.ed_rows = flat
         actions = rule["actions"]
         self.ed_team = str(actions.get("team_id", NONE))
-        self.ed_assignee = str(actions.get("assignee_id", NONE))
+        self.ed_assignee = SUGGESTED if actions.get("assign_suggested") else str(actions.get("assignee_id", NONE))
         self.ed_priority = str(actions.get("priority", NONE))
         self.ed_policy = str(actions.get("sla_policy_id", NONE))
         self.ed_add_tags = ", ".join(actions.get("add_tags", []))

@@ -1,4 +1,5 @@
-"""The ticket page's "Suggested by triage" panel (`services/ai/triage.for_ticket`) and its Apply buttons.
+"""The ticket page's "Suggested by triage" panel (`services/ai/triage.for_ticket`) and its Apply buttons, with
+the suggested agent (`services/ai/best_agent.suggest_agent`) and its Assign buttons.
 
 A mixin of the agent's ticket state. Triage embeds the ticket's text and reads the desk's resolved tickets, so
 it runs in a background event once the page has loaded, on a worker thread, and never holds the page. Apply
@@ -17,7 +18,7 @@ from autocrm.core import i18n
 from autocrm.core.db import read_session
 from autocrm.core.i18n import N_
 from autocrm.services.actor import Actor
-from autocrm.services.ai import triage
+from autocrm.services.ai import best_agent, triage
 from autocrm.services.balancing import SkillNeed
 from autocrm.services.errors import DomainError
 from autocrm.state.roles import STAFF
@@ -108,6 +109,28 @@ def _triage(actor: Actor, ticket_id: int) -> triage.TicketTriage:
         return triage.for_ticket(session, actor=actor, ticket_id=ticket_id)
 
 
+def _best_agents(actor: Actor, ticket_id: int, locale: str) -> best_agent.AgentSuggestions | None:
+    with read_session() as session, i18n.using_locale(locale):
+        try:
+            return best_agent.suggest_agent(session, actor=actor, ticket_id=ticket_id)
+        except DomainError:
+            return None
+
+
+def agent_rows(found: best_agent.AgentSuggestions) -> list[dict[str, Any]]:
+    """The suggested agents as the panel lists them (their reasons already in the reader's language)."""
+    return [
+        {
+            "id": a.agent.id,
+            "name": a.agent.name,
+            "reason": a.reason,
+            "status": a.status,
+            "available": a.status == "available",
+        }
+        for a in found.agents
+    ]
+
+
 class TicketTriageMixin(rx.State, mixin=True):
     # Shown at all: staff, and admins leave triage on (known once it answered).
     triage_on: bool = False
@@ -118,6 +141,11 @@ class TicketTriageMixin(rx.State, mixin=True):
     triage_agreed_fields: list[str] = []
     triage_similar: list[dict[str, Any]] = []
     triage_applying: bool = False
+    # The suggested agents (`agent_rows`), best first; the best team's name and reason; why nobody ("" if someone).
+    best_agents: list[dict[str, Any]] = []
+    best_team: str = ""
+    best_team_reason: str = ""
+    best_note: str = ""
 
     if TYPE_CHECKING:
         ticket: dict[str, Any]
@@ -130,6 +158,8 @@ class TicketTriageMixin(rx.State, mixin=True):
         def _load_counts(self, actor: Actor, batch: Any = None) -> None: ...
 
         def _write(self, change: Any, *, form: Any = None, success: Any = "") -> Any: ...
+
+        def _update(self, label: str, **changes: Any) -> Any: ...
 
     @rx.var
     def triage_offers(self) -> list[dict[str, Any]]:
@@ -146,6 +176,13 @@ class TicketTriageMixin(rx.State, mixin=True):
     def _triage_on_load(self) -> None:
         self.triage_on, self.triage_loading, self.triage_applying = False, True, False
         self.triage_found, self.triage_similar, self.triage_agreed_fields = [], [], []
+        self.best_agents, self.best_team, self.best_team_reason, self.best_note = [], "", "", ""
+
+    @rx.var
+    def best_agent_rows(self) -> list[dict[str, Any]]:
+        """The suggested agents, each marked when the ticket is already theirs."""
+        assignee = str(self.ticket.get("assignee_id_str") or "")
+        return [{**row, "current": str(row["id"]) == assignee} for row in self.best_agents]
 
     @rx.event(background=True)
     async def load_triage(self):
@@ -156,10 +193,12 @@ class TicketTriageMixin(rx.State, mixin=True):
                 self.triage_loading = False
                 return
             self.triage_loading = True
+            locale = self.locale
         try:
             result: triage.TicketTriage | None = await asyncio.to_thread(_triage, actor, ticket_id)
         except DomainError:  # switched off, or the ticket went away meanwhile
             result = None
+        best = await asyncio.to_thread(_best_agents, actor, ticket_id, locale) if result is not None else None
         async with self:
             if int(self.ticket.get("id") or 0) != ticket_id:
                 return  # the agent moved on to another ticket, whose own load asks again
@@ -173,6 +212,21 @@ class TicketTriageMixin(rx.State, mixin=True):
                 {"id": s.ticket_id, "number": s.number, "subject": s.subject, "href": routes.agent_ticket(s.ticket_id)}
                 for s in result.similar_tickets
             ]
+            if best is not None:
+                self.best_agents = agent_rows(best)
+                self.best_team = best.team.team.name if best.team is not None else ""
+                self.best_team_reason = best.team.reason if best.team is not None else ""
+                self.best_note = best.note
+
+    @rx.event
+    def assign_suggested(self, agent_id: int):
+        """The agent assigns the ticket to a suggested agent (`tickets.update_ticket`: audited, on the timeline)."""
+        row = next((r for r in self.best_agents if int(r["id"]) == int(agent_id)), None)
+        if row is None or not self.ticket:
+            return None
+        if str(self.ticket.get("assignee_id_str") or "") == str(row["id"]):
+            return None
+        return self._update(i18n.t("Assigned to {name}.", name=row["name"]), assignee_id=int(row["id"]))
 
     @rx.event
     def apply_triage(self, key: str):

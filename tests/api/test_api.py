@@ -175,6 +175,7 @@ def test_openapi_documents_every_endpoint_the_bearer_scheme_and_the_error_envelo
         "/api/v1/ai/deflections": ["get"],
         "/api/v1/ai/suggestions/for-me": ["get"],
         "/api/v1/ai/triage": ["post"],
+        "/api/v1/tickets/{ticket_id}/suggested-agents": ["get"],
         "/api/v1/chat/answer": ["post"],
         "/api/v1/chat/escalate": ["post"],
     }

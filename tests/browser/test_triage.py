@@ -1,5 +1,6 @@
 """Triage on the agent's ticket page of the demo desk (whose resolved tickets are categorized and indexed by the
-seed): the suggestions with their confidence and sources, and one applied through the ticket services."""
+seed): the suggestions with their confidence and sources, and one applied through the ticket services; the
+suggested agent with its reason, and one assigned from the panel."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.browser
 TRIAGER = "liam.novak@demo.autocrm.dev"
 
 
-def test_an_agent_applies_the_category_triage_suggests(open_ui):
+def test_an_agent_applies_the_category_triage_suggests_and_assigns_a_suggested_agent(open_ui):
     agent = open_ui()
     agent.login(TRIAGER, expect="/agent")
     agent.wait_ready(".queue-row")
@@ -39,6 +40,23 @@ def test_an_agent_applies_the_category_triage_suggests(open_ui):
     expect(offer).to_have_count(0)  # the ticket has it now
     expect(panel.locator(".triage-agreed, .triage-nothing")).to_contain_text("Category")
     expect(agent.page.locator(".timeline")).to_contain_text(category)  # audited: the change is on the timeline
+
+    # The suggested agents: who resolved the most similar tickets, why, and an Assign (not Maya: other tests
+    # count her tickets).
+    suggested = panel.locator(".best-agent")
+    expect(suggested.first).to_be_visible()
+    assert 1 <= suggested.count() <= 3
+    expect(suggested.first.locator(".best-agent-reason")).to_contain_text(re.compile(r"^Solved \d+ similar ticket"))
+    expect(panel.locator(".best-team")).to_contain_text(re.compile(r"^Best team: .+ \(Solved \d+ similar"))
+    pick = suggested.filter(has=agent.page.locator(".best-agent-assign")).filter(has_not_text="Maya").first
+    name = pick.locator(".best-agent-name").inner_text()
+    pick.locator(".best-agent-assign").click()
+    agent.toast(f"Assigned to {name}")
+    chosen = suggested.filter(has=agent.page.locator(".best-agent-name", has_text=name))
+    expect(chosen.locator(".best-agent-assign")).to_have_count(0)
+    expect(chosen).to_contain_text("Assigned")
+    expect(agent.page.locator(".timeline")).to_contain_text(re.compile(rf"Assignee( set to|: .*→) {re.escape(name)}"))
+    _shoot_panel(agent, panel, "agent-ticket-suggested-agent")
     assert agent.errors == []
 
 

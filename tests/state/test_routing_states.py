@@ -14,6 +14,7 @@ from autocrm.services.actor import Actor
 from autocrm.services.errors import ValidationFailed
 from autocrm.services.routing import RuleActions, RuleCreate
 from autocrm.state.routing import (
+    SUGGESTED,
     AdminRoutingState,
     Names,
     conditions_of,
@@ -105,6 +106,32 @@ def test_the_editor_form_becomes_the_services_input():
     )
     assert rows_of({"not": {"field": "tags", "op": "has", "value": "x"}}) is None  # nested: kept as it is
     assert conditions_of("all", []) == {"all": []}
+
+
+def test_the_editor_offers_the_suggested_agent_and_the_sentence_reads_it():
+    data = rule_input(
+        name="Refunds",
+        enabled=True,
+        match="all",
+        rows=[{"field": "text", "op": "contains_any", "value": "refund", "confidence": ""}],
+        raw_conditions={},
+        team="7",
+        assignee=SUGGESTED,
+        priority="none",
+        policy="none",
+        add_tags="",
+        remove_tags="",
+        skills=[],
+        on_updates=False,
+        continue_after=False,
+    )
+    assert data.actions.assign_suggested is True and data.actions.assignee_id is None
+    with i18n.using_locale("en"):
+        _when, then = rule_sentences(data.conditions, {"team_id": 7, "assign_suggested": True}, NAMES)
+    assert then == "Send to Cards, assign the suggested agent"
+    with i18n.using_locale("es"):
+        _when, spanish = rule_sentences(data.conditions, {"assign_suggested": True}, NAMES)
+    assert spanish == "Asignar el agente sugerido"
 
 
 @SQLITE

@@ -1,4 +1,5 @@
-"""A ticket's timeline and its requester's context (staff keys): what the agents' ticket page shows."""
+"""A ticket's timeline, its requester's context and its suggested agents (staff keys): what the agents' ticket
+page shows."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from autocrm.api.deps import Credential, read, resource_id
 from autocrm.api.errors import ERROR_RESPONSES
 from autocrm.api.strict_json import StrictJSONRoute
 from autocrm.services import tickets
+from autocrm.services.ai import best_agent
+from autocrm.services.ai.best_agent import AgentSuggestions
 from autocrm.services.errors import field_error
 from autocrm.services.tickets import RequesterContext, TimelineEntry
 
@@ -47,3 +50,13 @@ async def ticket_timeline(
 async def requester_context(key: Credential, ticket_id: TicketId) -> RequesterContext:
     """Who asked: organization, past ratings and their other tickets."""
     return await read(key, lambda session, actor: tickets.requester_context(session, actor=actor, ticket_id=ticket_id))
+
+
+@router.get("/tickets/{ticket_id}/suggested-agents", summary="The agents best suited to a ticket")
+async def suggested_agents(key: Credential, ticket_id: TicketId) -> AgentSuggestions:
+    """Up to three agents (and the best team) from who resolved the most similar tickets, how fast against the
+    desk's median and how well rated, each with a score and the reason in the key's language. Agents who can take
+    a ticket now come first; the best one is listed even when away, off shift or full (`status` says which).
+    Nothing (`agents: []`, `note` says why) with too little history. Scope `tickets:read`, staff only; with triage
+    switched off, 503 `ai_unavailable`."""
+    return await read(key, lambda session, actor: best_agent.suggest_agent(session, actor=actor, ticket_id=ticket_id))

@@ -220,6 +220,11 @@ def _store(session: Session, ticket_ids: Sequence[int], *, embed: Embed | None) 
     return written
 
 
+def first_text(session: Session, ticket_id: int, subject: str) -> str:
+    """What a ticket is about as triage reads it (`ticket_text` of its subject and first public message)."""
+    return _first_texts(session, [ticket_id]).get(ticket_id, ticket_text(subject, ""))
+
+
 def _first_texts(session: Session, ticket_ids: Sequence[int]) -> dict[int, str]:
     """Each ticket's subject and first public message, as `ticket_text` joins them."""
     if not ticket_ids:
@@ -435,7 +440,7 @@ def enabled(session: Session) -> bool:
     return provider.switches(session).allows(FEATURE)
 
 
-def _require_enabled(session: Session) -> None:
+def require_enabled(session: Session) -> None:
     if not enabled(session):
         raise provider.AiUnavailable(
             t("An administrator has switched this AI feature off."), {"reason": "switched_off"}
@@ -450,7 +455,7 @@ def triage(
     of its own neighbours (a resolved ticket triaged again is in the history)."""
     actor.require_scope(AI_USE)
     actor.require_staff()
-    _require_enabled(session)
+    require_enabled(session)
     return suggest(session, ticket_text(data.subject, data.body), exclude_ticket_id=exclude_ticket_id)
 
 
@@ -462,7 +467,7 @@ def for_rules(session: Session, *, subject: str, body: str, ticket_id: int | Non
     return suggest(session, ticket_text(subject, body), exclude_ticket_id=ticket_id)
 
 
-def _position(known: _History, ticket_id: int | None) -> int | None:
+def position(known: _History, ticket_id: int | None) -> int | None:
     if ticket_id is None:
         return None
     try:
@@ -488,7 +493,7 @@ def _nothing() -> TriageResult:
 def suggest(session: Session, text: str, *, exclude_ticket_id: int | None = None) -> TriageResult:
     """The suggestions for a ticket's text (`ticket_text`); no role check, the callers make theirs."""
     known = history(session)
-    excluded = _position(known, exclude_ticket_id)
+    excluded = position(known, exclude_ticket_id)
     candidates = len(known.ids) - (0 if excluded is None else 1)
     if candidates <= 0 or not text:
         return _nothing()
@@ -644,8 +649,8 @@ def for_ticket(session: Session, *, actor: Actor, ticket_id: int) -> TicketTriag
     actor.require_scope(AI_USE)
     actor.require_staff()
     ticket = tickets.get_ticket(session, actor=actor, ticket_id=ticket_id)
-    _require_enabled(session)
-    text = _first_texts(session, [ticket_id]).get(ticket_id, ticket_text(ticket.subject, ""))
+    require_enabled(session)
+    text = first_text(session, ticket_id, ticket.subject)
     result = suggest(session, text, exclude_ticket_id=ticket_id)
     offered: list[TicketSuggestion] = []
     agreed: list[SuggestedField] = []
