@@ -25,9 +25,9 @@ class Settings(BaseSettings):
         default=None, description="Unset: Reflex's state and the login throttle stay in each process."
     )
     secret_key: str | None = Field(default=None, description="Unset: generated into the data dir.")
-    # Co-editing a ticket's draft (services/coedit.py): a room lives in one backend process's memory, so it is on
-    # by default only when one process serves (no Redis URL: Reflex runs one backend worker).
-    coedit: bool | None = Field(default=None, description="Unset: on without a Redis URL (one backend process).")
+    # Co-editing a ticket's draft (api/coedit.py): with a Redis URL the rooms of several backend processes relay
+    # their changes to each other; their store is the data folder's, so those processes share one data folder.
+    coedit: bool = Field(default=True, description="Agents co-edit a ticket's reply and note drafts live.")
     coedit_token_ttl_seconds: int = Field(
         default=900, ge=30, le=86400, description="How long a co-editing link stays good for (re)connecting."
     )
@@ -192,7 +192,7 @@ class Settings(BaseSettings):
 
     @property
     def coedit_on(self) -> bool:
-        return self.coedit if self.coedit is not None else not self.redis_url
+        return self.coedit
 
     @property
     def is_sqlite(self) -> bool:

@@ -143,3 +143,98 @@ def test_a_deactivated_agent_and_an_expired_token_are_refused(people: Any, monke
         users.update_user(session, actor=Actor.system("tests"), user_id=agent.id, is_active=False)
     with read_session() as session:
         assert coedit.check_token(session, token, room) is None
+
+
+class _Client:
+    """A websocket client holding a Yjs document synced with a room for as long as it stays connected."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.doc: Any = Doc()
+        self.text: Any = self.doc.get("t", type=Text)
+        self.synced = asyncio.Event()
+
+    async def __aenter__(self) -> _Client:
+        self.ws = await websockets.connect(self.url)
+        await self.ws.send(create_sync_message(self.doc))
+        self.reader = asyncio.get_running_loop().create_task(self._read())
+        await asyncio.wait_for(self.synced.wait(), 5)
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        self.reader.cancel()
+        await self.ws.close()
+
+    async def _read(self) -> None:
+        async for message in self.ws:
+            assert isinstance(message, bytes)
+            if message[0] != YMessageType.SYNC:
+                continue
+            reply = handle_sync_message(message[1:], self.doc)
+            if reply is not None:
+                await self.ws.send(reply)
+            else:
+                self.synced.set()
+
+    async def type(self, words: str) -> None:
+        updates: list[bytes] = []
+        subscription = self.doc.observe(lambda event: updates.append(event.update))
+        self.text += words
+        self.doc.unobserve(subscription)
+        for update in updates:
+            await self.ws.send(create_update_message(update))
+
+    async def sees(self, expected: str) -> None:
+        await self.sees_one_of({expected})
+
+    async def sees_one_of(self, expected: set[str]) -> None:
+        for _ in range(100):
+            if str(self.text) in expected:
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"{str(self.text)!r} is not one of {expected!r}")
+
+
+def test_two_backend_processes_relay_a_room_through_redis(people: Any, tmp_path: Any) -> None:
+    """Two processes' rooms (each its own store, so only the relay can carry the draft), one agent on each."""
+    redis_url = "redis://127.0.0.1:6379/9"
+    agent, other = people.make(Role.agent), people.make(Role.agent)
+    ticket = make_ticket(requester=people.make(Role.customer), by=agent)
+    room = coedit.room_name(ticket.id, "note")
+    with read_session() as session:
+        token = coedit.room_token(session, actor=people.actor(agent), ticket_id=ticket.id, mode="note")
+        other_token = coedit.room_token(session, actor=people.actor(other), ticket_id=ticket.id, mode="note")
+
+    async def scenario() -> None:
+        first, second = coedit_api.Rooms(str(tmp_path / "a.db")), coedit_api.Rooms(str(tmp_path / "b.db"))
+        ports = _free_port(), _free_port()
+        servers = []
+        for rooms, port in zip((first, second), ports, strict=True):
+            config = uvicorn.Config(coedit_api.make_app(rooms), port=port, lifespan="off", log_level="warning")
+            servers.append(uvicorn.Server(config))
+        loop = asyncio.get_running_loop()
+        running = [loop.create_task(rooms.run(redis_url)) for rooms in (first, second)]
+        for server in servers:
+            loop.create_task(server.serve())
+        while not all(s.started for s in servers) or not (first.running and second.running):
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.3)  # both subscribed to the relay
+        try:
+            async with _Client(f"ws://127.0.0.1:{ports[0]}/yjs/{room}?token={token}") as ana:
+                await ana.type("Checked the logs. ")
+                await asyncio.sleep(0.2)
+                # Ben's process opens the room with nothing stored: it asks, Ana's process answers.
+                async with _Client(f"ws://127.0.0.1:{ports[1]}/yjs/{room}?token={other_token}") as ben:
+                    await ben.sees("Checked the logs. ")
+                    await asyncio.gather(ana.type("Refund due."), ben.type(" Approved."))
+                    both = {"Checked the logs. Refund due. Approved.", "Checked the logs.  Approved.Refund due."}
+                    await ana.sees_one_of(both)
+                    await ben.sees(str(ana.text))
+        finally:
+            for server in servers:
+                server.should_exit = True
+            for task in running:
+                task.cancel()
+            await asyncio.sleep(0.3)
+
+    asyncio.run(scenario())
