@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import reflex as rx
@@ -103,6 +104,7 @@ class AgentTicketState(
     collision: str = ""
     # Passes into the ticket's shared drafts (`services/coedit.py`), by mode; none while co-editing is off.
     coedit_tokens: dict[str, str] = {}
+    _coedit_issued: float = 0.0
     _read_up_to: int = 0  # the newest message the agent had in front of them
     _team_names: dict[int, str] = {}
 
@@ -237,10 +239,16 @@ class AgentTicketState(
             AgentTicketState.load_triage,
         ]
 
+    def _on_presence_beat(self, actor: Actor) -> None:
+        # A tab open longer than a token lasts still reconnects (after a backend restart, say) with a fresh one.
+        if self.coedit_tokens and time.monotonic() - self._coedit_issued > get_settings().coedit_token_ttl_seconds / 3:
+            self.coedit_tokens = self._coedit_tokens(actor)
+
     def _coedit_tokens(self, actor: Actor) -> dict[str, str]:
         if not self.ticket or not get_settings().coedit_on:
             return {}
         ticket_id = int(self.ticket["id"])
+        self._coedit_issued = time.monotonic()
         try:
             with read_session() as session:
                 return {
