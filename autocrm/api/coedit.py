@@ -73,6 +73,7 @@ class Rooms(WebsocketServer):
         if not redis_url:
             async with self:
                 await anyio.sleep_forever()
+            return
         send, receive = anyio.create_memory_object_stream[tuple[str, bytes]](max_buffer_size=10_000)
         self._outbox = send  # before the first room opens
         try:
