@@ -19,6 +19,8 @@ import { getTextSerializersFromSchema } from "@tiptap/core";
 import Collaboration from "@tiptap/extension-collaboration";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
+import env from "$/env.json";
+import { getBackendURL } from "$/utils/state";
 
 const registry = {};
 if (typeof window !== "undefined") {
@@ -360,7 +362,9 @@ export function RichEditor({
   // The room's websocket, opened here (not while rendering: React mounts twice in development).
   useEffect(() => {
     if (!ydoc || !collabRoom) return undefined;
-    const base = `${window.location.protocol === "https:" ? "wss" : "ws"}://${window.location.host}/yjs`;
+    // The backend Reflex's own socket reaches (the page's origin once built; its own port in development).
+    const backend = getBackendURL(env.EVENT);
+    const base = `${backend.protocol}//${backend.host}/yjs`;
     const link = new WebsocketProvider(base, collabRoom, ydoc, { params: { token: token.current }, disableBc: true });
     provider.current = link;
     const onStatus = ({ status }) => setShared(status === "connected" ? "live" : "connecting");
