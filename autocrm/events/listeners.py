@@ -112,6 +112,10 @@ AFTER_COMMIT: dict[str, list[Listener]] = {
     # (`services/alerts.py`).
     sla.BREACHED: [_WEBHOOKS],
     alerts.TRIGGERED: [Listener("inbox.alerts", alerts.notify_leads, rows_only=True), _WEBHOOKS],
+    # A teammate @mentioned in a note: the mail beside the bell (`services/notifications.py`).
+    inbox.NOTIFICATION_CREATED: [
+        Listener("mail.mentioned", notifications.agent_mentioned, wants=notifications.wants_mention_mail)
+    ],
     # A bulk change of more than a hundred tickets, one committed chunk per run (`services/bulk.py`).
     bulk.REQUESTED: [Listener(bulk.LISTENER, bulk.run_chunk)],
 }

@@ -16,7 +16,7 @@ class OutboundMailRecord(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True, ondelete="CASCADE")
     event_id: int
-    kind: str = Field(max_length=40)  # created | reply | solved | assigned
+    kind: str = Field(max_length=40)  # created | reply | solved | assigned | mention
     message_id: str = Field(max_length=255, unique=True)  # "<ticket-12-345.reply@host>", threads the ticket's mails
     # The conversation entry the mail carries (a reply's text), so an answer to the mail can name what it answers.
     conversation_message_id: int | None = Field(default=None, foreign_key="message.id", ondelete="SET NULL")

@@ -171,3 +171,24 @@ def ticket_assigned(facts: TicketFacts, *, assigned_by: str, requester: str) -> 
         f'<span style="color:#6b7280">{escape(requester_line)}</span></p>'
     )
     return Rendered(subject, text, _html(facts, body, button=t("Open the ticket")))
+
+
+def mentioned(facts: TicketFacts, *, by: str, excerpt: str) -> Rendered:
+    """A teammate @mentioned the agent in an internal note: what they wrote, and the ticket's link."""
+    subject = t(
+        "[#{number}] {person} mentioned you: {subject}", number=facts.number, person=by, subject=one_line(facts.subject)
+    )
+    said = t("{person} mentioned you in an internal note on ticket {number}:", person="{person}", number="{number}")
+    text = (
+        f"{_hello(facts)}\n\n"
+        + said.format(person=by, number=f"#{facts.number}")
+        + f"\n\n  {excerpt}\n\n{facts.link}\n"
+        + _text_footer(facts)
+    )
+    body = (
+        f"<p>{escape(_hello(facts))}</p>"
+        f"<p>{escape(said).format(person=escape(by), number=_bold_number(facts))}</p>"
+        f'<p style="padding:8px 12px;background:#fefce8;border-left:3px solid #eab308;border-radius:6px">'
+        f"{escape(excerpt)}</p>"
+    )
+    return Rendered(subject, text, _html(facts, body, button=t("Open the ticket")))

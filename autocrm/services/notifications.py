@@ -32,6 +32,7 @@ from autocrm.models import (
     Attachment,
     InboundMail,
     InboundStatus,
+    InboxNotification,
     Message,
     OutboundMailRecord,
     StatusCategory,
@@ -401,3 +402,28 @@ def ticket_assigned(session: Session, event: Event) -> None:
             requester=f"{ticket.requester.name} <{ticket.requester.email}>",
         )
     _send(session, event, ticket, assignee, kind="assigned", rendered=rendered, customer=False)
+
+
+def wants_mention_mail(event: Event) -> bool:
+    return event.data.get("kind") == "mention"
+
+
+def agent_mentioned(session: Session, event: Event) -> None:
+    """A teammate @mentioned an agent in a note (`inbox.notify_mentions` made the bell's row): the same by mail,
+    unless they turned notification mails off. Never to a customer: mentions are of staff, in notes."""
+    notification = session.get(InboxNotification, event.data.get("notification_id"))
+    if notification is None or notification.ticket_id is None:
+        return
+    recipient = session.get(User, notification.user_id)
+    ticket = _load(session, event)
+    if ticket is None or recipient is None or not recipient.role.is_staff:
+        return
+    if not (_wants_mail(event, recipient) and recipient.id != notification.actor_user_id):
+        return
+    with using_locale(recipient.locale):
+        rendered = notification_templates.mentioned(
+            _facts(ticket, recipient, for_customer=False),
+            by=notification.actor_name or t("A teammate"),
+            excerpt=notification.excerpt,
+        )
+    _send(session, event, ticket, recipient, kind="mention", rendered=rendered, customer=False)

@@ -75,3 +75,31 @@ def test_the_sanitizer_keeps_a_mention_and_nothing_else_on_a_span():
         '<span data-type="mention" data-id="7" data-label="Ana" onclick="x()" style="color:red">@Ana</span>'
     )
     assert cleaned == '<span data-type="mention" data-id="7" data-label="Ana">@Ana</span>'
+
+
+def test_a_mention_is_mailed_to_the_teammate_once_unless_they_turned_mails_off(people):
+    import email
+    from email.policy import default as default_policy
+
+    from autocrm.core.settings import get_settings
+    from autocrm.models import User
+
+    maya, ana, ben = (people.make(Role.agent, name=n) for n in ("Maya", "Ana", "Ben"))
+    with write_session() as s:
+        s.get(User, ana.id).locale = "de"  # type: ignore[union-attr]
+        s.get(User, ben.id).email_notifications = False  # type: ignore[union-attr]
+    ticket = make_ticket(requester=people.make(Role.customer), subject="Card stuck")
+    make_message(
+        ticket_id=ticket.id, by=maya, body=f"<p>{_span(ana)} {_span(ben)} can you check the log?</p>", internal=True
+    )
+    runner.run_pending_jobs()
+    runner.run_pending_jobs()  # a second pass: nothing more is sent
+    mails = [
+        email.message_from_bytes(p.read_bytes(), policy=default_policy) for p in get_settings().outbox_dir.glob("*.eml")
+    ]
+    (mail,) = [m for m in mails if "Maya" in str(m["Subject"])]  # Ben turned notification mails off
+    assert mail["To"] == ana.email
+    assert str(mail["Subject"]) == f"[#{ticket.number}] Maya hat Sie erwähnt: Card stuck"
+    assert "can you check the log?" in mail.get_body(preferencelist=("plain",)).get_content()
+    with read_session() as s:  # the bell has both, the mail only Ana
+        assert len(list(s.exec(select(InboxNotification)))) == 2
