@@ -3,7 +3,7 @@
 import reflex as rx
 from reflex_base.components.component import ComponentStyle
 
-from autocrm.api import coedit, wrap_reflex
+from autocrm.api import wrap_reflex
 from autocrm.components.editor import EDITOR_STYLE
 from autocrm.components.tutorial import TUTORIAL_STYLE
 from autocrm.core.i18n import default_locale
@@ -107,5 +107,3 @@ for render, options in PAGES:
 app.register_lifespan_task(live.follow_the_feed)
 # Who is on which ticket reaches the staff screens the same way, and the handling time it adds up is written.
 app.register_lifespan_task(live.follow_presence)
-# The co-editing rooms of the ticket drafts (one backend process: see api/coedit.py).
-app.register_lifespan_task(coedit.serve_rooms)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
-from autocrm.api import coedit
 from autocrm.api.body_limit import JSON_BODY_MAX_BYTES, MULTIPART_OVERHEAD_BYTES, RequestBodyLimit
 from autocrm.api.docs import install_docs
 from autocrm.api.errors import install_error_handlers
@@ -120,7 +119,6 @@ def wrap_reflex(reflex_asgi_app: ASGIApp) -> FastAPI:
     api = create_app()
     # After the API's routes, before the mount: unknown /api paths get the error envelope, not the UI.
     api.add_api_route("/api/{rest_of_path:path}", unmatched_api_path, methods=ALL_METHODS, include_in_schema=False)
-    api.mount(coedit.PATH, coedit.app)  # the co-editing rooms' websocket (/yjs/<room>)
     api.mount("", reflex_asgi_app)
     return api
 

@@ -43,15 +43,12 @@ def composer(
     mentions: Any = None,
     mentions_on: Any = False,
     image_url: Any = "",
-    coedit_room: Any = None,
-    coedit_token: Any = "",
 ) -> rx.Component:
     """`label` names the body (shown above it with `label_visible`, else to screen readers only); `fields` come
     before it, `attachments` (the file picker) and `below_body` (articles that may answer it) after it, `actions`
     (a cancel link) before the send button; `on_body_change` hears the body as it is typed; `language` (a BCP 47
     tag) is what the browser's own spell-check reads the body in; `mentions` (teammates: id and name) are offered
-    after "@" while `mentions_on`; pasted or dropped images go to `image_url` (no images without one); with a
-    `coedit_room` (and its token) the body is a draft shared live with the teammates who have it open.
+    after "@" while `mentions_on`; pasted or dropped images go to `image_url` (no images without one).
     While not `ready` (the page is still loading) the button waits. While `locked` (a closed conversation) the
     composer shows only `locked_notice`, which says why nothing can be written and what to do instead."""
     body = rich_editor(
@@ -66,8 +63,6 @@ def composer(
         image_url=image_url,
         rows=rows,
         on_change=on_body_change,
-        collab_room=coedit_room,
-        collab_token=coedit_token,
     )
     send = rx.flex(
         *actions,

@@ -33,12 +33,6 @@ class RichEditor(rx.NoSSRComponent):
         f"@tiptap/extension-image@{_PINNED}",
         f"@tiptap/extension-mention@{_PINNED}",
         f"@tiptap/suggestion@{_PINNED}",
-        # Co-editing (`collab_room`): the shared Yjs document and its websocket to the backend.
-        f"@tiptap/extension-collaboration@{_PINNED}",
-        "@tiptap/y-tiptap@3.3.0",
-        "yjs@13.6.33",
-        "y-protocols@1.0.7",
-        "y-websocket@3.1.0",
     ]
 
     element_id: rx.Var[str]
@@ -55,8 +49,6 @@ class RichEditor(rx.NoSSRComponent):
     min_height: rx.Var[str]
     initial_html: rx.Var[str]
     headings: rx.Var[bool]
-    collab_room: rx.Var[str]
-    collab_token: rx.Var[str]
     on_text_change: EventHandler[passthrough_event_spec(str)]  # type: ignore[type-arg,valid-type]
 
 
@@ -81,9 +73,6 @@ def editor_labels() -> dict[str, Any]:
         "noImages": tr("Images can be added once the request is sent: attach them as files meanwhile."),
         "mentionList": tr("Teammates to mention"),
         "noMatch": tr("No teammate by that name"),
-        "sharedLive": tr("Shared draft"),
-        "sharedConnecting": tr("Shared draft: connecting…"),
-        "sharedHint": tr("Teammates who open this draft on the ticket see each other's edits as they type."),
     }
 
 
@@ -104,11 +93,7 @@ def rich_editor(
     initial_html: Any = "",
     key: Any = None,
     headings: bool = False,
-    collab_room: Any = None,
-    collab_token: Any = "",
 ) -> rx.Component:
-    """With `collab_room` (a room name, "" for none) and its `collab_token` the draft is shared live with everyone
-    who has the room open (`services/coedit.py`); the editor remounts for another room."""
     props: dict[str, Any] = {
         "element_id": element_id,
         "name": name,
@@ -125,11 +110,6 @@ def rich_editor(
         "initial_html": initial_html,  # read once, when it mounts: give a `key` to open it on another text
         "headings": headings,  # a section heading button (articles: headings split them into passages)
     }
-    if collab_room is not None:
-        props["collab_room"] = collab_room
-        props["collab_token"] = collab_token
-        if key is None:
-            key = collab_room
     if key is not None:
         props["key"] = key
     if on_change is not None:
@@ -171,23 +151,6 @@ EDITOR_STYLE: ComponentStyle = {
     ".editor-tool.is-active": {"background": "var(--accent-a4)", "color": "var(--accent-11)"},
     ".editor-tool-gap": {"width": "1px", "height": "18px", "background": "var(--gray-a5)", "margin": "0 4px"},
     ".editor-busy": {"font_size": "var(--font-size-1)", "color": "var(--gray-11)", "margin_left": "8px"},
-    ".editor-shared": {
-        "margin_left": "auto",
-        "display": "inline-flex",
-        "align_items": "center",
-        "gap": "6px",
-        "font_size": "var(--font-size-1)",
-        "color": "var(--gray-11)",
-        "white_space": "nowrap",
-    },
-    ".editor-shared::before": {
-        "content": "''",
-        "width": "7px",
-        "height": "7px",
-        "border_radius": "50%",
-        "background": "var(--gray-8)",
-    },
-    ".editor-shared.is-live::before": {"background": "var(--grass-9)"},
     ".editor-link-row": {
         "display": "flex",
         "gap": "6px",

@@ -5,10 +5,6 @@
 // window.autocrmEditor (a macro or an AI draft fills it, the spell-check reads it). A form reset empties it.
 // Pasted or dropped images are POSTed to `imageUrl` (the answer gives the stored file's URL); mentions offer
 // `mentions` ([{id, name}]) after "@" while `mentionsOn`, in a plain-DOM list.
-// With a `collabRoom` (and its signed `collabToken`) the text is a shared Yjs document: everyone with the room
-// open edits it live through the backend's /yjs/<room> websocket (autocrm/api/coedit.py), which keeps it; the
-// editor then starts from the room's document, never from `initialHtml`, and every change (a macro filling it,
-// the reset after sending) is a change of the shared document.
 import React, { useEffect, useRef, useState } from "react";
 import { useEditor, EditorContent } from "@tiptap/react";
 import StarterKit from "@tiptap/starter-kit";
@@ -16,11 +12,6 @@ import Image from "@tiptap/extension-image";
 import Mention from "@tiptap/extension-mention";
 import { Placeholder } from "@tiptap/extensions";
 import { getTextSerializersFromSchema } from "@tiptap/core";
-import Collaboration from "@tiptap/extension-collaboration";
-import * as Y from "yjs";
-import { WebsocketProvider } from "y-websocket";
-import env from "$/env.json";
-import { getBackendURL } from "$/utils/state";
 
 const registry = {};
 if (typeof window !== "undefined") {
@@ -219,8 +210,6 @@ export function RichEditor({
   minHeight = "120px",
   initialHtml = "",
   headings = false,
-  collabRoom = "",
-  collabToken = "",
   onTextChange,
 }) {
   const hidden = useRef(null);
@@ -235,12 +224,6 @@ export function RichEditor({
   const [problem, setProblem] = useState("");
   const [busy, setBusy] = useState(0);
   const [, redraw] = useState(0);
-  // The shared document (one per mounted room: give the component the room as its `key`) and its link state.
-  const [ydoc] = useState(() => (collabRoom ? new Y.Doc() : null));
-  const [shared, setShared] = useState("connecting");
-  const provider = useRef(null);
-  const token = useRef(collabToken);
-  token.current = collabToken;
   mentionList.current = mentions || [];
   mentionsAllowed.current = !!mentionsOn;
   uploadTo.current = imageUrl || "";
@@ -276,10 +259,9 @@ export function RichEditor({
 
   const editor = useEditor({
     immediatelyRender: false,
-    content: ydoc ? undefined : initialHtml || "",
+    content: initialHtml || "",
     extensions: [
       StarterKit.configure({
-        ...(ydoc ? { undoRedo: false } : {}), // the shared document keeps its own history
         heading: headings ? { levels: [2] } : false,
         horizontalRule: false,
         link: { openOnClick: false, autolink: true, defaultProtocol: "https", protocols: ["http", "https", "mailto"] },
@@ -300,7 +282,6 @@ export function RichEditor({
         },
       }),
       Placeholder.configure({ placeholder: () => placeholderRef.current }),
-      ...(ydoc ? [Collaboration.configure({ document: ydoc, field: "default" })] : []),
     ],
     editorProps: {
       attributes: {
@@ -359,28 +340,6 @@ export function RichEditor({
     };
   }, [editor, elementId]);
 
-  // The room's websocket, opened here (not while rendering: React mounts twice in development).
-  useEffect(() => {
-    if (!ydoc || !collabRoom) return undefined;
-    // The backend Reflex's own socket reaches (the page's origin once built; its own port in development).
-    const backend = getBackendURL(env.EVENT);
-    const base = `${backend.protocol}//${backend.host}/yjs`;
-    const link = new WebsocketProvider(base, collabRoom, ydoc, { params: { token: token.current }, disableBc: true });
-    provider.current = link;
-    const onStatus = ({ status }) => setShared(status === "connected" ? "live" : "connecting");
-    link.on("status", onStatus);
-    return () => {
-      link.off("status", onStatus);
-      link.destroy();
-      if (provider.current === link) provider.current = null;
-    };
-  }, [ydoc, collabRoom]);
-
-  // A fresh token (the page reloaded its state) is the one the next reconnection shows.
-  useEffect(() => {
-    if (provider.current && collabToken) provider.current.params = { token: collabToken };
-  }, [collabToken]);
-
   // Attributes that follow the page: the spell-check language, the label, the error state, the placeholder.
   useEffect(() => {
     if (!editor) return;
@@ -432,11 +391,6 @@ export function RichEditor({
         <ToolButton label={labels.code} icon={ICONS.code} active={on("code") || on("codeBlock")} onClick={run((c) => c.toggleCode())} />
         <ToolButton label={labels.quote} icon={ICONS.quote} active={on("blockquote")} onClick={run((c) => c.toggleBlockquote())} />
         {busy > 0 ? <span className="editor-busy" role="status">{labels.uploading}</span> : null}
-        {ydoc ? (
-          <span className={`editor-shared is-${shared}`} title={labels.sharedHint || ""} data-state={shared}>
-            {shared === "live" ? labels.sharedLive : labels.sharedConnecting}
-          </span>
-        ) : null}
       </div>
       {linkOpen ? (
         <div className="editor-link-row">

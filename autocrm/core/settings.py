@@ -25,12 +25,6 @@ class Settings(BaseSettings):
         default=None, description="Unset: Reflex's state and the login throttle stay in each process."
     )
     secret_key: str | None = Field(default=None, description="Unset: generated into the data dir.")
-    # Co-editing a ticket's draft (api/coedit.py): with a Redis URL the rooms of several backend processes relay
-    # their changes to each other; their store is the data folder's, so those processes share one data folder.
-    coedit: bool = Field(default=True, description="Agents co-edit a ticket's reply and note drafts live.")
-    coedit_token_ttl_seconds: int = Field(
-        default=900, ge=30, le=86400, description="How long a co-editing link stays good for (re)connecting."
-    )
     base_url: str = "http://localhost:3000"
     company_name: str = "AutoCRM Support"
     default_time_zone: str = Field(default="UTC", description="The zone times are shown in for people who chose none.")
@@ -189,10 +183,6 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.resolved_data_dir / 'autocrm.db'}"
-
-    @property
-    def coedit_on(self) -> bool:
-        return self.coedit
 
     @property
     def is_sqlite(self) -> bool:

@@ -1582,8 +1582,6 @@ def _composer() -> rx.Component:
         mentions=s.mention_people,
         mentions_on=s.is_note,
         image_url=s.image_upload_url,
-        coedit_room=s.coedit_room,
-        coedit_token=s.coedit_token,
     )
 
 

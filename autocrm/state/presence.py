@@ -192,8 +192,4 @@ class TicketPresenceMixin(rx.State, mixin=True):
             presence.beat(actor=actor, ticket_id=ticket_id, activity=activity, tab=self.router.session.client_token)
         except DomainError:
             return None
-        self._on_presence_beat(actor)
         return None
-
-    def _on_presence_beat(self, actor: Actor) -> None:
-        """What else a page does while the agent is on it (the ticket page renews its co-editing tokens)."""

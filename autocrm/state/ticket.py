@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import reflex as rx
@@ -11,8 +10,7 @@ from sqlmodel import Session
 from autocrm import routes
 from autocrm.core.db import read_session
 from autocrm.core.i18n import N_, t
-from autocrm.core.settings import get_settings
-from autocrm.services import coedit, desk, macros, tickets, users
+from autocrm.services import desk, macros, tickets, users
 from autocrm.services.actor import Actor
 from autocrm.services.errors import DomainError
 from autocrm.services.tickets import MessageCreate, TicketCreate, TicketUpdate
@@ -102,9 +100,6 @@ class AgentTicketState(
     macro: dict[str, Any] = {}
     # Someone else wrote on the ticket since the agent last read it (who): the composer asks before sending.
     collision: str = ""
-    # Passes into the ticket's shared drafts (`services/coedit.py`), by mode; none while co-editing is off.
-    coedit_tokens: dict[str, str] = {}
-    _coedit_issued: float = 0.0
     _read_up_to: int = 0  # the newest message the agent had in front of them
     _team_names: dict[int, str] = {}
 
@@ -117,17 +112,6 @@ class AgentTicketState(
     @rx.var
     def is_note(self) -> bool:
         return self.mode == "note"
-
-    @rx.var
-    def coedit_room(self) -> str:
-        """The shared draft the composer edits: this ticket's reply or its internal note ("" for none)."""
-        if not self.coedit_tokens.get(self.mode) or not self.ticket.get("id"):
-            return ""
-        return coedit.room_name(int(self.ticket["id"]), self.mode)
-
-    @rx.var
-    def coedit_token(self) -> str:
-        return self.coedit_tokens.get(self.mode, "")
 
     @rx.var
     def image_upload_url(self) -> str:
@@ -223,7 +207,6 @@ class AgentTicketState(
             self._team_names = {int(team.id): team.name for team in users.list_teams(session, actor=actor)}
         self.macro, self.collision = {}, ""
         self._reload(actor)
-        self.coedit_tokens = self._coedit_tokens(actor)
         self._read_up_to = self._newest_message_id()
         self._load_counts(actor)
         self._ai_on_load(actor)
@@ -238,25 +221,6 @@ class AgentTicketState(
             AgentTicketState.load_summary,
             AgentTicketState.load_triage,
         ]
-
-    def _on_presence_beat(self, actor: Actor) -> None:
-        # A tab open longer than a token lasts still reconnects (after a backend restart, say) with a fresh one.
-        if self.coedit_tokens and time.monotonic() - self._coedit_issued > get_settings().coedit_token_ttl_seconds / 3:
-            self.coedit_tokens = self._coedit_tokens(actor)
-
-    def _coedit_tokens(self, actor: Actor) -> dict[str, str]:
-        if not self.ticket or not get_settings().coedit_on:
-            return {}
-        ticket_id = int(self.ticket["id"])
-        self._coedit_issued = time.monotonic()
-        try:
-            with read_session() as session:
-                return {
-                    mode: coedit.room_token(session, actor=actor, ticket_id=ticket_id, mode=mode)
-                    for mode in coedit.MODES
-                }
-        except DomainError:
-            return {}
 
     @rx.event
     def set_mode(self, mode: str | list[str]):

@@ -94,31 +94,3 @@ def test_the_ticket_page_beats_and_hears_who_else_is_there_and_the_queue_badges_
     presence.leave(actor=Actor.for_user(ana), ticket_id=ticket.id, tab="tab-ana")
     queue._presence_refresh(presence.on_tickets(actor=Actor.for_user(ben), ticket_ids=[ticket.id]) or {ticket.id: []})
     assert next(r for r in queue.rows if r["id"] == ticket.id)["presence_count"] == 0
-
-
-def test_the_ticket_page_gives_its_agent_passes_into_both_drafts_and_renews_them_while_open(people, monkeypatch):
-    """Co-editing (issue 17): a pass per draft (reply, note) for this ticket's rooms, the composer's room following
-    the mode; the heartbeat renews the passes once they are a third of their life old."""
-    from autocrm.core.db import read_session
-    from autocrm.services import coedit
-
-    monkeypatch.delenv("AUTOCRM_REDIS_URL", raising=False)
-    presence_store._stores.clear()
-    ana = people.make(Role.agent, name="Ana Lopez")
-    ticket = make_ticket(requester=people.make(Role.customer), by=ana)
-    state = _on_tab(_signed_in(AgentTicketState, ana, f"/agent/tickets/{ticket.id}"), "tab-ana")
-    state.load()
-    assert state.coedit_room == f"ticket-{ticket.id}-reply"
-    with read_session() as session:
-        assert coedit.check_token(session, state.coedit_token, state.coedit_room) == ana.id
-    state.set_mode("note")
-    assert state.coedit_room == f"ticket-{ticket.id}-note"
-    with read_session() as session:
-        assert coedit.check_token(session, state.coedit_token, state.coedit_room) == ana.id
-    first = dict(state.coedit_tokens)
-    state.presence_beat("viewing")
-    assert state.coedit_tokens == first  # still fresh
-    state._coedit_issued -= 301  # a third of 15 minutes ago
-    monkeypatch.setattr("itsdangerous.timed.time.time", lambda: 2_000_000_000)
-    state.presence_beat("viewing")
-    assert state.coedit_tokens != first and set(state.coedit_tokens) == {"reply", "note"}
